@@ -1,0 +1,137 @@
+import { z } from 'zod';
+import {
+  AttemptOutcome,
+  GenerationRequest,
+  KeyInfo,
+  KeyStorageInfo,
+  ProviderId,
+  ProviderInfo,
+  RunDetail,
+  RunError,
+  RunPhase,
+  RunStatus,
+  RunSummary,
+} from './domain';
+
+const NoInput = z.strictObject({});
+const RunId = z.number().int('must be a whole number').positive('must be a run id');
+
+const secret = z
+  .string()
+  .trim()
+  .min(8, 'looks too short for an API key')
+  .max(1024, 'is longer than any API key')
+  .regex(/^[\x21-\x7e]+$/, 'must be a single token without spaces');
+
+/**
+ * Every call that crosses the process boundary: `noun.verb` -> input and output schemas.
+ * Inputs are parsed before a handler runs; outputs are what the handler promises.
+ */
+export const calls = {
+  'app.info': {
+    input: NoInput,
+    output: z.object({
+      name: z.string(),
+      version: z.string(),
+      mode: z.enum(['desktop', 'browser']),
+      dataDir: z.string(),
+      keyStorage: KeyStorageInfo,
+    }),
+  },
+  'keys.list': {
+    input: NoInput,
+    output: z.object({ keys: z.array(KeyInfo), storage: KeyStorageInfo }),
+  },
+  'keys.set': {
+    input: z.strictObject({ provider: ProviderId, secret }),
+    output: KeyInfo,
+  },
+  'keys.delete': {
+    input: z.strictObject({ provider: ProviderId }),
+    output: z.object({ deleted: z.boolean() }),
+  },
+  'keys.test': {
+    input: z.strictObject({ provider: ProviderId }),
+    output: z.object({ ok: z.boolean(), outcome: AttemptOutcome, message: z.string() }),
+  },
+  'providers.list': {
+    input: NoInput,
+    output: z.object({ providers: z.array(ProviderInfo) }),
+  },
+  'generation.start': {
+    input: GenerationRequest,
+    output: z.object({ runId: z.number() }),
+  },
+  'generation.cancel': {
+    input: z.strictObject({ runId: RunId }),
+    output: z.object({ cancelled: z.boolean() }),
+  },
+  'runs.list': {
+    input: z.strictObject({
+      before: RunId.optional(),
+      limit: z.number().int().min(1).max(500).default(100),
+    }),
+    output: z.object({ items: z.array(RunSummary), nextBefore: z.number().nullable(), total: z.number() }),
+  },
+  'runs.get': {
+    input: z.strictObject({ id: RunId }),
+    output: RunDetail,
+  },
+  'runs.rate': {
+    input: z.strictObject({
+      outputId: z.number().int().positive(),
+      rating: z.number().int().min(0, 'must be 0 (clear) to 5').max(5, 'must be 0 (clear) to 5'),
+    }),
+    output: z.object({ outputId: z.number(), rating: z.number() }),
+  },
+  'runs.tag': {
+    input: z.strictObject({
+      id: RunId,
+      tags: z
+        .array(z.string().trim().min(1, 'must not be empty').max(40, 'must be at most 40 characters'))
+        .max(32, 'at most 32 tags'),
+    }),
+    output: z.object({ tags: z.array(z.string()) }),
+  },
+} as const;
+
+/** Every event the main process pushes to the renderer. */
+export const events = {
+  'run.updated': z.object({
+    runId: z.number(),
+    status: RunStatus,
+    phase: RunPhase,
+    provider: z.string().nullable(),
+    message: z.string().nullable(),
+  }),
+  'run.completed': z.object({
+    runId: z.number(),
+    status: RunStatus,
+    outputsCount: z.number(),
+    error: RunError.nullable(),
+  }),
+  'keys.changed': z.object({ provider: ProviderId }),
+} as const;
+
+export type Calls = typeof calls;
+export type CallName = keyof Calls;
+/** What a caller may send (defaults not yet applied). */
+export type CallInput<K extends CallName> = z.input<Calls[K]['input']>;
+/** What a handler receives (parsed, defaults applied). */
+export type ParsedInput<K extends CallName> = z.output<Calls[K]['input']>;
+export type CallOutput<K extends CallName> = z.output<Calls[K]['output']>;
+
+export type Events = typeof events;
+export type EventName = keyof Events;
+export type EventPayload<K extends EventName> = z.output<Events[K]>;
+
+export const CALL_NAMES = Object.keys(calls) as CallName[];
+export const EVENT_NAMES = Object.keys(events) as EventName[];
+
+export function isCallName(name: unknown): name is CallName {
+  return typeof name === 'string' && Object.hasOwn(calls, name);
+}
+
+export function isEventName(name: unknown): name is EventName {
+  return typeof name === 'string' && Object.hasOwn(events, name);
+}
