@@ -1,0 +1,119 @@
+import { ASPECT_RATIOS, type ProviderInfo } from '../../../shared/domain';
+import { AppError } from '../../../shared/result';
+import type { GenerationService } from '../dispatch/generation';
+import { describeOutcome } from '../dispatch/messages';
+import type { EventBus } from '../events';
+import type { RunsRepo } from '../history/runs-repo';
+import type { Clock, FetchLike } from '../ports';
+import type { Catalog, CatalogProvider } from '../providers/catalog';
+import type { ProviderAdapter } from '../providers/types';
+import type { KeyRing } from '../vault/keyring';
+import type { HandlerTable } from './invoke';
+
+export interface HandlerDeps {
+  app: { name: string; version: string; mode: 'desktop' | 'browser'; dataDir: string };
+  catalog: Catalog;
+  adapters: Record<string, ProviderAdapter>;
+  endpoints: Record<string, string>;
+  keys: KeyRing;
+  runs: RunsRepo;
+  generation: GenerationService;
+  events: EventBus;
+  fetch: FetchLike;
+  clock: Clock;
+}
+
+/** The handler table: one entry per contract call, each receiving input its schema already parsed. */
+export function createHandlers(deps: HandlerDeps) {
+  const { catalog, keys, runs, generation, events, clock } = deps;
+
+  function provider(id: string): CatalogProvider {
+    const found = catalog.providers.find((p) => p.id === id);
+    if (!found) throw new AppError('invalid_input', `provider: there is no provider "${id}".`);
+    return found;
+  }
+
+  function providerInfo(p: CatalogProvider): ProviderInfo {
+    return {
+      id: p.id,
+      name: p.name,
+      kind: p.kind,
+      implemented: p.id in deps.adapters,
+      keyUrl: p.keyUrl,
+      defaultModel: p.defaultModel,
+      key: keys.info(p.id),
+      models: p.models.map((m) => ({
+        id: m.id,
+        name: m.name,
+        status: m.status,
+        retiredOn: m.retiredOn,
+        successor: m.successor,
+        aspectRatios: ASPECT_RATIOS.filter((ratio) => m.capabilities.aspectRatios[ratio] != null),
+        maxCount: m.capabilities.maxCount,
+        supportsNegativePrompt: m.capabilities.negativePrompt,
+        supportsSeed: m.capabilities.seed,
+        pricePerImageUsd: m.pricing.perImageUsd,
+        priceSource: `${m.pricing.source} (${m.pricing.asOf})`,
+      })),
+    };
+  }
+
+  const table = {
+    'app.info': async () => ({ ...deps.app, keyStorage: keys.storage() }),
+
+    'keys.list': async () => ({ keys: keys.list(), storage: keys.storage() }),
+    'keys.set': async ({ provider: id, secret }) => {
+      const p = provider(id);
+      const info = keys.set(p.id, secret, p.name);
+      events.emit('keys.changed', { provider: p.id });
+      return info;
+    },
+    'keys.delete': async ({ provider: id }) => {
+      const p = provider(id);
+      const deleted = keys.delete(p.id, p.name);
+      if (deleted) events.emit('keys.changed', { provider: p.id });
+      return { deleted };
+    },
+    'keys.test': async ({ provider: id }) => {
+      const p = provider(id);
+      const adapter = deps.adapters[p.id];
+      if (!adapter) throw new AppError('invalid_input', `provider: ${p.name} is not available in this version yet.`);
+      const apiKey = keys.secretFor(p.id);
+      if (!apiKey) throw new AppError('not_found', `There is no ${p.name} key to test. Add one first.`);
+      const check = await adapter.testKey({
+        provider: p,
+        apiKey,
+        endpoint: (deps.endpoints[p.id] ?? p.defaultEndpoint).replace(/\/+$/, ''),
+        signal: AbortSignal.timeout(20_000),
+        fetch: deps.fetch,
+        clock,
+      });
+      const ok = check.outcome === 'ok';
+      const message = ok ? check.message : `${describeOutcome(check.outcome, p.name)} ${check.message}`.trim();
+      keys.recordTest(p.id, { ok, outcome: check.outcome, message, at: clock.now() });
+      events.emit('keys.changed', { provider: p.id });
+      return { ok, outcome: check.outcome, message };
+    },
+
+    'providers.list': async () => ({ providers: catalog.providers.map(providerInfo) }),
+
+    'generation.start': async (request) => ({ runId: generation.start(request) }),
+    'generation.cancel': async ({ runId }) => {
+      if (!runs.get(runId)) throw new AppError('not_found', `There is no run ${runId}.`);
+      return { cancelled: generation.cancel(runId) };
+    },
+
+    'runs.list': async ({ before, limit }) => runs.list({ before, limit }),
+    'runs.get': async ({ id }) => {
+      const run = runs.get(id);
+      if (!run) throw new AppError('not_found', `There is no run ${id}.`);
+      return run;
+    },
+    'runs.rate': async ({ outputId, rating }) => {
+      runs.rate(outputId, rating, clock.now());
+      return { outputId, rating };
+    },
+    'runs.tag': async ({ id, tags }) => ({ tags: runs.setTags(id, tags) }),
+  } satisfies HandlerTable;
+  return table;
+}

@@ -1,0 +1,43 @@
+import {
+  type CallName,
+  type CallOutput,
+  calls,
+  isCallName,
+  type ParsedInput,
+} from '../../../shared/contract';
+import { AppError, describeZodError, err, ok, type Result } from '../../../shared/result';
+import type { Logger } from '../ports';
+
+export type HandlerTable = { [K in CallName]: (input: ParsedInput<K>) => Promise<CallOutput<K>> };
+
+/**
+ * The one door into the core for every transport: the name is checked, the input parsed with
+ * its schema before the handler runs, and every outcome becomes a Result (no exception escapes).
+ */
+export async function invokeCall(
+  handlers: HandlerTable,
+  name: unknown,
+  rawInput: unknown,
+  log: Logger,
+): Promise<Result<unknown>> {
+  if (!isCallName(name)) {
+    return err('not_found', `There is no call named ${JSON.stringify(String(name)).slice(0, 80)}.`);
+  }
+  const parsed = calls[name].input.safeParse(rawInput ?? {});
+  if (!parsed.success) {
+    return err('invalid_input', `${name}: ${describeZodError(parsed.error)}`, {
+      fields: parsed.error.issues.map((issue) => issue.path.map(String).join('.')),
+    });
+  }
+  try {
+    const handler = handlers[name] as (input: unknown) => Promise<unknown>;
+    return ok(await handler(parsed.data));
+  } catch (error) {
+    if (error instanceof AppError) return err(error.code, error.message, error.details);
+    log.error('call failed unexpectedly', {
+      call: name,
+      error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+    });
+    return err('internal', `Something went wrong in ${name}. The details were written to the log.`);
+  }
+}

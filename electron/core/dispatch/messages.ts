@@ -1,0 +1,27 @@
+import type { AttemptOutcome } from '../../../shared/domain';
+
+/** One readable sentence per outcome; the provider's own words follow it on the run. */
+export function describeOutcome(outcome: AttemptOutcome, providerName: string): string {
+  switch (outcome) {
+    case 'ok':
+      return `${providerName} returned the image.`;
+    case 'rate_limited':
+      return `${providerName} is rate-limiting requests right now.`;
+    case 'quota_exhausted':
+      return `${providerName} says this account has no quota or credit left.`;
+    case 'content_blocked':
+      return `${providerName} declined the prompt under its content policy.`;
+    case 'auth_failed':
+      return `${providerName} rejected the API key. Check it in Settings → API keys.`;
+    case 'invalid_request':
+      return `${providerName} refused the request as invalid.`;
+    case 'unavailable':
+      return `${providerName} could not be reached or had a server error.`;
+    case 'timeout':
+      return `${providerName} did not answer in time.`;
+    case 'no_image':
+      return `${providerName} answered without a usable image.`;
+    case 'cancelled':
+      return 'The run was cancelled.';
+  }
+}

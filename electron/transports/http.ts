@@ -1,0 +1,263 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { isEventName } from '../../shared/contract';
+import { err, type Result } from '../../shared/result';
+import type { EventListener } from '../core/events';
+import type { Logger } from '../core/ports';
+import { contentSecurityPolicy } from '../csp';
+
+export interface LoopbackServerOptions {
+  invoke(name: string, input: unknown): Promise<Result<unknown>>;
+  subscribe(listener: EventListener): () => void;
+  /** The built renderer (index.html and assets). */
+  staticDir: string;
+  /** Files under these data-dir folders may be served as media. */
+  resolveMedia(relativePath: string): string | null;
+  port?: number;
+  /** Fixed for tests; otherwise a fresh random token for every launch. */
+  token?: string;
+  log: Logger;
+  maxBodyBytes?: number;
+  pingIntervalMs?: number;
+}
+
+export interface LoopbackServer {
+  url: string;
+  /** The URL to open: the token travels in the fragment, which browsers never send to servers. */
+  launchUrl: string;
+  token: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.map': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.webp': 'image/webp',
+  '.avif': 'image/avif',
+  '.gif': 'image/gif',
+  '.tif': 'image/tiff',
+  '.tiff': 'image/tiff',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+};
+
+const SECURITY_HEADERS = {
+  'Content-Security-Policy': contentSecurityPolicy(),
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+  'X-Frame-Options': 'DENY',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+  'Cross-Origin-Opener-Policy': 'same-origin',
+};
+
+/**
+ * Serves the contract and the renderer to a browser on this machine only. Three locks: the socket
+ * binds 127.0.0.1, a per-launch token guards every API and media request, and a foreign Host or
+ * Origin (DNS rebinding, other pages in the browser) is refused before anything else happens.
+ */
+export async function startLoopbackServer(options: LoopbackServerOptions): Promise<LoopbackServer> {
+  const token = options.token ?? randomBytes(32).toString('base64url');
+  const maxBody = options.maxBodyBytes ?? 8 * 1024 * 1024;
+  const pingMs = options.pingIntervalMs ?? 15_000;
+  const sseClients = new Set<ServerResponse>();
+  let allowedHosts = new Set<string>();
+  let allowedOrigins = new Set<string>();
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      options.log.error('loopback request failed', { error: error instanceof Error ? error.message : String(error) });
+      if (!res.headersSent) sendResult(res, 500, err('internal', 'The request failed inside Atelier.'));
+      else res.destroy();
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const host = req.headers.host ?? '';
+    if (!allowedHosts.has(host)) {
+      sendResult(res, 403, err('forbidden', 'Refused: this server answers only requests addressed to 127.0.0.1.'));
+      return;
+    }
+    const origin = req.headers.origin;
+    if (origin !== undefined && !allowedOrigins.has(origin)) {
+      sendResult(res, 403, err('forbidden', 'Refused: requests from other sites are not allowed.'));
+      return;
+    }
+    const url = new URL(req.url ?? '/', `http://${host}`);
+
+    if (url.pathname.startsWith('/api/')) {
+      if (!hasToken(bearerToken(req))) {
+        sendResult(res, 401, err('unauthorized', 'Missing or wrong access token: open the URL printed by `npm run serve`.'));
+        return;
+      }
+      if (url.pathname === '/api/events' && req.method === 'GET') {
+        openEventStream(req, res);
+        return;
+      }
+      const match = /^\/api\/call\/([a-z]+\.[a-zA-Z]+)$/.exec(url.pathname);
+      if (!match || req.method !== 'POST') {
+        sendResult(res, 404, err('not_found', `No API route ${req.method} ${url.pathname}.`));
+        return;
+      }
+      const body = await readBody(req, maxBody);
+      if (body === null) {
+        sendResult(res, 413, err('invalid_input', `The request body is larger than ${maxBody} bytes.`));
+        return;
+      }
+      let input: unknown;
+      try {
+        input = body.length === 0 ? {} : JSON.parse(body.toString('utf8'));
+      } catch {
+        sendResult(res, 400, err('invalid_input', 'The request body is not valid JSON.'));
+        return;
+      }
+      const result = await options.invoke(match[1]!, input);
+      sendResult(res, 200, result);
+      return;
+    }
+
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      sendResult(res, 405, err('not_found', `${req.method} is not served here.`));
+      return;
+    }
+
+    if (url.pathname.startsWith('/media/')) {
+      if (!hasToken(url.searchParams.get('token') ?? bearerToken(req))) {
+        sendResult(res, 401, err('unauthorized', 'Missing or wrong access token for media.'));
+        return;
+      }
+      const relative = decodeURIComponent(url.pathname.slice('/media/'.length));
+      const file = options.resolveMedia(relative);
+      if (!file || !(await sendFile(req, res, file, 'private, max-age=31536000, immutable'))) {
+        sendResult(res, 404, err('not_found', 'No such media file.'));
+      }
+      return;
+    }
+
+    const relative = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname.slice(1));
+    const file = path.resolve(options.staticDir, relative);
+    if (!file.startsWith(path.resolve(options.staticDir) + path.sep)) {
+      sendResult(res, 404, err('not_found', 'Not found.'));
+      return;
+    }
+    const cache = relative === 'index.html' ? 'no-cache' : 'public, max-age=3600';
+    if (!(await sendFile(req, res, file, cache))) sendResult(res, 404, err('not_found', 'Not found.'));
+  }
+
+  function bearerToken(req: IncomingMessage): string | null {
+    const header = req.headers.authorization;
+    if (!header?.startsWith('Bearer ')) return null;
+    return header.slice('Bearer '.length).trim();
+  }
+
+  function hasToken(candidate: string | null): boolean {
+    if (!candidate) return false;
+    const a = Buffer.from(candidate);
+    const b = Buffer.from(token);
+    return a.length === b.length && timingSafeEqual(a, b);
+  }
+
+  function openEventStream(req: IncomingMessage, res: ServerResponse): void {
+    res.writeHead(200, {
+      ...SECURITY_HEADERS,
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-store',
+      Connection: 'keep-alive',
+      'X-Accel-Buffering': 'no',
+    });
+    res.write(': connected\n\n');
+    sseClients.add(res);
+    const unsubscribe = options.subscribe((name, payload) => {
+      if (!isEventName(name)) return;
+      res.write(`event: ${name}\ndata: ${JSON.stringify(payload)}\n\n`);
+    });
+    const ping = setInterval(() => res.write(': ping\n\n'), pingMs);
+    ping.unref();
+    req.on('close', () => {
+      clearInterval(ping);
+      unsubscribe();
+      sseClients.delete(res);
+    });
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  allowedHosts = new Set([`127.0.0.1:${port}`, `localhost:${port}`]);
+  allowedOrigins = new Set([`http://127.0.0.1:${port}`, `http://localhost:${port}`]);
+  const url = `http://127.0.0.1:${port}`;
+
+  return {
+    url,
+    launchUrl: `${url}/#token=${token}`,
+    token,
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const client of sseClients) client.end();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function sendResult(res: ServerResponse, status: number, result: Result<unknown>): void {
+  const body = JSON.stringify(result);
+  res.writeHead(status, {
+    ...SECURITY_HEADERS,
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(body),
+    'Cache-Control': 'no-store',
+  });
+  res.end(body);
+}
+
+async function sendFile(req: IncomingMessage, res: ServerResponse, file: string, cache: string): Promise<boolean> {
+  const info = await stat(file).catch(() => null);
+  if (!info?.isFile()) return false;
+  res.writeHead(200, {
+    ...SECURITY_HEADERS,
+    'Content-Type': CONTENT_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream',
+    'Content-Length': info.size,
+    'Cache-Control': cache,
+  });
+  if (req.method === 'HEAD') {
+    res.end();
+    return true;
+  }
+  await new Promise<void>((resolve, reject) => {
+    createReadStream(file).on('error', reject).pipe(res).on('finish', resolve).on('error', reject);
+  });
+  return true;
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) tooLarge = true;
+      else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(tooLarge ? null : Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}

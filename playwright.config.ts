@@ -1,0 +1,32 @@
+import { defineConfig } from '@playwright/test';
+import { CHROMIUM_ARGS, findChromium, NO_BROWSER_MESSAGE } from './e2e/browser';
+
+const executablePath = findChromium();
+if (!executablePath) {
+  process.stderr.write(`${NO_BROWSER_MESSAGE}\n`);
+  process.exit(1);
+}
+
+export default defineConfig({
+  testDir: 'e2e',
+  outputDir: 'test-results',
+  fullyParallel: true,
+  workers: process.env.CI ? 2 : undefined,
+  retries: 0,
+  timeout: 45_000,
+  expect: { timeout: 10_000 },
+  reporter: process.env.PLAYWRIGHT_JSON_OUTPUT_NAME ? [['list'], ['json']] : [['list']],
+  use: {
+    screenshot: 'only-on-failure',
+    trace: 'retain-on-failure',
+    viewport: { width: 1280, height: 800 },
+  },
+  projects: [
+    {
+      name: 'chromium',
+      testIgnore: /electron\.spec\.ts/,
+      use: { browserName: 'chromium', launchOptions: { executablePath, args: CHROMIUM_ARGS } },
+    },
+    { name: 'electron', testMatch: /electron\.spec\.ts/ },
+  ],
+});
