@@ -1,0 +1,265 @@
+// The renderer's only way to the main process: IPC through the preload in the desktop app,
+// loopback HTTP + Server-Sent Events when served to a browser by `npm run serve`.
+import type { AtelierBridge } from '../shared/bridge';
+import type { CallInput, CallName, CallOutput, EventName, EventPayload } from '../shared/contract';
+import type { AppErrorShape, Result } from '../shared/result';
+
+declare global {
+  interface Window {
+    atelier?: AtelierBridge;
+  }
+}
+
+export type ApiMode = 'desktop' | 'browser';
+/** `open`: events flow. `connecting`/`reconnecting`: the stream dropped and is being restored. */
+export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'unauthorized';
+
+export interface Api {
+  readonly mode: ApiMode;
+  /** False in browser mode when the page was opened without its access token. */
+  readonly hasToken: boolean;
+  call<K extends CallName>(name: K, input: CallInput<K>): Promise<Result<CallOutput<K>>>;
+  on<K extends EventName>(name: K, listener: (payload: EventPayload<K>) => void): () => void;
+  mediaUrl(relativePath: string): string;
+  connection(): ConnectionState;
+  onConnection(listener: (state: ConnectionState) => void): () => void;
+}
+
+const TOKEN_KEY = 'atelier.token';
+const UNREACHABLE: AppErrorShape = {
+  code: 'unavailable',
+  message: 'Atelier is not reachable. Check that `npm run serve` is still running, then reload this page.',
+};
+
+function encodePath(relativePath: string): string {
+  return relativePath
+    .replaceAll('\\', '/')
+    .split('/')
+    .filter((segment) => segment.length > 0)
+    .map(encodeURIComponent)
+    .join('/');
+}
+
+function isResult(body: unknown): body is Result<unknown> {
+  if (typeof body !== 'object' || body === null || !('ok' in body)) return false;
+  if (body.ok === true) return 'value' in body;
+  if (body.ok !== false || !('error' in body)) return false;
+  const { error } = body;
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    'code' in error &&
+    typeof error.code === 'string' &&
+    'message' in error &&
+    typeof error.message === 'string'
+  );
+}
+
+/** Takes the token out of `#token=…` (so it is neither bookmarked nor shared) and keeps it for this tab. */
+function takeToken(): string | null {
+  const hash = window.location.hash.replace(/^#/, '');
+  const params = new URLSearchParams(hash);
+  const fromHash = params.get('token');
+  if (fromHash) {
+    try {
+      sessionStorage.setItem(TOKEN_KEY, fromHash);
+    } catch {
+      // Storage may be disabled; the token still works for this page load.
+    }
+    params.delete('token');
+    const rest = params.toString();
+    const url = `${window.location.pathname}${window.location.search}${rest ? `#${rest}` : ''}`;
+    window.history.replaceState(window.history.state, '', url);
+    return fromHash;
+  }
+  try {
+    return sessionStorage.getItem(TOKEN_KEY);
+  } catch {
+    return null;
+  }
+}
+
+type AnyListener = (payload: unknown) => void;
+
+class Listeners {
+  private readonly byName = new Map<string, Set<AnyListener>>();
+  add(name: string, listener: AnyListener): () => void {
+    let set = this.byName.get(name);
+    if (!set) {
+      set = new Set();
+      this.byName.set(name, set);
+    }
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+    };
+  }
+  emit(name: string, payload: unknown): void {
+    for (const listener of this.byName.get(name) ?? []) {
+      try {
+        listener(payload);
+      } catch (error) {
+        console.error(`Atelier: a listener for "${name}" failed`, error);
+      }
+    }
+  }
+}
+
+class ConnectionWatch {
+  private state: ConnectionState = 'connecting';
+  private readonly listeners = new Set<(state: ConnectionState) => void>();
+  get(): ConnectionState {
+    return this.state;
+  }
+  set(next: ConnectionState): void {
+    if (next === this.state) return;
+    this.state = next;
+    for (const listener of this.listeners) listener(next);
+  }
+  subscribe(listener: (state: ConnectionState) => void): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+}
+
+function desktopApi(bridge: AtelierBridge): Api {
+  const connection = new ConnectionWatch();
+  connection.set('open');
+  return {
+    mode: 'desktop',
+    hasToken: true,
+    call: async (name, input) => {
+      try {
+        return await bridge.call(name, input);
+      } catch {
+        return { ok: false, error: UNREACHABLE };
+      }
+    },
+    on: (name, listener) => bridge.on(name, listener),
+    mediaUrl: (relativePath) => `atelier-media://local/${encodePath(relativePath)}`,
+    connection: () => connection.get(),
+    onConnection: (listener) => connection.subscribe(listener),
+  };
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+function browserApi(token: string | null): Api {
+  const listeners = new Listeners();
+  const connection = new ConnectionWatch();
+  let streaming = false;
+
+  const headers = (): Record<string, string> => ({
+    Authorization: `Bearer ${token ?? ''}`,
+    'Content-Type': 'application/json',
+  });
+
+  function dispatchBlock(block: string): void {
+    let name = 'message';
+    const data: string[] = [];
+    for (const line of block.split('\n')) {
+      if (line === '' || line.startsWith(':')) continue;
+      const colon = line.indexOf(':');
+      const field = colon === -1 ? line : line.slice(0, colon);
+      let value = colon === -1 ? '' : line.slice(colon + 1);
+      if (value.startsWith(' ')) value = value.slice(1);
+      if (field === 'event') name = value;
+      else if (field === 'data') data.push(value);
+    }
+    if (data.length === 0) return;
+    let payload: unknown;
+    try {
+      payload = JSON.parse(data.join('\n'));
+    } catch {
+      return;
+    }
+    listeners.emit(name, payload);
+  }
+
+  /** One long-lived `GET /api/events`, read as a stream (EventSource cannot send headers). */
+  async function streamEvents(): Promise<void> {
+    let delay = 500;
+    let everOpened = false;
+    for (;;) {
+      connection.set(everOpened ? 'reconnecting' : 'connecting');
+      try {
+        const response = await fetch('/api/events', {
+          headers: { Authorization: `Bearer ${token ?? ''}`, Accept: 'text/event-stream' },
+          cache: 'no-store',
+        });
+        if (response.status === 401) {
+          connection.set('unauthorized');
+          await sleep(30_000);
+          continue;
+        }
+        if (!response.ok || !response.body) throw new Error(`events: HTTP ${response.status}`);
+        everOpened = true;
+        delay = 500;
+        connection.set('open');
+        const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+        let buffer = '';
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          buffer += value.replaceAll('\r\n', '\n').replaceAll('\r', '\n');
+          let end = buffer.indexOf('\n\n');
+          while (end !== -1) {
+            dispatchBlock(buffer.slice(0, end));
+            buffer = buffer.slice(end + 2);
+            end = buffer.indexOf('\n\n');
+          }
+        }
+      } catch {
+        // Dropped or refused: fall through to the backoff below.
+      }
+      connection.set(everOpened ? 'reconnecting' : 'connecting');
+      await sleep(delay + Math.random() * 250);
+      delay = Math.min(delay * 2, 10_000);
+    }
+  }
+
+  return {
+    mode: 'browser',
+    hasToken: token !== null,
+    call: async <K extends CallName>(name: K, input: CallInput<K>): Promise<Result<CallOutput<K>>> => {
+      let response: Response;
+      try {
+        response = await fetch(`/api/call/${encodeURIComponent(name)}`, {
+          method: 'POST',
+          headers: headers(),
+          body: JSON.stringify(input ?? {}),
+          cache: 'no-store',
+        });
+      } catch {
+        return { ok: false, error: UNREACHABLE };
+      }
+      let body: unknown;
+      try {
+        body = await response.json();
+      } catch {
+        return { ok: false, error: UNREACHABLE };
+      }
+      // The main process validated its own output; the client only checks the envelope.
+      return isResult(body) ? (body as Result<CallOutput<K>>) : { ok: false, error: UNREACHABLE };
+    },
+    on: <K extends EventName>(name: K, listener: (payload: EventPayload<K>) => void) => {
+      if (!streaming && token !== null) {
+        streaming = true;
+        void streamEvents();
+      }
+      return listeners.add(name, listener as AnyListener);
+    },
+    mediaUrl: (relativePath) => `/media/${encodePath(relativePath)}?token=${encodeURIComponent(token ?? '')}`,
+    connection: () => connection.get(),
+    onConnection: (listener) => connection.subscribe(listener),
+  };
+}
+
+function createApi(): Api {
+  if (window.atelier) return desktopApi(window.atelier);
+  return browserApi(takeToken());
+}
+
+export const api: Api = createApi();

@@ -1,0 +1,80 @@
+import { useEffect, useSyncExternalStore } from 'react';
+import { api } from '../api';
+import { Button, ErrorCard } from '../components';
+import { HistoryView } from '../gallery/HistoryView';
+import { RunDetailDialog } from '../gallery/RunDetailDialog';
+import { GenerateView } from '../generate/GenerateView';
+import { readableError } from '../lib/errors';
+import { ReferencesView } from '../references/ReferencesView';
+import { SettingsView } from '../settings/SettingsView';
+import { StylesView } from '../styles/StylesView';
+import { useCatalogStore } from './catalog';
+import { startLiveUpdates } from './live';
+import { Nav } from './Nav';
+import { followHash, useAppStore } from './store';
+import { TokenMissing } from './TokenMissing';
+
+export function App() {
+  if (api.mode === 'browser' && !api.hasToken) return <TokenMissing />;
+  return <Shell />;
+}
+
+function Shell() {
+  const view = useAppStore((s) => s.view);
+  const connection = useSyncExternalStore(api.onConnection, api.connection);
+  const catalogError = useCatalogStore((s) => s.error);
+  const catalogStatus = useCatalogStore((s) => s.status);
+
+  useEffect(() => {
+    const unfollow = followHash();
+    const stopLive = startLiveUpdates();
+    void useCatalogStore.getState().load();
+    return () => {
+      unfollow();
+      stopLive();
+    };
+  }, []);
+
+  useEffect(() => {
+    const titles = {
+      generate: 'Generate',
+      history: 'History',
+      styles: 'Styles',
+      references: 'References',
+      settings: 'Settings',
+    };
+    document.title = `${titles[view]} · Atelier`;
+  }, [view]);
+
+  if (connection === 'unauthorized' || catalogError?.code === 'unauthorized') return <TokenMissing expired />;
+
+  return (
+    <div className="app">
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <Nav connection={connection} />
+      <main className="main" id="main" tabIndex={-1}>
+        {catalogStatus === 'error' && catalogError && (
+          <div className="banner">
+            <ErrorCard
+              error={readableError(catalogError)}
+              compact
+              actions={
+                <Button size="sm" onClick={() => void useCatalogStore.getState().load()}>
+                  Try again
+                </Button>
+              }
+            />
+          </div>
+        )}
+        {view === 'generate' && <GenerateView />}
+        {view === 'history' && <HistoryView />}
+        {view === 'styles' && <StylesView />}
+        {view === 'references' && <ReferencesView />}
+        {view === 'settings' && <SettingsView />}
+      </main>
+      <RunDetailDialog />
+    </div>
+  );
+}

@@ -1,0 +1,66 @@
+import { api, type ConnectionState } from '../api';
+import { Icon, type IconName } from '../components';
+import { useAppStore, type View, viewHref } from './store';
+
+const ITEMS: { view: View; label: string; icon: IconName; soon?: boolean }[] = [
+  { view: 'generate', label: 'Generate', icon: 'generate' },
+  { view: 'history', label: 'History', icon: 'history' },
+  { view: 'styles', label: 'Styles', icon: 'styles', soon: true },
+  { view: 'references', label: 'References', icon: 'references', soon: true },
+  { view: 'settings', label: 'Settings', icon: 'settings' },
+];
+
+const CONNECTION_LABEL: Record<ConnectionState, string> = {
+  open: 'Connected',
+  connecting: 'Connecting…',
+  reconnecting: 'Reconnecting…',
+  unauthorized: 'Token expired',
+};
+
+export function Nav({ connection }: { connection: ConnectionState }) {
+  const view = useAppStore((s) => s.view);
+  const go = useAppStore((s) => s.go);
+  return (
+    <nav className="nav" aria-label="Main">
+      <div className="nav__brand">
+        <span className="nav__logo" aria-hidden="true">
+          <Icon name="generate" size={16} />
+        </span>
+        <span className="nav__name">Atelier</span>
+      </div>
+      <ul className="nav__list">
+        {ITEMS.map((item) => (
+          <li key={item.view}>
+            <a
+              href={viewHref(item.view)}
+              className={item.view === view ? 'nav__item is-active' : 'nav__item'}
+              aria-current={item.view === view ? 'page' : undefined}
+              title={item.label}
+              onClick={(event) => {
+                if (event.metaKey || event.ctrlKey || event.shiftKey || event.button !== 0) return;
+                event.preventDefault();
+                go(item.view);
+              }}
+            >
+              <Icon name={item.icon} size={18} />
+              <span className="nav__label">{item.label}</span>
+              {item.soon && (
+                <span className="nav__soon" aria-hidden="true">
+                  Soon
+                </span>
+              )}
+            </a>
+          </li>
+        ))}
+      </ul>
+      <div className="nav__footer">
+        <span className={`nav__conn nav__conn--${connection}`} title={CONNECTION_LABEL[connection]}>
+          <span className="nav__dot" aria-hidden="true" />
+          <span className="nav__conn-label">
+            {api.mode === 'desktop' ? 'Desktop' : 'Browser'} · {CONNECTION_LABEL[connection]}
+          </span>
+        </span>
+      </div>
+    </nav>
+  );
+}

@@ -1,0 +1,60 @@
+// Providers, their models and the key each one has: shared by Generate, History and Settings.
+
+import { create } from 'zustand';
+import type { KeyStorageInfo, ModelInfo, ProviderInfo } from '../../shared/domain';
+import type { AppErrorShape } from '../../shared/result';
+import { api } from '../api';
+
+interface CatalogState {
+  status: 'idle' | 'loading' | 'ready' | 'error';
+  providers: ProviderInfo[];
+  storage: KeyStorageInfo | null;
+  error: AppErrorShape | null;
+  load(): Promise<void>;
+}
+
+let loadSeq = 0;
+
+export const useCatalogStore = create<CatalogState>()((set, get) => ({
+  status: 'idle',
+  providers: [],
+  storage: null,
+  error: null,
+  async load() {
+    const seq = ++loadSeq;
+    if (get().status !== 'ready') set({ status: 'loading' });
+    const [providers, keys] = await Promise.all([api.call('providers.list', {}), api.call('keys.list', {})]);
+    if (seq !== loadSeq) return;
+    if (!providers.ok) {
+      set({ status: get().providers.length > 0 ? 'ready' : 'error', error: providers.error });
+      return;
+    }
+    set({
+      status: 'ready',
+      error: null,
+      providers: providers.value.providers,
+      storage: keys.ok ? keys.value.storage : get().storage,
+    });
+  },
+}));
+
+export function providerName(providers: ProviderInfo[], id: string | null | undefined): string {
+  if (!id) return 'The provider';
+  return providers.find((p) => p.id === id)?.name ?? id;
+}
+
+export function modelName(providers: ProviderInfo[], providerId: string, modelId: string | null): string {
+  if (!modelId) return '—';
+  const model = providers.find((p) => p.id === providerId)?.models.find((m) => m.id === modelId);
+  return model?.name ?? modelId;
+}
+
+export function findModel(
+  providers: ProviderInfo[],
+  providerId: string,
+  modelId: string,
+): ModelInfo | undefined {
+  return providers.find((p) => p.id === providerId)?.models.find((m) => m.id === modelId);
+}
+
+export const hasAnyKey = (providers: ProviderInfo[]) => providers.some((p) => p.key !== null);

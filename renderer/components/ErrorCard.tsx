@@ -1,0 +1,27 @@
+import type { ReactNode } from 'react';
+import type { ReadableError } from '../lib/errors';
+import { Icon } from './Icon';
+
+/** An error the user can act on: what happened, the details, the code for support, and the next step. */
+export function ErrorCard({
+  error,
+  actions,
+  compact = false,
+}: {
+  error: ReadableError;
+  actions?: ReactNode;
+  compact?: boolean;
+}) {
+  return (
+    <div className={compact ? 'error-card error-card--compact' : 'error-card'} role="alert">
+      <Icon name="alert" size={compact ? 16 : 20} className="error-card__icon" />
+      <div className="error-card__body">
+        <p className="error-card__title">
+          {error.title} <span className="error-card__code">({error.code})</span>
+        </p>
+        {error.detail && <p className="error-card__detail">{error.detail}</p>}
+        {actions && <div className="error-card__actions">{actions}</div>}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,12 @@
+export { Badge, type BadgeTone } from './Badge';
+export { Button, type ButtonProps } from './Button';
+export { ComingSoon } from './ComingSoon';
+export { Dialog } from './Dialog';
+export { EmptyState } from './EmptyState';
+export { ErrorCard } from './ErrorCard';
+export { Field, type FieldIds } from './Field';
+export { Icon, type IconName } from './Icon';
+export { ImageViewer, type ViewerImage } from './ImageViewer';
+export { type Segment, SegmentedControl } from './SegmentedControl';
+export { Select, type SelectOption } from './Select';
+export { ProgressBar, Spinner } from './Spinner';

@@ -1,0 +1,194 @@
+import { useState } from 'react';
+import type { RunDetail } from '../../shared/domain';
+import { api } from '../api';
+import { providerName, useCatalogStore } from '../app/catalog';
+import { useAppStore } from '../app/store';
+import { Badge, Button, EmptyState, ErrorCard, Icon, ImageViewer, Spinner } from '../components';
+import { readableError } from '../lib/errors';
+import { formatCost, formatDuration } from '../lib/format';
+import { useGenerateStore } from './store';
+
+function Outputs({ detail }: { detail: RunDetail }) {
+  const [viewing, setViewing] = useState<number | null>(null);
+  const images = detail.outputs.map((output) => ({
+    src: api.mediaUrl(output.path),
+    alt: detail.prompt,
+    width: output.width,
+    height: output.height,
+    caption: output.format.toUpperCase(),
+  }));
+  return (
+    <>
+      <div className={`result-grid result-grid--${Math.min(images.length, 4)}`}>
+        {images.map((image, index) => (
+          <button
+            key={detail.outputs[index]!.id}
+            type="button"
+            className="result-tile"
+            aria-label={`View image ${index + 1} full size`}
+            onClick={() => setViewing(index)}
+          >
+            <img src={image.src} alt={image.alt} width={image.width} height={image.height} />
+            <span className="result-tile__zoom" aria-hidden="true">
+              <Icon name="expand" size={14} />
+            </span>
+          </button>
+        ))}
+      </div>
+      <ImageViewer
+        images={images}
+        index={viewing}
+        onIndexChange={setViewing}
+        onClose={() => setViewing(null)}
+      />
+    </>
+  );
+}
+
+function Done({
+  runId,
+  detail,
+  loadError,
+}: {
+  runId: number;
+  detail: RunDetail | null;
+  loadError: { code: string; message: string } | null;
+}) {
+  const openRun = useAppStore((s) => s.openRun);
+  const lockSeed = useGenerateStore((s) => s.lockSeed);
+  const form = useGenerateStore((s) => s.form);
+  const providers = useCatalogStore((s) => s.providers);
+
+  if (loadError) {
+    return (
+      <ErrorCard
+        error={readableError(loadError)}
+        actions={<Button onClick={() => openRun(runId)}>View details</Button>}
+      />
+    );
+  }
+  if (!detail) {
+    return (
+      <div className="result-loading">
+        <Spinner size={20} /> Loading the images…
+      </div>
+    );
+  }
+  const warnings = detail.attempts.flatMap((attempt) => attempt.warnings);
+  const seedIsLocked = form.seedLocked && detail.seed != null && form.seedText === String(detail.seed);
+
+  return (
+    <div className="result">
+      <div className="result__head">
+        <div className="result__title">
+          <Badge tone="success" icon="check">
+            Done
+          </Badge>
+          <h2 className="result__heading">Run {detail.id}</h2>
+          <span className="result__meta">
+            {providerName(providers, detail.provider)} · {formatDuration(detail.durationMs)} ·{' '}
+            {formatCost(detail.costUsd)}
+          </span>
+        </div>
+        <div className="result__actions">
+          {detail.seed != null && (
+            <span className="result__seed">
+              <span className="result__seed-label">Seed</span>
+              <code>{detail.seed}</code>
+              {seedIsLocked ? (
+                <Badge tone="accent" icon="lock">
+                  Locked
+                </Badge>
+              ) : (
+                <Button size="sm" variant="ghost" icon="lock" onClick={() => lockSeed(detail.seed!)}>
+                  Branch from seed
+                </Button>
+              )}
+            </span>
+          )}
+          <Button size="sm" icon="arrowRight" onClick={() => openRun(detail.id)}>
+            View details
+          </Button>
+        </div>
+      </div>
+      {warnings.length > 0 && (
+        <div className="notice notice--warning">
+          <Icon name="warning" size={16} className="notice__icon" />
+          <div>
+            <p className="notice__title">Notes from the provider</p>
+            <ul className="notice__list">
+              {warnings.map((warning, index) => (
+                // biome-ignore lint/suspicious/noArrayIndexKey: warnings can repeat; their order is their identity.
+                <li key={index}>{warning}</li>
+              ))}
+            </ul>
+          </div>
+        </div>
+      )}
+      <Outputs detail={detail} />
+    </div>
+  );
+}
+
+/** The settled run on the Generate canvas: outputs, a readable failure, or the cancellation. */
+export function RunResult() {
+  const run = useGenerateStore((s) => s.run);
+  const generate = useGenerateStore((s) => s.generate);
+  const dismiss = useGenerateStore((s) => s.dismiss);
+  const providers = useCatalogStore((s) => s.providers);
+  const go = useAppStore((s) => s.go);
+  const openRun = useAppStore((s) => s.openRun);
+
+  if (run.kind === 'done') return <Done runId={run.runId} detail={run.detail} loadError={run.loadError} />;
+
+  if (run.kind === 'failed') {
+    const error = readableError(run.error, providerName(providers, run.provider));
+    return (
+      <div className="result result--failed">
+        <ErrorCard
+          error={error}
+          actions={
+            <>
+              {error.keyProblem && (
+                <Button
+                  variant="primary"
+                  icon="key"
+                  onClick={() => go('settings', { focusProvider: run.provider })}
+                >
+                  Open Settings → API keys
+                </Button>
+              )}
+              <Button icon="reuse" onClick={() => void generate()}>
+                Try again
+              </Button>
+              {run.runId !== null && <Button onClick={() => openRun(run.runId!)}>View details</Button>}
+              <Button variant="ghost" onClick={dismiss}>
+                Dismiss
+              </Button>
+            </>
+          }
+        />
+      </div>
+    );
+  }
+
+  if (run.kind === 'cancelled') {
+    return (
+      <EmptyState
+        icon="close"
+        title={`Run ${run.runId} was cancelled`}
+        actions={
+          <>
+            <Button onClick={() => openRun(run.runId)}>View details</Button>
+            <Button variant="ghost" onClick={dismiss}>
+              Dismiss
+            </Button>
+          </>
+        }
+      >
+        <p>Nothing was saved from it. Your settings are still on the left.</p>
+      </EmptyState>
+    );
+  }
+  return null;
+}

@@ -1,0 +1,118 @@
+// Turns `{ code, message }` from the main process or a run into words for a designer; never raw JSON.
+
+export interface ReadableError {
+  title: string;
+  /** The longer explanation, usually the main process's own sentence. */
+  detail: string;
+  code: string;
+  /** True when the fix is in Settings → API keys. */
+  keyProblem: boolean;
+}
+
+const FIELD_LABELS: Record<string, string> = {
+  prompt: 'Prompt',
+  negativePrompt: 'Negative prompt',
+  aspectRatio: 'Aspect ratio',
+  seed: 'Seed',
+  count: 'Images',
+  quality: 'Quality',
+  provider: 'Provider',
+  model: 'Model',
+  secret: 'The key',
+  rating: 'Rating',
+  tags: 'Tags',
+};
+
+/** "prompt: must not be empty; count: must be at most 4" -> "Prompt must not be empty. Images must be at most 4." */
+export function humanizeFieldMessage(message: string): string {
+  return message
+    .replace(/^[a-z]+\.[a-zA-Z]+: /, '')
+    .split('; ')
+    .map((part) => {
+      const match = /^([a-zA-Z]+)(?:\.[\w.]+)?: (.*)$/s.exec(part);
+      if (!match) return part;
+      const label = FIELD_LABELS[match[1]!];
+      if (!label) return part;
+      const rest = match[2]!;
+      // Sentences that name their subject already ("no API key for OpenAI…") read better without the label.
+      if (/^(no|there|the|this)\b/i.test(rest) || /^[A-Z]/.test(rest)) return capitalize(rest);
+      return `${label} ${rest}`;
+    })
+    .map((sentence) => (/[.!?]$/.test(sentence) ? sentence : `${sentence}.`))
+    .join(' ');
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+function providerTitle(code: string, provider: string): string | null {
+  switch (code) {
+    case 'auth_failed':
+      return `${provider} rejected the API key`;
+    case 'rate_limited':
+      return `${provider} is rate-limiting requests`;
+    case 'quota_exhausted':
+      return `${provider} says the account is out of quota`;
+    case 'content_blocked':
+      return `${provider} declined the prompt`;
+    case 'invalid_request':
+      return `${provider} refused the request`;
+    case 'unavailable':
+      return `${provider} could not be reached`;
+    case 'timeout':
+      return `${provider} did not answer in time`;
+    case 'no_image':
+      return `${provider} returned no usable image`;
+    case 'cancelled':
+      return 'The run was cancelled';
+    default:
+      return null;
+  }
+}
+
+const APP_TITLES: Record<string, string> = {
+  invalid_input: 'Check the request',
+  not_found: 'Not found',
+  conflict: 'That changed in the meantime',
+  budget_exceeded: 'Budget reached',
+  provider_failed: 'The provider could not make the image',
+  unavailable: 'Atelier is not reachable',
+  key_storage_unavailable: 'Keys cannot be stored here',
+  cancelled: 'Cancelled',
+  unauthorized: 'This page is not signed in to Atelier',
+  forbidden: 'Refused',
+  internal: 'Something went wrong inside Atelier',
+};
+
+/** `provider` is the provider's display name, used for run outcomes ("OpenAI rejected the API key"). */
+export function readableError(
+  error: { code: string; message: string },
+  provider = 'The provider',
+  /** A title that says what failed in this place ("The key was not saved"), for input errors. */
+  inputTitle?: string,
+): ReadableError {
+  const code = error.code;
+  const title =
+    providerTitle(code, provider) ??
+    ((code === 'invalid_input' || code === 'not_found') && inputTitle ? inputTitle : APP_TITLES[code]) ??
+    'Something went wrong';
+  let detail = code === 'invalid_input' ? humanizeFieldMessage(error.message) : error.message.trim();
+  if (code === 'unauthorized') {
+    detail = 'Open the address printed by `npm run serve` again: it carries a fresh access token.';
+  }
+  // The main process often opens with the same sentence as the title; say it once.
+  if (detail.startsWith(title)) {
+    const end = detail.indexOf('. ', title.length - 1);
+    if (end !== -1) detail = detail.slice(end + 2);
+    else if (detail.replace(/[.!\s]+$/, '') === title) detail = '';
+  }
+  const keyProblem =
+    code === 'auth_failed' ||
+    ((code === 'invalid_input' || code === 'not_found') && /\bAPI key\b/i.test(error.message));
+  // "No API key for OpenAI" deserves a title that names the fix, not "Check the request".
+  if (keyProblem && code === 'invalid_input' && !inputTitle && /\bno API key\b/i.test(error.message)) {
+    return { title: `${provider} needs an API key`, detail, code, keyProblem };
+  }
+  return { title, detail, code, keyProblem };
+}

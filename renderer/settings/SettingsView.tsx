@@ -1,0 +1,134 @@
+import { useEffect } from 'react';
+import { api } from '../api';
+import { useCatalogStore } from '../app/catalog';
+import { useAppStore } from '../app/store';
+import { Badge, ErrorCard, Icon, Spinner } from '../components';
+import { readableError } from '../lib/errors';
+import { KeyRow } from './KeyRow';
+import { useSettingsStore } from './store';
+
+function About() {
+  const info = useSettingsStore((s) => s.info);
+  const infoError = useSettingsStore((s) => s.infoError);
+  return (
+    <section className="settings__section" aria-labelledby="about-title">
+      <h2 className="settings__h2" id="about-title">
+        About
+      </h2>
+      {infoError && <ErrorCard compact error={readableError(infoError)} />}
+      {info ? (
+        <dl className="kv about">
+          <div className="kv__row">
+            <dt>Version</dt>
+            <dd>
+              {info.name} {info.version}
+            </dd>
+          </div>
+          <div className="kv__row">
+            <dt>Mode</dt>
+            <dd>{info.mode === 'desktop' ? 'Desktop app' : 'Browser (npm run serve, this computer only)'}</dd>
+          </div>
+          <div className="kv__row">
+            <dt>Data folder</dt>
+            <dd>
+              <code className="about__path">{info.dataDir}</code>
+            </dd>
+          </div>
+          <div className="kv__row">
+            <dt>Key storage</dt>
+            <dd>
+              {info.keyStorage.persistent ? 'Kept across restarts, encrypted by your OS' : 'This run only'}
+            </dd>
+          </div>
+        </dl>
+      ) : (
+        !infoError && <Spinner size={16} />
+      )}
+    </section>
+  );
+}
+
+export function SettingsView() {
+  const providers = useCatalogStore((s) => s.providers);
+  const storage = useCatalogStore((s) => s.storage);
+  const status = useCatalogStore((s) => s.status);
+  const focusProvider = useAppStore((s) => s.focusProvider);
+
+  useEffect(() => {
+    void useSettingsStore.getState().loadInfo();
+    void useCatalogStore.getState().load();
+  }, []);
+
+  const target = focusProvider ?? null;
+  useEffect(() => {
+    // Consumed once the rows exist, so a later visit does not jump again.
+    if (target && providers.some((p) => p.id === target)) {
+      const timer = setTimeout(() => useAppStore.getState().consumeFocusProvider(), 0);
+      return () => clearTimeout(timer);
+    }
+  }, [target, providers]);
+
+  return (
+    <div className="settings">
+      <header className="view-header">
+        <div>
+          <h1 className="view-title">Settings</h1>
+          <p className="view-subtitle">Your provider keys and this installation.</p>
+        </div>
+      </header>
+      <div className="settings__scroll">
+        <section className="settings__section" aria-labelledby="keys-title">
+          <h2 className="settings__h2" id="keys-title">
+            API keys
+          </h2>
+          <p className="settings__intro">
+            Atelier calls each provider with your own key. After saving, a key is never shown again: only its
+            last four characters.
+          </p>
+          {storage && (
+            <div className={storage.canStore ? 'notice notice--info' : 'notice notice--warning'}>
+              <Icon
+                name={storage.canStore ? (storage.persistent ? 'shield' : 'info') : 'warning'}
+                size={16}
+                className="notice__icon"
+              />
+              <div>
+                <p className="notice__title">
+                  {!storage.canStore
+                    ? 'Keys cannot be saved here'
+                    : storage.persistent
+                      ? 'Keys are encrypted by your operating system'
+                      : api.mode === 'browser'
+                        ? 'Browser session: keys last for this run only'
+                        : 'Keys last for this run only'}
+                  {!storage.persistent && storage.canStore && (
+                    <Badge tone="warning" className="notice__badge">
+                      Not saved to disk
+                    </Badge>
+                  )}
+                </p>
+                <p className="notice__text">{storage.description}</p>
+              </div>
+            </div>
+          )}
+          {status === 'loading' && providers.length === 0 && (
+            <div className="settings__loading">
+              <Spinner size={16} /> Loading providers…
+            </div>
+          )}
+          <div className="key-rows">
+            {providers.map((provider) => (
+              <KeyRow
+                key={provider.id}
+                provider={provider}
+                storage={storage}
+                focusOnMount={target === provider.id}
+              />
+            ))}
+          </div>
+        </section>
+        <About />
+      </div>
+    </div>
+  );
+}
