@@ -1,0 +1,246 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { AspectRatio, ProviderId, QualityTier } from '../../../shared/domain';
+import { AppError } from '../../../shared/result';
+
+const CATALOG_FILE = path.join('resources', 'providers.json');
+
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date like 2026-05-12');
+const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+const limit = z.number().int('must be a whole number').positive('must be positive').nullable();
+const usd = z.number().nonnegative('must be 0 or more');
+/** Provider's quality value (e.g. "high") -> USD per image. */
+const priceTable = z.record(z.string().min(1), usd);
+
+const CatalogModelSchema = z.strictObject({
+  id: z.string().min(1).max(100),
+  name: z.string().min(1),
+  status: z.enum(['active', 'retired']),
+  retiredOn: isoDate.nullable(),
+  successor: z.string().min(1).nullable(),
+  capabilities: z.strictObject({
+    negativePrompt: z.boolean(),
+    seed: z.boolean(),
+    maxCount: z.number().int('must be a whole number').min(1).max(10),
+    /** Every AspectRatio must be listed: the provider's size string, or null when it has none. */
+    aspectRatios: z.record(AspectRatio, z.string().min(1).nullable()),
+  }),
+  /** Our tier -> the provider's own quality value. */
+  qualityTiers: z.record(QualityTier, z.string().min(1)),
+  pricing: z.strictObject({
+    perImageUsd: priceTable,
+    /** Sizes that cost more than the base table, e.g. "1536x1024" -> { high: 0.25 }. */
+    perImageUsdBySize: z.record(z.string().min(1), priceTable).optional(),
+    source: z.string().min(1),
+    asOf: z.string().regex(/^\d{4}-\d{2}(-\d{2})?$/, 'must be a month or date like 2025-04'),
+  }),
+});
+
+const CatalogProviderSchema = z.strictObject({
+  id: ProviderId,
+  name: z.string().min(1),
+  kind: z.enum(['cloud', 'local']),
+  keyUrl: httpUrl.nullable(),
+  /** Suffix of the launch variables ATELIER_KEY_<keyEnv> and ATELIER_ENDPOINT_<keyEnv>. */
+  keyEnv: z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'must be upper case letters, digits and underscores'),
+  defaultEndpoint: httpUrl,
+  defaultModel: z.string().min(1),
+  limits: z.strictObject({ perMinute: limit, perDay: limit, concurrency: limit }),
+  models: z.array(CatalogModelSchema).min(1, 'must list at least one model'),
+});
+
+const CatalogSchema = z
+  .strictObject({
+    version: z.literal(1),
+    providers: z.array(CatalogProviderSchema),
+  })
+  .superRefine((catalog, ctx) => {
+    const issue = (message: string, where: PropertyKey[]) =>
+      ctx.addIssue({ code: 'custom', message, path: where });
+    const seenProviders = new Set<string>();
+    catalog.providers.forEach((provider, p) => {
+      if (seenProviders.has(provider.id)) {
+        issue(`duplicate provider id "${provider.id}"`, ['providers', p, 'id']);
+      }
+      seenProviders.add(provider.id);
+      const keyEnvClash = catalog.providers.findIndex((other) => other.keyEnv === provider.keyEnv);
+      if (keyEnvClash !== p) issue(`keyEnv "${provider.keyEnv}" is already used`, ['providers', p, 'keyEnv']);
+      const models = new Map(provider.models.map((model) => [model.id, model]));
+      const fallback = models.get(provider.defaultModel);
+      if (!fallback) {
+        issue(`no model "${provider.defaultModel}" in this provider`, ['providers', p, 'defaultModel']);
+      } else if (fallback.status !== 'active') {
+        issue('must name an active model', ['providers', p, 'defaultModel']);
+      }
+
+      const seenModels = new Set<string>();
+      provider.models.forEach((model, m) => {
+        const at = (...rest: PropertyKey[]) => ['providers', p, 'models', m, ...rest];
+        if (seenModels.has(model.id)) issue(`duplicate model id "${model.id}"`, at('id'));
+        seenModels.add(model.id);
+        if (model.status === 'retired' && model.retiredOn === null) {
+          issue('a retired model needs its date', at('retiredOn'));
+        }
+        if (model.successor !== null) {
+          const successor = models.get(model.successor);
+          if (!successor) issue(`no model "${model.successor}" in this provider`, at('successor'));
+          else if (successor.status !== 'active') issue('must name an active model', at('successor'));
+        }
+        if (
+          model.status === 'active' &&
+          Object.values(model.capabilities.aspectRatios).every((size) => size === null)
+        ) {
+          issue('an active model must support at least one aspect ratio', at('capabilities', 'aspectRatios'));
+        }
+        // A price table, when given, must price every quality the model is asked for; a typo would cost silently.
+        const tables = [
+          { table: model.pricing.perImageUsd, where: at('pricing', 'perImageUsd') },
+          ...Object.entries(model.pricing.perImageUsdBySize ?? {}).map(([size, table]) => ({
+            table,
+            where: at('pricing', 'perImageUsdBySize', size),
+          })),
+        ];
+        for (const { table, where } of tables) {
+          if (Object.keys(table).length === 0) continue;
+          for (const quality of Object.values(model.qualityTiers)) {
+            if (!(quality in table)) issue(`has no price for quality "${quality}"`, where);
+          }
+        }
+      });
+    });
+  });
+
+export type Catalog = z.infer<typeof CatalogSchema>;
+export type CatalogProvider = Catalog['providers'][number];
+export type CatalogModel = CatalogProvider['models'][number];
+
+/** A catalog that cannot be used; the message names the file and the JSON path of each problem. */
+export class CatalogError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CatalogError';
+  }
+}
+
+/** `providers[0].models[1].capabilities.aspectRatios["16:9"]`: where the problem sits in the JSON. */
+export function formatJsonPath(where: readonly PropertyKey[]): string {
+  let out = '';
+  for (const key of where) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else if (typeof key === 'string' && /^[A-Za-z_$][\w$]*$/.test(key)) out += out ? `.${key}` : key;
+    else out += `[${JSON.stringify(String(key))}]`;
+  }
+  return out || '(root)';
+}
+
+/** Validates catalog data already parsed from JSON; `source` names it in error messages. */
+export function parseCatalog(data: unknown, source = 'provider catalog'): Catalog {
+  const parsed = CatalogSchema.safeParse(data);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => `${formatJsonPath(issue.path)}: ${issue.message}`);
+  throw new CatalogError(`${source} is invalid: ${problems.join('; ')}`);
+}
+
+/** Reads and validates resources/providers.json (or `file`); throws CatalogError when unusable. */
+export function loadCatalog(file?: string): Catalog {
+  const target = file ?? findDefaultCatalog();
+  let text: string;
+  try {
+    text = readFileSync(target, 'utf8');
+  } catch (error) {
+    throw new CatalogError(`Cannot read the provider catalog ${target}: ${(error as Error).message}`);
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    throw new CatalogError(`The provider catalog ${target} is not valid JSON: ${(error as Error).message}`);
+  }
+  return parseCatalog(data, `The provider catalog ${target}`);
+}
+
+/** Walks up from this module: the source tree and the esbuild bundle sit at different depths. */
+function findDefaultCatalog(): string {
+  let dir = import.meta.dirname;
+  for (;;) {
+    const candidate = path.join(dir, CATALOG_FILE);
+    if (existsSync(candidate)) return candidate;
+    const parent = path.dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  throw new CatalogError(
+    `Cannot find ${CATALOG_FILE} above ${import.meta.dirname}; pass its path to loadCatalog.`,
+  );
+}
+
+/**
+ * The provider and model a request names (the provider's default model when none is named).
+ * Throws invalid_input for an unknown provider or model, and for a retired one, naming its successor.
+ */
+export function resolveModel(
+  catalog: Catalog,
+  providerId: string,
+  modelId?: string,
+): { provider: CatalogProvider; model: CatalogModel } {
+  const provider = catalog.providers.find((p) => p.id === providerId);
+  if (!provider) {
+    const known = catalog.providers.map((p) => p.id).join(', ') || 'none';
+    throw new AppError('invalid_input', `provider: there is no provider "${providerId}" (known: ${known}).`);
+  }
+  const wanted = modelId ?? provider.defaultModel;
+  const model = provider.models.find((m) => m.id === wanted);
+  if (!model) {
+    const active = provider.models.filter((m) => m.status === 'active').map((m) => m.id);
+    throw new AppError(
+      'invalid_input',
+      `model: ${provider.name} has no model "${wanted}" (available: ${active.join(', ') || 'none'}).`,
+    );
+  }
+  if (model.status === 'retired') {
+    const successor = model.successor ? provider.models.find((m) => m.id === model.successor) : undefined;
+    const instead = successor ? ` Use ${successor.name} (${successor.id}) instead.` : '';
+    const when = model.retiredOn ? ` on ${model.retiredOn}` : '';
+    throw new AppError(
+      'invalid_input',
+      `model: ${model.name} (${model.id}) was retired by ${provider.name}${when} and can no longer be used.${instead}`,
+      { retiredOn: model.retiredOn, successor: model.successor },
+    );
+  }
+  return { provider, model };
+}
+
+/** `1536x1024` or `16:9` -> width / height; null for sizes like `auto` or `1K`. */
+export function sizeRatio(size: string): number | null {
+  const match = /^(\d+(?:\.\d+)?)\s*[x×:]\s*(\d+(?:\.\d+)?)$/i.exec(size.trim());
+  if (!match) return null;
+  const ratio = Number(match[1]) / Number(match[2]);
+  return Number.isFinite(ratio) && ratio > 0 ? ratio : null;
+}
+
+/**
+ * The provider size for an aspect ratio. `exact` is false when the catalog snaps it to a different
+ * shape (4:3 -> 1536x1024) or has no size for it and the nearest supported shape is used instead.
+ */
+export function sizeFor(model: CatalogModel, aspectRatio: AspectRatio): { size: string; exact: boolean } {
+  const wanted = sizeRatio(aspectRatio) ?? 1;
+  const mapped = model.capabilities.aspectRatios[aspectRatio];
+  if (mapped != null) {
+    const actual = sizeRatio(mapped);
+    return { size: mapped, exact: actual === null || Math.abs(Math.log(actual / wanted)) < 0.01 };
+  }
+  let best: { size: string; distance: number } | null = null;
+  for (const size of Object.values(model.capabilities.aspectRatios)) {
+    if (size == null) continue;
+    const distance = Math.abs(Math.log((sizeRatio(size) ?? 1) / wanted));
+    if (!best || distance < best.distance) best = { size, distance };
+  }
+  if (!best) throw new Error(`model ${model.id} supports no aspect ratio`); // The catalog schema rules this out.
+  return { size: best.size, exact: false };
+}
+
+/** USD per image for a size and the provider's quality value, or null when the catalog has no price. */
+export function pricePerImage(model: CatalogModel, size: string, quality: string): number | null {
+  return model.pricing.perImageUsdBySize?.[size]?.[quality] ?? model.pricing.perImageUsd[quality] ?? null;
+}

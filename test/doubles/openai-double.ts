@@ -1,0 +1,542 @@
+/**
+ * A protocol double of OpenAI's Images API for tests (product code never imports it).
+ * It checks every request the way the real API does and answers malformed ones with OpenAI's own
+ * error shape, so a test passes only when the adapter speaks the documented protocol.
+ * The scenario is set by the test; the key sent never chooses an outcome.
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import sharp from 'sharp';
+
+export const SCENARIOS = [
+  'success',
+  'invalid_api_key',
+  'rate_limited',
+  'insufficient_quota',
+  'moderation_blocked',
+  'server_error',
+  'malformed_json',
+  'not_an_image',
+  'slow',
+] as const;
+export type Scenario = (typeof SCENARIOS)[number];
+
+export interface RecordedRequest {
+  method: string;
+  /** Path without the query string. */
+  path: string;
+  /** Lower-case names; the Authorization value is never kept. */
+  headers: Record<string, string>;
+  /** Whether an Authorization header was sent at all. */
+  authorization: boolean;
+  /** Parsed JSON when the body was JSON, else the raw text ('' for none). */
+  body: unknown;
+  /** The status the double answered with. */
+  status: number;
+}
+
+export interface OpenAIDoubleOptions {
+  scenario?: Scenario;
+  /** How long 'slow' holds the answer before succeeding (ms). */
+  slowMs?: number;
+  /** Largest side of the PNGs 'success' returns; the requested size when unset. */
+  maxImageSide?: number;
+}
+
+export interface OpenAIDouble {
+  /** Base URL without a trailing slash, e.g. `http://127.0.0.1:54321`. */
+  url: string;
+  readonly scenario: Scenario;
+  setScenario(scenario: Scenario): void;
+  requests: RecordedRequest[];
+  close(): Promise<void>;
+}
+
+/** Sizes each known model accepts (besides `auto`), as documented for the gpt-image models. */
+export const DOUBLE_MODELS: Record<string, readonly string[]> = {
+  'gpt-image-1': ['1024x1024', '1536x1024', '1024x1536'],
+  'gpt-image-1-mini': ['1024x1024', '1536x1024', '1024x1536'],
+};
+
+const GENERATION_FIELDS = new Set([
+  'model',
+  'prompt',
+  'n',
+  'size',
+  'quality',
+  'output_format',
+  'output_compression',
+  'background',
+  'moderation',
+  'user',
+  'stream',
+  'partial_images',
+]);
+const QUALITIES = ['low', 'medium', 'high', 'auto'];
+const OUTPUT_FORMATS = ['png', 'jpeg', 'webp'];
+const BACKGROUNDS = ['transparent', 'opaque', 'auto'];
+const MODERATIONS = ['low', 'auto'];
+const MAX_PROMPT = 32_000;
+
+/** Output tokens per image as OpenAI bills gpt-image-1 (square, and the two oblong sizes). */
+const OUTPUT_TOKENS: Record<string, Record<string, number>> = {
+  square: { low: 272, medium: 1056, high: 4160 },
+  oblong: { low: 408, medium: 1584, high: 6240 },
+};
+
+interface Answer {
+  status: number;
+  body: string;
+  headers?: Record<string, string>;
+}
+
+class Rejection {
+  constructor(readonly answer: Answer) {}
+}
+
+function apiError(
+  status: number,
+  message: string,
+  opts: { type?: string; param?: string | null; code?: string | null; headers?: Record<string, string> } = {},
+): Answer {
+  const error = {
+    message,
+    type: opts.type ?? 'invalid_request_error',
+    param: opts.param ?? null,
+    code: opts.code ?? null,
+  };
+  return { status, body: JSON.stringify({ error }), headers: opts.headers };
+}
+
+function reject(message: string, param: string | null, code: string | null): never {
+  throw new Rejection(apiError(400, message, { param, code }));
+}
+
+function requestId(): string {
+  return `req_${randomBytes(16).toString('hex')}`;
+}
+
+export async function startOpenAIDouble(opts: OpenAIDoubleOptions = {}): Promise<OpenAIDouble> {
+  let scenario: Scenario = opts.scenario ?? 'success';
+  const slowMs = opts.slowMs ?? 10_000;
+  const requests: RecordedRequest[] = [];
+  const timers = new Set<NodeJS.Timeout>();
+  let imageCounter = 0;
+
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const raw = Buffer.concat(chunks).toString('utf8');
+      handle(req, res, raw).catch((error: unknown) => {
+        const answer = apiError(
+          500,
+          `openai-double crashed: ${error instanceof Error ? error.message : String(error)}`,
+          {
+            type: 'server_error',
+          },
+        );
+        send(req, res, raw, answer);
+      });
+    });
+  });
+
+  function send(req: IncomingMessage, res: ServerResponse, raw: string, answer: Answer): void {
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (name === 'authorization' || value === undefined) continue;
+      headers[name] = Array.isArray(value) ? value.join(', ') : value;
+    }
+    let body: unknown = raw;
+    try {
+      body = raw === '' ? '' : JSON.parse(raw);
+    } catch {
+      // Kept as text: the record shows what was actually sent.
+    }
+    requests.push({
+      method: req.method ?? '',
+      path: (req.url ?? '').split('?')[0]!,
+      headers,
+      authorization: req.headers.authorization !== undefined,
+      body,
+      status: answer.status,
+    });
+    if (res.destroyed) return;
+    res.writeHead(answer.status, {
+      'content-type': 'application/json',
+      'x-request-id': requestId(),
+      'openai-processing-ms': '12',
+      ...answer.headers,
+    });
+    res.end(answer.body);
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse, raw: string): Promise<void> {
+    let answer: Answer;
+    try {
+      answer = await answerFor(req, res, raw);
+    } catch (error) {
+      if (!(error instanceof Rejection)) throw error;
+      answer = error.answer;
+    }
+    send(req, res, raw, answer);
+  }
+
+  async function answerFor(req: IncomingMessage, res: ServerResponse, raw: string): Promise<Answer> {
+    const method = req.method ?? '';
+    const path = (req.url ?? '').split('?')[0]!;
+    const route = `${method} ${path}`;
+    if (route !== 'POST /v1/images/generations' && route !== 'GET /v1/models') {
+      return apiError(404, `Invalid URL (${route})`);
+    }
+    const key = checkAuthorization(req.headers.authorization);
+    if (scenario === 'invalid_api_key') return invalidKey(key);
+    if (route === 'GET /v1/models') return listModels(req, res);
+
+    const contentType = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    if (contentType !== 'application/json') {
+      return apiError(
+        400,
+        `Invalid Content-Type header (${contentType || 'none'}), expected application/json for this endpoint.`,
+      );
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(raw);
+    } catch {
+      return apiError(
+        400,
+        "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON.)",
+      );
+    }
+    const request = validateGeneration(body);
+
+    switch (scenario) {
+      case 'rate_limited':
+        return apiError(
+          429,
+          `Rate limit reached for ${request.model} in organization org-double on images per minute (IPM): Limit 5, Used 5, Requested ${request.n}. Please try again in 2s. Visit https://platform.openai.com/account/rate-limits to learn more.`,
+          {
+            type: 'requests',
+            code: 'rate_limit_exceeded',
+            headers: { 'retry-after': '2', 'retry-after-ms': '1750', 'x-ratelimit-limit-requests': '5' },
+          },
+        );
+      case 'insufficient_quota':
+        return apiError(
+          429,
+          'You exceeded your current quota, please check your plan and billing details. For more information on this error, read the docs: https://platform.openai.com/docs/guides/error-codes/api-errors.',
+          { type: 'insufficient_quota', code: 'insufficient_quota' },
+        );
+      case 'moderation_blocked':
+        return apiError(
+          400,
+          `Your request was rejected by the safety system. If you believe this is an error, contact us at help.openai.com and include the request ID ${requestId()}.`,
+          { type: 'image_generation_user_error', code: 'moderation_blocked' },
+        );
+      case 'server_error':
+        return apiError(
+          500,
+          'The server had an error while processing your request. Sorry about that! You can retry your request, or contact us through our help center at help.openai.com if the error persists.',
+          { type: 'server_error' },
+        );
+      case 'malformed_json':
+        return {
+          status: 200,
+          body: '{"created": 1767225600, "data": [{"b64_json": "iVBORw0KGgoAAAANSUhEUgAA',
+        };
+      case 'not_an_image':
+        return success(request, () =>
+          Promise.resolve(Buffer.from('this is plain text, not the bytes of any image format')),
+        );
+      case 'slow':
+        await delay(res);
+        // 499 as nginx logs it: the client closed the connection before the answer.
+        if (res.destroyed) return apiError(499, 'Client closed the request.');
+        return success(request, (i) => makeImage(request, i));
+      case 'success':
+        return success(request, (i) => makeImage(request, i));
+    }
+  }
+
+  /** Holds the answer for `slowMs`, or until the client gives up (then nothing is sent). */
+  function delay(res: ServerResponse): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        resolve();
+      }, slowMs);
+      timers.add(timer);
+      res.once('close', () => {
+        clearTimeout(timer);
+        timers.delete(timer);
+        resolve();
+      });
+    });
+  }
+
+  async function listModels(_req: IncomingMessage, res: ServerResponse): Promise<Answer> {
+    if (scenario === 'rate_limited') {
+      return apiError(429, 'Rate limit reached for requests. Please try again in 2s.', {
+        type: 'requests',
+        code: 'rate_limit_exceeded',
+        headers: { 'retry-after': '2', 'retry-after-ms': '1750' },
+      });
+    }
+    if (scenario === 'server_error') {
+      return apiError(500, 'The server had an error while processing your request. Sorry about that!', {
+        type: 'server_error',
+      });
+    }
+    if (scenario === 'slow') await delay(res);
+    const data = [...Object.keys(DOUBLE_MODELS), 'gpt-4o'].map((id) => ({
+      id,
+      object: 'model',
+      created: 1_745_000_000,
+      owned_by: 'system',
+    }));
+    return { status: 200, body: JSON.stringify({ object: 'list', data }) };
+  }
+
+  interface GenerationRequest {
+    model: string;
+    prompt: string;
+    n: number;
+    size: string;
+    quality: string;
+    outputFormat: string;
+  }
+
+  async function success(
+    request: GenerationRequest,
+    image: (index: number) => Promise<Buffer>,
+  ): Promise<Answer> {
+    const data = [];
+    for (let i = 0; i < request.n; i += 1) data.push({ b64_json: (await image(i)).toString('base64') });
+    const quality = request.quality === 'auto' ? 'medium' : request.quality;
+    const size = request.size === 'auto' ? '1024x1024' : request.size;
+    const perImage = OUTPUT_TOKENS[size === '1024x1024' ? 'square' : 'oblong']![quality]!;
+    const textTokens = Math.max(1, Math.ceil(request.prompt.length / 4));
+    const outputTokens = perImage * request.n;
+    const body = {
+      created: Math.floor(Date.now() / 1000),
+      background: 'opaque',
+      data,
+      output_format: request.outputFormat,
+      quality,
+      size,
+      usage: {
+        input_tokens: textTokens,
+        input_tokens_details: { image_tokens: 0, text_tokens: textTokens },
+        output_tokens: outputTokens,
+        total_tokens: textTokens + outputTokens,
+      },
+    };
+    return { status: 200, body: JSON.stringify(body) };
+  }
+
+  /** A real image of the requested size (or a smaller stand-in): a gradient unique to this image. */
+  async function makeImage(request: GenerationRequest, index: number): Promise<Buffer> {
+    const [w, h] = (request.size === 'auto' ? '1024x1024' : request.size).split('x').map(Number) as [
+      number,
+      number,
+    ];
+    const scale = opts.maxImageSide ? Math.min(1, opts.maxImageSide / Math.max(w, h)) : 1;
+    const width = Math.max(1, Math.round(w * scale));
+    const height = Math.max(1, Math.round(h * scale));
+    imageCounter += 1;
+    const stamp = imageCounter;
+    const pixels = Buffer.alloc(width * height * 3);
+    for (let y = 0; y < height; y += 1) {
+      for (let x = 0; x < width; x += 1) {
+        const at = (y * width + x) * 3;
+        pixels[at] = (x * 255) / width;
+        pixels[at + 1] = (y * 255) / height;
+        pixels[at + 2] = (stamp * 37 + index * 91) % 256;
+      }
+    }
+    // The first pixels carry the counter, so no two images the double makes share a hash.
+    pixels.writeUInt32BE(stamp, 0);
+    const encoder = sharp(pixels, { raw: { width, height, channels: 3 } });
+    const format = request.outputFormat;
+    if (format === 'jpeg') return encoder.jpeg({ quality: 90 }).toBuffer();
+    if (format === 'webp') return encoder.webp({ quality: 90 }).toBuffer();
+    return encoder.png({ compressionLevel: 1 }).toBuffer();
+  }
+
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    get scenario() {
+      return scenario;
+    },
+    setScenario(next) {
+      scenario = next;
+    },
+    requests,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        for (const timer of timers) clearTimeout(timer);
+        timers.clear();
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** `Bearer sk-…` or a 401 shaped like OpenAI's; returns the key so a message can mask it as OpenAI does. */
+function checkAuthorization(header: string | undefined): string {
+  if (!header || !/^Bearer\s+\S/.test(header)) {
+    throw new Rejection(
+      apiError(
+        401,
+        "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY), or as the password field (with blank username) if you're accessing the API from your browser and are prompted for a username and password. You can obtain an API key from https://platform.openai.com/account/api-keys.",
+      ),
+    );
+  }
+  const key = header.replace(/^Bearer\s+/, '').trim();
+  if (!key.startsWith('sk-')) throw new Rejection(invalidKey(key));
+  return key;
+}
+
+function invalidKey(key: string): Answer {
+  return apiError(
+    401,
+    `Incorrect API key provided: sk-...${key.slice(-4)}. You can find your API key at https://platform.openai.com/account/api-keys.`,
+    { code: 'invalid_api_key' },
+  );
+}
+
+function validateGeneration(body: unknown): {
+  model: string;
+  prompt: string;
+  n: number;
+  size: string;
+  quality: string;
+  outputFormat: string;
+} {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    reject(
+      `Invalid type for body: expected an object, but got ${Array.isArray(body) ? 'an array' : typeof body} instead.`,
+      null,
+      'invalid_type',
+    );
+  }
+  const fields = body as Record<string, unknown>;
+  for (const name of Object.keys(fields)) {
+    if (!GENERATION_FIELDS.has(name)) reject(`Unknown parameter: '${name}'.`, name, 'unknown_parameter');
+  }
+  const model = fields.model;
+  if (model === undefined) {
+    reject("Missing required parameter: 'model'.", 'model', 'missing_required_parameter');
+  }
+  if (typeof model !== 'string' || !Object.hasOwn(DOUBLE_MODELS, model)) {
+    const supported = Object.keys(DOUBLE_MODELS)
+      .map((m) => `'${m}'`)
+      .join(', ');
+    reject(
+      `Invalid value: '${String(model)}'. Supported values are: ${supported}.`,
+      'model',
+      'invalid_value',
+    );
+  }
+  const prompt = fields.prompt;
+  if (prompt === undefined) {
+    reject("Missing required parameter: 'prompt'.", 'prompt', 'missing_required_parameter');
+  }
+  if (typeof prompt !== 'string') {
+    reject(
+      `Invalid type for 'prompt': expected a string, but got ${typeof prompt} instead.`,
+      'prompt',
+      'invalid_type',
+    );
+  }
+  if (prompt.length === 0) {
+    reject(
+      "Invalid 'prompt': empty string. Expected a string with minimum length 1, but got an empty string instead.",
+      'prompt',
+      'empty_string',
+    );
+  }
+  if (prompt.length > MAX_PROMPT) {
+    reject(
+      `Invalid 'prompt': string too long. Expected a string with maximum length ${MAX_PROMPT}, but got a string with length ${prompt.length} instead.`,
+      'prompt',
+      'string_above_max_length',
+    );
+  }
+  const n = fields.n ?? 1;
+  if (typeof n !== 'number' || !Number.isInteger(n)) {
+    reject(`Invalid type for 'n': expected an integer, but got ${typeof n} instead.`, 'n', 'invalid_type');
+  }
+  if (n < 1) {
+    reject(
+      `Invalid 'n': integer below minimum value. Expected a value >= 1, but got ${n} instead.`,
+      'n',
+      'integer_below_min_value',
+    );
+  }
+  if (n > 10) {
+    reject(
+      `Invalid 'n': integer above maximum value. Expected a value <= 10, but got ${n} instead.`,
+      'n',
+      'integer_above_max_value',
+    );
+  }
+  const size = oneOf(fields, 'size', ['auto', ...DOUBLE_MODELS[model]!], 'auto');
+  const quality = oneOf(fields, 'quality', QUALITIES, 'auto');
+  const outputFormat = oneOf(fields, 'output_format', OUTPUT_FORMATS, 'png');
+  const background = oneOf(fields, 'background', BACKGROUNDS, 'auto');
+  oneOf(fields, 'moderation', MODERATIONS, 'auto');
+  if (background === 'transparent' && outputFormat === 'jpeg') {
+    reject(
+      'Transparent background is not supported for the jpeg output format.',
+      'background',
+      'invalid_value',
+    );
+  }
+  const compression = fields.output_compression;
+  if (
+    compression !== undefined &&
+    (typeof compression !== 'number' ||
+      !Number.isInteger(compression) ||
+      compression < 0 ||
+      compression > 100)
+  ) {
+    reject(
+      `Invalid 'output_compression': expected an integer between 0 and 100.`,
+      'output_compression',
+      'invalid_value',
+    );
+  }
+  if (fields.user !== undefined && typeof fields.user !== 'string') {
+    reject(
+      `Invalid type for 'user': expected a string, but got ${typeof fields.user} instead.`,
+      'user',
+      'invalid_type',
+    );
+  }
+  if (fields.stream === true) {
+    reject('openai-double does not simulate streaming responses.', 'stream', 'unsupported_value');
+  }
+  return { model, prompt, n, size, quality, outputFormat };
+}
+
+function oneOf(
+  fields: Record<string, unknown>,
+  name: string,
+  allowed: readonly string[],
+  fallback: string,
+): string {
+  const value = fields[name];
+  if (value === undefined) return fallback;
+  if (typeof value !== 'string' || !allowed.includes(value)) {
+    const supported = allowed.map((v) => `'${v}'`);
+    const list = `${supported.slice(0, -1).join(', ')}, and ${supported.at(-1)}`;
+    reject(`Invalid value: '${String(value)}'. Supported values are: ${list}.`, name, 'invalid_value');
+  }
+  return value;
+}
