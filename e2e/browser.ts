@@ -29,7 +29,10 @@ export function findChromium(env: NodeJS.ProcessEnv = process.env): string | nul
   if (system) return system;
   const own = playwrightsOwn();
   if (own) return own;
-  const install = spawnSync('npx', ['playwright', 'install', 'chromium'], { stdio: 'ignore', timeout: 180_000 });
+  const install = spawnSync('npx', ['playwright', 'install', 'chromium'], {
+    stdio: 'ignore',
+    timeout: 180_000,
+  });
   return install.status === 0 ? playwrightsOwn() : null;
 }
 

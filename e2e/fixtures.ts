@@ -16,7 +16,9 @@ export interface ServedApp {
 const ROOT = path.resolve(import.meta.dirname, '..');
 
 /** Starts the built browser-mode server on a free port with its own data directory. */
-export async function startServedApp(env: Record<string, string>): Promise<ServedApp & { stop(): Promise<void> }> {
+export async function startServedApp(
+  env: Record<string, string>,
+): Promise<ServedApp & { stop(): Promise<void> }> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'atelier-e2e-'));
   const child: ChildProcess = spawn(process.execPath, ['dist-electron/serve.mjs', '--port', '0'], {
     cwd: ROOT,

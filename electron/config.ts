@@ -9,7 +9,11 @@ export interface LaunchConfig {
 }
 
 /** Reads what a launch may configure from the environment; the core itself never reads process.env. */
-export function readLaunchConfig(env: NodeJS.ProcessEnv, catalog: Catalog, defaultDataDir: string): LaunchConfig {
+export function readLaunchConfig(
+  env: NodeJS.ProcessEnv,
+  catalog: Catalog,
+  defaultDataDir: string,
+): LaunchConfig {
   const environmentKeys: Record<string, string> = {};
   const endpoints: Record<string, string> = {};
   for (const provider of catalog.providers) {
@@ -32,6 +36,7 @@ export function readLaunchConfig(env: NodeJS.ProcessEnv, catalog: Catalog, defau
 export function defaultUserDataDir(): string {
   const home = os.homedir();
   if (process.platform === 'darwin') return path.join(home, 'Library', 'Application Support', 'Atelier');
-  if (process.platform === 'win32') return path.join(process.env.APPDATA ?? path.join(home, 'AppData', 'Roaming'), 'Atelier');
+  if (process.platform === 'win32')
+    return path.join(process.env.APPDATA ?? path.join(home, 'AppData', 'Roaming'), 'Atelier');
   return path.join(process.env.XDG_CONFIG_HOME ?? path.join(home, '.config'), 'Atelier');
 }

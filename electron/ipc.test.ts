@@ -27,7 +27,11 @@ const event = (url: string) => ({ senderFrame: frame(url) }) as unknown as IpcMa
 describe('Electron IPC registration', () => {
   it('registers exactly one handler per contract call and removes them all', () => {
     const ipc = fakeIpcMain();
-    const unregister = registerIpcHandlers(ipc, async () => ok(null), () => true);
+    const unregister = registerIpcHandlers(
+      ipc,
+      async () => ok(null),
+      () => true,
+    );
     expect([...ipc.handlers.keys()].sort()).toEqual(CALL_NAMES.map((n) => `${IPC_CALL_PREFIX}${n}`).sort());
     unregister();
     expect(ipc.handlers.size).toBe(0);
@@ -45,7 +49,10 @@ describe('Electron IPC registration', () => {
       (f) => f?.url === 'file:///app/index.html',
     );
     const handler = ipc.handlers.get(`${IPC_CALL_PREFIX}keys.list`)!;
-    expect(await handler(event('https://evil.example/'), {})).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+    expect(await handler(event('https://evil.example/'), {})).toMatchObject({
+      ok: false,
+      error: { code: 'forbidden' },
+    });
     expect(seen).toEqual([]);
     expect(await handler(event('file:///app/index.html'), {})).toEqual({ ok: true, value: null });
     expect(seen).toEqual(['keys.list']);

@@ -92,10 +92,16 @@ app.whenReady().then(() => {
 
   mainWindow = createWindow();
   registerIpcHandlers(ipcMain, activeCore.invoke, (frame, event) => {
-    return mainWindow !== null && event.sender === mainWindow.webContents && frame?.url === rendererUrl;
+    // The renderer keeps its view in the fragment; the document itself must be our own file.
+    return (
+      mainWindow !== null &&
+      event.sender === mainWindow.webContents &&
+      frame?.url.split('#')[0] === rendererUrl
+    );
   });
   activeCore.events.subscribe((name, payload) => {
-    if (mainWindow && !mainWindow.isDestroyed()) mainWindow.webContents.send(IPC_EVENT_CHANNEL, { name, payload });
+    if (mainWindow && !mainWindow.isDestroyed())
+      mainWindow.webContents.send(IPC_EVENT_CHANNEL, { name, payload });
   });
 
   app.on('activate', () => {

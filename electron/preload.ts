@@ -11,7 +11,10 @@ contextBridge.exposeInMainWorld('atelier', {
     try {
       return await ipcRenderer.invoke(`${IPC_CALL_PREFIX}${name}`, input);
     } catch (error) {
-      return { ok: false, error: { code: 'not_found', message: error instanceof Error ? error.message : String(error) } };
+      return {
+        ok: false,
+        error: { code: 'not_found', message: error instanceof Error ? error.message : String(error) },
+      };
     }
   },
   on: (name: unknown, listener: unknown) => {

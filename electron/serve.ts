@@ -59,6 +59,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`Atelier could not start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(
+    `Atelier could not start: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
   process.exit(1);
 });

@@ -14,10 +14,28 @@ const common = {
   logLevel: 'warning',
 };
 // ESM bundles still meet CommonJS dependencies that call require().
-const requireShim = "import { createRequire as __atelierCreateRequire } from 'node:module'; const require = __atelierCreateRequire(import.meta.url);";
+const requireShim =
+  "import { createRequire as __atelierCreateRequire } from 'node:module'; const require = __atelierCreateRequire(import.meta.url);";
 
 await Promise.all([
-  build({ ...common, entryPoints: ['electron/main.ts'], outfile: 'dist-electron/main.mjs', format: 'esm', banner: { js: requireShim } }),
-  build({ ...common, entryPoints: ['electron/serve.ts'], outfile: 'dist-electron/serve.mjs', format: 'esm', banner: { js: requireShim } }),
-  build({ ...common, entryPoints: ['electron/preload.ts'], outfile: 'dist-electron/preload.cjs', format: 'cjs' }),
+  build({
+    ...common,
+    entryPoints: ['electron/main.ts'],
+    outfile: 'dist-electron/main.mjs',
+    format: 'esm',
+    banner: { js: requireShim },
+  }),
+  build({
+    ...common,
+    entryPoints: ['electron/serve.ts'],
+    outfile: 'dist-electron/serve.mjs',
+    format: 'esm',
+    banner: { js: requireShim },
+  }),
+  build({
+    ...common,
+    entryPoints: ['electron/preload.ts'],
+    outfile: 'dist-electron/preload.cjs',
+    format: 'cjs',
+  }),
 ]);

@@ -26,7 +26,10 @@ function electronBinary() {
   if (resolve()) return resolve();
   // First start after `npm install`: Electron fetches its binary on demand; keep its noise out of the way.
   process.stdout.write('Fetching the Electron runtime (first start only)...\n');
-  const install = spawnSync(process.execPath, [path.join(pkgDir, 'install.js')], { stdio: 'pipe', timeout: 300_000 });
+  const install = spawnSync(process.execPath, [path.join(pkgDir, 'install.js')], {
+    stdio: 'pipe',
+    timeout: 300_000,
+  });
   return install.status === 0 ? resolve() : null;
 }
 
@@ -37,7 +40,11 @@ if (!binary) {
   );
 }
 
-const built = spawnSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit', shell: process.platform === 'win32' });
+const built = spawnSync('npm', ['run', 'build', '--silent'], {
+  cwd: root,
+  stdio: 'inherit',
+  shell: process.platform === 'win32',
+});
 if (built.status !== 0) fail('Atelier: the build failed (see above).');
 
 const child = spawn(binary, [root, ...process.argv.slice(2)], { cwd: root, stdio: 'inherit' });

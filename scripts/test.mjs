@@ -14,7 +14,10 @@ const playwrightJson = path.join(reports, 'playwright.json');
 const stages = [
   { name: 'lint', cmd: ['npx', 'biome', 'ci', '.'] },
   { name: 'types', cmd: ['npx', 'tsc', '--noEmit', '-p', 'tsconfig.json'] },
-  { name: 'unit', cmd: ['npx', 'vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestJson}`] },
+  {
+    name: 'unit',
+    cmd: ['npx', 'vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestJson}`],
+  },
   { name: 'build', cmd: ['npm', 'run', 'build', '--silent'] },
   { name: 'e2e', cmd: ['npx', 'playwright', 'test'], env: { PLAYWRIGHT_JSON_OUTPUT_NAME: playwrightJson } },
 ];
@@ -55,5 +58,7 @@ if (existsSync(playwrightJson)) {
   counts.skipped += p.skipped ?? 0;
 }
 if (failures.length > 0) process.stdout.write(`\nFailed stages: ${failures.join(', ')}\n`);
-process.stdout.write(`\ntests: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped\n`);
+process.stdout.write(
+  `\ntests: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped\n`,
+);
 process.exit(failures.length > 0 || counts.failed > 0 ? 1 : 0);

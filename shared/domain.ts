@@ -1,38 +1,27 @@
 import { z } from 'zod';
+import { ASPECT_RATIOS, ATTEMPT_OUTCOMES, MAX_SEED, RUN_STATUSES } from './constants';
+
+export { ASPECT_RATIOS, ATTEMPT_OUTCOMES, MAX_SEED, RUN_STATUSES };
 
 /** Provider ids are data (resources/providers.json); the contract only fixes their shape. */
 export const ProviderId = z
   .string()
-  .regex(/^[a-z0-9][a-z0-9-]{1,31}$/, 'must be a provider id such as "openai" (lowercase letters, digits, dashes)');
+  .regex(
+    /^[a-z0-9][a-z0-9-]{1,31}$/,
+    'must be a provider id such as "openai" (lowercase letters, digits, dashes)',
+  );
 export type ProviderId = z.infer<typeof ProviderId>;
 
-export const ASPECT_RATIOS = ['1:1', '3:2', '2:3', '4:3', '3:4', '16:9', '9:16'] as const;
 export const AspectRatio = z.enum(ASPECT_RATIOS);
 export type AspectRatio = z.infer<typeof AspectRatio>;
 
 export const QualityTier = z.enum(['draft', 'final']);
 export type QualityTier = z.infer<typeof QualityTier>;
 
-export const MAX_SEED = 4_294_967_294;
-
-/** How a provider attempt ended. Every adapter maps its provider's real responses onto these. */
-export const ATTEMPT_OUTCOMES = [
-  'ok',
-  'rate_limited',
-  'quota_exhausted',
-  'content_blocked',
-  'auth_failed',
-  'invalid_request',
-  'unavailable',
-  'timeout',
-  'no_image',
-  'cancelled',
-] as const;
 export const AttemptOutcome = z.enum(ATTEMPT_OUTCOMES);
 export type AttemptOutcome = z.infer<typeof AttemptOutcome>;
 export type ProviderErrorClass = Exclude<AttemptOutcome, 'ok'>;
 
-export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
 export const RunStatus = z.enum(RUN_STATUSES);
 export type RunStatus = z.infer<typeof RunStatus>;
 
@@ -51,7 +40,12 @@ export const GenerationRequest = z.strictObject({
     .max(MAX_SEED, `must be at most ${MAX_SEED}`)
     .nullable()
     .default(null),
-  count: z.number().int('must be a whole number').min(1, 'must be at least 1').max(10, 'must be at most 10').default(1),
+  count: z
+    .number()
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(10, 'must be at most 10')
+    .default(1),
   quality: QualityTier.default('final'),
   provider: ProviderId,
   model: z.string().min(1).max(100).optional(),
@@ -62,7 +56,12 @@ export type GenerationRequestInput = z.input<typeof GenerationRequest>;
 export const KeySource = z.enum(['stored', 'session', 'environment']);
 export type KeySource = z.infer<typeof KeySource>;
 
-export const KeyTest = z.object({ ok: z.boolean(), outcome: AttemptOutcome, message: z.string(), at: z.number() });
+export const KeyTest = z.object({
+  ok: z.boolean(),
+  outcome: AttemptOutcome,
+  message: z.string(),
+  at: z.number(),
+});
 export type KeyTest = z.infer<typeof KeyTest>;
 
 export const KeyInfo = z.object({

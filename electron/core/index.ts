@@ -58,7 +58,8 @@ export function createCore(options: CoreOptions): Core {
   const db = openDatabase(path.join(dataDir, DATABASE_FILE));
   const runs = createRunsRepo(db);
   const interrupted = runs.interruptUnfinished(clock.now(), 'Atelier stopped while this run was in flight.');
-  if (interrupted.length > 0) log.warn('runs interrupted by the previous shutdown', { count: interrupted.length });
+  if (interrupted.length > 0)
+    log.warn('runs interrupted by the previous shutdown', { count: interrupted.length });
 
   const events = createEventBus((error) =>
     log.error('event listener failed', { error: error instanceof Error ? error.message : String(error) }),
@@ -106,12 +107,10 @@ export function createCore(options: CoreOptions): Core {
     catalog,
     invoke: (name, input) => invokeCall(handlers, name, input, log),
     resolveMedia(relativePath) {
-      if (!/^(media|thumbs)\//.test(relativePath)) return null;
-      try {
-        return resolveInside(dataDir, relativePath);
-      } catch {
-        return null; // A path that escapes the data dir is simply not ours to serve.
-      }
+      // Only the two content-addressed folders are ever served; `..`, absolute paths and backslashes are not ours.
+      if (!/^(media|thumbs)(\/[A-Za-z0-9._-]+)+$/.test(relativePath)) return null;
+      if (relativePath.split('/').some((segment) => segment === '..' || segment === '.')) return null;
+      return resolveInside(dataDir, relativePath);
     },
     async close() {
       await generation.shutdown();

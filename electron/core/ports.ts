@@ -40,7 +40,9 @@ export const systemClock: Clock = {
 /** Writes one JSON line per entry to stderr. Callers pass fields, never secrets. */
 export function consoleLogger(scope = 'atelier'): Logger {
   const write = (level: string, message: string, fields?: LogFields) => {
-    process.stderr.write(`${JSON.stringify({ t: new Date().toISOString(), level, scope, message, ...fields })}\n`);
+    process.stderr.write(
+      `${JSON.stringify({ t: new Date().toISOString(), level, scope, message, ...fields })}\n`,
+    );
   };
   return {
     info: (m, f) => write('info', m, f),

@@ -21,7 +21,13 @@ function send(
 ): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(
-      { host: '127.0.0.1', port, method: options.method ?? 'GET', path: options.path, headers: options.headers },
+      {
+        host: '127.0.0.1',
+        port,
+        method: options.method ?? 'GET',
+        path: options.path,
+        headers: options.headers,
+      },
       (res) => {
         let body = '';
         res.on('data', (chunk) => {
@@ -64,7 +70,8 @@ describe('loopback HTTP transport', () => {
         return () => listeners.delete(listener);
       },
       staticDir: path.join(dir, 'static'),
-      resolveMedia: (rel) => (rel.startsWith('thumbs/') && !rel.includes('..') ? path.join(dir, 'data', rel) : null),
+      resolveMedia: (rel) =>
+        rel.startsWith('thumbs/') && !rel.includes('..') ? path.join(dir, 'data', rel) : null,
       port: 0,
       token: 'test-token-123',
       log: silentLogger,
@@ -78,14 +85,23 @@ describe('loopback HTTP transport', () => {
   });
 
   const host = () => ({ Host: `127.0.0.1:${server.port}` });
-  const authed = () => ({ ...host(), Authorization: 'Bearer test-token-123', 'Content-Type': 'application/json' });
+  const authed = () => ({
+    ...host(),
+    Authorization: 'Bearer test-token-123',
+    'Content-Type': 'application/json',
+  });
 
   it('prints a launch URL that carries the token in the fragment only', () => {
     expect(server.launchUrl).toBe(`http://127.0.0.1:${server.port}/#token=test-token-123`);
   });
 
   it('refuses an API call without the token, and with a wrong one', async () => {
-    const none = await send(server.port, { method: 'POST', path: '/api/call/app.info', headers: host(), body: '{}' });
+    const none = await send(server.port, {
+      method: 'POST',
+      path: '/api/call/app.info',
+      headers: host(),
+      body: '{}',
+    });
     expect(none.status).toBe(401);
     expect(JSON.parse(none.body)).toMatchObject({ ok: false, error: { code: 'unauthorized' } });
     const wrong = await send(server.port, {
@@ -140,11 +156,19 @@ describe('loopback HTTP transport', () => {
       headers: authed(),
       body: JSON.stringify({ prompt: '' }),
     });
-    expect(JSON.parse(reply.body)).toMatchObject({ ok: false, error: { code: 'invalid_input', message: expect.stringContaining('prompt') } });
+    expect(JSON.parse(reply.body)).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_input', message: expect.stringContaining('prompt') },
+    });
   });
 
   it('answers a body that is not JSON with invalid_input, without calling the core', async () => {
-    const reply = await send(server.port, { method: 'POST', path: '/api/call/app.info', headers: authed(), body: '{nope' });
+    const reply = await send(server.port, {
+      method: 'POST',
+      path: '/api/call/app.info',
+      headers: authed(),
+      body: '{nope',
+    });
     expect(reply.status).toBe(400);
     expect(JSON.parse(reply.body).error.code).toBe('invalid_input');
     expect(calls).toHaveLength(0);
@@ -157,17 +181,25 @@ describe('loopback HTTP transport', () => {
     expect(index.headers['content-security-policy']).toContain("script-src 'self'");
     const asset = await send(server.port, { path: '/assets/app.js', headers: host() });
     expect(asset.headers['content-type']).toContain('javascript');
-    const escape = await send(server.port, { path: '/%2e%2e/secret.txt', headers: host() });
-    expect(escape.status).toBe(404);
-    expect(escape.body).not.toContain('not for you');
+    const outside = await send(server.port, { path: '/%2e%2e/secret.txt', headers: host() });
+    expect(outside.status).toBe(404);
+    expect(outside.body).not.toContain('not for you');
   });
 
   it('serves media only with the token and only what the core resolves', async () => {
-    expect((await send(server.port, { path: '/media/thumbs/ab/abc.webp', headers: host() })).status).toBe(401);
-    const ok = await send(server.port, { path: '/media/thumbs/ab/abc.webp?token=test-token-123', headers: host() });
+    expect((await send(server.port, { path: '/media/thumbs/ab/abc.webp', headers: host() })).status).toBe(
+      401,
+    );
+    const ok = await send(server.port, {
+      path: '/media/thumbs/ab/abc.webp?token=test-token-123',
+      headers: host(),
+    });
     expect(ok.status).toBe(200);
     expect(ok.headers['content-type']).toBe('image/webp');
-    const traversal = await send(server.port, { path: '/media/thumbs/..%2F..%2Fsecret.txt?token=test-token-123', headers: host() });
+    const traversal = await send(server.port, {
+      path: '/media/thumbs/..%2F..%2Fsecret.txt?token=test-token-123',
+      headers: host(),
+    });
     expect(traversal.status).toBe(404);
   });
 
@@ -193,7 +225,9 @@ describe('loopback HTTP transport', () => {
       req.on('error', reject);
       req.end();
     });
-    expect(received).toContain('event: run.completed\ndata: {"runId":7,"status":"succeeded","outputsCount":1,"error":null}');
+    expect(received).toContain(
+      'event: run.completed\ndata: {"runId":7,"status":"succeeded","outputsCount":1,"error":null}',
+    );
   });
 
   it('refuses the event stream without the token', async () => {

@@ -77,7 +77,9 @@ export async function startLoopbackServer(options: LoopbackServerOptions): Promi
 
   const server: Server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
-      options.log.error('loopback request failed', { error: error instanceof Error ? error.message : String(error) });
+      options.log.error('loopback request failed', {
+        error: error instanceof Error ? error.message : String(error),
+      });
       if (!res.headersSent) sendResult(res, 500, err('internal', 'The request failed inside Atelier.'));
       else res.destroy();
     });
@@ -86,7 +88,11 @@ export async function startLoopbackServer(options: LoopbackServerOptions): Promi
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const host = req.headers.host ?? '';
     if (!allowedHosts.has(host)) {
-      sendResult(res, 403, err('forbidden', 'Refused: this server answers only requests addressed to 127.0.0.1.'));
+      sendResult(
+        res,
+        403,
+        err('forbidden', 'Refused: this server answers only requests addressed to 127.0.0.1.'),
+      );
       return;
     }
     const origin = req.headers.origin;
@@ -98,7 +104,11 @@ export async function startLoopbackServer(options: LoopbackServerOptions): Promi
 
     if (url.pathname.startsWith('/api/')) {
       if (!hasToken(bearerToken(req))) {
-        sendResult(res, 401, err('unauthorized', 'Missing or wrong access token: open the URL printed by `npm run serve`.'));
+        sendResult(
+          res,
+          401,
+          err('unauthorized', 'Missing or wrong access token: open the URL printed by `npm run serve`.'),
+        );
         return;
       }
       if (url.pathname === '/api/events' && req.method === 'GET') {
@@ -228,7 +238,12 @@ function sendResult(res: ServerResponse, status: number, result: Result<unknown>
   res.end(body);
 }
 
-async function sendFile(req: IncomingMessage, res: ServerResponse, file: string, cache: string): Promise<boolean> {
+async function sendFile(
+  req: IncomingMessage,
+  res: ServerResponse,
+  file: string,
+  cache: string,
+): Promise<boolean> {
   const info = await stat(file).catch(() => null);
   if (!info?.isFile()) return false;
   res.writeHead(200, {

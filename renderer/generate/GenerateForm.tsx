@@ -1,5 +1,6 @@
 import { type FormEvent, useEffect, useId, useState } from 'react';
-import { ASPECT_RATIOS, type AspectRatio, type ModelInfo, type ProviderInfo } from '../../shared/domain';
+import { ASPECT_RATIOS, type AspectRatio } from '../../shared/constants';
+import type { ModelInfo, ProviderInfo } from '../../shared/domain';
 import { findModel, useCatalogStore } from '../app/catalog';
 import { useAppStore } from '../app/store';
 import { Button, Field, Icon, SegmentedControl, Select, type SelectOption } from '../components';

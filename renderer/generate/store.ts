@@ -1,16 +1,16 @@
 // View state of the Generate screen: the form a designer is editing and the one run it is watching.
 
 import { create } from 'zustand';
+import { MAX_SEED } from '../../shared/constants';
 import type { EventPayload } from '../../shared/contract';
-import {
-  type AspectRatio,
-  type GenerationRequest,
-  MAX_SEED,
-  type ProviderInfo,
-  type QualityTier,
-  type RunDetail,
-  type RunPhase,
-  type RunStatus,
+import type {
+  AspectRatio,
+  GenerationRequest,
+  ProviderInfo,
+  QualityTier,
+  RunDetail,
+  RunPhase,
+  RunStatus,
 } from '../../shared/domain';
 import { api } from '../api';
 

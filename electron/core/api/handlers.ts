@@ -77,7 +77,8 @@ export function createHandlers(deps: HandlerDeps) {
     'keys.test': async ({ provider: id }) => {
       const p = provider(id);
       const adapter = deps.adapters[p.id];
-      if (!adapter) throw new AppError('invalid_input', `provider: ${p.name} is not available in this version yet.`);
+      if (!adapter)
+        throw new AppError('invalid_input', `provider: ${p.name} is not available in this version yet.`);
       const apiKey = keys.secretFor(p.id);
       if (!apiKey) throw new AppError('not_found', `There is no ${p.name} key to test. Add one first.`);
       const check = await adapter.testKey({
@@ -89,7 +90,9 @@ export function createHandlers(deps: HandlerDeps) {
         clock,
       });
       const ok = check.outcome === 'ok';
-      const message = ok ? check.message : `${describeOutcome(check.outcome, p.name)} ${check.message}`.trim();
+      const message = ok
+        ? check.message
+        : `${describeOutcome(check.outcome, p.name)} ${check.message}`.trim();
       keys.recordTest(p.id, { ok, outcome: check.outcome, message, at: clock.now() });
       events.emit('keys.changed', { provider: p.id });
       return { ok, outcome: check.outcome, message };

@@ -1,9 +1,9 @@
 import { randomInt } from 'node:crypto';
-import { MAX_SEED, type GenerationRequest, type RunStatus } from '../../../shared/domain';
+import { type GenerationRequest, MAX_SEED, type RunStatus } from '../../../shared/domain';
 import { AppError } from '../../../shared/result';
 import type { EventBus } from '../events';
 import type { RunsRepo } from '../history/runs-repo';
-import { type MediaStore, MediaError } from '../media';
+import { MediaError, type MediaStore } from '../media';
 import type { Clock, FetchLike, Logger } from '../ports';
 import { type Catalog, resolveModel } from '../providers/catalog';
 import type { AttemptFailure, AttemptResult, ProviderAdapter } from '../providers/types';
@@ -46,20 +46,40 @@ export function createGenerationService(deps: GenerationDeps): GenerationService
     const { provider, model } = resolveModel(catalog, request.provider, request.model);
     const adapter = adapters[provider.id];
     if (!adapter) {
-      throw new AppError('invalid_input', `provider: ${provider.name} is not available in this version of Atelier yet.`);
+      throw new AppError(
+        'invalid_input',
+        `provider: ${provider.name} is not available in this version of Atelier yet.`,
+      );
     }
     const apiKey = keys.secretFor(provider.id);
     if (!apiKey) {
-      throw new AppError('invalid_input', `provider: no API key for ${provider.name}. Add one in Settings → API keys.`);
+      throw new AppError(
+        'invalid_input',
+        `provider: no API key for ${provider.name}. Add one in Settings → API keys.`,
+      );
     }
     const runId = runs.create({ request: { ...request, model: model.id }, now: clock.now() });
     const controller = new AbortController();
-    events.emit('run.updated', { runId, status: 'queued', phase: 'queued', provider: provider.id, message: null });
+    events.emit('run.updated', {
+      runId,
+      status: 'queued',
+      phase: 'queued',
+      provider: provider.id,
+      message: null,
+    });
     const done = execute(runId, request, adapter, apiKey, controller.signal)
       .catch((error: unknown) => {
         // A bug, not a provider outcome: the run must still end in a recorded state.
-        log.error('run crashed', { runId, error: error instanceof Error ? error.stack ?? error.message : String(error) });
-        finish(runId, 'failed', 'internal', 'Atelier hit an internal error while running this generation; see the log.');
+        log.error('run crashed', {
+          runId,
+          error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+        });
+        finish(
+          runId,
+          'failed',
+          'internal',
+          'Atelier hit an internal error while running this generation; see the log.',
+        );
       })
       .finally(() => inFlight.delete(runId));
     inFlight.set(runId, { controller, done });
@@ -75,8 +95,18 @@ export function createGenerationService(deps: GenerationDeps): GenerationService
   ): Promise<void> {
     const { provider, model } = resolveModel(catalog, request.provider, request.model);
     const seed = request.seed ?? randomSeed();
-    runs.markRunning(runId, { now: clock.now(), seed: model.capabilities.seed ? seed : null, model: model.id });
-    events.emit('run.updated', { runId, status: 'running', phase: 'requesting', provider: provider.id, message: null });
+    runs.markRunning(runId, {
+      now: clock.now(),
+      seed: model.capabilities.seed ? seed : null,
+      model: model.id,
+    });
+    events.emit('run.updated', {
+      runId,
+      status: 'running',
+      phase: 'requesting',
+      provider: provider.id,
+      message: null,
+    });
 
     const timeout = new AbortController();
     const timer = setTimeout(() => timeout.abort(new Error('attempt deadline')), attemptTimeoutMs);
@@ -97,17 +127,30 @@ export function createGenerationService(deps: GenerationDeps): GenerationService
       clearTimeout(timer);
     }
     if (result.outcome === 'cancelled' && timeout.signal.aborted && !cancelSignal.aborted) {
-      result = { ...result, outcome: 'timeout', providerMessage: `No answer within ${Math.round(attemptTimeoutMs / 1000)} s.` };
+      result = {
+        ...result,
+        outcome: 'timeout',
+        providerMessage: `No answer within ${Math.round(attemptTimeoutMs / 1000)} s.`,
+      };
     }
 
     let outputs: Awaited<ReturnType<MediaStore['ingest']>>[] = [];
     if (result.outcome === 'ok') {
-      events.emit('run.updated', { runId, status: 'running', phase: 'ingesting', provider: provider.id, message: null });
+      events.emit('run.updated', {
+        runId,
+        status: 'running',
+        phase: 'ingesting',
+        provider: provider.id,
+        message: null,
+      });
       try {
         outputs = await Promise.all(result.images.map((image) => media.ingest(image.bytes)));
       } catch (error) {
         if (!(error instanceof MediaError)) throw error;
-        result = noImage(result, `${provider.name} returned data that is not a usable image: ${error.message}`);
+        result = noImage(
+          result,
+          `${provider.name} returned data that is not a usable image: ${error.message}`,
+        );
       }
       if (result.outcome === 'ok' && outputs.length === 0) {
         result = noImage(result, `${provider.name} answered successfully but sent no image.`);
@@ -138,13 +181,24 @@ export function createGenerationService(deps: GenerationDeps): GenerationService
         outputs: outputs.map((output, index) => ({ index, ...output })),
         ...(model.capabilities.seed ? { seed: result.seedUsed ?? seed } : {}),
       });
-      events.emit('run.updated', { runId, status: 'succeeded', phase: 'done', provider: provider.id, message: null });
+      events.emit('run.updated', {
+        runId,
+        status: 'succeeded',
+        phase: 'done',
+        provider: provider.id,
+        message: null,
+      });
       events.emit('run.completed', { runId, status: 'succeeded', outputsCount: outputs.length, error: null });
       return;
     }
     const status: RunStatus = result.outcome === 'cancelled' ? 'cancelled' : 'failed';
     const sentence = describeOutcome(result.outcome, provider.name);
-    finish(runId, status, result.outcome, result.providerMessage ? `${sentence} ${provider.name} said: ${result.providerMessage}` : sentence);
+    finish(
+      runId,
+      status,
+      result.outcome,
+      result.providerMessage ? `${sentence} ${provider.name} said: ${result.providerMessage}` : sentence,
+    );
   }
 
   function finish(runId: number, status: 'failed' | 'cancelled', code: string, message: string): void {

@@ -41,13 +41,26 @@ export function createKeyRing(deps: {
   const session = new Map<string, HeldKey>();
 
   function fromHeld(provider: string, key: HeldKey): KeyInfo {
-    return { provider, source: key.source, last4: key.secret.slice(-4), updatedAt: key.updatedAt, lastTest: key.lastTest };
+    return {
+      provider,
+      source: key.source,
+      last4: key.secret.slice(-4),
+      updatedAt: key.updatedAt,
+      lastTest: key.lastTest,
+    };
   }
 
   function info(provider: string): KeyInfo | null {
     if (vault.persistent) {
       const row = repo.get(provider);
-      if (row) return { provider, source: 'stored', last4: row.last4, updatedAt: row.updatedAt, lastTest: row.lastTest };
+      if (row)
+        return {
+          provider,
+          source: 'stored',
+          last4: row.last4,
+          updatedAt: row.updatedAt,
+          lastTest: row.lastTest,
+        };
     }
     const sessionKey = session.get(provider);
     if (sessionKey) return fromHeld(provider, sessionKey);
@@ -58,7 +71,11 @@ export function createKeyRing(deps: {
   return {
     storage() {
       const reason = vault.unavailableReason();
-      return { persistent: vault.persistent, canStore: reason === null, description: reason ?? vault.describe() };
+      return {
+        persistent: vault.persistent,
+        canStore: reason === null,
+        description: reason ?? vault.describe(),
+      };
     },
     list() {
       const providers = new Set<string>([...held.keys(), ...session.keys()]);

@@ -1,0 +1,22 @@
+// Plain values the renderer needs without pulling zod into its bundle.
+
+export const ASPECT_RATIOS = ['1:1', '3:2', '2:3', '4:3', '3:4', '16:9', '9:16'] as const;
+export type AspectRatio = (typeof ASPECT_RATIOS)[number];
+
+export const MAX_SEED = 4_294_967_294;
+
+/** How a provider attempt ended. Every adapter maps its provider's real responses onto these. */
+export const ATTEMPT_OUTCOMES = [
+  'ok',
+  'rate_limited',
+  'quota_exhausted',
+  'content_blocked',
+  'auth_failed',
+  'invalid_request',
+  'unavailable',
+  'timeout',
+  'no_image',
+  'cancelled',
+] as const;
+
+export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
