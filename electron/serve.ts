@@ -59,8 +59,12 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(
-    `Atelier could not start: ${error instanceof Error ? error.message : String(error)}\n`,
-  );
+  const inUse = (error as NodeJS.ErrnoException | null)?.code === 'EADDRINUSE';
+  const reason = inUse
+    ? 'the port is already in use (is Atelier already running?). Pass --port 0 or set ATELIER_PORT to pick another.'
+    : error instanceof Error
+      ? error.message
+      : String(error);
+  process.stderr.write(`Atelier could not start: ${reason}\n`);
   process.exit(1);
 });
