@@ -9,13 +9,7 @@ import { createMediaStore, DEFAULT_THUMB_SIZE } from '../electron/core/media';
 import { THUMB_WEBP } from '../electron/core/media/store';
 import { closeDatabase, openDatabase } from '../electron/core/store/db';
 import type { GenerationRequest } from '../shared/domain';
-
-interface BenchRow {
-  name: string;
-  value: string;
-  goal?: string;
-  ok?: boolean;
-}
+import { type BenchRow, isMain, printTable } from './report';
 
 const IMAGES = 40;
 const SIDE = 1024;
@@ -199,11 +193,4 @@ export async function benchIngest(): Promise<BenchRow[]> {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  for (const row of await benchIngest()) {
-    const verdict = row.ok === undefined ? '' : row.ok ? '  (goal met)' : `  (goal ${row.goal} MISSED)`;
-    process.stdout.write(
-      `${row.name}: ${row.value}${row.goal && row.ok ? ` [goal ${row.goal}]` : ''}${verdict}\n`,
-    );
-  }
-}
+if (isMain(import.meta.url)) printTable('Image ingest', await benchIngest());

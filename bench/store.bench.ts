@@ -6,13 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { createRunsRepo, type NewOutput, type RunsRepo } from '../electron/core/history/runs-repo';
 import { closeDatabase, openDatabase } from '../electron/core/store/db';
 import type { GenerationRequest } from '../shared/domain';
-
-export interface StoreBenchRow {
-  name: string;
-  value: string;
-  goal?: string;
-  ok?: boolean;
-}
+import { type BenchRow, isMain, printTable } from './report';
 
 const TOTAL_RUNS = 100_000;
 const TIMED_INSERTS = 2_000;
@@ -114,13 +108,13 @@ function timeRepeated(repeats: number, fn: () => void): { p50: number; p95: numb
 
 const ms = (value: number) => `${value.toFixed(2)} ms`;
 
-export async function benchStore(): Promise<StoreBenchRow[]> {
+export async function benchStore(): Promise<BenchRow[]> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'atelier-bench-store-'));
   const file = path.join(dir, 'atelier.db');
   const db = openDatabase(file);
   try {
     const runs = createRunsRepo(db);
-    const rows: StoreBenchRow[] = [];
+    const rows: BenchRow[] = [];
 
     // As the app records a run: one transaction per run around create, start, attempt and completion.
     const oneRun = db.transaction((i: number) => recordRun(runs, i, 1));
@@ -190,6 +184,4 @@ export async function benchStore(): Promise<StoreBenchRow[]> {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  console.table(await benchStore());
-}
+if (isMain(import.meta.url)) printTable('Store and history', await benchStore());

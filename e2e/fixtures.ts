@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { test as base } from '@playwright/test';
+import { test as base, expect, type Page } from '@playwright/test';
 import { type OpenAIDouble, startOpenAIDouble } from '../test/doubles/openai-double';
 
 export interface ServedApp {
@@ -75,4 +75,30 @@ export const test = base.extend<{ openai: OpenAIDouble; app: ServedApp }>({
   },
 });
 
-export { expect } from '@playwright/test';
+export { expect };
+
+/** Opens a screen from the navigation. */
+export async function openScreen(
+  page: Page,
+  name: 'Generate' | 'History' | 'Styles' | 'References' | 'Settings',
+) {
+  await page.getByRole('navigation').getByRole('link', { name }).click();
+}
+
+/** Settings → API keys: saves a key for OpenAI and waits for its masked form. */
+export async function addOpenAIKey(page: Page, secret: string): Promise<void> {
+  await openScreen(page, 'Settings');
+  const row = page.getByRole('group', { name: 'OpenAI' });
+  await row.getByRole('textbox', { name: 'OpenAI API key' }).fill(secret);
+  await row.getByRole('button', { name: 'Save key' }).click();
+  await expect(row.getByText(secret.slice(-4))).toBeVisible();
+}
+
+/** Generate screen: fills the prompt (and negative prompt) and presses Generate. */
+export async function startGeneration(page: Page, prompt: string, negativePrompt?: string): Promise<void> {
+  await openScreen(page, 'Generate');
+  await page.getByRole('textbox', { name: 'Prompt', exact: true }).fill(prompt);
+  if (negativePrompt !== undefined)
+    await page.getByRole('textbox', { name: 'Negative prompt' }).fill(negativePrompt);
+  await page.locator('main').getByRole('button', { name: 'Generate', exact: true }).click();
+}
