@@ -66,7 +66,7 @@ app.on('second-instance', () => {
 });
 
 app.whenReady().then(() => {
-  const catalog = loadCatalog(path.join(appRoot, 'resources', 'providers.json'));
+  const catalog = loadCatalog(path.join(appRoot, 'resources', 'providers'));
   const config = readLaunchConfig(process.env, catalog, app.getPath('userData'));
   const activeCore = createCore({
     dataDir: config.dataDir,

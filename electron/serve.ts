@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   }
   const appRoot = path.resolve(import.meta.dirname, '..');
   const log = consoleLogger('serve');
-  const catalog = loadCatalog(path.join(appRoot, 'resources', 'providers.json'));
+  const catalog = loadCatalog(path.join(appRoot, 'resources', 'providers'));
   const config = readLaunchConfig(process.env, catalog, defaultUserDataDir());
   const core = createCore({
     dataDir: config.dataDir,

@@ -20,3 +20,18 @@ export const ATTEMPT_OUTCOMES = [
 ] as const;
 
 export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
+
+/** What a request is for; each task type routes to its own provider chain (Settings → Routes). */
+export const TASK_TYPES = ['default', 'text-heavy', 'photoreal', 'draft', 'wide'] as const;
+export type TaskType = (typeof TASK_TYPES)[number];
+
+export const TASK_TYPE_LABELS: Record<TaskType, string> = {
+  default: 'General',
+  'text-heavy': 'Text and typography',
+  photoreal: 'Photoreal',
+  draft: 'Fast draft',
+  wide: 'Wide / architectural',
+};
+
+/** The image-to-image strength band that keeps a reference's structure yet lets the prompt act. */
+export const REFERENCE_STRENGTH = { default: 0.55, bandLow: 0.4, bandHigh: 0.65 } as const;

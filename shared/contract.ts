@@ -1,6 +1,15 @@
 import { z } from 'zod';
 import {
   AttemptOutcome,
+  Budgets,
+  ChainStep,
+  CostEstimate,
+  LocalServer,
+  LocalServerKind,
+  ProviderLimits,
+  ProviderStatus,
+  Route,
+  TaskType,
   GenerationRequest,
   KeyInfo,
   KeyStorageInfo,
@@ -58,8 +67,87 @@ export const calls = {
     input: NoInput,
     output: z.object({ providers: z.array(ProviderInfo) }),
   },
+  'providers.status': {
+    input: NoInput,
+    output: z.object({ providers: z.array(ProviderStatus) }),
+  },
+  /** User overrides of a provider's allowance (e.g. a free tier of 15 per minute, 1,500 per day); null fields fall back to the catalog. */
+  'providers.setLimits': {
+    input: z.strictObject({ provider: ProviderId, limits: ProviderLimits }),
+    output: ProviderStatus,
+  },
+  'providers.resetBreaker': {
+    input: z.strictObject({ provider: ProviderId }),
+    output: ProviderStatus,
+  },
+  'routes.list': {
+    input: NoInput,
+    output: z.object({ routes: z.array(Route) }),
+  },
+  'routes.set': {
+    input: z.strictObject({
+      taskType: TaskType,
+      chain: z.array(ChainStep).min(1, 'a route needs at least one provider').max(8, 'at most 8 steps'),
+      allowContentFallthrough: z.boolean().default(false),
+    }),
+    output: Route,
+  },
+  'routes.reset': {
+    input: z.strictObject({ taskType: TaskType }),
+    output: Route,
+  },
+  'budgets.get': {
+    input: NoInput,
+    output: Budgets,
+  },
+  'budgets.set': {
+    input: Budgets,
+    output: Budgets,
+  },
+  'localServers.list': {
+    input: NoInput,
+    output: z.object({ servers: z.array(LocalServer) }),
+  },
+  'localServers.add': {
+    input: z.strictObject({
+      kind: LocalServerKind,
+      url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as http://127.0.0.1:7860' }),
+      label: z.string().trim().min(1).max(60).optional(),
+      slots: z.number().int().min(1).max(16).default(1),
+      /** A1111 started with --api-auth user:password. */
+      basicAuth: z.string().regex(/^[^:]+:.+$/, 'must be user:password').optional(),
+      /** ComfyUI: a workflow in API format with declared bindings; the built-in txt2img/img2img workflow when absent. */
+      workflow: z.record(z.string(), z.unknown()).optional(),
+    }),
+    output: LocalServer,
+  },
+  'localServers.update': {
+    input: z.strictObject({
+      id: z.number().int().positive(),
+      label: z.string().trim().min(1).max(60).optional(),
+      slots: z.number().int().min(1).max(16).optional(),
+      enabled: z.boolean().optional(),
+    }),
+    output: LocalServer,
+  },
+  'localServers.remove': {
+    input: z.strictObject({ id: z.number().int().positive() }),
+    output: z.object({ removed: z.boolean() }),
+  },
+  'localServers.check': {
+    input: z.strictObject({ id: z.number().int().positive() }),
+    output: LocalServer,
+  },
   'generation.start': {
     input: GenerationRequest,
+    output: z.object({ runId: z.number() }),
+  },
+  'generation.estimate': {
+    input: GenerationRequest,
+    output: CostEstimate,
+  },
+  'generation.retry': {
+    input: z.strictObject({ runId: RunId, fresh: z.boolean().default(true) }),
     output: z.object({ runId: z.number() }),
   },
   'generation.cancel': {
@@ -111,6 +199,16 @@ export const events = {
     error: RunError.nullable(),
   }),
   'keys.changed': z.object({ provider: ProviderId }),
+  /** Live progress of the attempt in flight (local servers report steps; cloud polling reports status). */
+  'run.progress': z.object({
+    runId: z.number(),
+    provider: z.string(),
+    fraction: z.number().min(0).max(1).nullable(),
+    message: z.string().nullable(),
+  }),
+  /** Provider health, breaker, allowance or budget changed: the provider panel refreshes. */
+  'providers.changed': z.object({ provider: z.string().nullable() }),
+  'localServers.changed': z.object({ id: z.number().nullable() }),
 } as const;
 
 export type Calls = typeof calls;

@@ -1,7 +1,17 @@
 import { z } from 'zod';
-import { ASPECT_RATIOS, ATTEMPT_OUTCOMES, MAX_SEED, RUN_STATUSES } from './constants';
+import {
+  ASPECT_RATIOS,
+  ATTEMPT_OUTCOMES,
+  MAX_SEED,
+  REFERENCE_STRENGTH,
+  RUN_STATUSES,
+  TASK_TYPES,
+} from './constants';
 
-export { ASPECT_RATIOS, ATTEMPT_OUTCOMES, MAX_SEED, RUN_STATUSES };
+export { ASPECT_RATIOS, ATTEMPT_OUTCOMES, MAX_SEED, RUN_STATUSES, TASK_TYPES };
+
+export const TaskType = z.enum(TASK_TYPES);
+export type TaskType = z.infer<typeof TaskType>;
 
 /** Provider ids are data (resources/providers.json); the contract only fixes their shape. */
 export const ProviderId = z
@@ -32,6 +42,13 @@ export const GenerationRequest = z.strictObject({
   prompt: trimmed(4000).min(1, 'must not be empty'),
   negativePrompt: trimmed(2000).default(''),
   aspectRatio: AspectRatio.default('1:1'),
+  /** An exact pixel size; where set it wins over the aspect ratio (snapped, with a warning, where a model cannot). */
+  size: z
+    .strictObject({
+      width: z.number().int('must be a whole number').min(64, 'must be at least 64').max(8192, 'must be at most 8192'),
+      height: z.number().int('must be a whole number').min(64, 'must be at least 64').max(8192, 'must be at most 8192'),
+    })
+    .optional(),
   /** null asks for a random seed, which is then recorded so the run stays reproducible. */
   seed: z
     .number()
@@ -40,15 +57,32 @@ export const GenerationRequest = z.strictObject({
     .max(MAX_SEED, `must be at most ${MAX_SEED}`)
     .nullable()
     .default(null),
-  count: z
-    .number()
-    .int('must be a whole number')
-    .min(1, 'must be at least 1')
-    .max(10, 'must be at most 10')
-    .default(1),
+  steps: z.number().int('must be a whole number').min(1, 'must be at least 1').max(150, 'must be at most 150').optional(),
+  guidance: z.number().min(0, 'must be 0 or more').max(50, 'must be at most 50').optional(),
+  count: z.number().int('must be a whole number').min(1, 'must be at least 1').max(10, 'must be at most 10').default(1),
   quality: QualityTier.default('final'),
-  provider: ProviderId,
+  /** Picks the route (provider chain) when no provider is pinned. */
+  taskType: TaskType.default('default'),
+  /** Pins one provider (and optionally its model); otherwise the task type's route decides. */
+  provider: ProviderId.optional(),
   model: z.string().min(1).max(100).optional(),
+  /** Image-to-image: a stored image (library-relative path such as `media/ab/….png`) and how far to move from it. */
+  reference: z
+    .strictObject({
+      path: z
+        .string()
+        .regex(/^(media|references)\/[0-9a-f]{2}\/[0-9a-f]{64}\.[a-z0-9]+$/, 'must be a stored image path'),
+      strength: z
+        .number()
+        .min(0, 'must be between 0 and 1')
+        .max(1, 'must be between 0 and 1')
+        .default(REFERENCE_STRENGTH.default),
+    })
+    .optional(),
+  /** Escape hatch: provider id -> extra parameters passed to that provider as they are (e.g. Leonardo presetStyle). */
+  options: z.record(ProviderId, z.record(z.string(), z.unknown())).optional(),
+  /** Skip the identical-request cache and generate anew. */
+  fresh: z.boolean().default(false),
 });
 export type GenerationRequest = z.infer<typeof GenerationRequest>;
 export type GenerationRequestInput = z.input<typeof GenerationRequest>;
@@ -172,3 +206,86 @@ export type RunDetail = z.infer<typeof RunDetail>;
 
 export const RunPhase = z.enum(['queued', 'requesting', 'ingesting', 'done']);
 export type RunPhase = z.infer<typeof RunPhase>;
+
+/** One step of a fallback chain: a provider and, optionally, which of its models. */
+export const ChainStep = z.strictObject({ provider: ProviderId, model: z.string().min(1).max(100).optional() });
+export type ChainStep = z.infer<typeof ChainStep>;
+
+export const Route = z.object({
+  taskType: TaskType,
+  label: z.string(),
+  chain: z.array(ChainStep),
+  /** Falling through to the next provider on content_blocked is opt-in, and shown on every run it affects. */
+  allowContentFallthrough: z.boolean(),
+  /** True when the user changed it from the shipped default. */
+  customized: z.boolean(),
+});
+export type Route = z.infer<typeof Route>;
+
+const money = z.number().nonnegative('must be 0 or more').nullable();
+export const BudgetLimits = z.strictObject({ dailyUsd: money, monthlyUsd: money });
+export type BudgetLimits = z.infer<typeof BudgetLimits>;
+export const Budgets = z.strictObject({
+  overall: BudgetLimits,
+  providers: z.record(ProviderId, BudgetLimits),
+});
+export type Budgets = z.infer<typeof Budgets>;
+
+const allowance = z.number().int('must be a whole number').positive('must be positive').nullable();
+export const ProviderLimits = z.strictObject({ perMinute: allowance, perDay: allowance, concurrency: allowance });
+export type ProviderLimits = z.infer<typeof ProviderLimits>;
+
+export const BreakerState = z.enum(['closed', 'open', 'half_open']);
+
+export const ProviderStatus = z.object({
+  provider: ProviderId,
+  /** missing: no key; ready; flagged: the last attempt said the key is wrong or out of quota. */
+  key: z.enum(['missing', 'ready', 'flagged', 'not_needed']),
+  flag: z.object({ outcome: AttemptOutcome, message: z.string(), at: z.number() }).nullable(),
+  breaker: z.object({ state: BreakerState, openUntil: z.number().nullable(), recentFailures: z.number() }),
+  limits: ProviderLimits,
+  usage: z.object({ lastMinute: z.number(), today: z.number(), inFlight: z.number() }),
+  spend: z.object({ todayUsd: z.number(), monthUsd: z.number() }),
+  budget: BudgetLimits,
+});
+export type ProviderStatus = z.infer<typeof ProviderStatus>;
+
+export const LocalServerKind = z.enum(['a1111', 'comfyui']);
+export const LocalServer = z.object({
+  id: z.number(),
+  kind: LocalServerKind,
+  label: z.string(),
+  url: z.string(),
+  /** How many jobs this server takes at once (A1111 queues internally; ComfyUI runs one prompt at a time per GPU). */
+  slots: z.number().int().min(1),
+  enabled: z.boolean(),
+  health: z.object({
+    state: z.enum(['unknown', 'healthy', 'unreachable', 'error']),
+    message: z.string().nullable(),
+    checkedAt: z.number().nullable(),
+    /** Checkpoints (and for A1111, LoRAs) the server reported. */
+    models: z.array(z.string()),
+    loras: z.array(z.string()),
+  }),
+  inFlight: z.number(),
+});
+export type LocalServer = z.infer<typeof LocalServer>;
+
+export const CostEstimate = z.object({
+  taskType: TaskType,
+  /** The chain this request would walk, with what each step would cost and whether it can run now. */
+  steps: z.array(
+    z.object({
+      provider: z.string(),
+      model: z.string(),
+      estimateUsd: z.number().nullable(),
+      eligible: z.boolean(),
+      reason: z.string().nullable(),
+    }),
+  ),
+  /** The first eligible step's estimate: what the run most likely costs. */
+  likelyUsd: z.number().nullable(),
+  cached: z.boolean(),
+  warnings: z.array(z.string()),
+});
+export type CostEstimate = z.infer<typeof CostEstimate>;

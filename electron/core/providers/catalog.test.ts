@@ -16,7 +16,7 @@ import {
   sizeFor,
 } from './catalog';
 
-const SHIPPED = path.resolve(import.meta.dirname, '../../../resources/providers.json');
+const SHIPPED = path.resolve(import.meta.dirname, '../../../resources/providers');
 const tempDir = mkdtempSync(path.join(os.tmpdir(), 'atelier-catalog-'));
 afterAll(() => rmSync(tempDir, { recursive: true, force: true }));
 

@@ -1,10 +1,11 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { AspectRatio, ProviderId, QualityTier } from '../../../shared/domain';
 import { AppError } from '../../../shared/result';
 
-const CATALOG_FILE = path.join('resources', 'providers.json');
+/** One JSON file per provider, so adding a provider is adding a file. */
+const CATALOG_DIR = path.join('resources', 'providers');
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date like 2026-05-12');
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
@@ -25,6 +26,25 @@ const CatalogModelSchema = z.strictObject({
     maxCount: z.number().int('must be a whole number').min(1).max(10),
     /** Every AspectRatio must be listed: the provider's size string, or null when it has none. */
     aspectRatios: z.record(AspectRatio, z.string().min(1).nullable()),
+    /** Sampling steps the model takes, or null when it chooses for itself. */
+    steps: z
+      .strictObject({ min: z.number().int().min(1), max: z.number().int().min(1), default: z.number().int().min(1) })
+      .nullable()
+      .default(null),
+    /** The provider's name for guidance (`guidance_scale`, `cfg_scale`, `guidance`) and its range, or null. */
+    guidance: z
+      .strictObject({ param: z.string().min(1), min: z.number(), max: z.number(), default: z.number() })
+      .nullable()
+      .default(null),
+    /** Exact pixel sizes: bounds and the multiple both sides must be; null when only the listed sizes exist. */
+    exactSize: z
+      .strictObject({ min: z.number().int().min(1), max: z.number().int().min(1), multiple: z.number().int().min(1) })
+      .nullable()
+      .default(null),
+    /** Takes a reference image (image-to-image, or the provider's own reference input). */
+    imageInput: z.boolean().default(false),
+    /** Has an edits endpoint (inpainting/outpainting with an input image). */
+    edits: z.boolean().default(false),
   }),
   /** Our tier -> the provider's own quality value. */
   qualityTiers: z.record(QualityTier, z.string().min(1)),
@@ -46,6 +66,10 @@ const CatalogProviderSchema = z.strictObject({
   keyEnv: z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'must be upper case letters, digits and underscores'),
   defaultEndpoint: httpUrl,
   defaultModel: z.string().min(1),
+  /** Whether requests need a key: cloud APIs do; local servers do not (or take optional basic auth). */
+  auth: z.enum(['key', 'optional', 'none']).default('key'),
+  /** Tasks this provider is good at; informs the default routes and the route editor. */
+  strengths: z.array(z.string().min(1)).default([]),
   limits: z.strictObject({ perMinute: limit, perDay: limit, concurrency: limit }),
   models: z.array(CatalogModelSchema).min(1, 'must list at least one model'),
 });
@@ -142,37 +166,47 @@ export function parseCatalog(data: unknown, source = 'provider catalog'): Catalo
   throw new CatalogError(`${source} is invalid: ${problems.join('; ')}`);
 }
 
-/** Reads and validates resources/providers.json (or `file`); throws CatalogError when unusable. */
-export function loadCatalog(file?: string): Catalog {
-  const target = file ?? findDefaultCatalog();
+/**
+ * Reads and validates the shipped catalog: a folder with one provider per JSON file (the default,
+ * resources/providers/), or a single file holding `{ version: 1, providers: [...] }`.
+ */
+export function loadCatalog(target?: string): Catalog {
+  const where = target ?? findDefaultCatalog();
+  if (existsSync(where) && statSync(where).isDirectory()) {
+    const files = readdirSync(where)
+      .filter((name) => name.endsWith('.json'))
+      .sort();
+    const providers = files.map((name) => readJson(path.join(where, name), 'provider file'));
+    return parseCatalog({ version: 1, providers }, `The provider catalog ${where} (${files.join(', ')})`);
+  }
+  return parseCatalog(readJson(where, 'provider catalog'), `The provider catalog ${where}`);
+}
+
+function readJson(file: string, what: string): unknown {
   let text: string;
   try {
-    text = readFileSync(target, 'utf8');
+    text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new CatalogError(`Cannot read the provider catalog ${target}: ${(error as Error).message}`);
+    throw new CatalogError(`Cannot read the ${what} ${file}: ${(error as Error).message}`);
   }
-  let data: unknown;
   try {
-    data = JSON.parse(text);
+    return JSON.parse(text);
   } catch (error) {
-    throw new CatalogError(`The provider catalog ${target} is not valid JSON: ${(error as Error).message}`);
+    throw new CatalogError(`The ${what} ${file} is not valid JSON: ${(error as Error).message}`);
   }
-  return parseCatalog(data, `The provider catalog ${target}`);
 }
 
 /** Walks up from this module: the source tree and the esbuild bundle sit at different depths. */
 function findDefaultCatalog(): string {
   let dir = import.meta.dirname;
   for (;;) {
-    const candidate = path.join(dir, CATALOG_FILE);
+    const candidate = path.join(dir, CATALOG_DIR);
     if (existsSync(candidate)) return candidate;
     const parent = path.dirname(dir);
     if (parent === dir) break;
     dir = parent;
   }
-  throw new CatalogError(
-    `Cannot find ${CATALOG_FILE} above ${import.meta.dirname}; pass its path to loadCatalog.`,
-  );
+  throw new CatalogError(`Cannot find ${CATALOG_DIR} above ${import.meta.dirname}; pass its path to loadCatalog.`);
 }
 
 /**
