@@ -17,6 +17,8 @@ export const ATTEMPT_OUTCOMES = [
   'timeout',
   'no_image',
   'cancelled',
+  /** Not sent: no key, breaker open, local allowance or budget spent. The reason is on the attempt. */
+  'skipped',
 ] as const;
 
 export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;

@@ -30,7 +30,8 @@ export type QualityTier = z.infer<typeof QualityTier>;
 
 export const AttemptOutcome = z.enum(ATTEMPT_OUTCOMES);
 export type AttemptOutcome = z.infer<typeof AttemptOutcome>;
-export type ProviderErrorClass = Exclude<AttemptOutcome, 'ok'>;
+/** What an adapter can report when a call fails; `skipped` is the dispatcher's, never an adapter's. */
+export type ProviderErrorClass = Exclude<AttemptOutcome, 'ok' | 'skipped'>;
 
 export const RunStatus = z.enum(RUN_STATUSES);
 export type RunStatus = z.infer<typeof RunStatus>;

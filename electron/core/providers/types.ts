@@ -95,4 +95,13 @@ export interface ProviderAdapter {
   readonly id: string;
   generate(call: AdapterCall): Promise<AttemptResult>;
   testKey(call: Omit<AdapterCall, 'request' | 'model' | 'reference' | 'options' | 'onProgress'>): Promise<KeyCheck>;
+  /** Local servers only: health, and the checkpoints / LoRAs it offers. Never throws. */
+  inspect?(call: Omit<AdapterCall, 'request' | 'model' | 'reference' | 'options' | 'onProgress'>): Promise<ServerInspection>;
+}
+
+export interface ServerInspection {
+  state: 'healthy' | 'unreachable' | 'error';
+  message: string | null;
+  models: string[];
+  loras: string[];
 }
