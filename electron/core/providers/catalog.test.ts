@@ -20,11 +20,12 @@ const SHIPPED = path.resolve(import.meta.dirname, '../../../resources/providers'
 const tempDir = mkdtempSync(path.join(os.tmpdir(), 'atelier-catalog-'));
 afterAll(() => rmSync(tempDir, { recursive: true, force: true }));
 
-/** A deep copy of the shipped catalog as plain JSON, for breaking one field at a time. */
+/** A deep copy of the shipped OpenAI entry as a one-provider catalog, for breaking one field at a time. */
 function shippedJson(): {
   providers: Array<Record<string, unknown> & { models: Array<Record<string, unknown>> }>;
 } {
-  return structuredClone(loadCatalog(SHIPPED)) as never;
+  const catalog = structuredClone(loadCatalog(SHIPPED));
+  return { ...catalog, providers: catalog.providers.filter((p) => p.id === 'openai') } as never;
 }
 
 function thrown(fn: () => unknown): Error {
@@ -196,11 +197,11 @@ describe('a bad catalog fails loading with the JSON path of each problem', () =>
     const json = shippedJson();
     const local = structuredClone(json.providers[0]!);
     Object.assign(local, {
-      id: 'a1111',
+      id: 'local-sd',
       name: 'Stable Diffusion WebUI',
       kind: 'local',
       keyUrl: null,
-      keyEnv: 'A1111',
+      keyEnv: 'LOCAL_SD',
     });
     Object.assign(local, { defaultEndpoint: 'http://127.0.0.1:7860', defaultModel: 'sdxl' });
     local.models = [
@@ -213,7 +214,7 @@ describe('a bad catalog fails loading with the JSON path of each problem', () =>
     ];
     json.providers.push(local);
     const catalog: Catalog = parseCatalog(json);
-    expect(resolveModel(catalog, 'a1111').model.id).toBe('sdxl');
+    expect(resolveModel(catalog, 'local-sd').model.id).toBe('sdxl');
   });
 });
 

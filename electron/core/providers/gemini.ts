@@ -1,0 +1,435 @@
+/**
+ * Gemini image models ("Nano Banana"): `POST /v1beta/models/{model}:generateContent` with `x-goog-api-key`,
+ * JSON in, base64 `inlineData` parts out. Safety refusals arrive as HTTP 200 and are classified here.
+ * One image per request: a count above 1 is made by sequential requests (see generate).
+ */
+import type { AspectRatio } from '../../../shared/domain';
+import { type CatalogModel, pricePerImage, sizeFor, sizeRatio } from './catalog';
+import { clip, decodeBase64, exchange, isRecord, parseJson, redact, retryAfterMs } from './http';
+import type {
+  AttemptFailure,
+  AttemptResult,
+  KeyCheck,
+  ProviderAdapter,
+  ProviderImage,
+  ReferenceImage,
+} from './types';
+
+const NAME = 'Gemini';
+export const SEED_WARNING = 'Gemini image models take no seed; this run cannot be reproduced exactly';
+export const NEGATIVE_PROMPT_WARNING =
+  'Gemini has no negative prompt; it was added to the end of the prompt as "Avoid: …"';
+
+/** Finish reasons (and prompt block reasons) that mean a safety or policy filter withheld the image. */
+const BLOCKED_REASONS = new Set([
+  'SAFETY',
+  'PROHIBITED_CONTENT',
+  'BLOCKLIST',
+  'SPII',
+  'RECITATION',
+  'IMAGE_SAFETY',
+  'IMAGE_PROHIBITED_CONTENT',
+  'IMAGE_RECITATION',
+]);
+
+/** Top-level generateContent fields a user may pass through `options`; the API refuses unknown names. */
+const OPTION_FIELDS = new Set([
+  'generationConfig',
+  'safetySettings',
+  'systemInstruction',
+  'tools',
+  'toolConfig',
+]);
+
+/** Quality values that are Gemini `imageSize` settings; other values (e.g. "standard") send no imageSize. */
+const IMAGE_SIZE = /^[124]K$/;
+
+interface GenerationConfig {
+  responseModalities: string[];
+  imageConfig: Record<string, unknown>;
+  [field: string]: unknown;
+}
+
+interface GeminiBody {
+  contents: Array<{ parts: Array<Record<string, unknown>> }>;
+  generationConfig: GenerationConfig;
+  [field: string]: unknown;
+}
+
+type Base = { requestSent: Record<string, unknown>; warnings: string[] };
+
+export const geminiAdapter: ProviderAdapter = {
+  id: 'gemini',
+
+  async generate(call): Promise<AttemptResult> {
+    const { request, model, apiKey: key } = call;
+    const apiKey = key ?? '';
+    const warnings: string[] = [];
+
+    if (model.status === 'retired') {
+      const instead = model.successor ? ` Use ${model.successor} instead.` : '';
+      return failure(
+        { requestSent: {}, warnings },
+        'invalid_request',
+        null,
+        'model_retired',
+        `${model.name} (${model.id}) was retired${model.retiredOn ? ` on ${model.retiredOn}` : ''}.${instead}`,
+        null,
+      );
+    }
+
+    const aspectRatio = pickAspectRatio(model, request.aspectRatio, request.size, warnings);
+    const n = Math.min(request.count, model.capabilities.maxCount);
+    if (n < request.count) {
+      warnings.push(`${model.name} makes at most ${n} images per run; asked for ${request.count}, made ${n}`);
+    }
+    if (n > 1) {
+      warnings.push(
+        `Gemini makes one image per request, so this run sent up to ${n} requests one after another`,
+      );
+    }
+    let prompt = request.prompt;
+    if (request.negativePrompt.trim() !== '') {
+      prompt = `${prompt}\n\nAvoid: ${request.negativePrompt.trim()}`;
+      warnings.push(NEGATIVE_PROMPT_WARNING);
+    }
+    if (!model.capabilities.seed) warnings.push(SEED_WARNING);
+    if (request.steps !== undefined)
+      warnings.push(`${model.name} chooses its own steps; steps ${request.steps} was ignored`);
+    if (request.guidance !== undefined) {
+      warnings.push(`${model.name} has no guidance setting; guidance ${request.guidance} was ignored`);
+    }
+
+    const parts: Array<Record<string, unknown>> = [{ text: prompt }];
+    const sentParts: Array<Record<string, unknown>> = [{ text: prompt }];
+    if (call.reference) {
+      const ref = call.reference;
+      parts.push({ inlineData: { mimeType: ref.mime, data: Buffer.from(ref.bytes).toString('base64') } });
+      sentParts.push({ inlineData: { mimeType: ref.mime, data: describeImage(ref) } });
+      warnings.push(
+        `Gemini uses the reference as guidance and has no strength setting; strength ${ref.strength} was ignored`,
+      );
+    } else if (request.reference) {
+      warnings.push(`${model.name} takes no reference image here; the reference was ignored`);
+    }
+
+    const quality = model.qualityTiers[request.quality];
+    const imageConfig: Record<string, unknown> = { aspectRatio };
+    if (IMAGE_SIZE.test(quality)) imageConfig.imageSize = quality;
+    const body: GeminiBody = {
+      contents: [{ parts }],
+      // Image only: a text answer is the model declining, which this adapter reports as no_image.
+      generationConfig: { responseModalities: ['IMAGE'], imageConfig },
+    };
+    mergeOptions(body, call.options, warnings);
+    const requestSent: Record<string, unknown> = { ...body, contents: [{ parts: sentParts }] };
+    const base: Base = { requestSent, warnings };
+
+    const url = `${apiBase(call.endpoint)}/v1beta/models/${encodeURIComponent(model.id)}:generateContent`;
+    const payload = JSON.stringify(body);
+    const images: ProviderImage[] = [];
+    const texts: string[] = [];
+    let httpStatus: number | null = null;
+    for (let i = 0; i < n; i += 1) {
+      call.onProgress({ fraction: n > 1 ? i / n : null, message: n > 1 ? `Image ${i + 1} of ${n}` : null });
+      const answer = await exchange(
+        call.fetch,
+        url,
+        {
+          method: 'POST',
+          headers: {
+            'x-goog-api-key': apiKey,
+            'content-type': 'application/json',
+            accept: 'application/json',
+          },
+          body: payload,
+          signal: call.signal,
+        },
+        NAME,
+      );
+      let outcome:
+        | Omit<AttemptFailure, 'requestSent' | 'warnings'>
+        | { images: ProviderImage[]; text: string | null };
+      if (answer.kind === 'cancelled') {
+        // Cancel wins over partial results: the designer asked to stop this run.
+        return failure(base, 'cancelled', null, null, answer.message, null);
+      }
+      if (answer.kind === 'network') {
+        outcome = {
+          outcome: 'unavailable',
+          httpStatus: null,
+          providerCode: null,
+          providerMessage: redact(answer.message, apiKey),
+          retryAfterMs: null,
+        };
+      } else if (answer.status < 200 || answer.status > 299) {
+        outcome = classify(answer.status, answer.headers, answer.text, call.clock.now(), apiKey);
+      } else {
+        outcome = readImages(answer.status, answer.text, apiKey);
+      }
+      if (answer.kind === 'response') httpStatus = answer.status;
+      if ('outcome' in outcome) {
+        if (images.length === 0) return { ...base, ...outcome };
+        warnings.push(
+          `Gemini made ${images.length} of ${n} images; request ${i + 1} ended as ${outcome.outcome}: ${outcome.providerMessage}`,
+        );
+        break;
+      }
+      images.push(...outcome.images);
+      if (outcome.text) texts.push(outcome.text);
+    }
+
+    // Catalog price per image for the quality used; prompt tokens (fractions of a cent) are not counted.
+    const price = pricePerImage(model, aspectRatio, quality);
+    return {
+      outcome: 'ok',
+      requestSent,
+      httpStatus,
+      warnings,
+      images,
+      seedUsed: null,
+      costUsd: price === null ? null : roundUsd(price * images.length),
+      providerMessage: texts.length > 0 ? clip(texts.join('\n'), 1000) : null,
+    };
+  },
+
+  async testKey(call): Promise<KeyCheck> {
+    const apiKey = call.apiKey ?? '';
+    const modelId = call.provider.defaultModel;
+    const answer = await exchange(
+      call.fetch,
+      `${apiBase(call.endpoint)}/v1beta/models/${encodeURIComponent(modelId)}`,
+      {
+        method: 'GET',
+        headers: { 'x-goog-api-key': apiKey, accept: 'application/json' },
+        signal: call.signal,
+      },
+      NAME,
+    );
+    if (answer.kind === 'cancelled') return { outcome: 'cancelled', message: answer.message };
+    if (answer.kind === 'network') return { outcome: 'unavailable', message: redact(answer.message, apiKey) };
+    // The key is checked before the model is looked up, so a missing model still proves the key works.
+    if (answer.status === 404) {
+      return { outcome: 'ok', message: `Gemini accepted the key, but ${modelId} is not offered to it.` };
+    }
+    if (answer.status < 200 || answer.status > 299) {
+      const failed = classify(answer.status, answer.headers, answer.text, call.clock.now(), apiKey);
+      return { outcome: failed.outcome, message: failed.providerMessage };
+    }
+    return { outcome: 'ok', message: `Gemini accepted the key; ${modelId} is available.` };
+  },
+};
+
+/** The aspect ratio Gemini is asked for: the request's, or the nearest one to an exact size it cannot make. */
+function pickAspectRatio(
+  model: CatalogModel,
+  wanted: AspectRatio,
+  size: { width: number; height: number } | undefined,
+  warnings: string[],
+): string {
+  if (size) {
+    const target = size.width / size.height;
+    let best: { ratio: string; distance: number } | null = null;
+    for (const ratio of Object.values(model.capabilities.aspectRatios)) {
+      if (ratio == null) continue;
+      const distance = Math.abs(Math.log((sizeRatio(ratio) ?? 1) / target));
+      if (!best || distance < best.distance) best = { ratio, distance };
+    }
+    if (best) {
+      warnings.push(
+        `${model.name} cannot make an exact ${size.width}×${size.height} image; it made the nearest aspect ratio, ${best.ratio}`,
+      );
+      return best.ratio;
+    }
+  }
+  const { size: ratio, exact } = sizeFor(model, wanted);
+  if (!exact) warnings.push(`${model.name} has no ${wanted} aspect ratio; it made ${ratio} instead`);
+  return ratio;
+}
+
+/** Merges the user's escape-hatch options last; generationConfig and its imageConfig merge field by field. */
+function mergeOptions(body: GeminiBody, options: Record<string, unknown>, warnings: string[]): void {
+  for (const [field, value] of Object.entries(options)) {
+    if (!OPTION_FIELDS.has(field)) {
+      warnings.push(`Gemini option "${field}" is not a generateContent field; it was not sent`);
+      continue;
+    }
+    if (field === 'generationConfig' && isRecord(value)) {
+      const { imageConfig, ...rest } = value;
+      body.generationConfig = {
+        ...body.generationConfig,
+        ...rest,
+        responseModalities: Array.isArray(rest.responseModalities)
+          ? rest.responseModalities.map(String)
+          : body.generationConfig.responseModalities,
+        imageConfig: { ...body.generationConfig.imageConfig, ...(isRecord(imageConfig) ? imageConfig : {}) },
+      };
+      continue;
+    }
+    body[field] = value;
+  }
+}
+
+/** Reads a 200 answer: images, or why there are none (a safety block is content_blocked, anything else no_image). */
+function readImages(
+  status: number,
+  text: string,
+  apiKey: string,
+): Omit<AttemptFailure, 'requestSent' | 'warnings'> | { images: ProviderImage[]; text: string | null } {
+  const fail = (outcome: 'content_blocked' | 'no_image', code: string | null, message: string) => ({
+    outcome,
+    httpStatus: status,
+    providerCode: code,
+    providerMessage: redact(clip(message, 1000), apiKey),
+    retryAfterMs: null,
+  });
+  const parsed = parseJson(text);
+  if (!isRecord(parsed)) return fail('no_image', null, 'Gemini returned a response that is not JSON');
+
+  const feedback = isRecord(parsed.promptFeedback) ? parsed.promptFeedback : null;
+  const blockReason = feedback && typeof feedback.blockReason === 'string' ? feedback.blockReason : null;
+  if (blockReason) {
+    const detail = typeof feedback?.blockReasonMessage === 'string' ? `: ${feedback.blockReasonMessage}` : '';
+    return fail('content_blocked', blockReason, `Gemini blocked the prompt (${blockReason})${detail}`);
+  }
+
+  const candidates = Array.isArray(parsed.candidates) ? parsed.candidates.filter(isRecord) : [];
+  const images: ProviderImage[] = [];
+  const texts: string[] = [];
+  let finishReason: string | null = null;
+  let finishMessage: string | null = null;
+  for (const candidate of candidates) {
+    if (typeof candidate.finishReason === 'string') finishReason ??= candidate.finishReason;
+    if (typeof candidate.finishMessage === 'string') finishMessage ??= candidate.finishMessage;
+    const content = isRecord(candidate.content) ? candidate.content : {};
+    const parts = Array.isArray(content.parts) ? content.parts.filter(isRecord) : [];
+    for (const part of parts) {
+      // Gemini 3 Pro Image shows interim "thought" images while it reasons; only the final image is the output.
+      if (part.thought === true) continue;
+      const inline = isRecord(part.inlineData)
+        ? part.inlineData
+        : isRecord(part.inline_data)
+          ? part.inline_data
+          : null;
+      if (inline && typeof inline.data === 'string') {
+        const bytes = decodeBase64(inline.data);
+        const mime = typeof inline.mimeType === 'string' ? inline.mimeType : inline.mime_type;
+        if (bytes) images.push({ bytes, declaredMime: typeof mime === 'string' ? mime : null });
+      } else if (typeof part.text === 'string' && part.text.trim() !== '') {
+        texts.push(part.text.trim());
+      }
+    }
+  }
+  const said = texts.join('\n') || finishMessage;
+  if (images.length > 0) return { images, text: texts.length > 0 ? texts.join('\n') : null };
+  if (finishReason !== null && BLOCKED_REASONS.has(finishReason)) {
+    return fail('content_blocked', finishReason, said ?? `Gemini withheld the image (${finishReason})`);
+  }
+  if (candidates.length === 0)
+    return fail('no_image', null, 'Gemini answered successfully but sent no candidates');
+  return fail(
+    'no_image',
+    finishReason,
+    said ?? `Gemini answered without an image (finish reason ${finishReason ?? 'unknown'})`,
+  );
+}
+
+type Classified = Omit<AttemptFailure, 'requestSent' | 'warnings'>;
+
+/** Maps a Gemini error answer (`{ error: { code, message, status, details } }`) onto the closed set of outcomes. */
+export function classify(
+  status: number,
+  headers: Headers,
+  text: string,
+  nowMs: number,
+  apiKey: string,
+): Classified {
+  let parsed = parseJson(text);
+  // Some Google front ends wrap the error in a one-element array.
+  if (Array.isArray(parsed)) parsed = parsed[0];
+  const error = isRecord(parsed) && isRecord(parsed.error) ? parsed.error : {};
+  const grpcStatus = typeof error.status === 'string' ? error.status : null;
+  const details = Array.isArray(error.details) ? error.details.filter(isRecord) : [];
+  const ofType = (suffix: string) =>
+    details.filter((d) => typeof d['@type'] === 'string' && d['@type'].endsWith(suffix));
+  const reason = ofType('google.rpc.ErrorInfo')
+    .map((d) => d.reason)
+    .find((r): r is string => typeof r === 'string');
+  const quotaIds = ofType('google.rpc.QuotaFailure').flatMap((d) =>
+    Array.isArray(d.violations)
+      ? d.violations.flatMap((v) => (isRecord(v) && typeof v.quotaId === 'string' ? [v.quotaId] : []))
+      : [],
+  );
+  const retryDelay = ofType('google.rpc.RetryInfo')
+    .map((d) => durationMs(d.retryDelay))
+    .find((ms): ms is number => ms !== null);
+
+  const rawMessage =
+    typeof error.message === 'string' && error.message.trim() !== ''
+      ? error.message
+      : (plainText(text) ?? `Gemini answered HTTP ${status} without an error message`);
+  const message = redact(clip(rawMessage, 1000), apiKey);
+  const wait = retryDelay ?? retryAfterMs(headers, nowMs);
+  const result = (outcome: Classified['outcome'], retry: number | null = null): Classified => ({
+    outcome,
+    httpStatus: status,
+    providerCode: reason ?? grpcStatus,
+    providerMessage: message,
+    retryAfterMs: retry,
+  });
+
+  if (reason === 'API_KEY_INVALID' || /API key not valid|API key expired/i.test(rawMessage)) {
+    return result('auth_failed');
+  }
+  if (status === 401 || status === 403) return result('auth_failed');
+  if (status === 429) {
+    // A daily quota, or a tier with no allowance for this model ("limit: 0"), will not come back in seconds.
+    const daily = quotaIds.some((id) => /PerDay/i.test(id)) || /per day|limit: 0\b/i.test(rawMessage);
+    return daily ? result('quota_exhausted') : result('rate_limited', wait);
+  }
+  // Free tier not offered in the region, or billing required for the model.
+  if (grpcStatus === 'FAILED_PRECONDITION') return result('quota_exhausted');
+  if (status === 408 || status === 504 || grpcStatus === 'DEADLINE_EXCEEDED') return result('timeout', wait);
+  if (status >= 500) return result('unavailable', wait);
+  return result('invalid_request');
+}
+
+/** `"30s"` or `"20.04466179s"` (protobuf Duration as JSON) -> ms. */
+function durationMs(value: unknown): number | null {
+  if (typeof value !== 'string') return null;
+  const match = /^(\d+(?:\.\d+)?)s$/.exec(value.trim());
+  return match ? Math.round(Number(match[1]) * 1000) : null;
+}
+
+function plainText(text: string): string | null {
+  const trimmed = text.trim();
+  return trimmed !== '' && trimmed.length <= 300 && !trimmed.startsWith('<') && !trimmed.startsWith('{')
+    ? trimmed
+    : null;
+}
+
+/** Accepts a base URL with the version too (`…/v1beta`), as other tools write it. */
+function apiBase(endpoint: string): string {
+  return endpoint.replace(/\/+$/, '').replace(/\/v1(beta)?$/, '');
+}
+
+/** `<png 1024×1024, 182 KB>`: what requestSent shows in place of image bytes. */
+export function describeImage(image: Pick<ReferenceImage, 'mime' | 'width' | 'height' | 'bytes'>): string {
+  const kind = image.mime.replace(/^image\//, '');
+  return `<${kind} ${image.width}×${image.height}, ${Math.max(1, Math.round(image.bytes.length / 1024))} KB>`;
+}
+
+function failure(
+  base: Base,
+  outcome: AttemptFailure['outcome'],
+  httpStatus: number | null,
+  providerCode: string | null,
+  providerMessage: string,
+  retry: number | null,
+): AttemptFailure {
+  return { ...base, outcome, httpStatus, providerCode, providerMessage, retryAfterMs: retry };
+}
+
+function roundUsd(value: number): number {
+  return Math.round(value * 1e6) / 1e6;
+}

@@ -1,0 +1,462 @@
+/**
+ * A protocol double of Ideogram's 3.0 API for tests: `generate` and `remix` (multipart/form-data, `Api-Key`),
+ * and the ephemeral image links it answers with. It validates forms as Ideogram's FastAPI service does
+ * (422 `detail` lists for missing or malformed fields, 422 `{ error }` for the safety check) and serves
+ * images that can expire. The scenario is set by the test; the key never chooses one.
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import sharp from 'sharp';
+
+export const SCENARIOS = [
+  'success',
+  'invalid_api_key',
+  'rate_limited',
+  'safety_rejected',
+  /** The first image of the batch fails the safety check (url null). */
+  'some_unsafe',
+  'all_unsafe',
+  'payment_required',
+  'server_error',
+  'expired_urls',
+  'malformed_json',
+  'not_an_image',
+  'slow',
+] as const;
+export type Scenario = (typeof SCENARIOS)[number];
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  /** Lower-case names; the Api-Key value is never kept. */
+  headers: Record<string, string>;
+  apiKey: boolean;
+  /** Multipart fields as text (files as `<file name, type, bytes>`), else the raw body. */
+  body: unknown;
+  status: number;
+}
+
+export interface IdeogramDoubleOptions {
+  scenario?: Scenario;
+  slowMs?: number;
+  maxImageSide?: number;
+}
+
+export interface IdeogramDouble {
+  url: string;
+  readonly scenario: Scenario;
+  setScenario(scenario: Scenario): void;
+  requests: RecordedRequest[];
+  close(): Promise<void>;
+}
+
+const ASPECT_RATIOS: Record<string, string> = {
+  '1x1': '1024x1024',
+  '3x2': '1248x832',
+  '2x3': '832x1248',
+  '4x3': '1152x864',
+  '3x4': '864x1152',
+  '16x9': '1312x736',
+  '9x16': '736x1312',
+  '16x10': '1280x800',
+  '10x16': '800x1280',
+  '4x5': '896x1120',
+  '5x4': '1120x896',
+  '2x1': '1408x704',
+  '1x2': '704x1408',
+  '3x1': '1536x512',
+  '1x3': '512x1536',
+};
+const RESOLUTIONS = new Set([
+  ...Object.values(ASPECT_RATIOS),
+  ...'576x1408 576x1472 576x1536 640x1344 640x1408 640x1472 640x1536 704x1152 704x1216 704x1280 704x1344 704x1472 768x1088 768x1216 768x1280 768x1344 832x960 832x1024 832x1088 832x1152 832x1216 896x960 896x1024 896x1088 896x1152 960x832 960x896 960x1024 960x1088 1024x832 1024x896 1024x960 1088x768 1088x832 1088x896 1088x960 1152x704 1152x832 1152x896 1216x704 1216x768 1216x832 1280x704 1280x768 1344x640 1344x704 1344x768 1408x576 1408x640 1472x576 1472x640 1472x704 1536x576 1536x640'.split(
+    ' ',
+  ),
+]);
+const RENDERING_SPEEDS = ['FLASH', 'TURBO', 'DEFAULT', 'QUALITY'];
+const MAGIC_PROMPTS = ['AUTO', 'ON', 'OFF'];
+const STYLE_TYPES = ['AUTO', 'GENERAL', 'REALISTIC', 'DESIGN', 'FICTION'];
+const IMAGE_TYPES = ['image/png', 'image/jpeg', 'image/webp'];
+const MAX_FILE_BYTES = 10 * 1024 * 1024;
+
+interface Answer {
+  status: number;
+  body: string | Buffer;
+  headers?: Record<string, string>;
+}
+
+class Rejection {
+  constructor(readonly answer: Answer) {}
+}
+
+function detail(status: number, message: string): Answer {
+  return { status, body: JSON.stringify({ detail: message }) };
+}
+
+/** FastAPI's request-validation answer. */
+function unprocessable(field: string, type: string, msg: string, input: unknown): never {
+  throw new Rejection({
+    status: 422,
+    body: JSON.stringify({ detail: [{ type, loc: ['body', field], msg, input: input ?? null }] }),
+  });
+}
+
+function enumError(field: string, allowed: readonly string[], input: unknown): never {
+  const list = allowed.map((v) => `'${v}'`);
+  unprocessable(field, 'enum', `Input should be ${list.slice(0, -1).join(', ')} or ${list.at(-1)}`, input);
+}
+
+export async function startIdeogramDouble(opts: IdeogramDoubleOptions = {}): Promise<IdeogramDouble> {
+  let scenario: Scenario = opts.scenario ?? 'success';
+  const slowMs = opts.slowMs ?? 10_000;
+  const requests: RecordedRequest[] = [];
+  const images = new Map<string, Buffer>();
+  const timers = new Set<NodeJS.Timeout>();
+  let imageCounter = 0;
+  let base = '';
+
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const raw = Buffer.concat(chunks);
+      handle(req, res, raw).catch((error: unknown) => {
+        send(req, res, raw.toString('utf8'), detail(500, `ideogram-double crashed: ${String(error)}`));
+      });
+    });
+  });
+
+  function send(req: IncomingMessage, res: ServerResponse, recorded: unknown, answer: Answer): void {
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (name === 'api-key' || value === undefined) continue;
+      headers[name] = Array.isArray(value) ? value.join(', ') : value;
+    }
+    requests.push({
+      method: req.method ?? '',
+      path: (req.url ?? '').split('?')[0]!,
+      headers,
+      apiKey: req.headers['api-key'] !== undefined,
+      body: recorded,
+      status: answer.status,
+    });
+    if (res.destroyed) return;
+    res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
+    res.end(answer.body);
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse, raw: Buffer): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://double');
+    let recorded: unknown = raw.toString('utf8');
+    let answer: Answer;
+    try {
+      if (url.pathname.startsWith('/ephemeral/')) {
+        recorded = '';
+        answer = ephemeral(req, url);
+      } else {
+        const form = await readForm(req, raw);
+        if (form) recorded = describeForm(form);
+        answer = await api(req, res, url.pathname, form);
+      }
+    } catch (error) {
+      if (!(error instanceof Rejection)) throw error;
+      answer = error.answer;
+    }
+    send(req, res, recorded, answer);
+  }
+
+  async function api(
+    req: IncomingMessage,
+    res: ServerResponse,
+    path: string,
+    form: FormData | null,
+  ): Promise<Answer> {
+    const route = `${req.method} ${path}`;
+    if (route !== 'POST /v1/ideogram-v3/generate' && route !== 'POST /v1/ideogram-v3/remix') {
+      return detail(404, 'Not Found');
+    }
+    const key = req.headers['api-key'];
+    if (typeof key !== 'string' || key.trim() === '') return detail(401, 'Missing Api-Key header');
+    if (scenario === 'invalid_api_key' || !/^[A-Za-z0-9_-]{20,}$/.test(key))
+      return detail(401, 'Invalid API key');
+
+    // A form endpoint reads no JSON: every field is simply missing.
+    const request = validate(form ?? new FormData(), path.endsWith('/remix'));
+    switch (scenario) {
+      case 'rate_limited':
+        return detail(429, 'Too many requests. Please slow down.');
+      case 'safety_rejected':
+        return {
+          status: 422,
+          body: JSON.stringify({
+            error: 'Prompt provided failed safety check due to the inclusion of prohibited content.',
+          }),
+        };
+      case 'payment_required':
+        return detail(
+          402,
+          'Insufficient API credits. Please top up your balance at https://ideogram.ai/manage-api.',
+        );
+      case 'server_error':
+        return detail(500, 'Internal Server Error');
+      case 'malformed_json':
+        return {
+          status: 200,
+          body: '{"created": "2026-11-02T10:00:00+00:00", "data": [{"url": "https://ideogram',
+        };
+      case 'slow':
+        await delay(res);
+        if (res.destroyed) return detail(499, 'Client closed the request.');
+        return success(request);
+      default:
+        return success(request);
+    }
+  }
+
+  async function success(request: ValidRequest): Promise<Answer> {
+    const [w, h] = request.resolution.split('x').map(Number) as [number, number];
+    const data = [];
+    for (let i = 0; i < request.count; i += 1) {
+      const unsafe = scenario === 'all_unsafe' || (scenario === 'some_unsafe' && i === 0);
+      const name = randomBytes(16).toString('base64url');
+      if (!unsafe) {
+        images.set(
+          name,
+          scenario === 'not_an_image'
+            ? Buffer.from('this is plain text, not the bytes of any image format')
+            : await makeImage(w, h),
+        );
+      }
+      const expires = Math.floor(Date.now() / 1000) + 86_400;
+      data.push({
+        url: unsafe
+          ? null
+          : `${base}/ephemeral/${name}.png?exp=${expires}&sig=${randomBytes(32).toString('hex')}`,
+        prompt: request.magic
+          ? `${request.prompt}, warm cinematic light, rich detail, editorial composition`
+          : request.prompt,
+        resolution: request.resolution,
+        is_image_safe: !unsafe,
+        seed: request.seed ?? Math.floor(Math.random() * 2_147_483_647),
+        style_type: request.styleType,
+      });
+    }
+    return { status: 200, body: JSON.stringify({ created: new Date().toISOString(), data }) };
+  }
+
+  function ephemeral(req: IncomingMessage, url: URL): Answer {
+    const name = /^\/ephemeral\/([A-Za-z0-9_-]+)\.png$/.exec(url.pathname)?.[1];
+    const image = name ? images.get(name) : undefined;
+    if (req.method !== 'GET' || !image || !url.searchParams.get('sig')) return detail(404, 'Not Found');
+    if (scenario === 'expired_urls' || Number(url.searchParams.get('exp')) * 1000 < Date.now()) {
+      return detail(403, 'This image link has expired.');
+    }
+    return { status: 200, body: image, headers: { 'content-type': 'image/png' } };
+  }
+
+  function delay(res: ServerResponse): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        resolve();
+      }, slowMs);
+      timers.add(timer);
+      res.once('close', () => {
+        clearTimeout(timer);
+        timers.delete(timer);
+        resolve();
+      });
+    });
+  }
+
+  async function makeImage(w: number, h: number): Promise<Buffer> {
+    const scale = opts.maxImageSide ? Math.min(1, opts.maxImageSide / Math.max(w, h)) : 1;
+    const width = Math.max(1, Math.round(w * scale));
+    const height = Math.max(1, Math.round(h * scale));
+    imageCounter += 1;
+    const pixels = Buffer.alloc(width * height * 3);
+    for (let y = 0; y < height; y += 1) {
+      for (let x = 0; x < width; x += 1) {
+        const at = (y * width + x) * 3;
+        pixels[at] = (y * 255) / height;
+        pixels[at + 1] = (imageCounter * 71) % 256;
+        pixels[at + 2] = (x * 255) / width;
+      }
+    }
+    pixels.writeUInt32BE(imageCounter, 0);
+    return sharp(pixels, { raw: { width, height, channels: 3 } })
+      .png({ compressionLevel: 1 })
+      .toBuffer();
+  }
+
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  base = `http://127.0.0.1:${port}`;
+
+  return {
+    url: base,
+    get scenario() {
+      return scenario;
+    },
+    setScenario(next) {
+      scenario = next;
+    },
+    requests,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        for (const timer of timers) clearTimeout(timer);
+        timers.clear();
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}
+
+async function readForm(req: IncomingMessage, raw: Buffer): Promise<FormData | null> {
+  const type = req.headers['content-type'] ?? '';
+  if (!/^(multipart\/form-data|application\/x-www-form-urlencoded)/i.test(type)) return null;
+  try {
+    return await new Response(new Uint8Array(raw), { headers: { 'content-type': type } }).formData();
+  } catch {
+    return null;
+  }
+}
+
+function describeForm(form: FormData): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [name, value] of form.entries()) {
+    const text =
+      typeof value === 'string' ? value : `<file ${value.name}, ${value.type}, ${value.size} bytes>`;
+    const seen = out[name];
+    out[name] = seen === undefined ? text : Array.isArray(seen) ? [...seen, text] : [seen, text];
+  }
+  return out;
+}
+
+interface ValidRequest {
+  prompt: string;
+  resolution: string;
+  count: number;
+  seed: number | null;
+  magic: boolean;
+  styleType: string;
+}
+
+function single(form: FormData, name: string): string | undefined {
+  const values = form.getAll(name);
+  if (values.length === 0) return undefined;
+  const value = values[0]!;
+  if (typeof value !== 'string')
+    unprocessable(name, 'string_type', 'Input should be a valid string', value.name);
+  return value;
+}
+
+function integer(form: FormData, name: string, min: number, max: number): number | undefined {
+  const raw = single(form, name);
+  if (raw === undefined) return undefined;
+  if (!/^-?\d+$/.test(raw))
+    unprocessable(
+      name,
+      'int_parsing',
+      'Input should be a valid integer, unable to parse string as an integer',
+      raw,
+    );
+  const value = Number(raw);
+  if (value < min)
+    unprocessable(name, 'greater_than_equal', `Input should be greater than or equal to ${min}`, raw);
+  if (value > max)
+    unprocessable(name, 'less_than_equal', `Input should be less than or equal to ${max}`, raw);
+  return value;
+}
+
+function oneOf(form: FormData, name: string, allowed: readonly string[]): string | undefined {
+  const value = single(form, name);
+  if (value !== undefined && !allowed.includes(value)) enumError(name, allowed, value);
+  return value;
+}
+
+function validate(form: FormData, remix: boolean): ValidRequest {
+  const prompt = single(form, 'prompt');
+  if (prompt === undefined) unprocessable('prompt', 'missing', 'Field required', null);
+  if (prompt.trim() === '')
+    unprocessable('prompt', 'string_too_short', 'String should have at least 1 character', prompt);
+  const aspect = oneOf(form, 'aspect_ratio', Object.keys(ASPECT_RATIOS));
+  const resolution = single(form, 'resolution');
+  if (resolution !== undefined && !RESOLUTIONS.has(resolution))
+    enumError('resolution', [...RESOLUTIONS], resolution);
+  if (aspect !== undefined && resolution !== undefined) {
+    throw new Rejection(detail(400, 'aspect_ratio cannot be used in conjunction with resolution.'));
+  }
+  oneOf(form, 'rendering_speed', RENDERING_SPEEDS);
+  const magic = oneOf(form, 'magic_prompt', MAGIC_PROMPTS);
+  const styleType = oneOf(form, 'style_type', STYLE_TYPES);
+  const count = integer(form, 'num_images', 1, 8) ?? 1;
+  const seed = integer(form, 'seed', 0, 2_147_483_647) ?? null;
+  single(form, 'negative_prompt');
+  const codes = form.getAll('style_codes');
+  if (codes.length > 0) {
+    if (styleType !== undefined) {
+      throw new Rejection(
+        detail(400, 'style_codes cannot be used in conjunction with style_reference_images or style_type.'),
+      );
+    }
+    for (const code of codes) {
+      if (typeof code !== 'string' || !/^[0-9A-Fa-f]{8}$/.test(code)) {
+        unprocessable(
+          'style_codes',
+          'string_pattern_mismatch',
+          'Each style code must be 8 hexadecimal characters',
+          code,
+        );
+      }
+    }
+  }
+  const palette = single(form, 'color_palette');
+  if (palette !== undefined) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(palette);
+    } catch {
+      unprocessable('color_palette', 'json_invalid', 'Invalid JSON', palette);
+    }
+    const fine = typeof parsed === 'object' && parsed !== null && ('name' in parsed || 'members' in parsed);
+    if (!fine)
+      unprocessable(
+        'color_palette',
+        'model_type',
+        'Input should be a preset name or a list of members',
+        palette,
+      );
+  }
+  if (remix) {
+    const image = form.get('image');
+    if (image === null) unprocessable('image', 'missing', 'Field required', null);
+    if (typeof image === 'string')
+      unprocessable('image', 'value_error', "Expected UploadFile, received: <class 'str'>", image);
+    if (!IMAGE_TYPES.includes(image.type)) {
+      throw new Rejection(
+        detail(
+          400,
+          `Unsupported image format ${image.type || 'unknown'}; only JPEG, WebP and PNG are supported.`,
+        ),
+      );
+    }
+    if (image.size === 0 || image.size > MAX_FILE_BYTES) {
+      throw new Rejection(detail(400, 'The image must be between 1 byte and 10MB.'));
+    }
+    integer(form, 'image_weight', 1, 100);
+  } else if (form.has('image_weight')) {
+    // Ideogram ignores unknown form fields, but image_weight without remix is a client mistake worth catching.
+    throw new Rejection(detail(400, 'image_weight is only accepted by the remix endpoint.'));
+  }
+  return {
+    prompt,
+    resolution: resolution ?? ASPECT_RATIOS[aspect ?? '1x1']!,
+    count,
+    seed,
+    // Left out, Magic Prompt is AUTO: Ideogram may rewrite the prompt.
+    magic: magic !== 'OFF',
+    styleType: styleType ?? 'GENERAL',
+  };
+}
