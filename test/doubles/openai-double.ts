@@ -77,6 +77,30 @@ const QUALITIES = ['low', 'medium', 'high', 'auto'];
 const OUTPUT_FORMATS = ['png', 'jpeg', 'webp'];
 const BACKGROUNDS = ['transparent', 'opaque', 'auto'];
 const MODERATIONS = ['low', 'auto'];
+const INPUT_FIDELITIES = ['high', 'low'];
+/** Multipart fields of `POST /v1/images/edits` besides the image files, as documented for gpt-image. */
+const EDIT_FIELDS = new Set([
+  'model',
+  'prompt',
+  'n',
+  'size',
+  'quality',
+  'input_fidelity',
+  'background',
+  'output_format',
+  'output_compression',
+  'user',
+  'stream',
+  'partial_images',
+]);
+const FILE_FIELDS = new Set(['image', 'image[]', 'mask']);
+const IMAGE_TYPES: Record<string, string> = {
+  'image/png': 'png',
+  'image/jpeg': 'jpeg',
+  'image/webp': 'webp',
+};
+const MAX_EDIT_IMAGES = 16;
+const MAX_EDIT_IMAGE_BYTES = 50 * 1024 * 1024;
 const MAX_PROMPT = 32_000;
 
 /** Output tokens per image as OpenAI bills gpt-image-1 (square, and the two oblong sizes). */
@@ -128,8 +152,9 @@ export async function startOpenAIDouble(opts: OpenAIDoubleOptions = {}): Promise
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      const raw = Buffer.concat(chunks).toString('utf8');
-      handle(req, res, raw).catch((error: unknown) => {
+      const bytes = Buffer.concat(chunks);
+      const raw = bytes.toString('utf8');
+      handle(req, res, raw, bytes).catch((error: unknown) => {
         const answer = apiError(
           500,
           `openai-double crashed: ${error instanceof Error ? error.message : String(error)}`,
@@ -142,17 +167,25 @@ export async function startOpenAIDouble(opts: OpenAIDoubleOptions = {}): Promise
     });
   });
 
-  function send(req: IncomingMessage, res: ServerResponse, raw: string, answer: Answer): void {
+  function send(
+    req: IncomingMessage,
+    res: ServerResponse,
+    raw: string,
+    answer: Answer,
+    form?: unknown,
+  ): void {
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(req.headers)) {
       if (name === 'authorization' || value === undefined) continue;
       headers[name] = Array.isArray(value) ? value.join(', ') : value;
     }
-    let body: unknown = raw;
-    try {
-      body = raw === '' ? '' : JSON.parse(raw);
-    } catch {
-      // Kept as text: the record shows what was actually sent.
+    let body: unknown = form ?? raw;
+    if (form === undefined) {
+      try {
+        body = raw === '' ? '' : JSON.parse(raw);
+      } catch {
+        // Kept as text: the record shows what was actually sent.
+      }
     }
     requests.push({
       method: req.method ?? '',
@@ -172,22 +205,38 @@ export async function startOpenAIDouble(opts: OpenAIDoubleOptions = {}): Promise
     res.end(answer.body);
   }
 
-  async function handle(req: IncomingMessage, res: ServerResponse, raw: string): Promise<void> {
+  async function handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    raw: string,
+    bytes: Buffer,
+  ): Promise<void> {
     let answer: Answer;
+    const seen: { form?: Record<string, unknown> } = {};
     try {
-      answer = await answerFor(req, res, raw);
+      answer = await answerFor(req, res, raw, bytes, seen);
     } catch (error) {
       if (!(error instanceof Rejection)) throw error;
       answer = error.answer;
     }
-    send(req, res, raw, answer);
+    send(req, res, raw, answer, seen.form);
   }
 
-  async function answerFor(req: IncomingMessage, res: ServerResponse, raw: string): Promise<Answer> {
+  async function answerFor(
+    req: IncomingMessage,
+    res: ServerResponse,
+    raw: string,
+    bytes: Buffer,
+    seen: { form?: Record<string, unknown> },
+  ): Promise<Answer> {
     const method = req.method ?? '';
     const path = (req.url ?? '').split('?')[0]!;
     const route = `${method} ${path}`;
-    if (route !== 'POST /v1/images/generations' && route !== 'GET /v1/models') {
+    if (
+      route !== 'POST /v1/images/generations' &&
+      route !== 'POST /v1/images/edits' &&
+      route !== 'GET /v1/models'
+    ) {
       return apiError(404, `Invalid URL (${route})`);
     }
     const key = checkAuthorization(req.headers.authorization);
@@ -195,22 +244,42 @@ export async function startOpenAIDouble(opts: OpenAIDoubleOptions = {}): Promise
     if (route === 'GET /v1/models') return listModels(req, res);
 
     const contentType = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-    if (contentType !== 'application/json') {
-      return apiError(
-        400,
-        `Invalid Content-Type header (${contentType || 'none'}), expected application/json for this endpoint.`,
-      );
+    let request: GenerationRequest;
+    if (route === 'POST /v1/images/edits') {
+      if (contentType !== 'multipart/form-data') {
+        return apiError(
+          400,
+          `Invalid Content-Type header (${contentType || 'none'}), expected multipart/form-data for this endpoint (openai-double does not simulate JSON edits).`,
+        );
+      }
+      let form: FormData;
+      try {
+        form = await new Response(new Uint8Array(bytes), {
+          headers: { 'content-type': req.headers['content-type'] ?? '' },
+        }).formData();
+      } catch {
+        return apiError(400, 'Could not parse multipart form: the body is not valid multipart/form-data.');
+      }
+      seen.form = recordForm(form);
+      request = await validateEdit(form);
+    } else {
+      if (contentType !== 'application/json') {
+        return apiError(
+          400,
+          `Invalid Content-Type header (${contentType || 'none'}), expected application/json for this endpoint.`,
+        );
+      }
+      let body: unknown;
+      try {
+        body = JSON.parse(raw);
+      } catch {
+        return apiError(
+          400,
+          "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON.)",
+        );
+      }
+      request = validateGeneration(body);
     }
-    let body: unknown;
-    try {
-      body = JSON.parse(raw);
-    } catch {
-      return apiError(
-        400,
-        "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON.)",
-      );
-    }
-    const request = validateGeneration(body);
 
     switch (scenario) {
       case 'rate_limited':
@@ -297,15 +366,6 @@ export async function startOpenAIDouble(opts: OpenAIDoubleOptions = {}): Promise
       owned_by: 'system',
     }));
     return { status: 200, body: JSON.stringify({ object: 'list', data }) };
-  }
-
-  interface GenerationRequest {
-    model: string;
-    prompt: string;
-    n: number;
-    size: string;
-    quality: string;
-    outputFormat: string;
   }
 
   async function success(
@@ -410,14 +470,16 @@ function invalidKey(key: string): Answer {
   );
 }
 
-function validateGeneration(body: unknown): {
+interface GenerationRequest {
   model: string;
   prompt: string;
   n: number;
   size: string;
   quality: string;
   outputFormat: string;
-} {
+}
+
+function validateGeneration(body: unknown): GenerationRequest {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     reject(
       `Invalid type for body: expected an object, but got ${Array.isArray(body) ? 'an array' : typeof body} instead.`,
@@ -425,9 +487,13 @@ function validateGeneration(body: unknown): {
       'invalid_type',
     );
   }
-  const fields = body as Record<string, unknown>;
+  return validateFields(body as Record<string, unknown>, GENERATION_FIELDS);
+}
+
+/** Checks the fields generations and edits share; `allowed` is the endpoint's documented set. */
+function validateFields(fields: Record<string, unknown>, allowed: ReadonlySet<string>): GenerationRequest {
   for (const name of Object.keys(fields)) {
-    if (!GENERATION_FIELDS.has(name)) reject(`Unknown parameter: '${name}'.`, name, 'unknown_parameter');
+    if (!allowed.has(name)) reject(`Unknown parameter: '${name}'.`, name, 'unknown_parameter');
   }
   const model = fields.model;
   if (model === undefined) {
@@ -491,6 +557,7 @@ function validateGeneration(body: unknown): {
   const outputFormat = oneOf(fields, 'output_format', OUTPUT_FORMATS, 'png');
   const background = oneOf(fields, 'background', BACKGROUNDS, 'auto');
   oneOf(fields, 'moderation', MODERATIONS, 'auto');
+  oneOf(fields, 'input_fidelity', INPUT_FIDELITIES, 'low');
   if (background === 'transparent' && outputFormat === 'jpeg') {
     reject(
       'Transparent background is not supported for the jpeg output format.',
@@ -539,4 +606,94 @@ function oneOf(
     reject(`Invalid value: '${String(value)}'. Supported values are: ${list}.`, name, 'invalid_value');
   }
   return value;
+}
+
+/** The edits form as the record keeps it: text fields as sent, files as name, type and size. */
+function recordForm(form: FormData): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of form.entries()) {
+    const entry =
+      typeof value === 'string' ? value : { filename: value.name, type: value.type, bytes: value.size };
+    if (name === 'image[]') out[name] = [...((out[name] as unknown[] | undefined) ?? []), entry];
+    else out[name] = entry;
+  }
+  return out;
+}
+
+/**
+ * `POST /v1/images/edits`: one to 16 images (`image[]`, or `image` for one) of an accepted type that
+ * really decode as that type, an optional PNG mask with alpha the size of the first image, then the
+ * same text fields generations take (as strings, the multipart way).
+ */
+async function validateEdit(form: FormData): Promise<GenerationRequest> {
+  const fields: Record<string, unknown> = {};
+  const images: File[] = [];
+  let mask: File | null = null;
+  for (const [name, value] of form.entries()) {
+    const isFile = typeof value !== 'string';
+    if (FILE_FIELDS.has(name) && !isFile) {
+      reject(`Invalid type for '${name}': expected a file, but got a string instead.`, name, 'invalid_type');
+    }
+    if (!FILE_FIELDS.has(name) && isFile) {
+      reject(`Invalid type for '${name}': expected a string, but got a file instead.`, name, 'invalid_type');
+    }
+    if (typeof value !== 'string') {
+      if (name === 'mask') mask = value;
+      else images.push(value);
+      continue;
+    }
+    // Multipart sends numbers as text; OpenAI reads integers from them.
+    fields[name] =
+      (name === 'n' || name === 'output_compression') && /^\d+$/.test(value) ? Number(value) : value;
+  }
+  if (images.length === 0) {
+    reject("Missing required parameter: 'image'.", 'image', 'missing_required_parameter');
+  }
+  if (images.length > MAX_EDIT_IMAGES) {
+    reject(
+      `Invalid 'image': array too long. Expected an array with maximum length ${MAX_EDIT_IMAGES}, but got an array with length ${images.length} instead.`,
+      'image',
+      'array_above_max_length',
+    );
+  }
+  let first: { width: number; height: number } | null = null;
+  for (const [index, image] of images.entries()) {
+    const format = IMAGE_TYPES[image.type];
+    if (!format) {
+      reject(
+        `Invalid file 'image': unsupported mimetype ('${image.type || 'application/octet-stream'}'). Supported file formats are 'image/jpeg', 'image/png', and 'image/webp'.`,
+        'image',
+        'unsupported_file_mimetype',
+      );
+    }
+    if (image.size > MAX_EDIT_IMAGE_BYTES) {
+      reject(`Invalid file 'image': the file is larger than 50 MB.`, 'image', 'file_too_large');
+    }
+    const meta = await sharp(Buffer.from(await image.arrayBuffer()))
+      .metadata()
+      .catch(() => null);
+    if (!meta || meta.format !== format || !meta.width || !meta.height) {
+      reject(
+        `Invalid image file or mode for image ${index + 1}, please check your image file.`,
+        'image',
+        'invalid_image_file',
+      );
+    }
+    first ??= { width: meta.width, height: meta.height };
+  }
+  if (mask !== null) {
+    const meta = await sharp(Buffer.from(await (mask as File).arrayBuffer()))
+      .metadata()
+      .catch(() => null);
+    const fits =
+      meta?.format === 'png' && meta.hasAlpha && meta.width === first?.width && meta.height === first?.height;
+    if (!fits) {
+      reject(
+        'Invalid mask image: the mask must be a PNG with an alpha channel and the same dimensions as the image.',
+        'mask',
+        'invalid_image_file',
+      );
+    }
+  }
+  return validateFields(fields, EDIT_FIELDS);
 }

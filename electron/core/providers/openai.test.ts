@@ -9,9 +9,9 @@ import { type OpenAIDouble, SCENARIOS, startOpenAIDouble } from '../../../test/d
 import { createMediaStore, MediaError } from '../media';
 import { type FetchLike, systemClock } from '../ports';
 import { type CatalogModel, loadCatalog, resolveModel } from './catalog';
-import { NEGATIVE_PROMPT_WARNING, openaiAdapter, SEED_WARNING } from './openai';
+import { NEGATIVE_PROMPT_WARNING, openaiAdapter, SEED_WARNING, strengthWarning } from './openai';
 import { adapters, getAdapter } from './registry';
-import type { AdapterCall, AttemptFailure, AttemptResult, AttemptSuccess } from './types';
+import type { AdapterCall, AttemptFailure, AttemptResult, AttemptSuccess, ReferenceImage } from './types';
 
 const KEY = 'sk-test-abcdefghijklmnop-1234';
 const catalog = loadCatalog();
@@ -43,9 +43,13 @@ function callFor(
     model: gptImage,
     apiKey: KEY,
     endpoint: double.url,
+    reference: null,
+    options: {},
+    server: null,
     signal: new AbortController().signal,
     fetch: globalThis.fetch,
     clock: systemClock,
+    onProgress: () => {},
     ...extra,
   };
 }
@@ -131,6 +135,12 @@ describe('openaiAdapter.generate against the protocol double', () => {
     const exact = ok(await openaiAdapter.generate(callFor({ aspectRatio: '3:2' })));
     expect(exact.requestSent.size).toBe('1536x1024');
     expect(exact.warnings).toEqual([SEED_WARNING]);
+  });
+
+  it('snaps an exact pixel size onto the listed size nearest its shape', async () => {
+    const result = ok(await openaiAdapter.generate(callFor({ size: { width: 1200, height: 800 } })));
+    expect(result.requestSent.size).toBe('1536x1024');
+    expect(result.warnings).toContain('GPT Image 1 takes no 1200×800 size; it made 1536x1024 (3:2) instead');
   });
 
   it('folds the negative prompt into the prompt as "Avoid: …" and warns', async () => {
@@ -359,6 +369,217 @@ describe('openaiAdapter.generate against the protocol double', () => {
       expect(result.outcome).toBe('no_image');
       expect(result.providerMessage).toMatch(/OpenAI answered successfully but sent/);
     }
+  });
+});
+
+async function referenceImage(
+  mime: ReferenceImage['mime'] = 'image/png',
+  strength = 0.55,
+): Promise<ReferenceImage> {
+  const encoder = sharp({
+    create: { width: 96, height: 64, channels: 3, background: { r: 200, g: 90, b: 40 } },
+  });
+  const bytes =
+    mime === 'image/png'
+      ? await encoder.png().toBuffer()
+      : mime === 'image/jpeg'
+        ? await encoder.jpeg().toBuffer()
+        : await encoder.webp().toBuffer();
+  return { bytes: new Uint8Array(bytes), mime, width: 96, height: 64, strength };
+}
+
+describe('openaiAdapter edits (a reference image)', () => {
+  it('sends multipart image[] to /v1/images/edits and warns that strength is not honoured', async () => {
+    const reference = await referenceImage('image/png', 0.45);
+    const result = ok(await openaiAdapter.generate(callFor({ count: 2 }, { reference })));
+    expect(result.images).toHaveLength(2);
+    expect((await sharp(result.images[0]!.bytes).metadata()).format).toBe('png');
+    expect(result.warnings).toEqual([SEED_WARNING, strengthWarning(0.45)]);
+    expect(result.requestSent).toEqual({
+      'image[]': '<png 96×64, 1 KB>',
+      model: 'gpt-image-1',
+      prompt: 'a brass teapot on linen',
+      n: 2,
+      size: '1024x1024',
+      quality: 'high',
+      output_format: 'png',
+    });
+    expect(result.costUsd).toBeCloseTo(2 * 0.167, 6);
+
+    const sent = double.requests[0]!;
+    expect(sent).toMatchObject({
+      method: 'POST',
+      path: '/v1/images/edits',
+      authorization: true,
+      status: 200,
+    });
+    expect(sent.headers['content-type']).toMatch(/^multipart\/form-data; boundary=/);
+    expect(sent.body).toEqual({
+      'image[]': [{ filename: 'reference.png', type: 'image/png', bytes: reference.bytes.byteLength }],
+      model: 'gpt-image-1',
+      prompt: 'a brass teapot on linen',
+      n: '2',
+      size: '1024x1024',
+      quality: 'high',
+      output_format: 'png',
+    });
+    expect(sent.body).not.toHaveProperty('mask');
+    expect(JSON.stringify(result)).not.toContain(KEY);
+  });
+
+  it('names JPEG and WebP references with their own type', async () => {
+    for (const mime of ['image/jpeg', 'image/webp'] as const) {
+      double.requests.length = 0;
+      ok(await openaiAdapter.generate(callFor({}, { reference: await referenceImage(mime) })));
+      const body = double.requests[0]!.body as { 'image[]': Array<{ filename: string; type: string }> };
+      expect(body['image[]'][0]).toMatchObject({
+        type: mime,
+        filename: mime === 'image/jpeg' ? 'reference.jpg' : 'reference.webp',
+      });
+    }
+  });
+
+  it('passes input_fidelity and other documented options, and drops the rest with a warning', async () => {
+    const reference = await referenceImage();
+    const options = { input_fidelity: 'high', background: 'opaque', seed: 7, moderation: 'low' };
+    const edited = ok(await openaiAdapter.generate(callFor({}, { reference, options })));
+    expect(edited.requestSent).toMatchObject({ input_fidelity: 'high', background: 'opaque' });
+    expect(edited.requestSent).not.toHaveProperty('seed');
+    expect(edited.requestSent).not.toHaveProperty('moderation');
+    expect(edited.warnings).toContain(
+      'options.openai.seed is not an OpenAI Images parameter here; it was not sent',
+    );
+    expect(edited.warnings).toContain(
+      'options.openai.moderation is not an OpenAI Images parameter here; it was not sent',
+    );
+    expect(double.requests[0]!.body).toMatchObject({ input_fidelity: 'high', background: 'opaque' });
+
+    const generated = ok(
+      await openaiAdapter.generate(callFor({}, { options: { input_fidelity: 'high', quality: 'medium' } })),
+    );
+    expect(generated.requestSent).not.toHaveProperty('input_fidelity');
+    expect(generated.requestSent.quality).toBe('medium');
+    expect(generated.costUsd).toBe(0.042);
+    expect(generated.warnings).toContain(
+      'options.openai.input_fidelity applies only to edits (with a reference image); it was not sent',
+    );
+  });
+
+  it('generates from the prompt alone, with a warning, when the model has no edits', async () => {
+    const noEdits: CatalogModel = { ...gptImage, capabilities: { ...gptImage.capabilities, edits: false } };
+    const result = ok(
+      await openaiAdapter.generate(callFor({}, { model: noEdits, reference: await referenceImage() })),
+    );
+    expect(double.requests[0]!.path).toBe('/v1/images/generations');
+    expect(result.warnings).toContain(
+      'GPT Image 1 takes no reference image; it was ignored and the prompt alone was used',
+    );
+  });
+
+  it('classifies edit errors like generation errors', async () => {
+    double.setScenario('moderation_blocked');
+    const reference = await referenceImage();
+    const blocked = failed(await openaiAdapter.generate(callFor({}, { reference })));
+    expect(blocked).toMatchObject({
+      outcome: 'content_blocked',
+      httpStatus: 400,
+      providerCode: 'moderation_blocked',
+    });
+    expect(blocked.requestSent['image[]']).toBe('<png 96×64, 1 KB>');
+    double.setScenario('rate_limited');
+    expect(failed(await openaiAdapter.generate(callFor({}, { reference }))).outcome).toBe('rate_limited');
+  });
+
+  it('reports what the double refuses in an edit as invalid_request', async () => {
+    // A reference whose declared type does not match its bytes: OpenAI decodes and refuses it.
+    const png = await referenceImage();
+    const lying: ReferenceImage = { ...png, mime: 'image/jpeg' };
+    const result = failed(await openaiAdapter.generate(callFor({}, { reference: lying })));
+    expect(result).toMatchObject({
+      outcome: 'invalid_request',
+      httpStatus: 400,
+      providerCode: 'invalid_image_file',
+    });
+  });
+});
+
+describe('the OpenAI double refuses malformed edits', () => {
+  const png = () =>
+    sharp({ create: { width: 32, height: 32, channels: 4, background: '#336699' } })
+      .png()
+      .toBuffer();
+  const form = async (mutate: (f: FormData) => void | Promise<void> = () => {}) => {
+    const f = new FormData();
+    f.append('image[]', new Blob([new Uint8Array(await png())], { type: 'image/png' }), 'a.png');
+    f.append('model', 'gpt-image-1');
+    f.append('prompt', 'make it blue');
+    await mutate(f);
+    return f;
+  };
+  const post = (body: FormData | string, headers: Record<string, string> = {}) =>
+    fetch(`${double.url}/v1/images/edits`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${KEY}`, ...headers },
+      body,
+    });
+  const codeOf = async (response: Response) =>
+    ((await response.json()) as { error: { code: string | null } }).error.code;
+
+  it('accepts a well-formed edit, also with a matching mask', async () => {
+    expect((await post(await form())).status).toBe(200);
+    const withMask = await form(async (f) => {
+      f.append('mask', new Blob([new Uint8Array(await png())], { type: 'image/png' }), 'mask.png');
+    });
+    expect((await post(withMask)).status).toBe(200);
+  });
+
+  const refusals: Array<[string, (f: FormData) => void | Promise<void>, string]> = [
+    ['no image', (f) => f.delete('image[]'), 'missing_required_parameter'],
+    [
+      'a GIF',
+      (f) =>
+        f.set(
+          'image[]',
+          new Blob([new Uint8Array([0x47, 0x49, 0x46, 0x38])], { type: 'image/gif' }),
+          'a.gif',
+        ),
+      'unsupported_file_mimetype',
+    ],
+    [
+      'bytes that are not the declared type',
+      (f) =>
+        f.set('image[]', new Blob([new TextEncoder().encode('not a png')], { type: 'image/png' }), 'a.png'),
+      'invalid_image_file',
+    ],
+    ['the image as text', (f) => f.set('image[]', 'iVBORw0KGgo='), 'invalid_type'],
+    [
+      'a mask of another size',
+      async (f) => {
+        const small = await sharp({ create: { width: 8, height: 8, channels: 4, background: '#000' } })
+          .png()
+          .toBuffer();
+        f.append('mask', new Blob([new Uint8Array(small)], { type: 'image/png' }), 'mask.png');
+      },
+      'invalid_image_file',
+    ],
+    ['moderation (generations only)', (f) => f.append('moderation', 'low'), 'unknown_parameter'],
+    ['n that is not a number', (f) => f.append('n', 'two'), 'invalid_type'],
+    ['an input_fidelity it lacks', (f) => f.append('input_fidelity', 'max'), 'invalid_value'],
+    ['an empty prompt', (f) => f.set('prompt', ''), 'empty_string'],
+  ];
+  for (const [what, mutate, code] of refusals) {
+    it(`refuses ${what}`, async () => {
+      const response = await post(await form(mutate));
+      expect(response.status).toBe(400);
+      expect(await codeOf(response)).toBe(code);
+    });
+  }
+
+  it('refuses a JSON body on the edits endpoint', async () => {
+    const response = await post(JSON.stringify({ prompt: 'x', model: 'gpt-image-1' }), {
+      'content-type': 'application/json',
+    });
+    expect(response.status).toBe(400);
   });
 });
 

@@ -1,8 +1,12 @@
 /**
- * OpenAI Images API (gpt-image models): `POST /v1/images/generations`, JSON in, `data[].b64_json` out.
- * No SDK and no retries: the dispatcher decides what to do with each classified outcome.
+ * OpenAI Images API (gpt-image models): `POST /v1/images/generations` (JSON), and with a reference
+ * image `POST /v1/images/edits` (multipart, `image[]`). No SDK and no retries: the dispatcher decides
+ * what to do with each classified outcome. The wire pieces (prompt folding, answer reading, error
+ * classification) are exported for OpenAI-compatible servers, which speak the same format.
  */
-import { pricePerImage, sizeFor, sizeRatio } from './catalog';
+import type { GenerationRequest } from '../../../shared/domain';
+import type { FetchLike } from '../ports';
+import { type CatalogModel, pricePerImage, sizeFor, sizeRatio } from './catalog';
 import {
   clip,
   decodeBase64,
@@ -13,12 +17,27 @@ import {
   redact,
   retryAfterMs,
 } from './http';
-import type { AttemptFailure, AttemptResult, KeyCheck, ProviderAdapter, ProviderImage } from './types';
+import {
+  cappedCount,
+  describeImage,
+  extensionFor,
+  fetchImage,
+  roundUsd,
+  shapeOf,
+  sniffImageMime,
+} from './image-params';
+import type {
+  AttemptFailure,
+  AttemptResult,
+  KeyCheck,
+  ProviderAdapter,
+  ProviderImage,
+  ReferenceImage,
+} from './types';
 
 const NAME = 'OpenAI';
 export const SEED_WARNING = 'OpenAI gpt-image does not take a seed; this run cannot be reproduced exactly';
-export const NEGATIVE_PROMPT_WARNING =
-  'OpenAI gpt-image has no negative prompt; it was added to the end of the prompt as "Avoid: …"';
+export const NEGATIVE_PROMPT_WARNING = negativePromptWarning('OpenAI gpt-image');
 
 /** Codes OpenAI uses when its safety system refuses a prompt or an output. */
 const BLOCKED_CODES = new Set(['moderation_blocked', 'content_policy_violation']);
@@ -27,50 +46,84 @@ const QUOTA_CODES = new Set(['insufficient_quota', 'billing_hard_limit_reached']
 
 const MIME_BY_FORMAT: Record<string, string> = { png: 'image/png', jpeg: 'image/jpeg', webp: 'image/webp' };
 
+/** Documented parameters a caller may add through `options.openai`; OpenAI rejects unknown ones, so others are dropped. */
+const GENERATION_OPTIONS = [
+  'background',
+  'moderation',
+  'output_format',
+  'output_compression',
+  'quality',
+  'user',
+];
+const EDIT_OPTIONS = [
+  'background',
+  'input_fidelity',
+  'output_format',
+  'output_compression',
+  'quality',
+  'user',
+];
+
+export function negativePromptWarning(label: string): string {
+  return `${label} has no negative prompt; it was added to the end of the prompt as "Avoid: …"`;
+}
+
+export function strengthWarning(strength: number): string {
+  return (
+    `OpenAI edits take no reference strength; ${strength} was not honoured ` +
+    '(options.openai.input_fidelity "high" keeps more of the reference)'
+  );
+}
+
 export const openaiAdapter: ProviderAdapter = {
   id: 'openai',
 
   async generate(call): Promise<AttemptResult> {
-    const { request, model, apiKey, clock } = call;
+    const { request, model, clock } = call;
+    // Tolerates callers that predate reference and options (they arrive as undefined there).
+    const reference = call.reference ?? null;
+    const options = call.options ?? {};
+    const apiKey = call.apiKey ?? '';
     const warnings: string[] = [];
 
-    const { size, exact } = sizeFor(model, request.aspectRatio);
-    if (!exact) {
-      warnings.push(
-        `${model.name} has no ${request.aspectRatio} size; it made ${size} (${shapeOf(size)}) instead`,
-      );
-    }
-    const n = Math.min(request.count, model.capabilities.maxCount);
-    if (n < request.count) {
-      warnings.push(
-        `${model.name} makes at most ${n} images per request; asked for ${request.count}, made ${n}`,
-      );
-    }
-    let prompt = request.prompt;
-    if (request.negativePrompt.trim() !== '') {
-      prompt = `${prompt}\n\nAvoid: ${request.negativePrompt.trim()}`;
-      warnings.push(NEGATIVE_PROMPT_WARNING);
-    }
+    const size = listedSize(model, request, warnings);
+    const n = cappedCount(model, request.count, warnings);
+    const prompt = foldNegativePrompt(request, NEGATIVE_PROMPT_WARNING, warnings);
     if (!model.capabilities.seed) warnings.push(SEED_WARNING);
-    const quality = model.qualityTiers[request.quality];
+    const edit = reference !== null && model.capabilities.edits;
+    if (reference && !edit) {
+      warnings.push(`${model.name} takes no reference image; it was ignored and the prompt alone was used`);
+    }
+    if (reference && edit) warnings.push(strengthWarning(reference.strength));
+    const extra = documentedOptions(options, edit ? EDIT_OPTIONS : GENERATION_OPTIONS, edit, warnings);
 
     // gpt-image always answers with b64_json and rejects `response_format`, so it is never sent.
-    const body = { model: model.id, prompt, n, size, quality, output_format: 'png' };
-    const requestSent: Record<string, unknown> = { ...body };
+    const fields: Record<string, unknown> = {
+      model: model.id,
+      prompt,
+      n,
+      size,
+      quality: model.qualityTiers[request.quality],
+      output_format: 'png',
+      ...extra,
+    };
+    const quality = String(fields.quality);
+    const url = `${apiBase(call.endpoint)}/v1/images/${edit ? 'edits' : 'generations'}`;
+    const headers = { authorization: `Bearer ${apiKey}`, accept: 'application/json' };
+    const requestSent: Record<string, unknown> =
+      edit && reference ? { 'image[]': describeImage(reference), ...fields } : { ...fields };
 
     const answer = await exchange(
       call.fetch,
-      `${apiBase(call.endpoint)}/v1/images/generations`,
-      {
-        method: 'POST',
-        headers: {
-          authorization: `Bearer ${apiKey}`,
-          'content-type': 'application/json',
-          accept: 'application/json',
-        },
-        body: JSON.stringify(body),
-        signal: call.signal,
-      },
+      url,
+      edit && reference
+        ? { method: 'POST', headers, body: editForm(reference, fields), signal: call.signal }
+        : {
+            method: 'POST',
+            headers: { ...headers, 'content-type': 'application/json' },
+            body: JSON.stringify(fields),
+            signal: call.signal,
+          },
       NAME,
     );
     const base = { requestSent, warnings };
@@ -79,63 +132,35 @@ export const openaiAdapter: ProviderAdapter = {
       return failure(base, 'unavailable', null, null, redact(answer.message, apiKey), null);
     }
     if (answer.status < 200 || answer.status > 299) {
-      return { ...base, ...classify(answer.status, answer.headers, answer.text, clock.now(), apiKey) };
+      return {
+        ...base,
+        ...classifyImagesError(answer.status, answer.headers, answer.text, clock.now(), apiKey, NAME),
+      };
     }
 
-    const parsed = parseJson(answer.text);
-    if (parsed === undefined) {
-      return failure(
-        base,
-        'no_image',
-        answer.status,
-        null,
-        'OpenAI returned a response that is not JSON',
-        null,
-      );
-    }
-    const items = isRecord(parsed) && Array.isArray(parsed.data) ? parsed.data : [];
-    const format =
-      isRecord(parsed) && typeof parsed.output_format === 'string' ? parsed.output_format : 'png';
-    const images: ProviderImage[] = [];
-    let unreadable = 0;
-    for (const item of items) {
-      const encoded = isRecord(item) && typeof item.b64_json === 'string' ? item.b64_json : null;
-      const bytes = encoded === null ? null : decodeBase64(encoded);
-      if (bytes) images.push({ bytes, declaredMime: MIME_BY_FORMAT[format] ?? null });
-      else unreadable += 1;
-    }
-    if (images.length === 0) {
-      const why = items.length === 0 ? 'no data[] entries' : 'no base64 image in data[].b64_json';
-      return failure(
-        base,
-        'no_image',
-        answer.status,
-        null,
-        `OpenAI answered successfully but sent ${why}`,
-        null,
-      );
-    }
-    if (unreadable > 0) {
-      warnings.push(`${unreadable} of the ${items.length} images OpenAI sent had no usable data`);
-    }
-    if (images.length < n) warnings.push(`Asked OpenAI for ${n} images and received ${images.length}`);
+    const read = await readImagesAnswer(answer.text, { name: NAME, secret: apiKey, urls: null });
+    if (!read.ok) return failure(base, read.outcome, answer.status, null, read.message, null);
+    warnings.push(...read.warnings);
+    if (read.images.length < n)
+      warnings.push(`Asked OpenAI for ${n} images and received ${read.images.length}`);
 
-    // Catalog price per image for the size and quality used; prompt text tokens (fractions of a cent) are not counted.
+    // Catalog price per output image for the size and quality used; text and input-image tokens are not counted.
     const price = pricePerImage(model, size, quality);
     return {
       outcome: 'ok',
       requestSent,
       httpStatus: answer.status,
       warnings,
-      images,
+      images: read.images,
       seedUsed: null,
-      costUsd: price === null ? null : roundUsd(price * images.length),
+      costUsd: price === null ? null : roundUsd(price * read.images.length),
       providerMessage: null,
     };
   },
 
   async testKey(call): Promise<KeyCheck> {
-    const { apiKey, provider } = call;
+    const { provider } = call;
+    const apiKey = call.apiKey ?? '';
     const answer = await exchange(
       call.fetch,
       `${apiBase(call.endpoint)}/v1/models`,
@@ -149,14 +174,17 @@ export const openaiAdapter: ProviderAdapter = {
     if (answer.kind === 'cancelled') return { outcome: 'cancelled', message: answer.message };
     if (answer.kind === 'network') return { outcome: 'unavailable', message: redact(answer.message, apiKey) };
     if (answer.status < 200 || answer.status > 299) {
-      const failed = classify(answer.status, answer.headers, answer.text, call.clock.now(), apiKey);
+      const failed = classifyImagesError(
+        answer.status,
+        answer.headers,
+        answer.text,
+        call.clock.now(),
+        apiKey,
+        NAME,
+      );
       return { outcome: failed.outcome, message: failed.providerMessage };
     }
-    const parsed = parseJson(answer.text);
-    const listed =
-      isRecord(parsed) && Array.isArray(parsed.data)
-        ? parsed.data.flatMap((entry) => (isRecord(entry) && typeof entry.id === 'string' ? [entry.id] : []))
-        : null;
+    const listed = listedModels(answer.text);
     if (listed === null) return { outcome: 'ok', message: 'OpenAI accepted the key.' };
     if (listed.includes(provider.defaultModel)) {
       return { outcome: 'ok', message: `OpenAI accepted the key; ${provider.defaultModel} is available.` };
@@ -168,21 +196,213 @@ export const openaiAdapter: ProviderAdapter = {
   },
 };
 
+/** The edits body: the reference as `image[]` (a named file with its type), every other field as text. */
+function editForm(reference: ReferenceImage, fields: Record<string, unknown>): FormData {
+  const form = new FormData();
+  const file = new Blob([new Uint8Array(reference.bytes)], { type: reference.mime });
+  form.append('image[]', file, `reference.${extensionFor(reference.mime)}`);
+  for (const [name, value] of Object.entries(fields)) {
+    if (value !== undefined && value !== null) form.append(name, String(value));
+  }
+  return form;
+}
+
+/**
+ * A size the model lists: the catalog size for the aspect ratio, or for an exact size the listed
+ * size nearest its shape (gpt-image-1 takes three sizes). Warns when the shape changed.
+ */
+function listedSize(model: CatalogModel, request: GenerationRequest, warnings: string[]): string {
+  if (request.size) {
+    const exact = model.capabilities.exactSize;
+    const { width, height } = request.size;
+    if (exact && width % exact.multiple === 0 && height % exact.multiple === 0) {
+      if (width >= exact.min && width <= exact.max && height >= exact.min && height <= exact.max) {
+        return `${width}x${height}`;
+      }
+    }
+    const wanted = width / height;
+    let best: string | null = null;
+    for (const size of Object.values(model.capabilities.aspectRatios)) {
+      const ratio = size == null ? null : sizeRatio(size);
+      if (size == null || ratio === null) continue;
+      const bestRatio = best === null ? null : sizeRatio(best);
+      if (bestRatio === null || Math.abs(Math.log(ratio / wanted)) < Math.abs(Math.log(bestRatio / wanted))) {
+        best = size;
+      }
+    }
+    const chosen = best ?? sizeFor(model, request.aspectRatio).size;
+    warnings.push(
+      `${model.name} takes no ${width}×${height} size; it made ${chosen} (${shapeOf(chosen)}) instead`,
+    );
+    return chosen;
+  }
+  const { size, exact } = sizeFor(model, request.aspectRatio);
+  if (!exact) {
+    warnings.push(
+      `${model.name} has no ${request.aspectRatio} size; it made ${size} (${shapeOf(size)}) instead`,
+    );
+  }
+  return size;
+}
+
+/** The prompt with the negative prompt appended as "Avoid: …" (for models that take none), with its warning. */
+export function foldNegativePrompt(request: GenerationRequest, warning: string, warnings: string[]): string {
+  const negative = request.negativePrompt.trim();
+  if (negative === '') return request.prompt;
+  warnings.push(warning);
+  return `${request.prompt}\n\nAvoid: ${negative}`;
+}
+
+/** The caller's options limited to what the endpoint documents; each dropped key is named in a warning. */
+function documentedOptions(
+  options: Record<string, unknown>,
+  allowed: readonly string[],
+  edit: boolean,
+  warnings: string[],
+): Record<string, unknown> {
+  const kept: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(options)) {
+    if (allowed.includes(name)) {
+      kept[name] = value;
+    } else if (name === 'input_fidelity' && !edit) {
+      warnings.push(
+        'options.openai.input_fidelity applies only to edits (with a reference image); it was not sent',
+      );
+    } else {
+      warnings.push(`options.openai.${name} is not an OpenAI Images parameter here; it was not sent`);
+    }
+  }
+  return kept;
+}
+
+/** What reading a successful Images answer produced. */
+export type ImagesRead =
+  | { ok: true; images: ProviderImage[]; warnings: string[] }
+  | { ok: false; outcome: 'no_image' | 'cancelled' | 'unavailable'; message: string };
+
+export interface ImagesReadContext {
+  /** Provider name for messages. */
+  name: string;
+  /** Removed from any message (the key, when there is one). */
+  secret: string;
+  /**
+   * How to download `data[].url` outputs at once (OpenAI-compatible servers; the URLs expire).
+   * Null for OpenAI itself: gpt-image answers only with base64.
+   */
+  urls: { fetch: FetchLike; signal: AbortSignal; endpoint: string; headers: Record<string, string> } | null;
+}
+
+/** Reads `{ data: [{ b64_json } | { url }], output_format? }` into image bytes. */
+export async function readImagesAnswer(text: string, ctx: ImagesReadContext): Promise<ImagesRead> {
+  const parsed = parseJson(text);
+  if (parsed === undefined) {
+    return { ok: false, outcome: 'no_image', message: `${ctx.name} returned a response that is not JSON` };
+  }
+  const items = isRecord(parsed) && Array.isArray(parsed.data) ? parsed.data : [];
+  const format = isRecord(parsed) && typeof parsed.output_format === 'string' ? parsed.output_format : null;
+  const images: ProviderImage[] = [];
+  const warnings: string[] = [];
+  let unreadable = 0;
+  let expired = 0;
+  for (const item of items) {
+    const encoded = isRecord(item) && typeof item.b64_json === 'string' ? item.b64_json : null;
+    if (encoded !== null) {
+      const bytes = decodeBase64(encoded);
+      if (bytes) images.push({ bytes, declaredMime: declaredMime(format, bytes) });
+      else unreadable += 1;
+      continue;
+    }
+    const link = isRecord(item) && typeof item.url === 'string' && item.url !== '' ? item.url : null;
+    if (link === null || ctx.urls === null) {
+      unreadable += 1;
+      continue;
+    }
+    const target = resolveUrl(link, ctx.urls.endpoint);
+    if (target === null) {
+      unreadable += 1;
+      continue;
+    }
+    // The key goes only to the server it belongs to, never to a third-party storage host.
+    const sameOrigin = target.origin === new URL(ctx.urls.endpoint).origin;
+    const got = await fetchImage(ctx.urls.fetch, target.href, {
+      signal: ctx.urls.signal,
+      headers: sameOrigin ? ctx.urls.headers : {},
+    });
+    if (got.kind === 'cancelled') {
+      return {
+        ok: false,
+        outcome: 'cancelled',
+        message: `Cancelled while downloading the images from ${ctx.name}.`,
+      };
+    }
+    if (got.kind === 'bytes') images.push({ bytes: got.bytes, declaredMime: got.mime });
+    else if (got.kind === 'status') expired += 1;
+    else unreadable += 1;
+  }
+  if (images.length === 0) {
+    if (expired > 0) {
+      return {
+        ok: false,
+        outcome: 'no_image',
+        message: `${ctx.name} answered with image URLs that had already expired or could not be fetched`,
+      };
+    }
+    const why =
+      items.length === 0
+        ? 'no data[] entries'
+        : ctx.urls === null
+          ? 'no base64 image in data[].b64_json'
+          : 'no image in data[].b64_json or data[].url';
+    return { ok: false, outcome: 'no_image', message: `${ctx.name} answered successfully but sent ${why}` };
+  }
+  const missing = unreadable + expired;
+  if (missing > 0)
+    warnings.push(`${missing} of the ${items.length} images ${ctx.name} sent had no usable data`);
+  return { ok: true, images, warnings };
+}
+
+function declaredMime(format: string | null, bytes: Uint8Array): string | null {
+  if (format !== null) return MIME_BY_FORMAT[format] ?? null;
+  return sniffImageMime(bytes);
+}
+
+/** An absolute or server-relative URL, resolved against the endpoint; null for anything but http(s). */
+function resolveUrl(link: string, endpoint: string): URL | null {
+  try {
+    const url = new URL(link, `${endpoint.replace(/\/+$/, '')}/`);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Model ids from a `GET /v1/models` list, or null when the answer is not one. */
+export function listedModels(text: string): string[] | null {
+  const parsed = parseJson(text);
+  return isRecord(parsed) && Array.isArray(parsed.data)
+    ? parsed.data.flatMap((entry) => (isRecord(entry) && typeof entry.id === 'string' ? [entry.id] : []))
+    : null;
+}
+
 type Classified = Omit<AttemptFailure, 'requestSent' | 'warnings'>;
 
-/** Maps an OpenAI error answer (`{ error: { message, type, param, code } }`) onto the closed set of outcomes. */
-export function classify(
+/**
+ * Maps an Images API error answer (`{ error: { message, type, param, code } }`) onto the closed set
+ * of outcomes; `secret` (the key, if any) is removed from the message.
+ */
+export function classifyImagesError(
   status: number,
   headers: Headers,
   text: string,
   nowMs: number,
-  apiKey: string,
+  secret: string,
+  name: string,
 ): Classified {
   const error = readErrorBody(text);
   const code = error.code ?? error.type;
   const message = redact(
-    clip(error.message ?? `OpenAI answered HTTP ${status} without an error message`, 1000),
-    apiKey,
+    clip(error.message ?? `${name} answered HTTP ${status} without an error message`, 1000),
+    secret,
   );
   const wait = retryAfterMs(headers, nowMs);
   const result = (outcome: Classified['outcome'], retry: number | null = null): Classified => ({
@@ -202,11 +422,11 @@ export function classify(
 }
 
 /** Accepts the SDK convention too (`https://api.openai.com/v1`), so a base URL copied from elsewhere works. */
-function apiBase(endpoint: string): string {
+export function apiBase(endpoint: string): string {
   return endpoint.replace(/\/+$/, '').replace(/\/v1$/, '');
 }
 
-function failure(
+export function failure(
   base: { requestSent: Record<string, unknown>; warnings: string[] },
   outcome: AttemptFailure['outcome'],
   httpStatus: number | null,
@@ -215,28 +435,4 @@ function failure(
   retry: number | null,
 ): AttemptFailure {
   return { ...base, outcome, httpStatus, providerCode, providerMessage, retryAfterMs: retry };
-}
-
-/** `1536x1024` -> `3:2`, for a warning a designer can read. */
-function shapeOf(size: string): string {
-  const ratio = sizeRatio(size);
-  if (ratio === null) return size;
-  for (const [w, h] of [
-    [1, 1],
-    [3, 2],
-    [2, 3],
-    [4, 3],
-    [3, 4],
-    [16, 9],
-    [9, 16],
-    [7, 4],
-    [4, 7],
-  ] as const) {
-    if (Math.abs(ratio - w / h) < 0.01) return `${w}:${h}`;
-  }
-  return ratio > 1 ? 'landscape' : 'portrait';
-}
-
-function roundUsd(value: number): number {
-  return Math.round(value * 1e6) / 1e6;
 }
