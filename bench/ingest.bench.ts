@@ -52,6 +52,8 @@ const BENCH_REQUEST: GenerationRequest = {
   seed: 1,
   count: 1,
   quality: 'final',
+  taskType: 'default',
+  fresh: false,
   provider: 'openai',
 };
 

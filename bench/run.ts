@@ -1,4 +1,5 @@
 // `npm run bench`: speed, reported against baselines measured in the same process. Not part of `npm test`.
+import { benchDispatch } from './dispatch.bench';
 import { benchIngest } from './ingest.bench';
 import { type BenchRow, printTable } from './report';
 import { benchStore } from './store.bench';
@@ -6,6 +7,7 @@ import { benchStore } from './store.bench';
 const suites: Array<[string, () => Promise<BenchRow[]>]> = [
   ['Store and history', benchStore],
   ['Image ingest', benchIngest],
+  ['Dispatcher', benchDispatch],
 ];
 const only = process.argv.slice(2);
 let missed = 0;

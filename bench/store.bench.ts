@@ -28,6 +28,8 @@ function makeRequest(i: number): GenerationRequest {
     seed: i % 5 === 0 ? i : null,
     count: 1 + (i % 4),
     quality: 'final',
+    taskType: 'default',
+    fresh: false,
     provider: 'openai',
     model: 'gpt-image-1',
   };

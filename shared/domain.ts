@@ -46,8 +46,16 @@ export const GenerationRequest = z.strictObject({
   /** An exact pixel size; where set it wins over the aspect ratio (snapped, with a warning, where a model cannot). */
   size: z
     .strictObject({
-      width: z.number().int('must be a whole number').min(64, 'must be at least 64').max(8192, 'must be at most 8192'),
-      height: z.number().int('must be a whole number').min(64, 'must be at least 64').max(8192, 'must be at most 8192'),
+      width: z
+        .number()
+        .int('must be a whole number')
+        .min(64, 'must be at least 64')
+        .max(8192, 'must be at most 8192'),
+      height: z
+        .number()
+        .int('must be a whole number')
+        .min(64, 'must be at least 64')
+        .max(8192, 'must be at most 8192'),
     })
     .optional(),
   /** null asks for a random seed, which is then recorded so the run stays reproducible. */
@@ -58,9 +66,19 @@ export const GenerationRequest = z.strictObject({
     .max(MAX_SEED, `must be at most ${MAX_SEED}`)
     .nullable()
     .default(null),
-  steps: z.number().int('must be a whole number').min(1, 'must be at least 1').max(150, 'must be at most 150').optional(),
+  steps: z
+    .number()
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(150, 'must be at most 150')
+    .optional(),
   guidance: z.number().min(0, 'must be 0 or more').max(50, 'must be at most 50').optional(),
-  count: z.number().int('must be a whole number').min(1, 'must be at least 1').max(10, 'must be at most 10').default(1),
+  count: z
+    .number()
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(10, 'must be at most 10')
+    .default(1),
   quality: QualityTier.default('final'),
   /** Picks the route (provider chain) when no provider is pinned. */
   taskType: TaskType.default('default'),
@@ -159,6 +177,12 @@ export const AttemptRecord = z.object({
   startedAt: z.number(),
   latencyMs: z.number(),
   costUsd: z.number().nullable(),
+  /** Provider credits spent where it bills in credits (Leonardo). */
+  costCredits: z.number().nullable().optional(),
+  /** True when the outputs came from the identical-request cache (nothing was sent, cost 0). */
+  cached: z.boolean().optional(),
+  /** The local GPU server (A1111/ComfyUI pool) this attempt ran on. */
+  serverId: z.number().nullable().optional(),
 });
 export type AttemptRecord = z.infer<typeof AttemptRecord>;
 
@@ -191,8 +215,25 @@ export const RunSummary = z.object({
   outputsCount: z.number(),
   cover: z.object({ thumbPath: z.string(), width: z.number(), height: z.number() }).nullable(),
   error: RunError.nullable(),
+  taskType: TaskType.optional(),
+  /** The earlier run whose outputs this one reused (identical request with an explicit seed). */
+  cachedFrom: z.number().nullable().optional(),
+  costCredits: z.number().nullable().optional(),
+  /** Run-level notes, e.g. that the route let a content block fall through to the next provider. */
+  warnings: z.array(z.string()).optional(),
 });
 export type RunSummary = z.infer<typeof RunSummary>;
+
+/** The chain a run walks, frozen when the run is created (a resumed run walks the same one). */
+export const RunRoute = z.object({
+  taskType: TaskType,
+  label: z.string(),
+  chain: z.array(z.object({ provider: z.string(), model: z.string().optional() })),
+  allowContentFallthrough: z.boolean(),
+  /** True when the request named its provider: then the chain is that provider alone. */
+  pinned: z.boolean(),
+});
+export type RunRoute = z.infer<typeof RunRoute>;
 
 export const RunDetail = RunSummary.extend({
   request: GenerationRequest,
@@ -202,6 +243,8 @@ export const RunDetail = RunSummary.extend({
   attempts: z.array(AttemptRecord),
   outputs: z.array(OutputRecord),
   tags: z.array(z.string()),
+  /** The chain this run walked, as it was when the run was created. */
+  route: RunRoute.nullable().optional(),
 });
 export type RunDetail = z.infer<typeof RunDetail>;
 
@@ -209,7 +252,10 @@ export const RunPhase = z.enum(['queued', 'requesting', 'ingesting', 'done']);
 export type RunPhase = z.infer<typeof RunPhase>;
 
 /** One step of a fallback chain: a provider and, optionally, which of its models. */
-export const ChainStep = z.strictObject({ provider: ProviderId, model: z.string().min(1).max(100).optional() });
+export const ChainStep = z.strictObject({
+  provider: ProviderId,
+  model: z.string().min(1).max(100).optional(),
+});
 export type ChainStep = z.infer<typeof ChainStep>;
 
 export const Route = z.object({
@@ -233,7 +279,11 @@ export const Budgets = z.strictObject({
 export type Budgets = z.infer<typeof Budgets>;
 
 const allowance = z.number().int('must be a whole number').positive('must be positive').nullable();
-export const ProviderLimits = z.strictObject({ perMinute: allowance, perDay: allowance, concurrency: allowance });
+export const ProviderLimits = z.strictObject({
+  perMinute: allowance,
+  perDay: allowance,
+  concurrency: allowance,
+});
 export type ProviderLimits = z.infer<typeof ProviderLimits>;
 
 export const BreakerState = z.enum(['closed', 'open', 'half_open']);

@@ -1,12 +1,14 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EventName } from '../../shared/contract';
+import type { RunDetail } from '../../shared/domain';
 import { type OpenAIDouble, startOpenAIDouble } from '../../test/doubles/openai-double';
 import { type Core, createCore, DATABASE_FILE } from '.';
+import { type FakeClock, fakeClock } from './dispatch/test-support';
 import type { LogFields, Logger } from './ports';
 import type { Vault } from './vault/vault';
 import { createSessionVault } from './vault/vault';
@@ -37,6 +39,7 @@ describe('core, end to end against the OpenAI protocol double', () => {
   let core: Core;
   let logLines: string[];
   let seen: Array<{ name: EventName; payload: unknown }>;
+  let clock: FakeClock;
 
   function boot(
     vault: Vault = createSessionVault(),
@@ -49,6 +52,8 @@ describe('core, end to end against the OpenAI protocol double', () => {
       mode: 'browser',
       version: '0.0.0-test',
       endpoints: { openai: double.url },
+      // Retry-After and backoff waits pass at once; the double's answers are real HTTP.
+      clock,
       ...extra,
     });
     instance.events.subscribe((name, payload) => seen.push({ name, payload }));
@@ -60,6 +65,7 @@ describe('core, end to end against the OpenAI protocol double', () => {
     double = await startOpenAIDouble();
     logLines = [];
     seen = [];
+    clock = fakeClock();
     core = boot();
   });
 
@@ -80,7 +86,7 @@ describe('core, end to end against the OpenAI protocol double', () => {
     await core.generation.idle();
     const detail = await core.invoke('runs.get', { id: runId });
     if (!detail.ok) throw new Error(detail.error.message);
-    return detail.value as import('../../shared/domain').RunDetail;
+    return detail.value as RunDetail;
   }
 
   it('stores a key, lists it by its last four characters only, and never logs it', async () => {
@@ -149,24 +155,47 @@ describe('core, end to end against the OpenAI protocol double', () => {
     expect(list).toMatchObject({ ok: true, value: { total: 1, items: [{ id: run.id, outputsCount: 2 }] } });
   });
 
+  it('walks the shipped default route: providers it cannot use are skipped with a reason, OpenAI answers', async () => {
+    await core.invoke('keys.set', { provider: 'openai', secret: SECRET });
+    const started = await core.invoke('generation.start', { prompt: 'a red chair' });
+    expect(started).toMatchObject({ ok: true });
+    await core.generation.idle();
+    const runId = (started as { value: { runId: number } }).value.runId;
+    const run = (await core.invoke('runs.get', { id: runId })) as { ok: true; value: RunDetail };
+    expect(run.value).toMatchObject({ status: 'succeeded', provider: 'openai', taskType: 'default' });
+    expect(run.value.attempts.map((a) => [a.provider, a.outcome])).toEqual([
+      ['gemini', 'skipped'],
+      ['leonardo', 'skipped'],
+      ['openai', 'ok'],
+    ]);
+    for (const skipped of run.value.attempts.slice(0, 2)) expect(skipped.providerMessage).toBeTruthy();
+    const estimate = await core.invoke('generation.estimate', { prompt: 'a red chair' });
+    expect(estimate).toMatchObject({
+      ok: true,
+      value: { likelyUsd: 0.167, steps: [{ eligible: false }, { eligible: false }, { eligible: true }] },
+    });
+  });
+
+  // Pinned to OpenAI, so the chain is OpenAI alone: the policy's retries show as extra attempts.
   const failures = [
-    ['invalid_api_key', 'auth_failed', 401],
-    ['rate_limited', 'rate_limited', 429],
-    ['insufficient_quota', 'quota_exhausted', 429],
-    ['moderation_blocked', 'content_blocked', 400],
-    ['server_error', 'unavailable', 500],
-    ['malformed_json', 'no_image', 200],
-    ['not_an_image', 'no_image', 200],
+    ['invalid_api_key', 'auth_failed', 401, 1],
+    ['rate_limited', 'rate_limited', 429, 2], // Retry-After 1.75 s is under the cap: waited out once.
+    ['insufficient_quota', 'quota_exhausted', 429, 1],
+    ['moderation_blocked', 'content_blocked', 400, 1],
+    ['server_error', 'unavailable', 500, 3], // Two backoff retries, then nothing left to fall through to.
+    ['malformed_json', 'no_image', 200, 1],
+    ['not_an_image', 'no_image', 200, 1],
   ] as const;
-  for (const [scenario, outcome, status] of failures) {
+  for (const [scenario, outcome, status, attempts] of failures) {
     it(`records ${scenario} as a classified ${outcome} attempt and a failed run with a readable error`, async () => {
       await core.invoke('keys.set', { provider: 'openai', secret: SECRET });
       double.setScenario(scenario);
       const run = await generate();
       expect(run.status).toBe('failed');
       expect(run.outputs).toEqual([]);
-      expect(run.attempts).toHaveLength(1);
-      expect(run.attempts[0]).toMatchObject({ outcome, httpStatus: status });
+      expect(run.attempts).toHaveLength(attempts);
+      for (const attempt of run.attempts) expect(attempt).toMatchObject({ outcome, httpStatus: status });
+      expect(double.requests.filter((r) => r.path === '/v1/images/generations')).toHaveLength(attempts);
       expect(run.error).toMatchObject({ code: outcome });
       expect(run.error!.message).not.toMatch(/^\s*\{/);
       expect(run.error!.message).not.toContain(SECRET);
@@ -196,18 +225,49 @@ describe('core, end to end against the OpenAI protocol double', () => {
   it('marks a run left in flight by a stopped app as failed on the next start, never silently lost', async () => {
     await core.invoke('keys.set', { provider: 'openai', secret: SECRET });
     double.setScenario('slow');
+    const sent = new Promise<void>((resolve) =>
+      core.events.subscribe((name, payload) => {
+        if (name === 'run.updated' && (payload as { phase: string }).phase === 'requesting') resolve();
+      }),
+    );
     await core.invoke('generation.start', { prompt: 'interrupted', provider: 'openai' });
-    // Simulate a crash: the database is left as it was, with the run still marked running.
-    const db = new Database(path.join(dataDir, DATABASE_FILE));
+    await sent;
+    // A crash leaves the database files exactly as they are now: copy them and start on the copy.
+    const crashed = mkdtempSync(path.join(os.tmpdir(), 'atelier-core-crashed-'));
+    for (const file of [DATABASE_FILE, `${DATABASE_FILE}-wal`]) {
+      if (existsSync(path.join(dataDir, file)))
+        copyFileSync(path.join(dataDir, file), path.join(crashed, file));
+    }
+    const db = new Database(path.join(crashed, DATABASE_FILE));
     expect(db.prepare('SELECT status FROM runs').get()).toMatchObject({ status: 'running' });
     db.close();
-    const second = boot();
+    const requestsBefore = double.requests.length;
+    const second = createCore({
+      dataDir: crashed,
+      vault: createSessionVault(),
+      log: recordingLogger(logLines),
+      mode: 'browser',
+      version: '0.0.0-test',
+      endpoints: { openai: double.url },
+      environmentKeys: { openai: SECRET },
+      clock,
+    });
     const list = await second.invoke('runs.list', {});
     expect(list).toMatchObject({
       ok: true,
-      value: { items: [{ status: 'failed', error: { code: 'interrupted' } }] },
+      value: {
+        items: [
+          {
+            status: 'failed',
+            error: { code: 'interrupted', message: expect.stringContaining('OpenAI was generating') },
+          },
+        ],
+      },
     });
+    await second.generation.idle();
+    expect(double.requests.length).toBe(requestsBefore); // Not sent again: it may already have been paid for.
     await second.close();
+    rmSync(crashed, { recursive: true, force: true });
   });
 
   it('seals keys with the OS vault: the database holds no plaintext and keys survive a restart', async () => {

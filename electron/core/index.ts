@@ -3,16 +3,30 @@ import path from 'node:path';
 import type { Result } from '../../shared/result';
 import { createHandlers } from './api/handlers';
 import { type HandlerTable, invokeCall } from './api/invoke';
-import { createGenerationService, type GenerationService } from './dispatch/generation';
+import {
+  createDispatcher,
+  type Dispatcher,
+  type DispatchPolicy,
+  type GenerationService,
+  loadRoutes,
+  type ShippedRoutes,
+} from './dispatch';
 import { createEventBus, type EventBus } from './events';
-import { createRunsRepo } from './history/runs-repo';
+import { createRunsRepo, createUsageRepo } from './history';
 import { createMediaStore, resolveInside } from './media';
 import { type Clock, type FetchLike, type Logger, systemClock } from './ports';
 import { type Catalog, loadCatalog } from './providers/catalog';
 import { adapters as builtInAdapters } from './providers/registry';
 import type { ProviderAdapter } from './providers/types';
-import { closeDatabase, openDatabase } from './store/db';
-import { createKeysRepo } from './store/keys-repo';
+import {
+  closeDatabase,
+  createDispatchSettings,
+  createJobsRepo,
+  createKeysRepo,
+  createLocalServersRepo,
+  createSettingsRepo,
+  openDatabase,
+} from './store';
 import { createKeyRing } from './vault/keyring';
 import type { Vault } from './vault/vault';
 
@@ -25,12 +39,20 @@ export interface CoreOptions {
   fetch?: FetchLike;
   clock?: Clock;
   catalog?: Catalog;
+  /** Task type -> chain as shipped; resources/routes.json when absent. */
+  routes?: ShippedRoutes;
   adapters?: Record<string, ProviderAdapter>;
   /** provider id -> key given at launch (ATELIER_KEY_<PROVIDER>). */
   environmentKeys?: Record<string, string>;
   /** provider id -> base URL override (ATELIER_ENDPOINT_<PROVIDER>). */
   endpoints?: Record<string, string>;
+  /** Shorthand for `policy.attemptTimeoutMs`. */
   attemptTimeoutMs?: number;
+  /** Retry, breaker, deadline and queue settings; the issue's defaults where absent. */
+  policy?: Partial<DispatchPolicy>;
+  /** 0 ≤ random() < 1 for backoff jitter (tests pin it). */
+  random?: () => number;
+  randomSeed?: () => number;
 }
 
 export interface Core {
@@ -38,6 +60,7 @@ export interface Core {
   handlers: HandlerTable;
   events: EventBus;
   generation: GenerationService;
+  dispatcher: Dispatcher;
   catalog: Catalog;
   /** Parses, runs and wraps one call; what every transport uses. */
   invoke(name: unknown, input: unknown): Promise<Result<unknown>>;
@@ -55,11 +78,9 @@ export function createCore(options: CoreOptions): Core {
   const fetch = options.fetch ?? globalThis.fetch;
   mkdirSync(dataDir, { recursive: true });
   const catalog = options.catalog ?? loadCatalog();
+  const shippedRoutes = options.routes ?? loadRoutes();
   const db = openDatabase(path.join(dataDir, DATABASE_FILE));
   const runs = createRunsRepo(db);
-  const interrupted = runs.interruptUnfinished(clock.now(), 'Atelier stopped while this run was in flight.');
-  if (interrupted.length > 0)
-    log.warn('runs interrupted by the previous shutdown', { count: interrupted.length });
 
   const events = createEventBus((error) =>
     log.error('event listener failed', { error: error instanceof Error ? error.message : String(error) }),
@@ -73,19 +94,39 @@ export function createCore(options: CoreOptions): Core {
   const adapters = options.adapters ?? builtInAdapters;
   const endpoints = options.endpoints ?? {};
   const media = createMediaStore({ dataDir });
-  const generation = createGenerationService({
+  const dispatcher = createDispatcher({
+    transaction: (fn) => db.transaction(fn)(),
     runs,
+    jobs: createJobsRepo(db),
+    usage: createUsageRepo(db),
+    settings: createDispatchSettings(createSettingsRepo(db)),
+    localServers: createLocalServersRepo(db),
     media,
     keys,
+    vault: options.vault,
     catalog,
     adapters,
     endpoints,
+    shippedRoutes,
     fetch,
     clock,
     log,
     events,
-    attemptTimeoutMs: options.attemptTimeoutMs,
+    policy: {
+      ...(options.attemptTimeoutMs === undefined ? {} : { attemptTimeoutMs: options.attemptTimeoutMs }),
+      ...options.policy,
+    },
+    random: options.random,
+    randomSeed: options.randomSeed,
   });
+  const recovered = dispatcher.start();
+  if (recovered.interrupted.length > 0 || recovered.resumed.length > 0) {
+    log.warn('runs left by the previous shutdown', {
+      interrupted: recovered.interrupted.length,
+      resumed: recovered.resumed.length,
+    });
+  }
+
   const handlers = createHandlers({
     app: { name: 'Atelier', version: options.version, mode: options.mode, dataDir },
     catalog,
@@ -93,17 +134,19 @@ export function createCore(options: CoreOptions): Core {
     endpoints,
     keys,
     runs,
-    generation,
+    dispatcher,
     events,
     fetch,
     clock,
   });
 
+  let closing: Promise<void> | null = null;
   return {
     dataDir,
     handlers,
     events,
-    generation,
+    generation: dispatcher.generation,
+    dispatcher,
     catalog,
     invoke: (name, input) => invokeCall(handlers, name, input, log),
     resolveMedia(relativePath) {
@@ -112,9 +155,12 @@ export function createCore(options: CoreOptions): Core {
       if (relativePath.split('/').some((segment) => segment === '..' || segment === '.')) return null;
       return resolveInside(dataDir, relativePath);
     },
-    async close() {
-      await generation.shutdown();
-      closeDatabase(db);
+    close() {
+      closing ??= (async () => {
+        await dispatcher.close();
+        closeDatabase(db);
+      })();
+      return closing;
     },
   };
 }

@@ -1,6 +1,6 @@
 import { ASPECT_RATIOS, type ProviderInfo } from '../../../shared/domain';
 import { AppError } from '../../../shared/result';
-import type { GenerationService } from '../dispatch/generation';
+import type { Dispatcher } from '../dispatch';
 import { describeOutcome } from '../dispatch/messages';
 import type { EventBus } from '../events';
 import type { RunsRepo } from '../history/runs-repo';
@@ -17,7 +17,7 @@ export interface HandlerDeps {
   endpoints: Record<string, string>;
   keys: KeyRing;
   runs: RunsRepo;
-  generation: GenerationService;
+  dispatcher: Dispatcher;
   events: EventBus;
   fetch: FetchLike;
   clock: Clock;
@@ -25,7 +25,8 @@ export interface HandlerDeps {
 
 /** The handler table: one entry per contract call, each receiving input its schema already parsed. */
 export function createHandlers(deps: HandlerDeps) {
-  const { catalog, keys, runs, generation, events, clock } = deps;
+  const { catalog, keys, runs, dispatcher, events, clock } = deps;
+  const { generation } = dispatcher;
 
   function provider(id: string): CatalogProvider {
     const found = catalog.providers.find((p) => p.id === id);
@@ -66,12 +67,17 @@ export function createHandlers(deps: HandlerDeps) {
       const p = provider(id);
       const info = keys.set(p.id, secret, p.name);
       events.emit('keys.changed', { provider: p.id });
+      // A new key is not the one that was refused: the provider panel drops its flag.
+      events.emit('providers.changed', { provider: p.id });
       return info;
     },
     'keys.delete': async ({ provider: id }) => {
       const p = provider(id);
       const deleted = keys.delete(p.id, p.name);
-      if (deleted) events.emit('keys.changed', { provider: p.id });
+      if (deleted) {
+        events.emit('keys.changed', { provider: p.id });
+        events.emit('providers.changed', { provider: p.id });
+      }
       return { deleted };
     },
     'keys.test': async ({ provider: id }) => {
@@ -85,6 +91,7 @@ export function createHandlers(deps: HandlerDeps) {
         provider: p,
         apiKey,
         endpoint: (deps.endpoints[p.id] ?? p.defaultEndpoint).replace(/\/+$/, ''),
+        server: null,
         signal: AbortSignal.timeout(20_000),
         fetch: deps.fetch,
         clock,
@@ -99,10 +106,34 @@ export function createHandlers(deps: HandlerDeps) {
     },
 
     'providers.list': async () => ({ providers: catalog.providers.map(providerInfo) }),
+    'providers.status': async () => ({ providers: dispatcher.providers.status() }),
+    'providers.setLimits': async ({ provider: id, limits }) => dispatcher.providers.setLimits(id, limits),
+    'providers.resetBreaker': async ({ provider: id }) => dispatcher.providers.resetBreaker(id),
+
+    'routes.list': async () => ({ routes: dispatcher.routes.list() }),
+    'routes.set': async ({ taskType, chain, allowContentFallthrough }) =>
+      dispatcher.routes.set(taskType, chain, allowContentFallthrough),
+    'routes.reset': async ({ taskType }) => dispatcher.routes.reset(taskType),
+
+    'budgets.get': async () => dispatcher.budgets.get(),
+    'budgets.set': async (budgets) => {
+      for (const id of Object.keys(budgets.providers)) provider(id);
+      const stored = dispatcher.budgets.set(budgets);
+      events.emit('providers.changed', { provider: null });
+      return stored;
+    },
+
+    'localServers.list': async () => ({ servers: dispatcher.localServers.list() }),
+    'localServers.add': async (server) => dispatcher.localServers.add(server),
+    'localServers.update': async (change) => dispatcher.localServers.update(change),
+    'localServers.remove': async ({ id }) => ({ removed: dispatcher.localServers.remove(id) }),
+    'localServers.check': async ({ id }) => dispatcher.localServers.check(id),
 
     'generation.start': async (request) => ({ runId: generation.start(request) }),
+    'generation.estimate': async (request) => generation.estimate(request),
+    'generation.retry': async ({ runId, fresh }) => ({ runId: generation.retry(runId, fresh) }),
     'generation.cancel': async ({ runId }) => {
-      if (!runs.get(runId)) throw new AppError('not_found', `There is no run ${runId}.`);
+      if (!runs.work(runId)) throw new AppError('not_found', `There is no run ${runId}.`);
       return { cancelled: generation.cancel(runId) };
     },
 

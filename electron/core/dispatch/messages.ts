@@ -23,5 +23,22 @@ export function describeOutcome(outcome: AttemptOutcome, providerName: string): 
       return `${providerName} answered without a usable image.`;
     case 'cancelled':
       return 'The run was cancelled.';
+    case 'skipped':
+      return `${providerName} was skipped.`;
   }
 }
+
+/** Why a step was not sent; stored as the skipped attempt's provider code. */
+export const SKIP_CODES = [
+  'unknown_provider',
+  'unknown_model',
+  'retired_model',
+  'not_implemented',
+  'no_key',
+  'key_unreadable',
+  'breaker_open',
+  'allowance_spent',
+  'budget',
+  'no_server',
+] as const;
+export type SkipCode = (typeof SKIP_CODES)[number];

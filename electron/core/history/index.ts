@@ -1,4 +1,5 @@
 export {
+  type CachedRun,
   createRunsRepo,
   MAX_PAGE_SIZE,
   type NewAttempt,
@@ -7,4 +8,6 @@ export {
   type RunFailure,
   type RunPage,
   type RunsRepo,
+  type RunWork,
 } from './runs-repo';
+export { createUsageRepo, type SentAttempt, type UsageRepo } from './usage-repo';

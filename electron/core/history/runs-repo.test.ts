@@ -25,6 +25,8 @@ const request: GenerationRequest = {
   quality: 'final',
   provider: 'openai',
   model: 'gpt-image-1',
+  taskType: 'default',
+  fresh: false,
 };
 
 function attempt(overrides: Partial<NewAttempt> = {}): NewAttempt {
@@ -108,16 +110,23 @@ describe('runs repo', () => {
       outputsCount: 2,
       cover: { thumbPath: output(0).thumbPath, width: 1536, height: 1024 },
       error: null,
+      taskType: 'default',
+      cachedFrom: null,
+      costCredits: null,
+      warnings: [],
       request,
       startedAt: 1_050,
       finishedAt: 5_300,
       durationMs: 4_250,
-      attempts: [{ id: attemptId, ...attempt({ startedAt: 1_060 }) }],
+      attempts: [
+        { id: attemptId, ...attempt({ startedAt: 1_060 }), costCredits: null, cached: false, serverId: null },
+      ],
       outputs: [
         { id: expect.any(Number), ...output(0), rating: 0 },
         { id: expect.any(Number), ...output(1), rating: 4 },
       ],
       tags: [],
+      route: null,
     });
 
     const page = runs.list({ limit: 10 });

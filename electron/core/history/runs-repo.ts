@@ -2,10 +2,13 @@ import {
   type AttemptOutcome,
   type AttemptRecord,
   GenerationRequest,
+  type GenerationRequestInput,
   type OutputRecord,
   type RunDetail,
+  RunRoute,
   type RunStatus,
   type RunSummary,
+  TaskType,
 } from '../../../shared/domain';
 import { AppError, describeZodError } from '../../../shared/result';
 import type { LibraryDatabase } from '../store/db';
@@ -25,6 +28,11 @@ export interface NewAttempt {
   startedAt: number;
   latencyMs: number;
   costUsd: number | null;
+  costCredits?: number | null;
+  /** Served from the identical-request cache: nothing was sent. */
+  cached?: boolean;
+  /** The local GPU server the attempt ran on. */
+  serverId?: number | null;
 }
 
 export interface NewOutput {
@@ -46,6 +54,15 @@ export interface RunCompletion {
   costUsd: number | null;
   /** The seed the provider reports having used; left out to keep the one recorded by `markRunning`. */
   seed?: number | null;
+  /** The provider and model that produced the outputs (else the columns stay as they are). */
+  provider?: string;
+  model?: string;
+  costCredits?: number | null;
+  /** Set on a cache hit: the run whose stored outputs this one points at. */
+  cachedFrom?: number | null;
+  /** Lets a later identical request (explicit seed, same provider and model) reuse these outputs. */
+  cacheKey?: string | null;
+  warnings?: readonly string[];
 }
 
 export interface RunFailure {
@@ -55,6 +72,28 @@ export interface RunFailure {
   message: string;
   /** Left out to keep whatever cost is already recorded. */
   costUsd?: number | null;
+  /** The last provider and model tried (else the columns stay as they are). */
+  provider?: string;
+  model?: string;
+  warnings?: readonly string[];
+}
+
+/** What the dispatcher needs to (re)start a run, without its attempts and outputs. */
+export interface RunWork {
+  id: number;
+  status: RunStatus;
+  request: GenerationRequest;
+  route: RunRoute | null;
+  seed: number | null;
+}
+
+/** A succeeded run whose outputs an identical request may reuse. */
+export interface CachedRun {
+  runId: number;
+  provider: string;
+  model: string | null;
+  seed: number | null;
+  outputs: NewOutput[];
 }
 
 export interface RunPage {
@@ -65,15 +104,24 @@ export interface RunPage {
 }
 
 export interface RunsRepo {
-  /** Records a queued run and returns its id. */
-  create(run: { request: GenerationRequest; now: number }): number;
-  markRunning(id: number, update: { now: number; seed: number | null; model: string }): void;
+  /** Records a queued run and returns its id; the request is parsed (defaults applied) first. */
+  create(run: { request: GenerationRequestInput; now: number; route?: RunRoute | null }): number;
+  /** The request, route and state of a run, or null when there is none. */
+  work(id: number): RunWork | null;
+  /** The ordinal the run's next attempt takes (attempts survive a resume, so numbering continues). */
+  nextOrdinal(runId: number): number;
+  /** The newest succeeded run stored under this cache key, with its outputs. */
+  findCached(cacheKey: string): CachedRun | null;
+  /** Sets a failed or interrupted run back to queued so the job queue can run it again. */
+  requeue(id: number): boolean;
+  /** `model` left out (or null) keeps the model column as it is. */
+  markRunning(id: number, update: { now: number; seed: number | null; model?: string | null }): void;
   recordAttempt(runId: number, attempt: NewAttempt): number;
   /** Stores every output and marks the run succeeded, all or nothing. */
   complete(id: number, result: RunCompletion): void;
   /** False when the run had already finished (its first outcome stands). */
   fail(id: number, failure: RunFailure): boolean;
-  /** Fails every run left queued or running by a previous process; returns their ids, ascending. */
+  /** Fails every run left queued or running by a previous process and not held by the job queue; ids ascending. */
   interruptUnfinished(now: number, message: string): number[];
   /** Newest first, keyset-paginated by id. */
   list(page: { before?: number; limit: number }): RunPage;
@@ -107,10 +155,15 @@ interface SummaryRow {
   cover_thumb: string | null;
   cover_width: number | null;
   cover_height: number | null;
+  task_type: string;
+  cached_from: number | null;
+  cost_credits: number | null;
+  warnings: string;
 }
 
 interface DetailRow extends SummaryRow {
   request: string;
+  route: string | null;
   started_at: number | null;
   finished_at: number | null;
   duration_ms: number | null;
@@ -131,6 +184,9 @@ interface AttemptRow {
   started_at: number;
   latency_ms: number;
   cost_usd: number | null;
+  cost_credits: number | null;
+  cached: number;
+  server_id: number | null;
 }
 
 interface OutputRow {
@@ -149,7 +205,8 @@ interface OutputRow {
 const SUMMARY_COLUMNS = `r.id, r.created_at, r.status, r.prompt, r.provider, r.model, r.seed, r.count, r.cost_usd,
   r.error_code, r.error_message,
   (SELECT count(*) FROM outputs o WHERE o.run_id = r.id) AS outputs_count,
-  c.thumb_path AS cover_thumb, c.width AS cover_width, c.height AS cover_height`;
+  c.thumb_path AS cover_thumb, c.width AS cover_width, c.height AS cover_height,
+  r.task_type, r.cached_from, r.cost_credits, r.warnings`;
 const COVER_JOIN = 'LEFT JOIN outputs c ON c.run_id = r.id AND c.idx = 0';
 
 export function createRunsRepo(db: LibraryDatabase): RunsRepo {
@@ -162,13 +219,41 @@ export function createRunsRepo(db: LibraryDatabase): RunsRepo {
     model: string | null;
     seed: number | null;
     count: number;
+    taskType: string;
+    route: string | null;
   }>(
-    `INSERT INTO runs (created_at, status, request, prompt, negative_prompt, provider, model, seed, count)
-     VALUES (@now, 'queued', @request, @prompt, @negativePrompt, @provider, @model, @seed, @count)`,
+    `INSERT INTO runs (created_at, status, request, prompt, negative_prompt, provider, model, seed, count,
+       task_type, route)
+     VALUES (@now, 'queued', @request, @prompt, @negativePrompt, @provider, @model, @seed, @count,
+       @taskType, @route)`,
+  );
+  const selectWork = db.prepare<
+    [number],
+    { id: number; status: RunStatus; request: string; route: string | null; seed: number | null }
+  >('SELECT id, status, request, route, seed FROM runs WHERE id = ?');
+  const selectNextOrdinal = db
+    .prepare<[number], number>('SELECT coalesce(max(ordinal), 0) + 1 FROM attempts WHERE run_id = ?')
+    .pluck();
+  const selectCached = db.prepare<
+    [string],
+    { id: number; provider: string; model: string | null; seed: number | null }
+  >(
+    `SELECT id, provider, model, seed FROM runs
+     WHERE cache_key = ? AND status = 'succeeded' ORDER BY id DESC LIMIT 1`,
+  );
+  const selectOutputFiles = db.prepare<[number], OutputRow>(
+    `SELECT id, idx, path, thumb_path, sha256, width, height, format, bytes, 0 AS rating
+     FROM outputs WHERE run_id = ? ORDER BY idx`,
+  );
+  const setQueued = db.prepare<[number]>(
+    `UPDATE runs SET status = 'queued', finished_at = NULL, duration_ms = NULL, error_code = NULL,
+       error_message = NULL
+     WHERE id = ? AND status IN ('queued', 'running')`,
   );
   const selectState = db.prepare<[number], { status: RunStatus }>('SELECT status FROM runs WHERE id = ?');
-  const setRunning = db.prepare<{ id: number; now: number; seed: number | null; model: string }>(
-    `UPDATE runs SET status = 'running', started_at = coalesce(started_at, @now), seed = @seed, model = @model
+  const setRunning = db.prepare<{ id: number; now: number; seed: number | null; model: string | null }>(
+    `UPDATE runs SET status = 'running', started_at = coalesce(started_at, @now), seed = @seed,
+       model = coalesce(@model, model)
      WHERE id = @id AND status IN ('queued', 'running')`,
   );
   const insertAttempt = db.prepare<{
@@ -186,11 +271,16 @@ export function createRunsRepo(db: LibraryDatabase): RunsRepo {
     startedAt: number;
     latencyMs: number;
     costUsd: number | null;
+    costCredits: number | null;
+    cached: number;
+    serverId: number | null;
   }>(
     `INSERT INTO attempts (run_id, ordinal, provider, model, request_sent, outcome, http_status, provider_code,
-       provider_message, retry_after_ms, warnings, started_at, latency_ms, cost_usd)
+       provider_message, retry_after_ms, warnings, started_at, latency_ms, cost_usd, cost_credits, cached,
+       server_id)
      VALUES (@runId, @ordinal, @provider, @model, @requestSent, @outcome, @httpStatus, @providerCode,
-       @providerMessage, @retryAfterMs, @warnings, @startedAt, @latencyMs, @costUsd)`,
+       @providerMessage, @retryAfterMs, @warnings, @startedAt, @latencyMs, @costUsd, @costCredits, @cached,
+       @serverId)`,
   );
   const insertOutput = db.prepare<{
     runId: number;
@@ -214,9 +304,17 @@ export function createRunsRepo(db: LibraryDatabase): RunsRepo {
     costUsd: number | null;
     setSeed: number;
     seed: number | null;
+    provider: string | null;
+    model: string | null;
+    costCredits: number | null;
+    cachedFrom: number | null;
+    cacheKey: string | null;
+    warnings: string | null;
   }>(
     `UPDATE runs SET status = 'succeeded', finished_at = @now, duration_ms = @now - started_at, cost_usd = @costUsd,
-       seed = CASE WHEN @setSeed THEN @seed ELSE seed END, error_code = NULL, error_message = NULL
+       seed = CASE WHEN @setSeed THEN @seed ELSE seed END, error_code = NULL, error_message = NULL,
+       provider = coalesce(@provider, provider), model = coalesce(@model, model), cost_credits = @costCredits,
+       cached_from = @cachedFrom, cache_key = @cacheKey, warnings = coalesce(@warnings, warnings)
      WHERE id = @id`,
   );
   const setFailed = db.prepare<{
@@ -226,15 +324,21 @@ export function createRunsRepo(db: LibraryDatabase): RunsRepo {
     code: string;
     message: string;
     costUsd: number | null;
+    provider: string | null;
+    model: string | null;
+    warnings: string | null;
   }>(
     `UPDATE runs SET status = @status, finished_at = @now, duration_ms = @now - started_at, error_code = @code,
-       error_message = @message, cost_usd = coalesce(@costUsd, cost_usd)
+       error_message = @message, cost_usd = coalesce(@costUsd, cost_usd), provider = coalesce(@provider, provider),
+       model = coalesce(@model, model), warnings = coalesce(@warnings, warnings)
      WHERE id = @id AND status IN ('queued', 'running')`,
   );
-  // No duration: how long the run really ran before the process died is unknown.
+  // No duration: how long the run really ran before the process died is unknown. Runs the job queue
+  // still holds are left to it (it resumes or fails them itself).
   const setInterrupted = db.prepare<{ now: number; message: string }, { id: number }>(
     `UPDATE runs SET status = 'failed', finished_at = @now, error_code = 'interrupted', error_message = @message
      WHERE status IN ('queued', 'running')
+       AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.run_id = runs.id AND j.state <> 'done')
      RETURNING id`,
   );
   const selectPage = db.prepare<{ before: number; limit: number }, SummaryRow>(
@@ -244,12 +348,12 @@ export function createRunsRepo(db: LibraryDatabase): RunsRepo {
   // Counts the narrow runs_by_status index, not the wide table: at 100k runs ~0.05 ms warm vs ~19 ms.
   const countRuns = db.prepare<[], number>('SELECT count(*) FROM runs').pluck();
   const selectDetail = db.prepare<[number], DetailRow>(
-    `SELECT ${SUMMARY_COLUMNS}, r.request, r.started_at, r.finished_at, r.duration_ms
+    `SELECT ${SUMMARY_COLUMNS}, r.request, r.route, r.started_at, r.finished_at, r.duration_ms
      FROM runs r ${COVER_JOIN} WHERE r.id = ?`,
   );
   const selectAttempts = db.prepare<[number], AttemptRow>(
     `SELECT id, ordinal, provider, model, outcome, http_status, provider_code, provider_message, retry_after_ms,
-       request_sent, warnings, started_at, latency_ms, cost_usd
+       request_sent, warnings, started_at, latency_ms, cost_usd, cost_credits, cached, server_id
      FROM attempts WHERE run_id = ? ORDER BY ordinal`,
   );
   const selectOutputs = db.prepare<[number], OutputRow>(
@@ -312,6 +416,12 @@ export function createRunsRepo(db: LibraryDatabase): RunsRepo {
       costUsd: result.costUsd,
       setSeed: result.seed === undefined ? 0 : 1,
       seed: result.seed ?? null,
+      provider: result.provider ?? null,
+      model: result.model ?? null,
+      costCredits: result.costCredits ?? null,
+      cachedFrom: result.cachedFrom ?? null,
+      cacheKey: result.cacheKey ?? null,
+      warnings: result.warnings === undefined ? null : JSON.stringify(result.warnings),
     });
   });
 
@@ -335,6 +445,7 @@ export function createRunsRepo(db: LibraryDatabase): RunsRepo {
       attempts: selectAttempts.all(id).map(toAttempt),
       outputs: selectOutputs.all(id).map(toOutput),
       tags: selectTags.all(id),
+      route: parseRoute(row.route),
     };
   });
 
@@ -356,25 +467,60 @@ export function createRunsRepo(db: LibraryDatabase): RunsRepo {
   });
 
   return {
-    create({ request, now }) {
+    create({ request, now, route }) {
       const parsed = GenerationRequest.safeParse(request);
       if (!parsed.success) throw new AppError('invalid_input', describeZodError(parsed.error));
       const normalized = parsed.data;
+      const first = route?.chain[0];
       const { lastInsertRowid } = insertRun.run({
         now,
         request: JSON.stringify(normalized),
         prompt: normalized.prompt,
         negativePrompt: normalized.negativePrompt,
-        provider: normalized.provider,
-        model: normalized.model ?? null,
+        // The provider column ends as the one that produced the image; until then, the first one to try.
+        provider: normalized.provider ?? first?.provider ?? '',
+        model: normalized.model ?? (normalized.provider ? null : (first?.model ?? null)),
         seed: normalized.seed,
         count: normalized.count,
+        taskType: normalized.taskType,
+        route: route ? JSON.stringify(route) : null,
       });
       return Number(lastInsertRowid);
     },
 
+    work(id) {
+      const row = selectWork.get(id);
+      if (!row) return null;
+      return {
+        id: row.id,
+        status: row.status,
+        request: parseRequest(row.id, row.request),
+        route: parseRoute(row.route),
+        seed: row.seed,
+      };
+    },
+
+    nextOrdinal(runId) {
+      return selectNextOrdinal.get(runId) ?? 1;
+    },
+
+    findCached(cacheKey) {
+      const row = selectCached.get(cacheKey);
+      if (!row) return null;
+      const outputs = selectOutputFiles.all(row.id).map((o) => {
+        const { id: _id, rating: _rating, ...rest } = toOutput(o);
+        return rest;
+      });
+      if (outputs.length === 0) return null;
+      return { runId: row.id, provider: row.provider, model: row.model, seed: row.seed, outputs };
+    },
+
+    requeue(id) {
+      return setQueued.run(id).changes > 0;
+    },
+
     markRunning(id, { now, seed, model }) {
-      if (setRunning.run({ id, now, seed, model }).changes > 0) return;
+      if (setRunning.run({ id, now, seed, model: model ?? null }).changes > 0) return;
       const status = requireStatus(id);
       throw new AppError('conflict', `Run ${id} has already ${status}; it cannot start again.`);
     },
@@ -396,6 +542,9 @@ export function createRunsRepo(db: LibraryDatabase): RunsRepo {
         startedAt: attempt.startedAt,
         latencyMs: attempt.latencyMs,
         costUsd: attempt.costUsd,
+        costCredits: attempt.costCredits ?? null,
+        cached: attempt.cached ? 1 : 0,
+        serverId: attempt.serverId ?? null,
       });
       return Number(lastInsertRowid);
     },
@@ -404,9 +553,19 @@ export function createRunsRepo(db: LibraryDatabase): RunsRepo {
       completeRun(id, result);
     },
 
-    fail(id, { now, status, code, message, costUsd }) {
-      if (setFailed.run({ id, now, status, code, message, costUsd: costUsd ?? null }).changes > 0)
-        return true;
+    fail(id, { now, status, code, message, costUsd, provider, model, warnings }) {
+      const changed = setFailed.run({
+        id,
+        now,
+        status,
+        code,
+        message,
+        costUsd: costUsd ?? null,
+        provider: provider ?? null,
+        model: model ?? null,
+        warnings: warnings === undefined ? null : JSON.stringify(warnings),
+      }).changes;
+      if (changed > 0) return true;
       requireStatus(id);
       return false;
     },
@@ -484,6 +643,10 @@ function toSummary(row: SummaryRow): RunSummary {
         ? null
         : { thumbPath: row.cover_thumb, width: row.cover_width ?? 0, height: row.cover_height ?? 0 },
     error: row.error_code === null ? null : { code: row.error_code, message: row.error_message ?? '' },
+    taskType: TaskType.catch('default').parse(row.task_type),
+    cachedFrom: row.cached_from,
+    costCredits: row.cost_credits,
+    warnings: parseStrings(row.warnings),
   };
 }
 
@@ -503,6 +666,9 @@ function toAttempt(row: AttemptRow): AttemptRecord {
     startedAt: row.started_at,
     latencyMs: row.latency_ms,
     costUsd: row.cost_usd,
+    costCredits: row.cost_credits,
+    cached: row.cached === 1,
+    serverId: row.server_id,
   };
 }
 
@@ -532,6 +698,19 @@ function parseRequest(runId: number, json: string): GenerationRequest {
   if (parsed.success) return parsed.data;
   const reason = raw === undefined ? 'it is not valid JSON' : describeZodError(parsed.error);
   throw new AppError('internal', `Run ${runId} has a stored request this version cannot read: ${reason}.`);
+}
+
+/** A route snapshot that no longer parses is shown as absent rather than failing the whole run. */
+function parseRoute(json: string | null): RunRoute | null {
+  if (json === null) return null;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(json);
+  } catch {
+    return null;
+  }
+  const parsed = RunRoute.safeParse(raw);
+  return parsed.success ? parsed.data : null;
 }
 
 function parseRecord(json: string): Record<string, unknown> {

@@ -1,5 +1,21 @@
 export { closeDatabase, type LibraryDatabase, openDatabase } from './db';
+export {
+  createDispatchSettings,
+  type DispatchSettings,
+  KeyFlag,
+  NO_BUDGETS,
+  RouteOverride,
+} from './dispatch-settings';
+export { createJobsRepo, type Job, type JobState, type JobsRepo } from './jobs-repo';
 export { createKeysRepo, type KeysRepo, type StoredKey, type StoredKeyInfo } from './keys-repo';
+export {
+  createLocalServersRepo,
+  type HealthState,
+  type LocalServerKind,
+  type LocalServersRepo,
+  type ServerHealth,
+  type StoredServer,
+} from './local-servers-repo';
 export {
   LATEST_SCHEMA_VERSION,
   MIGRATIONS,

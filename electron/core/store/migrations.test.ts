@@ -92,6 +92,55 @@ describe('migrations', () => {
     db.close();
   });
 
+  it('migration 2 keeps every run, attempt, output and rating, and lets attempts be skipped', () => {
+    const db = new Database(':memory:');
+    db.pragma('foreign_keys = ON');
+    migrate(db, { target: 1 });
+    db.exec(`
+      INSERT INTO runs (id, created_at, status, request, prompt, provider, model, seed, count, cost_usd)
+        VALUES (7, 1, 'succeeded', '{}', 'a chair', 'openai', 'gpt-image-1', NULL, 1, 0.167);
+      INSERT INTO attempts (id, run_id, ordinal, provider, model, request_sent, outcome, http_status, warnings,
+        started_at, latency_ms, cost_usd)
+        VALUES (3, 7, 1, 'openai', 'gpt-image-1', '{"n":1}', 'ok', 200, '["seed unsupported"]', 2, 900, 0.167);
+      INSERT INTO outputs (id, run_id, attempt_id, idx, path, sha256, width, height, format, bytes, thumb_path)
+        VALUES (5, 7, 3, 0, 'media/ab/x.png', 'abc', 1024, 1024, 'png', 10, 'thumbs/ab/x.webp');
+      INSERT INTO ratings (output_id, rating, updated_at) VALUES (5, 4, 3);
+    `);
+    migrate(db);
+    expect(db.prepare('SELECT id, task_type, cached_from, warnings FROM runs').all()).toEqual([
+      { id: 7, task_type: 'default', cached_from: null, warnings: '[]' },
+    ]);
+    expect(
+      db
+        .prepare(
+          'SELECT id, run_id, outcome, warnings, cost_usd, cost_credits, cached, server_id FROM attempts',
+        )
+        .all(),
+    ).toEqual([
+      {
+        id: 3,
+        run_id: 7,
+        outcome: 'ok',
+        warnings: '["seed unsupported"]',
+        cost_usd: 0.167,
+        cost_credits: null,
+        cached: 0,
+        server_id: null,
+      },
+    ]);
+    expect(db.prepare('SELECT attempt_id FROM outputs WHERE id = 5').pluck().get()).toBe(3);
+    expect(db.prepare('SELECT rating FROM ratings WHERE output_id = 5').pluck().get()).toBe(4);
+    expect(db.pragma('foreign_key_check')).toEqual([]);
+    db.exec(`INSERT INTO attempts (run_id, ordinal, provider, model, request_sent, outcome, started_at, latency_ms)
+             VALUES (7, 2, 'gemini', 'm', '{}', 'skipped', 4, 0)`);
+    // Outputs still reference the rebuilt attempts table: deleting the run cascades through both.
+    db.prepare('DELETE FROM runs WHERE id = 7').run();
+    for (const table of ['attempts', 'outputs', 'ratings']) {
+      expect(db.prepare(`SELECT count(*) FROM ${table}`).pluck().get(), table).toBe(0);
+    }
+    db.close();
+  });
+
   it('does nothing when the database is already current', () => {
     const db = new Database(':memory:');
     migrate(db);
@@ -145,8 +194,10 @@ describe('migrations', () => {
 
   it('refuses a list with gaps and a target it does not know', () => {
     const db = new Database(':memory:');
-    const gap: Migration = { version: 3, name: 'gap', up() {} };
-    expect(() => migrate(db, { migrations: [...MIGRATIONS, gap] })).toThrow(/expected 2/);
+    const gap: Migration = { version: MIGRATIONS.length + 2, name: 'gap', up() {} };
+    expect(() => migrate(db, { migrations: [...MIGRATIONS, gap] })).toThrow(
+      `expected ${MIGRATIONS.length + 1}`,
+    );
     expect(() => migrate(db, { target: LATEST_SCHEMA_VERSION + 1 })).toThrow(/Cannot migrate/);
     expect(userVersion(db)).toBe(0);
     db.close();

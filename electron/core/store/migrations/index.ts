@@ -1,11 +1,12 @@
 import type Database from 'better-sqlite3';
 import { firstSchema } from './001-first-schema';
+import { dispatchSchema } from './002-dispatch';
 import type { Migration } from './migration';
 
 export type { Migration } from './migration';
 
 /** Every schema step, oldest first; versions run 1, 2, 3… without gaps. */
-export const MIGRATIONS: readonly Migration[] = [firstSchema];
+export const MIGRATIONS: readonly Migration[] = [firstSchema, dispatchSchema];
 
 export const LATEST_SCHEMA_VERSION: number = MIGRATIONS.at(-1)?.version ?? 0;
 

@@ -1,0 +1,115 @@
+import { type BudgetLimits, Budgets } from '../../../shared/domain';
+import type { UsageRepo } from '../history/usage-repo';
+import type { Clock } from '../ports';
+import type { DispatchSettings } from '../store/dispatch-settings';
+
+export interface Spend {
+  todayUsd: number;
+  monthUsd: number;
+}
+
+export type BudgetCheck = { ok: true } | { ok: false; scope: 'provider' | 'overall'; reason: string };
+
+/** Daily and monthly budgets, overall and per provider; spend is the sum of recorded attempt costs. */
+export interface BudgetBook {
+  get(): Budgets;
+  set(budgets: Budgets): Budgets;
+  limitsFor(provider: string): BudgetLimits;
+  /** Spend in the current local day and month (recorded attempts plus requests in flight); null = all providers. */
+  spend(provider: string | null): Spend;
+  /** Whether spending `usd` more on `provider` keeps both its own and the overall budget. */
+  check(provider: string, providerName: string, usd: number | null): BudgetCheck;
+  /** Whether spending `usd` more keeps the overall budget. */
+  checkOverall(usd: number | null): BudgetCheck;
+  /** Counts an estimate against the budgets while its request is out; returns the release. */
+  reserve(provider: string, usd: number | null): () => void;
+}
+
+const UNLIMITED: BudgetLimits = { dailyUsd: null, monthlyUsd: null };
+
+export function createBudgetBook(deps: {
+  settings: DispatchSettings;
+  usage: UsageRepo;
+  clock: Clock;
+}): BudgetBook {
+  const { settings, usage, clock } = deps;
+  let budgets = settings.budgets();
+  const reserved = new Map<string, number>();
+  let reservedAll = 0;
+
+  function periodStarts(): { day: number; month: number } {
+    // Budgets follow the designer's calendar: local midnight and the first of the local month.
+    const now = new Date(clock.now());
+    return {
+      day: new Date(now.getFullYear(), now.getMonth(), now.getDate()).getTime(),
+      month: new Date(now.getFullYear(), now.getMonth(), 1).getTime(),
+    };
+  }
+
+  function spend(provider: string | null): Spend {
+    const { day, month } = periodStarts();
+    const inFlight = provider === null ? reservedAll : (reserved.get(provider) ?? 0);
+    return {
+      todayUsd: usage.spendSince(provider, day) + inFlight,
+      monthUsd: usage.spendSince(provider, month) + inFlight,
+    };
+  }
+
+  function checkLimits(
+    limits: BudgetLimits,
+    provider: string | null,
+    usd: number,
+    who: string,
+  ): string | null {
+    if (limits.dailyUsd === null && limits.monthlyUsd === null) return null; // No query when nothing is set.
+    const spent = spend(provider);
+    if (limits.dailyUsd !== null && spent.todayUsd + usd > limits.dailyUsd + 1e-9) {
+      return `${who} daily budget of ${usd$(limits.dailyUsd)} would be exceeded (spent ${usd$(spent.todayUsd)} today, this needs about ${usd$(usd)})`;
+    }
+    if (limits.monthlyUsd !== null && spent.monthUsd + usd > limits.monthlyUsd + 1e-9) {
+      return `${who} monthly budget of ${usd$(limits.monthlyUsd)} would be exceeded (spent ${usd$(spent.monthUsd)} this month, this needs about ${usd$(usd)})`;
+    }
+    return null;
+  }
+
+  function checkOverall(usd: number | null): BudgetCheck {
+    const reason = checkLimits(budgets.overall, null, usd ?? 0, 'The overall');
+    return reason === null ? { ok: true } : { ok: false, scope: 'overall', reason };
+  }
+
+  return {
+    get: () => budgets,
+    set(next) {
+      budgets = Budgets.parse(next);
+      settings.setBudgets(budgets, clock.now());
+      return budgets;
+    },
+    limitsFor: (provider) => budgets.providers[provider] ?? UNLIMITED,
+    spend,
+    check(provider, providerName, usd) {
+      const own = budgets.providers[provider];
+      if (own) {
+        const reason = checkLimits(own, provider, usd ?? 0, `${providerName}'s`);
+        if (reason !== null) return { ok: false, scope: 'provider', reason };
+      }
+      return checkOverall(usd);
+    },
+    checkOverall,
+    reserve(provider, usd) {
+      if (usd === null || usd <= 0) return () => {};
+      reserved.set(provider, (reserved.get(provider) ?? 0) + usd);
+      reservedAll += usd;
+      let released = false;
+      return () => {
+        if (released) return;
+        released = true;
+        reserved.set(provider, (reserved.get(provider) ?? 0) - usd);
+        reservedAll -= usd;
+      };
+    },
+  };
+}
+
+function usd$(value: number): string {
+  return `$${value.toFixed(value < 1 ? 3 : 2)}`;
+}

@@ -1,0 +1,446 @@
+import { randomInt } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import {
+  type CostEstimate,
+  type GenerationRequest,
+  MAX_SEED,
+  type ProviderLimits,
+  type ProviderStatus,
+} from '../../../shared/domain';
+import { AppError } from '../../../shared/result';
+import type { EventBus } from '../events';
+import type { RunsRepo } from '../history/runs-repo';
+import type { UsageRepo } from '../history/usage-repo';
+import { createJobQueue, type JobQueue } from '../jobs/queue';
+import type { MediaStore } from '../media';
+import type { Clock, FetchLike, Logger } from '../ports';
+import type { Catalog, CatalogProvider } from '../providers/catalog';
+import type { ProviderAdapter } from '../providers/types';
+import type { DispatchSettings } from '../store/dispatch-settings';
+import type { JobsRepo } from '../store/jobs-repo';
+import type { LocalServersRepo } from '../store/local-servers-repo';
+import type { KeyRing } from '../vault/keyring';
+import type { Vault } from '../vault/vault';
+import { createAllowances, DAY_MS } from './allowance';
+import { createBreakers } from './breaker';
+import { type BudgetBook, createBudgetBook } from './budgets';
+import { cacheKey } from './cache';
+import { type DispatchContext, gateStep } from './context';
+import { estimateStep } from './estimate';
+import { createKeyFlags } from './key-flags';
+import { createLocalPool, isLocalKind, type LocalPool } from './local-pool';
+import { resolveStep, routeFor } from './plan';
+import { DEFAULT_POLICY, type DispatchPolicy } from './policy';
+import { createRouteBook, type RouteBook, type ShippedRoutes } from './routes';
+import { executeRun, interruptedMessage } from './runner';
+import { createSlots } from './slots';
+
+export interface GenerationService {
+  /** Checks the request against routes, keys and budgets, records a queued run and its job, and queues it. */
+  start(request: GenerationRequest): number;
+  /** What the request would cost and which steps could run now; changes nothing. */
+  estimate(request: GenerationRequest): CostEstimate;
+  /** A new run from an earlier run's request (fresh by default: the cache is bypassed). */
+  retry(runId: number, fresh: boolean): number;
+  cancel(runId: number): boolean;
+  /** Resolves when every queued and running generation has settled (tests, a clean shutdown). */
+  idle(): Promise<void>;
+  /** Stops the queue: runs in flight end as interrupted, runs not yet sent stay queued for the next start. */
+  shutdown(): Promise<void>;
+}
+
+export interface ProviderDesk {
+  status(): ProviderStatus[];
+  statusOf(provider: string): ProviderStatus;
+  setLimits(provider: string, limits: ProviderLimits): ProviderStatus;
+  resetBreaker(provider: string): ProviderStatus;
+}
+
+export interface Dispatcher {
+  generation: GenerationService;
+  providers: ProviderDesk;
+  routes: RouteBook;
+  budgets: BudgetBook;
+  localServers: LocalPool;
+  /** Resumes or fails the jobs a stopped app left, then starts the queue and the health checks. */
+  start(): { resumed: number[]; interrupted: number[] };
+  close(): Promise<void>;
+}
+
+export interface DispatcherDeps {
+  /** Runs `fn` in one database transaction. */
+  transaction<T>(fn: () => T): T;
+  runs: RunsRepo;
+  jobs: JobsRepo;
+  usage: UsageRepo;
+  settings: DispatchSettings;
+  localServers: LocalServersRepo;
+  media: MediaStore;
+  keys: KeyRing;
+  vault: Vault;
+  catalog: Catalog;
+  adapters: Record<string, ProviderAdapter>;
+  endpoints: Record<string, string>;
+  shippedRoutes: ShippedRoutes;
+  fetch: FetchLike;
+  clock: Clock;
+  log: Logger;
+  events: EventBus;
+  policy?: Partial<DispatchPolicy>;
+  /** 0 ≤ random() < 1 for backoff jitter. */
+  random?: () => number;
+  randomSeed?: () => number;
+}
+
+export function createDispatcher(deps: DispatcherDeps): Dispatcher {
+  const { runs, jobs, catalog, clock, log, events, keys } = deps;
+  const policy: DispatchPolicy = { ...DEFAULT_POLICY, ...deps.policy };
+  const providersChanged = (provider: string | null) => events.emit('providers.changed', { provider });
+
+  let limitOverrides = deps.settings.limitOverrides();
+  const limitsOf = (provider: CatalogProvider): ProviderLimits => {
+    const own = limitOverrides[provider.id];
+    return {
+      perMinute: own?.perMinute ?? provider.limits.perMinute,
+      perDay: own?.perDay ?? provider.limits.perDay,
+      concurrency: own?.concurrency ?? provider.limits.concurrency,
+    };
+  };
+  const providerById = (id: string) => catalog.providers.find((p) => p.id === id);
+
+  const routes = createRouteBook({ shipped: deps.shippedRoutes, settings: deps.settings, catalog, clock });
+  const budgets = createBudgetBook({ settings: deps.settings, usage: deps.usage, clock });
+  const pool = createLocalPool({
+    repo: deps.localServers,
+    vault: deps.vault,
+    adapters: deps.adapters,
+    catalog,
+    fetch: deps.fetch,
+    clock,
+    log,
+    events,
+    intervalMs: policy.healthCheckIntervalMs,
+  });
+  const ctx: DispatchContext = {
+    transaction: deps.transaction,
+    runs,
+    jobs,
+    media: deps.media,
+    keys,
+    catalog,
+    adapters: deps.adapters,
+    endpoints: deps.endpoints,
+    fetch: deps.fetch,
+    clock,
+    log,
+    events,
+    policy,
+    breakers: createBreakers({ clock, policy, onChange: providersChanged }),
+    allowances: createAllowances(clock),
+    slots: createSlots((id) => {
+      const provider = providerById(id);
+      return provider ? limitsOf(provider).concurrency : null;
+    }),
+    budgets,
+    flags: createKeyFlags({ settings: deps.settings, keys, clock }),
+    pool,
+    routes,
+    limitsOf,
+    random: deps.random ?? Math.random,
+    randomSeed: deps.randomSeed ?? (() => randomInt(0, MAX_SEED + 1)),
+    providersChanged,
+  };
+
+  const queue: JobQueue = createJobQueue({
+    jobs,
+    clock,
+    log,
+    maxConcurrent: policy.maxConcurrentRuns,
+    execute: (runId, signal) => executeRun(ctx, runId, signal),
+    onCrash(runId, error) {
+      log.error('run crashed', {
+        runId,
+        error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+      });
+      failRun(
+        runId,
+        'failed',
+        'internal',
+        'Atelier hit an internal error while running this generation; see the log.',
+      );
+    },
+  });
+
+  function failRun(runId: number, status: 'failed' | 'cancelled', code: string, message: string): void {
+    if (!runs.fail(runId, { now: clock.now(), status, code, message })) return;
+    events.emit('run.updated', { runId, status, phase: 'done', provider: null, message });
+    events.emit('run.completed', { runId, status, outputsCount: 0, error: { code, message } });
+  }
+
+  /** Each step of the request's chain with its price and whether it could run now. */
+  function plan(request: GenerationRequest) {
+    const route = routeFor(request, routes, catalog);
+    const steps = route.chain.map((step) => {
+      const resolved = resolveStep(step, catalog, deps.adapters);
+      if (!resolved.ok) {
+        return {
+          provider: step.provider,
+          model: resolved.model,
+          estimateUsd: null,
+          eligible: false,
+          reason: resolved.reason,
+          runnable: false,
+          overBudget: false,
+          takesReference: false,
+          providerName: resolved.providerName,
+          modelName: resolved.model,
+        };
+      }
+      const { provider, model } = resolved;
+      const estimate = estimateStep(request, model);
+      let reason: string | null = null;
+      let runnable = true;
+      let overBudget = false;
+      if (provider.auth === 'key' && keys.info(provider.id) === null) {
+        reason = 'no API key';
+        runnable = false;
+      } else if (provider.kind === 'local' && isLocalKind(provider.id) && !pool.hasEnabled(provider.id)) {
+        reason = pool.unavailableReason(provider.id);
+        runnable = false;
+      } else {
+        const gate = gateStep(ctx, provider, estimate.usd, false);
+        if (!gate.ok) {
+          reason = gate.reason;
+          overBudget = gate.code === 'budget';
+        }
+      }
+      return {
+        provider: provider.id,
+        model: model.id,
+        estimateUsd: estimate.usd,
+        eligible: reason === null,
+        reason,
+        runnable,
+        overBudget,
+        takesReference: model.capabilities.imageInput,
+        providerName: provider.name,
+        modelName: model.name,
+      };
+    });
+    let cached = false;
+    if (request.seed !== null && !request.fresh) {
+      cached = route.chain.some((step) => {
+        const resolved = resolveStep(step, catalog, deps.adapters);
+        return (
+          resolved.ok && runs.findCached(cacheKey(request, resolved.provider.id, resolved.model.id)) !== null
+        );
+      });
+    }
+    return { route, steps, cached };
+  }
+
+  function estimate(request: GenerationRequest): CostEstimate {
+    const { route, steps, cached } = plan(request);
+    const first = steps.find((s) => s.eligible);
+    const warnings: string[] = [];
+    if (route.pinned)
+      warnings.push(
+        `Pinned to ${first?.providerName ?? route.chain[0]?.provider}: only this provider is tried.`,
+      );
+    if (request.reference && first && !first.takesReference) {
+      warnings.push(`${first.modelName} does not take a reference image; the reference would be ignored.`);
+    }
+    if (!first) warnings.push('No provider in this route can run now; see each step for why.');
+    return {
+      taskType: route.taskType,
+      steps: steps.map(({ provider, model, estimateUsd, eligible, reason }) => ({
+        provider,
+        model,
+        estimateUsd,
+        eligible,
+        reason,
+      })),
+      likelyUsd: cached ? 0 : (first?.estimateUsd ?? null),
+      cached,
+      warnings,
+    };
+  }
+
+  function start(request: GenerationRequest): number {
+    const { route, steps, cached } = plan(request);
+    const runnable = steps.filter((s) => s.runnable);
+    if (runnable.length === 0) {
+      const why = steps.map((s) => `${s.providerName}: ${s.reason}`).join('; ');
+      const needsKey = steps.some((s) => s.reason === 'no API key');
+      const needsServer = steps.some((s) => s.reason?.includes('Local servers'));
+      throw new AppError(
+        'invalid_input',
+        `No provider can run this request (${why}).${needsKey ? ' Add a key in Settings → API keys.' : ''}${needsServer ? ' Add a server in Settings → Local servers.' : ''}`,
+      );
+    }
+    // Refused before anything is sent when no provider that could run fits the budgets.
+    if (!cached && runnable.every((s) => s.overBudget)) {
+      throw new AppError(
+        'budget_exceeded',
+        `This request would exceed a budget: ${runnable.map((s) => s.reason).join('; ')}. Raise it in Settings → Budgets.`,
+      );
+    }
+    if (request.reference && !existsSync(deps.media.absolutePath(request.reference.path))) {
+      throw new AppError('not_found', `reference: there is no stored image ${request.reference.path}.`);
+    }
+    const now = clock.now();
+    const runId = deps.transaction(() => {
+      const id = runs.create({ request, now, route });
+      jobs.enqueue(id, now);
+      return id;
+    });
+    events.emit('run.updated', {
+      runId,
+      status: 'queued',
+      phase: 'queued',
+      provider: route.chain[0]?.provider ?? null,
+      message: null,
+    });
+    queue.push(runId);
+    return runId;
+  }
+
+  function statusOf(provider: CatalogProvider): ProviderStatus {
+    const flag = ctx.flags.get(provider.id);
+    const hasKey = keys.info(provider.id) !== null;
+    const key: ProviderStatus['key'] =
+      provider.auth === 'none'
+        ? 'not_needed'
+        : flag !== null
+          ? 'flagged'
+          : hasKey
+            ? 'ready'
+            : provider.auth === 'optional'
+              ? 'not_needed'
+              : 'missing';
+    const spend = budgets.spend(provider.id);
+    return {
+      provider: provider.id,
+      key,
+      flag,
+      breaker: ctx.breakers.status(provider.id),
+      limits: limitsOf(provider),
+      usage: {
+        ...ctx.allowances.usage(provider.id),
+        inFlight: isLocalKind(provider.id) ? pool.inFlight(provider.id) : ctx.slots.inFlight(provider.id),
+      },
+      spend: { todayUsd: roundUsd(spend.todayUsd), monthUsd: roundUsd(spend.monthUsd) },
+      budget: budgets.limitsFor(provider.id),
+    };
+  }
+
+  function requireProvider(id: string): CatalogProvider {
+    const provider = providerById(id);
+    if (!provider) throw new AppError('invalid_input', `provider: there is no provider "${id}".`);
+    return provider;
+  }
+
+  const generation: GenerationService = {
+    start,
+    estimate,
+    retry(runId, fresh) {
+      const work = runs.work(runId);
+      if (!work) throw new AppError('not_found', `There is no run ${runId}.`);
+      return start({ ...work.request, fresh });
+    },
+    cancel(runId) {
+      const where = queue.cancel(runId, new Error('cancelled by the user'));
+      if (where === 'queued')
+        failRun(runId, 'cancelled', 'cancelled', 'The run was cancelled before it started.');
+      return where !== null;
+    },
+    idle: () => queue.idle(),
+    shutdown: () => queue.shutdown(),
+  };
+
+  return {
+    generation,
+    providers: {
+      status: () => catalog.providers.map(statusOf),
+      statusOf: (id) => statusOf(requireProvider(id)),
+      setLimits(id, limits) {
+        const provider = requireProvider(id);
+        deps.settings.setLimitOverride(provider.id, limits, clock.now());
+        limitOverrides = deps.settings.limitOverrides();
+        ctx.slots.refresh(provider.id);
+        providersChanged(provider.id);
+        return statusOf(provider);
+      },
+      resetBreaker(id) {
+        const provider = requireProvider(id);
+        ctx.breakers.reset(provider.id);
+        return statusOf(provider);
+      },
+    },
+    routes,
+    budgets,
+    localServers: pool,
+    start() {
+      const now = clock.now();
+      ctx.allowances.seed(deps.usage.sentSince(now - DAY_MS));
+      const resumed: number[] = [];
+      const interrupted: number[] = [];
+      for (const job of jobs.unfinished()) {
+        const run = runs.work(job.runId);
+        if (!run || (run.status !== 'queued' && run.status !== 'running')) {
+          jobs.finish(job.runId, now); // It ended before the stop; only the job row lagged.
+          continue;
+        }
+        if (job.inFlight !== null) {
+          const name = providerById(job.inFlight)?.name ?? job.inFlight;
+          // The request that was out is part of the record: sent, answer unknown.
+          runs.recordAttempt(job.runId, {
+            ordinal: runs.nextOrdinal(job.runId),
+            provider: job.inFlight,
+            model:
+              run.route?.chain.find((step) => step.provider === job.inFlight)?.model ??
+              providerById(job.inFlight)?.defaultModel ??
+              '',
+            requestSent: {},
+            outcome: 'cancelled',
+            httpStatus: null,
+            providerCode: 'interrupted',
+            providerMessage: `Atelier stopped while this request was out to ${name}; whether it finished (and was charged) is unknown.`,
+            retryAfterMs: null,
+            warnings: [],
+            startedAt: job.heartbeatAt ?? now,
+            latencyMs: 0,
+            costUsd: null,
+          });
+          runs.fail(job.runId, {
+            now,
+            status: 'failed',
+            code: 'interrupted',
+            message: interruptedMessage(name),
+            provider: job.inFlight,
+          });
+          jobs.finish(job.runId, now);
+          interrupted.push(job.runId);
+        } else {
+          runs.requeue(job.runId);
+          jobs.requeue(job.runId, now);
+          resumed.push(job.runId);
+        }
+      }
+      // Runs from before the queue existed have no job: they cannot be resumed safely.
+      interrupted.push(...runs.interruptUnfinished(now, 'Atelier stopped while this run was in flight.'));
+      for (const runId of resumed) queue.push(runId);
+      pool.start();
+      return { resumed, interrupted };
+    },
+    async close() {
+      // Runs first: one waiting for a pool slot must end as a shutdown, not fall through to the next provider.
+      await queue.shutdown();
+      await pool.stop();
+    },
+  };
+}
+
+function roundUsd(value: number): number {
+  return Math.round(value * 1e6) / 1e6;
+}

@@ -1,0 +1,1 @@
+export { createJobQueue, type JobEnd, type JobQueue, ShutdownError } from './queue';
