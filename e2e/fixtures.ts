@@ -88,7 +88,7 @@ export async function openScreen(
 /** Settings → API keys: saves a key for OpenAI and waits for its masked form. */
 export async function addOpenAIKey(page: Page, secret: string): Promise<void> {
   await openScreen(page, 'Settings');
-  const row = page.getByRole('group', { name: 'OpenAI' });
+  const row = page.getByRole('group', { name: 'OpenAI', exact: true });
   await row.getByRole('textbox', { name: 'OpenAI API key' }).fill(secret);
   await row.getByRole('button', { name: 'Save key' }).click();
   await expect(row.getByText(secret.slice(-4))).toBeVisible();
