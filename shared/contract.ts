@@ -4,22 +4,22 @@ import {
   Budgets,
   ChainStep,
   CostEstimate,
-  LocalServer,
-  LocalServerKind,
-  ProviderLimits,
-  ProviderStatus,
-  Route,
-  TaskType,
   GenerationRequest,
   KeyInfo,
   KeyStorageInfo,
+  LocalServer,
+  LocalServerKind,
   ProviderId,
   ProviderInfo,
+  ProviderLimits,
+  ProviderStatus,
+  Route,
   RunDetail,
   RunError,
   RunPhase,
   RunStatus,
   RunSummary,
+  TaskType,
 } from './domain';
 
 const NoInput = z.strictObject({});
@@ -115,7 +115,10 @@ export const calls = {
       label: z.string().trim().min(1).max(60).optional(),
       slots: z.number().int().min(1).max(16).default(1),
       /** A1111 started with --api-auth user:password. */
-      basicAuth: z.string().regex(/^[^:]+:.+$/, 'must be user:password').optional(),
+      basicAuth: z
+        .string()
+        .regex(/^[^:]+:.+$/, 'must be user:password')
+        .optional(),
       /** ComfyUI: a workflow in API format with declared bindings; the built-in txt2img/img2img workflow when absent. */
       workflow: z.record(z.string(), z.unknown()).optional(),
     }),

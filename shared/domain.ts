@@ -147,6 +147,12 @@ export const ModelInfo = z.object({
   supportsSeed: z.boolean(),
   pricePerImageUsd: z.record(z.string(), z.number()),
   priceSource: z.string(),
+  steps: z.object({ min: z.number(), max: z.number(), default: z.number() }).nullable(),
+  /** `param` is the provider's own name for it (guidance_scale, cfg_scale, guidance). */
+  guidance: z.object({ param: z.string(), min: z.number(), max: z.number(), default: z.number() }).nullable(),
+  exactSize: z.object({ min: z.number(), max: z.number(), multiple: z.number() }).nullable(),
+  imageInput: z.boolean(),
+  edits: z.boolean(),
 });
 export type ModelInfo = z.infer<typeof ModelInfo>;
 
@@ -295,6 +301,8 @@ export const ProviderStatus = z.object({
   flag: z.object({ outcome: AttemptOutcome, message: z.string(), at: z.number() }).nullable(),
   breaker: z.object({ state: BreakerState, openUntil: z.number().nullable(), recentFailures: z.number() }),
   limits: ProviderLimits,
+  /** The catalog's allowance, shown as the hint beside a user override. */
+  defaultLimits: ProviderLimits,
   usage: z.object({ lastMinute: z.number(), today: z.number(), inFlight: z.number() }),
   spend: z.object({ todayUsd: z.number(), monthUsd: z.number() }),
   budget: BudgetLimits,

@@ -115,7 +115,7 @@ export async function startLoopbackServer(options: LoopbackServerOptions): Promi
         openEventStream(req, res);
         return;
       }
-      const match = /^\/api\/call\/([a-z]+\.[a-zA-Z]+)$/.exec(url.pathname);
+      const match = /^\/api\/call\/([a-zA-Z]+\.[a-zA-Z]+)$/.exec(url.pathname);
       if (!match || req.method !== 'POST') {
         sendResult(res, 404, err('not_found', `No API route ${req.method} ${url.pathname}.`));
         return;

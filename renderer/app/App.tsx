@@ -6,11 +6,13 @@ import { RunDetailDialog } from '../gallery/RunDetailDialog';
 import { GenerateView } from '../generate/GenerateView';
 import { readableError } from '../lib/errors';
 import { ReferencesView } from '../references/ReferencesView';
+import { useLocalServersStore } from '../settings/local/store';
 import { SettingsView } from '../settings/SettingsView';
 import { StylesView } from '../styles/StylesView';
 import { useCatalogStore } from './catalog';
 import { startLiveUpdates } from './live';
 import { Nav } from './Nav';
+import { useRoutesStore } from './routes';
 import { followHash, useAppStore } from './store';
 import { TokenMissing } from './TokenMissing';
 
@@ -29,6 +31,9 @@ function Shell() {
     const unfollow = followHash();
     const stopLive = startLiveUpdates();
     void useCatalogStore.getState().load();
+    void useRoutesStore.getState().load();
+    // A local server counts as a way to generate, so onboarding steps aside for it too.
+    void useLocalServersStore.getState().load();
     return () => {
       unfollow();
       stopLive();

@@ -58,3 +58,41 @@ export function findModel(
 }
 
 export const hasAnyKey = (providers: ProviderInfo[]) => providers.some((p) => p.key !== null);
+
+export interface NumberRange {
+  min: number;
+  max: number;
+  default: number;
+}
+
+/** What a model takes beyond the basics; drives which Advanced controls Generate offers. */
+export interface ModelCapabilities {
+  steps: NumberRange | null;
+  guidance: NumberRange | null;
+  /** Exact W×H: bounds and the multiple both sides snap to; null when the model only has fixed sizes. */
+  exactSize: { min: number; max: number; multiple: number } | null;
+  /** Takes a reference image; null when the catalog does not say. */
+  imageInput: boolean | null;
+}
+
+/** Capabilities of a model as the catalog lists them; drives which Advanced controls Generate offers. */
+export function capabilitiesOf(model: ModelInfo | undefined): ModelCapabilities {
+  if (!model) return { steps: null, guidance: null, exactSize: null, imageInput: null };
+  return {
+    steps: model.steps,
+    guidance: model.guidance,
+    exactSize: model.exactSize,
+    imageInput: model.imageInput,
+  };
+}
+
+/** "Gemini", or "Gemini · Nano Banana" when the step names a model other than the default. */
+export function stepName(
+  providers: ProviderInfo[],
+  step: { provider: string; model?: string | null },
+): string {
+  const provider = providers.find((p) => p.id === step.provider);
+  const name = provider?.name ?? step.provider;
+  if (!step.model || step.model === provider?.defaultModel) return name;
+  return `${name} · ${modelName(providers, step.provider, step.model)}`;
+}

@@ -1,8 +1,12 @@
 // Wires the main process's events into the feature stores; each store stays unaware of the others.
 import { api } from '../api';
 import { useHistoryStore, useRunDetailStore } from '../gallery/store';
+import { useEstimateStore } from '../generate/estimate';
 import { useGenerateStore } from '../generate/store';
+import { useLocalServersStore } from '../settings/local/store';
+import { useProviderStatusStore } from '../settings/providers/store';
 import { useCatalogStore } from './catalog';
+import { useRoutesStore } from './routes';
 
 export function startLiveUpdates(): () => void {
   let refreshTimer: ReturnType<typeof setTimeout> | undefined;
@@ -14,19 +18,40 @@ export function startLiveUpdates(): () => void {
     }, 150);
   };
 
+  let providersTimer: ReturnType<typeof setTimeout> | undefined;
+  // A busy chain changes provider state many times a second: refresh the panel and the estimate once per burst.
+  const refreshProviders = () => {
+    clearTimeout(providersTimer);
+    providersTimer = setTimeout(() => {
+      if (useProviderStatusStore.getState().status !== 'idle') void useProviderStatusStore.getState().load();
+      useEstimateStore.getState().refresh();
+    }, 200);
+  };
+
   let wasDown = false;
   const offs = [
     api.on('run.updated', (payload) => {
       useGenerateStore.getState().onRunUpdated(payload);
       if (payload.status === 'queued' || payload.phase === 'done') refreshHistory();
     }),
+    api.on('run.progress', (payload) => {
+      useGenerateStore.getState().onRunProgress(payload);
+    }),
     api.on('run.completed', (payload) => {
       useGenerateStore.getState().onRunCompleted(payload);
       refreshHistory();
       void useRunDetailStore.getState().reloadIfOpen(payload.runId);
+      refreshProviders();
     }),
     api.on('keys.changed', () => {
       void useCatalogStore.getState().load();
+      refreshProviders();
+    }),
+    api.on('providers.changed', () => {
+      refreshProviders();
+    }),
+    api.on('localServers.changed', () => {
+      if (useLocalServersStore.getState().status !== 'idle') void useLocalServersStore.getState().load();
     }),
     api.onConnection((state) => {
       if (state === 'reconnecting' || state === 'unauthorized') wasDown = true;
@@ -35,12 +60,15 @@ export function startLiveUpdates(): () => void {
         wasDown = false;
         void useGenerateStore.getState().resync();
         void useCatalogStore.getState().load();
+        void useRoutesStore.getState().load();
         refreshHistory();
+        refreshProviders();
       }
     }),
   ];
   return () => {
     clearTimeout(refreshTimer);
+    clearTimeout(providersTimer);
     for (const off of offs) off();
   };
 }

@@ -4,39 +4,62 @@ import { api } from '../api';
 export const VIEWS = ['generate', 'history', 'styles', 'references', 'settings'] as const;
 export type View = (typeof VIEWS)[number];
 
-function viewFromHash(hash: string): View {
-  const name = hash.replace(/^#\/?/, '').split('/')[0] ?? '';
-  return (VIEWS as readonly string[]).includes(name) ? (name as View) : 'generate';
+/** Settings sections, in the order of its tabs; each has its own address (`#/settings/routes`). */
+export const SETTINGS_TABS = ['keys', 'providers', 'routes', 'budgets', 'local'] as const;
+export type SettingsTab = (typeof SETTINGS_TABS)[number];
+
+function parseHash(hash: string): { view: View; tab: SettingsTab } {
+  const [name = '', sub = ''] = hash.replace(/^#\/?/, '').split('/');
+  const view = (VIEWS as readonly string[]).includes(name) ? (name as View) : 'generate';
+  const tab =
+    view === 'settings' && (SETTINGS_TABS as readonly string[]).includes(sub) ? (sub as SettingsTab) : 'keys';
+  return { view, tab };
 }
 
-export const viewHref = (view: View) => `#/${view}`;
+export const viewHref = (view: View, tab?: SettingsTab) =>
+  view === 'settings' && tab && tab !== 'keys' ? `#/settings/${tab}` : `#/${view}`;
 
 interface AppState {
   view: View;
+  settingsTab: SettingsTab;
   /** The run whose details are open in the run dialog, from any view. */
   openRunId: number | null;
   /** A provider whose key row Settings should scroll to and focus (after "Open Settings" from an error). */
   focusProvider: string | null;
-  go(view: View, options?: { focusProvider?: string }): void;
+  /** Opens a view; Settings opens on API keys unless a tab is named. */
+  go(view: View, options?: { focusProvider?: string; tab?: SettingsTab }): void;
+  setSettingsTab(tab: SettingsTab): void;
   openRun(id: number): void;
   closeRun(): void;
   consumeFocusProvider(): string | null;
 }
 
+const initial =
+  api.mode === 'browser'
+    ? parseHash(window.location.hash)
+    : { view: 'generate' as View, tab: 'keys' as SettingsTab };
+
+function pushAddress(view: View, tab: SettingsTab) {
+  // The desktop window keeps its exact file URL (the main process checks it on every IPC call);
+  // in a browser tab the view lives in the hash so reload, back and forward work.
+  if (api.mode !== 'browser') return;
+  const href = viewHref(view, tab);
+  if (window.location.hash !== href) window.history.pushState(null, '', href);
+}
+
 export const useAppStore = create<AppState>()((set, get) => ({
-  view: api.mode === 'browser' ? viewFromHash(window.location.hash) : 'generate',
+  view: initial.view,
+  settingsTab: initial.tab,
   openRunId: null,
   focusProvider: null,
   go(view, options) {
-    set({ view, focusProvider: options?.focusProvider ?? null });
-    // The desktop window keeps its exact file URL (the main process checks it on every IPC call);
-    // in a browser tab the view lives in the hash so reload, back and forward work.
-    if (
-      api.mode === 'browser' &&
-      (viewFromHash(window.location.hash) !== view || window.location.hash === '')
-    ) {
-      window.history.pushState(null, '', viewHref(view));
-    }
+    const settingsTab = view === 'settings' ? (options?.tab ?? 'keys') : get().settingsTab;
+    set({ view, settingsTab, focusProvider: options?.focusProvider ?? null });
+    pushAddress(view, settingsTab);
+  },
+  setSettingsTab(tab) {
+    set({ settingsTab: tab });
+    pushAddress(get().view, tab);
   },
   openRun(id) {
     set({ openRunId: id });
@@ -54,7 +77,10 @@ export const useAppStore = create<AppState>()((set, get) => ({
 /** Back/forward and hand-typed addresses move between views too. */
 export function followHash(): () => void {
   if (api.mode !== 'browser') return () => {};
-  const sync = () => useAppStore.setState({ view: viewFromHash(window.location.hash) });
+  const sync = () => {
+    const { view, tab } = parseHash(window.location.hash);
+    useAppStore.setState({ view, settingsTab: tab });
+  };
   window.addEventListener('hashchange', sync);
   window.addEventListener('popstate', sync);
   return () => {

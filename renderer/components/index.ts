@@ -1,5 +1,6 @@
 export { Badge, type BadgeTone } from './Badge';
 export { Button, type ButtonProps } from './Button';
+export { Checkbox } from './Checkbox';
 export { ComingSoon } from './ComingSoon';
 export { Dialog } from './Dialog';
 export { EmptyState } from './EmptyState';
@@ -7,6 +8,8 @@ export { ErrorCard } from './ErrorCard';
 export { Field, type FieldIds } from './Field';
 export { Icon, type IconName } from './Icon';
 export { ImageViewer, type ViewerImage } from './ImageViewer';
+export { Meter } from './Meter';
 export { type Segment, SegmentedControl } from './SegmentedControl';
 export { Select, type SelectOption } from './Select';
 export { ProgressBar, Spinner } from './Spinner';
+export { type TabItem, TabPanel, Tabs, tabId, tabPanelId } from './Tabs';

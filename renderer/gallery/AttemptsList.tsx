@@ -1,8 +1,9 @@
 import { useState } from 'react';
 import type { AttemptRecord } from '../../shared/domain';
 import { modelName, providerName, useCatalogStore } from '../app/catalog';
-import { Icon } from '../components';
-import { describeAttempt, formatCost, formatDuration, formatTime } from '../lib/format';
+import { Icon, type IconName } from '../components';
+import { attemptOutcomeText, sortedAttempts } from '../lib/attempts';
+import { formatCost, formatDuration, formatTime } from '../lib/format';
 
 function sentValue(value: unknown): string {
   if (value === null || value === undefined) return '—';
@@ -34,8 +35,81 @@ function SentRequest({ sent }: { sent: [string, unknown][] }) {
   );
 }
 
-/** The attempts timeline: one row per provider call, in order, with what came back. */
-export function AttemptsList({ attempts, labelId }: { attempts: AttemptRecord[]; labelId: string }) {
+function markerIcon(outcome: AttemptRecord['outcome']): IconName {
+  if (outcome === 'ok') return 'check';
+  if (outcome === 'cancelled') return 'close';
+  if (outcome === 'skipped') return 'chevronRight';
+  if (outcome === 'rate_limited' || outcome === 'unavailable' || outcome === 'timeout') return 'refresh';
+  return 'alert';
+}
+
+interface Row {
+  attempt: AttemptRecord;
+  /** 0 for a first try; n for the n-th retry of the same provider and model. */
+  retry: number;
+  /** On a first try that was retried: how many tries the provider got in all. */
+  tries: number;
+}
+
+/**
+ * Rows in order, gathered into list items of one provider call each: steps the dispatcher skipped
+ * (nothing was sent) sit in the item of the call that followed them, or of the last call when they
+ * came after it. A run where nothing was sent lists each skipped step as its own item.
+ */
+function itemsOf(attempts: AttemptRecord[]): Row[][] {
+  const rows: Row[] = [];
+  let previousSent: Row | null = null;
+  for (const attempt of sortedAttempts(attempts)) {
+    if (attempt.outcome === 'skipped') {
+      rows.push({ attempt, retry: 0, tries: 1 });
+      continue;
+    }
+    const last = rows.at(-1);
+    const sameAsPrevious =
+      previousSent !== null &&
+      last === previousSent &&
+      previousSent.attempt.provider === attempt.provider &&
+      previousSent.attempt.model === attempt.model;
+    const row: Row = { attempt, retry: sameAsPrevious ? previousSent!.retry + 1 : 0, tries: 1 };
+    if (sameAsPrevious) {
+      // The first try of this provider counts every retry that followed it.
+      const first = rows[rows.length - 1 - previousSent!.retry]!;
+      first.tries += 1;
+    }
+    rows.push(row);
+    previousSent = row;
+  }
+  const items: Row[][] = [];
+  let pending: Row[] = [];
+  for (const row of rows) {
+    pending.push(row);
+    if (row.attempt.outcome !== 'skipped') {
+      items.push(pending);
+      pending = [];
+    }
+  }
+  if (pending.length > 0) {
+    if (items.length > 0) items[items.length - 1]!.push(...pending);
+    else for (const row of pending) items.push([row]);
+  }
+  return items;
+}
+
+/**
+ * The attempts timeline: one row per attempt, in order. Retries of the same provider sit under its
+ * first try; steps the dispatcher skipped (no key, breaker open, allowance or budget spent) are muted
+ * with their reason. The list has one item per provider call.
+ */
+export function AttemptsList({
+  attempts,
+  labelId,
+  compact = false,
+}: {
+  attempts: AttemptRecord[];
+  labelId: string;
+  /** The Generate canvas: outcomes only; warnings are shown above the images there. */
+  compact?: boolean;
+}) {
   const providers = useCatalogStore((s) => s.providers);
   if (attempts.length === 0) {
     return (
@@ -45,52 +119,80 @@ export function AttemptsList({ attempts, labelId }: { attempts: AttemptRecord[];
       </>
     );
   }
+  const items = itemsOf(attempts);
+  const lastId = items.at(-1)!.at(-1)!.attempt.id;
   return (
-    <ol className="attempts" aria-labelledby={labelId}>
-      {[...attempts]
-        .sort((a, b) => a.ordinal - b.ordinal)
-        .map((attempt) => {
-          const ok = attempt.outcome === 'ok';
-          const sent = Object.entries(attempt.requestSent);
-          return (
-            <li key={attempt.id} className={ok ? 'attempt is-ok' : `attempt is-${attempt.outcome}`}>
-              <span className="attempt__marker" aria-hidden="true">
-                <Icon name={ok ? 'check' : attempt.outcome === 'cancelled' ? 'close' : 'alert'} size={12} />
-              </span>
-              <div className="attempt__main">
-                <p className="attempt__line">
-                  <span className="attempt__who">
-                    {providerName(providers, attempt.provider)} ·{' '}
-                    {modelName(providers, attempt.provider, attempt.model)}
-                  </span>
-                  <span className="attempt__outcome">{describeAttempt(attempt)}</span>
-                </p>
-                <p className="attempt__facts">
-                  <span>#{attempt.ordinal}</span>
-                  <span>HTTP {attempt.httpStatus ?? '—'}</span>
-                  <span>{formatDuration(attempt.latencyMs)}</span>
-                  <span>{formatCost(attempt.costUsd)}</span>
-                  <span>at {formatTime(attempt.startedAt)}</span>
-                  <code title="Model id">{attempt.model}</code>
-                  {attempt.providerCode && <code title="Provider's error code">{attempt.providerCode}</code>}
-                </p>
-                {attempt.providerMessage && <p className="attempt__message">{attempt.providerMessage}</p>}
-                {attempt.warnings.length > 0 && (
-                  // Not a nested list: each attempt stays exactly one item of the "Attempts" list.
-                  <div className="attempt__warnings">
-                    {attempt.warnings.map((warning, index) => (
-                      // biome-ignore lint/suspicious/noArrayIndexKey: warnings may repeat; position is identity.
-                      <p key={index}>
-                        <Icon name="warning" size={12} /> {warning}
-                      </p>
-                    ))}
-                  </div>
-                )}
-                {sent.length > 0 && <SentRequest sent={sent} />}
+    <ol className={compact ? 'attempts attempts--compact' : 'attempts'} aria-labelledby={labelId}>
+      {items.map((item) => (
+        <li key={item.at(-1)!.attempt.id} className="attempts__item">
+          {item.map(({ attempt, retry, tries }) => {
+            const sent = Object.entries(attempt.requestSent);
+            const who = `${providerName(providers, attempt.provider)} · ${modelName(providers, attempt.provider, attempt.model)}`;
+            const classes = [
+              'attempt',
+              `is-${attempt.outcome}`,
+              retry > 0 ? 'is-retry' : '',
+              attempt.id === lastId ? 'is-last' : '',
+            ]
+              .filter(Boolean)
+              .join(' ');
+            return (
+              <div key={attempt.id} className={classes}>
+                <span className="attempt__marker" aria-hidden="true">
+                  <Icon name={markerIcon(attempt.outcome)} size={retry > 0 ? 10 : 12} />
+                </span>
+                <div className="attempt__main">
+                  <p className="attempt__line">
+                    {retry > 0 ? (
+                      <span className="attempt__who attempt__who--retry">
+                        <span className="visually-hidden">{who}, </span>retry {retry}
+                      </span>
+                    ) : (
+                      <span className="attempt__who">{who}</span>
+                    )}
+                    <span className="attempt__outcome">
+                      {attemptOutcomeText(attempt, providerName(providers, attempt.provider))}
+                    </span>
+                    {tries > 1 && <span className="attempt__tries">{tries} tries</span>}
+                  </p>
+                  {attempt.outcome !== 'skipped' && !compact && (
+                    <p className="attempt__facts">
+                      <span>#{attempt.ordinal}</span>
+                      <span>HTTP {attempt.httpStatus ?? '—'}</span>
+                      <span>{formatDuration(attempt.latencyMs)}</span>
+                      <span>{formatCost(attempt.costUsd)}</span>
+                      <span>at {formatTime(attempt.startedAt)}</span>
+                      <code title="Model id">{attempt.model}</code>
+                      {attempt.providerCode && (
+                        <code title="Provider's error code">{attempt.providerCode}</code>
+                      )}
+                    </p>
+                  )}
+                  {attempt.providerMessage &&
+                    attempt.outcome !== 'skipped' &&
+                    !(compact && attempt.outcome === 'ok') && (
+                      <p className="attempt__message">{attempt.providerMessage}</p>
+                    )}
+                  {attempt.warnings.length > 0 && !compact && (
+                    // Not a nested list: the list's items stay one provider call each.
+                    <div className="attempt__warnings">
+                      {attempt.warnings.map((warning, index) => (
+                        // biome-ignore lint/suspicious/noArrayIndexKey: warnings may repeat; position is identity.
+                        <p key={index}>
+                          <Icon name="warning" size={12} /> {warning}
+                        </p>
+                      ))}
+                    </div>
+                  )}
+                  {!compact && sent.length > 0 && attempt.outcome !== 'skipped' && (
+                    <SentRequest sent={sent} />
+                  )}
+                </div>
               </div>
-            </li>
-          );
-        })}
+            );
+          })}
+        </li>
+      ))}
     </ol>
   );
 }

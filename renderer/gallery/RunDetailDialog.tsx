@@ -1,14 +1,17 @@
 import { type FormEvent, type ReactNode, useEffect, useId, useRef, useState } from 'react';
+import { TASK_TYPE_LABELS } from '../../shared/constants';
 import type { RunDetail } from '../../shared/domain';
 import { api } from '../api';
-import { findModel, modelName, providerName, useCatalogStore } from '../app/catalog';
+import { findModel, modelName, providerName, stepName, useCatalogStore } from '../app/catalog';
 import { useAppStore } from '../app/store';
 import { Badge, Button, Dialog, ErrorCard, Icon, ImageViewer, Spinner } from '../components';
 import { useGenerateStore } from '../generate/store';
+import { attemptsPath, runWarnings } from '../lib/attempts';
 import { copyText } from '../lib/clipboard';
 import { readableError } from '../lib/errors';
 import { formatCost, formatDateTime, formatDuration, STATUS_LABEL, STATUS_TONE } from '../lib/format';
 import { AttemptsList } from './AttemptsList';
+import { RunFactBadges } from './RunFactBadges';
 import { StarRating } from './StarRating';
 import { useRunDetailStore } from './store';
 
@@ -106,6 +109,9 @@ function Body({ detail }: { detail: RunDetail }) {
   const rate = useRunDetailStore((s) => s.rate);
   const actionError = useRunDetailStore((s) => s.actionError);
   const applyRequest = useGenerateStore((s) => s.applyRequest);
+  const referenceFrom = useGenerateStore((s) => s.referenceFrom);
+  const retry = useGenerateStore((s) => s.retry);
+  const generating = useGenerateStore((s) => s.run.kind === 'starting' || s.run.kind === 'running');
   const go = useAppStore((s) => s.go);
   const closeRun = useAppStore((s) => s.closeRun);
   const [viewing, setViewing] = useState<number | null>(null);
@@ -124,10 +130,42 @@ function Body({ detail }: { detail: RunDetail }) {
   }));
 
   function reuse() {
-    applyRequest({ ...request, seed: detail.seed ?? request.seed, model: model ?? undefined }, detail.id);
+    applyRequest(
+      {
+        ...request,
+        seed: detail.seed ?? request.seed,
+        model: request.provider ? (model ?? undefined) : undefined,
+      },
+      detail.id,
+    );
     closeRun();
     go('generate');
   }
+
+  function reference(path: string) {
+    referenceFrom(path, detail.id);
+    closeRun();
+    go('generate');
+  }
+
+  function runAgain() {
+    void retry(detail.id, request);
+    closeRun();
+    go('generate');
+  }
+
+  const failed = detail.status === 'failed' || detail.status === 'cancelled';
+  // The chain as it was when the run was created, where the main process records it.
+  const route = (
+    detail as RunDetail & {
+      route?: {
+        chain: { provider: string; model?: string }[];
+        allowContentFallthrough: boolean;
+        pinned: boolean;
+      } | null;
+    }
+  ).route;
+  const path = attemptsPath(detail.attempts, (id) => providerName(providers, id));
 
   return (
     <div className="detail__body">
@@ -145,6 +183,16 @@ function Body({ detail }: { detail: RunDetail }) {
                   }}
                 >
                   Open Settings → API keys
+                </Button>
+              ) : readableError(detail.error).budgetProblem ? (
+                <Button
+                  icon="wallet"
+                  onClick={() => {
+                    closeRun();
+                    go('settings', { tab: 'budgets' });
+                  }}
+                >
+                  Open Settings → Budgets
                 </Button>
               ) : undefined
             }
@@ -184,6 +232,16 @@ function Body({ detail }: { detail: RunDetail }) {
                     {output.width} × {output.height}
                   </span>
                 </div>
+                <Button
+                  size="sm"
+                  variant="ghost"
+                  icon="image"
+                  className="detail__use-ref"
+                  title="Start a new generation from this image (image-to-image)"
+                  onClick={() => reference(output.path)}
+                >
+                  Use as reference
+                </Button>
               </li>
             ))}
           </ul>
@@ -204,13 +262,40 @@ function Body({ detail }: { detail: RunDetail }) {
           <h3 className="detail__h3" id={attemptsId}>
             Attempts
           </h3>
+          {runWarnings(detail).length > 0 && (
+            <div className="notice notice--warning notice--tight">
+              <Icon name="warning" size={14} className="notice__icon" />
+              <ul className="notice__plain">
+                {runWarnings(detail).map((warning, index) => (
+                  // biome-ignore lint/suspicious/noArrayIndexKey: warnings can repeat; their order is their identity.
+                  <li key={index}>{warning}</li>
+                ))}
+              </ul>
+            </div>
+          )}
+          {detail.attempts.length > 1 && <p className="attempts-path">{path}</p>}
           <AttemptsList attempts={detail.attempts} labelId={attemptsId} />
         </section>
       </div>
 
       <aside className="detail__side" aria-label={`Run ${detail.id} settings`}>
         <div className="detail__actions">
-          <Button variant="primary" icon="reuse" onClick={reuse}>
+          {failed && (
+            <Button
+              variant="primary"
+              icon="refresh"
+              disabled={generating}
+              title={
+                generating
+                  ? 'A run is in progress on Generate'
+                  : 'Run the same request again, skipping the cache'
+              }
+              onClick={runAgain}
+            >
+              Retry
+            </Button>
+          )}
+          <Button variant={failed ? 'secondary' : 'primary'} icon="reuse" onClick={reuse}>
             Reuse settings
           </Button>
         </div>
@@ -226,13 +311,42 @@ function Body({ detail }: { detail: RunDetail }) {
               <span className="muted">none</span>
             )}
           </Row>
-          <Row label="Aspect ratio">{request.aspectRatio}</Row>
+          <Row label="Task">{TASK_TYPE_LABELS[request.taskType] ?? request.taskType ?? 'General'}</Row>
+          <Row label="Aspect ratio">
+            {request.size ? (
+              <>
+                {request.size.width} × {request.size.height} <span className="muted">(exact)</span>
+              </>
+            ) : (
+              request.aspectRatio
+            )}
+          </Row>
           <Row label="Seed">
             <SeedValue detail={detail} />
           </Row>
           <Row label="Images">{request.count}</Row>
           <Row label="Quality">{request.quality === 'draft' ? 'Draft' : 'Final'}</Row>
-          <Row label="Provider">{provider}</Row>
+          {request.steps !== undefined && <Row label="Steps">{request.steps}</Row>}
+          {request.guidance !== undefined && <Row label="Guidance">{request.guidance}</Row>}
+          {request.reference && (
+            <Row label="Reference">
+              <span className="detail__ref">
+                <img className="detail__ref-img" src={api.mediaUrl(request.reference.path)} alt="Reference" />
+                strength {request.reference.strength.toFixed(2)}
+              </span>
+            </Row>
+          )}
+          {request.fresh && <Row label="Cache">bypassed</Row>}
+          {route && !route.pinned && route.chain.length > 0 && (
+            <Row label="Route">
+              {route.chain.map((step) => stepName(providers, step)).join(' → ')}
+              {route.allowContentFallthrough && <span className="muted"> · content blocks fall through</span>}
+            </Row>
+          )}
+          <Row label="Provider">
+            {provider}
+            {!request.provider && <span className="muted"> (Auto, by route)</span>}
+          </Row>
           <Row label="Model">
             {modelName(providers, detail.provider, model)}
             {retired?.status === 'retired' && (
@@ -302,6 +416,7 @@ export function RunDetailDialog() {
               <Badge tone={STATUS_TONE[shown.status]} icon={shown.status === 'failed' ? 'alert' : undefined}>
                 {STATUS_LABEL[shown.status]}
               </Badge>
+              <RunFactBadges detail={shown} />
               <span className="muted">{formatDateTime(shown.createdAt)}</span>
             </>
           )}

@@ -1,22 +1,42 @@
-import { type FormEvent, useEffect, useId, useState } from 'react';
-import { ASPECT_RATIOS, type AspectRatio } from '../../shared/constants';
-import type { ModelInfo, ProviderInfo } from '../../shared/domain';
+import { type FormEvent, type ReactNode, useEffect, useId, useMemo, useState } from 'react';
+import {
+  ASPECT_RATIOS,
+  type AspectRatio,
+  TASK_TYPE_LABELS,
+  TASK_TYPES,
+  type TaskType,
+} from '../../shared/constants';
+import type { ModelInfo, ProviderInfo, Route } from '../../shared/domain';
 import { findModel, useCatalogStore } from '../app/catalog';
+import { routeFor, useRoutesStore } from '../app/routes';
 import { useAppStore } from '../app/store';
-import { Button, Field, Icon, SegmentedControl, Select, type SelectOption } from '../components';
+import { Badge, Button, Field, Icon, SegmentedControl, Select, type SelectOption } from '../components';
 import { formatCost } from '../lib/format';
+import { AdvancedSection } from './AdvancedSection';
+import { useEstimateStore } from './estimate';
+import { RouteSummary } from './RouteSummary';
 import { SeedField } from './SeedField';
-import { MAX_IMAGES_PER_RUN, useGenerateStore } from './store';
+import { buildRequest, MAX_IMAGES_PER_RUN, useGenerateStore } from './store';
 
 const IS_MAC = /Mac|iPhone|iPad/.test(navigator.platform);
 export const SUBMIT_HINT = IS_MAC ? '⌘↵' : 'Ctrl ↵';
 
-function providerOptions(providers: ProviderInfo[]): SelectOption[] {
-  return providers.map((p) => ({
+function autoLabel(providers: ProviderInfo[], route: Route | undefined): string {
+  if (!route || route.chain.length === 0) return 'Auto (task route)';
+  return `Auto (route: ${route.chain.map((step) => providers.find((p) => p.id === step.provider)?.name ?? step.provider).join(' → ')})`;
+}
+
+function providerOptions(providers: ProviderInfo[], auto: string | null): SelectOption[] {
+  const pinned = providers.map((p) => ({
     value: p.id,
-    label: p.implemented ? (p.key ? p.name : `${p.name} (no key)`) : `${p.name} — coming`,
+    label: p.implemented
+      ? p.key || p.kind === 'local'
+        ? p.name
+        : `${p.name} (no key)`
+      : `${p.name} — coming`,
     disabled: !p.implemented,
   }));
+  return auto === null ? pinned : [{ value: '', label: auto }, ...pinned];
 }
 
 function modelOptions(provider: ProviderInfo | undefined): SelectOption[] {
@@ -43,7 +63,8 @@ function RatioGlyph({ ratio }: { ratio: AspectRatio }) {
   );
 }
 
-function estimate(model: ModelInfo | undefined, quality: string, count: number): string | null {
+/** The catalog's own price, for when the main process gives no estimate. */
+function catalogEstimate(model: ModelInfo | undefined, quality: string, count: number): string | null {
   if (!model) return null;
   const prices = Object.values(model.pricePerImageUsd);
   const each = model.pricePerImageUsd[quality] ?? (prices.length === 1 ? prices[0] : undefined);
@@ -55,32 +76,104 @@ function estimate(model: ModelInfo | undefined, quality: string, count: number):
   return `${formatCost(low)}–${formatCost(high)}`;
 }
 
+/** Left of the Generate button: what this run most likely costs, or why it would not run. */
+function CostLine({ model, hasPrompt }: { model: ModelInfo | undefined; hasPrompt: boolean }) {
+  const estimate = useEstimateStore((s) => s.estimate);
+  const error = useEstimateStore((s) => s.error);
+  const status = useEstimateStore((s) => s.status);
+  const form = useGenerateStore((s) => s.form);
+  const providers = useCatalogStore((s) => s.providers);
+  const go = useAppStore((s) => s.go);
+
+  let value: string | null = null;
+  let label: ReactNode = null;
+  let badge: ReactNode = null;
+  if (error?.code === 'budget_exceeded') {
+    value = 'Over budget';
+    label = (
+      <button type="button" className="link" onClick={() => go('settings', { tab: 'budgets' })}>
+        Settings → Budgets
+      </button>
+    );
+  } else if (estimate) {
+    const first = estimate.steps.find((step) => step.eligible);
+    if (estimate.cached && hasPrompt && !form.fresh) {
+      value = '$0';
+      badge = (
+        <Badge tone="success" icon="database">
+          cached
+        </Badge>
+      );
+      label = 'cached: no charge';
+    } else if (!first) {
+      value = '—';
+      label = 'No provider can take it now';
+    } else {
+      value = estimate.likelyUsd === null ? 'Price unknown' : `≈ ${formatCost(estimate.likelyUsd)}`;
+      label = `likely · ${providers.find((p) => p.id === first.provider)?.name ?? first.provider}`;
+    }
+  } else {
+    value = catalogEstimate(form.provider ? model : undefined, form.quality, form.count);
+    label = value ? `${form.count} × ${model?.name ?? 'image'}` : form.provider ? (model?.name ?? '') : '';
+  }
+
+  return (
+    <div
+      className={status === 'loading' ? 'gen-form__estimate is-loading' : 'gen-form__estimate'}
+      aria-live="polite"
+    >
+      {value && (
+        <span className="gen-form__estimate-value">
+          {value} {badge}
+        </span>
+      )}
+      {label && <span className="gen-form__estimate-label">{label}</span>}
+    </div>
+  );
+}
+
 export function GenerateForm() {
   const form = useGenerateStore((s) => s.form);
   const fieldErrors = useGenerateStore((s) => s.fieldErrors);
   const run = useGenerateStore((s) => s.run);
   const setField = useGenerateStore((s) => s.setField);
+  const setProvider = useGenerateStore((s) => s.setProvider);
   const reconcile = useGenerateStore((s) => s.reconcile);
   const generate = useGenerateStore((s) => s.generate);
   const providers = useCatalogStore((s) => s.providers);
   const catalogStatus = useCatalogStore((s) => s.status);
+  const routes = useRoutesStore((s) => s.routes);
+  const routesStatus = useRoutesStore((s) => s.status);
   const go = useAppStore((s) => s.go);
   const reusedFrom = useGenerateStore((s) => s.reusedFrom);
   const clearReused = useGenerateStore((s) => s.clearReused);
   const aspectLabelId = useId();
   const qualityLabelId = useId();
 
+  const autoAvailable = routesStatus === 'ready';
+  const routesSettled = routesStatus === 'ready' || routesStatus === 'error';
+  const pinned = form.provider !== '';
+  const route = routeFor(routes, form.taskType);
   const provider = providers.find((p) => p.id === form.provider);
-  const model = findModel(providers, form.provider, form.model);
+  const model = pinned ? findModel(providers, form.provider, form.model) : undefined;
   const maxCount = Math.max(1, Math.min(MAX_IMAGES_PER_RUN, model?.maxCount ?? MAX_IMAGES_PER_RUN));
   const busy = run.kind === 'starting' || run.kind === 'running';
   const noProviders = catalogStatus === 'ready' && !providers.some((p) => p.implemented);
+  const exactSize = form.widthText.trim() !== '' && form.heightText.trim() !== '';
 
-  // Keep provider, model, ratio and count valid whenever the catalog or the choice changes.
+  // Keep provider, model, ratio and count valid whenever the catalog, the routes or the choice change.
   // biome-ignore lint/correctness/useExhaustiveDependencies: reconcile reads the latest form itself.
   useEffect(() => {
-    if (catalogStatus === 'ready') reconcile(providers);
-  }, [catalogStatus, providers, form.provider, form.model, reconcile]);
+    if (catalogStatus === 'ready' && routesSettled) reconcile(providers, autoAvailable);
+  }, [catalogStatus, routesSettled, autoAvailable, providers, form.provider, form.model, reconcile]);
+
+  // The estimate follows the form, debounced in its store; an empty prompt still shows the chain.
+  const estimateRequest = useMemo(() => buildRequest(form, providers, true).request, [form, providers]);
+  const estimateKey = JSON.stringify(estimateRequest);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the key stands for the request.
+  useEffect(() => {
+    if (catalogStatus === 'ready' && routesSettled) useEstimateStore.getState().request(estimateRequest);
+  }, [estimateKey, catalogStatus, routesSettled]);
 
   const [countText, setCountText] = useState(String(form.count));
   useEffect(() => setCountText(String(form.count)), [form.count]);
@@ -91,14 +184,13 @@ export function GenerateForm() {
   }
 
   const ratios = model && model.aspectRatios.length > 0 ? model.aspectRatios : ASPECT_RATIOS;
-  const cost = estimate(model, form.quality, form.count);
 
   return (
     <form className="gen-form" aria-label="Generation settings" onSubmit={onSubmit} noValidate>
       <div className="gen-form__scroll">
         <header className="view-header view-header--tight">
           <h1 className="view-title">Generate</h1>
-          <p className="view-subtitle">Describe it, pick a model, keep the seed.</p>
+          <p className="view-subtitle">Describe it, pick a task, keep the seed.</p>
         </header>
 
         {reusedFrom !== null && (
@@ -158,11 +250,23 @@ export function GenerateForm() {
           )}
         </Field>
 
-        <div className="field-row">
+        <Field label="Task">
+          {({ id, describedBy }) => (
+            <Select
+              id={id}
+              aria-describedby={describedBy}
+              value={form.taskType}
+              options={TASK_TYPES.map((task) => ({ value: task, label: TASK_TYPE_LABELS[task] }))}
+              onChange={(event) => setField('taskType', event.target.value as TaskType)}
+            />
+          )}
+        </Field>
+
+        <div className={pinned ? 'field-row' : 'field-row field-row--single'}>
           <Field
             label="Provider"
             hint={
-              provider?.implemented && !provider.key ? (
+              provider?.implemented && !provider.key && provider.kind !== 'local' ? (
                 <>
                   No {provider.name} key yet.{' '}
                   <button
@@ -184,36 +288,44 @@ export function GenerateForm() {
                 aria-describedby={describedBy}
                 value={form.provider}
                 disabled={providers.length === 0}
+                title={!pinned ? autoLabel(providers, route) : undefined}
                 options={
-                  providers.length === 0 ? [{ value: '', label: 'Loading…' }] : providerOptions(providers)
+                  providers.length === 0
+                    ? [{ value: '', label: 'Loading…' }]
+                    : providerOptions(providers, autoAvailable ? autoLabel(providers, route) : null)
                 }
-                onChange={(event) => setField('provider', event.target.value)}
+                onChange={(event) => setProvider(event.target.value)}
               />
             )}
           </Field>
-          <Field label="Model">
-            {({ id, describedBy }) => (
-              <Select
-                id={id}
-                aria-describedby={describedBy}
-                value={form.model}
-                disabled={!provider || provider.models.length === 0}
-                options={modelOptions(provider)}
-                onChange={(event) => setField('model', event.target.value)}
-              />
-            )}
-          </Field>
+          {pinned && (
+            <Field label="Model">
+              {({ id, describedBy }) => (
+                <Select
+                  id={id}
+                  aria-describedby={describedBy}
+                  value={form.model}
+                  disabled={!provider || provider.models.length === 0}
+                  options={modelOptions(provider)}
+                  onChange={(event) => setField('model', event.target.value)}
+                />
+              )}
+            </Field>
+          )}
         </div>
+        <RouteSummary route={route} pinned={pinned} />
 
         <div className="field">
           <div className="field__top">
             <span className="field__label" id={aspectLabelId}>
               Aspect ratio
             </span>
-            <span className="field__count">{form.aspectRatio}</span>
+            <span className="field__count">
+              {exactSize ? `exact ${form.widthText.trim()}×${form.heightText.trim()}` : form.aspectRatio}
+            </span>
           </div>
           <SegmentedControl<AspectRatio>
-            className="ratio"
+            className={exactSize ? 'ratio is-overridden' : 'ratio'}
             labelledBy={aspectLabelId}
             value={form.aspectRatio}
             onChange={(value) => setField('aspectRatio', value)}
@@ -232,6 +344,7 @@ export function GenerateForm() {
               ),
             }))}
           />
+          {exactSize && <p className="field__hint">The exact size in Advanced wins over the aspect ratio.</p>}
         </div>
 
         <div className="field-row field-row--count">
@@ -284,21 +397,12 @@ export function GenerateForm() {
         </div>
 
         <SeedField model={model} />
+
+        <AdvancedSection model={model} pinned={pinned} />
       </div>
 
       <div className="gen-form__footer">
-        <div className="gen-form__estimate">
-          {cost ? (
-            <>
-              <span className="gen-form__estimate-value">{cost}</span>
-              <span className="gen-form__estimate-label">
-                {form.count} × {model?.name ?? 'image'}
-              </span>
-            </>
-          ) : (
-            <span className="gen-form__estimate-label">{model?.name ?? ''}</span>
-          )}
-        </div>
+        <CostLine model={model} hasPrompt={form.prompt.trim() !== ''} />
         <Button
           type="submit"
           variant="primary"

@@ -1,6 +1,7 @@
 import { useEffect } from 'react';
 import { hasAnyKey, useCatalogStore } from '../app/catalog';
 import { EmptyState, Spinner } from '../components';
+import { useLocalServersStore } from '../settings/local/store';
 import { GenerateForm, SUBMIT_HINT } from './GenerateForm';
 import { Onboarding } from './Onboarding';
 import { RunProgress } from './RunProgress';
@@ -12,6 +13,7 @@ function Canvas() {
   const lastRequest = useGenerateStore((s) => s.lastRequest);
   const providers = useCatalogStore((s) => s.providers);
   const status = useCatalogStore((s) => s.status);
+  const hasLocalServer = useLocalServersStore((s) => s.servers.some((server) => server.enabled));
 
   if (run.kind === 'starting' || run.kind === 'running') return <RunProgress request={lastRequest} />;
   if (run.kind !== 'idle') return <RunResult />;
@@ -22,7 +24,7 @@ function Canvas() {
       </div>
     );
   }
-  if (status === 'ready' && !hasAnyKey(providers)) return <Onboarding />;
+  if (status === 'ready' && !hasAnyKey(providers) && !hasLocalServer) return <Onboarding />;
   return (
     <EmptyState icon="image" title="Your images will appear here">
       <p>

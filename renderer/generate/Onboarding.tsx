@@ -1,6 +1,6 @@
 import { useCatalogStore } from '../app/catalog';
 import { useAppStore } from '../app/store';
-import { Badge, Button, Icon } from '../components';
+import { Button, Icon } from '../components';
 
 /** First start, no keys anywhere: what Atelier is, and the two ways to get going. */
 export function Onboarding() {
@@ -37,18 +37,19 @@ export function Onboarding() {
             Add an API key
           </Button>
         </li>
-        <li className="onboarding__step is-soon">
+        <li className="onboarding__step">
           <span className="onboarding__num" aria-hidden="true">
             2
           </span>
           <div className="onboarding__step-body">
-            <h3 className="onboarding__step-title">
-              Connect a local GPU server <Badge tone="neutral">Coming soon</Badge>
-            </h3>
-            <p>Run Stable Diffusion or Flux on your own machine: no key, no per-image cost.</p>
+            <h3 className="onboarding__step-title">Or connect a local GPU server</h3>
+            <p>
+              Run Stable Diffusion or Flux on your own machine with Automatic1111, Forge or ComfyUI: no key,
+              no per-image cost.
+            </p>
           </div>
-          <Button icon="server" disabled>
-            Connect a local GPU server (coming soon)
+          <Button icon="server" onClick={() => go('settings', { tab: 'local' })}>
+            Connect a local GPU server
           </Button>
         </li>
       </ol>

@@ -20,7 +20,7 @@ function Elapsed({ since }: { since: number }) {
   return <span aria-hidden="true">{formatDuration(Math.max(0, now - since))}</span>;
 }
 
-/** The run in flight: which phase it is in, how long it has taken, and a way out. */
+/** The run in flight: which phase and provider it is on, live progress where reported, and a way out. */
 export function RunProgress({ request }: { request: GenerationRequest | null }) {
   const run = useGenerateStore((s) => s.run);
   const cancel = useGenerateStore((s) => s.cancel);
@@ -28,10 +28,14 @@ export function RunProgress({ request }: { request: GenerationRequest | null }) 
   if (run.kind !== 'running' && run.kind !== 'starting') return null;
 
   const phase: RunPhase = run.kind === 'running' ? run.phase : 'queued';
-  const name = providerName(providers, run.kind === 'running' ? run.provider : request?.provider);
+  const providerId = run.kind === 'running' ? run.provider : (request?.provider ?? '');
+  // Auto before the first attempt: the route has not picked yet.
+  const name = providerId ? providerName(providers, providerId) : 'the route';
   const current = STEPS.findIndex((step) => step.phase === phase);
   const label = run.kind === 'starting' ? 'Starting…' : `${STEPS[current]?.label(name) ?? 'Working'}…`;
   const tiles = Math.max(1, request?.count ?? 1);
+  const progress = run.kind === 'running' ? run.progress : null;
+  const fraction = progress?.fraction ?? undefined;
 
   return (
     <div className="run-progress">
@@ -68,7 +72,23 @@ export function RunProgress({ request }: { request: GenerationRequest | null }) 
             );
           })}
         </ol>
-        <ProgressBar label="Generation in progress" />
+        <div className="run-progress__live">
+          <ProgressBar
+            label={
+              progress?.message ? `Generation in progress: ${progress.message}` : 'Generation in progress'
+            }
+            value={fraction}
+          />
+          {progress && (progress.message || fraction !== undefined) && (
+            <p className="run-progress__message">
+              <span className="run-progress__provider">{providerName(providers, progress.provider)}</span>
+              {progress.message && <span>{progress.message}</span>}
+              {fraction !== undefined && (
+                <span className="run-progress__pct">{Math.round(fraction * 100)}%</span>
+              )}
+            </p>
+          )}
+        </div>
       </div>
       <div className={`result-grid result-grid--${Math.min(tiles, 4)}`} aria-hidden="true">
         {Array.from({ length: tiles }, (_, index) => (
@@ -76,7 +96,11 @@ export function RunProgress({ request }: { request: GenerationRequest | null }) 
             // biome-ignore lint/suspicious/noArrayIndexKey: placeholders have no identity beyond their slot.
             key={index}
             className="placeholder-tile"
-            style={{ aspectRatio: aspectStyle(request?.aspectRatio ?? '1:1') }}
+            style={{
+              aspectRatio: request?.size
+                ? `${request.size.width} / ${request.size.height}`
+                : aspectStyle(request?.aspectRatio ?? '1:1'),
+            }}
           />
         ))}
       </div>

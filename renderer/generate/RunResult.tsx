@@ -1,9 +1,12 @@
-import { useState } from 'react';
+import { useId, useState } from 'react';
 import type { RunDetail } from '../../shared/domain';
 import { api } from '../api';
 import { providerName, useCatalogStore } from '../app/catalog';
 import { useAppStore } from '../app/store';
 import { Badge, Button, EmptyState, ErrorCard, Icon, ImageViewer, Spinner } from '../components';
+import { AttemptsList } from '../gallery/AttemptsList';
+import { RunFactBadges } from '../gallery/RunFactBadges';
+import { runFacts, runWarnings } from '../lib/attempts';
 import { readableError } from '../lib/errors';
 import { formatCost, formatDuration } from '../lib/format';
 import { useGenerateStore } from './store';
@@ -45,6 +48,20 @@ function Outputs({ detail }: { detail: RunDetail }) {
   );
 }
 
+/** The attempts of the run on the canvas, compact: who was tried and how each try ended. */
+function Timeline({ detail }: { detail: RunDetail }) {
+  const labelId = useId();
+  if (detail.attempts.length === 0) return null;
+  return (
+    <section className="result__attempts" aria-labelledby={labelId}>
+      <h3 className="result__h3" id={labelId}>
+        Attempts
+      </h3>
+      <AttemptsList attempts={detail.attempts} labelId={labelId} compact />
+    </section>
+  );
+}
+
 function Done({
   runId,
   detail,
@@ -74,8 +91,9 @@ function Done({
       </div>
     );
   }
-  const warnings = detail.attempts.flatMap((attempt) => attempt.warnings);
+  const warnings = [...runWarnings(detail), ...detail.attempts.flatMap((attempt) => attempt.warnings)];
   const seedIsLocked = form.seedLocked && detail.seed != null && form.seedText === String(detail.seed);
+  const cached = runFacts(detail).cachedFrom !== undefined;
 
   return (
     <div className="result">
@@ -87,8 +105,9 @@ function Done({
           <h2 className="result__heading">Run {detail.id}</h2>
           <span className="result__meta">
             {providerName(providers, detail.provider)} · {formatDuration(detail.durationMs)} ·{' '}
-            {formatCost(detail.costUsd)}
+            {cached ? '$0' : formatCost(detail.costUsd)}
           </span>
+          <RunFactBadges detail={detail} />
         </div>
         <div className="result__actions">
           {detail.seed != null && (
@@ -115,7 +134,7 @@ function Done({
         <div className="notice notice--warning">
           <Icon name="warning" size={16} className="notice__icon" />
           <div>
-            <p className="notice__title">Notes from the provider</p>
+            <p className="notice__title">Notes on this run</p>
             <ul className="notice__list">
               {warnings.map((warning, index) => (
                 // biome-ignore lint/suspicious/noArrayIndexKey: warnings can repeat; their order is their identity.
@@ -126,6 +145,7 @@ function Done({
         </div>
       )}
       <Outputs detail={detail} />
+      {detail.attempts.length > 1 && <Timeline detail={detail} />}
     </div>
   );
 }
@@ -134,6 +154,7 @@ function Done({
 export function RunResult() {
   const run = useGenerateStore((s) => s.run);
   const generate = useGenerateStore((s) => s.generate);
+  const retry = useGenerateStore((s) => s.retry);
   const dismiss = useGenerateStore((s) => s.dismiss);
   const providers = useCatalogStore((s) => s.providers);
   const go = useAppStore((s) => s.go);
@@ -142,7 +163,9 @@ export function RunResult() {
   if (run.kind === 'done') return <Done runId={run.runId} detail={run.detail} loadError={run.loadError} />;
 
   if (run.kind === 'failed') {
-    const error = readableError(run.error, providerName(providers, run.provider));
+    const provider = run.provider || run.detail?.provider || '';
+    const error = readableError(run.error, providerName(providers, provider || null));
+    const runId = run.runId;
     return (
       <div className="result result--failed">
         <ErrorCard
@@ -153,21 +176,41 @@ export function RunResult() {
                 <Button
                   variant="primary"
                   icon="key"
-                  onClick={() => go('settings', { focusProvider: run.provider })}
+                  onClick={() => go('settings', { focusProvider: provider })}
                 >
                   Open Settings → API keys
                 </Button>
               )}
-              <Button icon="reuse" onClick={() => void generate()}>
-                Try again
-              </Button>
-              {run.runId !== null && <Button onClick={() => openRun(run.runId!)}>View details</Button>}
+              {error.budgetProblem && (
+                <Button variant="primary" icon="wallet" onClick={() => go('settings', { tab: 'budgets' })}>
+                  Open Settings → Budgets
+                </Button>
+              )}
+              {runId !== null ? (
+                <Button
+                  variant={error.keyProblem || error.budgetProblem ? 'secondary' : 'primary'}
+                  icon="refresh"
+                  onClick={() => void retry(runId)}
+                >
+                  Retry
+                </Button>
+              ) : (
+                <Button icon="reuse" onClick={() => void generate()}>
+                  Try again
+                </Button>
+              )}
+              {runId !== null && <Button onClick={() => openRun(runId)}>View details</Button>}
               <Button variant="ghost" onClick={dismiss}>
                 Dismiss
               </Button>
             </>
           }
         />
+        {run.detail && run.detail.attempts.length > 0 && (
+          <div className="result__failed-attempts">
+            <Timeline detail={run.detail} />
+          </div>
+        )}
       </div>
     );
   }

@@ -1,7 +1,7 @@
 // View state of the Generate screen: the form a designer is editing and the one run it is watching.
 
 import { create } from 'zustand';
-import { MAX_SEED } from '../../shared/constants';
+import { MAX_SEED, REFERENCE_STRENGTH, type TaskType } from '../../shared/constants';
 import type { EventPayload } from '../../shared/contract';
 import type {
   AspectRatio,
@@ -13,6 +13,16 @@ import type {
   RunStatus,
 } from '../../shared/domain';
 import { api } from '../api';
+import { capabilitiesOf, findModel, useCatalogStore } from '../app/catalog';
+
+export interface ReferenceChoice {
+  /** Library-relative path of the stored image (`media/ab/….png`). */
+  path: string;
+  /** 0 keeps the reference, 1 ignores it. */
+  strength: number;
+  /** The run it came from, for the caption. */
+  fromRunId: number | null;
+}
 
 export interface GenerateForm {
   prompt: string;
@@ -23,13 +33,31 @@ export interface GenerateForm {
   seedLocked: boolean;
   count: number;
   quality: QualityTier;
+  taskType: TaskType;
+  /** '' is Auto: the task type's route picks the provider, falling back along its chain. */
   provider: string;
   model: string;
+  /** Advanced: sent only when the pinned model takes them; '' leaves the provider's default. */
+  stepsText: string;
+  guidanceText: string;
+  /** Advanced: an exact size; both sides or neither. Wins over the aspect ratio. */
+  widthText: string;
+  heightText: string;
+  /** Skip the identical-request cache. */
+  fresh: boolean;
+  reference: ReferenceChoice | null;
 }
 
 export interface RunFailure {
   code: string;
   message: string;
+}
+
+export interface RunLiveProgress {
+  provider: string;
+  /** 0..1 when the provider reports it; null when only a status message is known. */
+  fraction: number | null;
+  message: string | null;
 }
 
 export type RunView =
@@ -40,37 +68,62 @@ export type RunView =
       runId: number;
       phase: RunPhase;
       status: RunStatus;
+      /** The provider being tried now; changes as the run falls through its chain. '' until known. */
       provider: string;
+      progress: RunLiveProgress | null;
       since: number;
       cancelling: boolean;
     }
   | { kind: 'done'; runId: number; detail: RunDetail | null; loadError: RunFailure | null }
-  | { kind: 'failed'; runId: number | null; provider: string; error: RunFailure }
+  | {
+      kind: 'failed';
+      runId: number | null;
+      provider: string;
+      error: RunFailure;
+      /** The run's record, for its attempts timeline; null while loading or when the run never started. */
+      detail: RunDetail | null;
+    }
   | { kind: 'cancelled'; runId: number };
 
-type FieldErrors = Partial<Record<'prompt' | 'seed' | 'count', string>>;
+export type FieldName = 'prompt' | 'seed' | 'count' | 'size' | 'steps' | 'guidance';
+type FieldErrors = Partial<Record<FieldName, string>>;
 
 interface GenerateState {
   form: GenerateForm;
   fieldErrors: FieldErrors;
+  /** Whether the Advanced section is open; remembered across launches. */
+  advancedOpen: boolean;
   run: RunView;
   /** The request of the run on screen, for the placeholder tiles and "Try again". */
   lastRequest: GenerationRequest | null;
   /** The run whose settings were loaded with "Reuse settings", until the next run or a dismissal. */
   reusedFrom: number | null;
   setField<K extends keyof GenerateForm>(key: K, value: GenerateForm[K]): void;
+  /** Pins a provider ('' for Auto) and lets reconcile pick its default model. */
+  setProvider(provider: string): void;
+  setAdvancedOpen(open: boolean): void;
   setSeedLocked(locked: boolean): void;
   /** Puts a seed in the box and locks it: "branch from this seed". */
   lockSeed(seed: number): void;
+  /** Image-to-image from a stored image; opens Advanced so the strength is in view. */
+  referenceFrom(path: string, fromRunId: number | null): void;
+  setReferenceStrength(strength: number): void;
+  clearReference(): void;
   /** Fills the form from an earlier run's request, seed locked. */
   applyRequest(request: GenerationRequest, fromRunId?: number): void;
   clearReused(): void;
-  /** Picks a usable provider and model once the catalog is known, and keeps the form within the model's limits. */
-  reconcile(providers: ProviderInfo[]): void;
+  /**
+   * Keeps provider, model, ratio and count valid once the catalog is known. `autoAvailable` is false
+   * when the main process offers no routes: then a provider is pinned as before.
+   */
+  reconcile(providers: ProviderInfo[], autoAvailable: boolean): void;
   generate(): Promise<void>;
+  /** Runs a failed run's request again (generation.retry) and watches the new run here. */
+  retry(runId: number, request?: GenerationRequest): Promise<void>;
   cancel(): Promise<void>;
   dismiss(): void;
   onRunUpdated(payload: EventPayload<'run.updated'>): void;
+  onRunProgress(payload: EventPayload<'run.progress'>): void;
   onRunCompleted(payload: EventPayload<'run.completed'>): void;
   /** After the event stream was down: ask the main process how the watched run ended. */
   resync(): Promise<void>;
@@ -79,7 +132,7 @@ interface GenerateState {
 /** Images per run from this screen: a 2 × 2 sheet to compare; the model's own limit may be lower. */
 export const MAX_IMAGES_PER_RUN = 4;
 
-const EMPTY_FORM: GenerateForm = {
+export const EMPTY_FORM: GenerateForm = {
   prompt: '',
   negativePrompt: '',
   aspectRatio: '1:1',
@@ -87,19 +140,43 @@ const EMPTY_FORM: GenerateForm = {
   seedLocked: false,
   count: 1,
   quality: 'final',
+  taskType: 'default',
   provider: '',
   model: '',
+  stepsText: '',
+  guidanceText: '',
+  widthText: '',
+  heightText: '',
+  fresh: false,
+  reference: null,
 };
 
+const ADVANCED_KEY = 'atelier.generate.advancedOpen';
+
+function readAdvancedOpen(): boolean {
+  try {
+    return localStorage.getItem(ADVANCED_KEY) === '1';
+  } catch {
+    return false;
+  }
+}
+
+function writeAdvancedOpen(open: boolean): void {
+  try {
+    localStorage.setItem(ADVANCED_KEY, open ? '1' : '0');
+  } catch {
+    // Storage may be disabled; the section simply starts closed next time.
+  }
+}
+
+type EarlyEvents = {
+  updated?: EventPayload<'run.updated'>;
+  progress?: EventPayload<'run.progress'>;
+  completed?: EventPayload<'run.completed'>;
+};
 // Events can overtake the answer to `generation.start`; keep the latest few until the run id is known.
-const early = new Map<
-  number,
-  { updated?: EventPayload<'run.updated'>; completed?: EventPayload<'run.completed'> }
->();
-function remember(
-  runId: number,
-  patch: { updated?: EventPayload<'run.updated'>; completed?: EventPayload<'run.completed'> },
-) {
+const early = new Map<number, EarlyEvents>();
+function remember(runId: number, patch: EarlyEvents) {
   early.set(runId, { ...early.get(runId), ...patch });
   while (early.size > 20) early.delete(early.keys().next().value!);
 }
@@ -111,11 +188,106 @@ export function parseSeed(text: string): number | null {
   return Number.isSafeInteger(seed) && seed <= MAX_SEED ? seed : null;
 }
 
+function parseWhole(text: string): number | null {
+  const trimmed = text.trim();
+  return /^\d+$/.test(trimmed) ? Number(trimmed) : null;
+}
+
+function parseDecimal(text: string): number | null {
+  const trimmed = text.trim().replace(',', '.');
+  if (!/^\d+(\.\d+)?$|^\.\d+$/.test(trimmed)) return null;
+  const value = Number(trimmed);
+  return Number.isFinite(value) ? value : null;
+}
+
+export const SIZE_LIMITS = { min: 64, max: 8192 } as const;
+
+/**
+ * The request the form describes, or what is wrong with it. `lenient` (for estimates) drops what is
+ * unfinished instead of complaining, and stands in for an empty prompt.
+ */
+export function buildRequest(
+  form: GenerateForm,
+  providers: ProviderInfo[],
+  lenient = false,
+): { request: GenerationRequest; errors: FieldErrors } {
+  const errors: FieldErrors = {};
+  const prompt = form.prompt.trim();
+  if (prompt === '') errors.prompt = 'Write a prompt first: describe the image you want.';
+
+  let seed: number | null = null;
+  if (form.seedLocked) {
+    seed = parseSeed(form.seedText);
+    if (seed === null) {
+      errors.seed =
+        form.seedText.trim() === ''
+          ? 'Type a seed to lock, or unlock it for a random seed.'
+          : `A seed is a whole number from 0 to ${MAX_SEED.toLocaleString()}.`;
+    }
+  }
+  if (!Number.isInteger(form.count) || form.count < 1) errors.count = 'Ask for at least one image.';
+
+  const pinned = form.provider !== '';
+  const caps = capabilitiesOf(pinned ? findModel(providers, form.provider, form.model) : undefined);
+
+  let size: { width: number; height: number } | undefined;
+  const widthTyped = form.widthText.trim() !== '';
+  const heightTyped = form.heightText.trim() !== '';
+  if (widthTyped || heightTyped) {
+    const width = parseWhole(form.widthText);
+    const height = parseWhole(form.heightText);
+    if (!widthTyped || !heightTyped) errors.size = 'Give both width and height, or leave both empty.';
+    else if (width === null || height === null) errors.size = 'Width and height are whole numbers of pixels.';
+    else if (Math.min(width, height) < SIZE_LIMITS.min || Math.max(width, height) > SIZE_LIMITS.max)
+      errors.size = `Each side is ${SIZE_LIMITS.min} to ${SIZE_LIMITS.max.toLocaleString()} pixels.`;
+    else size = { width, height };
+  }
+
+  let steps: number | undefined;
+  if (caps.steps && form.stepsText.trim() !== '') {
+    const value = parseWhole(form.stepsText);
+    if (value === null || value < caps.steps.min || value > caps.steps.max)
+      errors.steps = `Steps are a whole number from ${caps.steps.min} to ${caps.steps.max}.`;
+    else steps = value;
+  }
+  let guidance: number | undefined;
+  if (caps.guidance && form.guidanceText.trim() !== '') {
+    const value = parseDecimal(form.guidanceText);
+    if (value === null || value < caps.guidance.min || value > caps.guidance.max)
+      errors.guidance = `Guidance is a number from ${caps.guidance.min} to ${caps.guidance.max}.`;
+    else guidance = value;
+  }
+
+  const request: GenerationRequest = {
+    prompt: prompt === '' && lenient ? 'estimate' : prompt,
+    negativePrompt: form.negativePrompt.trim(),
+    aspectRatio: form.aspectRatio,
+    seed: errors.seed && lenient ? null : seed,
+    count: Math.max(1, form.count || 1),
+    quality: form.quality,
+    taskType: form.taskType,
+    fresh: form.fresh,
+    ...(pinned ? { provider: form.provider, ...(form.model ? { model: form.model } : {}) } : {}),
+    ...(size ? { size } : {}),
+    ...(steps !== undefined ? { steps } : {}),
+    ...(guidance !== undefined ? { guidance } : {}),
+    ...(form.reference
+      ? { reference: { path: form.reference.path, strength: form.reference.strength } }
+      : {}),
+  };
+  return { request, errors };
+}
+
 export const useGenerateStore = create<GenerateState>()((set, get) => {
-  async function loadResult(runId: number) {
+  async function loadDetail(runId: number, kind: 'done' | 'failed') {
     const result = await api.call('runs.get', { id: runId });
     const run = get().run;
-    if (run.kind !== 'done' || run.runId !== runId) return;
+    if (run.kind !== kind || run.runId !== runId) return;
+    if (run.kind === 'failed') {
+      if (result.ok) set({ run: { ...run, detail: result.value } });
+      return;
+    }
+    if (run.kind !== 'done') return;
     if (!result.ok) {
       set({ run: { ...run, loadError: result.error } });
       return;
@@ -134,7 +306,7 @@ export const useGenerateStore = create<GenerateState>()((set, get) => {
   function complete(payload: EventPayload<'run.completed'>, provider: string) {
     if (payload.status === 'succeeded') {
       set({ run: { kind: 'done', runId: payload.runId, detail: null, loadError: null } });
-      void loadResult(payload.runId);
+      void loadDetail(payload.runId, 'done');
     } else if (payload.status === 'cancelled') {
       set({ run: { kind: 'cancelled', runId: payload.runId } });
     } else {
@@ -144,14 +316,42 @@ export const useGenerateStore = create<GenerateState>()((set, get) => {
           runId: payload.runId,
           provider,
           error: payload.error ?? { code: 'provider_failed', message: 'The run failed without a reason.' },
+          detail: null,
         },
       });
+      void loadDetail(payload.runId, 'failed');
     }
+  }
+
+  /** Starts watching a run the main process accepted. */
+  function watch(runId: number, provider: string) {
+    const seen = early.get(runId);
+    early.delete(runId);
+    set({
+      run: {
+        kind: 'running',
+        runId,
+        phase: seen?.updated?.phase ?? 'queued',
+        status: seen?.updated?.status ?? 'queued',
+        provider: seen?.progress?.provider ?? seen?.updated?.provider ?? provider,
+        progress: seen?.progress
+          ? {
+              provider: seen.progress.provider,
+              fraction: seen.progress.fraction,
+              message: seen.progress.message,
+            }
+          : null,
+        since: Date.now(),
+        cancelling: false,
+      },
+    });
+    if (seen?.completed) complete(seen.completed, provider);
   }
 
   return {
     form: EMPTY_FORM,
     fieldErrors: {},
+    advancedOpen: readAdvancedOpen(),
     run: { kind: 'idle' },
     lastRequest: null,
     reusedFrom: null,
@@ -162,8 +362,23 @@ export const useGenerateStore = create<GenerateState>()((set, get) => {
         if (key === 'prompt') delete fieldErrors.prompt;
         if (key === 'seedText') delete fieldErrors.seed;
         if (key === 'count') delete fieldErrors.count;
+        if (key === 'widthText' || key === 'heightText') delete fieldErrors.size;
+        if (key === 'stepsText') delete fieldErrors.steps;
+        if (key === 'guidanceText') delete fieldErrors.guidance;
         return { form: { ...state.form, [key]: value }, fieldErrors };
       });
+    },
+
+    setProvider(provider) {
+      set((state) => {
+        const { steps: _s, guidance: _g, ...fieldErrors } = state.fieldErrors;
+        return { form: { ...state.form, provider, model: '' }, fieldErrors };
+      });
+    },
+
+    setAdvancedOpen(open) {
+      writeAdvancedOpen(open);
+      set({ advancedOpen: open });
     },
 
     setSeedLocked(locked) {
@@ -181,13 +396,47 @@ export const useGenerateStore = create<GenerateState>()((set, get) => {
       });
     },
 
+    referenceFrom(path, fromRunId) {
+      writeAdvancedOpen(true);
+      set((state) => ({
+        advancedOpen: true,
+        form: {
+          ...state.form,
+          reference: {
+            path,
+            fromRunId,
+            strength: state.form.reference?.strength ?? REFERENCE_STRENGTH.default,
+          },
+        },
+      }));
+    },
+
+    setReferenceStrength(strength) {
+      set((state) =>
+        state.form.reference
+          ? { form: { ...state.form, reference: { ...state.form.reference, strength } } }
+          : state,
+      );
+    },
+
+    clearReference() {
+      set((state) => ({ form: { ...state.form, reference: null } }));
+    },
+
     clearReused() {
       set({ reusedFrom: null });
     },
 
     applyRequest(request, fromRunId) {
-      set({
+      const hasAdvanced =
+        request.size !== undefined ||
+        request.steps !== undefined ||
+        request.guidance !== undefined ||
+        request.reference !== undefined;
+      if (hasAdvanced) writeAdvancedOpen(true);
+      set((state) => ({
         reusedFrom: fromRunId ?? null,
+        advancedOpen: state.advancedOpen || hasAdvanced,
         form: {
           prompt: request.prompt,
           negativePrompt: request.negativePrompt,
@@ -196,17 +445,36 @@ export const useGenerateStore = create<GenerateState>()((set, get) => {
           seedLocked: request.seed != null,
           count: request.count,
           quality: request.quality,
-          provider: request.provider,
-          model: request.model ?? '',
+          taskType: request.taskType ?? 'default',
+          provider: request.provider ?? '',
+          model: request.provider ? (request.model ?? '') : '',
+          stepsText: request.steps == null ? '' : String(request.steps),
+          guidanceText: request.guidance == null ? '' : String(request.guidance),
+          widthText: request.size ? String(request.size.width) : '',
+          heightText: request.size ? String(request.size.height) : '',
+          fresh: false,
+          reference: request.reference
+            ? { path: request.reference.path, strength: request.reference.strength, fromRunId: null }
+            : null,
         },
         fieldErrors: {},
-      });
+      }));
     },
 
-    reconcile(providers) {
+    reconcile(providers, autoAvailable) {
       const { form } = get();
       const usable = providers.filter((p) => p.implemented);
+      if (form.provider === '' && autoAvailable) {
+        // Auto: the route decides the model, and the dispatcher adapts ratio and count per step.
+        const count = Math.min(Math.max(1, form.count), MAX_IMAGES_PER_RUN);
+        if (form.model !== '' || count !== form.count) set({ form: { ...form, model: '', count } });
+        return;
+      }
       let provider = usable.find((p) => p.id === form.provider);
+      if (!provider && autoAvailable) {
+        set({ form: { ...form, provider: '', model: '' } });
+        return;
+      }
       if (!provider) provider = usable.find((p) => p.key !== null) ?? usable[0];
       if (!provider) return;
       const active = provider.models.filter((m) => m.status === 'active');
@@ -239,55 +507,47 @@ export const useGenerateStore = create<GenerateState>()((set, get) => {
     async generate() {
       const { form, run } = get();
       if (run.kind === 'starting' || run.kind === 'running') return;
-      const fieldErrors: FieldErrors = {};
-      if (form.prompt.trim() === '')
-        fieldErrors.prompt = 'Write a prompt first: describe the image you want.';
-      let seed: number | null = null;
-      if (form.seedLocked) {
-        seed = parseSeed(form.seedText);
-        if (seed === null) {
-          fieldErrors.seed =
-            form.seedText.trim() === ''
-              ? 'Type a seed to lock, or unlock it for a random seed.'
-              : `A seed is a whole number from 0 to ${MAX_SEED.toLocaleString()}.`;
-        }
-      }
-      if (!Number.isInteger(form.count) || form.count < 1) fieldErrors.count = 'Ask for at least one image.';
-      if (Object.keys(fieldErrors).length > 0) {
-        set({ fieldErrors });
+      const { request, errors } = buildRequest(form, useCatalogStore.getState().providers);
+      if (Object.keys(errors).length > 0) {
+        set({ fieldErrors: errors });
+        if ((errors.size || errors.steps || errors.guidance) && !get().advancedOpen)
+          get().setAdvancedOpen(true);
         return;
       }
-      const request: GenerationRequest = {
-        prompt: form.prompt.trim(),
-        negativePrompt: form.negativePrompt.trim(),
-        aspectRatio: form.aspectRatio,
-        seed,
-        count: form.count,
-        quality: form.quality,
-        provider: form.provider,
-        ...(form.model ? { model: form.model } : {}),
-      };
       set({ fieldErrors: {}, run: { kind: 'starting' }, lastRequest: request, reusedFrom: null });
       const started = await api.call('generation.start', request);
       if (!started.ok) {
-        set({ run: { kind: 'failed', runId: null, provider: form.provider, error: started.error } });
+        set({
+          run: { kind: 'failed', runId: null, provider: form.provider, error: started.error, detail: null },
+        });
         return;
       }
-      const { runId } = started.value;
-      const seen = early.get(runId);
-      early.delete(runId);
+      watch(started.value.runId, form.provider);
+    },
+
+    async retry(runId, request) {
+      const run = get().run;
+      if (run.kind === 'starting' || run.kind === 'running') return;
+      const previous = run.kind === 'failed' && run.runId === runId ? run : null;
       set({
-        run: {
-          kind: 'running',
-          runId,
-          phase: seen?.updated?.phase ?? 'queued',
-          status: seen?.updated?.status ?? 'queued',
-          provider: form.provider,
-          since: Date.now(),
-          cancelling: false,
-        },
+        run: { kind: 'starting' },
+        lastRequest: request ?? previous?.detail?.request ?? get().lastRequest,
+        reusedFrom: null,
       });
-      if (seen?.completed) complete(seen.completed, form.provider);
+      const started = await api.call('generation.retry', { runId, fresh: true });
+      if (!started.ok) {
+        set({
+          run: {
+            kind: 'failed',
+            runId,
+            provider: previous?.provider ?? request?.provider ?? '',
+            error: started.error,
+            detail: previous?.detail ?? null,
+          },
+        });
+        return;
+      }
+      watch(started.value.runId, request?.provider ?? previous?.provider ?? '');
     },
 
     async cancel() {
@@ -312,10 +572,36 @@ export const useGenerateStore = create<GenerateState>()((set, get) => {
     onRunUpdated(payload) {
       const run = get().run;
       if (run.kind === 'running' && run.runId === payload.runId) {
-        if (payload.phase !== 'done') set({ run: { ...run, phase: payload.phase, status: payload.status } });
+        if (payload.phase === 'done') return;
+        const provider = payload.provider ?? run.provider;
+        set({
+          run: {
+            ...run,
+            phase: payload.phase,
+            status: payload.status,
+            provider,
+            // A new provider in the chain starts from nothing.
+            progress: run.progress && run.progress.provider !== provider ? null : run.progress,
+          },
+        });
         return;
       }
       if (run.kind === 'starting') remember(payload.runId, { updated: payload });
+    },
+
+    onRunProgress(payload) {
+      const run = get().run;
+      if (run.kind === 'running' && run.runId === payload.runId) {
+        set({
+          run: {
+            ...run,
+            provider: payload.provider || run.provider,
+            progress: { provider: payload.provider, fraction: payload.fraction, message: payload.message },
+          },
+        });
+        return;
+      }
+      if (run.kind === 'starting') remember(payload.runId, { progress: payload });
     },
 
     onRunCompleted(payload) {

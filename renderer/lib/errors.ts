@@ -7,6 +7,8 @@ export interface ReadableError {
   code: string;
   /** True when the fix is in Settings → API keys. */
   keyProblem: boolean;
+  /** True when a spending limit stopped it: the fix is in Settings → Budgets. */
+  budgetProblem: boolean;
 }
 
 const FIELD_LABELS: Record<string, string> = {
@@ -21,6 +23,21 @@ const FIELD_LABELS: Record<string, string> = {
   secret: 'The key',
   rating: 'Rating',
   tags: 'Tags',
+  taskType: 'Task',
+  size: 'Size',
+  steps: 'Steps',
+  guidance: 'Guidance',
+  reference: 'Reference',
+  options: 'Provider options',
+  chain: 'The chain',
+  limits: 'Allowance',
+  overall: 'Overall budget',
+  providers: 'Provider budget',
+  url: 'URL',
+  label: 'Label',
+  slots: 'Slots',
+  basicAuth: 'Sign-in',
+  workflow: 'Workflow',
 };
 
 /** "prompt: must not be empty; count: must be at most 4" -> "Prompt must not be empty. Images must be at most 4." */
@@ -112,7 +129,12 @@ export function readableError(
     ((code === 'invalid_input' || code === 'not_found') && /\bAPI key\b/i.test(error.message));
   // "No API key for OpenAI" deserves a title that names the fix, not "Check the request".
   if (keyProblem && code === 'invalid_input' && !inputTitle && /\bno API key\b/i.test(error.message)) {
-    return { title: `${provider} needs an API key`, detail, code, keyProblem };
+    return { title: `${provider} needs an API key`, detail, code, keyProblem, budgetProblem: false };
   }
-  return { title, detail, code, keyProblem };
+  return { title, detail, code, keyProblem, budgetProblem: code === 'budget_exceeded' };
+}
+
+/** True when the main process does not offer this call at all (an older build): views say so calmly. */
+export function isMissingCall(error: { code: string; message: string }): boolean {
+  return error.code === 'not_found' && /^There is no call named/.test(error.message);
 }

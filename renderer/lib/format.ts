@@ -30,6 +30,23 @@ const timeOnly = new Intl.DateTimeFormat(undefined, {
   second: '2-digit',
 });
 
+/** Money with cents, for budgets and spend: "$0.42", "$12.00", "$1,250.00". */
+export function formatUsd(usd: number | null | undefined): string {
+  if (usd == null || !Number.isFinite(usd)) return '—';
+  return usd.toLocaleString('en-US', { style: 'currency', currency: 'USD', minimumFractionDigits: 2 });
+}
+
+/** "in 24 s", "in 3 min", for a moment ahead; "now" once it has passed. */
+export function formatCountdown(until: number, now = Date.now()): string {
+  const ms = until - now;
+  if (ms <= 500) return 'now';
+  return `in ${formatDuration(Math.ceil(ms / 1000) * 1000)}`;
+}
+
+export function formatCount(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
 export function formatDateTime(ms: number | null | undefined): string {
   return ms == null ? '—' : dateTime.format(ms);
 }
@@ -105,6 +122,8 @@ export function describeAttempt(
       return 'answered without a usable image';
     case 'cancelled':
       return 'cancelled';
+    case 'skipped':
+      return 'skipped';
   }
 }
 

@@ -1,11 +1,31 @@
 import { useEffect } from 'react';
 import { api } from '../api';
 import { useCatalogStore } from '../app/catalog';
-import { useAppStore } from '../app/store';
-import { Badge, ErrorCard, Icon, Spinner } from '../components';
+import { type SettingsTab, useAppStore } from '../app/store';
+import { Badge, ErrorCard, Icon, Spinner, type TabItem, TabPanel, Tabs } from '../components';
 import { readableError } from '../lib/errors';
+import { BudgetsForm } from './budgets/BudgetsForm';
 import { KeyRow } from './KeyRow';
+import { LocalServersPanel } from './local/LocalServersPanel';
+import { ProvidersPanel } from './providers/ProvidersPanel';
+import { RoutesEditor } from './routes/RoutesEditor';
 import { useSettingsStore } from './store';
+
+const TABS: TabItem<SettingsTab>[] = [
+  { value: 'keys', label: 'API keys', icon: 'key' },
+  { value: 'providers', label: 'Providers', icon: 'gauge' },
+  { value: 'routes', label: 'Routes', icon: 'route' },
+  { value: 'budgets', label: 'Budgets', icon: 'wallet' },
+  { value: 'local', label: 'Local GPU', icon: 'server' },
+];
+
+const SUBTITLES: Record<SettingsTab, string> = {
+  keys: 'Your provider keys and this installation.',
+  providers: 'Health, allowances and spend of each provider, live.',
+  routes: 'Which providers each kind of task tries, in order.',
+  budgets: 'Spending limits per day and month.',
+  local: 'Stable Diffusion and Flux on your own GPU.',
+};
 
 function About() {
   const info = useSettingsStore((s) => s.info);
@@ -48,16 +68,11 @@ function About() {
   );
 }
 
-export function SettingsView() {
+function ApiKeys() {
   const providers = useCatalogStore((s) => s.providers);
   const storage = useCatalogStore((s) => s.storage);
   const status = useCatalogStore((s) => s.status);
   const focusProvider = useAppStore((s) => s.focusProvider);
-
-  useEffect(() => {
-    void useSettingsStore.getState().loadInfo();
-    void useCatalogStore.getState().load();
-  }, []);
 
   const target = focusProvider ?? null;
   useEffect(() => {
@@ -69,65 +84,98 @@ export function SettingsView() {
   }, [target, providers]);
 
   return (
+    <>
+      <section className="settings__section" aria-labelledby="keys-title">
+        <h2 className="settings__h2" id="keys-title">
+          API keys
+        </h2>
+        <p className="settings__intro">
+          Atelier calls each provider with your own key. After saving, a key is never shown again: only its
+          last four characters.
+        </p>
+        {storage && (
+          <div className={storage.canStore ? 'notice notice--info' : 'notice notice--warning'}>
+            <Icon
+              name={storage.canStore ? (storage.persistent ? 'shield' : 'info') : 'warning'}
+              size={16}
+              className="notice__icon"
+            />
+            <div>
+              <p className="notice__title">
+                {!storage.canStore
+                  ? 'Keys cannot be saved here'
+                  : storage.persistent
+                    ? 'Keys are encrypted by your operating system'
+                    : api.mode === 'browser'
+                      ? 'Browser session: keys last for this run only'
+                      : 'Keys last for this run only'}
+                {!storage.persistent && storage.canStore && (
+                  <Badge tone="warning" className="notice__badge">
+                    Not saved to disk
+                  </Badge>
+                )}
+              </p>
+              <p className="notice__text">{storage.description}</p>
+            </div>
+          </div>
+        )}
+        {status === 'loading' && providers.length === 0 && (
+          <div className="settings__loading">
+            <Spinner size={16} /> Loading providers…
+          </div>
+        )}
+        <div className="key-rows">
+          {providers.map((provider) => (
+            <KeyRow
+              key={provider.id}
+              provider={provider}
+              storage={storage}
+              focusOnMount={target === provider.id}
+            />
+          ))}
+        </div>
+      </section>
+      <About />
+    </>
+  );
+}
+
+const TAB_ID = 'settings';
+
+export function SettingsView() {
+  const tab = useAppStore((s) => s.settingsTab);
+  const setTab = useAppStore((s) => s.setSettingsTab);
+
+  useEffect(() => {
+    void useSettingsStore.getState().loadInfo();
+    void useCatalogStore.getState().load();
+  }, []);
+
+  return (
     <div className="settings">
       <header className="view-header">
         <div>
           <h1 className="view-title">Settings</h1>
-          <p className="view-subtitle">Your provider keys and this installation.</p>
+          <p className="view-subtitle">{SUBTITLES[tab]}</p>
         </div>
       </header>
-      <div className="settings__scroll">
-        <section className="settings__section" aria-labelledby="keys-title">
-          <h2 className="settings__h2" id="keys-title">
-            API keys
-          </h2>
-          <p className="settings__intro">
-            Atelier calls each provider with your own key. After saving, a key is never shown again: only its
-            last four characters.
-          </p>
-          {storage && (
-            <div className={storage.canStore ? 'notice notice--info' : 'notice notice--warning'}>
-              <Icon
-                name={storage.canStore ? (storage.persistent ? 'shield' : 'info') : 'warning'}
-                size={16}
-                className="notice__icon"
-              />
-              <div>
-                <p className="notice__title">
-                  {!storage.canStore
-                    ? 'Keys cannot be saved here'
-                    : storage.persistent
-                      ? 'Keys are encrypted by your operating system'
-                      : api.mode === 'browser'
-                        ? 'Browser session: keys last for this run only'
-                        : 'Keys last for this run only'}
-                  {!storage.persistent && storage.canStore && (
-                    <Badge tone="warning" className="notice__badge">
-                      Not saved to disk
-                    </Badge>
-                  )}
-                </p>
-                <p className="notice__text">{storage.description}</p>
-              </div>
-            </div>
-          )}
-          {status === 'loading' && providers.length === 0 && (
-            <div className="settings__loading">
-              <Spinner size={16} /> Loading providers…
-            </div>
-          )}
-          <div className="key-rows">
-            {providers.map((provider) => (
-              <KeyRow
-                key={provider.id}
-                provider={provider}
-                storage={storage}
-                focusOnMount={target === provider.id}
-              />
-            ))}
-          </div>
-        </section>
-        <About />
+      <div className="settings__layout">
+        <Tabs
+          label="Settings sections"
+          idBase={TAB_ID}
+          items={TABS}
+          value={tab}
+          onChange={setTab}
+          orientation="vertical"
+          className="settings__tabs"
+        />
+        <TabPanel idBase={TAB_ID} value={tab} className="settings__scroll">
+          {tab === 'keys' && <ApiKeys />}
+          {tab === 'providers' && <ProvidersPanel />}
+          {tab === 'routes' && <RoutesEditor />}
+          {tab === 'budgets' && <BudgetsForm />}
+          {tab === 'local' && <LocalServersPanel />}
+        </TabPanel>
       </div>
     </div>
   );

@@ -55,6 +55,11 @@ export function createHandlers(deps: HandlerDeps) {
         supportsSeed: m.capabilities.seed,
         pricePerImageUsd: m.pricing.perImageUsd,
         priceSource: `${m.pricing.source} (${m.pricing.asOf})`,
+        steps: m.capabilities.steps,
+        guidance: m.capabilities.guidance,
+        exactSize: m.capabilities.exactSize,
+        imageInput: m.capabilities.imageInput,
+        edits: m.capabilities.edits,
       })),
     };
   }

@@ -325,6 +325,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       flag,
       breaker: ctx.breakers.status(provider.id),
       limits: limitsOf(provider),
+      defaultLimits: provider.limits,
       usage: {
         ...ctx.allowances.usage(provider.id),
         inFlight: isLocalKind(provider.id) ? pool.inFlight(provider.id) : ctx.slots.inFlight(provider.id),

@@ -1,0 +1,22 @@
+import type { RunDetail } from '../../shared/domain';
+import { Badge } from '../components';
+import { cachedText, runFacts } from '../lib/attempts';
+
+/** "cached (from run 12, no charge)" and "content-policy fall-through allowed by route", where they apply. */
+export function RunFactBadges({ detail }: { detail: RunDetail }) {
+  const facts = runFacts(detail);
+  return (
+    <>
+      {facts.cachedFrom !== undefined && (
+        <Badge tone="info" icon="database">
+          {cachedText(facts.cachedFrom)}
+        </Badge>
+      )}
+      {facts.contentFallthrough && (
+        <Badge tone="warning" icon="shield">
+          content-policy fall-through allowed by route
+        </Badge>
+      )}
+    </>
+  );
+}
