@@ -28,7 +28,11 @@ const CatalogModelSchema = z.strictObject({
     aspectRatios: z.record(AspectRatio, z.string().min(1).nullable()),
     /** Sampling steps the model takes, or null when it chooses for itself. */
     steps: z
-      .strictObject({ min: z.number().int().min(1), max: z.number().int().min(1), default: z.number().int().min(1) })
+      .strictObject({
+        min: z.number().int().min(1),
+        max: z.number().int().min(1),
+        default: z.number().int().min(1),
+      })
       .nullable()
       .default(null),
     /** The provider's name for guidance (`guidance_scale`, `cfg_scale`, `guidance`) and its range, or null. */
@@ -38,7 +42,11 @@ const CatalogModelSchema = z.strictObject({
       .default(null),
     /** Exact pixel sizes: bounds and the multiple both sides must be; null when only the listed sizes exist. */
     exactSize: z
-      .strictObject({ min: z.number().int().min(1), max: z.number().int().min(1), multiple: z.number().int().min(1) })
+      .strictObject({
+        min: z.number().int().min(1),
+        max: z.number().int().min(1),
+        multiple: z.number().int().min(1),
+      })
       .nullable()
       .default(null),
     /** Takes a reference image (image-to-image, or the provider's own reference input). */
@@ -206,7 +214,9 @@ function findDefaultCatalog(): string {
     if (parent === dir) break;
     dir = parent;
   }
-  throw new CatalogError(`Cannot find ${CATALOG_DIR} above ${import.meta.dirname}; pass its path to loadCatalog.`);
+  throw new CatalogError(
+    `Cannot find ${CATALOG_DIR} above ${import.meta.dirname}; pass its path to loadCatalog.`,
+  );
 }
 
 /**

@@ -94,9 +94,13 @@ export interface KeyCheck {
 export interface ProviderAdapter {
   readonly id: string;
   generate(call: AdapterCall): Promise<AttemptResult>;
-  testKey(call: Omit<AdapterCall, 'request' | 'model' | 'reference' | 'options' | 'onProgress'>): Promise<KeyCheck>;
+  testKey(
+    call: Omit<AdapterCall, 'request' | 'model' | 'reference' | 'options' | 'onProgress'>,
+  ): Promise<KeyCheck>;
   /** Local servers only: health, and the checkpoints / LoRAs it offers. Never throws. */
-  inspect?(call: Omit<AdapterCall, 'request' | 'model' | 'reference' | 'options' | 'onProgress'>): Promise<ServerInspection>;
+  inspect?(
+    call: Omit<AdapterCall, 'request' | 'model' | 'reference' | 'options' | 'onProgress'>,
+  ): Promise<ServerInspection>;
 }
 
 export interface ServerInspection {
