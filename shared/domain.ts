@@ -296,8 +296,8 @@ export const BreakerState = z.enum(['closed', 'open', 'half_open']);
 
 export const ProviderStatus = z.object({
   provider: ProviderId,
-  /** missing: no key; ready; flagged: the last attempt said the key is wrong or out of quota. */
-  key: z.enum(['missing', 'ready', 'flagged', 'not_needed']),
+  /** missing: no key; ready; flagged: the last attempt said the key is wrong or out of quota; no_server: a local provider with no enabled server. */
+  key: z.enum(['missing', 'ready', 'flagged', 'not_needed', 'no_server']),
   flag: z.object({ outcome: AttemptOutcome, message: z.string(), at: z.number() }).nullable(),
   breaker: z.object({ state: BreakerState, openUntil: z.number().nullable(), recentFailures: z.number() }),
   limits: ProviderLimits,

@@ -371,6 +371,20 @@ describe('core, end to end against the OpenAI protocol double', () => {
     });
   });
 
+  it('reports a local provider with no server as such, not as ready', async () => {
+    const status = await core.invoke('providers.status', {});
+    if (!status.ok) throw new Error(status.error.message);
+    const byId = new Map(
+      (status.value as { providers: Array<{ provider: string; key: string }> }).providers.map((p) => [
+        p.provider,
+        p.key,
+      ]),
+    );
+    expect(byId.get('a1111')).toBe('no_server');
+    expect(byId.get('comfyui')).toBe('no_server');
+    expect(byId.get('openai')).toBe('missing');
+  });
+
   it('serves only media files that belong to the library', async () => {
     expect(core.resolveMedia('thumbs/ab/x.webp')).toBe(path.join(dataDir, 'thumbs', 'ab', 'x.webp'));
     expect(core.resolveMedia('thumbs/../atelier.db')).toBeNull();

@@ -91,7 +91,9 @@ function Done({
       </div>
     );
   }
-  const warnings = [...runWarnings(detail), ...detail.attempts.flatMap((attempt) => attempt.warnings)];
+  // Notes from the attempt that made the images; a failed attempt's notes stay in its own timeline row.
+  const delivered = detail.attempts.filter((attempt) => attempt.outcome === 'ok');
+  const warnings = [...runWarnings(detail), ...delivered.flatMap((attempt) => attempt.warnings)];
   const seedIsLocked = form.seedLocked && detail.seed != null && form.seedText === String(detail.seed);
   const cached = runFacts(detail).cachedFrom !== undefined;
 

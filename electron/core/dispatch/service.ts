@@ -309,15 +309,17 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     const flag = ctx.flags.get(provider.id);
     const hasKey = keys.info(provider.id) !== null;
     const key: ProviderStatus['key'] =
-      provider.auth === 'none'
-        ? 'not_needed'
-        : flag !== null
-          ? 'flagged'
-          : hasKey
-            ? 'ready'
-            : provider.auth === 'optional'
-              ? 'not_needed'
-              : 'missing';
+      isLocalKind(provider.id) && !pool.hasEnabled(provider.id)
+        ? 'no_server'
+        : provider.auth === 'none'
+          ? 'not_needed'
+          : flag !== null
+            ? 'flagged'
+            : hasKey
+              ? 'ready'
+              : provider.auth === 'optional'
+                ? 'not_needed'
+                : 'missing';
     const spend = budgets.spend(provider.id);
     return {
       provider: provider.id,

@@ -47,6 +47,13 @@ function KeyState({
           <span className="pcard__sub">Skipped in routes until a key is added.</span>
         </>
       );
+    case 'no_server':
+      return (
+        <>
+          <Badge tone="neutral">No server</Badge>
+          <span className="pcard__sub">Add one under Local GPU to use it in routes.</span>
+        </>
+      );
     case 'not_needed':
       return (
         <>

@@ -19,6 +19,20 @@ export function ProviderRow({ status, info }: { status: ProviderStatus; info: Pr
       {info?.kind === 'local' && <Badge>Local</Badge>}
       {coming ? (
         <span className="prow__state">In a later version</span>
+      ) : status.key === 'no_server' ? (
+        <>
+          <Badge tone="neutral">No server</Badge>
+          <span className="prow__state">Skipped in routes until a server is added.</span>
+          <Button
+            size="sm"
+            variant="ghost"
+            icon="server"
+            className="prow__action"
+            onClick={() => go('settings', { tab: 'local' })}
+          >
+            Add server
+          </Button>
+        </>
       ) : (
         <>
           <Badge tone="neutral">No key</Badge>

@@ -38,7 +38,7 @@ export function ProvidersPanel() {
   const quiet = (s: (typeof statuses)[number]) =>
     s.breaker.state === 'closed' &&
     s.usage.inFlight === 0 &&
-    (infoOf(s.provider)?.implemented === false || s.key === 'missing');
+    (infoOf(s.provider)?.implemented === false || s.key === 'missing' || s.key === 'no_server');
   const active = ordered.filter((s) => !quiet(s));
   const needKey = ordered.filter((s) => quiet(s) && infoOf(s.provider)?.implemented !== false);
   const later = ordered.filter((s) => quiet(s) && infoOf(s.provider)?.implemented === false);
@@ -90,7 +90,7 @@ export function ProvidersPanel() {
       )}
       {needKey.length > 0 && (
         <div className="pgroup">
-          <h3 className="pgroup__title">Need a key</h3>
+          <h3 className="pgroup__title">Need a key or a server</h3>
           <div className="prows">
             {needKey.map((s) => (
               <ProviderRow key={s.provider} status={s} info={infoOf(s.provider)} />
