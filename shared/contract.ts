@@ -32,6 +32,9 @@ const secret = z
   .max(1024, 'is longer than any API key')
   .regex(/^[\x21-\x7e]+$/, 'must be a single token without spaces');
 
+import { libraryCalls, libraryEvents } from './library-contract';
+import { referenceCalls, referenceEvents } from './references-contract';
+
 /**
  * Every call that crosses the process boundary: `noun.verb` -> input and output schemas.
  * Inputs are parsed before a handler runs; outputs are what the handler promises.
@@ -184,6 +187,8 @@ export const calls = {
     }),
     output: z.object({ tags: z.array(z.string()) }),
   },
+  ...libraryCalls,
+  ...referenceCalls,
 } as const;
 
 /** Every event the main process pushes to the renderer. */
@@ -212,6 +217,8 @@ export const events = {
   /** Provider health, breaker, allowance or budget changed: the provider panel refreshes. */
   'providers.changed': z.object({ provider: z.string().nullable() }),
   'localServers.changed': z.object({ id: z.number().nullable() }),
+  ...libraryEvents,
+  ...referenceEvents,
 } as const;
 
 export type Calls = typeof calls;
