@@ -1,6 +1,8 @@
 // `npm run bench`: speed, reported against baselines measured in the same process. Not part of `npm test`.
 import { benchDispatch } from './dispatch.bench';
 import { benchIngest } from './ingest.bench';
+import { benchLibrary } from './library.bench';
+import { benchReferences } from './references.bench';
 import { type BenchRow, printTable } from './report';
 import { benchStore } from './store.bench';
 
@@ -8,6 +10,8 @@ const suites: Array<[string, () => Promise<BenchRow[]>]> = [
   ['Store and history', benchStore],
   ['Image ingest', benchIngest],
   ['Dispatcher', benchDispatch],
+  ['Reference library', benchReferences],
+  ['Style library', benchLibrary],
 ];
 const only = process.argv.slice(2);
 let missed = 0;

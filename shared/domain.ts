@@ -102,6 +102,15 @@ export const GenerationRequest = z.strictObject({
   options: z.record(ProviderId, z.record(z.string(), z.unknown())).optional(),
   /** Skip the identical-request cache and generate anew. */
   fresh: z.boolean().default(false),
+  /** A style version from the library: its tokens, negatives, defaults and overrides are rendered in before dispatch. */
+  style: z.strictObject({ versionId: z.number().int().positive('must be a version id') }).optional(),
+  /** A prompt template version and its variable values; the rendered template replaces `prompt` and joins `negativePrompt`. */
+  template: z
+    .strictObject({
+      versionId: z.number().int().positive('must be a version id'),
+      values: z.record(z.string().max(32), z.union([z.string().max(2000), z.number()])).default({}),
+    })
+    .optional(),
 });
 export type GenerationRequest = z.infer<typeof GenerationRequest>;
 export type GenerationRequestInput = z.input<typeof GenerationRequest>;
@@ -226,7 +235,11 @@ export const RunSummary = z.object({
   cachedFrom: z.number().nullable().optional(),
   costCredits: z.number().nullable().optional(),
   /** Run-level notes, e.g. that the route let a content block fall through to the next provider. */
-  warnings: z.array(z.string()).optional(),
+  warnings: z
+    .array(z.string())
+    .optional() /** The exact style and template versions the run was rendered from (library). */,
+  styleVersionId: z.number().nullable().optional(),
+  templateVersionId: z.number().nullable().optional(),
 });
 export type RunSummary = z.infer<typeof RunSummary>;
 

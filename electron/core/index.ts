@@ -13,11 +13,13 @@ import {
 } from './dispatch';
 import { createEventBus, type EventBus } from './events';
 import { createRunsRepo, createUsageRepo } from './history';
+import { createStyleLibrary, loadStarterLibrary, readStarterLibrary, type StyleLibrary } from './library';
 import { createMediaStore, resolveInside } from './media';
 import { type Clock, type FetchLike, type Logger, systemClock } from './ports';
 import { type Catalog, loadCatalog } from './providers/catalog';
 import { adapters as builtInAdapters } from './providers/registry';
 import type { ProviderAdapter } from './providers/types';
+import { createReferenceService } from './references';
 import {
   closeDatabase,
   createDispatchSettings,
@@ -27,6 +29,8 @@ import {
   createSettingsRepo,
   openDatabase,
 } from './store';
+import { createLibraryRepo } from './store/library-repo';
+import { createReferencesRepo } from './store/references-repo';
 import { createKeyRing } from './vault/keyring';
 import type { Vault } from './vault/vault';
 
@@ -62,6 +66,7 @@ export interface Core {
   generation: GenerationService;
   dispatcher: Dispatcher;
   catalog: Catalog;
+  library: StyleLibrary;
   /** Parses, runs and wraps one call; what every transport uses. */
   invoke(name: unknown, input: unknown): Promise<Result<unknown>>;
   /** An absolute path for a stored media file, or null when the path is not one of ours. */
@@ -94,6 +99,23 @@ export function createCore(options: CoreOptions): Core {
   const adapters = options.adapters ?? builtInAdapters;
   const endpoints = options.endpoints ?? {};
   const media = createMediaStore({ dataDir });
+  const library = createStyleLibrary({
+    repo: createLibraryRepo(db),
+    settings: createSettingsRepo(db),
+    catalog,
+    clock,
+    events,
+    implemented: () => catalog.providers.filter((p) => p.id in adapters).map((p) => p.id),
+    // Late-bound: previews go through the dispatcher built just below.
+    startGeneration: (request) => dispatcher.generation.start(request),
+  });
+  try {
+    loadStarterLibrary(library.repo, readStarterLibrary(), clock);
+  } catch (error) {
+    log.error('starter library not loaded', {
+      error: error instanceof Error ? error.message : String(error),
+    });
+  }
   const dispatcher = createDispatcher({
     transaction: (fn) => db.transaction(fn)(),
     runs,
@@ -118,7 +140,9 @@ export function createCore(options: CoreOptions): Core {
     },
     random: options.random,
     randomSeed: options.randomSeed,
+    library,
   });
+  const references = createReferenceService({ repo: createReferencesRepo(db), media, clock, events });
   const recovered = dispatcher.start();
   if (recovered.interrupted.length > 0 || recovered.resumed.length > 0) {
     log.warn('runs left by the previous shutdown', {
@@ -138,6 +162,8 @@ export function createCore(options: CoreOptions): Core {
     events,
     fetch,
     clock,
+    references,
+    library: { library, pack: { media, dataDir, clock, appVersion: options.version } },
   });
 
   let closing: Promise<void> | null = null;
@@ -148,10 +174,11 @@ export function createCore(options: CoreOptions): Core {
     generation: dispatcher.generation,
     dispatcher,
     catalog,
+    library,
     invoke: (name, input) => invokeCall(handlers, name, input, log),
     resolveMedia(relativePath) {
-      // Only the two content-addressed folders are ever served; `..`, absolute paths and backslashes are not ours.
-      if (!/^(media|thumbs)(\/[A-Za-z0-9._-]+)+$/.test(relativePath)) return null;
+      // Only the content-addressed folders are ever served; `..`, absolute paths and backslashes are not ours.
+      if (!/^(media|thumbs|references)(\/[A-Za-z0-9._-]+)+$/.test(relativePath)) return null;
       if (relativePath.split('/').some((segment) => segment === '..' || segment === '.')) return null;
       return resolveInside(dataDir, relativePath);
     },

@@ -69,7 +69,7 @@ const SECURITY_HEADERS = {
  */
 export async function startLoopbackServer(options: LoopbackServerOptions): Promise<LoopbackServer> {
   const token = options.token ?? randomBytes(32).toString('base64url');
-  const maxBody = options.maxBodyBytes ?? 8 * 1024 * 1024;
+  const maxBody = options.maxBodyBytes ?? 64 * 1024 * 1024;
   const pingMs = options.pingIntervalMs ?? 15_000;
   const sseClients = new Set<ServerResponse>();
   let allowedHosts = new Set<string>();

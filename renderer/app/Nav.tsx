@@ -5,8 +5,8 @@ import { useAppStore, type View, viewHref } from './store';
 const ITEMS: { view: View; label: string; icon: IconName; soon?: boolean }[] = [
   { view: 'generate', label: 'Generate', icon: 'generate' },
   { view: 'history', label: 'History', icon: 'history' },
-  { view: 'styles', label: 'Styles', icon: 'styles', soon: true },
-  { view: 'references', label: 'References', icon: 'references', soon: true },
+  { view: 'styles', label: 'Styles', icon: 'styles' },
+  { view: 'references', label: 'References', icon: 'references' },
   { view: 'settings', label: 'Settings', icon: 'settings' },
 ];
 

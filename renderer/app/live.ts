@@ -3,8 +3,10 @@ import { api } from '../api';
 import { useHistoryStore, useRunDetailStore } from '../gallery/store';
 import { useEstimateStore } from '../generate/estimate';
 import { useGenerateStore } from '../generate/store';
+import { useReferencesStore } from '../references/store';
 import { useLocalServersStore } from '../settings/local/store';
 import { useProviderStatusStore } from '../settings/providers/store';
+import { useStylesStore } from '../styles/store';
 import { useCatalogStore } from './catalog';
 import { useRoutesStore } from './routes';
 
@@ -28,6 +30,7 @@ export function startLiveUpdates(): () => void {
     }, 200);
   };
 
+  let libraryTimer: ReturnType<typeof setTimeout> | undefined;
   let wasDown = false;
   const offs = [
     api.on('run.updated', (payload) => {
@@ -53,6 +56,25 @@ export function startLiveUpdates(): () => void {
     api.on('localServers.changed', () => {
       if (useLocalServersStore.getState().status !== 'idle') void useLocalServersStore.getState().load();
     }),
+    api.on('library.changed', (payload) => {
+      const styles = useStylesStore.getState();
+      if (payload.kind === 'style' || payload.kind === 'previews') {
+        clearTimeout(libraryTimer);
+        libraryTimer = setTimeout(() => {
+          if (styles.status !== 'idle') void useStylesStore.getState().load();
+          void useStylesStore.getState().refreshOpen();
+        }, 150);
+      } else if (payload.kind === 'template' || payload.kind === 'negatives') {
+        if (styles.openId !== null) void styles.loadSide();
+      }
+    }),
+    api.on('references.changed', () => {
+      const refs = useReferencesStore.getState();
+      if (refs.status !== 'idle' && refs.importing === null) {
+        void refs.load();
+        void refs.loadTags();
+      }
+    }),
     api.onConnection((state) => {
       if (state === 'reconnecting' || state === 'unauthorized') wasDown = true;
       if (state === 'open' && wasDown) {
@@ -69,6 +91,7 @@ export function startLiveUpdates(): () => void {
   return () => {
     clearTimeout(refreshTimer);
     clearTimeout(providersTimer);
+    clearTimeout(libraryTimer);
     for (const off of offs) off();
   };
 }

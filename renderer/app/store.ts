@@ -5,7 +5,7 @@ export const VIEWS = ['generate', 'history', 'styles', 'references', 'settings']
 export type View = (typeof VIEWS)[number];
 
 /** Settings sections, in the order of its tabs; each has its own address (`#/settings/routes`). */
-export const SETTINGS_TABS = ['keys', 'providers', 'routes', 'budgets', 'local'] as const;
+export const SETTINGS_TABS = ['keys', 'providers', 'routes', 'budgets', 'local', 'library'] as const;
 export type SettingsTab = (typeof SETTINGS_TABS)[number];
 
 function parseHash(hash: string): { view: View; tab: SettingsTab } {

@@ -1,8 +1,11 @@
 export { Badge, type BadgeTone } from './Badge';
 export { Button, type ButtonProps } from './Button';
 export { Checkbox } from './Checkbox';
+export { type ChipOption, FilterChips, TagPill } from './Chips';
 export { ComingSoon } from './ComingSoon';
 export { Dialog } from './Dialog';
+export { type DiffRow, DiffView } from './DiffView';
+export { DropZone } from './DropZone';
 export { EmptyState } from './EmptyState';
 export { ErrorCard } from './ErrorCard';
 export { Field, type FieldIds } from './Field';
@@ -13,3 +16,4 @@ export { type Segment, SegmentedControl } from './SegmentedControl';
 export { Select, type SelectOption } from './Select';
 export { ProgressBar, Spinner } from './Spinner';
 export { type TabItem, TabPanel, Tabs, tabId, tabPanelId } from './Tabs';
+export { VirtualGrid } from './VirtualGrid';

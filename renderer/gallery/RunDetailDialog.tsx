@@ -12,6 +12,7 @@ import { readableError } from '../lib/errors';
 import { formatCost, formatDateTime, formatDuration, STATUS_LABEL, STATUS_TONE } from '../lib/format';
 import { AttemptsList } from './AttemptsList';
 import { RunFactBadges } from './RunFactBadges';
+import { RunStyle } from './RunStyle';
 import { StarRating } from './StarRating';
 import { useRunDetailStore } from './store';
 
@@ -311,6 +312,24 @@ function Body({ detail }: { detail: RunDetail }) {
               <span className="muted">none</span>
             )}
           </Row>
+          {(detail.styleVersionId ?? request.style?.versionId) != null && (
+            <Row label="Style">
+              <RunStyle versionId={(detail.styleVersionId ?? request.style?.versionId)!} />
+            </Row>
+          )}
+          {(detail.templateVersionId ?? request.template?.versionId) != null && (
+            <Row label="Template">
+              <span className="muted">version {detail.templateVersionId ?? request.template?.versionId}</span>
+              {request.template && Object.keys(request.template.values).length > 0 && (
+                <span className="kv__prose">
+                  {' '}
+                  {Object.entries(request.template.values)
+                    .map(([k, v]) => `${k}: ${v}`)
+                    .join(' · ')}
+                </span>
+              )}
+            </Row>
+          )}
           <Row label="Task">{TASK_TYPE_LABELS[request.taskType] ?? request.taskType ?? 'General'}</Row>
           <Row label="Aspect ratio">
             {request.size ? (

@@ -16,6 +16,7 @@ import { AdvancedSection } from './AdvancedSection';
 import { useEstimateStore } from './estimate';
 import { RouteSummary } from './RouteSummary';
 import { SeedField } from './SeedField';
+import { StyleNote } from './StyleNote';
 import { buildRequest, MAX_IMAGES_PER_RUN, useGenerateStore } from './store';
 
 const IS_MAC = /Mac|iPhone|iPad/.test(navigator.platform);
@@ -203,6 +204,8 @@ export function GenerateForm() {
             <Button variant="ghost" size="sm" icon="close" aria-label="Clear note" onClick={clearReused} />
           </div>
         )}
+
+        <StyleNote />
 
         <Field
           label="Prompt"

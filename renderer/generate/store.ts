@@ -24,6 +24,23 @@ export interface ReferenceChoice {
   fromRunId: number | null;
 }
 
+/** A style version from the library, rendered in by the main process before dispatch. */
+export interface StyleChoice {
+  versionId: number;
+  /** 0 when only the version is known (a reused run). */
+  styleId: number;
+  name: string;
+  version: number;
+  status: 'draft' | 'approved' | 'deprecated' | null;
+}
+
+/** A template version and its variable values: its rendered prompt replaces the Prompt box. */
+export interface TemplateChoice {
+  versionId: number;
+  name: string;
+  values: Record<string, string | number>;
+}
+
 export interface GenerateForm {
   prompt: string;
   negativePrompt: string;
@@ -46,6 +63,8 @@ export interface GenerateForm {
   /** Skip the identical-request cache. */
   fresh: boolean;
   reference: ReferenceChoice | null;
+  style: StyleChoice | null;
+  template: TemplateChoice | null;
 }
 
 export interface RunFailure {
@@ -109,6 +128,20 @@ interface GenerateState {
   referenceFrom(path: string, fromRunId: number | null): void;
   setReferenceStrength(strength: number): void;
   clearReference(): void;
+  /** "Generate with this style": the style (and its template) plus its defaults, shown in the form. */
+  applyStyle(
+    style: StyleChoice,
+    template: TemplateChoice | null,
+    defaults: {
+      aspectRatio?: AspectRatio;
+      quality?: QualityTier;
+      steps?: number;
+      guidance?: number;
+      taskType?: TaskType | null;
+      prompt?: string;
+    },
+  ): void;
+  clearStyle(): void;
   /** Fills the form from an earlier run's request, seed locked. */
   applyRequest(request: GenerationRequest, fromRunId?: number): void;
   clearReused(): void;
@@ -149,6 +182,8 @@ export const EMPTY_FORM: GenerateForm = {
   heightText: '',
   fresh: false,
   reference: null,
+  style: null,
+  template: null,
 };
 
 const ADVANCED_KEY = 'atelier.generate.advancedOpen';
@@ -213,7 +248,7 @@ export function buildRequest(
 ): { request: GenerationRequest; errors: FieldErrors } {
   const errors: FieldErrors = {};
   const prompt = form.prompt.trim();
-  if (prompt === '') errors.prompt = 'Write a prompt first: describe the image you want.';
+  if (prompt === '' && !form.template) errors.prompt = 'Write a prompt first: describe the image you want.';
 
   let seed: number | null = null;
   if (form.seedLocked) {
@@ -259,7 +294,15 @@ export function buildRequest(
   }
 
   const request: GenerationRequest = {
-    prompt: prompt === '' && lenient ? 'estimate' : prompt,
+    // With a template its rendered prompt replaces this one; the schema still wants some text.
+    prompt:
+      prompt === ''
+        ? form.template
+          ? form.template.name || 'template'
+          : lenient
+            ? 'estimate'
+            : prompt
+        : prompt,
     negativePrompt: form.negativePrompt.trim(),
     aspectRatio: form.aspectRatio,
     seed: errors.seed && lenient ? null : seed,
@@ -273,6 +316,10 @@ export function buildRequest(
     ...(guidance !== undefined ? { guidance } : {}),
     ...(form.reference
       ? { reference: { path: form.reference.path, strength: form.reference.strength } }
+      : {}),
+    ...(form.style ? { style: { versionId: form.style.versionId } } : {}),
+    ...(form.template
+      ? { template: { versionId: form.template.versionId, values: form.template.values } }
       : {}),
   };
   return { request, errors };
@@ -423,6 +470,35 @@ export const useGenerateStore = create<GenerateState>()((set, get) => {
       set((state) => ({ form: { ...state.form, reference: null } }));
     },
 
+    applyStyle(style, template, defaults) {
+      set((state) => {
+        const fieldErrors = { ...state.fieldErrors };
+        delete fieldErrors.prompt;
+        return {
+          fieldErrors,
+          form: {
+            ...state.form,
+            style,
+            template,
+            prompt:
+              defaults.prompt !== undefined && state.form.prompt.trim() === ''
+                ? defaults.prompt
+                : state.form.prompt,
+            aspectRatio: defaults.aspectRatio ?? state.form.aspectRatio,
+            quality: defaults.quality ?? state.form.quality,
+            taskType: defaults.taskType ?? state.form.taskType,
+            stepsText: defaults.steps !== undefined ? String(defaults.steps) : state.form.stepsText,
+            guidanceText:
+              defaults.guidance !== undefined ? String(defaults.guidance) : state.form.guidanceText,
+          },
+        };
+      });
+    },
+
+    clearStyle() {
+      set((state) => ({ form: { ...state.form, style: null, template: null } }));
+    },
+
     clearReused() {
       set({ reusedFrom: null });
     },
@@ -455,6 +531,12 @@ export const useGenerateStore = create<GenerateState>()((set, get) => {
           fresh: false,
           reference: request.reference
             ? { path: request.reference.path, strength: request.reference.strength, fromRunId: null }
+            : null,
+          style: request.style
+            ? { versionId: request.style.versionId, styleId: 0, name: '', version: 0, status: null }
+            : null,
+          template: request.template
+            ? { versionId: request.template.versionId, name: '', values: request.template.values }
             : null,
         },
         fieldErrors: {},

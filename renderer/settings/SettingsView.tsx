@@ -6,6 +6,7 @@ import { Badge, ErrorCard, Icon, Spinner, type TabItem, TabPanel, Tabs } from '.
 import { readableError } from '../lib/errors';
 import { BudgetsForm } from './budgets/BudgetsForm';
 import { KeyRow } from './KeyRow';
+import { LibrarySettingsPanel } from './library/LibrarySettings';
 import { LocalServersPanel } from './local/LocalServersPanel';
 import { ProvidersPanel } from './providers/ProvidersPanel';
 import { RoutesEditor } from './routes/RoutesEditor';
@@ -17,6 +18,7 @@ const TABS: TabItem<SettingsTab>[] = [
   { value: 'routes', label: 'Routes', icon: 'route' },
   { value: 'budgets', label: 'Budgets', icon: 'wallet' },
   { value: 'local', label: 'Local GPU', icon: 'server' },
+  { value: 'library', label: 'Style library', icon: 'styles' },
 ];
 
 const SUBTITLES: Record<SettingsTab, string> = {
@@ -25,6 +27,7 @@ const SUBTITLES: Record<SettingsTab, string> = {
   routes: 'Which providers each kind of task tries, in order.',
   budgets: 'Spending limits per day and month.',
   local: 'Stable Diffusion and Flux on your own GPU.',
+  library: 'Banned terms and approval rules for styles.',
 };
 
 function About() {
@@ -175,6 +178,7 @@ export function SettingsView() {
           {tab === 'routes' && <RoutesEditor />}
           {tab === 'budgets' && <BudgetsForm />}
           {tab === 'local' && <LocalServersPanel />}
+          {tab === 'library' && <LibrarySettingsPanel />}
         </TabPanel>
       </div>
     </div>

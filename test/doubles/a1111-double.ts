@@ -8,9 +8,20 @@
  * Unknown body fields are accepted, as A1111 ignores them; a missing checkpoint falls back silently.
  */
 import { randomInt } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import sharp from 'sharp';
+import {
+  type Answer,
+  doubleFace,
+  fitWithin,
+  type Incoming,
+  isObject,
+  jsonOf,
+  type RecordedBase,
+  Rejection,
+  scenarioState,
+  stampedImage,
+  startDoubleServer,
+} from './kit';
 
 export const A1111_SCENARIOS = [
   'success',
@@ -26,15 +37,10 @@ export const A1111_SCENARIOS = [
 ] as const;
 export type A1111Scenario = (typeof A1111_SCENARIOS)[number];
 
-export interface A1111RecordedRequest {
-  method: string;
-  path: string;
+export interface A1111RecordedRequest extends RecordedBase {
   query: Record<string, string>;
-  headers: Record<string, string>;
   /** Whether an Authorization header was sent; its value is never kept. */
   authorization: boolean;
-  body: unknown;
-  status: number;
 }
 
 export interface A1111Checkpoint {
@@ -94,16 +100,6 @@ export const A1111_SAMPLERS = [
   'UniPC',
 ];
 
-interface Answer {
-  status: number;
-  body: unknown;
-  headers?: Record<string, string>;
-}
-
-class Rejection {
-  constructor(readonly answer: Answer) {}
-}
-
 /** A1111's exception handler shape. */
 function httpException(status: number, detail: string, headers?: Record<string, string>): Answer {
   return {
@@ -127,64 +123,37 @@ interface Running {
 }
 
 export async function startA1111Double(opts: A1111DoubleOptions = {}): Promise<A1111Double> {
-  let scenario: A1111Scenario = opts.scenario ?? 'success';
+  const scenario = scenarioState<A1111Scenario>(opts.scenario ?? 'success');
   const checkpoints = opts.checkpoints ?? DEFAULT_CHECKPOINTS;
   const loras = opts.loras === undefined ? ['add_detail', 'film_grain'] : opts.loras;
   const holdMs = opts.holdMs ?? 30;
   const slowMs = opts.slowMs ?? 10_000;
-  const requests: A1111RecordedRequest[] = [];
-  const timers = new Set<NodeJS.Timeout>();
   let loaded = checkpoints[0]!;
   let running: Running | null = null;
   let lock: Promise<void> = Promise.resolve();
   let interrupted = 0;
   let imageCounter = 0;
-
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const raw = Buffer.concat(chunks).toString('utf8');
-      answerFor(req, raw)
-        .catch((error: unknown) => {
-          if (error instanceof Rejection) return error.answer;
-          const message = error instanceof Error ? error.message : String(error);
-          return { status: 500, body: { error: 'RuntimeError', detail: '', body: '', errors: message } };
-        })
-        .then((answer) => send(req, res, raw, answer));
-    });
+  const server = await startDoubleServer<A1111RecordedRequest>({
+    secretHeaders: ['authorization'],
+    describe: ({ req, url }) => ({
+      query: Object.fromEntries(url.searchParams),
+      authorization: req.headers.authorization !== undefined,
+    }),
+    answer: answerFor,
+    crashed: (error) => ({
+      status: 500,
+      body: {
+        error: 'RuntimeError',
+        detail: '',
+        body: '',
+        errors: error instanceof Error ? error.message : String(error),
+      },
+    }),
+    headers: () => ({ 'content-type': 'application/json' }),
+    onClose: () => running?.finish(),
   });
 
-  function send(req: IncomingMessage, res: ServerResponse, raw: string, answer: Answer): void {
-    const url = new URL(req.url ?? '/', 'http://double');
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(req.headers)) {
-      if (name === 'authorization' || value === undefined) continue;
-      headers[name] = Array.isArray(value) ? value.join(', ') : value;
-    }
-    let body: unknown = raw;
-    try {
-      body = raw === '' ? '' : JSON.parse(raw);
-    } catch {
-      // Kept as text.
-    }
-    requests.push({
-      method: req.method ?? '',
-      path: url.pathname,
-      query: Object.fromEntries(url.searchParams),
-      headers,
-      authorization: req.headers.authorization !== undefined,
-      body,
-      status: answer.status,
-    });
-    if (res.destroyed) return;
-    const text = typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body);
-    res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
-    res.end(text);
-  }
-
-  async function answerFor(req: IncomingMessage, raw: string): Promise<Answer> {
-    const url = new URL(req.url ?? '/', 'http://double');
+  async function answerFor({ req, url, text: raw }: Incoming): Promise<Answer> {
     const route = `${req.method} ${url.pathname}`;
     if (opts.api === false || !url.pathname.startsWith('/sdapi/v1/'))
       return { status: 404, body: { detail: 'Not Found' } };
@@ -251,18 +220,16 @@ export async function startA1111Double(opts: A1111DoubleOptions = {}): Promise<A
   }
 
   async function generate(raw: string, img2img: boolean): Promise<Answer> {
-    let body: unknown;
-    try {
-      body = JSON.parse(raw);
-    } catch {
+    const parsed = jsonOf(raw);
+    if (!parsed) {
       throw new Rejection({
         status: 422,
         body: { detail: [{ loc: ['body', 0], msg: 'Expecting value', type: 'value_error.jsondecode' }] },
       });
     }
-    if (typeof body !== 'object' || body === null || Array.isArray(body))
-      unprocessable([], 'value is not a valid dict', 'type_error.dict');
-    const request = await validate(body as Record<string, unknown>, img2img);
+    const body = parsed.value;
+    if (!isObject(body)) unprocessable([], 'value is not a valid dict', 'type_error.dict');
+    const request = await validate(body, img2img);
     // The queue lock: one generation at a time, in arrival order.
     const turn = lock;
     let release = () => {};
@@ -289,29 +256,18 @@ export async function startA1111Double(opts: A1111DoubleOptions = {}): Promise<A
       );
       if (match) loaded = match;
     }
-    const hold = scenario === 'slow' ? slowMs : holdMs;
-    const job: Running = {
+    const hold = scenario.current === 'slow' ? slowMs : holdMs;
+    const ended = new AbortController();
+    running = {
       started: Date.now(),
       holdMs: hold,
       steps: request.steps,
       interrupted: false,
-      finish: () => {},
+      finish: () => ended.abort(),
     };
-    running = job;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        timers.delete(timer);
-        resolve();
-      }, hold);
-      timers.add(timer);
-      job.finish = () => {
-        clearTimeout(timer);
-        timers.delete(timer);
-        resolve();
-      };
-    });
+    await server.hold(hold, { until: ended.signal });
     running = null;
-    if (scenario === 'oom') {
+    if (scenario.current === 'oom') {
       return {
         status: 500,
         body: {
@@ -323,7 +279,7 @@ export async function startA1111Double(opts: A1111DoubleOptions = {}): Promise<A
         },
       };
     }
-    if (scenario === 'server_error') {
+    if (scenario.current === 'server_error') {
       return {
         status: 500,
         body: {
@@ -334,10 +290,10 @@ export async function startA1111Double(opts: A1111DoubleOptions = {}): Promise<A
         },
       };
     }
-    if (scenario === 'malformed_json') return { status: 200, body: '{"images": ["iVBORw0KGgo' };
+    if (scenario.current === 'malformed_json') return { status: 200, body: '{"images": ["iVBORw0KGgo' };
     const seed = request.seed === -1 ? randomInt(0, 2 ** 32 - 1) : request.seed;
     const images: string[] = [];
-    if (scenario !== 'no_images') {
+    if (scenario.current !== 'no_images') {
       const grid = opts.returnGrid === true && request.batch_size > 1;
       if (grid) images.push((await makeImage(request.width * 2, request.height)).toString('base64'));
       for (let i = 0; i < request.batch_size * request.n_iter; i += 1) {
@@ -379,42 +335,17 @@ export async function startA1111Double(opts: A1111DoubleOptions = {}): Promise<A
     return { status: 200, body: { images, parameters, info: JSON.stringify(info) } };
   }
 
-  async function makeImage(w: number, h: number): Promise<Buffer> {
-    const scale = opts.maxImageSide ? Math.min(1, opts.maxImageSide / Math.max(w, h)) : 1;
-    const width = Math.max(1, Math.round(w * scale));
-    const height = Math.max(1, Math.round(h * scale));
+  function makeImage(w: number, h: number): Promise<Buffer> {
+    const { width, height } = fitWithin(w, h, opts.maxImageSide);
     imageCounter += 1;
-    const pixels = Buffer.alloc(width * height * 3, (imageCounter * 41) % 256);
-    pixels.writeUInt32BE(imageCounter, 0);
-    return sharp(pixels, { raw: { width, height, channels: 3 } })
-      .png({ compressionLevel: 1 })
-      .toBuffer();
+    return stampedImage(width, height, imageCounter);
   }
 
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-
-  return {
-    url: `http://127.0.0.1:${port}`,
-    get scenario() {
-      return scenario;
-    },
-    setScenario(next) {
-      scenario = next;
-    },
-    requests,
+  return doubleFace(server, scenario, {
     get interrupted() {
       return interrupted;
     },
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        for (const timer of timers) clearTimeout(timer);
-        timers.clear();
-        running?.finish();
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
-  };
+  });
 }
 
 interface Valid {

@@ -6,9 +6,26 @@
  * result samples (the delivery host's role, no key) and can let them expire. The key never chooses an outcome.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage } from 'node:http';
 import sharp from 'sharp';
+import {
+  type Answer,
+  contentType,
+  doubleFace,
+  type FieldError,
+  type FieldRule,
+  fitWithin,
+  ImageHost,
+  type Incoming,
+  isObject,
+  json,
+  jsonOf,
+  pydanticErrors,
+  type RecordedBase,
+  scenarioState,
+  stampedImage,
+  startDoubleServer,
+} from './kit';
 
 export const SCENARIOS = [
   'success',
@@ -28,17 +45,10 @@ export const SCENARIOS = [
 ] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
-export interface RecordedRequest {
-  method: string;
-  /** Path without the query string. */
-  path: string;
+export interface RecordedRequest extends RecordedBase {
   query: string;
-  /** Lower-case names; the x-key value is never kept. */
-  headers: Record<string, string>;
-  /** Whether an x-key header was sent at all. */
+  /** Whether an x-key header was sent at all; its value is never kept. */
   key: boolean;
-  body: unknown;
-  status: number;
 }
 
 export interface BflDoubleOptions {
@@ -59,10 +69,19 @@ export interface BflDouble {
   close(): Promise<void>;
 }
 
-type Rule =
-  | { type: 'string'; required?: boolean; oneOf?: readonly string[]; ratio?: boolean }
-  | { type: 'integer' | 'number'; min?: number; max?: number; multiple?: number }
-  | { type: 'boolean' };
+type Rule = FieldRule;
+
+/** Ultra and Kontext take any ratio from 21:9 to 9:21, written like 16:9. */
+const RATIO: Rule = {
+  type: 'string',
+  format: (value) => {
+    const match = /^(\d+):(\d+)$/.exec(value);
+    const ratio = match ? Number(match[1]) / Number(match[2]) : 0;
+    return !match || ratio > 21 / 9 + 1e-9 || ratio < 9 / 21 - 1e-9
+      ? { msg: 'Aspect ratio must be between 21:9 and 9:21, written like 16:9', type: 'value_error' }
+      : null;
+  },
+};
 
 const COMMON: Record<string, Rule> = {
   prompt: { type: 'string' },
@@ -95,7 +114,7 @@ export const MODELS: Record<string, Record<string, Rule>> = {
   'flux-pro-1.1': { ...COMMON, ...PRO_SIZE, image_prompt: { type: 'string' } },
   'flux-pro-1.1-ultra': {
     ...COMMON,
-    aspect_ratio: { type: 'string', ratio: true },
+    aspect_ratio: RATIO,
     raw: { type: 'boolean' },
     image_prompt: { type: 'string' },
     image_prompt_strength: { type: 'number', min: 0, max: 1 },
@@ -111,7 +130,7 @@ export const MODELS: Record<string, Record<string, Rule>> = {
     ...COMMON,
     prompt: { type: 'string', required: true },
     input_image: { type: 'string' },
-    aspect_ratio: { type: 'string', ratio: true },
+    aspect_ratio: RATIO,
   },
   'flux-2-pro': FLUX2,
   'flux-2-max': FLUX2,
@@ -128,12 +147,6 @@ const MP_PRICES: Record<string, [number, number]> = {
   'flux-2-flex': [5, 5],
 };
 
-interface Answer {
-  status: number;
-  body: string | Buffer;
-  headers?: Record<string, string>;
-}
-
 interface Task {
   id: string;
   model: string;
@@ -145,76 +158,35 @@ interface Task {
   height: number;
 }
 
-function json(status: number, body: unknown, headers: Record<string, string> = {}): Answer {
-  return { status, body: JSON.stringify(body), headers: { 'content-type': 'application/json', ...headers } };
-}
-
 export async function startBflDouble(opts: BflDoubleOptions = {}): Promise<BflDouble> {
-  let scenario: Scenario = opts.scenario ?? 'success';
-  const requests: RecordedRequest[] = [];
+  const scenario = scenarioState<Scenario>(opts.scenario ?? 'success');
   const stored = new Map<string, Task>();
-  const samples = new Map<string, Buffer>();
+  // The delivery host is blob storage with signed URLs: an expired one answers 403.
+  const expired: Answer = {
+    status: 403,
+    body: '<?xml version="1.0"?><Error><Code>AuthenticationFailed</Code><Message>Signed expiry time has passed</Message></Error>',
+    headers: { 'content-type': 'application/xml' },
+  };
+  const delivery = new ImageHost({ missing: expired });
   const tasks: BflDouble['tasks'] = new Map();
   let counter = 0;
-  let base = '';
-
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const raw = Buffer.concat(chunks).toString('utf8');
-      route(req, raw)
-        .catch((error: unknown) => json(500, { detail: `bfl-double crashed: ${String(error)}` }))
-        .then((answer) => send(req, res, raw, answer));
-    });
+  const server = await startDoubleServer<RecordedRequest>({
+    secretHeaders: ['x-key'],
+    describe: ({ req }) => ({
+      query: (req.url ?? '').split('?')[1] ?? '',
+      key: req.headers['x-key'] !== undefined,
+    }),
+    answer: route,
+    crashed: (error) => json(500, { detail: `bfl-double crashed: ${String(error)}` }),
   });
 
-  function send(req: IncomingMessage, res: ServerResponse, raw: string, answer: Answer): void {
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(req.headers)) {
-      if (name === 'x-key' || value === undefined) continue;
-      headers[name] = Array.isArray(value) ? value.join(', ') : value;
-    }
-    let body: unknown = raw;
-    try {
-      body = raw === '' ? '' : JSON.parse(raw);
-    } catch {
-      // Kept as text: the record shows what was actually sent.
-    }
-    const [path, query = ''] = (req.url ?? '').split('?') as [string, string?];
-    requests.push({
-      method: req.method ?? '',
-      path,
-      query,
-      headers,
-      key: req.headers['x-key'] !== undefined,
-      body,
-      status: answer.status,
-    });
-    if (res.destroyed) return;
-    res.writeHead(answer.status, answer.headers);
-    res.end(answer.body);
-  }
-
-  async function route(req: IncomingMessage, raw: string): Promise<Answer> {
-    const method = req.method ?? '';
-    const url = new URL(req.url ?? '/', 'http://double');
-    const sample = /^\/delivery\/([\w-]+)\/sample\.png$/.exec(url.pathname);
-    if (method === 'GET' && sample) {
-      // The delivery host is blob storage with signed URLs: an expired one answers 403.
-      const bytes = samples.get(sample[1]!);
-      if (!bytes || scenario === 'expired_sample') {
-        return {
-          status: 403,
-          body: '<?xml version="1.0"?><Error><Code>AuthenticationFailed</Code><Message>Signed expiry time has passed</Message></Error>',
-          headers: { 'content-type': 'application/xml' },
-        };
-      }
-      return { status: 200, body: bytes, headers: { 'content-type': 'image/png' } };
+  async function route({ req, method, url, text: raw }: Incoming): Promise<Answer> {
+    if (method === 'GET' && /^\/delivery\/[\w-]+\/sample\.png$/.test(url.pathname)) {
+      return delivery.serve(method, url.pathname, scenario.current === 'expired_sample');
     }
     const key = req.headers['x-key'];
     if (typeof key !== 'string' || key.trim() === '') return json(403, { detail: 'Not authenticated' });
-    if (scenario === 'invalid_key' || !/^(bfl_)?[\w-]{16,}$/.test(key))
+    if (scenario.current === 'invalid_key' || !/^(bfl_)?[\w-]{16,}$/.test(key))
       return json(401, { detail: 'Invalid API key' });
 
     if (method === 'GET' && url.pathname === '/v1/credits') return json(200, { credits: 1234.5 });
@@ -225,26 +197,19 @@ export async function startBflDouble(opts: BflDoubleOptions = {}): Promise<BflDo
   }
 
   async function submit(req: IncomingMessage, raw: string, model: string): Promise<Answer> {
-    if ((req.headers['content-type'] ?? '').split(';')[0]!.trim() !== 'application/json') {
-      return json(422, {
-        detail: [{ loc: ['body'], msg: 'Input should be a valid dictionary', type: 'dict_type' }],
-      });
-    }
-    let body: unknown;
-    try {
-      body = JSON.parse(raw);
-    } catch {
+    const notDictionary = json(422, {
+      detail: [{ loc: ['body'], msg: 'Input should be a valid dictionary', type: 'dict_type' }],
+    });
+    if (contentType(req) !== 'application/json') return notDictionary;
+    const parsed = jsonOf(raw);
+    if (!parsed) {
       return json(422, { detail: [{ loc: ['body'], msg: 'JSON decode error', type: 'json_invalid' }] });
     }
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-      return json(422, {
-        detail: [{ loc: ['body'], msg: 'Input should be a valid dictionary', type: 'dict_type' }],
-      });
-    }
-    const fields = body as Record<string, unknown>;
+    const fields = parsed.value;
+    if (!isObject(fields)) return notDictionary;
     const errors = validate(MODELS[model]!, fields);
     if (errors.length > 0) return json(422, { detail: errors });
-    switch (scenario) {
+    switch (scenario.current) {
       case 'insufficient_credits':
         return json(402, {
           detail: 'Insufficient credits. Please add credits to your account at https://dashboard.bfl.ai.',
@@ -265,7 +230,7 @@ export async function startBflDouble(opts: BflDoubleOptions = {}): Promise<BflDo
       id,
       model,
       body: fields,
-      scenario,
+      scenario: scenario.current,
       polls: 0,
       seed: typeof fields.seed === 'number' ? fields.seed : 1 + Math.floor(Math.random() * 100_000),
       width,
@@ -275,7 +240,7 @@ export async function startBflDouble(opts: BflDoubleOptions = {}): Promise<BflDo
     tasks.set(id, { model, body: fields, polls: 0 });
     const answer: Record<string, unknown> = {
       id,
-      polling_url: `${opts.pollingOrigin ?? base}/v1/get_result?id=${id}`,
+      polling_url: `${opts.pollingOrigin ?? server.url}/v1/get_result?id=${id}`,
     };
     const prices = MP_PRICES[model];
     if (prices) {
@@ -317,9 +282,10 @@ export async function startBflDouble(opts: BflDoubleOptions = {}): Promise<BflDo
       case 'error':
         return json(200, { id, status: 'Error', result: null, details: 'Generation failed, please retry' });
     }
-    if (!samples.has(id)) {
-      samples.set(
-        id,
+    const sample = `/delivery/${id}/sample.png`;
+    if (!delivery.has(sample)) {
+      delivery.put(
+        sample,
         task.scenario === 'not_an_image' ? Buffer.from('this is no png') : await makeImage(task),
       );
     }
@@ -327,7 +293,7 @@ export async function startBflDouble(opts: BflDoubleOptions = {}): Promise<BflDo
       id,
       status: 'Ready',
       result: {
-        sample: `${base}/delivery/${id}/sample.png`,
+        sample: `${server.url}${sample}`,
         prompt: task.body.prompt,
         seed: task.seed,
         start_time: 1_800_000_000,
@@ -354,91 +320,27 @@ export async function startBflDouble(opts: BflDoubleOptions = {}): Promise<BflDo
     return { width: 1024, height: 768 };
   }
 
-  async function makeImage(task: Task): Promise<Buffer> {
-    let { width, height } = task;
-    if (opts.maxImageSide) {
-      const scale = Math.min(1, opts.maxImageSide / Math.max(width, height));
-      width = Math.max(1, Math.round(width * scale));
-      height = Math.max(1, Math.round(height * scale));
-    }
-    const pixels = Buffer.alloc(width * height * 3, (counter * 67) % 256);
-    pixels.writeUInt32BE(counter, 0);
-    return sharp(pixels, { raw: { width, height, channels: 3 } })
-      .png()
-      .toBuffer();
+  function makeImage(task: Task): Promise<Buffer> {
+    const { width, height } = fitWithin(task.width, task.height, opts.maxImageSide);
+    return stampedImage(width, height, counter);
   }
 
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  base = `http://127.0.0.1:${port}`;
-
-  return {
-    url: base,
-    get scenario() {
-      return scenario;
-    },
-    setScenario(next) {
-      scenario = next;
-    },
-    requests,
-    tasks,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
-  };
+  return doubleFace(server, scenario, { tasks });
 }
 
-interface FieldError {
-  loc: Array<string | number>;
-  msg: string;
-  type: string;
-}
-
-/** Checks the body the way the model's input model does; extra fields are refused. */
+/** The model's input checks, and BFL's own limit of 4 megapixels. */
 function validate(schema: Record<string, Rule>, body: Record<string, unknown>): FieldError[] {
-  const errors: FieldError[] = [];
-  const add = (name: string, msg: string, type: string) => errors.push({ loc: ['body', name], msg, type });
-  for (const [name, rule] of Object.entries(schema)) {
-    if (rule.type === 'string' && rule.required && body[name] === undefined)
-      add(name, 'Field required', 'missing');
-  }
-  for (const [name, value] of Object.entries(body)) {
-    const rule = schema[name];
-    if (!rule) {
-      add(name, 'Extra inputs are not permitted', 'extra_forbidden');
-      continue;
-    }
-    if (rule.type === 'string') {
-      if (typeof value !== 'string') add(name, 'Input should be a valid string', 'string_type');
-      else if (rule.oneOf && !rule.oneOf.includes(value)) {
-        add(name, `Input should be ${rule.oneOf.map((v) => `'${v}'`).join(' or ')}`, 'literal_error');
-      } else if (rule.ratio) {
-        const match = /^(\d+):(\d+)$/.exec(value);
-        const ratio = match ? Number(match[1]) / Number(match[2]) : 0;
-        if (!match || ratio > 21 / 9 + 1e-9 || ratio < 9 / 21 - 1e-9) {
-          add(name, 'Aspect ratio must be between 21:9 and 9:21, written like 16:9', 'value_error');
-        }
-      }
-    } else if (rule.type === 'boolean') {
-      if (typeof value !== 'boolean') add(name, 'Input should be a valid boolean', 'bool_type');
-    } else if (typeof value !== 'number' || (rule.type === 'integer' && !Number.isInteger(value))) {
-      add(name, `Input should be a valid ${rule.type}`, rule.type === 'integer' ? 'int_type' : 'float_type');
-    } else if (rule.min !== undefined && value < rule.min) {
-      add(name, `Input should be greater than or equal to ${rule.min}`, 'greater_than_equal');
-    } else if (rule.max !== undefined && value > rule.max) {
-      add(name, `Input should be less than or equal to ${rule.max}`, 'less_than_equal');
-    } else if (rule.multiple !== undefined && value % rule.multiple !== 0) {
-      add(name, `Input should be a multiple of ${rule.multiple}`, 'multiple_of');
-    }
-  }
+  const errors = pydanticErrors(schema, body);
   if (
     typeof body.width === 'number' &&
     typeof body.height === 'number' &&
     body.width * body.height > 4_194_304
   ) {
-    add('width', 'The image may have at most 4 megapixels', 'value_error');
+    errors.push({
+      loc: ['body', 'width'],
+      msg: 'The image may have at most 4 megapixels',
+      type: 'value_error',
+    });
   }
   return errors;
 }

@@ -9,10 +9,21 @@
  * serves the output PNGs through `/view`.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import sharp from 'sharp';
 import { type WebSocket, WebSocketServer } from 'ws';
+import {
+  type Answer,
+  doubleFace,
+  fitWithin,
+  formRecord,
+  type Incoming,
+  isObject,
+  type RecordedBase,
+  readForm,
+  scenarioState,
+  stampedImage,
+  startDoubleServer,
+} from './kit';
 
 export const COMFY_SCENARIOS = [
   'success',
@@ -35,14 +46,9 @@ export const COMFY_SCENARIOS = [
 ] as const;
 export type ComfyScenario = (typeof COMFY_SCENARIOS)[number];
 
-export interface ComfyRecordedRequest {
-  method: string;
-  path: string;
+/** The body is JSON when JSON, a record of fields (files as { filename, type, bytes }) when multipart, else text. */
+export interface ComfyRecordedRequest extends RecordedBase {
   query: Record<string, string>;
-  headers: Record<string, string>;
-  /** JSON when JSON, a record of fields (files as { filename, type, bytes }) when multipart, else text. */
-  body: unknown;
-  status: number;
 }
 
 export interface ComfyUIDoubleOptions {
@@ -89,6 +95,7 @@ export const SAMPLERS = ['euler', 'euler_ancestral', 'dpmpp_2m', 'dpmpp_2m_sde',
 export const SCHEDULERS = ['normal', 'karras', 'exponential', 'simple', 'sgm_uniform'];
 /** KSampler takes seeds up to 2^64 - 1; a double holds them only approximately, which is fine here. */
 const MAX_SEED = 2 ** 64;
+const TEXT = { 'content-type': 'text/plain' };
 
 interface Job {
   promptId: string;
@@ -110,18 +117,16 @@ interface HistoryEntry {
 }
 
 export async function startComfyUIDouble(opts: ComfyUIDoubleOptions = {}): Promise<ComfyUIDouble> {
-  let scenario: ComfyScenario = opts.scenario ?? 'success';
+  const scenario = scenarioState<ComfyScenario>(opts.scenario ?? 'success', () => server.later(0, pump));
   const checkpoints = opts.checkpoints ?? ['sd_xl_base_1.0.safetensors', 'v1-5-pruned-emaonly.safetensors'];
   const loras = opts.loras ?? ['add_detail.safetensors'];
   const stepMs = opts.stepMs ?? 2;
   const slowStepMs = opts.slowStepMs ?? 250;
-  const requests: ComfyRecordedRequest[] = [];
   const connections: string[] = [];
   const uploads = new Map<string, Buffer>();
   const outputs = new Map<string, Buffer>();
   const history = new Map<string, HistoryEntry>();
   const sockets = new Map<string, WebSocket>();
-  const timers = new Set<NodeJS.Timeout>();
   const queue: Job[] = [];
   let running: Job | null = null;
   let counter = 0;
@@ -206,66 +211,26 @@ export async function startComfyUIDouble(opts: ComfyUIDoubleOptions = {}): Promi
     },
   };
 
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const bytes = Buffer.concat(chunks);
-      const seen: { body?: unknown } = {};
-      answerFor(req, bytes, seen)
-        .catch((error: unknown) => ({
-          status: 500,
-          body: `500 Internal Server Error\n\nServer got itself in trouble: ${error instanceof Error ? error.message : String(error)}`,
-          type: 'text/plain',
-        }))
-        .then((answer) => send(req, res, bytes, answer, seen.body));
-    });
+  const server = await startDoubleServer<ComfyRecordedRequest>({
+    secretHeaders: ['authorization'],
+    describe: ({ url }) => ({ query: Object.fromEntries(url.searchParams) }),
+    answer: answerFor,
+    crashed: (error) => ({
+      status: 500,
+      body: `500 Internal Server Error\n\nServer got itself in trouble: ${error instanceof Error ? error.message : String(error)}`,
+      headers: TEXT,
+    }),
+    headers: () => ({ 'content-type': 'application/json; charset=utf-8' }),
+    onClose: () => {
+      closing = true;
+      for (const socket of sockets.values()) socket.terminate();
+      wss.close();
+    },
   });
-
-  interface Answer {
-    status: number;
-    body: string | Buffer;
-    type?: string;
-  }
   const json = (status: number, value: unknown): Answer => ({ status, body: JSON.stringify(value) });
 
-  function send(
-    req: IncomingMessage,
-    res: ServerResponse,
-    bytes: Buffer,
-    answer: Answer,
-    parsed: unknown,
-  ): void {
-    const url = new URL(req.url ?? '/', 'http://double');
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(req.headers)) {
-      if (name === 'authorization' || value === undefined) continue;
-      headers[name] = Array.isArray(value) ? value.join(', ') : value;
-    }
-    let body: unknown = parsed;
-    if (body === undefined) {
-      const text = bytes.toString('utf8');
-      try {
-        body = text === '' ? '' : JSON.parse(text);
-      } catch {
-        body = text;
-      }
-    }
-    requests.push({
-      method: req.method ?? '',
-      path: url.pathname,
-      query: Object.fromEntries(url.searchParams),
-      headers,
-      body,
-      status: answer.status,
-    });
-    if (res.destroyed) return;
-    res.writeHead(answer.status, { 'content-type': answer.type ?? 'application/json; charset=utf-8' });
-    res.end(answer.body);
-  }
-
-  async function answerFor(req: IncomingMessage, bytes: Buffer, seen: { body?: unknown }): Promise<Answer> {
-    const url = new URL(req.url ?? '/', 'http://double');
+  async function answerFor(incoming: Incoming): Promise<Answer> {
+    const { req, url, bytes } = incoming;
     const route = `${req.method} ${url.pathname}`;
     const objectInfo = /^\/object_info\/([^/]+)$/.exec(url.pathname);
     const historyOf = /^\/history\/([^/]+)$/.exec(url.pathname);
@@ -305,17 +270,17 @@ export async function startComfyUIDouble(opts: ComfyUIDoubleOptions = {}): Promi
         const filename = url.searchParams.get('filename') ?? '';
         const type = url.searchParams.get('type') ?? 'output';
         if (filename.startsWith('/') || filename.includes('..'))
-          return { status: 400, body: '', type: 'text/plain' };
+          return { status: 400, body: '', headers: TEXT };
         const file =
           type === 'input'
             ? uploads.get(filename)
             : outputs.get(`${url.searchParams.get('subfolder') ?? ''}/${filename}`);
         return file
-          ? { status: 200, body: file, type: 'image/png' }
-          : { status: 404, body: '404: Not Found', type: 'text/plain' };
+          ? { status: 200, body: file, headers: { 'content-type': 'image/png' } }
+          : { status: 404, body: '404: Not Found', headers: TEXT };
       }
       case 'POST /upload/image':
-        return upload(req, bytes, seen);
+        return upload(incoming);
       case 'POST /prompt':
         return queuePrompt(bytes);
       case 'POST /queue': {
@@ -327,16 +292,16 @@ export async function startComfyUIDouble(opts: ComfyUIDoubleOptions = {}): Promi
         }
         if (body.clear === true) queue.length = 0;
         broadcastStatus();
-        return { status: 200, body: '', type: 'text/plain' };
+        return { status: 200, body: '', headers: TEXT };
       }
       case 'POST /interrupt': {
         const body = bytes.length > 0 ? parseBody(bytes) : {};
         const only = typeof body.prompt_id === 'string' ? body.prompt_id : null;
         if (running && (only === null || only === running.promptId)) running.interrupted = true;
-        return { status: 200, body: '', type: 'text/plain' };
+        return { status: 200, body: '', headers: TEXT };
       }
       default:
-        return { status: 404, body: '404: Not Found', type: 'text/plain' };
+        return { status: 404, body: '404: Not Found', headers: TEXT };
     }
   }
 
@@ -351,27 +316,23 @@ export async function startComfyUIDouble(opts: ComfyUIDoubleOptions = {}): Promi
     }
   }
 
-  async function upload(req: IncomingMessage, bytes: Buffer, seen: { body?: unknown }): Promise<Answer> {
-    const contentType = req.headers['content-type'] ?? '';
-    if (!contentType.startsWith('multipart/form-data')) return { status: 400, body: '', type: 'text/plain' };
-    const form = await new Response(new Uint8Array(bytes), {
-      headers: { 'content-type': contentType },
-    }).formData();
-    const record: Record<string, unknown> = {};
-    for (const [name, value] of form.entries()) {
-      record[name] =
-        typeof value === 'string' ? value : { filename: value.name, type: value.type, bytes: value.size };
-    }
-    seen.body = record;
+  async function upload(incoming: Incoming): Promise<Answer> {
+    const form = await readForm(incoming, /^multipart\/form-data/);
+    if (!form) return { status: 400, body: '', headers: TEXT };
+    incoming.recorded = formRecord(form, (file) => ({
+      filename: file.name,
+      type: file.type,
+      bytes: file.size,
+    }));
     const image = form.get('image');
     if (!image || typeof image === 'string' || image.name === '')
-      return { status: 400, body: '', type: 'text/plain' };
+      return { status: 400, body: '', headers: TEXT };
     const data = Buffer.from(await image.arrayBuffer());
     const meta = await sharp(data)
       .metadata()
       .catch(() => null);
     // ComfyUI stores any bytes, but LoadImage later fails on them; refusing here keeps tests honest.
-    if (!meta) return { status: 400, body: '', type: 'text/plain' };
+    if (!meta) return { status: 400, body: '', headers: TEXT };
     const overwrite = form.get('overwrite');
     let name = image.name;
     if (uploads.has(name) && overwrite !== 'true' && overwrite !== '1' && !uploads.get(name)!.equals(data)) {
@@ -383,11 +344,11 @@ export async function startComfyUIDouble(opts: ComfyUIDoubleOptions = {}): Promi
   }
 
   function queuePrompt(bytes: Buffer): Answer {
-    if (scenario === 'server_error') {
+    if (scenario.current === 'server_error') {
       return {
         status: 500,
         body: '500 Internal Server Error\n\nServer got itself in trouble',
-        type: 'text/plain',
+        headers: TEXT,
       };
     }
     const body = parseBody(bytes);
@@ -472,7 +433,7 @@ export async function startComfyUIDouble(opts: ComfyUIDoubleOptions = {}): Promi
     };
     queue.push(job);
     broadcastStatus();
-    later(0, pump);
+    server.later(0, pump);
     return json(200, { prompt_id: job.promptId, number: job.number, node_errors: {} });
   }
 
@@ -586,7 +547,7 @@ export async function startComfyUIDouble(opts: ComfyUIDoubleOptions = {}): Promi
 
   // The executor: one prompt at a time, in queue order.
   function pump(): void {
-    if (running || closing || scenario === 'queued') return;
+    if (running || closing || scenario.current === 'queued') return;
     const job = queue.shift();
     if (!job) return;
     running = job;
@@ -595,7 +556,7 @@ export async function startComfyUIDouble(opts: ComfyUIDoubleOptions = {}): Promi
       .finally(() => {
         running = null;
         broadcastStatus();
-        later(0, pump);
+        server.later(0, pump);
       });
   }
 
@@ -634,17 +595,17 @@ export async function startComfyUIDouble(opts: ComfyUIDoubleOptions = {}): Promi
       if (node.class_type === 'KSampler') {
         const steps = Number(node.inputs.steps);
         for (let step = 1; step <= steps; step += 1) {
-          await wait(scenario === 'slow' ? slowStepMs : stepMs);
+          await server.hold(scenario.current === 'slow' ? slowStepMs : stepMs);
           if (job.interrupted || closing) return interrupt(id, node.class_type);
           sendTo(job.clientId, 'progress', { value: step, max: steps, prompt_id: job.promptId, node: id });
           // A JPEG preview as ComfyUI sends it: 4-byte event type, 4-byte format, image bytes.
           if (step === 1) sendBinary(job.clientId, Buffer.from([0, 0, 0, 1, 0, 0, 0, 1, 0xff, 0xd8, 0xff]));
-          if (step === 1 && scenario === 'ws_closes') {
+          if (step === 1 && scenario.current === 'ws_closes') {
             for (const socket of sockets.values()) socket.close(1011, 'proxy timeout');
           }
-          if (step === 2 && scenario === 'interrupted') return interrupt(id, node.class_type);
-          if (step === 2 && (scenario === 'execution_error' || scenario === 'oom')) {
-            const oom = scenario === 'oom';
+          if (step === 2 && scenario.current === 'interrupted') return interrupt(id, node.class_type);
+          if (step === 2 && (scenario.current === 'execution_error' || scenario.current === 'oom')) {
+            const oom = scenario.current === 'oom';
             emit('execution_error', {
               prompt_id: job.promptId,
               node_id: id,
@@ -663,7 +624,7 @@ export async function startComfyUIDouble(opts: ComfyUIDoubleOptions = {}): Promi
           }
         }
       }
-      if (node.class_type === 'SaveImage' && scenario !== 'no_outputs') {
+      if (node.class_type === 'SaveImage' && scenario.current !== 'no_outputs') {
         const images = await render(job, String(node.inputs.filename_prefix ?? 'ComfyUI'));
         saved[id] = { images };
         sendTo(job.clientId, 'executed', {
@@ -703,17 +664,11 @@ export async function startComfyUIDouble(opts: ComfyUIDoubleOptions = {}): Promi
     const w = Number(sized?.inputs.width ?? 512);
     const h = Number(sized?.inputs.height ?? 512);
     const count = Number(batchNode?.inputs.batch_size ?? batchNode?.inputs.amount ?? 1);
-    const scale = opts.maxImageSide ? Math.min(1, opts.maxImageSide / Math.max(w, h)) : 1;
-    const width = Math.max(1, Math.round(w * scale));
-    const height = Math.max(1, Math.round(h * scale));
+    const { width, height } = fitWithin(w, h, opts.maxImageSide);
     const images = [];
     for (let i = 0; i < count; i += 1) {
       imageCounter += 1;
-      const pixels = Buffer.alloc(width * height * 3, (imageCounter * 29) % 256);
-      pixels.writeUInt32BE(imageCounter, 0);
-      const png = await sharp(pixels, { raw: { width, height, channels: 3 } })
-        .png({ compressionLevel: 1 })
-        .toBuffer();
+      const png = await stampedImage(width, height, imageCounter);
       const filename = `${prefix}_${String(imageCounter).padStart(5, '0')}_.png`;
       outputs.set(`/${filename}`, png);
       images.push({ filename, subfolder: '', type: 'output' });
@@ -745,20 +700,8 @@ export async function startComfyUIDouble(opts: ComfyUIDoubleOptions = {}): Promi
     }
   }
 
-  function later(ms: number, fn: () => void): void {
-    const timer = setTimeout(() => {
-      timers.delete(timer);
-      fn();
-    }, ms);
-    timers.add(timer);
-  }
-
-  function wait(ms: number): Promise<void> {
-    return new Promise((resolve) => later(ms, resolve));
-  }
-
   const wss = new WebSocketServer({ noServer: true });
-  server.on('upgrade', (req, socket, head) => {
+  server.server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://double');
     if (url.pathname !== '/ws' || opts.websocket === false) {
       socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n');
@@ -781,36 +724,9 @@ export async function startComfyUIDouble(opts: ComfyUIDoubleOptions = {}): Promi
     });
   });
 
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-
-  return {
-    url: `http://127.0.0.1:${port}`,
-    get scenario() {
-      return scenario;
-    },
-    setScenario(next) {
-      scenario = next;
-      later(0, pump);
-    },
-    requests,
+  return doubleFace(server, scenario, {
     connections,
     pending: () => queue.map((job) => job.promptId),
     uploads,
-    close: async () => {
-      closing = true;
-      for (const timer of timers) clearTimeout(timer);
-      timers.clear();
-      for (const socket of sockets.values()) socket.terminate();
-      wss.close();
-      await new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      });
-    },
-  };
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+  });
 }

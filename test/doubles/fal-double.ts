@@ -7,9 +7,26 @@
  * fal.media role) and can make them expire. The key sent never chooses an outcome.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage } from 'node:http';
 import sharp from 'sharp';
+import {
+  type Answer,
+  contentType,
+  doubleFace,
+  type FieldError,
+  type FieldRule,
+  fitWithin,
+  ImageHost,
+  type Incoming,
+  isObject,
+  json,
+  jsonOf,
+  pydanticErrors,
+  type RecordedBase,
+  scenarioState,
+  stampedImage,
+  startDoubleServer,
+} from './kit';
 
 export const SCENARIOS = [
   'success',
@@ -31,14 +48,9 @@ export const SCENARIOS = [
 ] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
-export interface RecordedRequest {
-  method: string;
-  path: string;
-  /** Lower-case names; the Authorization value is never kept. */
-  headers: Record<string, string>;
+export interface RecordedRequest extends RecordedBase {
+  /** Whether an Authorization header was sent; its value is never kept. */
   authorization: boolean;
-  body: unknown;
-  status: number;
 }
 
 export interface FalDoubleOptions {
@@ -71,15 +83,37 @@ export const NAMED_SIZES: Record<string, [number, number]> = {
   landscape_16_9: [1024, 576],
 };
 
-type Rule =
-  | { type: 'string'; required?: boolean; oneOf?: readonly string[]; url?: boolean }
-  | { type: 'integer' | 'number'; min?: number; max?: number }
-  | { type: 'boolean' }
-  | { type: 'image_size' };
+type Rule = FieldRule;
+
+const URL_OR_DATA: Rule = {
+  type: 'string',
+  required: true,
+  format: (value) =>
+    /^(https?:\/\/|data:image\/(png|jpeg|webp);base64,)/.test(value)
+      ? null
+      : { msg: 'Input should be a valid URL or a data URI', type: 'url_parsing' },
+};
 
 const TEXT: Record<string, Rule> = {
   prompt: { type: 'string', required: true },
-  image_size: { type: 'image_size' },
+  image_size: {
+    type: 'custom',
+    check: (value) => {
+      const named = typeof value === 'string' && Object.hasOwn(NAMED_SIZES, value);
+      const custom =
+        isObject(value) &&
+        Object.keys(value).every((k) => k === 'width' || k === 'height') &&
+        [value.width, value.height].every(
+          (v) => typeof v === 'number' && Number.isInteger(v) && v > 0 && v <= 14_142,
+        );
+      return named || custom
+        ? null
+        : {
+            msg: `Input should be one of ${Object.keys(NAMED_SIZES).join(', ')} or { width, height }`,
+            type: 'image_size',
+          };
+    },
+  },
   num_inference_steps: { type: 'integer', min: 1, max: 12 },
   seed: { type: 'integer' },
   num_images: { type: 'integer', min: 1, max: 4 },
@@ -98,7 +132,7 @@ export const ENDPOINTS: Record<string, Record<string, Rule>> = {
   },
   'fal-ai/flux/dev/image-to-image': {
     prompt: { type: 'string', required: true },
-    image_url: { type: 'string', required: true, url: true },
+    image_url: URL_OR_DATA,
     strength: { type: 'number', min: 0.01, max: 1 },
     num_inference_steps: { type: 'integer', min: 10, max: 50 },
     guidance_scale: { type: 'number', min: 1, max: 20 },
@@ -109,17 +143,7 @@ export const ENDPOINTS: Record<string, Record<string, Rule>> = {
   },
 };
 
-interface Answer {
-  status: number;
-  body: string | Buffer;
-  headers?: Record<string, string>;
-}
-
-interface ModelError {
-  loc: Array<string | number>;
-  msg: string;
-  type: string;
-}
+type ModelError = FieldError;
 
 interface Stored {
   id: string;
@@ -134,81 +158,42 @@ interface Stored {
   result: Answer | null;
 }
 
-function json(status: number, body: unknown, headers: Record<string, string> = {}): Answer {
-  return { status, body: JSON.stringify(body), headers: { 'content-type': 'application/json', ...headers } };
-}
-
 function modelErrors(status: number, errors: ModelError[]): Answer {
   const detail = errors.map((e) => ({ ...e, url: `https://docs.fal.ai/errors/#${e.type}` }));
   return json(status, { detail });
 }
 
 export async function startFalDouble(opts: FalDoubleOptions = {}): Promise<FalDouble> {
-  let scenario: Scenario = opts.scenario ?? 'success';
-  const requests: RecordedRequest[] = [];
+  const scenario = scenarioState<Scenario>(opts.scenario ?? 'success');
   const stored = new Map<string, Stored>();
-  const files = new Map<string, Buffer>();
+  const media = new ImageHost({
+    missing: { status: 404, body: 'Not Found', headers: { 'content-type': 'text/plain' } },
+  });
   const queued: FalDouble['queued'] = new Map();
   let counter = 0;
-  let base = '';
-
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const raw = Buffer.concat(chunks).toString('utf8');
-      route(req, raw)
-        .catch((error: unknown) =>
-          json(500, { detail: `fal-double crashed: ${String(error)}`, error_type: 'internal_error' }),
-        )
-        .then((answer) => send(req, res, raw, answer));
-    });
+  const server = await startDoubleServer<RecordedRequest>({
+    secretHeaders: ['authorization'],
+    describe: ({ req }) => ({ authorization: req.headers.authorization !== undefined }),
+    answer: route,
+    crashed: (error) =>
+      json(500, { detail: `fal-double crashed: ${String(error)}`, error_type: 'internal_error' }),
   });
+  const queueOrigin = () => opts.queueOrigin ?? server.url;
 
-  function send(req: IncomingMessage, res: ServerResponse, raw: string, answer: Answer): void {
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(req.headers)) {
-      if (name === 'authorization' || value === undefined) continue;
-      headers[name] = Array.isArray(value) ? value.join(', ') : value;
-    }
-    let body: unknown = raw;
-    try {
-      body = raw === '' ? '' : JSON.parse(raw);
-    } catch {
-      // Kept as text: the record shows what was actually sent.
-    }
-    requests.push({
-      method: req.method ?? '',
-      path: (req.url ?? '').split('?')[0]!,
-      headers,
-      authorization: req.headers.authorization !== undefined,
-      body,
-      status: answer.status,
-    });
-    if (res.destroyed) return;
-    res.writeHead(answer.status, answer.headers);
-    res.end(answer.body);
-  }
-
-  async function route(req: IncomingMessage, raw: string): Promise<Answer> {
-    const method = req.method ?? '';
-    const path = (req.url ?? '').split('?')[0]!;
-    const file = /^\/files\/([\w-]+\.png)$/.exec(path);
-    if (method === 'GET' && file) {
-      const bytes = files.get(file[1]!);
-      if (!bytes || scenario === 'expired_output')
-        return { status: 404, body: 'Not Found', headers: { 'content-type': 'text/plain' } };
-      return { status: 200, body: bytes, headers: { 'content-type': 'image/png' } };
+  async function route({ req, method, path, text: raw }: Incoming): Promise<Answer> {
+    if (method === 'GET' && /^\/files\/[\w-]+\.png$/.test(path)) {
+      return media.serve(method, path, scenario.current === 'expired_output');
     }
     const auth = checkKey(req.headers.authorization);
     if (auth) return auth;
-    if (scenario === 'invalid_key') return json(401, { detail: 'No user found for Key ID and Secret' });
-    if (scenario === 'locked_balance') {
+    if (scenario.current === 'invalid_key')
+      return json(401, { detail: 'No user found for Key ID and Secret' });
+    if (scenario.current === 'locked_balance') {
       return json(403, {
         detail: 'User is locked. Reason: Exhausted balance. Top up your balance at fal.ai/dashboard/billing.',
       });
     }
-    if (scenario === 'forbidden')
+    if (scenario.current === 'forbidden')
       return json(403, { detail: 'Access denied: this key may not call this application.' });
 
     const follow = /^\/([\w-]+\/[\w-]+)\/requests\/([\w-]+)(\/status|\/cancel)?$/.exec(path);
@@ -229,21 +214,19 @@ export async function startFalDouble(opts: FalDoubleOptions = {}): Promise<FalDo
   }
 
   function submit(req: IncomingMessage, raw: string, endpoint: string): Answer {
-    if ((req.headers['content-type'] ?? '').split(';')[0]!.trim() !== 'application/json') {
+    if (contentType(req) !== 'application/json') {
       return json(400, { detail: 'Content-Type must be application/json', error_type: 'bad_request' });
     }
-    let body: unknown;
-    try {
-      body = JSON.parse(raw);
-    } catch {
+    const parsed = jsonOf(raw);
+    if (!parsed)
       return json(400, { detail: 'The request body is not valid JSON', error_type: 'bad_request' });
-    }
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    const body = parsed.value;
+    if (!isObject(body)) {
       return json(400, { detail: 'The request body must be a JSON object', error_type: 'bad_request' });
     }
-    if (scenario === 'rate_limited')
+    if (scenario.current === 'rate_limited')
       return json(429, { detail: 'Too many concurrent requests for this key.' });
-    if (scenario === 'server_error')
+    if (scenario.current === 'server_error')
       return json(500, { detail: 'Internal Server Error', error_type: 'internal_error' });
 
     counter += 1;
@@ -253,18 +236,17 @@ export async function startFalDouble(opts: FalDoubleOptions = {}): Promise<FalDo
       id,
       app,
       endpoint,
-      body: body as Record<string, unknown>,
-      scenario,
+      body,
+      scenario: scenario.current,
       status: 'IN_QUEUE',
       polls: 0,
       cancelled: false,
-      errors: validate(ENDPOINTS[endpoint]!, body as Record<string, unknown>),
+      errors: pydanticErrors(ENDPOINTS[endpoint]!, body),
       result: null,
     };
     stored.set(id, request);
     queued.set(id, { endpoint, body: request.body, status: request.status, cancelled: false });
-    const origin = opts.queueOrigin ?? base;
-    const at = `${origin}/${app}/requests/${id}`;
+    const at = `${queueOrigin()}/${app}/requests/${id}`;
     return json(200, {
       status: 'IN_QUEUE',
       request_id: id,
@@ -289,7 +271,7 @@ export async function startFalDouble(opts: FalDoubleOptions = {}): Promise<FalDo
       }
     }
     queued.get(request.id)!.status = request.status;
-    const at = `${opts.queueOrigin ?? base}/${request.app}/requests/${request.id}`;
+    const at = `${queueOrigin()}/${request.app}/requests/${request.id}`;
     const body: Record<string, unknown> = {
       status: request.status,
       request_id: request.id,
@@ -352,13 +334,13 @@ export async function startFalDouble(opts: FalDoubleOptions = {}): Promise<FalDo
       const flagged = request.scenario === 'nsfw_all' || (request.scenario === 'nsfw_some' && i === 0);
       const { width, height } = await sizeOf(request.body);
       const name = `${request.id}-${i}.png`;
-      files.set(
-        name,
+      media.put(
+        `/files/${name}`,
         request.scenario === 'not_an_image'
           ? Buffer.from('definitely not a png')
-          : await makeImage(width, height, flagged),
+          : await stampedImage(width, height, counter, { blank: flagged }),
       );
-      images.push({ url: `${base}/files/${name}`, width, height, content_type: 'image/png' });
+      images.push({ url: `${server.url}/files/${name}`, width, height, content_type: 'image/png' });
       flags.push(flagged);
     }
     const seed =
@@ -384,42 +366,10 @@ export async function startFalDouble(opts: FalDoubleOptions = {}): Promise<FalDo
       width = meta.width ?? width;
       height = meta.height ?? height;
     }
-    if (opts.maxImageSide) {
-      const scale = Math.min(1, opts.maxImageSide / Math.max(width, height));
-      width = Math.max(1, Math.round(width * scale));
-      height = Math.max(1, Math.round(height * scale));
-    }
-    return { width, height };
+    return fitWithin(width, height, opts.maxImageSide);
   }
 
-  async function makeImage(width: number, height: number, black: boolean): Promise<Buffer> {
-    const pixels = Buffer.alloc(width * height * 3, black ? 0 : (counter * 29) % 256);
-    if (!black) pixels.writeUInt32BE(counter, 0);
-    return sharp(pixels, { raw: { width, height, channels: 3 } })
-      .png()
-      .toBuffer();
-  }
-
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  base = `http://127.0.0.1:${port}`;
-
-  return {
-    url: base,
-    get scenario() {
-      return scenario;
-    },
-    setScenario(next) {
-      scenario = next;
-    },
-    requests,
-    queued,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
-  };
+  return doubleFace(server, scenario, { queued });
 }
 
 /** `Key <key_id>:<key_secret>`, as fal issues them; a malformed header is refused before anything else. */
@@ -433,54 +383,4 @@ function checkKey(header: string | undefined): Answer | null {
     });
   }
   return null;
-}
-
-/** Checks the body the way the endpoint's input model does; extra fields are refused. */
-function validate(schema: Record<string, Rule>, body: Record<string, unknown>): ModelError[] {
-  const errors: ModelError[] = [];
-  const add = (name: string, msg: string, type: string) => errors.push({ loc: ['body', name], msg, type });
-  for (const [name, rule] of Object.entries(schema)) {
-    if (rule.type === 'string' && rule.required && body[name] === undefined)
-      add(name, 'Field required', 'missing');
-  }
-  for (const [name, value] of Object.entries(body)) {
-    const rule = schema[name];
-    if (!rule) {
-      add(name, 'Extra inputs are not permitted', 'extra_forbidden');
-      continue;
-    }
-    if (rule.type === 'string') {
-      if (typeof value !== 'string') add(name, 'Input should be a valid string', 'string_type');
-      else if (rule.oneOf && !rule.oneOf.includes(value)) {
-        add(name, `Input should be ${rule.oneOf.map((v) => `'${v}'`).join(' or ')}`, 'literal_error');
-      } else if (rule.url && !/^(https?:\/\/|data:image\/(png|jpeg|webp);base64,)/.test(value)) {
-        add(name, 'Input should be a valid URL or a data URI', 'url_parsing');
-      }
-    } else if (rule.type === 'boolean') {
-      if (typeof value !== 'boolean') add(name, 'Input should be a valid boolean', 'bool_type');
-    } else if (rule.type === 'image_size') {
-      const named = typeof value === 'string' && Object.hasOwn(NAMED_SIZES, value);
-      const custom =
-        typeof value === 'object' &&
-        value !== null &&
-        Object.keys(value).every((k) => k === 'width' || k === 'height') &&
-        [(value as { width?: unknown }).width, (value as { height?: unknown }).height].every(
-          (v) => typeof v === 'number' && Number.isInteger(v) && v > 0 && v <= 14_142,
-        );
-      if (!named && !custom) {
-        add(
-          name,
-          `Input should be one of ${Object.keys(NAMED_SIZES).join(', ')} or { width, height }`,
-          'image_size',
-        );
-      }
-    } else if (typeof value !== 'number' || (rule.type === 'integer' && !Number.isInteger(value))) {
-      add(name, `Input should be a valid ${rule.type}`, `${rule.type === 'integer' ? 'int' : 'float'}_type`);
-    } else if (rule.min !== undefined && value < rule.min) {
-      add(name, `Input should be greater than or equal to ${rule.min}`, 'greater_than_equal');
-    } else if (rule.max !== undefined && value > rule.max) {
-      add(name, `Input should be less than or equal to ${rule.max}`, 'less_than_equal');
-    }
-  }
-  return errors;
 }

@@ -5,9 +5,19 @@
  * back as HTTP 200, as they do from Google. The scenario is set by the test; the key never chooses one.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import sharp from 'sharp';
+import {
+  type Answer,
+  contentType,
+  doubleFace,
+  fitWithin,
+  type Incoming,
+  jsonOf,
+  type RecordedBase,
+  Rejection,
+  scenarioState,
+  stampedImage,
+  startDoubleServer,
+} from './kit';
 
 export const SCENARIOS = [
   'success',
@@ -32,17 +42,10 @@ export const SCENARIOS = [
 ] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
-export interface RecordedRequest {
-  method: string;
-  /** Path without the query string. */
-  path: string;
-  /** Lower-case header names; the x-goog-api-key value is never kept. */
-  headers: Record<string, string>;
+/** Parsed JSON when the body was JSON, else the raw text; the x-goog-api-key value is never kept. */
+export interface RecordedRequest extends RecordedBase {
   /** Whether a key came, in the header or as `?key=`. */
   apiKey: boolean;
-  /** Parsed JSON when the body was JSON, else the raw text ('' for none). */
-  body: unknown;
-  status: number;
 }
 
 export interface GeminiDoubleOptions {
@@ -108,16 +111,6 @@ const IMAGE_CONFIG_FIELDS = ['aspectRatio', 'imageSize'];
 const BLOCKED_FINISH_MESSAGE =
   "Unable to show the generated image. The generated image was filtered out because it violated Google's Generative AI Prohibited Use policy. You will not be charged for blocked images. Try rephrasing the prompt. If you think this was an error, send feedback.";
 
-interface Answer {
-  status: number;
-  body: string;
-  headers?: Record<string, string>;
-}
-
-class Rejection {
-  constructor(readonly answer: Answer) {}
-}
-
 const GRPC_CODES: Record<string, number> = {
   INVALID_ARGUMENT: 400,
   FAILED_PRECONDITION: 400,
@@ -160,69 +153,29 @@ function responseId(): string {
 }
 
 export async function startGeminiDouble(opts: GeminiDoubleOptions = {}): Promise<GeminiDouble> {
-  let scenario: Scenario = opts.scenario ?? 'success';
   let callsInScenario = 0;
+  const scenario = scenarioState<Scenario>(opts.scenario ?? 'success', () => {
+    callsInScenario = 0;
+  });
   const slowMs = opts.slowMs ?? 10_000;
-  const requests: RecordedRequest[] = [];
-  const timers = new Set<NodeJS.Timeout>();
   let imageCounter = 0;
-
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const raw = Buffer.concat(chunks).toString('utf8');
-      handle(req, res, raw).catch((error: unknown) => {
-        send(req, res, raw, googleError('INTERNAL', `gemini-double crashed: ${String(error)}`));
-      });
-    });
+  const server = await startDoubleServer<RecordedRequest>({
+    secretHeaders: ['x-goog-api-key'],
+    describe: ({ req, url }) => ({
+      apiKey: req.headers['x-goog-api-key'] !== undefined || url.searchParams.has('key'),
+    }),
+    answer: answerFor,
+    crashed: (error) => googleError('INTERNAL', `gemini-double crashed: ${String(error)}`),
+    headers: (answer) => ({
+      'content-type':
+        typeof answer.body === 'string' && answer.body.startsWith('<')
+          ? 'text/html; charset=UTF-8'
+          : 'application/json; charset=UTF-8',
+      'x-gemini-service-tier': 'standard',
+    }),
   });
 
-  function send(req: IncomingMessage, res: ServerResponse, raw: string, answer: Answer): void {
-    const url = new URL(req.url ?? '/', 'http://double');
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(req.headers)) {
-      if (name === 'x-goog-api-key' || value === undefined) continue;
-      headers[name] = Array.isArray(value) ? value.join(', ') : value;
-    }
-    let body: unknown = raw;
-    try {
-      body = raw === '' ? '' : JSON.parse(raw);
-    } catch {
-      // Kept as text: the record shows what was actually sent.
-    }
-    requests.push({
-      method: req.method ?? '',
-      path: url.pathname,
-      headers,
-      apiKey: req.headers['x-goog-api-key'] !== undefined || url.searchParams.has('key'),
-      body,
-      status: answer.status,
-    });
-    if (res.destroyed) return;
-    const html = answer.body.startsWith('<');
-    res.writeHead(answer.status, {
-      'content-type': html ? 'text/html; charset=UTF-8' : 'application/json; charset=UTF-8',
-      'x-gemini-service-tier': 'standard',
-      ...answer.headers,
-    });
-    res.end(answer.body);
-  }
-
-  async function handle(req: IncomingMessage, res: ServerResponse, raw: string): Promise<void> {
-    let answer: Answer;
-    try {
-      answer = await answerFor(req, res, raw);
-    } catch (error) {
-      if (!(error instanceof Rejection)) throw error;
-      answer = error.answer;
-    }
-    send(req, res, raw, answer);
-  }
-
-  async function answerFor(req: IncomingMessage, res: ServerResponse, raw: string): Promise<Answer> {
-    const url = new URL(req.url ?? '/', 'http://double');
-    const method = req.method ?? '';
+  async function answerFor({ req, res, url, method, text: raw }: Incoming): Promise<Answer> {
     const generate = /^\/v1beta\/models\/([^/:]+):generateContent$/.exec(url.pathname);
     const getModel = /^\/v1beta\/models\/([^/:]+)$/.exec(url.pathname);
     if (!(method === 'POST' && generate) && !(method === 'GET' && getModel)) {
@@ -232,8 +185,8 @@ export async function startGeminiDouble(opts: GeminiDoubleOptions = {}): Promise
       };
     }
     checkKey(req.headers['x-goog-api-key'], url.searchParams.get('key'));
-    if (scenario === 'invalid_api_key') throw new Rejection(keyInvalid());
-    if (scenario === 'permission_denied') {
+    if (scenario.current === 'invalid_api_key') throw new Rejection(keyInvalid());
+    if (scenario.current === 'permission_denied') {
       return googleError(
         'PERMISSION_DENIED',
         'Your API key was reported as leaked. Please use another API key.',
@@ -249,20 +202,14 @@ export async function startGeminiDouble(opts: GeminiDoubleOptions = {}): Promise
     }
     if (getModel) return describeModel(modelId);
 
-    const contentType = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-    if (contentType !== 'application/json') {
+    if (contentType(req) !== 'application/json') {
       badRequest(`Invalid JSON payload received. Unexpected token.\n${raw.slice(0, 20)}\n^`);
     }
-    let body: unknown;
-    try {
-      body = JSON.parse(raw);
-    } catch {
-      badRequest(`Invalid JSON payload received. Unexpected end of string.`);
-    }
-    const request = validate(body, modelId);
+    const body = jsonOf(raw) ?? badRequest(`Invalid JSON payload received. Unexpected end of string.`);
+    const request = validate(body.value, modelId);
 
     callsInScenario += 1;
-    switch (scenario) {
+    switch (scenario.current) {
       case 'rate_limited_after_one':
         if (callsInScenario === 1) return success(modelId, request, false);
         return rateLimited(modelId);
@@ -361,7 +308,7 @@ export async function startGeminiDouble(opts: GeminiDoubleOptions = {}): Promise
           ...meta(modelId),
         });
       case 'slow':
-        await delay(res);
+        await server.hold(slowMs, { res });
         if (res.destroyed) return googleError('INTERNAL', 'Client closed the request.');
         return success(modelId, request, false);
       case 'success_with_text':
@@ -392,21 +339,6 @@ export async function startGeminiDouble(opts: GeminiDoubleOptions = {}): Promise
     );
   }
 
-  function delay(res: ServerResponse): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        timers.delete(timer);
-        resolve();
-      }, slowMs);
-      timers.add(timer);
-      res.once('close', () => {
-        clearTimeout(timer);
-        timers.delete(timer);
-        resolve();
-      });
-    });
-  }
-
   async function success(modelId: string, request: ValidRequest, withText: boolean): Promise<Answer> {
     const parts: Array<Record<string, unknown>> = [];
     if (withText) parts.push({ text: 'Here is a brass teapot on linen, lit from the left.' });
@@ -431,48 +363,13 @@ export async function startGeminiDouble(opts: GeminiDoubleOptions = {}): Promise
     });
   }
 
-  async function makeImage(w: number, h: number): Promise<Buffer> {
-    const s = opts.maxImageSide ? Math.min(1, opts.maxImageSide / Math.max(w, h)) : 1;
-    const width = Math.max(1, Math.round(w * s));
-    const height = Math.max(1, Math.round(h * s));
+  function makeImage(w: number, h: number): Promise<Buffer> {
+    const { width, height } = fitWithin(w, h, opts.maxImageSide);
     imageCounter += 1;
-    const pixels = Buffer.alloc(width * height * 3);
-    for (let y = 0; y < height; y += 1) {
-      for (let x = 0; x < width; x += 1) {
-        const at = (y * width + x) * 3;
-        pixels[at] = (x * 255) / width;
-        pixels[at + 1] = (y * 255) / height;
-        pixels[at + 2] = (imageCounter * 53) % 256;
-      }
-    }
-    // The first pixels carry the counter, so no two images the double makes share a hash.
-    pixels.writeUInt32BE(imageCounter, 0);
-    return sharp(pixels, { raw: { width, height, channels: 3 } })
-      .png({ compressionLevel: 1 })
-      .toBuffer();
+    return stampedImage(width, height, imageCounter);
   }
 
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-
-  return {
-    url: `http://127.0.0.1:${port}`,
-    get scenario() {
-      return scenario;
-    },
-    setScenario(next) {
-      scenario = next;
-      callsInScenario = 0;
-    },
-    requests,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        for (const timer of timers) clearTimeout(timer);
-        timers.clear();
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
-  };
+  return doubleFace(server, scenario, {});
 }
 
 function ok(body: unknown): Answer {

@@ -5,9 +5,20 @@
  * images that can expire. The scenario is set by the test; the key never chooses one.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import sharp from 'sharp';
+import {
+  type Answer,
+  doubleFace,
+  fitWithin,
+  formRecord,
+  ImageHost,
+  type Incoming,
+  type RecordedBase,
+  Rejection,
+  readForm,
+  scenarioState,
+  stampedImage,
+  startDoubleServer,
+} from './kit';
 
 export const SCENARIOS = [
   'success',
@@ -26,15 +37,9 @@ export const SCENARIOS = [
 ] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
-export interface RecordedRequest {
-  method: string;
-  path: string;
-  /** Lower-case names; the Api-Key value is never kept. */
-  headers: Record<string, string>;
+/** Multipart fields as text (files as `<file name, type, bytes>`), else the raw body; the Api-Key value is never kept. */
+export interface RecordedRequest extends RecordedBase {
   apiKey: boolean;
-  /** Multipart fields as text (files as `<file name, type, bytes>`), else the raw body. */
-  body: unknown;
-  status: number;
 }
 
 export interface IdeogramDoubleOptions {
@@ -80,16 +85,6 @@ const STYLE_TYPES = ['AUTO', 'GENERAL', 'REALISTIC', 'DESIGN', 'FICTION'];
 const IMAGE_TYPES = ['image/png', 'image/jpeg', 'image/webp'];
 const MAX_FILE_BYTES = 10 * 1024 * 1024;
 
-interface Answer {
-  status: number;
-  body: string | Buffer;
-  headers?: Record<string, string>;
-}
-
-class Rejection {
-  constructor(readonly answer: Answer) {}
-}
-
 function detail(status: number, message: string): Answer {
   return { status, body: JSON.stringify({ detail: message }) };
 }
@@ -108,82 +103,51 @@ function enumError(field: string, allowed: readonly string[], input: unknown): n
 }
 
 export async function startIdeogramDouble(opts: IdeogramDoubleOptions = {}): Promise<IdeogramDouble> {
-  let scenario: Scenario = opts.scenario ?? 'success';
+  const scenario = scenarioState<Scenario>(opts.scenario ?? 'success');
   const slowMs = opts.slowMs ?? 10_000;
-  const requests: RecordedRequest[] = [];
-  const images = new Map<string, Buffer>();
-  const timers = new Set<NodeJS.Timeout>();
+  const images = new ImageHost({
+    missing: detail(404, 'Not Found'),
+    expired: detail(403, 'This image link has expired.'),
+  });
   let imageCounter = 0;
-  let base = '';
-
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const raw = Buffer.concat(chunks);
-      handle(req, res, raw).catch((error: unknown) => {
-        send(req, res, raw.toString('utf8'), detail(500, `ideogram-double crashed: ${String(error)}`));
-      });
-    });
+  const server = await startDoubleServer<RecordedRequest>({
+    secretHeaders: ['api-key'],
+    describe: ({ req }) => ({ apiKey: req.headers['api-key'] !== undefined }),
+    answer: handle,
+    crashed: (error) => detail(500, `ideogram-double crashed: ${String(error)}`),
+    headers: () => ({ 'content-type': 'application/json' }),
   });
 
-  function send(req: IncomingMessage, res: ServerResponse, recorded: unknown, answer: Answer): void {
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(req.headers)) {
-      if (name === 'api-key' || value === undefined) continue;
-      headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  async function handle(incoming: Incoming): Promise<Answer> {
+    const { url } = incoming;
+    incoming.recorded = incoming.text;
+    if (url.pathname.startsWith('/ephemeral/')) {
+      incoming.recorded = '';
+      const expired =
+        scenario.current === 'expired_urls' || Number(url.searchParams.get('exp')) * 1000 < Date.now();
+      if (!url.searchParams.get('sig')) return detail(404, 'Not Found');
+      return images.serve(incoming.method, url.pathname, expired);
     }
-    requests.push({
-      method: req.method ?? '',
-      path: (req.url ?? '').split('?')[0]!,
-      headers,
-      apiKey: req.headers['api-key'] !== undefined,
-      body: recorded,
-      status: answer.status,
-    });
-    if (res.destroyed) return;
-    res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
-    res.end(answer.body);
+    const form = await readForm(incoming, /^(multipart\/form-data|application\/x-www-form-urlencoded)/i);
+    if (form) {
+      incoming.recorded = formRecord(form, (file) => `<file ${file.name}, ${file.type}, ${file.size} bytes>`);
+    }
+    return api(incoming, url.pathname, form);
   }
 
-  async function handle(req: IncomingMessage, res: ServerResponse, raw: Buffer): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://double');
-    let recorded: unknown = raw.toString('utf8');
-    let answer: Answer;
-    try {
-      if (url.pathname.startsWith('/ephemeral/')) {
-        recorded = '';
-        answer = ephemeral(req, url);
-      } else {
-        const form = await readForm(req, raw);
-        if (form) recorded = describeForm(form);
-        answer = await api(req, res, url.pathname, form);
-      }
-    } catch (error) {
-      if (!(error instanceof Rejection)) throw error;
-      answer = error.answer;
-    }
-    send(req, res, recorded, answer);
-  }
-
-  async function api(
-    req: IncomingMessage,
-    res: ServerResponse,
-    path: string,
-    form: FormData | null,
-  ): Promise<Answer> {
+  async function api({ req, res }: Incoming, path: string, form: FormData | null): Promise<Answer> {
     const route = `${req.method} ${path}`;
     if (route !== 'POST /v1/ideogram-v3/generate' && route !== 'POST /v1/ideogram-v3/remix') {
       return detail(404, 'Not Found');
     }
     const key = req.headers['api-key'];
     if (typeof key !== 'string' || key.trim() === '') return detail(401, 'Missing Api-Key header');
-    if (scenario === 'invalid_api_key' || !/^[A-Za-z0-9_-]{20,}$/.test(key))
+    if (scenario.current === 'invalid_api_key' || !/^[A-Za-z0-9_-]{20,}$/.test(key))
       return detail(401, 'Invalid API key');
 
     // A form endpoint reads no JSON: every field is simply missing.
     const request = validate(form ?? new FormData(), path.endsWith('/remix'));
-    switch (scenario) {
+    switch (scenario.current) {
       case 'rate_limited':
         return detail(429, 'Too many requests. Please slow down.');
       case 'safety_rejected':
@@ -206,7 +170,7 @@ export async function startIdeogramDouble(opts: IdeogramDoubleOptions = {}): Pro
           body: '{"created": "2026-11-02T10:00:00+00:00", "data": [{"url": "https://ideogram',
         };
       case 'slow':
-        await delay(res);
+        await server.hold(slowMs, { res });
         if (res.destroyed) return detail(499, 'Client closed the request.');
         return success(request);
       default:
@@ -218,12 +182,12 @@ export async function startIdeogramDouble(opts: IdeogramDoubleOptions = {}): Pro
     const [w, h] = request.resolution.split('x').map(Number) as [number, number];
     const data = [];
     for (let i = 0; i < request.count; i += 1) {
-      const unsafe = scenario === 'all_unsafe' || (scenario === 'some_unsafe' && i === 0);
+      const unsafe = scenario.current === 'all_unsafe' || (scenario.current === 'some_unsafe' && i === 0);
       const name = randomBytes(16).toString('base64url');
       if (!unsafe) {
-        images.set(
-          name,
-          scenario === 'not_an_image'
+        images.put(
+          `/ephemeral/${name}.png`,
+          scenario.current === 'not_an_image'
             ? Buffer.from('this is plain text, not the bytes of any image format')
             : await makeImage(w, h),
         );
@@ -232,7 +196,7 @@ export async function startIdeogramDouble(opts: IdeogramDoubleOptions = {}): Pro
       data.push({
         url: unsafe
           ? null
-          : `${base}/ephemeral/${name}.png?exp=${expires}&sig=${randomBytes(32).toString('hex')}`,
+          : `${server.url}/ephemeral/${name}.png?exp=${expires}&sig=${randomBytes(32).toString('hex')}`,
         prompt: request.magic
           ? `${request.prompt}, warm cinematic light, rich detail, editorial composition`
           : request.prompt,
@@ -245,93 +209,13 @@ export async function startIdeogramDouble(opts: IdeogramDoubleOptions = {}): Pro
     return { status: 200, body: JSON.stringify({ created: new Date().toISOString(), data }) };
   }
 
-  function ephemeral(req: IncomingMessage, url: URL): Answer {
-    const name = /^\/ephemeral\/([A-Za-z0-9_-]+)\.png$/.exec(url.pathname)?.[1];
-    const image = name ? images.get(name) : undefined;
-    if (req.method !== 'GET' || !image || !url.searchParams.get('sig')) return detail(404, 'Not Found');
-    if (scenario === 'expired_urls' || Number(url.searchParams.get('exp')) * 1000 < Date.now()) {
-      return detail(403, 'This image link has expired.');
-    }
-    return { status: 200, body: image, headers: { 'content-type': 'image/png' } };
-  }
-
-  function delay(res: ServerResponse): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        timers.delete(timer);
-        resolve();
-      }, slowMs);
-      timers.add(timer);
-      res.once('close', () => {
-        clearTimeout(timer);
-        timers.delete(timer);
-        resolve();
-      });
-    });
-  }
-
-  async function makeImage(w: number, h: number): Promise<Buffer> {
-    const scale = opts.maxImageSide ? Math.min(1, opts.maxImageSide / Math.max(w, h)) : 1;
-    const width = Math.max(1, Math.round(w * scale));
-    const height = Math.max(1, Math.round(h * scale));
+  function makeImage(w: number, h: number): Promise<Buffer> {
+    const { width, height } = fitWithin(w, h, opts.maxImageSide);
     imageCounter += 1;
-    const pixels = Buffer.alloc(width * height * 3);
-    for (let y = 0; y < height; y += 1) {
-      for (let x = 0; x < width; x += 1) {
-        const at = (y * width + x) * 3;
-        pixels[at] = (y * 255) / height;
-        pixels[at + 1] = (imageCounter * 71) % 256;
-        pixels[at + 2] = (x * 255) / width;
-      }
-    }
-    pixels.writeUInt32BE(imageCounter, 0);
-    return sharp(pixels, { raw: { width, height, channels: 3 } })
-      .png({ compressionLevel: 1 })
-      .toBuffer();
+    return stampedImage(width, height, imageCounter);
   }
 
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  base = `http://127.0.0.1:${port}`;
-
-  return {
-    url: base,
-    get scenario() {
-      return scenario;
-    },
-    setScenario(next) {
-      scenario = next;
-    },
-    requests,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        for (const timer of timers) clearTimeout(timer);
-        timers.clear();
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
-  };
-}
-
-async function readForm(req: IncomingMessage, raw: Buffer): Promise<FormData | null> {
-  const type = req.headers['content-type'] ?? '';
-  if (!/^(multipart\/form-data|application\/x-www-form-urlencoded)/i.test(type)) return null;
-  try {
-    return await new Response(new Uint8Array(raw), { headers: { 'content-type': type } }).formData();
-  } catch {
-    return null;
-  }
-}
-
-function describeForm(form: FormData): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {};
-  for (const [name, value] of form.entries()) {
-    const text =
-      typeof value === 'string' ? value : `<file ${value.name}, ${value.type}, ${value.size} bytes>`;
-    const seen = out[name];
-    out[name] = seen === undefined ? text : Array.isArray(seen) ? [...seen, text] : [seen, text];
-  }
-  return out;
+  return doubleFace(server, scenario, {});
 }
 
 interface ValidRequest {

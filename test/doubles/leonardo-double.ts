@@ -5,9 +5,23 @@
  * and answers with its `{ error, path, code }` shape. The scenario is set by the test; the key never chooses one.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import sharp from 'sharp';
+import type { IncomingMessage } from 'node:http';
+import {
+  type Answer,
+  contentType,
+  doubleFace,
+  fitWithin,
+  ImageHost,
+  type Incoming,
+  isObject,
+  jsonOf,
+  type RecordedBase,
+  Rejection,
+  readForm,
+  scenarioState,
+  stampedImage,
+  startDoubleServer,
+} from './kit';
 
 export const SCENARIOS = [
   'success',
@@ -30,15 +44,9 @@ export const SCENARIOS = [
 ] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
-export interface RecordedRequest {
-  method: string;
-  path: string;
-  /** Lower-case names; the Authorization value is never kept. */
-  headers: Record<string, string>;
+/** Parsed JSON, the multipart field names for uploads, or the raw text; the Authorization value is never kept. */
+export interface RecordedRequest extends RecordedBase {
   authorization: boolean;
-  /** Parsed JSON, the multipart field names for uploads, or the raw text. */
-  body: unknown;
-  status: number;
 }
 
 export interface LeonardoDoubleOptions {
@@ -152,16 +160,6 @@ const PRESET_STYLES = [
 ];
 const EXTENSIONS = ['png', 'jpg', 'jpeg', 'webp'];
 
-interface Answer {
-  status: number;
-  body: string | Buffer;
-  headers?: Record<string, string>;
-}
-
-class Rejection {
-  constructor(readonly answer: Answer) {}
-}
-
 function leoError(status: number, error: string, code = 'unexpected', path = '$'): Answer {
   return { status, body: JSON.stringify({ error, path, code }) };
 }
@@ -195,73 +193,35 @@ interface Job extends GenerationRecord {
 }
 
 export async function startLeonardoDouble(opts: LeonardoDoubleOptions = {}): Promise<LeonardoDouble> {
-  let scenario: Scenario = opts.scenario ?? 'success';
+  const scenario = scenarioState<Scenario>(opts.scenario ?? 'success');
   const pendingPolls = opts.pendingPolls ?? 2;
-  const requests: RecordedRequest[] = [];
   const jobs = new Map<string, Job>();
   const uploads = new Map<string, { fields: Record<string, string>; done: boolean }>();
-  const files = new Map<string, Buffer>();
+  const cdn = new ImageHost({
+    missing: s3Error(404, 'NoSuchKey', 'The specified key does not exist.'),
+    expired: s3Error(403, 'AccessDenied', 'Request has expired'),
+  });
   let imageCounter = 0;
-  let base = '';
-
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const raw = Buffer.concat(chunks);
-      handle(req, res, raw).catch((error: unknown) => {
-        send(req, res, raw.toString('utf8'), leoError(500, `leonardo-double crashed: ${String(error)}`));
-      });
-    });
+  const server = await startDoubleServer<RecordedRequest>({
+    secretHeaders: ['authorization'],
+    describe: ({ req }) => ({ authorization: req.headers.authorization !== undefined }),
+    answer: handle,
+    crashed: (error) => leoError(500, `leonardo-double crashed: ${String(error)}`),
+    headers: () => ({ 'content-type': 'application/json' }),
   });
 
-  function send(req: IncomingMessage, res: ServerResponse, recorded: unknown, answer: Answer): void {
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(req.headers)) {
-      if (name === 'authorization' || value === undefined) continue;
-      headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  async function handle(incoming: Incoming): Promise<Answer> {
+    const { req, path } = incoming;
+    if (path.startsWith('/storage/')) {
+      const form = await readForm(incoming);
+      if (form) incoming.recorded = [...form.keys()];
+      return storageUpload(req, path, form);
     }
-    let body: unknown = recorded;
-    if (typeof recorded === 'string') {
-      try {
-        body = recorded === '' ? '' : JSON.parse(recorded);
-      } catch {
-        // Kept as text.
-      }
+    if (path.startsWith('/cdn/')) {
+      incoming.recorded = '';
+      return cdn.serve(incoming.method, path, scenario.current === 'expired_urls');
     }
-    requests.push({
-      method: req.method ?? '',
-      path: (req.url ?? '').split('?')[0]!,
-      headers,
-      authorization: req.headers.authorization !== undefined,
-      body,
-      status: answer.status,
-    });
-    if (res.destroyed) return;
-    res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
-    res.end(answer.body);
-  }
-
-  async function handle(req: IncomingMessage, res: ServerResponse, raw: Buffer): Promise<void> {
-    let recorded: unknown = raw.toString('utf8');
-    let answer: Answer;
-    try {
-      const path = (req.url ?? '').split('?')[0]!;
-      if (path.startsWith('/storage/')) {
-        const form = await readForm(req, raw);
-        recorded = form ? [...form.keys()] : recorded;
-        answer = await storageUpload(req, path, form);
-      } else if (path.startsWith('/cdn/')) {
-        recorded = '';
-        answer = cdn(req, path);
-      } else {
-        answer = await api(req, path, raw.toString('utf8'));
-      }
-    } catch (error) {
-      if (!(error instanceof Rejection)) throw error;
-      answer = error.answer;
-    }
-    send(req, res, recorded, answer);
+    return api(req, path, incoming.text);
   }
 
   async function api(req: IncomingMessage, path: string, raw: string): Promise<Answer> {
@@ -274,7 +234,7 @@ export async function startLeonardoDouble(opts: LeonardoDoubleOptions = {}): Pro
       ((method === 'GET' || method === 'DELETE') && one);
     if (!known) return leoError(404, 'resource does not exist', 'not-found');
     checkAuthorization(req.headers.authorization);
-    if (scenario === 'invalid_api_key')
+    if (scenario.current === 'invalid_api_key')
       throw new Rejection(leoError(401, 'Invalid API key', 'access-denied'));
 
     if (method === 'GET' && path === '/api/rest/v1/me') return me();
@@ -287,23 +247,16 @@ export async function startLeonardoDouble(opts: LeonardoDoubleOptions = {}): Pro
   }
 
   function readJson(req: IncomingMessage, raw: string): Record<string, unknown> {
-    const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-    if (type !== 'application/json') reject('Content-Type must be application/json', 'invalid-headers');
-    let body: unknown;
-    try {
-      body = JSON.parse(raw);
-    } catch {
-      reject('invalid json', 'invalid-json');
-    }
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-      reject("expected an object for type 'SDGenerationInput'", 'validation-failed');
-    }
-    return body as Record<string, unknown>;
+    if (contentType(req) !== 'application/json')
+      reject('Content-Type must be application/json', 'invalid-headers');
+    const body = (jsonOf(raw) ?? reject('invalid json', 'invalid-json')).value;
+    if (!isObject(body)) reject("expected an object for type 'SDGenerationInput'", 'validation-failed');
+    return body;
   }
 
   function create(body: Record<string, unknown>): Answer {
     const request = validateGeneration(body, uploads);
-    switch (scenario) {
+    switch (scenario.current) {
       case 'rate_limited':
         return leoError(429, 'Too many requests, please slow down.', 'rate-limit-exceeded');
       case 'not_enough_tokens':
@@ -326,15 +279,19 @@ export async function startLeonardoDouble(opts: LeonardoDoubleOptions = {}): Pro
       status: 'PENDING',
       deleted: false,
       request: body,
-      pollsLeft: scenario === 'never_finishes' ? Number.POSITIVE_INFINITY : pendingPolls,
+      pollsLeft: scenario.current === 'never_finishes' ? Number.POSITIVE_INFINITY : pendingPolls,
       width: request.width,
       height: request.height,
       count: request.count,
       seed: request.seed ?? Math.floor(Math.random() * 2_147_483_647),
       images: [],
       failure:
-        scenario === 'generation_failed' ? 'plain' : scenario === 'generation_moderated' ? 'moderated' : null,
-      nsfw: scenario === 'nsfw',
+        scenario.current === 'generation_failed'
+          ? 'plain'
+          : scenario.current === 'generation_moderated'
+            ? 'moderated'
+            : null,
+      nsfw: scenario.current === 'nsfw',
       createdAt: new Date().toISOString(),
     };
     jobs.set(id, job);
@@ -353,8 +310,8 @@ export async function startLeonardoDouble(opts: LeonardoDoubleOptions = {}): Pro
       } else {
         for (let i = 0; i < job.count; i += 1) {
           const file = `/cdn/users/0f5e4a1c/generations/${id}/Leonardo_Phoenix_${i}.png`;
-          files.set(file, await makeImage(job.width, job.height));
-          job.images.push({ id: randomUUID(), url: `${base}${file}`, nsfw: job.nsfw && i === 0 });
+          cdn.put(file, await makeImage(job.width, job.height));
+          job.images.push({ id: randomUUID(), url: `${server.url}${file}`, nsfw: job.nsfw && i === 0 });
         }
         job.status = 'COMPLETE';
       }
@@ -442,7 +399,7 @@ export async function startLeonardoDouble(opts: LeonardoDoubleOptions = {}): Pro
         id,
         fields: JSON.stringify(fields),
         key,
-        url: `${base}/storage/leonardo-double-uploads`,
+        url: `${server.url}/storage/leonardo-double-uploads`,
       },
     });
   }
@@ -488,13 +445,6 @@ export async function startLeonardoDouble(opts: LeonardoDoubleOptions = {}): Pro
     return { status: 204, body: '' };
   }
 
-  function cdn(req: IncomingMessage, path: string): Answer {
-    const file = files.get(path);
-    if (req.method !== 'GET' || !file) return s3Error(404, 'NoSuchKey', 'The specified key does not exist.');
-    if (scenario === 'expired_urls') return s3Error(403, 'AccessDenied', 'Request has expired');
-    return { status: 200, body: file, headers: { 'content-type': 'image/png' } };
-  }
-
   function me(): Answer {
     return json({
       user_details: [
@@ -514,56 +464,13 @@ export async function startLeonardoDouble(opts: LeonardoDoubleOptions = {}): Pro
     });
   }
 
-  async function makeImage(w: number, h: number): Promise<Buffer> {
-    const scale = opts.maxImageSide ? Math.min(1, opts.maxImageSide / Math.max(w, h)) : 1;
-    const width = Math.max(1, Math.round(w * scale));
-    const height = Math.max(1, Math.round(h * scale));
+  function makeImage(w: number, h: number): Promise<Buffer> {
+    const { width, height } = fitWithin(w, h, opts.maxImageSide);
     imageCounter += 1;
-    const pixels = Buffer.alloc(width * height * 3);
-    for (let y = 0; y < height; y += 1) {
-      for (let x = 0; x < width; x += 1) {
-        const at = (y * width + x) * 3;
-        pixels[at] = (imageCounter * 29) % 256;
-        pixels[at + 1] = (x * 255) / width;
-        pixels[at + 2] = (y * 255) / height;
-      }
-    }
-    pixels.writeUInt32BE(imageCounter, 0);
-    return sharp(pixels, { raw: { width, height, channels: 3 } })
-      .png({ compressionLevel: 1 })
-      .toBuffer();
+    return stampedImage(width, height, imageCounter);
   }
 
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  base = `http://127.0.0.1:${port}`;
-
-  return {
-    url: base,
-    get scenario() {
-      return scenario;
-    },
-    setScenario(next) {
-      scenario = next;
-    },
-    requests,
-    generations: jobs,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
-  };
-}
-
-async function readForm(req: IncomingMessage, raw: Buffer): Promise<FormData | null> {
-  const type = req.headers['content-type'] ?? '';
-  if (!type.toLowerCase().startsWith('multipart/form-data')) return null;
-  try {
-    return await new Response(new Uint8Array(raw), { headers: { 'content-type': type } }).formData();
-  } catch {
-    return null;
-  }
+  return doubleFace(server, scenario, { generations: jobs });
 }
 
 /** Leonardo API keys are UUIDs sent as Bearer tokens. */

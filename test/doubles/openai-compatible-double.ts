@@ -5,9 +5,20 @@
  * itself, so a test can make them expire. A key is required only when the double is started with one.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import sharp from 'sharp';
+import {
+  type Answer,
+  contentType,
+  doubleFace,
+  fitWithin,
+  ImageHost,
+  type Incoming,
+  jsonOf,
+  type RecordedBase,
+  Rejection,
+  scenarioState,
+  stampedImage,
+  startDoubleServer,
+} from './kit';
 
 export const COMPATIBLE_SCENARIOS = [
   'success',
@@ -23,14 +34,9 @@ export const COMPATIBLE_SCENARIOS = [
 ] as const;
 export type CompatibleScenario = (typeof COMPATIBLE_SCENARIOS)[number];
 
-export interface CompatibleRecordedRequest {
-  method: string;
-  path: string;
-  /** Lower-case names; the Authorization value is never kept. */
-  headers: Record<string, string>;
+export interface CompatibleRecordedRequest extends RecordedBase {
+  /** Whether an Authorization header was sent; its value is never kept. */
   authorization: boolean;
-  body: unknown;
-  status: number;
 }
 
 export interface OpenAICompatibleDoubleOptions {
@@ -75,16 +81,6 @@ const FIELDS = new Set([
 ]);
 const RESPONSE_FORMATS = ['url', 'b64_json'];
 
-interface Answer {
-  status: number;
-  body: string | Buffer;
-  headers?: Record<string, string>;
-}
-
-class Rejection {
-  constructor(readonly answer: Answer) {}
-}
-
 function apiError(status: number, message: string, type = '', headers?: Record<string, string>): Answer {
   return { status, body: JSON.stringify({ error: { code: status, message, type } }), headers };
 }
@@ -96,63 +92,25 @@ function reject(message: string): never {
 export async function startOpenAICompatibleDouble(
   opts: OpenAICompatibleDoubleOptions = {},
 ): Promise<OpenAICompatibleDouble> {
-  let scenario: CompatibleScenario = opts.scenario ?? 'success';
+  const scenario = scenarioState<CompatibleScenario>(opts.scenario ?? 'success');
   const models = opts.models ?? ['stablediffusion', 'sdxl-turbo'];
   const slowMs = opts.slowMs ?? 10_000;
-  const requests: CompatibleRecordedRequest[] = [];
-  const timers = new Set<NodeJS.Timeout>();
-  const files = new Map<string, Buffer>();
+  const files = new ImageHost({ missing: { status: 404, body: '{"error":"file not found"}' } });
   let counter = 0;
-  let origin = '';
-
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const raw = Buffer.concat(chunks).toString('utf8');
-      answerFor(req, res, raw)
-        .catch((error: unknown) => {
-          if (error instanceof Rejection) return error.answer;
-          return apiError(500, `double crashed: ${error instanceof Error ? error.message : String(error)}`);
-        })
-        .then((answer) => send(req, res, raw, answer));
-    });
+  const server = await startDoubleServer<CompatibleRecordedRequest>({
+    secretHeaders: ['authorization'],
+    describe: ({ req }) => ({ authorization: req.headers.authorization !== undefined }),
+    answer: answerFor,
+    crashed: (error) =>
+      apiError(500, `double crashed: ${error instanceof Error ? error.message : String(error)}`),
+    headers: (answer) => ({
+      'content-type': Buffer.isBuffer(answer.body) ? 'image/png' : 'application/json',
+    }),
   });
 
-  function send(req: IncomingMessage, res: ServerResponse, raw: string, answer: Answer): void {
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(req.headers)) {
-      if (name === 'authorization' || value === undefined) continue;
-      headers[name] = Array.isArray(value) ? value.join(', ') : value;
-    }
-    let body: unknown = raw;
-    try {
-      body = raw === '' ? '' : JSON.parse(raw);
-    } catch {
-      // Kept as text.
-    }
-    requests.push({
-      method: req.method ?? '',
-      path: (req.url ?? '').split('?')[0]!,
-      headers,
-      authorization: req.headers.authorization !== undefined,
-      body,
-      status: answer.status,
-    });
-    if (res.destroyed) return;
-    const type = Buffer.isBuffer(answer.body) ? 'image/png' : 'application/json';
-    res.writeHead(answer.status, { 'content-type': type, ...answer.headers });
-    res.end(answer.body);
-  }
-
-  async function answerFor(req: IncomingMessage, res: ServerResponse, raw: string): Promise<Answer> {
-    const method = req.method ?? '';
-    const path = (req.url ?? '').split('?')[0]!;
-    const file = /^\/generated-images\/([a-z0-9]+\.png)$/.exec(path);
-    if (method === 'GET' && file) {
-      const bytes = files.get(file[1]!);
-      return bytes ? { status: 200, body: bytes } : { status: 404, body: '{"error":"file not found"}' };
-    }
+  async function answerFor({ req, res, method, path, text: raw }: Incoming): Promise<Answer> {
+    if (method === 'GET' && /^\/generated-images\/[a-z0-9]+\.png$/.test(path))
+      return files.serve(method, path);
     const route = `${method} ${path}`;
     const known =
       route === 'POST /v1/images/generations' || (route === 'GET /v1/models' && opts.listsModels !== false);
@@ -171,17 +129,12 @@ export async function startOpenAICompatibleDouble(
         body: JSON.stringify({ object: 'list', data: models.map((id) => ({ id, object: 'model' })) }),
       };
     }
-    const contentType = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-    if (contentType !== 'application/json') reject(`unsupported content type ${contentType || 'none'}`);
-    let body: unknown;
-    try {
-      body = JSON.parse(raw);
-    } catch {
-      reject('cannot parse the request body as JSON');
-    }
-    const request = validate(body, models);
+    const type = contentType(req);
+    if (type !== 'application/json') reject(`unsupported content type ${type || 'none'}`);
+    const body = jsonOf(raw) ?? reject('cannot parse the request body as JSON');
+    const request = validate(body.value, models);
 
-    switch (scenario) {
+    switch (scenario.current) {
       case 'rate_limited':
         return apiError(429, 'too many requests: the backend is busy', 'rate_limit_error', {
           'retry-after': '3',
@@ -193,13 +146,16 @@ export async function startOpenAICompatibleDouble(
       case 'empty_data':
         return { status: 200, body: JSON.stringify({ created: 1767225600, data: [] }) };
       case 'slow':
-        await delay(res);
+        await server.hold(slowMs, { res });
         if (res.destroyed) return apiError(499, 'client closed the request');
         break;
       default:
         break;
     }
-    const asUrl = scenario === 'url_only' || scenario === 'expired_url' || request.responseFormat === 'url';
+    const asUrl =
+      scenario.current === 'url_only' ||
+      scenario.current === 'expired_url' ||
+      request.responseFormat === 'url';
     const data = [];
     for (let i = 0; i < request.n; i += 1) {
       const png = await makeImage(request.width, request.height, i);
@@ -207,62 +163,20 @@ export async function startOpenAICompatibleDouble(
         data.push({ b64_json: png.toString('base64') });
         continue;
       }
-      const name = `${randomBytes(8).toString('hex')}.png`;
-      if (scenario !== 'expired_url') files.set(name, png);
-      data.push({ url: `${origin}/generated-images/${name}` });
+      const path = `/generated-images/${randomBytes(8).toString('hex')}.png`;
+      if (scenario.current !== 'expired_url') files.put(path, png);
+      data.push({ url: `${server.url}${path}` });
     }
     return { status: 200, body: JSON.stringify({ created: Math.floor(Date.now() / 1000), data }) };
   }
 
-  function delay(res: ServerResponse): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        timers.delete(timer);
-        resolve();
-      }, slowMs);
-      timers.add(timer);
-      res.once('close', () => {
-        clearTimeout(timer);
-        timers.delete(timer);
-        resolve();
-      });
-    });
-  }
-
-  async function makeImage(w: number, h: number, index: number): Promise<Buffer> {
-    const scale = opts.maxImageSide ? Math.min(1, opts.maxImageSide / Math.max(w, h)) : 1;
-    const width = Math.max(1, Math.round(w * scale));
-    const height = Math.max(1, Math.round(h * scale));
+  function makeImage(w: number, h: number, index: number): Promise<Buffer> {
+    const { width, height } = fitWithin(w, h, opts.maxImageSide);
     counter += 1;
-    const pixels = Buffer.alloc(width * height * 3, (counter * 53 + index * 17) % 256);
-    pixels.writeUInt32BE(counter, 0);
-    return sharp(pixels, { raw: { width, height, channels: 3 } })
-      .png({ compressionLevel: 1 })
-      .toBuffer();
+    return stampedImage(width, height, counter * 8 + index);
   }
 
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  origin = `http://127.0.0.1:${port}`;
-
-  return {
-    url: origin,
-    get scenario() {
-      return scenario;
-    },
-    setScenario(next) {
-      scenario = next;
-    },
-    requests,
-    expireImages: () => files.clear(),
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        for (const timer of timers) clearTimeout(timer);
-        timers.clear();
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
-  };
+  return doubleFace(server, scenario, { expireImages: () => files.clear() });
 }
 
 interface ValidRequest {

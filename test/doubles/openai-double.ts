@@ -5,9 +5,22 @@
  * The scenario is set by the test; the key sent never chooses an outcome.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import sharp from 'sharp';
+import {
+  type Answer,
+  contentType,
+  doubleFace,
+  fitWithin,
+  formRecord,
+  type Incoming,
+  jsonOf,
+  type RecordedBase,
+  Rejection,
+  readForm,
+  scenarioState,
+  stampedImage,
+  startDoubleServer,
+} from './kit';
 
 export const SCENARIOS = [
   'success',
@@ -22,18 +35,10 @@ export const SCENARIOS = [
 ] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
-export interface RecordedRequest {
-  method: string;
-  /** Path without the query string. */
-  path: string;
-  /** Lower-case names; the Authorization value is never kept. */
-  headers: Record<string, string>;
-  /** Whether an Authorization header was sent at all. */
+/** Parsed JSON when the body was JSON, the edits form (files as name, type and size), else the raw text. */
+export interface RecordedRequest extends RecordedBase {
+  /** Whether an Authorization header was sent at all; its value is never kept. */
   authorization: boolean;
-  /** Parsed JSON when the body was JSON, else the raw text ('' for none). */
-  body: unknown;
-  /** The status the double answered with. */
-  status: number;
 }
 
 export interface OpenAIDoubleOptions {
@@ -109,16 +114,6 @@ const OUTPUT_TOKENS: Record<string, Record<string, number>> = {
   oblong: { low: 408, medium: 1584, high: 6240 },
 };
 
-interface Answer {
-  status: number;
-  body: string;
-  headers?: Record<string, string>;
-}
-
-class Rejection {
-  constructor(readonly answer: Answer) {}
-}
-
 function apiError(
   status: number,
   message: string,
@@ -142,95 +137,26 @@ function requestId(): string {
 }
 
 export async function startOpenAIDouble(opts: OpenAIDoubleOptions = {}): Promise<OpenAIDouble> {
-  let scenario: Scenario = opts.scenario ?? 'success';
+  const scenario = scenarioState<Scenario>(opts.scenario ?? 'success');
   const slowMs = opts.slowMs ?? 10_000;
-  const requests: RecordedRequest[] = [];
-  const timers = new Set<NodeJS.Timeout>();
   let imageCounter = 0;
-
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const bytes = Buffer.concat(chunks);
-      const raw = bytes.toString('utf8');
-      handle(req, res, raw, bytes).catch((error: unknown) => {
-        const answer = apiError(
-          500,
-          `openai-double crashed: ${error instanceof Error ? error.message : String(error)}`,
-          {
-            type: 'server_error',
-          },
-        );
-        send(req, res, raw, answer);
-      });
-    });
-  });
-
-  function send(
-    req: IncomingMessage,
-    res: ServerResponse,
-    raw: string,
-    answer: Answer,
-    form?: unknown,
-  ): void {
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(req.headers)) {
-      if (name === 'authorization' || value === undefined) continue;
-      headers[name] = Array.isArray(value) ? value.join(', ') : value;
-    }
-    let body: unknown = form ?? raw;
-    if (form === undefined) {
-      try {
-        body = raw === '' ? '' : JSON.parse(raw);
-      } catch {
-        // Kept as text: the record shows what was actually sent.
-      }
-    }
-    requests.push({
-      method: req.method ?? '',
-      path: (req.url ?? '').split('?')[0]!,
-      headers,
-      authorization: req.headers.authorization !== undefined,
-      body,
-      status: answer.status,
-    });
-    if (res.destroyed) return;
-    res.writeHead(answer.status, {
+  const server = await startDoubleServer<RecordedRequest>({
+    secretHeaders: ['authorization'],
+    describe: ({ req }) => ({ authorization: req.headers.authorization !== undefined }),
+    answer: answerFor,
+    crashed: (error) =>
+      apiError(500, `openai-double crashed: ${error instanceof Error ? error.message : String(error)}`, {
+        type: 'server_error',
+      }),
+    headers: () => ({
       'content-type': 'application/json',
       'x-request-id': requestId(),
       'openai-processing-ms': '12',
-      ...answer.headers,
-    });
-    res.end(answer.body);
-  }
+    }),
+  });
 
-  async function handle(
-    req: IncomingMessage,
-    res: ServerResponse,
-    raw: string,
-    bytes: Buffer,
-  ): Promise<void> {
-    let answer: Answer;
-    const seen: { form?: Record<string, unknown> } = {};
-    try {
-      answer = await answerFor(req, res, raw, bytes, seen);
-    } catch (error) {
-      if (!(error instanceof Rejection)) throw error;
-      answer = error.answer;
-    }
-    send(req, res, raw, answer, seen.form);
-  }
-
-  async function answerFor(
-    req: IncomingMessage,
-    res: ServerResponse,
-    raw: string,
-    bytes: Buffer,
-    seen: { form?: Record<string, unknown> },
-  ): Promise<Answer> {
-    const method = req.method ?? '';
-    const path = (req.url ?? '').split('?')[0]!;
+  async function answerFor(incoming: Incoming): Promise<Answer> {
+    const { req, res, method, path } = incoming;
     const route = `${method} ${path}`;
     if (
       route !== 'POST /v1/images/generations' &&
@@ -240,48 +166,46 @@ export async function startOpenAIDouble(opts: OpenAIDoubleOptions = {}): Promise
       return apiError(404, `Invalid URL (${route})`);
     }
     const key = checkAuthorization(req.headers.authorization);
-    if (scenario === 'invalid_api_key') return invalidKey(key);
-    if (route === 'GET /v1/models') return listModels(req, res);
+    if (scenario.current === 'invalid_api_key') return invalidKey(key);
+    if (route === 'GET /v1/models') return listModels(incoming);
 
-    const contentType = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    const type = contentType(req);
     let request: GenerationRequest;
     if (route === 'POST /v1/images/edits') {
-      if (contentType !== 'multipart/form-data') {
+      if (type !== 'multipart/form-data') {
         return apiError(
           400,
-          `Invalid Content-Type header (${contentType || 'none'}), expected multipart/form-data for this endpoint (openai-double does not simulate JSON edits).`,
+          `Invalid Content-Type header (${type || 'none'}), expected multipart/form-data for this endpoint (openai-double does not simulate JSON edits).`,
         );
       }
-      let form: FormData;
-      try {
-        form = await new Response(new Uint8Array(bytes), {
-          headers: { 'content-type': req.headers['content-type'] ?? '' },
-        }).formData();
-      } catch {
+      const form = await readForm(incoming);
+      if (!form) {
         return apiError(400, 'Could not parse multipart form: the body is not valid multipart/form-data.');
       }
-      seen.form = recordForm(form);
+      incoming.recorded = formRecord(form, (file) => ({
+        filename: file.name,
+        type: file.type,
+        bytes: file.size,
+      }));
       request = await validateEdit(form);
     } else {
-      if (contentType !== 'application/json') {
+      if (type !== 'application/json') {
         return apiError(
           400,
-          `Invalid Content-Type header (${contentType || 'none'}), expected application/json for this endpoint.`,
+          `Invalid Content-Type header (${type || 'none'}), expected application/json for this endpoint.`,
         );
       }
-      let body: unknown;
-      try {
-        body = JSON.parse(raw);
-      } catch {
+      const body = jsonOf(incoming.text);
+      if (!body) {
         return apiError(
           400,
           "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON.)",
         );
       }
-      request = validateGeneration(body);
+      request = validateGeneration(body.value);
     }
 
-    switch (scenario) {
+    switch (scenario.current) {
       case 'rate_limited':
         return apiError(
           429,
@@ -320,45 +244,29 @@ export async function startOpenAIDouble(opts: OpenAIDoubleOptions = {}): Promise
           Promise.resolve(Buffer.from('this is plain text, not the bytes of any image format')),
         );
       case 'slow':
-        await delay(res);
+        await server.hold(slowMs, { res });
         // 499 as nginx logs it: the client closed the connection before the answer.
         if (res.destroyed) return apiError(499, 'Client closed the request.');
-        return success(request, (i) => makeImage(request, i));
+        return success(request, () => makeImage(request));
       case 'success':
-        return success(request, (i) => makeImage(request, i));
+        return success(request, () => makeImage(request));
     }
   }
 
-  /** Holds the answer for `slowMs`, or until the client gives up (then nothing is sent). */
-  function delay(res: ServerResponse): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        timers.delete(timer);
-        resolve();
-      }, slowMs);
-      timers.add(timer);
-      res.once('close', () => {
-        clearTimeout(timer);
-        timers.delete(timer);
-        resolve();
-      });
-    });
-  }
-
-  async function listModels(_req: IncomingMessage, res: ServerResponse): Promise<Answer> {
-    if (scenario === 'rate_limited') {
+  async function listModels({ res }: Incoming): Promise<Answer> {
+    if (scenario.current === 'rate_limited') {
       return apiError(429, 'Rate limit reached for requests. Please try again in 2s.', {
         type: 'requests',
         code: 'rate_limit_exceeded',
         headers: { 'retry-after': '2', 'retry-after-ms': '1750' },
       });
     }
-    if (scenario === 'server_error') {
+    if (scenario.current === 'server_error') {
       return apiError(500, 'The server had an error while processing your request. Sorry about that!', {
         type: 'server_error',
       });
     }
-    if (scenario === 'slow') await delay(res);
+    if (scenario.current === 'slow') await server.hold(slowMs, { res });
     const data = [...Object.keys(DOUBLE_MODELS), 'gpt-4o'].map((id) => ({
       id,
       object: 'model',
@@ -396,55 +304,18 @@ export async function startOpenAIDouble(opts: OpenAIDoubleOptions = {}): Promise
     return { status: 200, body: JSON.stringify(body) };
   }
 
-  /** A real image of the requested size (or a smaller stand-in): a gradient unique to this image. */
-  async function makeImage(request: GenerationRequest, index: number): Promise<Buffer> {
+  /** A real image of the requested size (or a smaller stand-in), unique to this image. */
+  function makeImage(request: GenerationRequest): Promise<Buffer> {
     const [w, h] = (request.size === 'auto' ? '1024x1024' : request.size).split('x').map(Number) as [
       number,
       number,
     ];
-    const scale = opts.maxImageSide ? Math.min(1, opts.maxImageSide / Math.max(w, h)) : 1;
-    const width = Math.max(1, Math.round(w * scale));
-    const height = Math.max(1, Math.round(h * scale));
+    const { width, height } = fitWithin(w, h, opts.maxImageSide);
     imageCounter += 1;
-    const stamp = imageCounter;
-    const pixels = Buffer.alloc(width * height * 3);
-    for (let y = 0; y < height; y += 1) {
-      for (let x = 0; x < width; x += 1) {
-        const at = (y * width + x) * 3;
-        pixels[at] = (x * 255) / width;
-        pixels[at + 1] = (y * 255) / height;
-        pixels[at + 2] = (stamp * 37 + index * 91) % 256;
-      }
-    }
-    // The first pixels carry the counter, so no two images the double makes share a hash.
-    pixels.writeUInt32BE(stamp, 0);
-    const encoder = sharp(pixels, { raw: { width, height, channels: 3 } });
-    const format = request.outputFormat;
-    if (format === 'jpeg') return encoder.jpeg({ quality: 90 }).toBuffer();
-    if (format === 'webp') return encoder.webp({ quality: 90 }).toBuffer();
-    return encoder.png({ compressionLevel: 1 }).toBuffer();
+    return stampedImage(width, height, imageCounter, { format: request.outputFormat });
   }
 
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-
-  return {
-    url: `http://127.0.0.1:${port}`,
-    get scenario() {
-      return scenario;
-    },
-    setScenario(next) {
-      scenario = next;
-    },
-    requests,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        for (const timer of timers) clearTimeout(timer);
-        timers.clear();
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
-  };
+  return doubleFace(server, scenario, {});
 }
 
 /** `Bearer sk-…` or a 401 shaped like OpenAI's; returns the key so a message can mask it as OpenAI does. */
@@ -606,18 +477,6 @@ function oneOf(
     reject(`Invalid value: '${String(value)}'. Supported values are: ${list}.`, name, 'invalid_value');
   }
   return value;
-}
-
-/** The edits form as the record keeps it: text fields as sent, files as name, type and size. */
-function recordForm(form: FormData): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [name, value] of form.entries()) {
-    const entry =
-      typeof value === 'string' ? value : { filename: value.name, type: value.type, bytes: value.size };
-    if (name === 'image[]') out[name] = [...((out[name] as unknown[] | undefined) ?? []), entry];
-    else out[name] = entry;
-  }
-  return out;
 }
 
 /**

@@ -6,9 +6,24 @@
  * files (the replicate.delivery role), which it can make expire. The key sent never chooses an outcome.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage } from 'node:http';
 import sharp from 'sharp';
+import {
+  type Answer,
+  contentType,
+  doubleFace,
+  fitWithin,
+  ImageHost,
+  type Incoming,
+  isObject,
+  json,
+  jsonOf,
+  type RecordedBase,
+  Rejection,
+  scenarioState,
+  stampedImage,
+  startDoubleServer,
+} from './kit';
 
 export const SCENARIOS = [
   'success',
@@ -30,14 +45,9 @@ export const SCENARIOS = [
 ] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
-export interface RecordedRequest {
-  method: string;
-  path: string;
-  /** Lower-case names; the Authorization value is never kept. */
-  headers: Record<string, string>;
+export interface RecordedRequest extends RecordedBase {
+  /** Whether an Authorization header was sent; its value is never kept. */
   authorization: boolean;
-  body: unknown;
-  status: number;
 }
 
 export interface ReplicateDoubleOptions {
@@ -107,16 +117,6 @@ export const MODELS: Record<string, Record<string, Rule>> = {
 /** Models whose output is one URL rather than a list. */
 const SINGLE_OUTPUT = new Set(['black-forest-labs/flux-1.1-pro']);
 
-interface Answer {
-  status: number;
-  body: string | Buffer;
-  headers?: Record<string, string>;
-}
-
-class Rejection {
-  constructor(readonly answer: Answer) {}
-}
-
 function problem(
   status: number,
   title: string,
@@ -145,79 +145,27 @@ interface Stored {
 }
 
 export async function startReplicateDouble(opts: ReplicateDoubleOptions = {}): Promise<ReplicateDouble> {
-  let scenario: Scenario = opts.scenario ?? 'success';
-  const requests: RecordedRequest[] = [];
+  const scenario = scenarioState<Scenario>(opts.scenario ?? 'success');
   const stored = new Map<string, Stored>();
-  const files = new Map<string, Buffer>();
+  // The delivery host takes no token; an expired or unknown file is a plain 404.
+  const delivery = new ImageHost({
+    missing: { status: 404, body: 'Not Found', headers: { 'content-type': 'text/plain' } },
+  });
   const predictions: ReplicateDouble['predictions'] = new Map();
   let counter = 0;
-  let base = '';
-
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const raw = Buffer.concat(chunks).toString('utf8');
-      handle(req, res, raw).catch((error: unknown) => {
-        send(
-          req,
-          res,
-          raw,
-          problem(500, 'Internal Server Error', `replicate-double crashed: ${String(error)}`),
-        );
-      });
-    });
+  const server = await startDoubleServer<RecordedRequest>({
+    secretHeaders: ['authorization'],
+    describe: ({ req }) => ({ authorization: req.headers.authorization !== undefined }),
+    answer: route,
+    crashed: (error) => problem(500, 'Internal Server Error', `replicate-double crashed: ${String(error)}`),
   });
 
-  function send(req: IncomingMessage, res: ServerResponse, raw: string, answer: Answer): void {
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(req.headers)) {
-      if (name === 'authorization' || value === undefined) continue;
-      headers[name] = Array.isArray(value) ? value.join(', ') : value;
-    }
-    let body: unknown = raw;
-    try {
-      body = raw === '' ? '' : JSON.parse(raw);
-    } catch {
-      // Kept as text: the record shows what was actually sent.
-    }
-    requests.push({
-      method: req.method ?? '',
-      path: (req.url ?? '').split('?')[0]!,
-      headers,
-      authorization: req.headers.authorization !== undefined,
-      body,
-      status: answer.status,
-    });
-    if (res.destroyed) return;
-    res.writeHead(answer.status, answer.headers);
-    res.end(answer.body);
-  }
-
-  async function handle(req: IncomingMessage, res: ServerResponse, raw: string): Promise<void> {
-    let answer: Answer;
-    try {
-      answer = await route(req, raw);
-    } catch (error) {
-      if (!(error instanceof Rejection)) throw error;
-      answer = error.answer;
-    }
-    send(req, res, raw, answer);
-  }
-
-  async function route(req: IncomingMessage, raw: string): Promise<Answer> {
-    const method = req.method ?? '';
-    const path = (req.url ?? '').split('?')[0]!;
-    const file = /^\/delivery\/([\w-]+\/out-\d+\.png)$/.exec(path);
-    if (method === 'GET' && file) {
-      // The delivery host takes no token; an expired or unknown file is a plain 404.
-      const bytes = files.get(file[1]!);
-      if (!bytes || scenario === 'expired_output')
-        return { status: 404, body: 'Not Found', headers: { 'content-type': 'text/plain' } };
-      return { status: 200, body: bytes, headers: { 'content-type': 'image/png' } };
+  async function route({ req, method, path, text: raw }: Incoming): Promise<Answer> {
+    if (method === 'GET' && /^\/delivery\/[\w-]+\/out-\d+\.png$/.test(path)) {
+      return delivery.serve(method, path, scenario.current === 'expired_output');
     }
     checkToken(req.headers.authorization);
-    if (scenario === 'invalid_token') {
+    if (scenario.current === 'invalid_token') {
       return problem(401, 'Unauthenticated', 'You did not pass a valid authentication token');
     }
     if (method === 'GET' && path === '/v1/account') {
@@ -254,19 +202,16 @@ export async function startReplicateDouble(opts: ReplicateDoubleOptions = {}): P
       }
       wait = true;
     }
-    if ((req.headers['content-type'] ?? '').split(';')[0]!.trim() !== 'application/json') {
+    if (contentType(req) !== 'application/json') {
       return problem(
         415,
         'Unsupported media type',
         'The request body must be JSON (Content-Type: application/json).',
       );
     }
-    let body: unknown;
-    try {
-      body = JSON.parse(raw);
-    } catch {
-      return problem(400, 'Invalid JSON', 'The request body is not valid JSON.');
-    }
+    const parsed = jsonOf(raw);
+    if (!parsed) return problem(400, 'Invalid JSON', 'The request body is not valid JSON.');
+    const body = parsed.value;
     if (!isObject(body) || !isObject(body.input)) {
       return invalid([
         { field: 'input', type: 'required', description: 'input is required and must be an object' },
@@ -276,7 +221,7 @@ export async function startReplicateDouble(opts: ReplicateDoubleOptions = {}): P
     if (extra.length > 0) return problem(400, 'Invalid request', `Unexpected field(s): ${extra.join(', ')}`);
     const input = body.input;
     validateInput(schema, input);
-    switch (scenario) {
+    switch (scenario.current) {
       case 'insufficient_credit':
         return problem(
           402,
@@ -302,7 +247,7 @@ export async function startReplicateDouble(opts: ReplicateDoubleOptions = {}): P
       id,
       model,
       input,
-      scenario,
+      scenario: scenario.current,
       status: 'starting',
       polls: 0,
       createdAt: new Date().toISOString(),
@@ -312,7 +257,7 @@ export async function startReplicateDouble(opts: ReplicateDoubleOptions = {}): P
     };
     stored.set(id, prediction);
     predictions.set(id, { model, input, status: prediction.status });
-    const waits = scenario !== 'queued' && scenario !== 'never_finishes' && scenario !== 'poll_flaky';
+    const waits = !['queued', 'never_finishes', 'poll_flaky'].includes(scenario.current);
     if (wait && waits) await settle(prediction);
     return json(201, view(prediction));
   }
@@ -370,13 +315,13 @@ export async function startReplicateDouble(opts: ReplicateDoubleOptions = {}): P
         const made = prediction.scenario === 'partial_outputs' ? Math.max(1, count - 1) : count;
         for (let i = 0; i < made; i += 1) {
           const name = `${prediction.id}/out-${i}.png`;
-          files.set(
-            name,
+          delivery.put(
+            `/delivery/${name}`,
             prediction.scenario === 'not_an_image'
               ? Buffer.from('not an image at all')
               : await makeImage(prediction.input, i),
           );
-          prediction.output.push(`${base}/delivery/${name}`);
+          prediction.output.push(`${server.url}/delivery/${name}`);
         }
         prediction.logs += '100%|██████████| 28/28\n';
         prediction.status = 'succeeded';
@@ -401,8 +346,8 @@ export async function startReplicateDouble(opts: ReplicateDoubleOptions = {}): P
       created_at: p.createdAt,
       completed_at: done ? new Date().toISOString() : null,
       urls: {
-        cancel: `${base}/v1/predictions/${p.id}/cancel`,
-        get: `${base}/v1/predictions/${p.id}`,
+        cancel: `${server.url}/v1/predictions/${p.id}/cancel`,
+        get: `${server.url}/v1/predictions/${p.id}`,
         web: `https://replicate.com/p/${p.id}`,
       },
       metrics: p.status === 'succeeded' ? { predict_time: 1.2, image_count: p.output.length } : {},
@@ -424,48 +369,12 @@ export async function startReplicateDouble(opts: ReplicateDoubleOptions = {}): P
       const [w, h] = input.aspect_ratio.split(':').map(Number) as [number, number];
       ratio = w / h;
     }
-    let width = Math.round(Math.sqrt(1024 * 1024 * ratio) / 16) * 16;
-    let height = Math.round(width / ratio / 16) * 16;
-    if (opts.maxImageSide) {
-      const scale = Math.min(1, opts.maxImageSide / Math.max(width, height));
-      width = Math.max(1, Math.round(width * scale));
-      height = Math.max(1, Math.round(height * scale));
-    }
-    const pixels = Buffer.alloc(width * height * 3, (counter * 41 + index * 17) % 256);
-    pixels.writeUInt32BE(counter * 8 + index, 0);
-    return sharp(pixels, { raw: { width, height, channels: 3 } })
-      .png()
-      .toBuffer();
+    const width = Math.round(Math.sqrt(1024 * 1024 * ratio) / 16) * 16;
+    const size = fitWithin(width, Math.round(width / ratio / 16) * 16, opts.maxImageSide);
+    return stampedImage(size.width, size.height, counter * 8 + index);
   }
 
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  base = `http://127.0.0.1:${port}`;
-
-  return {
-    url: base,
-    get scenario() {
-      return scenario;
-    },
-    setScenario(next) {
-      scenario = next;
-    },
-    requests,
-    predictions,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
-  };
-}
-
-function json(status: number, body: unknown): Answer {
-  return { status, body: JSON.stringify(body), headers: { 'content-type': 'application/json' } };
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+  return doubleFace(server, scenario, { predictions });
 }
 
 function checkToken(header: string | undefined): void {

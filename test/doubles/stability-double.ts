@@ -5,9 +5,19 @@
  * adapter speaks the documented protocol. The scenario is set by the test; the key sent never chooses an outcome.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import sharp from 'sharp';
+import {
+  type Answer,
+  doubleFace,
+  fitWithin,
+  formRecord,
+  type Incoming,
+  type RecordedBase,
+  Rejection,
+  readForm,
+  stampedImage,
+  startDoubleServer,
+} from './kit';
 
 export const SCENARIOS = [
   'success',
@@ -30,15 +40,11 @@ export interface RecordedFile {
   file: { type: string; name: string; bytes: number };
 }
 
-export interface RecordedRequest {
-  method: string;
-  path: string;
-  /** Lower-case names; the Authorization value is never kept. */
-  headers: Record<string, string>;
+export interface RecordedRequest extends RecordedBase {
+  /** Whether an Authorization header was sent; its value is never kept. */
   authorization: boolean;
   /** Multipart fields (files summarised), or the raw text for anything else. */
   body: Record<string, string | RecordedFile> | string;
-  status: number;
 }
 
 export interface StabilityDoubleOptions {
@@ -99,16 +105,6 @@ const FIELDS: Record<string, readonly string[]> = {
 const MAX_SEED = 4_294_967_294;
 const MAX_BODY = 10 * 1024 * 1024;
 
-interface Answer {
-  status: number;
-  body: string | Buffer;
-  headers?: Record<string, string>;
-}
-
-class Rejection {
-  constructor(readonly answer: Answer) {}
-}
-
 function apiError(status: number, name: string, errors: string[], headers?: Record<string, string>): Answer {
   return {
     status,
@@ -124,62 +120,30 @@ function reject(message: string): never {
 export async function startStabilityDouble(opts: StabilityDoubleOptions = {}): Promise<StabilityDouble> {
   let queue: Scenario[] = [opts.scenario ?? 'success'];
   const slowMs = opts.slowMs ?? 10_000;
-  const requests: RecordedRequest[] = [];
-  const timers = new Set<NodeJS.Timeout>();
   let counter = 0;
-
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const raw = Buffer.concat(chunks);
-      handle(req, res, raw).catch((error: unknown) => {
-        const message = error instanceof Error ? error.message : String(error);
-        send(req, res, '', apiError(500, 'internal_error', [`stability-double crashed: ${message}`]));
-      });
-    });
+  const server = await startDoubleServer<RecordedRequest>({
+    secretHeaders: ['authorization'],
+    describe: ({ req }) => ({ authorization: req.headers.authorization !== undefined }),
+    answer: handle,
+    crashed: (error) =>
+      apiError(500, 'internal_error', [
+        `stability-double crashed: ${error instanceof Error ? error.message : String(error)}`,
+      ]),
+    headers: () => ({ 'x-request-id': randomBytes(8).toString('hex') }),
   });
 
-  function record(req: IncomingMessage, body: RecordedRequest['body'], status: number): void {
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(req.headers)) {
-      if (name === 'authorization' || value === undefined) continue;
-      headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  async function handle(incoming: Incoming): Promise<Answer> {
+    incoming.recorded = incoming.text;
+    const form = await readForm(incoming);
+    if (!form && /^multipart\/form-data/i.test(incoming.req.headers['content-type'] ?? '')) {
+      reject('body: could not parse the multipart/form-data body');
     }
-    requests.push({
-      method: req.method ?? '',
-      path: (req.url ?? '').split('?')[0]!,
-      headers,
-      authorization: req.headers.authorization !== undefined,
-      body,
-      status,
-    });
-  }
-
-  function send(
-    req: IncomingMessage,
-    res: ServerResponse,
-    body: RecordedRequest['body'],
-    answer: Answer,
-  ): void {
-    record(req, body, answer.status);
-    if (res.destroyed) return;
-    res.writeHead(answer.status, { 'x-request-id': randomBytes(8).toString('hex'), ...answer.headers });
-    res.end(answer.body);
-  }
-
-  async function handle(req: IncomingMessage, res: ServerResponse, raw: Buffer): Promise<void> {
-    let recorded: RecordedRequest['body'] = raw.toString('utf8');
-    let answer: Answer;
-    try {
-      const parsed = await parseMultipart(req, raw);
-      if (parsed) recorded = summarise(parsed);
-      answer = await answerFor(req, res, raw, parsed);
-    } catch (error) {
-      if (!(error instanceof Rejection)) throw error;
-      answer = error.answer;
+    if (form) {
+      incoming.recorded = formRecord(form, (file) => ({
+        file: { type: file.type, name: file.name, bytes: file.size },
+      }));
     }
-    send(req, res, recorded, answer);
+    return answerFor(incoming, form);
   }
 
   function nextScenario(): Scenario {
@@ -188,14 +152,8 @@ export async function startStabilityDouble(opts: StabilityDoubleOptions = {}): P
     return current;
   }
 
-  async function answerFor(
-    req: IncomingMessage,
-    res: ServerResponse,
-    raw: Buffer,
-    form: FormData | null,
-  ): Promise<Answer> {
-    const path = (req.url ?? '').split('?')[0]!;
-    const method = req.method ?? '';
+  async function answerFor(incoming: Incoming, form: FormData | null): Promise<Answer> {
+    const { req, res, path, method, bytes: raw } = incoming;
     if (method === 'GET' && path === '/v1/user/balance') {
       checkAuthorization(req.headers.authorization);
       if (queue[0] === 'invalid_api_key') return invalidKey();
@@ -257,7 +215,7 @@ export async function startStabilityDouble(opts: StabilityDoubleOptions = {}): P
       case 'json_answer':
         return success(request, 'application/json', await makeImage(request, false), 'SUCCESS');
       case 'slow':
-        await delay(res);
+        await server.hold(slowMs, { res });
         if (res.destroyed) return apiError(499, 'client_closed', ['The client closed the request.']);
         return success(request, accept, await makeImage(request, false), 'SUCCESS');
       default:
@@ -282,69 +240,28 @@ export async function startStabilityDouble(opts: StabilityDoubleOptions = {}): P
     };
   }
 
-  function delay(res: ServerResponse): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        timers.delete(timer);
-        resolve();
-      }, slowMs);
-      timers.add(timer);
-      res.once('close', () => {
-        clearTimeout(timer);
-        timers.delete(timer);
-        resolve();
-      });
-    });
-  }
-
   /** About one megapixel at the requested ratio (or the reference's shape), scaled down by `maxImageSide`. */
-  async function makeImage(request: Validated, blurred: boolean): Promise<Buffer> {
+  function makeImage(request: Validated, blurred: boolean): Promise<Buffer> {
     const ratio = request.imageShape ?? ratioOf(request.aspectRatio);
-    let width = Math.round(Math.sqrt(1024 * 1024 * ratio) / 64) * 64;
-    let height = Math.round(width / ratio / 64) * 64;
-    if (opts.maxImageSide) {
-      const scale = Math.min(1, opts.maxImageSide / Math.max(width, height));
-      width = Math.max(1, Math.round(width * scale));
-      height = Math.max(1, Math.round(height * scale));
-    }
+    const width = Math.round(Math.sqrt(1024 * 1024 * ratio) / 64) * 64;
+    const size = fitWithin(width, Math.round(width / ratio / 64) * 64, opts.maxImageSide);
     counter += 1;
-    const pixels = Buffer.alloc(width * height * 3);
-    for (let y = 0; y < height; y += 1) {
-      for (let x = 0; x < width; x += 1) {
-        const at = (y * width + x) * 3;
-        pixels[at] = (x * 255) / width;
-        pixels[at + 1] = (y * 255) / height;
-        pixels[at + 2] = (counter * 53) % 256;
-      }
-    }
-    pixels.writeUInt32BE(counter, 0);
-    let image = sharp(pixels, { raw: { width, height, channels: 3 } });
-    if (blurred) image = image.blur(Math.max(1, Math.round(width / 8)));
-    if (request.outputFormat === 'jpeg') return image.jpeg().toBuffer();
-    if (request.outputFormat === 'webp') return image.webp().toBuffer();
-    return image.png({ compressionLevel: 1 }).toBuffer();
+    return stampedImage(size.width, size.height, counter, { format: request.outputFormat, blur: blurred });
   }
 
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-
-  return {
-    url: `http://127.0.0.1:${port}`,
-    get scenario() {
-      return queue[0]!;
+  return doubleFace(
+    server,
+    {
+      get current() {
+        return queue[0]!;
+      },
+      // One scenario for every request, or a list used one per generate request (the last one then sticks).
+      set: (next: Scenario | Scenario[]) => {
+        queue = Array.isArray(next) ? [...next] : [next];
+      },
     },
-    setScenario(next) {
-      queue = Array.isArray(next) ? [...next] : [next];
-    },
-    requests,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        for (const timer of timers) clearTimeout(timer);
-        timers.clear();
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
-  };
+    {},
+  );
 }
 
 interface Validated {
@@ -354,25 +271,6 @@ interface Validated {
   /** The input image in image-to-image mode, and its width / height once decoded. */
   image: Blob | null;
   imageShape: number | null;
-}
-
-async function parseMultipart(req: IncomingMessage, raw: Buffer): Promise<FormData | null> {
-  const type = req.headers['content-type'] ?? '';
-  if (!type.toLowerCase().startsWith('multipart/form-data')) return null;
-  try {
-    return await new Response(new Uint8Array(raw), { headers: { 'content-type': type } }).formData();
-  } catch {
-    reject('body: could not parse the multipart/form-data body');
-  }
-}
-
-function summarise(form: FormData): Record<string, string | RecordedFile> {
-  const out: Record<string, string | RecordedFile> = {};
-  for (const [name, value] of form) {
-    out[name] =
-      typeof value === 'string' ? value : { file: { type: value.type, name: value.name, bytes: value.size } };
-  }
-  return out;
 }
 
 function checkAuthorization(header: string | undefined): void {

@@ -4,9 +4,11 @@ import type { Dispatcher } from '../dispatch';
 import { describeOutcome } from '../dispatch/messages';
 import type { EventBus } from '../events';
 import type { RunsRepo } from '../history/runs-repo';
+import { createLibraryHandlers, type LibraryHandlerDeps } from '../library/handlers';
 import type { Clock, FetchLike } from '../ports';
 import type { Catalog, CatalogProvider } from '../providers/catalog';
 import type { ProviderAdapter } from '../providers/types';
+import type { ReferenceService } from '../references';
 import type { KeyRing } from '../vault/keyring';
 import type { HandlerTable } from './invoke';
 
@@ -21,6 +23,9 @@ export interface HandlerDeps {
   events: EventBus;
   fetch: FetchLike;
   clock: Clock;
+  references: ReferenceService;
+  /** The style library (templates, styles, negatives, packs). */
+  library: LibraryHandlerDeps;
 }
 
 /** The handler table: one entry per contract call, each receiving input its schema already parsed. */
@@ -153,6 +158,16 @@ export function createHandlers(deps: HandlerDeps) {
       return { outputId, rating };
     },
     'runs.tag': async ({ id, tags }) => ({ tags: runs.setTags(id, tags) }),
+
+    'references.import': async ({ files, steers, tags }) => ({
+      results: await deps.references.import(files, { steers, tags }),
+    }),
+    'references.list': async (filter) => deps.references.list(filter),
+    'references.get': async ({ id }) => deps.references.get(id),
+    'references.update': async ({ id, ...change }) => deps.references.update(id, change),
+    'references.delete': async ({ id }) => ({ deleted: deps.references.delete(id) }),
+    'references.tags': async () => deps.references.tags(),
+    ...createLibraryHandlers(deps.library),
   } satisfies HandlerTable;
   return table;
 }

@@ -90,6 +90,21 @@ export interface DispatcherDeps {
   /** 0 ≤ random() < 1 for backoff jitter. */
   random?: () => number;
   randomSeed?: () => number;
+  /** The style library: renders a request's style/template before dispatch and links the run to their versions. */
+  library?: RequestLibrary;
+}
+
+/** What the dispatcher needs from the style library (electron/core/library). */
+export interface RequestLibrary {
+  prepare(request: GenerationRequest): {
+    request: GenerationRequest;
+    styleVersionId: number | null;
+    templateVersionId: number | null;
+    warnings: string[];
+  };
+  link(runId: number, prepared: ReturnType<RequestLibrary['prepare']>): void;
+  /** A retry replays the rendered request: it inherits the earlier run's versions. */
+  copyLink(fromRunId: number, toRunId: number): void;
 }
 
 export function createDispatcher(deps: DispatcherDeps): Dispatcher {
@@ -239,7 +254,9 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     return { route, steps, cached };
   }
 
-  function estimate(request: GenerationRequest): CostEstimate {
+  function estimate(original: GenerationRequest): CostEstimate {
+    const prepared = deps.library?.prepare(original) ?? null;
+    const request = prepared?.request ?? original;
     const { route, steps, cached } = plan(request);
     const first = steps.find((s) => s.eligible);
     const warnings: string[] = [];
@@ -251,6 +268,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       warnings.push(`${first.modelName} does not take a reference image; the reference would be ignored.`);
     }
     if (!first) warnings.push('No provider in this route can run now; see each step for why.');
+    if (prepared) warnings.push(...prepared.warnings);
     return {
       taskType: route.taskType,
       steps: steps.map(({ provider, model, estimateUsd, eligible, reason }) => ({
@@ -266,7 +284,10 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     };
   }
 
-  function start(request: GenerationRequest): number {
+  function start(original: GenerationRequest): number {
+    // Style and template are rendered into the prompt first; the run records their exact versions.
+    const prepared = deps.library?.prepare(original) ?? null;
+    const request = prepared?.request ?? original;
     const { route, steps, cached } = plan(request);
     const runnable = steps.filter((s) => s.runnable);
     if (runnable.length === 0) {
@@ -291,6 +312,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     const now = clock.now();
     const runId = deps.transaction(() => {
       const id = runs.create({ request, now, route });
+      if (prepared) deps.library?.link(id, prepared);
       jobs.enqueue(id, now);
       return id;
     });
@@ -349,7 +371,9 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     retry(runId, fresh) {
       const work = runs.work(runId);
       if (!work) throw new AppError('not_found', `There is no run ${runId}.`);
-      return start({ ...work.request, fresh });
+      const retried = start({ ...work.request, fresh });
+      deps.library?.copyLink(runId, retried);
+      return retried;
     },
     cancel(runId) {
       const where = queue.cancel(runId, new Error('cancelled by the user'));

@@ -159,6 +159,9 @@ interface SummaryRow {
   cached_from: number | null;
   cost_credits: number | null;
   warnings: string;
+  style_version_id: number | null;
+  template_version_id: number | null;
+  library_warnings: string;
 }
 
 interface DetailRow extends SummaryRow {
@@ -206,7 +209,8 @@ const SUMMARY_COLUMNS = `r.id, r.created_at, r.status, r.prompt, r.provider, r.m
   r.error_code, r.error_message,
   (SELECT count(*) FROM outputs o WHERE o.run_id = r.id) AS outputs_count,
   c.thumb_path AS cover_thumb, c.width AS cover_width, c.height AS cover_height,
-  r.task_type, r.cached_from, r.cost_credits, r.warnings`;
+  r.task_type, r.cached_from, r.cost_credits, r.warnings, r.style_version_id, r.template_version_id,
+  r.library_warnings`;
 const COVER_JOIN = 'LEFT JOIN outputs c ON c.run_id = r.id AND c.idx = 0';
 
 export function createRunsRepo(db: LibraryDatabase): RunsRepo {
@@ -646,7 +650,10 @@ function toSummary(row: SummaryRow): RunSummary {
     taskType: TaskType.catch('default').parse(row.task_type),
     cachedFrom: row.cached_from,
     costCredits: row.cost_credits,
-    warnings: parseStrings(row.warnings),
+    warnings: [...parseStrings(row.library_warnings), ...parseStrings(row.warnings)],
+    // Only runs rendered from the library carry the link.
+    ...(row.style_version_id === null ? {} : { styleVersionId: row.style_version_id }),
+    ...(row.template_version_id === null ? {} : { templateVersionId: row.template_version_id }),
   };
 }
 

@@ -1,84 +1,44 @@
-import { createServer } from 'node:net';
 import sharp from 'sharp';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { GenerationRequest, type GenerationRequestInput } from '../../../shared/domain';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type A1111Double, startA1111Double } from '../../../test/doubles/a1111-double';
-import { type Clock, systemClock } from '../ports';
+import {
+  callBuilder,
+  failed,
+  keyCall,
+  ok,
+  referenceImage,
+  scaledClock,
+  suiteDouble,
+  unusedPort,
+} from '../../../test/support';
 import { a1111Adapter } from './a1111';
 import { loadCatalog, resolveModel } from './catalog';
-import type {
-  AdapterCall,
-  AttemptFailure,
-  AttemptResult,
-  AttemptSuccess,
-  LocalServerTarget,
-  ProgressUpdate,
-  ReferenceImage,
-} from './types';
+import type { ReferenceImage } from './types';
 
 const catalog = loadCatalog();
 const { provider, model } = resolveModel(catalog, 'a1111');
-/** Real waits, a hundred times shorter: the progress poller runs every 10 ms instead of every second. */
-const fastClock: Clock = {
-  now: () => Date.now(),
-  sleep: (ms, signal) => systemClock.sleep(ms / 100, signal),
-};
 const PASSWORD = 'studio-pass-9876';
 
-let double: A1111Double;
-beforeAll(async () => {
-  double = await startA1111Double({ maxImageSide: 48, holdMs: 60 });
+const double = await suiteDouble(startA1111Double({ maxImageSide: 48, holdMs: 60 }));
+const callFor = callBuilder({
+  provider,
+  model,
+  prompt: 'a ceramic owl',
+  seed: 777,
+  endpoint: double.url,
+  server: { id: 1, basicAuth: null, workflow: null },
+  // Real waits, a hundred times shorter: the progress poller runs every 10 ms instead of every second.
+  clock: () => scaledClock(100),
 });
-afterAll(() => double.close());
-afterEach(() => {
-  double.setScenario('success');
-  double.requests.length = 0;
-});
-
-function harness(
-  input: Partial<GenerationRequestInput> = {},
-  extra: Partial<AdapterCall> & { server?: LocalServerTarget | null } = {},
-): { call: AdapterCall; progress: ProgressUpdate[] } {
-  const request = GenerationRequest.parse({ prompt: 'a ceramic owl', provider: 'a1111', ...input });
-  const progress: ProgressUpdate[] = [];
-  const call: AdapterCall = {
-    request: { ...request, seed: request.seed ?? 777 },
-    provider,
-    model,
-    apiKey: null,
-    endpoint: double.url,
-    reference: null,
-    options: {},
-    server: { id: 1, basicAuth: null, workflow: null },
-    signal: new AbortController().signal,
-    fetch: globalThis.fetch,
-    clock: fastClock,
-    onProgress: (update) => progress.push(update),
-    ...extra,
-  };
-  return { call, progress };
-}
-
-function ok(result: AttemptResult): AttemptSuccess {
-  if (result.outcome !== 'ok')
-    throw new Error(`expected ok, got ${result.outcome}: ${result.providerMessage}`);
-  return result;
-}
-
-function failed(result: AttemptResult): AttemptFailure {
-  if (result.outcome === 'ok') throw new Error('expected a failure, got ok');
-  return result;
-}
+const harness = (...args: Parameters<typeof callFor>) => {
+  const call = callFor(...args);
+  return { call, progress: call.progress };
+};
 
 const generation = () =>
   double.requests.find((r) => r.path.startsWith('/sdapi/v1/txt2img') || r.path === '/sdapi/v1/img2img')!;
 
-async function reference(width = 96, height = 64, strength = 0.5): Promise<ReferenceImage> {
-  const bytes = await sharp({ create: { width, height, channels: 3, background: '#2255aa' } })
-    .png()
-    .toBuffer();
-  return { bytes: new Uint8Array(bytes), mime: 'image/png', width, height, strength };
-}
+const reference = (width = 96, height = 64, strength = 0.5) => referenceImage({ width, height, strength });
 
 describe('the a1111 catalog entry', () => {
   it('is a free local provider with optional basic auth and cfg_scale guidance', () => {
@@ -347,17 +307,8 @@ describe('basic auth (--api-auth)', () => {
 });
 
 describe('a1111Adapter.inspect and testKey', () => {
-  const target = (endpoint: string, basicAuth: string | null = null) => {
-    const {
-      request: _r,
-      model: _m,
-      reference: _ref,
-      options: _o,
-      onProgress: _p,
-      ...call
-    } = harness({}, { endpoint, server: { id: 1, basicAuth, workflow: null } }).call;
-    return call;
-  };
+  const target = (endpoint: string, basicAuth: string | null = null) =>
+    keyCall(callFor({}, { endpoint, server: { id: 1, basicAuth, workflow: null } }));
 
   it('lists checkpoint titles and LoRA names', async () => {
     expect(await a1111Adapter.inspect!(target(double.url))).toEqual({
@@ -401,13 +352,3 @@ describe('a1111Adapter.inspect and testKey', () => {
     }
   });
 });
-
-function unusedPort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}

@@ -4,6 +4,7 @@
  * `GET /sdapi/v1/progress` is polled for progress; cancelling sends `POST /sdapi/v1/interrupt`.
  */
 import { z } from 'zod';
+import { type Classified, failure, plain, unreachable } from './attempt';
 import { clip, decodeBase64, type Exchange, exchange, isRecord, parseJson, redact } from './http';
 import {
   basicAuthHeader,
@@ -18,7 +19,6 @@ import {
 } from './image-params';
 import type {
   AdapterCall,
-  AttemptFailure,
   AttemptResult,
   KeyCheck,
   ProviderAdapter,
@@ -47,8 +47,6 @@ const A1111Options = z.looseObject({
   override_settings: z.record(z.string(), z.unknown()).optional(),
 });
 
-type Base = { requestSent: Record<string, unknown>; warnings: string[] };
-
 export const a1111Adapter: ProviderAdapter = {
   id: 'a1111',
 
@@ -57,7 +55,7 @@ export const a1111Adapter: ProviderAdapter = {
     const reference = call.reference ?? null;
     const warnings: string[] = [];
     const requestSent: Record<string, unknown> = {};
-    const base: Base = { requestSent, warnings };
+    const base = { requestSent, warnings };
     const http = httpFor(call);
 
     const parsed = A1111Options.safeParse(call.options ?? {});
@@ -124,7 +122,7 @@ export const a1111Adapter: ProviderAdapter = {
         'unavailable',
         null,
         null,
-        unreachable(call.endpoint, answer.message, http.secret),
+        unreachable(NAME, call.endpoint, answer.message, http.secret),
       );
     }
     if (answer.status < 200 || answer.status > 299) {
@@ -289,8 +287,6 @@ async function pollProgress(call: AdapterCall, http: ServerHttp, signal: AbortSi
   }
 }
 
-type Classified = Omit<AttemptFailure, 'requestSent' | 'warnings'>;
-
 /**
  * A1111 errors: `{ error, detail, body, errors }` from its exception handler, or FastAPI's own
  * `{ detail }` (404 for a route that does not exist, 422 `{ detail: [{ loc, msg }] }` for a bad body).
@@ -339,7 +335,7 @@ function classifyA1111(
       'api_disabled',
     );
   }
-  const message = detail || errors || `${NAME} answered HTTP ${status}${plain(text)}`;
+  const message = detail || errors || `${NAME} answered HTTP ${status}${quoted(text)}`;
   if (/out of memory|OutOfMemory/i.test(`${error ?? ''} ${message}`)) {
     return result('unavailable', `${NAME} ran out of GPU memory: ${message}`);
   }
@@ -354,7 +350,8 @@ function classifyA1111(
   return result('invalid_request', message);
 }
 
-function plain(text: string): string {
+/** `: body` for a short plain-text answer worth quoting; '' otherwise. */
+function quoted(text: string): string {
   const trimmed = text.trim();
   return trimmed !== '' && trimmed.length <= 200 && !trimmed.startsWith('<') ? `: ${trimmed}` : '';
 }
@@ -366,32 +363,11 @@ function failedAnswer(
   call: Pick<AdapterCall, 'endpoint' | 'server'>,
   secret: string,
 ): Classified | null {
-  if (answer.kind === 'cancelled') {
-    return {
-      outcome: 'cancelled',
-      httpStatus: null,
-      providerCode: null,
-      providerMessage: answer.message,
-      retryAfterMs: null,
-    };
-  }
-  if (answer.kind === 'network') {
-    return {
-      outcome: 'unavailable',
-      httpStatus: null,
-      providerCode: null,
-      providerMessage: unreachable(call.endpoint, answer.message, secret),
-      retryAfterMs: null,
-    };
-  }
+  if (answer.kind === 'cancelled') return plain('cancelled', answer.message);
+  if (answer.kind === 'network')
+    return plain('unavailable', unreachable(NAME, call.endpoint, answer.message, secret));
   if (answer.status >= 200 && answer.status <= 299) return null;
   return classifyA1111(answer.status, answer.text, path, call, secret);
-}
-
-/** `No A1111 server answers at URL: fetch failed (ECONNREFUSED).` rather than the generic wording. */
-function unreachable(endpoint: string, message: string, secret: string): string {
-  const refused = /^Could not reach .+? at \S+: (.*)$/.exec(message);
-  return redact(refused ? `No ${NAME} server answers at ${endpoint}: ${refused[1]}` : message, secret);
 }
 
 /** The `info` of a result: a JSON string in A1111 (an object in some forks); {} when unreadable. */
@@ -407,14 +383,4 @@ function listOf(answer: Exchange, field: string): string[] {
   return Array.isArray(body)
     ? body.flatMap((entry) => (isRecord(entry) && typeof entry[field] === 'string' ? [entry[field]] : []))
     : [];
-}
-
-function failure(
-  base: Base,
-  outcome: AttemptFailure['outcome'],
-  httpStatus: number | null,
-  providerCode: string | null,
-  providerMessage: string,
-): AttemptFailure {
-  return { ...base, outcome, httpStatus, providerCode, providerMessage, retryAfterMs: null };
 }

@@ -1,11 +1,19 @@
-import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import path from 'node:path';
 import sharp from 'sharp';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { GenerationRequest, type GenerationRequestInput } from '../../../shared/domain';
-import { type BflDouble, SCENARIOS, startBflDouble } from '../../../test/doubles/bfl-double';
-import type { Clock, FetchLike } from '../ports';
+import { describe, expect, it } from 'vitest';
+import { SCENARIOS, startBflDouble } from '../../../test/doubles/bfl-double';
+import {
+  callBuilder,
+  failed,
+  fakeClock,
+  keyCall,
+  ok,
+  providerCatalog,
+  referenceImage,
+  shownPerScenario,
+  suiteDouble,
+  unusedPort,
+} from '../../../test/support';
+import type { FetchLike } from '../ports';
 import {
   bflAdapter,
   MAX_WAIT_MS,
@@ -14,101 +22,30 @@ import {
   SAFETY_TOLERANCE,
   trustedPollingUrl,
 } from './bfl';
-import { type CatalogModel, parseCatalog, resolveModel } from './catalog';
-import type {
-  AdapterCall,
-  AttemptFailure,
-  AttemptResult,
-  AttemptSuccess,
-  ProgressUpdate,
-  ReferenceImage,
-} from './types';
+import { resolveModel } from './catalog';
+import type { AdapterCall, ProgressUpdate } from './types';
 
 const KEY = 'bfl_test_key_abcdefghijklmnop_1234';
-// Only this provider's file: the suite does not depend on other providers' catalog entries.
-const catalog = parseCatalog({
-  version: 1,
-  providers: [
-    JSON.parse(
-      readFileSync(path.resolve(import.meta.dirname, '../../../resources/providers/bfl.json'), 'utf8'),
-    ),
-  ],
-});
+const catalog = providerCatalog('bfl');
 const modelOf = (id: string) => resolveModel(catalog, 'bfl', id).model;
 const { provider, model: pro } = resolveModel(catalog, 'bfl');
 
-let double: BflDouble;
-beforeAll(async () => {
-  double = await startBflDouble({ maxImageSide: 48 });
+const double = await suiteDouble(startBflDouble({ maxImageSide: 48 }));
+const callFor = callBuilder({
+  provider,
+  model: pro,
+  prompt: 'a brass teapot on linen',
+  seed: 9001,
+  apiKey: KEY,
+  endpoint: double.url,
+  clock: () => fakeClock(),
 });
-afterAll(() => double.close());
-afterEach(() => {
-  double.setScenario('success');
-  double.requests.length = 0;
-});
-
-/**
- * A clock whose sleep returns at once (yielding to the event loop) and moves time forward: polls cost no real time.
- * `stretch` moves it further per sleep, so a 10-minute deadline takes a handful of polls.
- */
-function fakeClock(stretch = 1): Clock & { slept: number[] } {
-  let now = 1_800_000_000_000;
-  const slept: number[] = [];
-  return {
-    slept,
-    now: () => now,
-    sleep: (ms, signal) => {
-      if (signal?.aborted) return Promise.reject(signal.reason);
-      now += ms * stretch;
-      slept.push(ms);
-      return new Promise((resolve) => setImmediate(resolve));
-    },
-  };
-}
-
-function callFor(
-  input: Partial<GenerationRequestInput> = {},
-  extra: Partial<AdapterCall> & { model?: CatalogModel } = {},
-): AdapterCall {
-  const request = GenerationRequest.parse({ prompt: 'a brass teapot on linen', provider: 'bfl', ...input });
-  return {
-    request: { ...request, seed: request.seed ?? 9001 },
-    provider,
-    model: pro,
-    apiKey: KEY,
-    endpoint: double.url,
-    reference: null,
-    options: {},
-    server: null,
-    signal: new AbortController().signal,
-    fetch: globalThis.fetch,
-    clock: fakeClock(),
-    onProgress: () => {},
-    ...extra,
-  };
-}
-
-function ok(result: AttemptResult): AttemptSuccess {
-  if (result.outcome !== 'ok')
-    throw new Error(`expected ok, got ${result.outcome}: ${result.providerMessage}`);
-  return result;
-}
-
-function failed(result: AttemptResult): AttemptFailure {
-  if (result.outcome === 'ok') throw new Error('expected a failure, got ok');
-  return result;
-}
 
 const submits = () => double.requests.filter((r) => r.method === 'POST');
 const sentBody = (i = 0) => submits()[i]!.body as Record<string, unknown>;
 const polls = () => double.requests.filter((r) => r.path === '/v1/get_result');
-
-async function reference(width: number, height: number, strength = 0.55): Promise<ReferenceImage> {
-  const bytes = await sharp({ create: { width, height, channels: 3, background: { r: 30, g: 30, b: 160 } } })
-    .png()
-    .toBuffer();
-  return { bytes: new Uint8Array(bytes), mime: 'image/png', width, height, strength };
-}
+const reference = (width: number, height: number, strength = 0.55) =>
+  referenceImage({ width, height, strength });
 
 describe('bflAdapter.generate against the protocol double', () => {
   it('submits the documented task, polls the returned polling_url, and fetches the sample at once', async () => {
@@ -296,7 +233,7 @@ describe('bflAdapter.generate against the protocol double', () => {
 
   it('reports a timeout when a task never settles', async () => {
     double.setScenario('never_finishes');
-    const clock = fakeClock(60);
+    const clock = fakeClock({ stretch: 60 });
     const result = failed(await bflAdapter.generate(callFor({}, { clock })));
     expect(result.outcome).toBe('timeout');
     expect(result.providerMessage).toMatch(
@@ -408,27 +345,15 @@ describe('bflAdapter.generate against the protocol double', () => {
       throw new TypeError(`getaddrinfo failed x-key=${KEY}`);
     };
     expect(JSON.stringify(await bflAdapter.generate(callFor({}, { fetch: leaky })))).not.toContain(KEY);
-    for (const scenario of SCENARIOS) {
-      double.setScenario(scenario);
-      const { images: _images, ...rest } = (await bflAdapter.generate(callFor())) as AttemptSuccess;
-      expect(JSON.stringify(rest)).not.toContain(KEY);
+    for (const attempt of await shownPerScenario(double, SCENARIOS, () => bflAdapter.generate(callFor()))) {
+      expect(attempt).not.toContain(KEY);
     }
     expect(JSON.stringify(double.requests)).not.toContain(KEY);
   });
 });
 
 describe('bflAdapter.testKey', () => {
-  const check = (extra: Partial<AdapterCall> = {}) => {
-    const {
-      request: _r,
-      model: _m,
-      reference: _ref,
-      options: _o,
-      onProgress: _p,
-      ...call
-    } = callFor({}, extra);
-    return bflAdapter.testKey(call);
-  };
+  const check = (extra: Partial<AdapterCall> = {}) => bflAdapter.testKey(keyCall(callFor({}, extra)));
 
   it('reads the credits with the key', async () => {
     expect(await check()).toEqual({
@@ -491,13 +416,3 @@ describe('the BFL double itself refuses what the real API refuses', () => {
     });
   }
 });
-
-function unusedPort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ASPECT_RATIOS } from '../../../shared/domain';
 import { AppError } from '../../../shared/result';
+import { SHIPPED_CATALOG } from '../../../test/support';
 import {
   type Catalog,
   CatalogError,
@@ -16,7 +17,7 @@ import {
   sizeFor,
 } from './catalog';
 
-const SHIPPED = path.resolve(import.meta.dirname, '../../../resources/providers');
+const SHIPPED = SHIPPED_CATALOG;
 const tempDir = mkdtempSync(path.join(os.tmpdir(), 'atelier-catalog-'));
 afterAll(() => rmSync(tempDir, { recursive: true, force: true }));
 

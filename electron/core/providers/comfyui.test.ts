@@ -1,95 +1,46 @@
-import { createServer } from 'node:net';
 import sharp from 'sharp';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { GenerationRequest, type GenerationRequestInput } from '../../../shared/domain';
-import { type ComfyUIDouble, startComfyUIDouble } from '../../../test/doubles/comfyui-double';
-import { type Clock, type FetchLike, systemClock } from '../ports';
+import { describe, expect, it } from 'vitest';
+import { startComfyUIDouble } from '../../../test/doubles/comfyui-double';
+import {
+  callBuilder,
+  failed,
+  keyCall,
+  ok,
+  referenceImage,
+  scaledClock,
+  suiteDouble,
+  unusedPort,
+} from '../../../test/support';
+import type { FetchLike } from '../ports';
 import { loadCatalog, resolveModel } from './catalog';
 import { comfyuiAdapter } from './comfyui';
 import { BUILT_IN_WORKFLOWS } from './comfyui-workflow';
-import type {
-  AdapterCall,
-  AttemptFailure,
-  AttemptResult,
-  AttemptSuccess,
-  LocalServerTarget,
-  ProgressUpdate,
-  ReferenceImage,
-} from './types';
 
 const catalog = loadCatalog();
 const { provider, model } = resolveModel(catalog, 'comfyui');
-/** Real waits, a hundred times shorter: polls and idle checks keep their order without slowing the suite. */
-const fastClock: Clock = {
-  now: () => Date.now(),
-  sleep: (ms, signal) => systemClock.sleep(ms / 100, signal),
+
+const double = await suiteDouble(startComfyUIDouble({ maxImageSide: 48 }));
+const callFor = callBuilder({
+  provider,
+  model,
+  prompt: 'a glass teapot',
+  seed: 777,
+  endpoint: double.url,
+  request: { steps: 6 },
+  server: { id: 1, basicAuth: null, workflow: null },
+  // Real waits, a hundred times shorter: polls and idle checks keep their order without slowing the suite.
+  clock: () => scaledClock(100),
+});
+const harness = (...args: Parameters<typeof callFor>) => {
+  const call = callFor(...args);
+  return { call, progress: call.progress };
 };
-
-let double: ComfyUIDouble;
-beforeAll(async () => {
-  double = await startComfyUIDouble({ maxImageSide: 48 });
-});
-afterAll(() => double.close());
-afterEach(() => {
-  double.setScenario('success');
-  double.requests.length = 0;
-});
-
-interface Harness {
-  call: AdapterCall;
-  progress: ProgressUpdate[];
-}
-
-function harness(
-  input: Partial<GenerationRequestInput> = {},
-  extra: Partial<AdapterCall> & { server?: LocalServerTarget | null } = {},
-): Harness {
-  const request = GenerationRequest.parse({
-    prompt: 'a glass teapot',
-    provider: 'comfyui',
-    steps: 6,
-    ...input,
-  });
-  const progress: ProgressUpdate[] = [];
-  const call: AdapterCall = {
-    request: { ...request, seed: request.seed ?? 777 },
-    provider,
-    model,
-    apiKey: null,
-    endpoint: double.url,
-    reference: null,
-    options: {},
-    server: { id: 1, basicAuth: null, workflow: null },
-    signal: new AbortController().signal,
-    fetch: globalThis.fetch,
-    clock: fastClock,
-    onProgress: (update) => progress.push(update),
-    ...extra,
-  };
-  return { call, progress };
-}
-
-function ok(result: AttemptResult): AttemptSuccess {
-  if (result.outcome !== 'ok')
-    throw new Error(`expected ok, got ${result.outcome}: ${result.providerMessage}`);
-  return result;
-}
-
-function failed(result: AttemptResult): AttemptFailure {
-  if (result.outcome === 'ok') throw new Error('expected a failure, got ok');
-  return result;
-}
 
 type Graph = Record<string, { class_type: string; inputs: Record<string, unknown> }>;
 const queued = () =>
   double.requests.find((r) => r.path === '/prompt')?.body as { prompt: Graph; client_id: string };
 
-async function reference(strength = 0.45): Promise<ReferenceImage> {
-  const bytes = await sharp({ create: { width: 80, height: 60, channels: 3, background: '#884422' } })
-    .png()
-    .toBuffer();
-  return { bytes: new Uint8Array(bytes), mime: 'image/png', width: 80, height: 60, strength };
-}
+const reference = (strength = 0.45) => referenceImage({ width: 80, height: 60, strength });
 
 describe('the comfyui catalog entry', () => {
   it('is a free local provider whose one model is the loaded checkpoint', () => {
@@ -467,17 +418,7 @@ describe('basic auth (a ComfyUI behind a proxy)', () => {
 });
 
 describe('comfyuiAdapter.inspect and testKey', () => {
-  const target = (endpoint: string) => {
-    const {
-      request: _r,
-      model: _m,
-      reference: _ref,
-      options: _o,
-      onProgress: _p,
-      ...call
-    } = harness({}, { endpoint }).call;
-    return call;
-  };
+  const target = (endpoint: string) => keyCall(callFor({}, { endpoint }));
 
   it('reports health, checkpoints and LoRAs, in both combo shapes', async () => {
     for (const comboStyle of ['classic', 'COMBO'] as const) {
@@ -512,13 +453,3 @@ describe('comfyuiAdapter.inspect and testKey', () => {
     });
   });
 });
-
-function unusedPort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}

@@ -7,6 +7,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { FetchLike } from '../ports';
+import { type Classified, failure, plain, unreachable } from './attempt';
 import {
   type ApiGraph,
   applyBindings,
@@ -25,11 +26,12 @@ import {
   cappedCount,
   describeImage,
   extensionFor,
-  fetchImage,
   guidanceScale,
   pixelSize,
   samplingSteps,
 } from './image-params';
+import { fetchImage } from './outputs';
+import { pollUntilSettled } from './polling';
 import type {
   AdapterCall,
   AttemptFailure,
@@ -61,7 +63,6 @@ const ComfyOptions = z.object({
 });
 const OPTION_KEYS = new Set(Object.keys(ComfyOptions.shape));
 
-type Base = { requestSent: Record<string, unknown>; warnings: string[] };
 type Target = Pick<AdapterCall, 'endpoint' | 'server' | 'fetch' | 'signal'>;
 
 export const comfyuiAdapter: ProviderAdapter = {
@@ -72,7 +73,7 @@ export const comfyuiAdapter: ProviderAdapter = {
     const reference = call.reference ?? null;
     const warnings: string[] = [];
     const requestSent: Record<string, unknown> = {};
-    const base: Base = { requestSent, warnings };
+    const base = { requestSent, warnings };
     const secret = basicAuthSecret(call.server?.basicAuth);
     const http = httpFor(call);
 
@@ -157,7 +158,13 @@ export const comfyuiAdapter: ProviderAdapter = {
       const queued = await http.json('POST', '/prompt', { prompt: graph, client_id: clientId });
       if (queued.kind === 'cancelled') return failure(base, 'cancelled', null, null, queued.message);
       if (queued.kind === 'network')
-        return failure(base, 'unavailable', null, null, unreachable(call.endpoint, queued.message, secret));
+        return failure(
+          base,
+          'unavailable',
+          null,
+          null,
+          unreachable(NAME, call.endpoint, queued.message, secret),
+        );
       if (queued.status !== 200)
         return { ...base, ...classifyPromptError(queued.status, queued.text, secret) };
       const body = parseJson(queued.text);
@@ -402,7 +409,7 @@ function failedAnswer(answer: Exchange, endpoint: string, secret: string): Omit<
     return {
       outcome: 'unavailable',
       httpStatus: null,
-      message: unreachable(endpoint, answer.message, secret),
+      message: unreachable(NAME, endpoint, answer.message, secret),
     };
   if (answer.status >= 200 && answer.status <= 299) return null;
   const text = clip(answer.text.trim(), 300);
@@ -416,12 +423,6 @@ function failedAnswer(answer: Exchange, endpoint: string, secret: string): Omit<
   }
   const outcome = answer.status >= 500 ? 'unavailable' : 'invalid_request';
   return { outcome, httpStatus: answer.status, message: `${NAME} answered HTTP ${answer.status}${detail}` };
-}
-
-/** `No ComfyUI server answers at URL: fetch failed (ECONNREFUSED).` rather than the generic wording. */
-function unreachable(endpoint: string, message: string, secret: string): string {
-  const refused = /^Could not reach .+? at \S+: (.*)$/.exec(message);
-  return redact(refused ? `No ComfyUI server answers at ${endpoint}: ${refused[1]}` : message, secret);
 }
 
 /** The values a node offers for a combo input (checkpoint names, LoRA names), from `/object_info/{class}`. */
@@ -480,8 +481,6 @@ async function uploadReference(
   const subfolder = typeof body.subfolder === 'string' ? body.subfolder : '';
   return { ok: true, name: subfolder === '' ? body.name : `${subfolder}/${body.name}` };
 }
-
-type Classified = Omit<AttemptFailure, 'requestSent' | 'warnings'>;
 
 /** `POST /prompt` refused: `{ error: { type, message, details } | string, node_errors: { id: { errors, class_type } } }`. */
 function classifyPromptError(status: number, text: string, secret: string): Classified {
@@ -619,16 +618,21 @@ async function awaitPrompt(
   }
   // No socket, or it closed: the history is the truth.
   onProgress({ fraction: null, message: 'Waiting for ComfyUI' });
-  for (;;) {
-    const entry = await readHistory(http, promptId);
-    if (entry.kind !== 'pending') return settle(entry);
-    try {
-      await clock.sleep(POLL_MS, signal);
-    } catch {
-      return { kind: 'aborted', started: null };
-    }
-    if (signal.aborted) return { kind: 'aborted', started: null };
-  }
+  const first = await readHistory(http, promptId);
+  if (first.kind !== 'pending') return settle(first);
+  const end = await pollUntilSettled<HistoryRead>({
+    clock,
+    signal,
+    intervalMs: POLL_MS,
+    // A local queue may hold the prompt behind others for as long as they take.
+    deadlineMs: Number.POSITIVE_INFINITY,
+    retries: 0,
+    poll: async () => {
+      const read = await readHistory(http, promptId);
+      return read.kind === 'pending' ? { kind: 'pending' } : { kind: 'settled', value: read };
+    },
+  });
+  return end.kind === 'settled' ? settle(end.value) : { kind: 'aborted', started: null };
 }
 
 function interrupted(data: Record<string, unknown>): Finished {
@@ -657,16 +661,7 @@ async function readHistory(http: ServerHttp, promptId: string): Promise<HistoryR
   if (answer.kind === 'cancelled') return { kind: 'aborted' };
   const failed = failedAnswer(answer, http.origin, http.secret);
   if (failed) {
-    return {
-      kind: 'failed',
-      failure: {
-        outcome: failed.outcome,
-        httpStatus: failed.httpStatus,
-        providerCode: null,
-        providerMessage: failed.message,
-        retryAfterMs: null,
-      },
-    };
+    return { kind: 'failed', failure: plain(failed.outcome, failed.message, failed.httpStatus) };
   }
   const body = answer.kind === 'response' ? parseJson(answer.text) : undefined;
   const entry = isRecord(body) && isRecord(body[promptId]) ? body[promptId] : null;
@@ -683,16 +678,8 @@ function settle(read: HistoryRead): Finished {
   if (read.kind === 'aborted') return { kind: 'aborted', started: null };
   if (read.kind === 'failed') return read;
   if (read.kind === 'pending') {
-    return {
-      kind: 'failed',
-      failure: {
-        outcome: 'no_image',
-        httpStatus: 200,
-        providerCode: null,
-        providerMessage: `${NAME} reported the prompt done but has no history for it`,
-        retryAfterMs: null,
-      },
-    };
+    const missing = `${NAME} reported the prompt done but has no history for it`;
+    return { kind: 'failed', failure: plain('no_image', missing, 200) };
   }
   const status = isRecord(read.entry.status) ? read.entry.status : null;
   const messages = status && Array.isArray(status.messages) ? status.messages : [];
@@ -743,16 +730,6 @@ function describeStats(text: string): string {
   const version = typeof system.comfyui_version === 'string' ? ` ${system.comfyui_version}` : '';
   const device = isRecord(devices[0]) && typeof devices[0].name === 'string' ? ` on ${devices[0].name}` : '';
   return `${NAME}${version} answers${device}.`;
-}
-
-function failure(
-  base: Base,
-  outcome: AttemptFailure['outcome'],
-  httpStatus: number | null,
-  providerCode: string | null,
-  providerMessage: string,
-): AttemptFailure {
-  return { ...base, outcome, httpStatus, providerCode, providerMessage, retryAfterMs: null };
 }
 
 interface SocketMessage {

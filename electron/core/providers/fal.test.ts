@@ -1,107 +1,44 @@
-import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import path from 'node:path';
 import sharp from 'sharp';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { GenerationRequest, type GenerationRequestInput } from '../../../shared/domain';
-import { type FalDouble, SCENARIOS, startFalDouble } from '../../../test/doubles/fal-double';
-import type { Clock, FetchLike } from '../ports';
-import { type CatalogModel, parseCatalog, resolveModel } from './catalog';
+import { describe, expect, it } from 'vitest';
+import { SCENARIOS, startFalDouble } from '../../../test/doubles/fal-double';
+import {
+  callBuilder,
+  failed,
+  fakeClock,
+  keyCall,
+  ok,
+  providerCatalog,
+  referenceImage,
+  shownPerScenario,
+  suiteDouble,
+  unusedPort,
+} from '../../../test/support';
+import type { FetchLike } from '../ports';
+import { resolveModel } from './catalog';
 import { falAdapter, MAX_WAIT_MS, NEGATIVE_PROMPT_NOTE, POLL_INTERVAL_MS } from './fal';
-import type {
-  AdapterCall,
-  AttemptFailure,
-  AttemptResult,
-  AttemptSuccess,
-  ProgressUpdate,
-  ReferenceImage,
-} from './types';
+import type { AdapterCall, ProgressUpdate } from './types';
 
 const KEY = '0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0:0123456789abcdef0123456789abcdef';
-// Only this provider's file: the suite does not depend on other providers' catalog entries.
-const catalog = parseCatalog({
-  version: 1,
-  providers: [
-    JSON.parse(
-      readFileSync(path.resolve(import.meta.dirname, '../../../resources/providers/fal.json'), 'utf8'),
-    ),
-  ],
-});
+const catalog = providerCatalog('fal');
 const { provider, model: schnell } = resolveModel(catalog, 'fal');
 const dev = resolveModel(catalog, 'fal', 'fal-ai/flux/dev').model;
 
-let double: FalDouble;
-beforeAll(async () => {
-  double = await startFalDouble({ maxImageSide: 48 });
+const double = await suiteDouble(startFalDouble({ maxImageSide: 48 }));
+const callFor = callBuilder({
+  provider,
+  model: schnell,
+  prompt: 'a brass teapot on linen',
+  seed: 5150,
+  apiKey: KEY,
+  endpoint: double.url,
+  clock: () => fakeClock(),
 });
-afterAll(() => double.close());
-afterEach(() => {
-  double.setScenario('success');
-  double.requests.length = 0;
-});
-
-/**
- * A clock whose sleep returns at once (yielding to the event loop) and moves time forward: polls cost no real time.
- * `stretch` moves it further per sleep, so a 10-minute deadline takes a handful of polls.
- */
-function fakeClock(stretch = 1): Clock & { slept: number[] } {
-  let now = 1_800_000_000_000;
-  const slept: number[] = [];
-  return {
-    slept,
-    now: () => now,
-    sleep: (ms, signal) => {
-      if (signal?.aborted) return Promise.reject(signal.reason);
-      now += ms * stretch;
-      slept.push(ms);
-      return new Promise((resolve) => setImmediate(resolve));
-    },
-  };
-}
-
-function callFor(
-  input: Partial<GenerationRequestInput> = {},
-  extra: Partial<AdapterCall> & { model?: CatalogModel } = {},
-): AdapterCall {
-  const request = GenerationRequest.parse({ prompt: 'a brass teapot on linen', provider: 'fal', ...input });
-  return {
-    request: { ...request, seed: request.seed ?? 5150 },
-    provider,
-    model: schnell,
-    apiKey: KEY,
-    endpoint: double.url,
-    reference: null,
-    options: {},
-    server: null,
-    signal: new AbortController().signal,
-    fetch: globalThis.fetch,
-    clock: fakeClock(),
-    onProgress: () => {},
-    ...extra,
-  };
-}
-
-function ok(result: AttemptResult): AttemptSuccess {
-  if (result.outcome !== 'ok')
-    throw new Error(`expected ok, got ${result.outcome}: ${result.providerMessage}`);
-  return result;
-}
-
-function failed(result: AttemptResult): AttemptFailure {
-  if (result.outcome === 'ok') throw new Error('expected a failure, got ok');
-  return result;
-}
 
 const submits = () => double.requests.filter((r) => r.method === 'POST');
 const sentBody = (i = 0) => submits()[i]!.body as Record<string, unknown>;
 const cancels = () => double.requests.filter((r) => r.method === 'PUT');
-
-async function reference(width: number, height: number, strength = 0.55): Promise<ReferenceImage> {
-  const bytes = await sharp({ create: { width, height, channels: 3, background: { r: 240, g: 200, b: 10 } } })
-    .png()
-    .toBuffer();
-  return { bytes: new Uint8Array(bytes), mime: 'image/png', width, height, strength };
-}
+const reference = (width: number, height: number, strength = 0.55) =>
+  referenceImage({ width, height, strength });
 
 describe('falAdapter.generate against the protocol double', () => {
   it('queues the documented request, follows the returned URLs, and returns the fetched PNG', async () => {
@@ -271,7 +208,7 @@ describe('falAdapter.generate against the protocol double', () => {
 
   it('gives up, cancels and reports a timeout when a request never completes', async () => {
     double.setScenario('never_finishes');
-    const clock = fakeClock(60);
+    const clock = fakeClock({ stretch: 60 });
     const result = failed(await falAdapter.generate(callFor({}, { clock })));
     expect(result.outcome).toBe('timeout');
     expect(result.providerMessage).toMatch(
@@ -381,27 +318,15 @@ describe('falAdapter.generate against the protocol double', () => {
       throw new TypeError(`connect ECONNRESET Key ${KEY}`);
     };
     expect(JSON.stringify(await falAdapter.generate(callFor({}, { fetch: leaky })))).not.toContain(KEY);
-    for (const scenario of SCENARIOS) {
-      double.setScenario(scenario);
-      const { images: _images, ...rest } = (await falAdapter.generate(callFor())) as AttemptSuccess;
-      expect(JSON.stringify(rest)).not.toContain(KEY);
+    for (const attempt of await shownPerScenario(double, SCENARIOS, () => falAdapter.generate(callFor()))) {
+      expect(attempt).not.toContain(KEY);
     }
     expect(JSON.stringify(double.requests)).not.toContain(KEY);
   });
 });
 
 describe('falAdapter.testKey', () => {
-  const check = (extra: Partial<AdapterCall> = {}) => {
-    const {
-      request: _r,
-      model: _m,
-      reference: _ref,
-      options: _o,
-      onProgress: _p,
-      ...call
-    } = callFor({}, extra);
-    return falAdapter.testKey(call);
-  };
+  const check = (extra: Partial<AdapterCall> = {}) => falAdapter.testKey(keyCall(callFor({}, extra)));
 
   it('asks the queue about a request that cannot exist: "not found" means the key was accepted', async () => {
     expect(await check()).toEqual({ outcome: 'ok', message: 'fal accepted the key.' });
@@ -508,13 +433,3 @@ describe('the fal double itself refuses what the real API refuses', () => {
     });
   }
 });
-
-function unusedPort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}

@@ -1,72 +1,35 @@
-import { createServer } from 'node:net';
 import sharp from 'sharp';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { GenerationRequest, type GenerationRequestInput } from '../../../shared/domain';
-import { type GeminiDouble, SCENARIOS, startGeminiDouble } from '../../../test/doubles/gemini-double';
-import { type FetchLike, systemClock } from '../ports';
+import { describe, expect, it } from 'vitest';
+import { SCENARIOS, startGeminiDouble } from '../../../test/doubles/gemini-double';
+import {
+  callBuilder,
+  failed,
+  keyCall,
+  ok,
+  pngBytes,
+  shownPerScenario,
+  suiteDouble,
+  unusedPort,
+} from '../../../test/support';
+import type { FetchLike } from '../ports';
 import { type CatalogModel, loadCatalog, resolveModel } from './catalog';
 import { geminiAdapter, NEGATIVE_PROMPT_WARNING, SEED_WARNING } from './gemini';
-import type { AdapterCall, AttemptFailure, AttemptResult, AttemptSuccess, ProgressUpdate } from './types';
+import type { AdapterCall } from './types';
 
 const KEY = 'AIzaSyTEST-key-0123456789abcdefghijklmn';
 const catalog = loadCatalog();
 const { provider, model: flash } = resolveModel(catalog, 'gemini');
 const pro = resolveModel(catalog, 'gemini', 'gemini-3-pro-image-preview').model;
 
-let double: GeminiDouble;
-beforeAll(async () => {
-  double = await startGeminiDouble({ maxImageSide: 48, slowMs: 5_000 });
+const double = await suiteDouble(startGeminiDouble({ maxImageSide: 48, slowMs: 5_000 }));
+const callFor = callBuilder({
+  provider,
+  model: flash,
+  prompt: 'a brass teapot on linen',
+  seed: 12345,
+  apiKey: KEY,
+  endpoint: double.url,
 });
-afterAll(() => double.close());
-afterEach(() => {
-  double.setScenario('success');
-  double.requests.length = 0;
-});
-
-async function tinyPng(): Promise<Buffer> {
-  return sharp({ create: { width: 16, height: 12, channels: 3, background: '#c08040' } })
-    .png()
-    .toBuffer();
-}
-
-function callFor(
-  input: Partial<GenerationRequestInput> = {},
-  extra: Partial<AdapterCall> & { model?: CatalogModel } = {},
-): AdapterCall & { progress: ProgressUpdate[] } {
-  const request = GenerationRequest.parse({
-    prompt: 'a brass teapot on linen',
-    provider: 'gemini',
-    ...input,
-  });
-  const progress: ProgressUpdate[] = [];
-  return {
-    request: { ...request, seed: request.seed ?? 12345 },
-    provider,
-    model: flash,
-    apiKey: KEY,
-    endpoint: double.url,
-    reference: null,
-    options: {},
-    server: null,
-    signal: new AbortController().signal,
-    fetch: globalThis.fetch,
-    clock: systemClock,
-    onProgress: (update) => progress.push(update),
-    progress,
-    ...extra,
-  };
-}
-
-function ok(result: AttemptResult): AttemptSuccess {
-  if (result.outcome !== 'ok')
-    throw new Error(`expected ok, got ${result.outcome}: ${result.providerMessage}`);
-  return result;
-}
-
-function failed(result: AttemptResult): AttemptFailure {
-  if (result.outcome === 'ok') throw new Error('expected a failure, got ok');
-  return result;
-}
 
 describe('geminiAdapter.generate against the protocol double', () => {
   it('sends the documented generateContent request and returns the PNG it got back', async () => {
@@ -178,7 +141,7 @@ describe('geminiAdapter.generate against the protocol double', () => {
   });
 
   it('sends a reference as inlineData and records a description instead of the bytes', async () => {
-    const bytes = await tinyPng();
+    const bytes = await pngBytes(16, 12);
     const reference = { bytes, mime: 'image/png' as const, width: 16, height: 12, strength: 0.55 };
     const result = ok(await geminiAdapter.generate(callFor({}, { reference })));
     const sentBody = double.requests[0]!.body as {
@@ -386,11 +349,12 @@ describe('geminiAdapter.generate against the protocol double', () => {
     expect(network.outcome).toBe('unavailable');
     expect(JSON.stringify(network)).not.toContain(KEY);
 
-    for (const scenario of SCENARIOS.filter((s) => s !== 'slow')) {
-      double.setScenario(scenario);
-      const result = await geminiAdapter.generate(callFor({ negativePrompt: 'noise' }));
-      const { images: _images, ...rest } = result as AttemptSuccess;
-      expect(JSON.stringify(rest)).not.toContain(KEY);
+    for (const attempt of await shownPerScenario(
+      double,
+      SCENARIOS.filter((s) => s !== 'slow'),
+      () => geminiAdapter.generate(callFor({ negativePrompt: 'noise' })),
+    )) {
+      expect(attempt).not.toContain(KEY);
     }
   });
 
@@ -478,17 +442,7 @@ describe('geminiAdapter.generate against the protocol double', () => {
 });
 
 describe('geminiAdapter.testKey', () => {
-  const check = (extra: Partial<AdapterCall> = {}) => {
-    const {
-      request: _r,
-      model: _m,
-      reference: _ref,
-      options: _o,
-      onProgress: _p,
-      ...call
-    } = callFor({}, extra);
-    return geminiAdapter.testKey(call);
-  };
+  const check = (extra: Partial<AdapterCall> = {}) => geminiAdapter.testKey(keyCall(callFor({}, extra)));
 
   it('looks up the default model with the key', async () => {
     expect(await check()).toEqual({
@@ -679,13 +633,3 @@ describe('the Gemini catalog entry', () => {
     );
   });
 });
-
-function unusedPort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}

@@ -4,21 +4,34 @@
  * One image per request: a count above 1 is made by sequential requests (see generate).
  */
 import type { AspectRatio } from '../../../shared/domain';
-import { type CatalogModel, pricePerImage, sizeFor, sizeRatio } from './catalog';
+import {
+  answered,
+  askWithKey,
+  type Classified,
+  failure,
+  is2xx,
+  isKeyCheck,
+  isProblem,
+  refusal,
+} from './attempt';
+import { type CatalogModel, pricePerImage } from './catalog';
 import { clip, decodeBase64, exchange, isRecord, parseJson, redact, retryAfterMs } from './http';
-import type {
-  AttemptFailure,
-  AttemptResult,
-  KeyCheck,
-  ProviderAdapter,
-  ProviderImage,
-  ReferenceImage,
-} from './types';
+import {
+  catalogSize,
+  describeImage,
+  foldNegativePrompt,
+  nearestRatio,
+  negativePromptWarning,
+  referenceNotTakenWarning,
+  roundUsd,
+  samplingIgnored,
+} from './image-params';
+import { documentedOptions } from './options';
+import type { AttemptResult, KeyCheck, ProviderAdapter, ProviderImage } from './types';
 
 const NAME = 'Gemini';
 export const SEED_WARNING = 'Gemini image models take no seed; this run cannot be reproduced exactly';
-export const NEGATIVE_PROMPT_WARNING =
-  'Gemini has no negative prompt; it was added to the end of the prompt as "Avoid: …"';
+export const NEGATIVE_PROMPT_WARNING = negativePromptWarning('Gemini');
 
 /** Finish reasons (and prompt block reasons) that mean a safety or policy filter withheld the image. */
 const BLOCKED_REASONS = new Set([
@@ -56,8 +69,6 @@ interface GeminiBody {
   [field: string]: unknown;
 }
 
-type Base = { requestSent: Record<string, unknown>; warnings: string[] };
-
 export const geminiAdapter: ProviderAdapter = {
   id: 'gemini',
 
@@ -74,7 +85,6 @@ export const geminiAdapter: ProviderAdapter = {
         null,
         'model_retired',
         `${model.name} (${model.id}) was retired${model.retiredOn ? ` on ${model.retiredOn}` : ''}.${instead}`,
-        null,
       );
     }
 
@@ -88,17 +98,9 @@ export const geminiAdapter: ProviderAdapter = {
         `Gemini makes one image per request, so this run sent up to ${n} requests one after another`,
       );
     }
-    let prompt = request.prompt;
-    if (request.negativePrompt.trim() !== '') {
-      prompt = `${prompt}\n\nAvoid: ${request.negativePrompt.trim()}`;
-      warnings.push(NEGATIVE_PROMPT_WARNING);
-    }
+    const prompt = foldNegativePrompt(request, NEGATIVE_PROMPT_WARNING, warnings);
     if (!model.capabilities.seed) warnings.push(SEED_WARNING);
-    if (request.steps !== undefined)
-      warnings.push(`${model.name} chooses its own steps; steps ${request.steps} was ignored`);
-    if (request.guidance !== undefined) {
-      warnings.push(`${model.name} has no guidance setting; guidance ${request.guidance} was ignored`);
-    }
+    samplingIgnored(model, request, warnings);
 
     const parts: Array<Record<string, unknown>> = [{ text: prompt }];
     const sentParts: Array<Record<string, unknown>> = [{ text: prompt }];
@@ -110,7 +112,7 @@ export const geminiAdapter: ProviderAdapter = {
         `Gemini uses the reference as guidance and has no strength setting; strength ${ref.strength} was ignored`,
       );
     } else if (request.reference) {
-      warnings.push(`${model.name} takes no reference image here; the reference was ignored`);
+      warnings.push(referenceNotTakenWarning(model.name));
     }
 
     const quality = model.qualityTiers[request.quality];
@@ -123,7 +125,7 @@ export const geminiAdapter: ProviderAdapter = {
     };
     mergeOptions(body, call.options, warnings);
     const requestSent: Record<string, unknown> = { ...body, contents: [{ parts: sentParts }] };
-    const base: Base = { requestSent, warnings };
+    const base = { requestSent, warnings };
 
     const url = `${apiBase(call.endpoint)}/v1beta/models/${encodeURIComponent(model.id)}:generateContent`;
     const payload = JSON.stringify(body);
@@ -132,7 +134,7 @@ export const geminiAdapter: ProviderAdapter = {
     let httpStatus: number | null = null;
     for (let i = 0; i < n; i += 1) {
       call.onProgress({ fraction: n > 1 ? i / n : null, message: n > 1 ? `Image ${i + 1} of ${n}` : null });
-      const answer = await exchange(
+      const exchanged = await exchange(
         call.fetch,
         url,
         {
@@ -147,27 +149,11 @@ export const geminiAdapter: ProviderAdapter = {
         },
         NAME,
       );
-      let outcome:
-        | Omit<AttemptFailure, 'requestSent' | 'warnings'>
-        | { images: ProviderImage[]; text: string | null };
-      if (answer.kind === 'cancelled') {
-        // Cancel wins over partial results: the designer asked to stop this run.
-        return failure(base, 'cancelled', null, null, answer.message, null);
-      }
-      if (answer.kind === 'network') {
-        outcome = {
-          outcome: 'unavailable',
-          httpStatus: null,
-          providerCode: null,
-          providerMessage: redact(answer.message, apiKey),
-          retryAfterMs: null,
-        };
-      } else if (answer.status < 200 || answer.status > 299) {
-        outcome = classify(answer.status, answer.headers, answer.text, call.clock.now(), apiKey);
-      } else {
-        outcome = readImages(answer.status, answer.text, apiKey);
-      }
-      if (answer.kind === 'response') httpStatus = answer.status;
+      const answer = answered(exchanged, classify, apiKey, call.clock);
+      // Cancel wins over partial results: the designer asked to stop this run.
+      if (isProblem(answer) && answer.outcome === 'cancelled') return { ...base, ...answer };
+      const outcome = isProblem(answer) ? answer : readImages(answer.status, answer.text, apiKey);
+      if (exchanged.kind === 'response') httpStatus = exchanged.status;
       if ('outcome' in outcome) {
         if (images.length === 0) return { ...base, ...outcome };
         warnings.push(
@@ -196,25 +182,21 @@ export const geminiAdapter: ProviderAdapter = {
   async testKey(call): Promise<KeyCheck> {
     const apiKey = call.apiKey ?? '';
     const modelId = call.provider.defaultModel;
-    const answer = await exchange(
-      call.fetch,
-      `${apiBase(call.endpoint)}/v1beta/models/${encodeURIComponent(modelId)}`,
+    const answer = await askWithKey(
+      call,
       {
-        method: 'GET',
+        url: `${apiBase(call.endpoint)}/v1beta/models/${encodeURIComponent(modelId)}`,
         headers: { 'x-goog-api-key': apiKey, accept: 'application/json' },
-        signal: call.signal,
       },
       NAME,
+      apiKey,
+      classify,
+      // The key is checked before the model is looked up, so a missing model still proves the key works.
+      (status) => status === 404 || is2xx(status),
     );
-    if (answer.kind === 'cancelled') return { outcome: 'cancelled', message: answer.message };
-    if (answer.kind === 'network') return { outcome: 'unavailable', message: redact(answer.message, apiKey) };
-    // The key is checked before the model is looked up, so a missing model still proves the key works.
+    if (isKeyCheck(answer)) return answer;
     if (answer.status === 404) {
       return { outcome: 'ok', message: `Gemini accepted the key, but ${modelId} is not offered to it.` };
-    }
-    if (answer.status < 200 || answer.status > 299) {
-      const failed = classify(answer.status, answer.headers, answer.text, call.clock.now(), apiKey);
-      return { outcome: failed.outcome, message: failed.providerMessage };
     }
     return { outcome: 'ok', message: `Gemini accepted the key; ${modelId} is available.` };
   },
@@ -227,33 +209,28 @@ function pickAspectRatio(
   size: { width: number; height: number } | undefined,
   warnings: string[],
 ): string {
-  if (size) {
-    const target = size.width / size.height;
-    let best: { ratio: string; distance: number } | null = null;
-    for (const ratio of Object.values(model.capabilities.aspectRatios)) {
-      if (ratio == null) continue;
-      const distance = Math.abs(Math.log((sizeRatio(ratio) ?? 1) / target));
-      if (!best || distance < best.distance) best = { ratio, distance };
-    }
-    if (best) {
-      warnings.push(
-        `${model.name} cannot make an exact ${size.width}×${size.height} image; it made the nearest aspect ratio, ${best.ratio}`,
-      );
-      return best.ratio;
-    }
+  const listed = Object.values(model.capabilities.aspectRatios).filter((r): r is string => r != null);
+  if (size && listed.length > 0) {
+    const ratio = nearestRatio(listed, size.width / size.height);
+    warnings.push(
+      `${model.name} cannot make an exact ${size.width}×${size.height} image; it made the nearest aspect ratio, ${ratio}`,
+    );
+    return ratio;
   }
-  const { size: ratio, exact } = sizeFor(model, wanted);
-  if (!exact) warnings.push(`${model.name} has no ${wanted} aspect ratio; it made ${ratio} instead`);
-  return ratio;
+  return catalogSize(model, wanted, 'aspect ratio', warnings);
 }
 
 /** Merges the user's escape-hatch options last; generationConfig and its imageConfig merge field by field. */
 function mergeOptions(body: GeminiBody, options: Record<string, unknown>, warnings: string[]): void {
-  for (const [field, value] of Object.entries(options)) {
-    if (!OPTION_FIELDS.has(field)) {
-      warnings.push(`Gemini option "${field}" is not a generateContent field; it was not sent`);
-      continue;
-    }
+  const kept = documentedOptions(
+    options,
+    {
+      documented: OPTION_FIELDS,
+      undocumented: (field) => `Gemini option "${field}" is not a generateContent field; it was not sent`,
+    },
+    warnings,
+  );
+  for (const [field, value] of Object.entries(kept)) {
     if (field === 'generationConfig' && isRecord(value)) {
       const { imageConfig, ...rest } = value;
       body.generationConfig = {
@@ -275,7 +252,7 @@ function readImages(
   status: number,
   text: string,
   apiKey: string,
-): Omit<AttemptFailure, 'requestSent' | 'warnings'> | { images: ProviderImage[]; text: string | null } {
+): Classified | { images: ProviderImage[]; text: string | null } {
   const fail = (outcome: 'content_blocked' | 'no_image', code: string | null, message: string) => ({
     outcome,
     httpStatus: status,
@@ -334,8 +311,6 @@ function readImages(
   );
 }
 
-type Classified = Omit<AttemptFailure, 'requestSent' | 'warnings'>;
-
 /** Maps a Gemini error answer (`{ error: { code, message, status, details } }`) onto the closed set of outcomes. */
 export function classify(
   status: number,
@@ -368,15 +343,8 @@ export function classify(
     typeof error.message === 'string' && error.message.trim() !== ''
       ? error.message
       : (plainText(text) ?? `Gemini answered HTTP ${status} without an error message`);
-  const message = redact(clip(rawMessage, 1000), apiKey);
   const wait = retryDelay ?? retryAfterMs(headers, nowMs);
-  const result = (outcome: Classified['outcome'], retry: number | null = null): Classified => ({
-    outcome,
-    httpStatus: status,
-    providerCode: reason ?? grpcStatus,
-    providerMessage: message,
-    retryAfterMs: retry,
-  });
+  const { as: result } = refusal(status, reason ?? grpcStatus, rawMessage, NAME, apiKey);
 
   if (reason === 'API_KEY_INVALID' || /API key not valid|API key expired/i.test(rawMessage)) {
     return result('auth_failed');
@@ -411,25 +379,4 @@ function plainText(text: string): string | null {
 /** Accepts a base URL with the version too (`…/v1beta`), as other tools write it. */
 function apiBase(endpoint: string): string {
   return endpoint.replace(/\/+$/, '').replace(/\/v1(beta)?$/, '');
-}
-
-/** `<png 1024×1024, 182 KB>`: what requestSent shows in place of image bytes. */
-export function describeImage(image: Pick<ReferenceImage, 'mime' | 'width' | 'height' | 'bytes'>): string {
-  const kind = image.mime.replace(/^image\//, '');
-  return `<${kind} ${image.width}×${image.height}, ${Math.max(1, Math.round(image.bytes.length / 1024))} KB>`;
-}
-
-function failure(
-  base: Base,
-  outcome: AttemptFailure['outcome'],
-  httpStatus: number | null,
-  providerCode: string | null,
-  providerMessage: string,
-  retry: number | null,
-): AttemptFailure {
-  return { ...base, outcome, httpStatus, providerCode, providerMessage, retryAfterMs: retry };
-}
-
-function roundUsd(value: number): number {
-  return Math.round(value * 1e6) / 1e6;
 }

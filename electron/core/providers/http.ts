@@ -7,6 +7,12 @@ export type Exchange =
   | { kind: 'cancelled'; message: string }
   | { kind: 'network'; message: string };
 
+/** The same, with the body kept as bytes (an answer that is the image itself). */
+export type BinaryExchange =
+  | { kind: 'response'; status: number; headers: Headers; bytes: Uint8Array }
+  | { kind: 'cancelled'; message: string }
+  | { kind: 'network'; message: string };
+
 /**
  * Sends one request and reads the whole body. Never throws for the network or an abort:
  * an abort (before or during the body) is `cancelled`, anything else that stops the exchange is `network`.
@@ -17,6 +23,41 @@ export async function exchange(
   init: RequestInit & { signal: AbortSignal },
   providerName: string,
 ): Promise<Exchange> {
+  const got = await send(fetch, url, init, providerName, (response) => response.text());
+  return got.kind === 'response'
+    ? { kind: 'response', status: got.status, headers: got.headers, text: got.body }
+    : got;
+}
+
+/** `exchange`, keeping the body as bytes. */
+export async function exchangeBytes(
+  fetch: FetchLike,
+  url: string,
+  init: RequestInit & { signal: AbortSignal },
+  providerName: string,
+): Promise<BinaryExchange> {
+  const got = await send(
+    fetch,
+    url,
+    init,
+    providerName,
+    async (response) => new Uint8Array(await response.arrayBuffer()),
+  );
+  return got.kind === 'response'
+    ? { kind: 'response', status: got.status, headers: got.headers, bytes: got.body }
+    : got;
+}
+
+async function send<T>(
+  fetch: FetchLike,
+  url: string,
+  init: RequestInit & { signal: AbortSignal },
+  providerName: string,
+  read: (response: Response) => Promise<T>,
+): Promise<
+  | { kind: 'response'; status: number; headers: Headers; body: T }
+  | { kind: 'cancelled' | 'network'; message: string }
+> {
   const { signal } = init;
   if (signal.aborted) {
     return { kind: 'cancelled', message: `Cancelled before the request was sent to ${providerName}.` };
@@ -32,8 +73,8 @@ export async function exchange(
     };
   }
   try {
-    const text = await response.text();
-    return { kind: 'response', status: response.status, headers: response.headers, text };
+    const body = await read(response);
+    return { kind: 'response', status: response.status, headers: response.headers, body };
   } catch (error) {
     if (signal.aborted) {
       return { kind: 'cancelled', message: `Cancelled while ${providerName} was answering.` };
@@ -98,7 +139,7 @@ export function readErrorBody(text: string): ProviderErrorBody {
 }
 
 /** A short plain-text error body is worth showing; an HTML error page from a proxy is not. */
-function plainText(text: string): string | null {
+export function plainText(text: string): string | null {
   const trimmed = text.trim();
   return trimmed !== '' && trimmed.length <= 300 && !trimmed.startsWith('<') ? trimmed : null;
 }
@@ -133,4 +174,13 @@ export function decodeBase64(value: string): Uint8Array | null {
   const compact = value.replace(/\s+/g, '');
   if (compact.length === 0 || !/^[A-Za-z0-9+/_-]+={0,2}$/.test(compact)) return null;
   return Buffer.from(compact, compact.includes('-') || compact.includes('_') ? 'base64url' : 'base64');
+}
+
+/** FastAPI / pydantic field errors (`{ detail: [{ loc, msg, type }] }`) as `field: message` lines. */
+export function fieldErrors(entries: readonly Record<string, unknown>[]): string[] {
+  return entries.map((e) => {
+    const where = Array.isArray(e.loc) ? e.loc.filter((p) => p !== 'body').join('.') : '';
+    const msg = typeof e.msg === 'string' ? e.msg : 'invalid';
+    return where ? `${where}: ${msg}` : msg;
+  });
 }

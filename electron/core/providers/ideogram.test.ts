@@ -1,71 +1,35 @@
-import { createServer } from 'node:net';
 import sharp from 'sharp';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { GenerationRequest, type GenerationRequestInput } from '../../../shared/domain';
-import { type IdeogramDouble, SCENARIOS, startIdeogramDouble } from '../../../test/doubles/ideogram-double';
-import { type FetchLike, systemClock } from '../ports';
+import { describe, expect, it } from 'vitest';
+import { SCENARIOS, startIdeogramDouble } from '../../../test/doubles/ideogram-double';
+import {
+  callBuilder,
+  failed,
+  keyCall,
+  ok,
+  pngBytes,
+  shownPerScenario,
+  suiteDouble,
+  unusedPort,
+} from '../../../test/support';
+import type { FetchLike } from '../ports';
 import { loadCatalog, resolveModel } from './catalog';
 import { ideogramAdapter, MAGIC_PROMPT_WARNING, MAX_SEED, RESOLUTIONS } from './ideogram';
-import type { AdapterCall, AttemptFailure, AttemptResult, AttemptSuccess, ProgressUpdate } from './types';
+import type { AdapterCall } from './types';
 
 const KEY = 'idg_TESTkey0123456789abcdefghijklmnopqrstuv';
 const catalog = loadCatalog();
 const { provider, model: v3 } = resolveModel(catalog, 'ideogram');
 
-let double: IdeogramDouble;
-beforeAll(async () => {
-  double = await startIdeogramDouble({ maxImageSide: 40, slowMs: 5_000 });
+const double = await suiteDouble(startIdeogramDouble({ maxImageSide: 40, slowMs: 5_000 }));
+const callFor = callBuilder({
+  provider,
+  model: v3,
+  prompt: 'a poster reading OPEN LATE',
+  seed: 12345,
+  apiKey: KEY,
+  endpoint: double.url,
 });
-afterAll(() => double.close());
-afterEach(() => {
-  double.setScenario('success');
-  double.requests.length = 0;
-});
-
-function callFor(
-  input: Partial<GenerationRequestInput> = {},
-  extra: Partial<AdapterCall> = {},
-): AdapterCall & { progress: ProgressUpdate[] } {
-  const request = GenerationRequest.parse({
-    prompt: 'a poster reading OPEN LATE',
-    provider: 'ideogram',
-    ...input,
-  });
-  const progress: ProgressUpdate[] = [];
-  return {
-    request: { ...request, seed: request.seed ?? 12345 },
-    provider,
-    model: v3,
-    apiKey: KEY,
-    endpoint: double.url,
-    reference: null,
-    options: {},
-    server: null,
-    signal: new AbortController().signal,
-    fetch: globalThis.fetch,
-    clock: systemClock,
-    onProgress: (update) => progress.push(update),
-    progress,
-    ...extra,
-  };
-}
-
-function ok(result: AttemptResult): AttemptSuccess {
-  if (result.outcome !== 'ok')
-    throw new Error(`expected ok, got ${result.outcome}: ${result.providerMessage}`);
-  return result;
-}
-
-function failed(result: AttemptResult): AttemptFailure {
-  if (result.outcome === 'ok') throw new Error('expected a failure, got ok');
-  return result;
-}
-
-async function png(): Promise<Buffer> {
-  return sharp({ create: { width: 20, height: 16, channels: 3, background: '#804020' } })
-    .png()
-    .toBuffer();
-}
+const png = () => pngBytes(20, 16);
 
 describe('ideogramAdapter.generate against the protocol double', () => {
   it('posts the documented multipart form and fetches the ephemeral image at once, without the key', async () => {
@@ -295,11 +259,12 @@ describe('ideogramAdapter.generate against the protocol double', () => {
       throw new TypeError(`connect failed for ${KEY}`);
     };
     expect(JSON.stringify(await ideogramAdapter.generate(callFor({}, { fetch: leaky })))).not.toContain(KEY);
-    for (const scenario of SCENARIOS.filter((s) => s !== 'slow')) {
-      double.setScenario(scenario);
-      const result = await ideogramAdapter.generate(callFor({ negativePrompt: 'noise' }));
-      const { images: _images, ...rest } = result as AttemptSuccess;
-      expect(JSON.stringify(rest)).not.toContain(KEY);
+    for (const attempt of await shownPerScenario(
+      double,
+      SCENARIOS.filter((s) => s !== 'slow'),
+      () => ideogramAdapter.generate(callFor({ negativePrompt: 'noise' })),
+    )) {
+      expect(attempt).not.toContain(KEY);
     }
     expect(double.requests.filter((r) => r.path.startsWith('/ephemeral/')).every((r) => !r.apiKey)).toBe(
       true,
@@ -344,17 +309,7 @@ describe('ideogramAdapter.generate against the protocol double', () => {
 });
 
 describe('ideogramAdapter.testKey', () => {
-  const check = (extra: Partial<AdapterCall> = {}) => {
-    const {
-      request: _r,
-      model: _m,
-      reference: _ref,
-      options: _o,
-      onProgress: _p,
-      ...call
-    } = callFor({}, extra);
-    return ideogramAdapter.testKey(call);
-  };
+  const check = (extra: Partial<AdapterCall> = {}) => ideogramAdapter.testKey(keyCall(callFor({}, extra)));
 
   it('checks the key with a request Ideogram refuses before generating anything', async () => {
     expect(await check()).toEqual({
@@ -483,13 +438,3 @@ describe('the Ideogram catalog entry', () => {
     expect(RESOLUTIONS.every((r) => /^\d+x\d+$/.test(r))).toBe(true);
   });
 });
-
-function unusedPort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}

@@ -4,17 +4,33 @@
  * The URLs are ephemeral, so the images are fetched at once. Magic Prompt is off unless the user turns it on.
  */
 import type { AspectRatio } from '../../../shared/domain';
-import { type CatalogModel, pricePerImage, sizeFor } from './catalog';
-import { clip, describeError, exchange, isRecord, parseJson, redact, retryAfterMs } from './http';
-import type {
-  AdapterCall,
-  AttemptFailure,
-  AttemptResult,
-  KeyCheck,
-  ProviderAdapter,
-  ProviderImage,
-  ReferenceImage,
-} from './types';
+import {
+  answered,
+  askWithKey,
+  type Classified,
+  failure,
+  is2xx,
+  isKeyCheck,
+  isProblem,
+  refusal,
+} from './attempt';
+import { type CatalogModel, pricePerImage } from './catalog';
+import { clip, exchange, isRecord, parseJson, plainText, retryAfterMs } from './http';
+import {
+  cappedCount,
+  catalogSize,
+  describeImage,
+  extensionFor,
+  foldNegativePrompt,
+  negativePromptWarning,
+  referenceNotTakenWarning,
+  roundUsd,
+  samplingIgnored,
+  wrapSeed,
+} from './image-params';
+import { documentedOptions } from './options';
+import { fetchSignedLinks } from './outputs';
+import type { AttemptResult, KeyCheck, ProviderAdapter, ReferenceImage } from './types';
 
 const NAME = 'Ideogram';
 /** Ideogram's documented seed range is 0–2147483647. */
@@ -47,9 +63,6 @@ const FILE_FIELDS = new Set([
 
 const CREDIT_WORDING = /credit|balance|payment|billing|top.?up/i;
 
-type Base = { requestSent: Record<string, unknown>; warnings: string[] };
-type Classified = Omit<AttemptFailure, 'requestSent' | 'warnings'>;
-
 export const ideogramAdapter: ProviderAdapter = {
   id: 'ideogram',
 
@@ -60,38 +73,17 @@ export const ideogramAdapter: ProviderAdapter = {
 
     const fields: Record<string, unknown> = { prompt: request.prompt };
     const negative = request.negativePrompt.trim();
-    if (negative !== '') {
-      if (model.capabilities.negativePrompt) {
-        fields.negative_prompt = negative;
-      } else {
-        fields.prompt = `${request.prompt}\n\nAvoid: ${negative}`;
-        warnings.push(
-          `${model.name} has no negative prompt; it was added to the end of the prompt as "Avoid: …"`,
-        );
-      }
-    }
+    if (negative !== '' && model.capabilities.negativePrompt) fields.negative_prompt = negative;
+    else fields.prompt = foldNegativePrompt(request, negativePromptWarning(model.name), warnings);
     Object.assign(fields, pickShape(model, request.aspectRatio, request.size, warnings));
     fields.rendering_speed = model.qualityTiers[request.quality];
     // Off by default: designers' prompts are structured on purpose and must reach the model as written.
     fields.magic_prompt = 'OFF';
-    const n = Math.min(request.count, model.capabilities.maxCount);
-    if (n < request.count) {
-      warnings.push(
-        `${model.name} makes at most ${n} images per request; asked for ${request.count}, made ${n}`,
-      );
-    }
+    const n = cappedCount(model, request.count, warnings);
     fields.num_images = n;
-    let seed = request.seed;
-    if (seed > MAX_SEED) {
-      seed %= MAX_SEED + 1;
-      warnings.push(`Ideogram takes seeds up to ${MAX_SEED}; seed ${request.seed} was sent as ${seed}`);
-    }
+    const seed = wrapSeed(request.seed, MAX_SEED, NAME, warnings);
     fields.seed = seed;
-    if (request.steps !== undefined)
-      warnings.push(`${model.name} chooses its own steps; steps ${request.steps} was ignored`);
-    if (request.guidance !== undefined) {
-      warnings.push(`${model.name} has no guidance setting; guidance ${request.guidance} was ignored`);
-    }
+    samplingIgnored(model, request, warnings);
 
     const reference = model.capabilities.imageInput ? call.reference : null;
     if (reference) {
@@ -104,40 +96,39 @@ export const ideogramAdapter: ProviderAdapter = {
       }
       fields.image_weight = weight;
     } else if (request.reference) {
-      warnings.push(`${model.name} takes no reference image here; the reference was ignored`);
+      warnings.push(referenceNotTakenWarning(model.name));
     }
 
-    for (const [field, value] of Object.entries(call.options)) {
-      if (FILE_FIELDS.has(field)) {
-        warnings.push(
-          `Ideogram option "${field}" is a file upload and cannot be passed as an option; it was not sent`,
-        );
-        continue;
-      }
-      fields[field] = value;
-    }
+    const options = documentedOptions(
+      call.options,
+      {
+        documented: null,
+        refused: (field) =>
+          FILE_FIELDS.has(field)
+            ? `Ideogram option "${field}" is a file upload and cannot be passed as an option; it was not sent`
+            : null,
+      },
+      warnings,
+    );
+    Object.assign(fields, options);
     if (fields.magic_prompt !== 'OFF') warnings.push(MAGIC_PROMPT_WARNING);
 
     const requestSent: Record<string, unknown> = reference
       ? { ...fields, image: describeImage(reference) }
       : { ...fields };
-    const sent: Base = { requestSent, warnings };
+    const sent = { requestSent, warnings };
     const form = toForm(fields, reference);
     const route = reference ? 'remix' : 'generate';
 
     call.onProgress({ fraction: null, message: 'Waiting for Ideogram' });
-    const answer = await exchange(
+    const exchanged = await exchange(
       call.fetch,
       `${call.endpoint.replace(/\/+$/, '')}/v1/ideogram-v3/${route}`,
       { method: 'POST', headers: { 'Api-Key': apiKey, accept: 'application/json' }, body: form, signal },
       NAME,
     );
-    if (answer.kind === 'cancelled') return failure(sent, 'cancelled', null, null, answer.message);
-    if (answer.kind === 'network')
-      return failure(sent, 'unavailable', null, null, redact(answer.message, apiKey));
-    if (answer.status < 200 || answer.status > 299) {
-      return { ...sent, ...classify(answer.status, answer.headers, answer.text, call.clock.now(), apiKey) };
-    }
+    const answer = answered(exchanged, classify, apiKey, call.clock);
+    if (isProblem(answer)) return { ...sent, ...answer };
 
     const parsed = parseJson(answer.text);
     if (!isRecord(parsed)) {
@@ -165,25 +156,16 @@ export const ideogramAdapter: ProviderAdapter = {
 
     call.onProgress({ fraction: null, message: 'Fetching the images from Ideogram' });
     // The links are ephemeral and signed: fetch them now, without the key.
-    const fetched = await Promise.all(usable.map((item) => download(call, String(item.url))));
-    if (signal.aborted)
+    const fetched = await fetchSignedLinks(
+      call,
+      usable.map((item) => String(item.url)),
+      NAME,
+    );
+    if (fetched.kind === 'cancelled')
       return failure(sent, 'cancelled', null, null, 'Cancelled while fetching the images from Ideogram.');
-    const images = fetched.flatMap((f) => ('image' in f ? [f.image] : []));
-    const errors = fetched.flatMap((f) => ('error' in f ? [f] : []));
-    if (images.length === 0) {
-      return failure(
-        sent,
-        errors.every((e) => e.network) ? 'unavailable' : 'no_image',
-        answer.status,
-        null,
-        `Ideogram made ${usable.length} images but none could be fetched: ${clip(errors.map((e) => e.error).join('; '), 600)}`,
-      );
-    }
-    if (errors.length > 0) {
-      warnings.push(
-        `${errors.length} of ${usable.length} images could not be fetched from Ideogram: ${errors[0]!.error}`,
-      );
-    }
+    if (fetched.kind === 'none') return failure(sent, fetched.outcome, answer.status, null, fetched.message);
+    const { images } = fetched;
+    if (fetched.warning) warnings.push(fetched.warning);
     if (images.length < n) warnings.push(`Asked Ideogram for ${n} images and received ${images.length}`);
 
     const first = usable[0]!;
@@ -197,7 +179,7 @@ export const ideogramAdapter: ProviderAdapter = {
       warnings,
       images,
       seedUsed: typeof first.seed === 'number' ? first.seed : seed,
-      costUsd: price === null ? null : Math.round(price * images.length * 1e6) / 1e6,
+      costUsd: price === null ? null : roundUsd(price * images.length),
       providerMessage:
         usedPrompt !== null && usedPrompt !== fields.prompt
           ? clip(`Ideogram used the prompt: ${usedPrompt}`, 1000)
@@ -208,24 +190,21 @@ export const ideogramAdapter: ProviderAdapter = {
   async testKey(call): Promise<KeyCheck> {
     const apiKey = call.apiKey ?? '';
     // Ideogram has no account endpoint: a generate call without a prompt is checked for the key, then refused, free.
-    const answer = await exchange(
-      call.fetch,
-      `${call.endpoint.replace(/\/+$/, '')}/v1/ideogram-v3/generate`,
+    const answer = await askWithKey(
+      call,
       {
+        url: `${call.endpoint.replace(/\/+$/, '')}/v1/ideogram-v3/generate`,
         method: 'POST',
         headers: { 'Api-Key': apiKey, accept: 'application/json' },
         body: new FormData(),
-        signal: call.signal,
       },
       NAME,
+      apiKey,
+      classify,
+      (status) => status === 400 || status === 422 || is2xx(status),
     );
-    if (answer.kind === 'cancelled') return { outcome: 'cancelled', message: answer.message };
-    if (answer.kind === 'network') return { outcome: 'unavailable', message: redact(answer.message, apiKey) };
-    if (answer.status === 400 || answer.status === 422 || (answer.status >= 200 && answer.status <= 299)) {
-      return { outcome: 'ok', message: 'Ideogram accepted the key (checked without generating an image).' };
-    }
-    const failed = classify(answer.status, answer.headers, answer.text, call.clock.now(), apiKey);
-    return { outcome: failed.outcome, message: failed.providerMessage };
+    if (isKeyCheck(answer)) return answer;
+    return { outcome: 'ok', message: 'Ideogram accepted the key (checked without generating an image).' };
   },
 };
 
@@ -254,9 +233,7 @@ function pickShape(
     }
     return { resolution: chosen };
   }
-  const { size: chosen, exact } = sizeFor(model, aspectRatio);
-  if (!exact) warnings.push(`${model.name} has no ${aspectRatio} aspect ratio; it made ${chosen} instead`);
-  return { aspect_ratio: chosen };
+  return { aspect_ratio: catalogSize(model, aspectRatio, 'aspect ratio', warnings) };
 }
 
 /** Multipart fields: lists repeat the field, objects travel as JSON, the reference as a file part. */
@@ -271,37 +248,13 @@ function toForm(fields: Record<string, unknown>, reference: ReferenceImage | nul
     else put(name, value);
   }
   if (reference) {
-    const extension = reference.mime.replace(/^image\//, '').replace('jpeg', 'jpg');
     form.append(
       'image',
       new Blob([Buffer.from(reference.bytes)], { type: reference.mime }),
-      `reference.${extension}`,
+      `reference.${extensionFor(reference.mime)}`,
     );
   }
   return form;
-}
-
-/** Fetches one output URL without credentials; never throws. */
-async function download(
-  call: AdapterCall,
-  url: string,
-): Promise<{ image: ProviderImage } | { error: string; network: boolean }> {
-  try {
-    const response = await call.fetch(url, {
-      method: 'GET',
-      headers: { accept: 'image/*' },
-      signal: call.signal,
-    });
-    const bytes = new Uint8Array(await response.arrayBuffer());
-    if (!response.ok) {
-      const hint = [403, 404, 410].includes(response.status) ? ' (the link may have expired)' : '';
-      return { error: `HTTP ${response.status}${hint}`, network: response.status >= 500 };
-    }
-    const type = response.headers.get('content-type');
-    return { image: { bytes, declaredMime: type ? type.split(';')[0]!.trim() : null } };
-  } catch (error) {
-    return { error: describeError(error), network: true };
-  }
 }
 
 /**
@@ -331,20 +284,15 @@ export function classify(
     validation = listed.length > 0;
     said = str(body.error) ?? (validation ? listed.join('; ') : str(detail)) ?? str(body.message);
   } else {
-    const trimmed = text.trim();
-    said = trimmed !== '' && trimmed.length <= 300 && !trimmed.startsWith('<') ? trimmed : null;
+    said = plainText(text);
   }
-  const message = redact(
-    clip(said ?? `Ideogram answered HTTP ${status} without an error message`, 1000),
+  const { as: result } = refusal(
+    status,
+    status === 422 && !validation ? 'safety_check' : null,
+    said,
+    'Ideogram',
     apiKey,
   );
-  const result = (outcome: Classified['outcome'], retry: number | null = null): Classified => ({
-    outcome,
-    httpStatus: status,
-    providerCode: status === 422 && !validation ? 'safety_check' : null,
-    providerMessage: message,
-    retryAfterMs: retry,
-  });
   if (status === 401 || status === 403) return result('auth_failed');
   if (status === 402 || (status === 400 && CREDIT_WORDING.test(said ?? ''))) return result('quota_exhausted');
   if (status === 429) return result('rate_limited', retryAfterMs(headers, nowMs));
@@ -352,19 +300,4 @@ export function classify(
   if (status === 408 || status === 504) return result('timeout', retryAfterMs(headers, nowMs));
   if (status >= 500) return result('unavailable', retryAfterMs(headers, nowMs));
   return result('invalid_request');
-}
-
-function describeImage(image: ReferenceImage): string {
-  const kind = image.mime.replace(/^image\//, '');
-  return `<${kind} ${image.width}×${image.height}, ${Math.max(1, Math.round(image.bytes.length / 1024))} KB>`;
-}
-
-function failure(
-  base: Base,
-  outcome: AttemptFailure['outcome'],
-  httpStatus: number | null,
-  providerCode: string | null,
-  providerMessage: string,
-): AttemptFailure {
-  return { ...base, outcome, httpStatus, providerCode, providerMessage, retryAfterMs: null };
 }

@@ -1,11 +1,11 @@
 /**
- * Request shaping shared by adapters that take pixel sizes, steps and guidance (local servers,
- * OpenAI-compatible gateways, OpenAI edits): each helper returns what it chose and the warning to record.
+ * Request shaping shared by adapters: sizes, steps, guidance, counts, seeds, negative prompts and references.
+ * Each helper returns what it chose and records the warning for what it could not honour, in the same words
+ * wherever adapters say the same thing.
  */
-import type { GenerationRequest } from '../../../shared/domain';
-import type { FetchLike } from '../ports';
+import type { AspectRatio, GenerationRequest } from '../../../shared/domain';
 import { type CatalogModel, sizeFor, sizeRatio } from './catalog';
-import { describeError } from './http';
+import type { ReferenceImage } from './types';
 
 export interface PixelSize {
   width: number;
@@ -182,31 +182,163 @@ export function roundUsd(value: number): number {
   return Math.round(value * 1e6) / 1e6;
 }
 
-/** An image fetched by URL, or why not. */
-export type FetchedImage =
-  | { kind: 'bytes'; bytes: Uint8Array; mime: string | null }
-  | { kind: 'status'; status: number }
-  | { kind: 'cancelled' }
-  | { kind: 'network'; message: string };
+export function negativePromptWarning(label: string): string {
+  return `${label} has no negative prompt; it was added to the end of the prompt as "Avoid: …"`;
+}
 
-/** Downloads an output at once (provider URLs expire); never throws for the network or an abort. */
-export async function fetchImage(
-  fetch: FetchLike,
-  url: string,
-  init: { signal: AbortSignal; headers?: Record<string, string> },
-): Promise<FetchedImage> {
-  if (init.signal.aborted) return { kind: 'cancelled' };
-  try {
-    const response = await fetch(url, { method: 'GET', headers: init.headers ?? {}, signal: init.signal });
-    if (!response.ok) {
-      await response.body?.cancel().catch(() => undefined);
-      return { kind: 'status', status: response.status };
-    }
-    const bytes = new Uint8Array(await response.arrayBuffer());
-    const type = response.headers.get('content-type');
-    return { kind: 'bytes', bytes, mime: type ? type.split(';')[0]!.trim() : null };
-  } catch (error) {
-    if (init.signal.aborted) return { kind: 'cancelled' };
-    return { kind: 'network', message: describeError(error) };
+/** The prompt with the negative prompt appended as "Avoid: …" (for models that take none), with its warning. */
+export function foldNegativePrompt(request: GenerationRequest, warning: string, warnings: string[]): string {
+  const negative = request.negativePrompt.trim();
+  if (negative === '') return request.prompt;
+  warnings.push(warning);
+  return `${request.prompt}\n\nAvoid: ${negative}`;
+}
+
+/** FLUX models (Replicate, fal, Black Forest Labs) take no negative prompt, and folding one in backfires. */
+export const FLUX_NEGATIVE_PROMPT_NOTE =
+  'FLUX has no negative prompt, and naming the unwanted things in the prompt tends to add them; the negative prompt was dropped';
+
+/** A model without image input generated from the prompt alone. */
+export function referenceIgnoredWarning(name: string): string {
+  return `${name} takes no reference image; it was ignored and the image made from the prompt alone`;
+}
+
+/** A model (or this request) where the reference has no place. */
+export function referenceNotTakenWarning(name: string): string {
+  return `${name} takes no reference image here; the reference was ignored`;
+}
+
+/**
+ * Image-to-image keeps the reference's shape: warns when it is not the shape asked for.
+ * `lead` names the mode and the model: `In image-to-image mode FLUX.1 [dev]`.
+ */
+export function referenceShapeWarning(
+  request: GenerationRequest,
+  reference: ReferenceImage,
+  lead: string,
+  warnings: string[],
+): void {
+  const wanted = request.size
+    ? request.size.width / request.size.height
+    : (sizeRatio(request.aspectRatio) ?? 1);
+  if (Math.abs(Math.log(wanted / (reference.width / reference.height))) > 0.02) {
+    const asked = request.size ? `${request.size.width}×${request.size.height}` : request.aspectRatio;
+    warnings.push(
+      `${lead} keeps the reference's shape (${reference.width}×${reference.height}); the requested ${asked} was not used`,
+    );
   }
+}
+
+/** For models that choose their own steps and take no guidance (Gemini, Ideogram, some Leonardo models). */
+export function ownStepsWarning(name: string, steps: number): string {
+  return `${name} chooses its own steps; steps ${steps} was ignored`;
+}
+
+export function noGuidanceWarning(name: string, guidance: number): string {
+  return `${name} has no guidance setting; guidance ${guidance} was ignored`;
+}
+
+/** Steps and guidance a model has no setting for, each named in a warning. */
+export function samplingIgnored(model: CatalogModel, request: GenerationRequest, warnings: string[]): void {
+  if (request.steps !== undefined) warnings.push(ownStepsWarning(model.name, request.steps));
+  if (request.guidance !== undefined) warnings.push(noGuidanceWarning(model.name, request.guidance));
+}
+
+/**
+ * The request's steps clamped into `range` (the model's unless a mode narrows it; `where` names that mode),
+ * or null when none were asked for or the model takes none. Says "was clamped to" when moved.
+ */
+export function clampedSteps(
+  model: CatalogModel,
+  request: GenerationRequest,
+  warnings: string[],
+  narrowed?: { range: { min: number; max: number }; where: string },
+): number | null {
+  if (request.steps === undefined) return null;
+  const steps = model.capabilities.steps;
+  if (!steps) {
+    warnings.push(`${model.name} chooses its own sampling steps; steps ${request.steps} was ignored`);
+    return null;
+  }
+  const range = narrowed?.range ?? steps;
+  const value = Math.min(range.max, Math.max(range.min, request.steps));
+  if (value !== request.steps) {
+    warnings.push(
+      `${model.name} takes ${range.min}–${range.max} steps${narrowed?.where ?? ''}; steps ${request.steps} was clamped to ${value}`,
+    );
+  }
+  return value;
+}
+
+/**
+ * The request's guidance clamped into the model's range, under the model's own parameter name; null when
+ * none was asked for, or the model takes none (`ignored` words that warning).
+ */
+export function clampedGuidance(
+  model: CatalogModel,
+  request: GenerationRequest,
+  warnings: string[],
+  ignored = `${model.name} takes no guidance setting`,
+): { param: string; value: number } | null {
+  if (request.guidance === undefined) return null;
+  const guidance = model.capabilities.guidance;
+  if (!guidance) {
+    warnings.push(`${ignored}; guidance ${request.guidance} was ignored`);
+    return null;
+  }
+  const value = Math.min(guidance.max, Math.max(guidance.min, request.guidance));
+  if (value !== request.guidance) {
+    warnings.push(
+      `${model.name} takes ${guidance.param} ${guidance.min}–${guidance.max}; guidance ${request.guidance} was clamped to ${value}`,
+    );
+  }
+  return { param: guidance.param, value };
+}
+
+/** A seed above what the provider takes, wrapped into its range with a warning. */
+export function wrapSeed(seed: number, max: number, provider: string, warnings: string[]): number {
+  if (seed <= max) return seed;
+  const sent = seed % (max + 1);
+  warnings.push(`${provider} takes seeds up to ${max}; seed ${seed} was sent as ${sent}`);
+  return sent;
+}
+
+/** An exact size rounded onto the model's grid within its bounds, with a warning when it moved. */
+export function gridSize(
+  model: CatalogModel,
+  size: PixelSize,
+  exact: { min: number; max: number; multiple: number },
+  warnings: string[],
+): PixelSize {
+  const low = Math.ceil(exact.min / exact.multiple) * exact.multiple;
+  const high = Math.floor(exact.max / exact.multiple) * exact.multiple;
+  const snap = (value: number) =>
+    Math.min(high, Math.max(low, Math.round(value / exact.multiple) * exact.multiple));
+  const made = { width: snap(size.width), height: snap(size.height) };
+  if (made.width !== size.width || made.height !== size.height) {
+    warnings.push(
+      `${model.name} takes sizes of ${exact.min}–${exact.max} px in steps of ${exact.multiple}; asked for ${size.width}×${size.height}, made ${made.width}×${made.height}`,
+    );
+  }
+  return made;
+}
+
+/** The catalog's size (or ratio) for the aspect ratio, with a warning when the model has none of that shape. */
+export function catalogSize(
+  model: CatalogModel,
+  aspectRatio: AspectRatio,
+  noun: 'size' | 'aspect ratio',
+  warnings: string[],
+): string {
+  const { size, exact } = sizeFor(model, aspectRatio);
+  if (!exact) warnings.push(`${model.name} has no ${aspectRatio} ${noun}; it made ${size} instead`);
+  return size;
+}
+
+/** The ratio of `ratios` nearest in shape to `wanted` (width / height); the first on a tie. */
+export function nearestRatio(ratios: readonly string[], wanted: number): string {
+  let best = ratios[0]!;
+  const distance = (r: string) => Math.abs(Math.log((sizeRatio(r) ?? 1) / wanted));
+  for (const ratio of ratios) if (distance(ratio) < distance(best)) best = ratio;
+  return best;
 }

@@ -1,17 +1,21 @@
-import { createServer } from 'node:net';
 import sharp from 'sharp';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { GenerationRequest, type GenerationRequestInput } from '../../../shared/domain';
+import { describe, expect, it } from 'vitest';
+import { MODELS, SCENARIOS, startLeonardoDouble } from '../../../test/doubles/leonardo-double';
 import {
-  type LeonardoDouble,
-  MODELS,
-  SCENARIOS,
-  startLeonardoDouble,
-} from '../../../test/doubles/leonardo-double';
-import type { Clock, FetchLike } from '../ports';
+  callBuilder,
+  failed,
+  fakeClock,
+  keyCall,
+  ok,
+  pngBytes,
+  shownPerScenario,
+  suiteDouble,
+  unusedPort,
+} from '../../../test/support';
+import type { FetchLike } from '../ports';
 import { type CatalogModel, loadCatalog, resolveModel } from './catalog';
 import { leonardoAdapter, MAX_SEED, POLL_DEADLINE_MS, POLL_INTERVAL_MS } from './leonardo';
-import type { AdapterCall, AttemptFailure, AttemptResult, AttemptSuccess, ProgressUpdate } from './types';
+import type { AdapterCall } from './types';
 
 const KEY = '3f1c2b4a-5d6e-4f70-8a9b-0c1d2e3f4a5b';
 const catalog = loadCatalog();
@@ -19,88 +23,18 @@ const { provider, model: phoenix } = resolveModel(catalog, 'leonardo');
 const kino = resolveModel(catalog, 'leonardo', MODELS.kinoXl).model;
 const lucid = resolveModel(catalog, 'leonardo', MODELS.lucidOrigin).model;
 
-let double: LeonardoDouble;
-beforeAll(async () => {
-  double = await startLeonardoDouble({ maxImageSide: 40, pendingPolls: 2 });
+const double = await suiteDouble(startLeonardoDouble({ maxImageSide: 40, pendingPolls: 2 }));
+const callFor = callBuilder({
+  provider,
+  model: phoenix,
+  prompt: 'a brass teapot on linen',
+  seed: 12345,
+  apiKey: KEY,
+  endpoint: double.url,
+  // Time moves only when the adapter sleeps, and each sleep takes a millisecond of real time.
+  clock: () => fakeClock({ realMs: 1, start: 1_767_225_600_000 }),
 });
-afterAll(() => double.close());
-afterEach(() => {
-  double.setScenario('success');
-  double.requests.length = 0;
-});
-
-/** Time moves only when the adapter sleeps, and each sleep takes a millisecond of real time. */
-function fastClock(): Clock & { slept: number } {
-  let now = 1_767_225_600_000;
-  const clock = {
-    slept: 0,
-    now: () => now,
-    sleep: (ms: number, signal?: AbortSignal) =>
-      new Promise<void>((resolve, reject) => {
-        if (signal?.aborted) {
-          reject(signal.reason);
-          return;
-        }
-        clock.slept += ms;
-        now += ms;
-        const timer = setTimeout(resolve, 1);
-        signal?.addEventListener(
-          'abort',
-          () => {
-            clearTimeout(timer);
-            reject(signal.reason);
-          },
-          { once: true },
-        );
-      }),
-  };
-  return clock;
-}
-
-function callFor(
-  input: Partial<GenerationRequestInput> = {},
-  extra: Partial<AdapterCall> & { model?: CatalogModel } = {},
-): AdapterCall & { progress: ProgressUpdate[]; clock: Clock & { slept?: number } } {
-  const request = GenerationRequest.parse({
-    prompt: 'a brass teapot on linen',
-    provider: 'leonardo',
-    ...input,
-  });
-  const progress: ProgressUpdate[] = [];
-  return {
-    request: { ...request, seed: request.seed ?? 12345 },
-    provider,
-    model: phoenix,
-    apiKey: KEY,
-    endpoint: double.url,
-    reference: null,
-    options: {},
-    server: null,
-    signal: new AbortController().signal,
-    fetch: globalThis.fetch,
-    clock: fastClock(),
-    onProgress: (update) => progress.push(update),
-    progress,
-    ...extra,
-  };
-}
-
-function ok(result: AttemptResult): AttemptSuccess {
-  if (result.outcome !== 'ok')
-    throw new Error(`expected ok, got ${result.outcome}: ${result.providerMessage}`);
-  return result;
-}
-
-function failed(result: AttemptResult): AttemptFailure {
-  if (result.outcome === 'ok') throw new Error('expected a failure, got ok');
-  return result;
-}
-
-async function png(width = 20, height = 16): Promise<Buffer> {
-  return sharp({ create: { width, height, channels: 3, background: '#406080' } })
-    .png()
-    .toBuffer();
-}
+const png = (width = 20, height = 16) => pngBytes(width, height, '#406080');
 
 const paths = () => double.requests.map((r) => `${r.method} ${r.path.replace(/[0-9a-f-]{36}/g, ':id')}`);
 
@@ -143,7 +77,7 @@ describe('leonardoAdapter.generate against the protocol double', () => {
     expect(create!.headers['content-type']).toBe('application/json');
     // The CDN never sees the key.
     expect(double.requests.at(-1)!.authorization).toBe(false);
-    expect(call.clock.slept).toBe(3 * POLL_INTERVAL_MS);
+    expect(call.clock.sleptMs).toBe(3 * POLL_INTERVAL_MS);
     expect(call.progress.map((p) => p.message)).toContain('Leonardo: pending');
   });
 
@@ -344,7 +278,7 @@ describe('leonardoAdapter.generate against the protocol double', () => {
     expect(result.providerMessage).toMatch(
       /had not finished generation .* after 10 minutes; generation .* was deleted/,
     );
-    expect(call.clock.slept).toBeGreaterThan(POLL_DEADLINE_MS);
+    expect(call.clock.sleptMs).toBeGreaterThan(POLL_DEADLINE_MS);
     expect(paths().at(-1)).toBe('DELETE /api/rest/v1/generations/:id');
   });
 
@@ -400,11 +334,12 @@ describe('leonardoAdapter.generate against the protocol double', () => {
       throw new TypeError(`connect failed for Bearer ${KEY}`);
     };
     expect(JSON.stringify(await leonardoAdapter.generate(callFor({}, { fetch: leaky })))).not.toContain(KEY);
-    for (const scenario of SCENARIOS.filter((s) => s !== 'never_finishes')) {
-      double.setScenario(scenario);
-      const result = await leonardoAdapter.generate(callFor({ negativePrompt: 'noise' }));
-      const { images: _images, ...rest } = result as AttemptSuccess;
-      expect(JSON.stringify(rest)).not.toContain(KEY);
+    for (const attempt of await shownPerScenario(
+      double,
+      SCENARIOS.filter((s) => s !== 'never_finishes'),
+      () => leonardoAdapter.generate(callFor({ negativePrompt: 'noise' })),
+    )) {
+      expect(attempt).not.toContain(KEY);
     }
     expect(JSON.stringify(double.requests)).not.toContain(KEY);
   });
@@ -442,17 +377,7 @@ describe('leonardoAdapter.generate against the protocol double', () => {
 });
 
 describe('leonardoAdapter.testKey', () => {
-  const check = (extra: Partial<AdapterCall> = {}) => {
-    const {
-      request: _r,
-      model: _m,
-      reference: _ref,
-      options: _o,
-      onProgress: _p,
-      ...call
-    } = callFor({}, extra);
-    return leonardoAdapter.testKey(call);
-  };
+  const check = (extra: Partial<AdapterCall> = {}) => leonardoAdapter.testKey(keyCall(callFor({}, extra)));
 
   it('reads /me and reports the API credits left', async () => {
     expect(await check()).toEqual({
@@ -612,13 +537,3 @@ describe('the Leonardo catalog entry', () => {
     });
   });
 });
-
-function unusedPort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}

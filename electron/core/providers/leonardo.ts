@@ -3,17 +3,32 @@
  * credit cost; `GET /api/rest/v1/generations/{id}` is polled until COMPLETE or FAILED; the CDN URLs are fetched at once.
  * A reference goes up first through the presigned `init-image` upload. On abort the generation is deleted.
  */
+import {
+  answered,
+  askWithKey,
+  type Classified,
+  failure,
+  isKeyCheck,
+  isProblem,
+  plain,
+  refusal,
+} from './attempt';
 import { type CatalogModel, pricePerImage, sizeFor } from './catalog';
-import { clip, describeError, exchange, isRecord, parseJson, redact, retryAfterMs } from './http';
-import type {
-  AdapterCall,
-  AttemptFailure,
-  AttemptResult,
-  KeyCheck,
-  ProviderAdapter,
-  ProviderImage,
-  ReferenceImage,
-} from './types';
+import { clip, exchange, isRecord, parseJson, plainText, redact, retryAfterMs } from './http';
+import {
+  cappedCount,
+  foldNegativePrompt,
+  negativePromptWarning,
+  noGuidanceWarning,
+  ownStepsWarning,
+  referenceNotTakenWarning,
+  roundUsd,
+  wrapSeed,
+} from './image-params';
+import { documentedOptions } from './options';
+import { fetchSignedLinks } from './outputs';
+import { pollUntilSettled, unread } from './polling';
+import type { AdapterCall, AttemptResult, KeyCheck, ProviderAdapter, ReferenceImage } from './types';
 
 const NAME = 'Leonardo';
 const API = '/api/rest/v1';
@@ -89,9 +104,6 @@ const QUOTA_WORDING =
   /not enough (api )?(tokens|credits)|insufficient (api )?(tokens|credits|balance|funds)|top.?up/i;
 const MODERATION_WORDING = /moderat|nsfw|not safe for work|inappropriate|content polic|flagged|prohibited/i;
 
-type Base = { requestSent: Record<string, unknown>; warnings: string[] };
-type Classified = Omit<AttemptFailure, 'requestSent' | 'warnings'>;
-
 export const leonardoAdapter: ProviderAdapter = {
   id: 'leonardo',
 
@@ -110,32 +122,18 @@ export const leonardoAdapter: ProviderAdapter = {
       warnings.push(
         `Leonardo makes at most ${LARGE_MAX_COUNT} images per request above ${LARGE_SIDE} px; asked for ${request.count}, made ${n}`,
       );
-    } else if (n < request.count) {
-      warnings.push(
-        `${model.name} makes at most ${n} images per request; asked for ${request.count}, made ${n}`,
-      );
+    } else {
+      n = cappedCount(model, request.count, warnings);
     }
 
     const body: Record<string, unknown> = { modelId: model.id, prompt: request.prompt };
     const negative = request.negativePrompt.trim();
-    if (negative !== '') {
-      if (caps.negativePrompt) {
-        body.negative_prompt = negative;
-      } else {
-        body.prompt = `${request.prompt}\n\nAvoid: ${negative}`;
-        warnings.push(
-          `${model.name} has no negative prompt; it was added to the end of the prompt as "Avoid: …"`,
-        );
-      }
-    }
+    if (negative !== '' && caps.negativePrompt) body.negative_prompt = negative;
+    else body.prompt = foldNegativePrompt(request, negativePromptWarning(model.name), warnings);
     body.width = width;
     body.height = height;
     body.num_images = n;
-    let seed = request.seed;
-    if (seed > MAX_SEED) {
-      seed %= MAX_SEED + 1;
-      warnings.push(`Leonardo takes seeds up to ${MAX_SEED}; seed ${request.seed} was sent as ${seed}`);
-    }
+    const seed = wrapSeed(request.seed, MAX_SEED, NAME, warnings);
     body.seed = seed;
     if (request.steps !== undefined) {
       if (caps.steps) {
@@ -148,7 +146,7 @@ export const leonardoAdapter: ProviderAdapter = {
           warnings,
         );
       } else {
-        warnings.push(`${model.name} chooses its own steps; steps ${request.steps} was ignored`);
+        warnings.push(ownStepsWarning(model.name, request.steps));
       }
     }
     if (request.guidance !== undefined) {
@@ -162,7 +160,7 @@ export const leonardoAdapter: ProviderAdapter = {
           warnings,
         );
       } else {
-        warnings.push(`${model.name} has no guidance setting; guidance ${request.guidance} was ignored`);
+        warnings.push(noGuidanceWarning(model.name, request.guidance));
       }
     }
     const quality = model.qualityTiers[request.quality];
@@ -179,15 +177,21 @@ export const leonardoAdapter: ProviderAdapter = {
         );
       }
     } else if (request.reference) {
-      warnings.push(`${model.name} takes no reference image here; the reference was ignored`);
+      warnings.push(referenceNotTakenWarning(model.name));
     }
     // Designers' work stays out of Leonardo's public community feed.
     body.public = false;
-    for (const [field, value] of Object.entries(call.options)) {
-      if (OPTION_FIELDS.has(field)) body[field] = value;
-      else warnings.push(`Leonardo option "${field}" is not a documented generation field; it was not sent`);
-    }
-    const sent: Base = { requestSent: body, warnings };
+    const options = documentedOptions(
+      call.options,
+      {
+        documented: OPTION_FIELDS,
+        undocumented: (field) =>
+          `Leonardo option "${field}" is not a documented generation field; it was not sent`,
+      },
+      warnings,
+    );
+    Object.assign(body, options);
+    const sent = { requestSent: body, warnings };
 
     if (reference && initStrength !== null) {
       call.onProgress({ fraction: null, message: 'Uploading the reference to Leonardo' });
@@ -198,7 +202,7 @@ export const leonardoAdapter: ProviderAdapter = {
     }
 
     call.onProgress({ fraction: null, message: 'Sending the request to Leonardo' });
-    const created = await exchange(
+    const exchanged = await exchange(
       call.fetch,
       `${base}${API}/generations`,
       {
@@ -209,13 +213,8 @@ export const leonardoAdapter: ProviderAdapter = {
       },
       NAME,
     );
-    if (created.kind === 'cancelled') return failure(sent, 'cancelled', null, null, created.message, null);
-    if (created.kind === 'network') {
-      return failure(sent, 'unavailable', null, null, redact(created.message, apiKey), null);
-    }
-    if (created.status < 200 || created.status > 299) {
-      return { ...sent, ...classify(created.status, created.headers, created.text, clock.now(), apiKey) };
-    }
+    const created = answered(exchanged, classify, apiKey, clock);
+    if (isProblem(created)) return { ...sent, ...created };
     const job = parseJson(created.text);
     const sdJob = isRecord(job) && isRecord(job.sdGenerationJob) ? job.sdGenerationJob : null;
     const generationId = sdJob && typeof sdJob.generationId === 'string' ? sdJob.generationId : null;
@@ -227,94 +226,67 @@ export const leonardoAdapter: ProviderAdapter = {
         created.status,
         null,
         'Leonardo accepted the request but sent no generation id',
-        null,
       );
     }
+    const deleted = () => deleteGeneration(call, base, apiKey, generationId);
 
-    const cancelled = async (message: string): Promise<AttemptFailure> => {
-      const deleted = await deleteGeneration(call, base, apiKey, generationId);
-      return failure(sent, 'cancelled', null, null, `${message} ${deleted}`, null);
-    };
-
-    // Poll until the job settles.
-    const startedAt = clock.now();
-    let transient = 0;
+    // Poll until the job settles; a job already paid for rides out a short outage of the status endpoint.
     let missing = 0;
-    let generation: Record<string, unknown> | null = null;
     let pollStatus: number | null = null;
-    while (generation === null) {
-      try {
-        await clock.sleep(POLL_INTERVAL_MS, signal);
-      } catch {
-        return cancelled('Cancelled while Leonardo was generating;');
-      }
-      if (signal.aborted) return cancelled('Cancelled while Leonardo was generating;');
-      if (clock.now() - startedAt > POLL_DEADLINE_MS) {
-        const deleted = await deleteGeneration(call, base, apiKey, generationId);
-        return failure(
-          sent,
-          'timeout',
-          pollStatus,
-          'PENDING',
-          `Leonardo had not finished generation ${generationId} after ${Math.round(POLL_DEADLINE_MS / 60_000)} minutes; ${deleted}`,
-          null,
+    const end = await pollUntilSettled<Record<string, unknown>>({
+      clock,
+      signal,
+      intervalMs: POLL_INTERVAL_MS,
+      deadlineMs: POLL_DEADLINE_MS,
+      retries: MAX_TRANSIENT_POLL_FAILURES,
+      cancel: deleted,
+      poll: async () => {
+        const polled = await exchange(
+          call.fetch,
+          `${base}${API}/generations/${encodeURIComponent(generationId)}`,
+          { method: 'GET', headers: auth, signal },
+          NAME,
         );
-      }
-      const polled = await exchange(
-        call.fetch,
-        `${base}${API}/generations/${encodeURIComponent(generationId)}`,
-        { method: 'GET', headers: auth, signal },
-        NAME,
-      );
-      if (polled.kind === 'cancelled') return cancelled('Cancelled while Leonardo was generating;');
-      let problem: Classified | null = null;
-      if (polled.kind === 'network') {
-        problem = {
-          outcome: 'unavailable',
-          httpStatus: null,
-          providerCode: null,
-          providerMessage: redact(polled.message, apiKey),
-          retryAfterMs: null,
-        };
-      } else if (polled.status < 200 || polled.status > 299) {
-        problem = classify(polled.status, polled.headers, polled.text, clock.now(), apiKey);
-        if (!['rate_limited', 'unavailable', 'timeout'].includes(problem.outcome))
-          return { ...sent, ...problem };
-      }
-      if (problem) {
-        transient += 1;
-        // The job is paid for already: ride out a short outage of the status endpoint.
-        if (transient > MAX_TRANSIENT_POLL_FAILURES) return { ...sent, ...problem };
-        continue;
-      }
-      if (polled.kind !== 'response') continue;
-      transient = 0;
-      pollStatus = polled.status;
-      const parsed = parseJson(polled.text);
-      const current =
-        isRecord(parsed) && isRecord(parsed.generations_by_pk) ? parsed.generations_by_pk : null;
-      if (!current) {
-        missing += 1;
-        if (missing >= MAX_MISSING_POLLS) {
-          return failure(
-            sent,
-            'no_image',
-            polled.status,
-            null,
-            `Leonardo has no generation ${generationId} any more`,
-            null,
-          );
+        const answer = answered(polled, classify, apiKey, clock);
+        if (isProblem(answer)) return unread(answer);
+        pollStatus = answer.status;
+        const parsed = parseJson(answer.text);
+        const current =
+          isRecord(parsed) && isRecord(parsed.generations_by_pk) ? parsed.generations_by_pk : null;
+        if (!current) {
+          missing += 1;
+          if (missing < MAX_MISSING_POLLS) return { kind: 'pending' };
+          const gone = `Leonardo has no generation ${generationId} any more`;
+          return { kind: 'unreadable', problem: plain('no_image', gone, answer.status) };
         }
-        continue;
-      }
-      const status = typeof current.status === 'string' ? current.status : 'PENDING';
-      if (status === 'COMPLETE') {
-        generation = current;
-      } else if (status === 'FAILED') {
-        return { ...sent, ...failedGeneration(current, generationId, polled.status, apiKey) };
-      } else {
+        const status = typeof current.status === 'string' ? current.status : 'PENDING';
+        if (status === 'COMPLETE' || status === 'FAILED') return { kind: 'settled', value: current };
         call.onProgress({ fraction: null, message: `Leonardo: ${status.toLowerCase()}` });
-      }
+        return { kind: 'pending' };
+      },
+    });
+    if (end.kind === 'cancelled') {
+      return failure(
+        sent,
+        'cancelled',
+        null,
+        null,
+        `Cancelled while Leonardo was generating; ${end.cancelNote}`,
+      );
+    }
+    if (end.kind === 'timeout') {
+      return failure(
+        sent,
+        'timeout',
+        pollStatus,
+        'PENDING',
+        `Leonardo had not finished generation ${generationId} after ${Math.round(POLL_DEADLINE_MS / 60_000)} minutes; ${end.cancelNote}`,
+      );
+    }
+    if (end.kind === 'failed') return { ...sent, ...end.problem };
+    const generation = end.value;
+    if (generation.status === 'FAILED') {
+      return { ...sent, ...failedGeneration(generation, generationId, pollStatus ?? 200, apiKey) };
     }
 
     const listed = Array.isArray(generation.generated_images)
@@ -330,7 +302,6 @@ export const leonardoAdapter: ProviderAdapter = {
         pollStatus,
         'COMPLETE',
         `Leonardo finished generation ${generationId} without images`,
-        null,
       );
     }
     const flagged = listed.filter((image) => image.nsfw === true).length;
@@ -338,26 +309,19 @@ export const leonardoAdapter: ProviderAdapter = {
 
     call.onProgress({ fraction: null, message: 'Fetching the images from Leonardo' });
     // Leonardo's CDN links are signed and short-lived: fetch them now, without the key.
-    const fetched = await Promise.all(urls.map((url) => download(call, url)));
-    if (signal.aborted) return cancelled('Cancelled while fetching the images;');
-    const images = fetched.flatMap((f) => ('image' in f ? [f.image] : []));
-    const errors = fetched.flatMap((f) => ('error' in f ? [f] : []));
-    if (images.length === 0) {
-      const outcome = errors.every((e) => e.network) ? 'unavailable' : 'no_image';
+    const fetched = await fetchSignedLinks(call, urls, NAME);
+    if (fetched.kind === 'cancelled') {
       return failure(
         sent,
-        outcome,
-        pollStatus,
+        'cancelled',
         null,
-        `Leonardo made ${urls.length} images but none could be fetched: ${clip(errors.map((e) => e.error).join('; '), 600)}`,
         null,
+        `Cancelled while fetching the images; ${await deleted()}`,
       );
     }
-    if (errors.length > 0) {
-      warnings.push(
-        `${errors.length} of ${urls.length} images could not be fetched from Leonardo: ${errors[0]!.error}`,
-      );
-    }
+    if (fetched.kind === 'none') return failure(sent, fetched.outcome, pollStatus, null, fetched.message);
+    const { images } = fetched;
+    if (fetched.warning) warnings.push(fetched.warning);
     if (images.length < n) warnings.push(`Asked Leonardo for ${n} images and received ${images.length}`);
 
     const price = pricePerImage(model, `${width}x${height}`, quality);
@@ -369,7 +333,7 @@ export const leonardoAdapter: ProviderAdapter = {
       images,
       seedUsed: typeof generation.seed === 'number' ? generation.seed : seed,
       // Leonardo bills in API credits and reports them per call; no per-image dollar price is published.
-      costUsd: price === null ? null : Math.round(price * images.length * 1e6) / 1e6,
+      costUsd: price === null ? null : roundUsd(price * images.length),
       costCredits: credits,
       providerMessage: null,
     };
@@ -377,22 +341,17 @@ export const leonardoAdapter: ProviderAdapter = {
 
   async testKey(call): Promise<KeyCheck> {
     const apiKey = call.apiKey ?? '';
-    const answer = await exchange(
-      call.fetch,
-      `${apiBase(call.endpoint)}${API}/me`,
+    const answer = await askWithKey(
+      call,
       {
-        method: 'GET',
+        url: `${apiBase(call.endpoint)}${API}/me`,
         headers: { authorization: `Bearer ${apiKey}`, accept: 'application/json' },
-        signal: call.signal,
       },
       NAME,
+      apiKey,
+      classify,
     );
-    if (answer.kind === 'cancelled') return { outcome: 'cancelled', message: answer.message };
-    if (answer.kind === 'network') return { outcome: 'unavailable', message: redact(answer.message, apiKey) };
-    if (answer.status < 200 || answer.status > 299) {
-      const failed = classify(answer.status, answer.headers, answer.text, call.clock.now(), apiKey);
-      return { outcome: failed.outcome, message: failed.providerMessage };
-    }
+    if (isKeyCheck(answer)) return answer;
     const parsed = parseJson(answer.text);
     const details = isRecord(parsed) && Array.isArray(parsed.user_details) ? parsed.user_details[0] : null;
     const credits = isRecord(details)
@@ -468,7 +427,7 @@ async function uploadReference(
   reference: ReferenceImage,
 ): Promise<{ id: string } | Classified> {
   const extension = EXTENSION[reference.mime];
-  const slot = await exchange(
+  const asked = await exchange(
     call.fetch,
     `${base}${API}/init-image`,
     {
@@ -483,27 +442,8 @@ async function uploadReference(
     },
     NAME,
   );
-  if (slot.kind === 'cancelled') {
-    return {
-      outcome: 'cancelled',
-      httpStatus: null,
-      providerCode: null,
-      providerMessage: slot.message,
-      retryAfterMs: null,
-    };
-  }
-  if (slot.kind === 'network') {
-    return {
-      outcome: 'unavailable',
-      httpStatus: null,
-      providerCode: null,
-      providerMessage: redact(slot.message, apiKey),
-      retryAfterMs: null,
-    };
-  }
-  if (slot.status < 200 || slot.status > 299) {
-    return classify(slot.status, slot.headers, slot.text, call.clock.now(), apiKey);
-  }
+  const slot = answered(asked, classify, apiKey, call.clock);
+  if (isProblem(slot)) return slot;
   const parsed = parseJson(slot.text);
   const upload = isRecord(parsed) && isRecord(parsed.uploadInitImage) ? parsed.uploadInitImage : null;
   const rawFields = upload
@@ -512,13 +452,7 @@ async function uploadReference(
       : upload.fields
     : null;
   if (!upload || typeof upload.id !== 'string' || typeof upload.url !== 'string' || !isRecord(rawFields)) {
-    return {
-      outcome: 'unavailable',
-      httpStatus: slot.status,
-      providerCode: null,
-      providerMessage: 'Leonardo gave no usable upload slot for the reference image',
-      retryAfterMs: null,
-    };
+    return plain('unavailable', 'Leonardo gave no usable upload slot for the reference image', slot.status);
   }
   const form = new FormData();
   for (const [name, value] of Object.entries(rawFields)) form.append(name, String(value));
@@ -528,45 +462,38 @@ async function uploadReference(
     new Blob([Buffer.from(reference.bytes)], { type: reference.mime }),
     `reference.${extension}`,
   );
-  const stored = await exchange(
+  const posted = await exchange(
     call.fetch,
     upload.url,
     { method: 'POST', body: form, signal: call.signal },
     `${NAME} storage`,
   );
-  if (stored.kind === 'cancelled') {
-    return {
-      outcome: 'cancelled',
-      httpStatus: null,
-      providerCode: null,
-      providerMessage: stored.message,
-      retryAfterMs: null,
-    };
-  }
-  if (stored.kind === 'network') {
-    return {
-      outcome: 'unavailable',
-      httpStatus: null,
-      providerCode: null,
-      providerMessage: redact(stored.message, apiKey),
-      retryAfterMs: null,
-    };
-  }
-  if (stored.status < 200 || stored.status > 299) {
-    const code = /<Code>([^<]+)<\/Code>/.exec(stored.text)?.[1] ?? null;
-    const said = /<Message>([^<]+)<\/Message>/.exec(stored.text)?.[1] ?? `HTTP ${stored.status}`;
-    return {
-      outcome: stored.status >= 500 ? 'unavailable' : 'invalid_request',
-      httpStatus: stored.status,
-      providerCode: code,
-      providerMessage: redact(
-        clip(`Uploading the reference to Leonardo's storage failed: ${said}`, 600),
-        apiKey,
-      ),
-      retryAfterMs: null,
-    };
-  }
+  const stored = answered(posted, storageRefusal, apiKey, call.clock);
+  if (isProblem(stored)) return stored;
   return { id: upload.id };
+}
+
+/** The storage bucket answers S3's XML errors. */
+function storageRefusal(
+  status: number,
+  _headers: Headers,
+  text: string,
+  _nowMs: number,
+  secret: string,
+): Classified {
+  return {
+    outcome: status >= 500 ? 'unavailable' : 'invalid_request',
+    httpStatus: status,
+    providerCode: /<Code>([^<]+)<\/Code>/.exec(text)?.[1] ?? null,
+    providerMessage: redact(
+      clip(
+        `Uploading the reference to Leonardo's storage failed: ${/<Message>([^<]+)<\/Message>/.exec(text)?.[1] ?? `HTTP ${status}`}`,
+        600,
+      ),
+      secret,
+    ),
+    retryAfterMs: null,
+  };
 }
 
 /** Leonardo's cancel: deleting the generation stops it. Best effort, on its own short deadline. */
@@ -632,32 +559,6 @@ function failedGeneration(
   };
 }
 
-/** Fetches one output URL without credentials; never throws. */
-async function download(
-  call: AdapterCall,
-  url: string,
-): Promise<{ image: ProviderImage } | { error: string; network: boolean }> {
-  try {
-    const response = await call.fetch(url, {
-      method: 'GET',
-      headers: { accept: 'image/*' },
-      signal: call.signal,
-    });
-    const bytes = new Uint8Array(await response.arrayBuffer());
-    if (!response.ok) {
-      const hint =
-        response.status === 403 || response.status === 404 || response.status === 410
-          ? ' (the link may have expired)'
-          : '';
-      return { error: `HTTP ${response.status}${hint}`, network: response.status >= 500 };
-    }
-    const type = response.headers.get('content-type');
-    return { image: { bytes, declaredMime: type ? type.split(';')[0]!.trim() : null } };
-  } catch (error) {
-    return { error: describeError(error), network: true };
-  }
-}
-
 /** Maps a Leonardo error answer (`{ error, path, code }` from its GraphQL layer) onto the closed set of outcomes. */
 export function classify(
   status: number,
@@ -675,20 +576,9 @@ export function classify(
     said = str(body.error) ?? str(nested?.message) ?? str(body.message) ?? str(body.detail);
     code = str(body.code) ?? str(nested?.code);
   } else {
-    const trimmed = text.trim();
-    said = trimmed !== '' && trimmed.length <= 300 && !trimmed.startsWith('<') ? trimmed : null;
+    said = plainText(text);
   }
-  const message = redact(
-    clip(said ?? `Leonardo answered HTTP ${status} without an error message`, 1000),
-    apiKey,
-  );
-  const result = (outcome: Classified['outcome'], retry: number | null = null): Classified => ({
-    outcome,
-    httpStatus: status,
-    providerCode: code,
-    providerMessage: message,
-    retryAfterMs: retry,
-  });
+  const { as: result } = refusal(status, code, said, 'Leonardo', apiKey);
   const wording = said ?? '';
   if (status === 401 || code === 'access-denied' || code === 'invalid-jwt' || code === 'invalid-headers') {
     return result('auth_failed');
@@ -706,15 +596,4 @@ export function classify(
 /** Accepts the SDK's base URL (`https://cloud.leonardo.ai/api/rest/v1`) as well as the bare origin. */
 function apiBase(endpoint: string): string {
   return endpoint.replace(/\/+$/, '').replace(/\/api\/rest\/v1$/, '');
-}
-
-function failure(
-  base: Base,
-  outcome: AttemptFailure['outcome'],
-  httpStatus: number | null,
-  providerCode: string | null,
-  providerMessage: string,
-  retry: number | null,
-): AttemptFailure {
-  return { ...base, outcome, httpStatus, providerCode, providerMessage, retryAfterMs: retry };
 }

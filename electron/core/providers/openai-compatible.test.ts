@@ -1,16 +1,21 @@
-import { createServer } from 'node:net';
 import sharp from 'sharp';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { GenerationRequest, type GenerationRequestInput } from '../../../shared/domain';
+import { describe, expect, it } from 'vitest';
 import {
   COMPATIBLE_SCENARIOS,
-  type OpenAICompatibleDouble,
   startOpenAICompatibleDouble,
 } from '../../../test/doubles/openai-compatible-double';
-import { systemClock } from '../ports';
-import { type CatalogModel, loadCatalog, resolveModel } from './catalog';
+import {
+  callBuilder,
+  failed,
+  keyCall,
+  ok,
+  shownPerScenario,
+  suiteDouble,
+  unusedPort,
+} from '../../../test/support';
+import { loadCatalog, resolveModel } from './catalog';
 import { openaiCompatibleAdapter } from './openai-compatible';
-import type { AdapterCall, AttemptFailure, AttemptResult, AttemptSuccess } from './types';
+import type { AdapterCall, AttemptSuccess } from './types';
 
 const KEY = 'local-key-0123456789-abcd';
 const catalog = loadCatalog();
@@ -18,52 +23,14 @@ const { provider, model: serverDefault } = resolveModel(catalog, 'openai-compati
 const SEED =
   'OpenAI-compatible server takes no seed in the OpenAI Images format; this run cannot be reproduced exactly';
 
-let double: OpenAICompatibleDouble;
-beforeAll(async () => {
-  double = await startOpenAICompatibleDouble({ maxImageSide: 64, slowMs: 5_000 });
+const double = await suiteDouble(startOpenAICompatibleDouble({ maxImageSide: 64, slowMs: 5_000 }));
+const callFor = callBuilder({
+  provider,
+  model: serverDefault,
+  prompt: 'a paper lantern',
+  seed: 4242,
+  endpoint: double.url,
 });
-afterAll(() => double.close());
-afterEach(() => {
-  double.setScenario('success');
-  double.requests.length = 0;
-});
-
-function callFor(
-  input: Partial<GenerationRequestInput> = {},
-  extra: Partial<AdapterCall> & { model?: CatalogModel } = {},
-): AdapterCall {
-  const request = GenerationRequest.parse({
-    prompt: 'a paper lantern',
-    provider: 'openai-compatible',
-    ...input,
-  });
-  return {
-    request: { ...request, seed: request.seed ?? 4242 },
-    provider,
-    model: serverDefault,
-    apiKey: null,
-    endpoint: double.url,
-    reference: null,
-    options: {},
-    server: null,
-    signal: new AbortController().signal,
-    fetch: globalThis.fetch,
-    clock: systemClock,
-    onProgress: () => {},
-    ...extra,
-  };
-}
-
-function ok(result: AttemptResult): AttemptSuccess {
-  if (result.outcome !== 'ok')
-    throw new Error(`expected ok, got ${result.outcome}: ${result.providerMessage}`);
-  return result;
-}
-
-function failed(result: AttemptResult): AttemptFailure {
-  if (result.outcome === 'ok') throw new Error('expected a failure, got ok');
-  return result;
-}
 
 describe('the openai-compatible catalog entry', () => {
   it('is optional-auth, free, and serves the server default model', () => {
@@ -248,27 +215,19 @@ describe('openaiCompatibleAdapter.generate', () => {
   });
 
   it('never leaks the key across every scenario', async () => {
-    for (const scenario of COMPATIBLE_SCENARIOS.filter((s) => s !== 'slow')) {
-      double.setScenario(scenario);
-      const result = await openaiCompatibleAdapter.generate(callFor({}, { apiKey: KEY }));
-      const { images: _images, ...rest } = result as AttemptSuccess;
-      expect(JSON.stringify(rest)).not.toContain(KEY);
+    for (const attempt of await shownPerScenario(
+      double,
+      COMPATIBLE_SCENARIOS.filter((s) => s !== 'slow'),
+      () => openaiCompatibleAdapter.generate(callFor({}, { apiKey: KEY })),
+    )) {
+      expect(attempt).not.toContain(KEY);
     }
   });
 });
 
 describe('openaiCompatibleAdapter.testKey', () => {
-  const check = (extra: Partial<AdapterCall> = {}) => {
-    const {
-      request: _r,
-      model: _m,
-      reference: _ref,
-      options: _o,
-      onProgress: _p,
-      ...call
-    } = callFor({}, extra);
-    return openaiCompatibleAdapter.testKey(call);
-  };
+  const check = (extra: Partial<AdapterCall> = {}) =>
+    openaiCompatibleAdapter.testKey(keyCall(callFor({}, extra)));
 
   it('lists the models the server serves', async () => {
     expect(await check()).toEqual({
@@ -298,13 +257,3 @@ describe('openaiCompatibleAdapter.testKey', () => {
     expect((await check({ endpoint: `http://127.0.0.1:${port}` })).outcome).toBe('unavailable');
   });
 });
-
-function unusedPort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}

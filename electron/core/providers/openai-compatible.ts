@@ -4,18 +4,19 @@
  * The request shape, answer reading and error classes are OpenAI's (shared from ./openai); what differs
  * is that the key is optional, sizes are free-form and the model is whatever the server serves.
  */
+import { answered, askWithKey, type Classify, failure, is2xx, isKeyCheck, isProblem } from './attempt';
 import { pricePerImage } from './catalog';
 import { exchange, redact } from './http';
-import { cappedCount, guidanceScale, pixelSize, roundUsd, samplingSteps } from './image-params';
 import {
-  apiBase,
-  classifyImagesError,
-  failure,
+  cappedCount,
   foldNegativePrompt,
-  listedModels,
+  guidanceScale,
   negativePromptWarning,
-  readImagesAnswer,
-} from './openai';
+  pixelSize,
+  roundUsd,
+  samplingSteps,
+} from './image-params';
+import { apiBase, classifyImagesError, listedModels, readImagesAnswer } from './openai';
 import type { AttemptResult, KeyCheck, ProviderAdapter } from './types';
 
 /** The catalog's model id meaning "whatever the server is configured to serve": no `model` field is sent. */
@@ -63,7 +64,7 @@ export const openaiCompatibleAdapter: ProviderAdapter = {
     const auth: Record<string, string> = apiKey === '' ? {} : { authorization: `Bearer ${apiKey}` };
 
     const base = apiBase(call.endpoint);
-    const answer = await exchange(
+    const exchanged = await exchange(
       call.fetch,
       `${base}/v1/images/generations`,
       {
@@ -75,23 +76,13 @@ export const openaiCompatibleAdapter: ProviderAdapter = {
       name,
     );
     const sent = { requestSent, warnings };
-    if (answer.kind === 'cancelled') return failure(sent, 'cancelled', null, null, answer.message, null);
-    if (answer.kind === 'network') {
-      return failure(sent, 'unavailable', null, null, redact(answer.message, apiKey), null);
-    }
-    if (answer.status < 200 || answer.status > 299) {
-      const classified = classifyImagesError(
-        answer.status,
-        answer.headers,
-        answer.text,
-        clock.now(),
-        apiKey,
-        name,
-      );
-      if (classified.outcome === 'auth_failed' && apiKey === '') {
-        classified.providerMessage = `${classified.providerMessage} (no key is set for ${name}; add one in Settings → API keys)`;
+    const classify: Classify = (...refused) => classifyImagesError(...refused, name);
+    const answer = answered(exchanged, classify, apiKey, clock);
+    if (isProblem(answer)) {
+      if (answer.outcome === 'auth_failed' && apiKey === '') {
+        answer.providerMessage = `${answer.providerMessage} (no key is set for ${name}; add one in Settings → API keys)`;
       }
-      return { ...sent, ...classified };
+      return { ...sent, ...answer };
     }
 
     const read = await readImagesAnswer(answer.text, {
@@ -99,7 +90,7 @@ export const openaiCompatibleAdapter: ProviderAdapter = {
       secret: apiKey,
       urls: { fetch: call.fetch, signal: call.signal, endpoint: base, headers: auth },
     });
-    if (!read.ok) return failure(sent, read.outcome, answer.status, null, redact(read.message, apiKey), null);
+    if (!read.ok) return failure(sent, read.outcome, answer.status, null, redact(read.message, apiKey));
     warnings.push(...read.warnings);
     if (read.images.length < n)
       warnings.push(`Asked ${name} for ${n} images and received ${read.images.length}`);
@@ -120,34 +111,23 @@ export const openaiCompatibleAdapter: ProviderAdapter = {
   async testKey(call): Promise<KeyCheck> {
     const name = call.provider.name;
     const apiKey = call.apiKey ?? '';
-    const answer = await exchange(
-      call.fetch,
-      `${apiBase(call.endpoint)}/v1/models`,
+    const answer = await askWithKey(
+      call,
       {
-        method: 'GET',
+        url: `${apiBase(call.endpoint)}/v1/models`,
         headers: {
           ...(apiKey === '' ? {} : { authorization: `Bearer ${apiKey}` }),
           accept: 'application/json',
         },
-        signal: call.signal,
       },
       name,
+      apiKey,
+      (...refused) => classifyImagesError(...refused, name),
+      // A server without a model list still answered: reachable, and it did not refuse the key.
+      (status) => status === 404 || is2xx(status),
     );
-    if (answer.kind === 'cancelled') return { outcome: 'cancelled', message: answer.message };
-    if (answer.kind === 'network') return { outcome: 'unavailable', message: redact(answer.message, apiKey) };
-    // A server without a model list still answered: reachable, and it did not refuse the key.
+    if (isKeyCheck(answer)) return answer;
     if (answer.status === 404) return { outcome: 'ok', message: `${name} answers (it lists no models).` };
-    if (answer.status < 200 || answer.status > 299) {
-      const failed = classifyImagesError(
-        answer.status,
-        answer.headers,
-        answer.text,
-        call.clock.now(),
-        apiKey,
-        name,
-      );
-      return { outcome: failed.outcome, message: failed.providerMessage };
-    }
     const listed = listedModels(answer.text);
     const models = listed && listed.length > 0 ? `; it serves ${listed.slice(0, 8).join(', ')}` : '';
     return {

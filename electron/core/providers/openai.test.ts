@@ -1,70 +1,38 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import sharp from 'sharp';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { GenerationRequest, type GenerationRequestInput } from '../../../shared/domain';
-import { type OpenAIDouble, SCENARIOS, startOpenAIDouble } from '../../../test/doubles/openai-double';
+import { describe, expect, it } from 'vitest';
+import { SCENARIOS, startOpenAIDouble } from '../../../test/doubles/openai-double';
+import {
+  callBuilder,
+  failed,
+  keyCall,
+  ok,
+  referenceImage,
+  shownPerScenario,
+  suiteDouble,
+  unusedPort,
+  withTempDir,
+} from '../../../test/support';
 import { createMediaStore, MediaError } from '../media';
-import { type FetchLike, systemClock } from '../ports';
+import type { FetchLike } from '../ports';
 import { type CatalogModel, loadCatalog, resolveModel } from './catalog';
 import { NEGATIVE_PROMPT_WARNING, openaiAdapter, SEED_WARNING, strengthWarning } from './openai';
 import { adapters, getAdapter } from './registry';
-import type { AdapterCall, AttemptFailure, AttemptResult, AttemptSuccess, ReferenceImage } from './types';
+import type { AdapterCall, ReferenceImage } from './types';
 
 const KEY = 'sk-test-abcdefghijklmnop-1234';
 const catalog = loadCatalog();
 const { provider, model: gptImage } = resolveModel(catalog, 'openai');
 
-let double: OpenAIDouble;
-beforeAll(async () => {
-  // Small stand-in images keep the suite fast; one test below asks for full size.
-  double = await startOpenAIDouble({ maxImageSide: 64, slowMs: 5_000 });
+// Small stand-in images keep the suite fast; one test below asks for full size.
+const double = await suiteDouble(startOpenAIDouble({ maxImageSide: 64, slowMs: 5_000 }));
+const callFor = callBuilder({
+  provider,
+  model: gptImage,
+  prompt: 'a brass teapot on linen',
+  seed: 12345,
+  apiKey: KEY,
+  endpoint: double.url,
 });
-afterAll(() => double.close());
-afterEach(() => {
-  double.setScenario('success');
-  double.requests.length = 0;
-});
-
-function callFor(
-  input: Partial<GenerationRequestInput> = {},
-  extra: Partial<AdapterCall> & { model?: CatalogModel } = {},
-): AdapterCall {
-  const request = GenerationRequest.parse({
-    prompt: 'a brass teapot on linen',
-    provider: 'openai',
-    ...input,
-  });
-  return {
-    request: { ...request, seed: request.seed ?? 12345 },
-    provider,
-    model: gptImage,
-    apiKey: KEY,
-    endpoint: double.url,
-    reference: null,
-    options: {},
-    server: null,
-    signal: new AbortController().signal,
-    fetch: globalThis.fetch,
-    clock: systemClock,
-    onProgress: () => {},
-    ...extra,
-  };
-}
-
-function ok(result: AttemptResult): AttemptSuccess {
-  if (result.outcome !== 'ok') {
-    throw new Error(`expected ok, got ${result.outcome}: ${result.providerMessage}`);
-  }
-  return result;
-}
-
-function failed(result: AttemptResult): AttemptFailure {
-  if (result.outcome === 'ok') throw new Error('expected a failure, got ok');
-  return result;
-}
 
 describe('openaiAdapter.generate against the protocol double', () => {
   it('sends the documented request and returns the PNG bytes it got back', async () => {
@@ -233,14 +201,11 @@ describe('openaiAdapter.generate against the protocol double', () => {
     double.setScenario('not_an_image');
     const result = ok(await openaiAdapter.generate(callFor()));
     expect(Buffer.from(result.images[0]!.bytes).toString()).toContain('not the bytes of any image');
-    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'atelier-openai-'));
-    try {
+    await withTempDir('atelier-openai-', async (dataDir) => {
       const ingest = createMediaStore({ dataDir }).ingest(result.images[0]!.bytes);
       await expect(ingest).rejects.toBeInstanceOf(MediaError);
       await expect(ingest).rejects.toMatchObject({ code: 'not_an_image' });
-    } finally {
-      rmSync(dataDir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('cancels mid-request when the signal aborts', async () => {
@@ -302,12 +267,13 @@ describe('openaiAdapter.generate against the protocol double', () => {
     expect(network.outcome).toBe('unavailable');
     expect(JSON.stringify(network)).not.toContain(KEY);
 
-    for (const scenario of SCENARIOS.filter((s) => s !== 'slow')) {
-      double.setScenario(scenario);
-      const result = await openaiAdapter.generate(callFor({ negativePrompt: 'noise' }));
-      const { images: _images, ...rest } = result as AttemptSuccess;
-      expect(JSON.stringify(rest)).not.toContain(KEY);
-      expect(JSON.stringify(rest)).not.toContain(KEY.slice(3, -4));
+    for (const attempt of await shownPerScenario(
+      double,
+      SCENARIOS.filter((s) => s !== 'slow'),
+      () => openaiAdapter.generate(callFor({ negativePrompt: 'noise' })),
+    )) {
+      expect(attempt).not.toContain(KEY);
+      expect(attempt).not.toContain(KEY.slice(3, -4));
     }
   });
 
@@ -372,25 +338,9 @@ describe('openaiAdapter.generate against the protocol double', () => {
   });
 });
 
-async function referenceImage(
-  mime: ReferenceImage['mime'] = 'image/png',
-  strength = 0.55,
-): Promise<ReferenceImage> {
-  const encoder = sharp({
-    create: { width: 96, height: 64, channels: 3, background: { r: 200, g: 90, b: 40 } },
-  });
-  const bytes =
-    mime === 'image/png'
-      ? await encoder.png().toBuffer()
-      : mime === 'image/jpeg'
-        ? await encoder.jpeg().toBuffer()
-        : await encoder.webp().toBuffer();
-  return { bytes: new Uint8Array(bytes), mime, width: 96, height: 64, strength };
-}
-
 describe('openaiAdapter edits (a reference image)', () => {
   it('sends multipart image[] to /v1/images/edits and warns that strength is not honoured', async () => {
-    const reference = await referenceImage('image/png', 0.45);
+    const reference = await referenceImage({ strength: 0.45 });
     const result = ok(await openaiAdapter.generate(callFor({ count: 2 }, { reference })));
     expect(result.images).toHaveLength(2);
     expect((await sharp(result.images[0]!.bytes).metadata()).format).toBe('png');
@@ -430,7 +380,7 @@ describe('openaiAdapter edits (a reference image)', () => {
   it('names JPEG and WebP references with their own type', async () => {
     for (const mime of ['image/jpeg', 'image/webp'] as const) {
       double.requests.length = 0;
-      ok(await openaiAdapter.generate(callFor({}, { reference: await referenceImage(mime) })));
+      ok(await openaiAdapter.generate(callFor({}, { reference: await referenceImage({ mime }) })));
       const body = double.requests[0]!.body as { 'image[]': Array<{ filename: string; type: string }> };
       expect(body['image[]'][0]).toMatchObject({
         type: mime,
@@ -584,10 +534,7 @@ describe('the OpenAI double refuses malformed edits', () => {
 });
 
 describe('openaiAdapter.testKey', () => {
-  const check = (extra: Partial<AdapterCall> = {}) => {
-    const { request: _request, model: _model, ...call } = callFor({}, extra);
-    return openaiAdapter.testKey(call);
-  };
+  const check = (extra: Partial<AdapterCall> = {}) => openaiAdapter.testKey(keyCall(callFor({}, extra)));
 
   it('lists models with the key and reports success', async () => {
     expect(await check()).toEqual({
@@ -719,13 +666,3 @@ describe('registry', () => {
     for (const id of Object.keys(adapters)) expect(catalog.providers.some((p) => p.id === id)).toBe(true);
   });
 });
-
-function unusedPort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}

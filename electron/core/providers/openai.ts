@@ -6,34 +6,22 @@
  */
 import type { GenerationRequest } from '../../../shared/domain';
 import type { FetchLike } from '../ports';
+import { answered, askWithKey, type Classified, failure, isKeyCheck, isProblem, refusal } from './attempt';
 import { type CatalogModel, pricePerImage, sizeFor, sizeRatio } from './catalog';
-import {
-  clip,
-  decodeBase64,
-  exchange,
-  isRecord,
-  parseJson,
-  readErrorBody,
-  redact,
-  retryAfterMs,
-} from './http';
+import { decodeBase64, exchange, isRecord, parseJson, readErrorBody, retryAfterMs } from './http';
 import {
   cappedCount,
   describeImage,
   extensionFor,
-  fetchImage,
+  foldNegativePrompt,
+  negativePromptWarning,
   roundUsd,
   shapeOf,
   sniffImageMime,
 } from './image-params';
-import type {
-  AttemptFailure,
-  AttemptResult,
-  KeyCheck,
-  ProviderAdapter,
-  ProviderImage,
-  ReferenceImage,
-} from './types';
+import { documentedOptions } from './options';
+import { fetchImage } from './outputs';
+import type { AttemptResult, KeyCheck, ProviderAdapter, ProviderImage, ReferenceImage } from './types';
 
 const NAME = 'OpenAI';
 export const SEED_WARNING = 'OpenAI gpt-image does not take a seed; this run cannot be reproduced exactly';
@@ -64,10 +52,6 @@ const EDIT_OPTIONS = [
   'user',
 ];
 
-export function negativePromptWarning(label: string): string {
-  return `${label} has no negative prompt; it was added to the end of the prompt as "Avoid: …"`;
-}
-
 export function strengthWarning(strength: number): string {
   return (
     `OpenAI edits take no reference strength; ${strength} was not honoured ` +
@@ -95,7 +79,17 @@ export const openaiAdapter: ProviderAdapter = {
       warnings.push(`${model.name} takes no reference image; it was ignored and the prompt alone was used`);
     }
     if (reference && edit) warnings.push(strengthWarning(reference.strength));
-    const extra = documentedOptions(options, edit ? EDIT_OPTIONS : GENERATION_OPTIONS, edit, warnings);
+    const extra = documentedOptions(
+      options,
+      {
+        documented: edit ? EDIT_OPTIONS : GENERATION_OPTIONS,
+        undocumented: (name) =>
+          name === 'input_fidelity' && !edit
+            ? 'options.openai.input_fidelity applies only to edits (with a reference image); it was not sent'
+            : `options.openai.${name} is not an OpenAI Images parameter here; it was not sent`,
+      },
+      warnings,
+    );
 
     // gpt-image always answers with b64_json and rejects `response_format`, so it is never sent.
     const fields: Record<string, unknown> = {
@@ -113,7 +107,7 @@ export const openaiAdapter: ProviderAdapter = {
     const requestSent: Record<string, unknown> =
       edit && reference ? { 'image[]': describeImage(reference), ...fields } : { ...fields };
 
-    const answer = await exchange(
+    const sent = await exchange(
       call.fetch,
       url,
       edit && reference
@@ -127,19 +121,11 @@ export const openaiAdapter: ProviderAdapter = {
       NAME,
     );
     const base = { requestSent, warnings };
-    if (answer.kind === 'cancelled') return failure(base, 'cancelled', null, null, answer.message, null);
-    if (answer.kind === 'network') {
-      return failure(base, 'unavailable', null, null, redact(answer.message, apiKey), null);
-    }
-    if (answer.status < 200 || answer.status > 299) {
-      return {
-        ...base,
-        ...classifyImagesError(answer.status, answer.headers, answer.text, clock.now(), apiKey, NAME),
-      };
-    }
+    const answer = answered(sent, classifyImagesError, apiKey, clock);
+    if (isProblem(answer)) return { ...base, ...answer };
 
     const read = await readImagesAnswer(answer.text, { name: NAME, secret: apiKey, urls: null });
-    if (!read.ok) return failure(base, read.outcome, answer.status, null, read.message, null);
+    if (!read.ok) return failure(base, read.outcome, answer.status, null, read.message);
     warnings.push(...read.warnings);
     if (read.images.length < n)
       warnings.push(`Asked OpenAI for ${n} images and received ${read.images.length}`);
@@ -161,29 +147,17 @@ export const openaiAdapter: ProviderAdapter = {
   async testKey(call): Promise<KeyCheck> {
     const { provider } = call;
     const apiKey = call.apiKey ?? '';
-    const answer = await exchange(
-      call.fetch,
-      `${apiBase(call.endpoint)}/v1/models`,
+    const answer = await askWithKey(
+      call,
       {
-        method: 'GET',
+        url: `${apiBase(call.endpoint)}/v1/models`,
         headers: { authorization: `Bearer ${apiKey}`, accept: 'application/json' },
-        signal: call.signal,
       },
       NAME,
+      apiKey,
+      classifyImagesError,
     );
-    if (answer.kind === 'cancelled') return { outcome: 'cancelled', message: answer.message };
-    if (answer.kind === 'network') return { outcome: 'unavailable', message: redact(answer.message, apiKey) };
-    if (answer.status < 200 || answer.status > 299) {
-      const failed = classifyImagesError(
-        answer.status,
-        answer.headers,
-        answer.text,
-        call.clock.now(),
-        apiKey,
-        NAME,
-      );
-      return { outcome: failed.outcome, message: failed.providerMessage };
-    }
+    if (isKeyCheck(answer)) return answer;
     const listed = listedModels(answer.text);
     if (listed === null) return { outcome: 'ok', message: 'OpenAI accepted the key.' };
     if (listed.includes(provider.defaultModel)) {
@@ -243,36 +217,6 @@ function listedSize(model: CatalogModel, request: GenerationRequest, warnings: s
     );
   }
   return size;
-}
-
-/** The prompt with the negative prompt appended as "Avoid: …" (for models that take none), with its warning. */
-export function foldNegativePrompt(request: GenerationRequest, warning: string, warnings: string[]): string {
-  const negative = request.negativePrompt.trim();
-  if (negative === '') return request.prompt;
-  warnings.push(warning);
-  return `${request.prompt}\n\nAvoid: ${negative}`;
-}
-
-/** The caller's options limited to what the endpoint documents; each dropped key is named in a warning. */
-function documentedOptions(
-  options: Record<string, unknown>,
-  allowed: readonly string[],
-  edit: boolean,
-  warnings: string[],
-): Record<string, unknown> {
-  const kept: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(options)) {
-    if (allowed.includes(name)) {
-      kept[name] = value;
-    } else if (name === 'input_fidelity' && !edit) {
-      warnings.push(
-        'options.openai.input_fidelity applies only to edits (with a reference image); it was not sent',
-      );
-    } else {
-      warnings.push(`options.openai.${name} is not an OpenAI Images parameter here; it was not sent`);
-    }
-  }
-  return kept;
 }
 
 /** What reading a successful Images answer produced. */
@@ -384,8 +328,6 @@ export function listedModels(text: string): string[] | null {
     : null;
 }
 
-type Classified = Omit<AttemptFailure, 'requestSent' | 'warnings'>;
-
 /**
  * Maps an Images API error answer (`{ error: { message, type, param, code } }`) onto the closed set
  * of outcomes; `secret` (the key, if any) is removed from the message.
@@ -396,22 +338,12 @@ export function classifyImagesError(
   text: string,
   nowMs: number,
   secret: string,
-  name: string,
+  name = NAME,
 ): Classified {
   const error = readErrorBody(text);
   const code = error.code ?? error.type;
-  const message = redact(
-    clip(error.message ?? `${name} answered HTTP ${status} without an error message`, 1000),
-    secret,
-  );
+  const { as: result } = refusal(status, code, error.message, name, secret);
   const wait = retryAfterMs(headers, nowMs);
-  const result = (outcome: Classified['outcome'], retry: number | null = null): Classified => ({
-    outcome,
-    httpStatus: status,
-    providerCode: code,
-    providerMessage: message,
-    retryAfterMs: retry,
-  });
   if (code !== null && QUOTA_CODES.has(code)) return result('quota_exhausted');
   if (status === 401 || status === 403) return result('auth_failed');
   if (status === 429) return result('rate_limited', wait);
@@ -424,15 +356,4 @@ export function classifyImagesError(
 /** Accepts the SDK convention too (`https://api.openai.com/v1`), so a base URL copied from elsewhere works. */
 export function apiBase(endpoint: string): string {
   return endpoint.replace(/\/+$/, '').replace(/\/v1$/, '');
-}
-
-export function failure(
-  base: { requestSent: Record<string, unknown>; warnings: string[] },
-  outcome: AttemptFailure['outcome'],
-  httpStatus: number | null,
-  providerCode: string | null,
-  providerMessage: string,
-  retry: number | null,
-): AttemptFailure {
-  return { ...base, outcome, httpStatus, providerCode, providerMessage, retryAfterMs: retry };
 }

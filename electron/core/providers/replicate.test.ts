@@ -1,16 +1,20 @@
-import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import path from 'node:path';
 import sharp from 'sharp';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { GenerationRequest, type GenerationRequestInput } from '../../../shared/domain';
+import { describe, expect, it } from 'vitest';
+import { SCENARIOS, startReplicateDouble } from '../../../test/doubles/replicate-double';
 import {
-  type ReplicateDouble,
-  SCENARIOS,
-  startReplicateDouble,
-} from '../../../test/doubles/replicate-double';
-import type { Clock, FetchLike } from '../ports';
-import { type CatalogModel, parseCatalog, resolveModel } from './catalog';
+  callBuilder,
+  failed,
+  fakeClock,
+  keyCall,
+  ok,
+  providerCatalog,
+  referenceImage,
+  shownPerScenario,
+  suiteDouble,
+  unusedPort,
+} from '../../../test/support';
+import type { FetchLike } from '../ports';
+import { resolveModel } from './catalog';
 import {
   MAX_WAIT_MS,
   NEGATIVE_PROMPT_NOTE,
@@ -18,106 +22,31 @@ import {
   replicateAdapter,
   SYNC_WAIT_S,
 } from './replicate';
-import type {
-  AdapterCall,
-  AttemptFailure,
-  AttemptResult,
-  AttemptSuccess,
-  ProgressUpdate,
-  ReferenceImage,
-} from './types';
+import type { AdapterCall, ProgressUpdate } from './types';
 
 const KEY = 'r8_replicateTestToken_abcdefghijklmnop';
-// Only this provider's file: the suite does not depend on other providers' catalog entries.
-const catalog = parseCatalog({
-  version: 1,
-  providers: [
-    JSON.parse(
-      readFileSync(path.resolve(import.meta.dirname, '../../../resources/providers/replicate.json'), 'utf8'),
-    ),
-  ],
-});
+const catalog = providerCatalog('replicate');
 const modelOf = (id: string) => resolveModel(catalog, 'replicate', `black-forest-labs/${id}`).model;
 const { provider, model: schnell } = resolveModel(catalog, 'replicate');
 const dev = modelOf('flux-dev');
 const pro = modelOf('flux-1.1-pro');
 
-let double: ReplicateDouble;
-beforeAll(async () => {
-  double = await startReplicateDouble({ maxImageSide: 48 });
+const double = await suiteDouble(startReplicateDouble({ maxImageSide: 48 }));
+const callFor = callBuilder({
+  provider,
+  model: schnell,
+  prompt: 'a brass teapot on linen',
+  seed: 4242,
+  apiKey: KEY,
+  endpoint: double.url,
+  clock: () => fakeClock(),
 });
-afterAll(() => double.close());
-afterEach(() => {
-  double.setScenario('success');
-  double.requests.length = 0;
-});
-
-/**
- * A clock whose sleep returns at once (yielding to the event loop) and moves time forward: polls cost no real time.
- * `stretch` moves it further per sleep, so a 10-minute deadline takes a handful of polls.
- */
-function fakeClock(stretch = 1): Clock & { slept: number[] } {
-  let now = 1_800_000_000_000;
-  const slept: number[] = [];
-  return {
-    slept,
-    now: () => now,
-    sleep: (ms, signal) => {
-      if (signal?.aborted) return Promise.reject(signal.reason);
-      now += ms * stretch;
-      slept.push(ms);
-      return new Promise((resolve) => setImmediate(resolve));
-    },
-  };
-}
-
-function callFor(
-  input: Partial<GenerationRequestInput> = {},
-  extra: Partial<AdapterCall> & { model?: CatalogModel } = {},
-): AdapterCall {
-  const request = GenerationRequest.parse({
-    prompt: 'a brass teapot on linen',
-    provider: 'replicate',
-    ...input,
-  });
-  return {
-    request: { ...request, seed: request.seed ?? 4242 },
-    provider,
-    model: schnell,
-    apiKey: KEY,
-    endpoint: double.url,
-    reference: null,
-    options: {},
-    server: null,
-    signal: new AbortController().signal,
-    fetch: globalThis.fetch,
-    clock: fakeClock(),
-    onProgress: () => {},
-    ...extra,
-  };
-}
-
-function ok(result: AttemptResult): AttemptSuccess {
-  if (result.outcome !== 'ok')
-    throw new Error(`expected ok, got ${result.outcome}: ${result.providerMessage}`);
-  return result;
-}
-
-function failed(result: AttemptResult): AttemptFailure {
-  if (result.outcome === 'ok') throw new Error('expected a failure, got ok');
-  return result;
-}
 
 const created = () => double.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/predictions'));
 const cancels = () => double.requests.filter((r) => r.path.endsWith('/cancel'));
 const sentInput = (i = 0) => (created()[i]!.body as { input: Record<string, unknown> }).input;
-
-async function reference(width: number, height: number, strength = 0.6): Promise<ReferenceImage> {
-  const bytes = await sharp({ create: { width, height, channels: 3, background: { r: 10, g: 120, b: 200 } } })
-    .png()
-    .toBuffer();
-  return { bytes: new Uint8Array(bytes), mime: 'image/png', width, height, strength };
-}
+const reference = (width: number, height: number, strength = 0.6) =>
+  referenceImage({ width, height, strength });
 
 describe('replicateAdapter.generate against the protocol double', () => {
   it('creates a prediction with Prefer: wait and the documented input, and returns the fetched PNGs', async () => {
@@ -308,7 +237,7 @@ describe('replicateAdapter.generate against the protocol double', () => {
 
   it('gives up, cancels and reports a timeout when a prediction never settles', async () => {
     double.setScenario('never_finishes');
-    const clock = fakeClock(60);
+    const clock = fakeClock({ stretch: 60 });
     const result = failed(await replicateAdapter.generate(callFor({}, { clock })));
     expect(result.outcome).toBe('timeout');
     expect(result.providerMessage).toMatch(
@@ -427,27 +356,17 @@ describe('replicateAdapter.generate against the protocol double', () => {
       throw new TypeError(`socket hang up (Bearer ${KEY})`);
     };
     expect(JSON.stringify(await replicateAdapter.generate(callFor({}, { fetch: leaky })))).not.toContain(KEY);
-    for (const scenario of SCENARIOS) {
-      double.setScenario(scenario);
-      const { images: _images, ...rest } = (await replicateAdapter.generate(callFor())) as AttemptSuccess;
-      expect(JSON.stringify(rest)).not.toContain(KEY);
+    for (const attempt of await shownPerScenario(double, SCENARIOS, () =>
+      replicateAdapter.generate(callFor()),
+    )) {
+      expect(attempt).not.toContain(KEY);
     }
     expect(JSON.stringify(double.requests)).not.toContain(KEY);
   });
 });
 
 describe('replicateAdapter.testKey', () => {
-  const check = (extra: Partial<AdapterCall> = {}) => {
-    const {
-      request: _r,
-      model: _m,
-      reference: _ref,
-      options: _o,
-      onProgress: _p,
-      ...call
-    } = callFor({}, extra);
-    return replicateAdapter.testKey(call);
-  };
+  const check = (extra: Partial<AdapterCall> = {}) => replicateAdapter.testKey(keyCall(callFor({}, extra)));
 
   it('reads the account with the token', async () => {
     expect(await check()).toEqual({
@@ -558,13 +477,3 @@ describe('the Replicate double itself refuses what the real API refuses', () => 
     });
   }
 });
-
-function unusedPort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}

@@ -1,93 +1,38 @@
-import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import path from 'node:path';
 import sharp from 'sharp';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { GenerationRequest, type GenerationRequestInput } from '../../../shared/domain';
+import { describe, expect, it } from 'vitest';
+import { type RecordedFile, SCENARIOS, startStabilityDouble } from '../../../test/doubles/stability-double';
 import {
-  type RecordedFile,
-  SCENARIOS,
-  type StabilityDouble,
-  startStabilityDouble,
-} from '../../../test/doubles/stability-double';
-import { type FetchLike, systemClock } from '../ports';
-import { type CatalogModel, parseCatalog, resolveModel } from './catalog';
+  callBuilder,
+  failed,
+  keyCall,
+  ok,
+  providerCatalog,
+  referenceImage,
+  shownPerScenario,
+  suiteDouble,
+  unusedPort,
+} from '../../../test/support';
+import type { FetchLike } from '../ports';
+import { resolveModel } from './catalog';
 import { DEFAULT_RATE_LIMIT_WAIT_MS, describeImage, stabilityAdapter } from './stability';
-import type {
-  AdapterCall,
-  AttemptFailure,
-  AttemptResult,
-  AttemptSuccess,
-  ProgressUpdate,
-  ReferenceImage,
-} from './types';
+import type { AdapterCall, ProgressUpdate } from './types';
 
 const KEY = 'sk-stability-test-abcdefghijklmnop-9876';
-// Only this provider's file: the suite does not depend on other providers' catalog entries.
-const catalog = parseCatalog({
-  version: 1,
-  providers: [
-    JSON.parse(
-      readFileSync(path.resolve(import.meta.dirname, '../../../resources/providers/stability.json'), 'utf8'),
-    ),
-  ],
-});
+const catalog = providerCatalog('stability');
 const modelOf = (id: string) => resolveModel(catalog, 'stability', id).model;
 const { provider, model: core } = resolveModel(catalog, 'stability');
 
-let double: StabilityDouble;
-beforeAll(async () => {
-  double = await startStabilityDouble({ maxImageSide: 48, slowMs: 5_000 });
+const double = await suiteDouble(startStabilityDouble({ maxImageSide: 48, slowMs: 5_000 }));
+const callFor = callBuilder({
+  provider,
+  model: core,
+  prompt: 'a brass teapot on linen',
+  seed: 12345,
+  apiKey: KEY,
+  endpoint: double.url,
 });
-afterAll(() => double.close());
-afterEach(() => {
-  double.setScenario('success');
-  double.requests.length = 0;
-});
-
-function callFor(
-  input: Partial<GenerationRequestInput> = {},
-  extra: Partial<AdapterCall> & { model?: CatalogModel } = {},
-): AdapterCall {
-  const request = GenerationRequest.parse({
-    prompt: 'a brass teapot on linen',
-    provider: 'stability',
-    ...input,
-  });
-  return {
-    request: { ...request, seed: request.seed ?? 12345 },
-    provider,
-    model: core,
-    apiKey: KEY,
-    endpoint: double.url,
-    reference: null,
-    options: {},
-    server: null,
-    signal: new AbortController().signal,
-    fetch: globalThis.fetch,
-    clock: systemClock,
-    onProgress: () => {},
-    ...extra,
-  };
-}
-
-function ok(result: AttemptResult): AttemptSuccess {
-  if (result.outcome !== 'ok')
-    throw new Error(`expected ok, got ${result.outcome}: ${result.providerMessage}`);
-  return result;
-}
-
-function failed(result: AttemptResult): AttemptFailure {
-  if (result.outcome === 'ok') throw new Error('expected a failure, got ok');
-  return result;
-}
-
-async function reference(width: number, height: number, strength = 0.55): Promise<ReferenceImage> {
-  const bytes = await sharp({ create: { width, height, channels: 3, background: { r: 200, g: 90, b: 30 } } })
-    .png()
-    .toBuffer();
-  return { bytes: new Uint8Array(bytes), mime: 'image/png', width, height, strength };
-}
+const reference = (width: number, height: number, strength = 0.55) =>
+  referenceImage({ width, height, strength });
 
 describe('stabilityAdapter.generate against the protocol double', () => {
   it('posts the documented multipart request to core and returns the PNG bytes and the seed', async () => {
@@ -425,10 +370,11 @@ describe('stabilityAdapter.generate against the protocol double', () => {
       throw new TypeError(`connect failed for Bearer ${KEY}`);
     };
     expect(JSON.stringify(await stabilityAdapter.generate(callFor({}, { fetch: leaky })))).not.toContain(KEY);
-    for (const scenario of SCENARIOS.filter((s) => s !== 'slow')) {
-      double.setScenario(scenario);
-      const { images: _images, ...rest } = (await stabilityAdapter.generate(callFor())) as AttemptSuccess;
-      expect(JSON.stringify(rest)).not.toContain(KEY);
+    const scenarios = SCENARIOS.filter((s) => s !== 'slow');
+    for (const attempt of await shownPerScenario(double, scenarios, () =>
+      stabilityAdapter.generate(callFor()),
+    )) {
+      expect(attempt).not.toContain(KEY);
     }
     expect(JSON.stringify(double.requests)).not.toContain(KEY);
   });
@@ -441,17 +387,7 @@ describe('stabilityAdapter.generate against the protocol double', () => {
 });
 
 describe('stabilityAdapter.testKey', () => {
-  const check = (extra: Partial<AdapterCall> = {}) => {
-    const {
-      request: _r,
-      model: _m,
-      reference: _ref,
-      options: _o,
-      onProgress: _p,
-      ...call
-    } = callFor({}, extra);
-    return stabilityAdapter.testKey(call);
-  };
+  const check = (extra: Partial<AdapterCall> = {}) => stabilityAdapter.testKey(keyCall(callFor({}, extra)));
 
   it('reads the balance with the key', async () => {
     expect(await check()).toEqual({
@@ -535,14 +471,4 @@ describe('the Stability double itself refuses what the real API refuses', () => 
 async function until(condition: () => boolean): Promise<void> {
   for (let i = 0; i < 200 && !condition(); i += 1) await new Promise((r) => setTimeout(r, 5));
   expect(condition()).toBe(true);
-}
-
-function unusedPort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }

@@ -7,26 +7,39 @@
  * provider's 150 requests per 10 s. A later request failing keeps the images already paid for, with a warning.
  */
 import { MAX_SEED } from '../../../shared/domain';
-import { type CatalogModel, pricePerImage, sizeFor, sizeRatio } from './catalog';
+import { askWithKey, type Classified, failure, isKeyCheck, plain, refusal } from './attempt';
+import { type CatalogModel, pricePerImage } from './catalog';
 import {
   clip,
   decodeBase64,
-  describeError,
-  exchange,
+  exchangeBytes,
   isRecord,
   parseJson,
+  plainText,
   redact,
   retryAfterMs,
 } from './http';
+import {
+  catalogSize,
+  clampedGuidance,
+  describeImage,
+  nearestRatio,
+  referenceIgnoredWarning,
+  referenceShapeWarning,
+  roundUsd,
+} from './image-params';
+import { documentedOptions, ownedBy } from './options';
 import type {
   AdapterCall,
-  AttemptFailure,
   AttemptResult,
   KeyCheck,
   ProviderAdapter,
   ProviderImage,
   ReferenceImage,
 } from './types';
+
+/** `<png 1024×1024, 182 KB>`: how an input image appears in the recorded request. */
+export { describeImage };
 
 const NAME = 'Stability AI';
 /** Stability documents 150 requests per 10 s and sends no Retry-After: the window is the wait. */
@@ -53,7 +66,7 @@ const FIELDS: Record<Route, readonly string[]> = {
   ],
 };
 /** Fields the adapter owns: the model, the mode, the input image, and the seed (one per request, recorded). */
-const OWNED = new Set(['model', 'mode', 'image', 'seed']);
+const OWNED = ['model', 'mode', 'image', 'seed'];
 const MIME_BY_FORMAT: Record<string, string> = { png: 'image/png', jpeg: 'image/jpeg', webp: 'image/webp' };
 
 export const stabilityAdapter: ProviderAdapter = {
@@ -76,40 +89,17 @@ export const stabilityAdapter: ProviderAdapter = {
     }
 
     const reference = call.reference && model.capabilities.imageInput ? call.reference : null;
-    if (call.reference && !reference) {
-      warnings.push(
-        `${model.name} takes no reference image; it was ignored and the image made from the prompt alone`,
-      );
-    }
+    if (call.reference && !reference) warnings.push(referenceIgnoredWarning(model.name));
     if (reference) {
       if (route === 'sd3') form.mode = 'image-to-image';
       form.strength = round(reference.strength, 3);
-      const wanted = request.size
-        ? request.size.width / request.size.height
-        : (sizeRatio(request.aspectRatio) ?? 1);
-      if (Math.abs(Math.log(wanted / (reference.width / reference.height))) > 0.02) {
-        warnings.push(
-          `In image-to-image mode ${NAME} keeps the reference's shape (${reference.width}×${reference.height}); the requested ${shapeWanted(call)} was not used`,
-        );
-      }
+      referenceShapeWarning(request, reference, `In image-to-image mode ${NAME}`, warnings);
     } else {
       form.aspect_ratio = aspectFor(call, warnings);
     }
 
-    const guidance = model.capabilities.guidance;
-    if (request.guidance !== undefined) {
-      if (guidance) {
-        const clamped = Math.min(guidance.max, Math.max(guidance.min, request.guidance));
-        if (clamped !== request.guidance) {
-          warnings.push(
-            `${model.name} takes ${guidance.param} ${guidance.min}–${guidance.max}; guidance ${request.guidance} was clamped to ${clamped}`,
-          );
-        }
-        form[guidance.param] = clamped;
-      } else {
-        warnings.push(`${model.name} sets its own guidance; guidance ${request.guidance} was ignored`);
-      }
-    }
+    const guidance = clampedGuidance(model, request, warnings, `${model.name} sets its own guidance`);
+    if (guidance) form[guidance.param] = guidance.value;
     if (request.steps !== undefined) {
       warnings.push(`${NAME} chooses the sampling steps itself; steps ${request.steps} was ignored`);
     }
@@ -136,7 +126,7 @@ export const stabilityAdapter: ProviderAdapter = {
     if (reference) requestSent.image = describeImage(reference);
     if (n > 1) requestSent.seeds = seeds;
     const base = { requestSent, warnings };
-    if (!call.apiKey) return failure(base, 'auth_failed', null, null, `No API key for ${NAME}.`, null);
+    if (!call.apiKey) return failure(base, 'auth_failed', null, null, `No API key for ${NAME}.`);
 
     const url = `${apiBase(call.endpoint)}/v2beta/stable-image/generate/${route}`;
     const images: ProviderImage[] = [];
@@ -181,22 +171,17 @@ export const stabilityAdapter: ProviderAdapter = {
   async testKey(call): Promise<KeyCheck> {
     const apiKey = call.apiKey ?? '';
     if (!call.apiKey) return { outcome: 'auth_failed', message: `No API key for ${NAME}.` };
-    const answer = await exchange(
-      call.fetch,
-      `${apiBase(call.endpoint)}/v1/user/balance`,
+    const answer = await askWithKey(
+      call,
       {
-        method: 'GET',
+        url: `${apiBase(call.endpoint)}/v1/user/balance`,
         headers: { authorization: `Bearer ${apiKey}`, accept: 'application/json' },
-        signal: call.signal,
       },
       NAME,
+      apiKey,
+      classify,
     );
-    if (answer.kind === 'cancelled') return { outcome: 'cancelled', message: answer.message };
-    if (answer.kind === 'network') return { outcome: 'unavailable', message: redact(answer.message, apiKey) };
-    if (answer.status < 200 || answer.status > 299) {
-      const failed = classify(answer.status, answer.headers, answer.text, call.clock.now(), apiKey);
-      return { outcome: failed.outcome, message: failed.providerMessage };
-    }
+    if (isKeyCheck(answer)) return answer;
     const body = parseJson(answer.text);
     const credits = isRecord(body) && typeof body.credits === 'number' ? body.credits : null;
     return {
@@ -209,7 +194,6 @@ export const stabilityAdapter: ProviderAdapter = {
   },
 };
 
-type Classified = Omit<AttemptFailure, 'requestSent' | 'warnings'>;
 type OneImage = { outcome: 'ok'; image: ProviderImage; seed: number | null; httpStatus: number } | Classified;
 
 /** One generate request: the image and the seed Stability used, or the classified failure. */
@@ -224,19 +208,24 @@ async function requestOne(
   const body = new FormData();
   for (const [name, value] of Object.entries(fields)) body.append(name, String(value));
   if (reference) {
-    const extension = reference.mime.split('/')[1];
     body.append(
       'image',
       new Blob([Uint8Array.from(reference.bytes)], { type: reference.mime }),
-      `reference.${extension}`,
+      `reference.${reference.mime.split('/')[1]}`,
     );
   }
   // FormData sets the multipart boundary itself, so no content-type header is written here.
-  const answer = await exchangeBytes(call, url, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${apiKey}`, accept: 'image/*' },
-    body,
-  });
+  const answer = await exchangeBytes(
+    call.fetch,
+    url,
+    {
+      method: 'POST',
+      headers: { authorization: `Bearer ${apiKey}`, accept: 'image/*' },
+      body,
+      signal: call.signal,
+    },
+    NAME,
+  );
   if (answer.kind === 'cancelled') return plain('cancelled', answer.message);
   if (answer.kind === 'network') return plain('unavailable', redact(answer.message, apiKey));
   const { status, headers, bytes } = answer;
@@ -262,21 +251,16 @@ async function requestOne(
   }
   if (finish?.toUpperCase() === 'CONTENT_FILTERED') {
     return {
-      outcome: 'content_blocked',
-      httpStatus: status,
+      ...plain(
+        'content_blocked',
+        `${NAME} generated the image but its content filter withheld it (finish-reason CONTENT_FILTERED).`,
+        status,
+      ),
       providerCode: 'CONTENT_FILTERED',
-      providerMessage: `${NAME} generated the image but its content filter withheld it (finish-reason CONTENT_FILTERED).`,
-      retryAfterMs: null,
     };
   }
   if (!image || image.byteLength === 0) {
-    return {
-      outcome: 'no_image',
-      httpStatus: status,
-      providerCode: null,
-      providerMessage: `${NAME} answered successfully but sent no image bytes`,
-      retryAfterMs: null,
-    };
+    return plain('no_image', `${NAME} answered successfully but sent no image bytes`, status);
   }
   return { outcome: 'ok', image: { bytes: image, declaredMime: mime }, seed, httpStatus: status };
 }
@@ -300,23 +284,10 @@ export function classify(
       ? errors.join('; ')
       : isRecord(body) && typeof body.message === 'string'
         ? body.message
-        : body === undefined &&
-            text.trim() !== '' &&
-            text.trim().length <= 300 &&
-            !text.trim().startsWith('<')
-          ? text.trim()
+        : body === undefined
+          ? plainText(text)
           : null;
-  const message = redact(
-    clip(stated ?? `${NAME} answered HTTP ${status} without an error message`, 1000),
-    apiKey,
-  );
-  const result = (outcome: Classified['outcome'], retry: number | null = null): Classified => ({
-    outcome,
-    httpStatus: status,
-    providerCode: name,
-    providerMessage: message,
-    retryAfterMs: retry,
-  });
+  const { message, as: result } = refusal(status, name, stated, NAME, apiKey);
   if (status === 401) return result('auth_failed');
   if (status === 402) return result('quota_exhausted');
   if (status === 403) {
@@ -332,38 +303,6 @@ export function classify(
   return result('invalid_request');
 }
 
-type BinaryExchange =
-  | { kind: 'response'; status: number; headers: Headers; bytes: Uint8Array }
-  | { kind: 'cancelled'; message: string }
-  | { kind: 'network'; message: string };
-
-/** Like `exchange`, but keeps the body as bytes: a successful answer is the image itself. */
-async function exchangeBytes(call: AdapterCall, url: string, init: RequestInit): Promise<BinaryExchange> {
-  const { signal } = call;
-  if (signal.aborted)
-    return { kind: 'cancelled', message: `Cancelled before the request was sent to ${NAME}.` };
-  let response: Response;
-  try {
-    response = await call.fetch(url, { ...init, signal });
-  } catch (error) {
-    if (signal.aborted) return { kind: 'cancelled', message: `Cancelled while waiting for ${NAME}.` };
-    return {
-      kind: 'network',
-      message: `Could not reach ${NAME} at ${new URL(url).origin}: ${describeError(error)}.`,
-    };
-  }
-  try {
-    const bytes = new Uint8Array(await response.arrayBuffer());
-    return { kind: 'response', status: response.status, headers: response.headers, bytes };
-  } catch (error) {
-    if (signal.aborted) return { kind: 'cancelled', message: `Cancelled while ${NAME} was answering.` };
-    return {
-      kind: 'network',
-      message: `The connection to ${NAME} broke mid-answer: ${describeError(error)}.`,
-    };
-  }
-}
-
 function routeOf(model: CatalogModel): Route {
   if (model.id === 'ultra' || model.id === 'core') return model.id;
   return 'sd3';
@@ -372,27 +311,13 @@ function routeOf(model: CatalogModel): Route {
 /** The Stability ratio for the request: the catalog's for an aspect ratio, the nearest one for an exact size. */
 function aspectFor(call: AdapterCall, warnings: string[]): string {
   const { request, model } = call;
-  if (request.size) {
-    const { width, height } = request.size;
-    const ratio = nearestRatio(width / height);
-    warnings.push(
-      `${NAME} makes only fixed aspect ratios, not exact sizes; asked for ${width}×${height}, made ${ratio} (size set by ${NAME})`,
-    );
-    return ratio;
-  }
-  const { size, exact } = sizeFor(model, request.aspectRatio);
-  if (!exact)
-    warnings.push(`${model.name} has no ${request.aspectRatio} aspect ratio; it made ${size} instead`);
-  return size;
-}
-
-function nearestRatio(wanted: number): string {
-  let best: string = STABILITY_RATIOS[0];
-  for (const ratio of STABILITY_RATIOS) {
-    const distance = (r: string) => Math.abs(Math.log((sizeRatio(r) ?? 1) / wanted));
-    if (distance(ratio) < distance(best)) best = ratio;
-  }
-  return best;
+  if (!request.size) return catalogSize(model, request.aspectRatio, 'aspect ratio', warnings);
+  const { width, height } = request.size;
+  const ratio = nearestRatio(STABILITY_RATIOS, width / height);
+  warnings.push(
+    `${NAME} makes only fixed aspect ratios, not exact sizes; asked for ${width}×${height}, made ${ratio} (size set by ${NAME})`,
+  );
+  return ratio;
 }
 
 /** `call.options` goes last; only the endpoint's documented scalar fields, never the ones the adapter owns. */
@@ -402,23 +327,21 @@ function mergeOptions(
   route: Route,
   warnings: string[],
 ): void {
-  for (const [key, value] of Object.entries(options)) {
-    const scalar = typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
-    if (OWNED.has(key)) {
-      warnings.push(`Option "${key}" is set by Atelier for ${NAME}; the option was ignored`);
-      continue;
-    }
-    if (!FIELDS[route].includes(key) || !scalar) {
-      warnings.push(`Option "${key}" is not a ${route} parameter Atelier passes to ${NAME}; it was ignored`);
-      continue;
-    }
-    form[key] = typeof value === 'boolean' ? String(value) : value;
+  const kept = documentedOptions(
+    options,
+    {
+      documented: FIELDS[route],
+      refused: ownedBy(OWNED, NAME),
+      accepts: (value) =>
+        typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean',
+      undocumented: (key) =>
+        `Option "${key}" is not a ${route} parameter Atelier passes to ${NAME}; it was ignored`,
+    },
+    warnings,
+  );
+  for (const [key, value] of Object.entries(kept)) {
+    form[key] = typeof value === 'number' ? value : String(value);
   }
-}
-
-function shapeWanted(call: AdapterCall): string {
-  const { size, aspectRatio } = call.request;
-  return size ? `${size.width}×${size.height}` : aspectRatio;
 }
 
 function toSeed(value: string | null): number | null {
@@ -426,37 +349,12 @@ function toSeed(value: string | null): number | null {
   return Number(value.trim());
 }
 
-/** `<png 1024×1024, 182 KB>`: how an input image appears in the recorded request. */
-export function describeImage(image: ReferenceImage): string {
-  const format = image.mime.split('/')[1] ?? 'image';
-  return `<${format} ${image.width}×${image.height}, ${Math.max(1, Math.round(image.bytes.byteLength / 1024))} KB>`;
-}
-
 /** Accepts a base URL copied with `/v2beta` on it too. */
 function apiBase(endpoint: string): string {
   return endpoint.replace(/\/+$/, '').replace(/\/v2beta$/, '');
 }
 
-function plain(outcome: Classified['outcome'], message: string): Classified {
-  return { outcome, httpStatus: null, providerCode: null, providerMessage: message, retryAfterMs: null };
-}
-
-function failure(
-  base: { requestSent: Record<string, unknown>; warnings: string[] },
-  outcome: AttemptFailure['outcome'],
-  httpStatus: number | null,
-  providerCode: string | null,
-  providerMessage: string,
-  retry: number | null,
-): AttemptFailure {
-  return { ...base, outcome, httpStatus, providerCode, providerMessage, retryAfterMs: retry };
-}
-
 function round(value: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(value * f) / f;
-}
-
-function roundUsd(value: number): number {
-  return round(value, 6);
 }

@@ -1,12 +1,19 @@
 import type Database from 'better-sqlite3';
 import { firstSchema } from './001-first-schema';
 import { dispatchSchema } from './002-dispatch';
+import { librarySchema } from './003-library';
+import { referencesSchema } from './004-references';
 import type { Migration } from './migration';
 
 export type { Migration } from './migration';
 
 /** Every schema step, oldest first; versions run 1, 2, 3… without gaps. */
-export const MIGRATIONS: readonly Migration[] = [firstSchema, dispatchSchema];
+export const MIGRATIONS: readonly Migration[] = [
+  firstSchema,
+  dispatchSchema,
+  librarySchema,
+  referencesSchema,
+];
 
 export const LATEST_SCHEMA_VERSION: number = MIGRATIONS.at(-1)?.version ?? 0;
 

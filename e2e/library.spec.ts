@@ -1,0 +1,67 @@
+import { addOpenAIKey, expect, openScreen, test } from './fixtures';
+
+// The end-to-end test: a run keeps pointing at the style version it used, after the style is edited.
+test('create a style, approve it, generate with it, edit it: the earlier run still shows the earlier version', async ({
+  app,
+  openai,
+  page,
+}) => {
+  await page.goto(app.launchUrl);
+  await addOpenAIKey(page, 'sk-e2e-test-key-0001');
+
+  // Create.
+  await openScreen(page, 'Styles');
+  await page.getByRole('button', { name: 'New style' }).click();
+  const editor = page.getByRole('form', { name: 'Style editor' });
+  await editor.getByRole('textbox', { name: 'Name', exact: true }).fill('E2E Teal Look');
+  await editor.getByRole('textbox', { name: 'Owner' }).fill('Design QA');
+  await editor.getByRole('textbox', { name: 'Style tokens' }).fill('teal and orange, film grain');
+  // No template: Generate's prompt is the subject.
+  await editor.getByRole('combobox', { name: 'Template' }).selectOption('');
+  await editor.getByRole('button', { name: 'Create style' }).click();
+  await expect(page.getByText('Style created as version 1.')).toBeVisible();
+  await expect(page.getByRole('heading', { level: 1, name: 'E2E Teal Look' })).toBeVisible();
+
+  // Approve: a new version with only the status changed.
+  await page.getByRole('button', { name: 'Approve' }).click();
+  await expect(page.getByRole('status')).toHaveText(/Approved: version 2\./);
+  await expect(page.getByRole('button', { name: 'Back to draft' })).toBeVisible();
+
+  // Generate with it.
+  await page.getByRole('button', { name: 'Generate with this style' }).click();
+  const styleNote = page.getByRole('region', { name: 'Style' });
+  await expect(styleNote).toContainText('E2E Teal Look');
+  await expect(styleNote).toContainText('v2');
+  await page.getByRole('combobox', { name: 'Provider' }).selectOption('openai');
+  await page.getByRole('textbox', { name: 'Prompt', exact: true }).fill('a brass teapot on a linen cloth');
+  await page.locator('main').getByRole('button', { name: 'Generate', exact: true }).click();
+  await expect(page.getByRole('button', { name: 'View image 1 full size' })).toBeVisible();
+  const sent = openai.requests.filter((r) => r.path === '/v1/images/generations');
+  expect(sent).toHaveLength(1);
+  // The style's tokens were rendered into what the provider received.
+  expect(JSON.stringify(sent[0])).toContain('teal and orange');
+
+  // Edit: saving makes version 3.
+  await openScreen(page, 'Styles');
+  await expect(page.getByRole('heading', { level: 1, name: 'E2E Teal Look' })).toBeVisible();
+  await editor.getByRole('textbox', { name: 'Style tokens' }).fill('cold blue, hard shadows');
+  await page.getByRole('textbox', { name: 'Version note' }).fill('cooler palette');
+  await editor.getByRole('button', { name: 'Save version' }).click();
+  await expect(page.getByText('Saved as version 3.')).toBeVisible();
+
+  // The version history shows all three and what changed.
+  await page.getByRole('tab', { name: 'Versions' }).click();
+  await expect(page.getByRole('row', { name: /v3/ })).toContainText('cooler palette');
+  const changes = page.getByRole('region', { name: 'Changes from v2 to v3' });
+  await expect(changes).toContainText('Style tokens');
+  await expect(changes.getByRole('insertion').first()).toContainText('cold');
+
+  // The earlier run still shows the version it used.
+  await openScreen(page, 'History');
+  await page.getByRole('button', { name: /^Run 1:/ }).click();
+  await expect(page.getByRole('heading', { name: 'Run 1' })).toBeVisible();
+  const styleRow = page.getByRole('dialog').locator('.kv__row', { hasText: 'Style' }).first();
+  await expect(styleRow).toContainText('E2E Teal Look');
+  await expect(styleRow).toContainText('version 2');
+  await expect(styleRow).not.toContainText('version 3');
+});

@@ -1,0 +1,311 @@
+import {
+  type NegativeGroup,
+  SEGMENT_LABELS,
+  SEGMENT_NAMES,
+  type SegmentName,
+  type StyleFields,
+  type TemplateFields,
+  type TemplateSegments,
+  type TemplateValues,
+  type TemplateVariable,
+} from '../../../shared/library-contract';
+import { AppError } from '../../../shared/result';
+import type { CatalogModel, CatalogProvider } from '../providers/catalog';
+import { FLUX_NEGATIVE_PROMPT_NOTE, negativePromptWarning } from '../providers/image-params';
+
+/** Positive segments are joined by line breaks, which no variable value can contain. */
+export const SEGMENT_SEPARATOR = '\n';
+const POSITIVE_SEGMENTS = SEGMENT_NAMES.filter((s) => s !== 'negative');
+const PLACEHOLDER = /\{\{\s*([a-z][a-z0-9_]{0,31})\s*\}\}/g;
+
+/** Syntax that steers a model rather than describing the image: refused in variable values. */
+const FORBIDDEN: readonly { pattern: RegExp; what: string }[] = [
+  { pattern: /::/, what: 'a segment separator "::"' },
+  { pattern: /\{\{|\}\}/, what: 'a template placeholder' },
+  { pattern: /<\s*(lora|lyco|hypernet|embedding)\s*:/i, what: 'a LoRA tag' },
+  { pattern: /[([{][^)\]}]*:\s*-?\d+(\.\d+)?\s*[)\]}]/, what: 'prompt-weight syntax such as (word:1.5)' },
+  { pattern: /(^|\s)(--|—|–)[a-z]/i, what: 'a flag such as --sref' },
+  { pattern: /\b(negative(\s+prompt)?|avoid)\s*:/i, what: 'a negative-prompt marker' },
+  { pattern: /\p{L}:\s*-?\d+(\.\d+)?(?![\p{L}\d])/u, what: 'a weight such as word:1.5' },
+];
+
+/** Characters some syntaxes read as emphasis or alternation: removed from values, never interpreted. */
+const NEUTRALIZED = /[()[\]{}<>|\\]/g;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is removed.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\ufeff]/g;
+
+function refuse(variable: string, why: string): never {
+  throw new AppError('invalid_input', `values.${variable}: ${why}`, { variable });
+}
+
+/** One text value made safe to place inside a segment, or refused naming the variable. */
+export function sanitizeText(variable: string, raw: string, maxLength: number): string {
+  // NFKC folds full-width look-alikes (（word：1.5）) onto the ASCII syntax checked below.
+  const normalized = raw.normalize('NFKC').replace(CONTROL, ' ');
+  for (const { pattern, what } of FORBIDDEN) {
+    if (pattern.test(normalized)) refuse(variable, `must not contain ${what}.`);
+  }
+  const value = normalized.replace(NEUTRALIZED, ' ').replace(/\s+/g, ' ').trim();
+  if (value.length > maxLength) refuse(variable, `must be at most ${maxLength} characters.`);
+  return value;
+}
+
+/** Each declared variable's rendered text; unknown, missing and out-of-range values are refused. */
+export function resolveValues(
+  variables: readonly TemplateVariable[],
+  values: TemplateValues,
+): Map<string, string> {
+  const declared = new Map(variables.map((v) => [v.name, v]));
+  for (const name of Object.keys(values)) {
+    if (!declared.has(name)) refuse(name, 'is not a variable of this template.');
+  }
+  const out = new Map<string, string>();
+  for (const variable of variables) {
+    const given = values[variable.name];
+    const value = given ?? variable.default;
+    if (value === undefined || value === '') {
+      if (variable.required) refuse(variable.name, 'is required.');
+      out.set(variable.name, '');
+      continue;
+    }
+    out.set(variable.name, renderValue(variable, value));
+  }
+  return out;
+}
+
+function renderValue(variable: TemplateVariable, value: string | number): string {
+  switch (variable.kind) {
+    case 'text':
+      if (typeof value !== 'string') refuse(variable.name, 'must be text.');
+      return sanitizeText(variable.name, value, variable.maxLength);
+    case 'enum': {
+      const text = typeof value === 'string' ? value.normalize('NFKC').trim() : String(value);
+      // Only the author's own values ever reach the prompt.
+      const match = variable.values.find((allowed) => allowed === text);
+      if (match === undefined)
+        refuse(variable.name, `must be one of ${variable.values.map((v) => `"${v}"`).join(', ')}.`);
+      return match;
+    }
+    case 'number': {
+      let n: number;
+      if (typeof value === 'number') n = value;
+      else if (/^\s*-?\d+(\.\d+)?\s*$/.test(value)) n = Number(value);
+      else refuse(variable.name, 'must be a number.');
+      if (!Number.isFinite(n)) refuse(variable.name, 'must be a finite number.');
+      if (variable.integer && !Number.isInteger(n)) refuse(variable.name, 'must be a whole number.');
+      if (n < variable.min || n > variable.max) {
+        refuse(variable.name, `must be between ${variable.min} and ${variable.max}.`);
+      }
+      return String(n);
+    }
+  }
+}
+
+/** Refuses a template whose segments use undeclared variables or whose variables are inconsistent. */
+export function validateTemplate(fields: TemplateFields): void {
+  const names = new Set<string>();
+  for (const variable of fields.variables) {
+    if (names.has(variable.name)) {
+      throw new AppError('invalid_input', `variables: "${variable.name}" is declared twice.`);
+    }
+    names.add(variable.name);
+    if (variable.kind === 'number' && variable.min > variable.max) {
+      throw new AppError('invalid_input', `variables.${variable.name}: min must not exceed max.`);
+    }
+    if (
+      variable.kind === 'enum' &&
+      variable.default !== undefined &&
+      !variable.values.includes(variable.default)
+    ) {
+      throw new AppError(
+        'invalid_input',
+        `variables.${variable.name}: the default must be one of its values.`,
+      );
+    }
+  }
+  for (const segment of SEGMENT_NAMES) {
+    for (const match of fields.segments[segment].matchAll(PLACEHOLDER)) {
+      const name = match[1] ?? '';
+      if (!names.has(name)) {
+        throw new AppError('invalid_input', `segments.${segment}: {{${name}}} is not a declared variable.`);
+      }
+    }
+  }
+}
+
+/** A template's five segments with values substituted once (a value is never re-scanned for placeholders). */
+export function renderSegments(template: TemplateFields, values: TemplateValues): TemplateSegments {
+  validateTemplate(template);
+  const resolved = resolveValues(template.variables, values);
+  const out = {} as TemplateSegments;
+  for (const segment of SEGMENT_NAMES) {
+    out[segment] = tidy(
+      template.segments[segment].replace(PLACEHOLDER, (_, name: string) => resolved.get(name) ?? ''),
+    );
+  }
+  return out;
+}
+
+function tidy(text: string): string {
+  return text
+    .replace(/[ \t]+/g, ' ')
+    .replace(/\s*,(\s*,)+/g, ',')
+    .replace(/^[\s,]+|[\s,]+$/g, '');
+}
+
+/** Terms joined once each (case-insensitively), in first-seen order. */
+export function joinTerms(parts: readonly string[]): string {
+  const seen = new Set<string>();
+  const kept: string[] = [];
+  for (const part of parts) {
+    for (const term of part.split(',')) {
+      const t = term.trim();
+      const key = t.toLowerCase();
+      if (t === '' || seen.has(key)) continue;
+      seen.add(key);
+      kept.push(t);
+    }
+  }
+  return kept.join(', ');
+}
+
+export interface ComposeInput {
+  template: TemplateFields | null;
+  values: TemplateValues;
+  style: StyleFields | null;
+  /** The request's prompt: the subject when there is no template. */
+  prompt: string;
+  negativePrompt: string;
+  negatives: readonly NegativeGroup[];
+}
+
+/** The segments after the template, the style's tokens and negatives, and the request's own negative. */
+export function composeSegments(input: ComposeInput): { segments: TemplateSegments; warnings: string[] } {
+  const warnings: string[] = [];
+  const segments: TemplateSegments = input.template
+    ? renderSegments(input.template, input.values)
+    : { subject: input.prompt.trim(), environment: '', technical: '', style: '', negative: '' };
+  if (!input.template && Object.keys(input.values).length > 0) {
+    throw new AppError('invalid_input', 'values: there is no template to fill.');
+  }
+  const style = input.style;
+  const negativeParts = [segments.negative];
+  if (style) {
+    segments.style = joinTerms([segments.style, ...style.styleTokens]);
+    const bySlug = new Map(input.negatives.map((g) => [g.slug, g]));
+    for (const slug of style.negativeGroups) {
+      const group = bySlug.get(slug);
+      if (group) negativeParts.push(group.terms.join(', '));
+      else warnings.push(`The negative group "${slug}" is not in this library; it was left out.`);
+    }
+    negativeParts.push(style.negativeTerms.join(', '));
+  }
+  negativeParts.push(input.negativePrompt);
+  segments.negative = joinTerms(negativeParts);
+  return { segments, warnings };
+}
+
+/** The positive prompt: non-empty positive segments, one per line. */
+export function positivePrompt(segments: TemplateSegments): string {
+  return POSITIVE_SEGMENTS.map((s) => segments[s])
+    .filter((text) => text !== '')
+    .join(SEGMENT_SEPARATOR);
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Refuses the first banned term found in a positive segment, naming the term and the segment. */
+export function checkBannedTerms(segments: TemplateSegments, banned: readonly string[]): void {
+  const terms = banned.map((t) => t.normalize('NFKC').trim()).filter((t) => t !== '');
+  if (terms.length === 0) return;
+  for (const segment of POSITIVE_SEGMENTS) {
+    const text = segments[segment].normalize('NFKC');
+    for (const term of terms) {
+      // Whole words only: "ass" must not refuse "glass".
+      const pattern = new RegExp(`(?<![\\p{L}\\p{N}])${escapeRegExp(term)}(?![\\p{L}\\p{N}])`, 'iu');
+      if (pattern.test(text)) {
+        throw new AppError(
+          'invalid_input',
+          `The prompt uses the banned term "${term}" in ${SEGMENT_LABELS[segment as SegmentName]}. Remove it, or edit the list in Settings → Library.`,
+          { term, segment },
+        );
+      }
+    }
+  }
+}
+
+/** The options a style sets for one provider (the provider's own parameter names). */
+export function styleOptions(style: StyleFields | null): Record<string, Record<string, unknown>> {
+  const out: Record<string, Record<string, unknown>> = {};
+  if (!style) return out;
+  const o = style.overrides;
+  if (o.leonardo) out.leonardo = { presetStyle: o.leonardo.presetStyle };
+  if (o.stability) out.stability = { style_preset: o.stability.stylePreset };
+  if (o.ideogram) out.ideogram = { style_type: o.ideogram.styleType };
+  if (o.a1111) out.a1111 = { lora: { name: o.a1111.lora.name, weight: o.a1111.lora.weight } };
+  return out;
+}
+
+/** Models that take no negative prompt and where naming unwanted things backfires (FLUX). */
+function dropsNegative(model: CatalogModel): boolean {
+  return /flux/i.test(model.id) || /flux/i.test(model.name);
+}
+
+export interface ProviderRender {
+  prompt: string;
+  negativePrompt: string;
+  negativeHandling: 'field' | 'folded' | 'dropped' | 'none';
+  options: Record<string, unknown>;
+  warnings: string[];
+}
+
+/** How one provider's model receives the segments, following its catalog capabilities. */
+export function renderForProvider(
+  segments: TemplateSegments,
+  style: StyleFields | null,
+  provider: CatalogProvider,
+  model: CatalogModel,
+): ProviderRender {
+  const warnings: string[] = [];
+  let prompt = positivePrompt(segments);
+  const negative = segments.negative;
+  let negativePrompt = '';
+  let negativeHandling: ProviderRender['negativeHandling'] = 'none';
+  if (negative !== '') {
+    if (model.capabilities.negativePrompt) {
+      negativePrompt = negative;
+      negativeHandling = 'field';
+    } else if (dropsNegative(model)) {
+      negativeHandling = 'dropped';
+      warnings.push(FLUX_NEGATIVE_PROMPT_NOTE);
+    } else {
+      // The same fold the adapters do, so the live view shows what is sent.
+      prompt = `${prompt}\n\nAvoid: ${negative}`;
+      negativeHandling = 'folded';
+      warnings.push(negativePromptWarning(model.name));
+    }
+  }
+  const options = styleOptions(style)[provider.id] ?? {};
+  if (style) {
+    const o = style.overrides;
+    if (o.a1111 && provider.id === 'a1111') {
+      prompt = `${prompt} <lora:${o.a1111.lora.name}:${o.a1111.lora.weight}>`;
+    }
+    if (o.comfyui && provider.id === 'comfyui') {
+      warnings.push("The style's ComfyUI workflow is kept with the style; runs use the server's workflow.");
+    }
+    const d = style.defaults;
+    if (d.steps !== undefined && model.capabilities.steps === null) {
+      warnings.push(`${model.name} chooses its own steps; the style's ${d.steps} steps are ignored.`);
+    }
+    if (d.guidance !== undefined && model.capabilities.guidance === null) {
+      warnings.push(`${model.name} takes no guidance; the style's guidance ${d.guidance} is ignored.`);
+    }
+    if (style.referencePaths.length > 0 && !model.capabilities.imageInput) {
+      warnings.push(`${model.name} takes no reference image; the style's references are not sent.`);
+    }
+  }
+  return { prompt, negativePrompt, negativeHandling, options, warnings };
+}

@@ -1,0 +1,7 @@
+export {
+  createReferenceService,
+  type ReferenceFile,
+  type ReferenceService,
+  type ReferenceServiceOptions,
+  type StyleUsageLookup,
+} from './service';
