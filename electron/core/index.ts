@@ -143,6 +143,11 @@ export function createCore(options: CoreOptions): Core {
     library,
   });
   const references = createReferenceService({ repo: createReferencesRepo(db), media, clock, events });
+  // "Used in" and delete's refusal see the styles whose latest version attaches the reference.
+  references.setStyleUsage((referenceId) => {
+    const reference = references.find(referenceId);
+    return reference ? library.stylesUsing([reference.path, reference.originalPath]) : [];
+  });
   const recovered = dispatcher.start();
   if (recovered.interrupted.length > 0 || recovered.resumed.length > 0) {
     log.warn('runs left by the previous shutdown', {
@@ -163,7 +168,7 @@ export function createCore(options: CoreOptions): Core {
     fetch,
     clock,
     references,
-    library: { library, pack: { media, dataDir, clock, appVersion: options.version } },
+    library: { library, pack: { media, dataDir, clock, appVersion: options.version, references } },
   });
 
   let closing: Promise<void> | null = null;

@@ -5,6 +5,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
+import { REFERENCE_STRENGTH } from '../../../shared/constants';
 import type { CallName, CallOutput } from '../../../shared/contract';
 import type { RunDetail } from '../../../shared/domain';
 import type { StyleDetail, StyleFieldsInput } from '../../../shared/library-contract';
@@ -20,10 +21,13 @@ afterEach(async () => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-function boot(dataDir?: string) {
+function boot(dataDir?: string, opts: { imageProvider?: boolean } = {}) {
   const dir = dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'atelier-library-'));
   if (!dataDir) dirs.push(dir);
   const adapter = scriptedAdapter('pa');
+  // `pi` (only when asked) takes a reference image; `pa` does not.
+  const imageAdapter = scriptedAdapter('pi');
+  const image = opts.imageProvider === true;
   const core = createCore({
     dataDir: dir,
     vault: createSessionVault(),
@@ -31,12 +35,15 @@ function boot(dataDir?: string) {
     mode: 'browser',
     version: '0.0.0-test',
     clock: fakeClock(),
-    catalog: testCatalog(testProvider('pa', { auth: 'none' })),
+    catalog: testCatalog(
+      testProvider('pa', { auth: 'none' }),
+      ...(image ? [testProvider('pi', { auth: 'none', imageInput: true })] : []),
+    ),
     routes: testRoutes([{ provider: 'pa' }]),
-    adapters: { pa: adapter },
+    adapters: image ? { pa: adapter, pi: imageAdapter } : { pa: adapter },
   });
   cores.push(core);
-  return { core, adapter, dir };
+  return { core, adapter, imageAdapter, dir };
 }
 
 async function call<K extends CallName>(core: Core, name: K, input: unknown): Promise<CallOutput<K>> {
@@ -452,5 +459,123 @@ describe('style packs', () => {
       dataBase64: Buffer.from('nope').toString('base64'),
     });
     expect(notJson.message).toMatch(/not an Atelier style pack/);
+  });
+});
+
+describe('references attached to styles', () => {
+  async function importReference(core: Core, seed: number) {
+    const png = await sharp({
+      create: { width: 24, height: 16, channels: 3, background: { r: seed * 40, g: 90, b: 200 } },
+    })
+      .png()
+      .withMetadata({ exif: { IFD0: { Copyright: 'private' } } })
+      .toBuffer();
+    const { results } = await call(core, 'references.import', {
+      files: [{ name: `ref-${seed}.png`, dataBase64: png.toString('base64') }],
+    });
+    const result = results[0];
+    if (result?.status !== 'imported') throw new Error(`reference not imported: ${JSON.stringify(result)}`);
+    return result.reference;
+  }
+
+  it("sends the style's first reference when the request has none, with a run warning", async () => {
+    const { core, adapter, imageAdapter } = boot(undefined, { imageProvider: true });
+    const first = await importReference(core, 1);
+    const second = await importReference(core, 2);
+    const style = await call(core, 'styles.create', {
+      fields: { ...baseStyle, name: 'Referenced', referencePaths: [first.path, second.path] },
+    });
+    const versionId = style.latestVersionId;
+
+    const { runId } = await call(core, 'generation.start', {
+      prompt: 'x',
+      provider: 'pi',
+      style: { versionId },
+    });
+    await core.generation.idle();
+    const run = await call(core, 'runs.get', { id: runId });
+    expect(run.request.reference).toEqual({ path: first.path, strength: REFERENCE_STRENGTH.default });
+    expect(run.warnings?.join(' ')).toContain(`reference from style "Referenced": ${first.path}`);
+    expect(imageAdapter.calls[0]?.hasReference).toBe(true);
+
+    // The request's own reference wins; the style's is not mentioned.
+    const own = await call(core, 'generation.start', {
+      prompt: 'x',
+      provider: 'pi',
+      style: { versionId },
+      reference: { path: second.path, strength: 0.4 },
+    });
+    await core.generation.idle();
+    const ownRun = await call(core, 'runs.get', { id: own.runId });
+    expect(ownRun.request.reference).toEqual({ path: second.path, strength: 0.4 });
+    expect(ownRun.warnings?.join(' ') ?? '').not.toContain('reference from style');
+
+    // A model without image input: the usual "reference ignored" warning applies.
+    const estimate = await call(core, 'generation.estimate', {
+      prompt: 'x',
+      provider: 'pa',
+      style: { versionId },
+    });
+    expect(estimate.warnings.join(' ')).toMatch(/reference would be ignored/);
+    const plain = await call(core, 'generation.start', { prompt: 'x', provider: 'pa', style: { versionId } });
+    await core.generation.idle();
+    const plainRun = await call(core, 'runs.get', { id: plain.runId });
+    expect(plainRun.attempts[0]?.warnings).toEqual(
+      expect.arrayContaining([expect.stringContaining('reference ignored')]),
+    );
+    expect(adapter.calls[0]?.hasReference).toBe(false);
+  });
+
+  it('lists the styles that attach a reference and refuses to delete it while one does', async () => {
+    const { core } = boot();
+    const reference = await importReference(core, 3);
+    const unused = await importReference(core, 4);
+    const style = await call(core, 'styles.create', {
+      fields: { ...baseStyle, name: 'Uses it', referencePaths: [reference.path] },
+    });
+    const detail = await call(core, 'references.get', { id: reference.id });
+    expect(detail.usedIn.styles).toEqual([{ styleId: style.id, name: 'Uses it', version: 1 }]);
+    expect((await call(core, 'references.get', { id: unused.id })).usedIn.styles).toEqual([]);
+
+    const refused = await refusal(core, 'references.delete', { id: reference.id });
+    expect(refused.code).toBe('conflict');
+    expect(refused.message).toContain('"Uses it"');
+
+    // Only the latest version counts: once the style drops it, it can go.
+    await call(core, 'styles.update', {
+      id: style.id,
+      fields: { ...style.latest.fields, referencePaths: [] },
+    });
+    expect((await call(core, 'references.get', { id: reference.id })).usedIn.styles).toEqual([]);
+    expect(await call(core, 'references.delete', { id: reference.id })).toEqual({ deleted: true });
+    expect(await call(core, 'references.delete', { id: unused.id })).toEqual({ deleted: true });
+  });
+
+  it('a pack carries attached references into the other library as references', async () => {
+    const a = boot().core;
+    const reference = await importReference(a, 5);
+    const style = await call(a, 'styles.create', {
+      fields: { ...baseStyle, name: 'Travelling', referencePaths: [reference.path] },
+    });
+    const exported = await call(a, 'styles.exportPack', { id: style.id, versions: 'latest' });
+    const dataBase64 = readFileSync(path.join(a.dataDir, exported.path)).toString('base64');
+
+    const b = boot().core;
+    const report = await call(b, 'styles.importPack', { fileName: exported.fileName, dataBase64 });
+    expect(report.warnings).toEqual([]);
+    const styleId = report.styles[0]?.styleId ?? 0;
+    const listed = await call(b, 'references.list', {});
+    expect(listed.items).toHaveLength(1);
+    const imported = listed.items[0];
+    if (!imported) throw new Error('no reference');
+    expect(imported.path).toMatch(/^references\//);
+    const importedStyle = await call(b, 'styles.get', { id: styleId });
+    expect(importedStyle.latest.fields.referencePaths).toEqual([imported.path]);
+    expect((await call(b, 'references.get', { id: imported.id })).usedIn.styles).toEqual([
+      { styleId, name: 'Travelling', version: 1 },
+    ]);
+    // The same pack again reuses the reference instead of adding a second one.
+    await call(b, 'styles.importPack', { fileName: exported.fileName, dataBase64 });
+    expect((await call(b, 'references.list', {})).items).toHaveLength(1);
   });
 });

@@ -14,6 +14,7 @@ import { AppError, describeZodError } from '../../../shared/result';
 import type { MediaStore } from '../media';
 import { writeFileAtomic } from '../media';
 import type { Clock } from '../ports';
+import type { ReferenceService } from '../references';
 import type { LibraryRepo, StyleListing } from '../store/library-repo';
 import { validateTemplate } from './render';
 
@@ -93,6 +94,8 @@ export interface PackDeps {
   dataDir: string;
   clock: Clock;
   appVersion: string;
+  /** The references library: a pack's attached references are imported there (stripped), not into media/. */
+  references?: Pick<ReferenceService, 'importBytes'>;
 }
 
 function listingOf(fields: StyleFields): StyleListing {
@@ -302,6 +305,8 @@ export async function importStylePack(
       used.add(sha);
     }
   }
+  const referenceShas = new Set(pack.style.versions.flatMap((v) => v.references));
+  const previewShas = new Set(pack.style.versions.flatMap((v) => v.previews.map((p) => p.image)));
   const checked = new Map<string, Buffer>();
   for (const sha of used) {
     const image = pack.images[sha];
@@ -310,9 +315,29 @@ export async function importStylePack(
 
   // Every check passed: store the images (content-addressed, so a repeat import writes nothing new).
   const stored = new Map<string, { path: string; thumbPath: string; width: number; height: number }>();
-  for (const [sha, bytes] of checked) stored.set(sha, await deps.media.ingest(bytes));
-
+  for (const [sha, bytes] of checked) {
+    if (previewShas.has(sha) || !deps.references) stored.set(sha, await deps.media.ingest(bytes));
+  }
+  // Attached references go through the references library, so they are listed there and styles point at the stripped copy.
   const warnings: string[] = [];
+  const referencePathOf = new Map<string, string>();
+  for (const sha of referenceShas) {
+    const bytes = checked.get(sha);
+    if (!bytes) continue;
+    if (!deps.references) {
+      const local = stored.get(sha);
+      if (local) referencePathOf.set(sha, local.path);
+      continue;
+    }
+    const name = `${pack.style.name} reference ${sha.slice(0, 8)}.${pack.images[sha]?.format ?? 'png'}`;
+    const result = await deps.references.importBytes(name, bytes);
+    if (result.status === 'refused') {
+      warnings.push(`A reference of "${pack.style.name}" was not imported: ${result.message}`);
+      continue;
+    }
+    referencePathOf.set(sha, result.reference.path);
+  }
+
   const now = clock.now();
   return repo.transaction(() => {
     const report: PackImportReport = {
@@ -413,7 +438,10 @@ export async function importStylePack(
         templateId: v.templateUid === null ? null : (templateMap.get(v.templateUid) ?? null),
         successorId: successor?.id ?? null,
         negativeGroups: v.fields.negativeGroups.map((slug) => slugMap.get(slug) ?? slug),
-        referencePaths: v.references.map((sha) => stored.get(sha)?.path ?? '').filter((p) => p !== ''),
+        referencePaths: v.references.flatMap((sha) => {
+          const local = referencePathOf.get(sha);
+          return local === undefined ? [] : [local];
+        }),
       };
     };
     const addPreviews = (versionId: number, v: StylePack['style']['versions'][number]) => {

@@ -1,3 +1,4 @@
+import { REFERENCE_STRENGTH } from '../../../shared/constants';
 import type { GenerationRequest } from '../../../shared/domain';
 import {
   LibrarySettings,
@@ -15,6 +16,7 @@ import {
   type TemplateVersion,
   type VersionDiff,
 } from '../../../shared/library-contract';
+import type { ReferenceStyleUse } from '../../../shared/references-contract';
 import { AppError } from '../../../shared/result';
 import type { EventBus } from '../events';
 import type { Clock } from '../ports';
@@ -390,6 +392,12 @@ export function createStyleLibrary(deps: StyleLibraryDeps) {
       if (style.preferredRoute !== null && request.taskType === 'default' && request.provider === undefined) {
         prepared.taskType = style.preferredRoute;
       }
+      // The style's first attached reference steers the image unless the request brings its own.
+      const attached = style.referencePaths[0];
+      if (!request.reference && attached !== undefined) {
+        prepared.reference = { path: attached, strength: REFERENCE_STRENGTH.default };
+        warnings.push(`Used the reference from style "${style.name}": ${attached}.`);
+      }
     }
     if (prepared.prompt.length > 4000) {
       throw new AppError(
@@ -606,6 +614,20 @@ export function createStyleLibrary(deps: StyleLibraryDeps) {
     },
 
     prepare,
+    /** Styles whose latest version attaches one of `paths` (a reference's stripped copy or original). */
+    stylesUsing(paths: readonly string[]): ReferenceStyleUse[] {
+      const wanted = new Set(paths);
+      const uses: ReferenceStyleUse[] = [];
+      const { rows } = repo.listStyles({ words: [], offset: 0, limit: 100_000 });
+      for (const row of rows) {
+        const version = repo.styleVersion(row.latestVersionId);
+        if (!version) continue;
+        if (parseStyleFields(version).referencePaths.some((p) => wanted.has(p))) {
+          uses.push({ styleId: row.id, name: row.name, version: version.version });
+        }
+      }
+      return uses.sort((a, b) => a.name.localeCompare(b.name));
+    },
     /** Records on a run the versions it used (inside the run's creating transaction). */
     link(runId: number, prepared: PreparedRequest): void {
       if (
