@@ -1,3 +1,7 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
 import { addOpenAIKey, expect, openScreen, test } from './fixtures';
 
 // The issue's end-to-end test: a run keeps pointing at the style version it used, after the style is edited.
@@ -64,4 +68,52 @@ test('create a style, approve it, generate with it, edit it: the earlier run sti
   await expect(styleRow).toContainText('E2E Teal Look');
   await expect(styleRow).toContainText('version 2');
   await expect(styleRow).not.toContainText('version 3');
+});
+
+// Reference images: import one on References, attach it to a new style, and see it under the style.
+test('import a reference, attach it to a new style, save: the style lists it', async ({ app, page }) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'atelier-e2e-ref-'));
+  const file = path.join(dir, 'teal-swatch.png');
+  writeFileSync(
+    file,
+    await sharp({ create: { width: 64, height: 48, channels: 3, background: { r: 20, g: 140, b: 140 } } })
+      .png()
+      .toBuffer(),
+  );
+
+  await page.goto(app.launchUrl);
+  await openScreen(page, 'References');
+  await page.getByLabel('Image files').setInputFiles(file);
+  await expect(page.getByRole('list', { name: 'Import results' })).toContainText('teal-swatch.png');
+  await expect(page.getByRole('button', { name: /^teal-swatch, 64×48/ })).toBeVisible();
+
+  // A new style, with the reference picked from the library.
+  await openScreen(page, 'Styles');
+  await page.getByRole('button', { name: 'New style' }).click();
+  const editor = page.getByRole('form', { name: 'Style editor' });
+  await editor.getByRole('textbox', { name: 'Name', exact: true }).fill('E2E Referenced Look');
+  await editor.getByRole('button', { name: 'Attach references' }).click();
+  const picker = page.getByRole('dialog', { name: 'Attach references' });
+  await picker.getByRole('searchbox', { name: 'Search references' }).fill('teal');
+  const card = picker.getByRole('button', { name: /^teal-swatch, 64×48/ });
+  await card.click();
+  await expect(card).toHaveAttribute('aria-pressed', 'true');
+  await picker.getByRole('button', { name: 'Attach selected' }).click();
+  await expect(picker).toBeHidden();
+  const attached = editor.getByRole('list', { name: 'Attached references' });
+  await expect(attached.getByRole('listitem')).toHaveCount(1);
+
+  await editor.getByRole('button', { name: 'Create style' }).click();
+  await expect(page.getByText('Style created as version 1.')).toBeVisible();
+  await expect(page.getByRole('heading', { level: 1, name: 'E2E Referenced Look' })).toBeVisible();
+  // Saved with the style: still listed once the editor shows the stored version.
+  await expect(attached.getByRole('img', { name: 'Reference 1' })).toBeVisible();
+  await expect(attached.getByRole('img', { name: 'Reference 1' })).toHaveAttribute('src', /references/);
+
+  // The reference names the style that attaches it.
+  await openScreen(page, 'References');
+  await page.getByRole('button', { name: /^teal-swatch, 64×48/ }).click();
+  const usedIn = page.getByRole('dialog').getByRole('list', { name: 'Used in' });
+  await expect(usedIn).toContainText('E2E Referenced Look');
+  await expect(usedIn).toContainText('v1');
 });

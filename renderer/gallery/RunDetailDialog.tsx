@@ -138,6 +138,7 @@ function Body({ detail }: { detail: RunDetail }) {
         model: request.provider ? (model ?? undefined) : undefined,
       },
       detail.id,
+      detail.styleVersionId ?? null,
     );
     closeRun();
     go('generate');

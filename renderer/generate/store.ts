@@ -142,8 +142,11 @@ interface GenerateState {
     },
   ): void;
   clearStyle(): void;
-  /** Fills the form from an earlier run's request, seed locked. */
-  applyRequest(request: GenerationRequest, fromRunId?: number): void;
+  /**
+   * Fills the form from an earlier run's request, seed locked. `styleVersionId` (the run's recorded
+   * style version) brings the style back when the request itself does not carry it.
+   */
+  applyRequest(request: GenerationRequest, fromRunId?: number, styleVersionId?: number | null): void;
   clearReused(): void;
   /**
    * Keeps provider, model, ratio and count valid once the catalog is known. `autoAvailable` is false
@@ -503,7 +506,8 @@ export const useGenerateStore = create<GenerateState>()((set, get) => {
       set({ reusedFrom: null });
     },
 
-    applyRequest(request, fromRunId) {
+    applyRequest(request, fromRunId, styleVersionId) {
+      const styleVersion = request.style?.versionId ?? styleVersionId ?? null;
       const hasAdvanced =
         request.size !== undefined ||
         request.steps !== undefined ||
@@ -532,15 +536,37 @@ export const useGenerateStore = create<GenerateState>()((set, get) => {
           reference: request.reference
             ? { path: request.reference.path, strength: request.reference.strength, fromRunId: null }
             : null,
-          style: request.style
-            ? { versionId: request.style.versionId, styleId: 0, name: '', version: 0, status: null }
-            : null,
+          style:
+            styleVersion !== null
+              ? { versionId: styleVersion, styleId: 0, name: '', version: 0, status: null }
+              : null,
           template: request.template
             ? { versionId: request.template.versionId, name: '', values: request.template.values }
             : null,
         },
         fieldErrors: {},
       }));
+      if (styleVersion !== null) {
+        // Name the style in the form; the run keeps pointing at this exact version.
+        void api.call('styles.getVersion', { versionId: styleVersion }).then((result) => {
+          if (!result.ok) return;
+          const { form } = get();
+          if (form.style?.versionId !== styleVersion) return;
+          const version = result.value;
+          set({
+            form: {
+              ...form,
+              style: {
+                versionId: styleVersion,
+                styleId: version.styleId,
+                name: version.fields.name,
+                version: version.version,
+                status: version.fields.status,
+              },
+            },
+          });
+        });
+      }
     },
 
     reconcile(providers, autoAvailable) {

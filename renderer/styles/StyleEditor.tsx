@@ -27,6 +27,7 @@ import {
 import { useGenerateStore } from '../generate/store';
 import { readableError } from '../lib/errors';
 import { downloadUrl } from '../lib/files';
+import { AttachReferencesDialog, MAX_STYLE_REFERENCES } from './AttachReferencesDialog';
 import { ARTIFACT_LABEL, STATUS_LABEL, STATUS_TONE, splitList } from './model';
 import { RenderPreview } from './RenderPreview';
 import { type EditorPane, useStylesStore } from './store';
@@ -398,14 +399,39 @@ function References() {
   const paths = useStylesStore((s) => s.draft.referencePaths);
   const setDraft = useStylesStore((s) => s.setDraft);
   const go = useAppStore((s) => s.go);
+  const [picking, setPicking] = useState(false);
   return (
     <section className="editor__section" aria-labelledby="refs-title">
-      <h2 className="editor__h2" id="refs-title">
-        Reference images
-      </h2>
+      <div className="editor__section-head">
+        <h2 className="editor__h2" id="refs-title">
+          Reference images
+        </h2>
+        <Button
+          size="sm"
+          variant="secondary"
+          icon="references"
+          disabled={paths.length >= MAX_STYLE_REFERENCES}
+          onClick={() => setPicking(true)}
+        >
+          Attach references
+        </Button>
+      </div>
+      <AttachReferencesDialog
+        open={picking}
+        onClose={() => setPicking(false)}
+        attached={paths}
+        onAttach={(picked) =>
+          setDraft({
+            referencePaths: [...paths, ...picked.filter((p) => !paths.includes(p))].slice(
+              0,
+              MAX_STYLE_REFERENCES,
+            ),
+          })
+        }
+      />
       {paths.length === 0 ? (
         <p className="field__hint">
-          None attached. Attach from{' '}
+          None attached. Pick from the library with “Attach references”, or import images on{' '}
           <button type="button" className="link" onClick={() => go('references')}>
             References
           </button>
