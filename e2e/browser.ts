@@ -1,5 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import { chromium } from '@playwright/test';
 
 const CANDIDATES = [
@@ -46,3 +48,15 @@ export const CHROMIUM_ARGS = [
   '--disable-component-update',
   '--disable-sync',
 ];
+
+/** The real Electron binary, or null where it was never downloaded (as on machines without internet). */
+export function findElectron(): string | null {
+  const pkgDir = path.dirname(createRequire(import.meta.url).resolve('electron/package.json'));
+  const pathFile = path.join(pkgDir, 'path.txt');
+  if (!existsSync(pathFile)) return null;
+  const binary = path.join(pkgDir, 'dist', readFileSync(pathFile, 'utf8'));
+  return existsSync(binary) ? binary : null;
+}
+
+export const NO_ELECTRON_MESSAGE =
+  'electron project skipped: the Electron binary is not installed on this machine (it cannot be downloaded here); the browser project covers the UI';
