@@ -296,6 +296,8 @@ describe('basic auth (--api-auth)', () => {
   });
 
   it('sends the credentials on the generation and on every progress poll', async () => {
+    // Polls the previous test abandoned are still held by the double (holdMs); let them land before counting.
+    await new Promise((resolve) => setTimeout(resolve, 300));
     locked.requests.length = 0;
     const server = { id: 1, basicAuth: `artist:${PASSWORD}`, workflow: null };
     const result = ok(await a1111Adapter.generate(harness({}, { endpoint: locked.url, server }).call));
