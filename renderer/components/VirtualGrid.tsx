@@ -23,6 +23,9 @@ export function VirtualGrid<T>({
   cardBody = 78,
   gap = 16,
   className,
+  focusIndex: controlledFocus,
+  onFocusIndexChange,
+  onNearEnd,
 }: {
   items: T[];
   getKey: (item: T) => string | number;
@@ -35,11 +38,18 @@ export function VirtualGrid<T>({
   cardBody?: number;
   gap?: number;
   className?: string;
+  /** Keep the focused card outside the grid (e.g. in a store, so it survives leaving the view). */
+  focusIndex?: number;
+  onFocusIndexChange?: (index: number) => void;
+  /** Called when the last rows come into view: the place to load the next page. */
+  onNearEnd?: () => void;
 }) {
   const gridRef = useRef<HTMLDivElement>(null);
   const pendingFocus = useRef<number | null>(null);
   const [width, setWidth] = useState(0);
-  const [focusIndex, setFocusIndex] = useState(0);
+  const [ownFocus, setOwnFocus] = useState(0);
+  const focusIndex = controlledFocus ?? ownFocus;
+  const setFocusIndex = onFocusIndexChange ?? setOwnFocus;
 
   useLayoutEffect(() => {
     const grid = gridRef.current;
@@ -74,7 +84,7 @@ export function VirtualGrid<T>({
 
   useEffect(() => {
     if (focusIndex > items.length - 1) setFocusIndex(Math.max(0, items.length - 1));
-  }, [items.length, focusIndex]);
+  }, [items.length, focusIndex, setFocusIndex]);
 
   useEffect(() => {
     if (pendingFocus.current === null) return;
@@ -86,6 +96,12 @@ export function VirtualGrid<T>({
   });
 
   const virtualRows = virtualizer.getVirtualItems();
+  const lastVisibleRow = virtualRows.at(-1)?.index ?? -1;
+
+  useEffect(() => {
+    if (onNearEnd && rowCount > 0 && lastVisibleRow >= rowCount - 3) onNearEnd();
+  }, [lastVisibleRow, rowCount, onNearEnd]);
+
   const firstRendered = (virtualRows[0]?.index ?? 0) * columns;
   const lastRendered = Math.min(items.length - 1, ((virtualRows.at(-1)?.index ?? 0) + 1) * columns - 1);
   const tabbable = focusIndex >= firstRendered && focusIndex <= lastRendered ? focusIndex : firstRendered;
@@ -101,6 +117,8 @@ export function VirtualGrid<T>({
       ArrowUp: current - columns,
       Home: 0,
       End: items.length - 1,
+      PageDown: current + columns * 3,
+      PageUp: current - columns * 3,
     };
     const target = moves[event.key];
     if (target === undefined) return;
