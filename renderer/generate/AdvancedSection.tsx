@@ -66,46 +66,28 @@ export function AdvancedSection({ model, pinned }: { model: ModelInfo | undefine
           {pinned && (caps.steps || caps.guidance) ? (
             <div className="field-row">
               {caps.steps ? (
-                <Field label="Steps" hint={rangeHint(caps.steps)} error={fieldErrors.steps}>
-                  {({ id, describedBy, invalid }) => (
-                    <input
-                      id={id}
-                      className="input input--number"
-                      type="number"
-                      inputMode="numeric"
-                      min={caps.steps!.min}
-                      max={caps.steps!.max}
-                      step={1}
-                      placeholder={String(caps.steps!.default)}
-                      value={form.stepsText}
-                      aria-describedby={describedBy}
-                      aria-invalid={invalid || undefined}
-                      onChange={(event) => setField('stepsText', event.target.value)}
-                    />
-                  )}
-                </Field>
+                <RangeField
+                  label="Steps"
+                  range={caps.steps}
+                  step={1}
+                  inputMode="numeric"
+                  error={fieldErrors.steps}
+                  value={form.stepsText}
+                  onChange={(text) => setField('stepsText', text)}
+                />
               ) : (
                 <div />
               )}
               {caps.guidance ? (
-                <Field label="Guidance" hint={rangeHint(caps.guidance)} error={fieldErrors.guidance}>
-                  {({ id, describedBy, invalid }) => (
-                    <input
-                      id={id}
-                      className="input input--number"
-                      type="number"
-                      inputMode="decimal"
-                      min={caps.guidance!.min}
-                      max={caps.guidance!.max}
-                      step={0.5}
-                      placeholder={String(caps.guidance!.default)}
-                      value={form.guidanceText}
-                      aria-describedby={describedBy}
-                      aria-invalid={invalid || undefined}
-                      onChange={(event) => setField('guidanceText', event.target.value)}
-                    />
-                  )}
-                </Field>
+                <RangeField
+                  label="Guidance"
+                  range={caps.guidance}
+                  step={0.5}
+                  inputMode="decimal"
+                  error={fieldErrors.guidance}
+                  value={form.guidanceText}
+                  onChange={(text) => setField('guidanceText', text)}
+                />
               ) : (
                 <div />
               )}
@@ -188,5 +170,45 @@ export function AdvancedSection({ model, pinned }: { model: ModelInfo | undefine
         </div>
       )}
     </div>
+  );
+}
+
+/** A number box bounded by a model's range, its default as the placeholder. */
+function RangeField({
+  label,
+  range,
+  step,
+  inputMode,
+  error,
+  value,
+  onChange,
+}: {
+  label: string;
+  range: { min: number; max: number; default: number };
+  step: number;
+  inputMode: 'numeric' | 'decimal';
+  error: string | undefined;
+  value: string;
+  onChange: (text: string) => void;
+}) {
+  return (
+    <Field label={label} hint={rangeHint(range)} error={error}>
+      {({ id, describedBy, invalid }) => (
+        <input
+          id={id}
+          className="input input--number"
+          type="number"
+          inputMode={inputMode}
+          min={range.min}
+          max={range.max}
+          step={step}
+          placeholder={String(range.default)}
+          value={value}
+          aria-describedby={describedBy}
+          aria-invalid={invalid || undefined}
+          onChange={(event) => onChange(event.target.value)}
+        />
+      )}
+    </Field>
   );
 }
