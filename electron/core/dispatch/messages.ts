@@ -1,4 +1,5 @@
 import type { AttemptOutcome } from '../../../shared/domain';
+import { settingsPath } from '../../../shared/settings-tabs';
 
 /** One readable sentence per outcome; the provider's own words follow it on the run. */
 export function describeOutcome(outcome: AttemptOutcome, providerName: string): string {
@@ -12,7 +13,7 @@ export function describeOutcome(outcome: AttemptOutcome, providerName: string): 
     case 'content_blocked':
       return `${providerName} declined the prompt under its content policy.`;
     case 'auth_failed':
-      return `${providerName} rejected the API key. Check it in Settings → API keys.`;
+      return `${providerName} rejected the API key. Check it in ${settingsPath('keys')}.`;
     case 'invalid_request':
       return `${providerName} refused the request as invalid.`;
     case 'unavailable':

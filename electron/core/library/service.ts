@@ -18,6 +18,7 @@ import {
 } from '../../../shared/library-contract';
 import type { ReferenceStyleUse } from '../../../shared/references-contract';
 import { AppError } from '../../../shared/result';
+import { settingsPath } from '../../../shared/settings-tabs';
 import type { EventBus } from '../events';
 import type { Clock } from '../ports';
 import { type Catalog, resolveModel } from '../providers/catalog';
@@ -348,7 +349,7 @@ export function createStyleLibrary(deps: StyleLibraryDeps) {
       } else if (style.status === 'draft' && approvedOnly) {
         throw new AppError(
           'invalid_input',
-          `style: ${label} is a draft and Settings → Library allows approved styles only. Approve it first.`,
+          `style: ${label} is a draft and ${settingsPath('library')} allows approved styles only. Approve it first.`,
           { styleVersionId },
         );
       }
