@@ -3,6 +3,7 @@ import type { RunSummary } from '../../shared/domain';
 import { api } from '../api';
 import { providerName, useCatalogStore } from '../app/catalog';
 import { Badge, Icon, Spinner } from '../components';
+import { errorLabel } from '../lib/errors';
 import { excerpt, formatRelative, STATUS_LABEL, STATUS_TONE } from '../lib/format';
 
 export const RunCard = memo(function RunCard({
@@ -45,9 +46,7 @@ export const RunCard = memo(function RunCard({
         ) : run.status === 'failed' ? (
           <span className="run-card__placeholder run-card__placeholder--failed">
             <Icon name="alert" size={20} />
-            <span className="run-card__reason">
-              {run.error ? excerpt(run.error.code.replaceAll('_', ' '), 32) : 'Failed'}
-            </span>
+            <span className="run-card__reason">{run.error ? errorLabel(run.error.code) : 'Failed'}</span>
           </span>
         ) : inFlight ? (
           <span className="run-card__placeholder">

@@ -456,6 +456,9 @@ describe('routes, estimates and the provider panel', () => {
     });
     const pinned = await h.call<CostEstimate>('generation.estimate', { prompt: 'x', provider: 'pb' });
     expect(pinned.warnings).toEqual(['Pinned to PB: only this provider is tried.']);
+    // Pinned to a provider that cannot run now (no key): still its name, never its id.
+    const keyless = await h.call<CostEstimate>('generation.estimate', { prompt: 'x', provider: 'pa' });
+    expect(keyless.warnings[0]).toBe('Pinned to PA: only this provider is tried.');
   });
 
   it('shows limits, usage and spend; setLimits overrides the catalog; resetBreaker closes a breaker', async () => {

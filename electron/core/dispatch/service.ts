@@ -263,7 +263,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     const warnings: string[] = [];
     if (route.pinned)
       warnings.push(
-        `Pinned to ${first?.providerName ?? route.chain[0]?.provider}: only this provider is tried.`,
+        `Pinned to ${first?.providerName ?? steps[0]?.providerName ?? 'one provider'}: only this provider is tried.`,
       );
     if (request.reference && first && !first.takesReference) {
       warnings.push(`${first.modelName} does not take a reference image; the reference would be ignored.`);
