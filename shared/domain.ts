@@ -243,6 +243,10 @@ export const RunSummary = z.object({
     .optional() /** The exact style and template versions the run was rendered from (library). */,
   styleVersionId: z.number().nullable().optional(),
   templateVersionId: z.number().nullable().optional(),
+  /** The highest star rating among the run's images (0 when none is rated): what History's card shows. */
+  bestRating: z.number().int().min(0).max(5),
+  /** The run's tags, sorted. */
+  tags: z.array(z.string()),
 });
 export type RunSummary = z.infer<typeof RunSummary>;
 
