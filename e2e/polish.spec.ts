@@ -1,4 +1,4 @@
-import type { Page } from '@playwright/test';
+import type { Locator, Page } from '@playwright/test';
 import { addOpenAIKey, expect, openScreen, test } from './fixtures';
 
 const SHOTS = 'test-results/polish';
@@ -16,7 +16,7 @@ async function generateIn(page: Page, prompt: string, ratio: string): Promise<vo
   await expect.poll(() => image.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(0);
 }
 
-async function box(page: Page, selector: ReturnType<Page['locator']>) {
+async function box(selector: Locator) {
   const found = await selector.boundingBox();
   if (!found) throw new Error('element has no box');
   return found;
@@ -52,6 +52,8 @@ test('a paste longer than the prompt holds is announced, with how much was left 
   await expect(page.getByRole('status').filter({ hasText: 'The paste was too long' })).toHaveCount(1);
   await expect(page.getByText('4,000 / 4,000')).toBeVisible();
   await page.screenshot({ path: `${SHOTS}/paste-1280.png` });
+  await page.setViewportSize({ width: 1024, height: 700 });
+  await page.screenshot({ path: `${SHOTS}/paste-1024.png` });
   // Deleting some of it clears the note.
   await page.keyboard.press('Backspace');
   await expect(prompt).toHaveAccessibleDescription('');
@@ -76,8 +78,8 @@ test('History: 16:9 and 9:16 runs keep their shapes; a rating and a tag set in t
       .poll(() => card.getByRole('img').evaluate((img: HTMLImageElement) => img.naturalWidth))
       .toBeGreaterThan(0);
   }
-  const wide = await box(page, wideCard.getByRole('img'));
-  const tall = await box(page, tallCard.getByRole('img'));
+  const wide = await box(wideCard.getByRole('img'));
+  const tall = await box(tallCard.getByRole('img'));
   expect(wide.width / wide.height).toBeGreaterThan(1.3);
   expect(tall.height / tall.width).toBeGreaterThan(1.3);
   await page.screenshot({ path: `${SHOTS}/history-1280.png` });
@@ -93,7 +95,7 @@ test('History: 16:9 and 9:16 runs keep their shapes; a rating and a tag set in t
   await expect(wideCard).toHaveAccessibleName(/rated 4 of 5, tagged hero$/);
 
   // The image fills the dialog's height; the details scroll on their own.
-  const tile = await box(page, dialog.getByRole('button', { name: 'View image 1 full size' }));
+  const tile = await box(dialog.getByRole('button', { name: 'View image 1 full size' }));
   expect(tile.height + tile.width).toBeGreaterThan(700);
   await page.screenshot({ path: `${SHOTS}/dialog-1280.png` });
   await page.setViewportSize({ width: 1024, height: 700 });
@@ -105,20 +107,26 @@ test('History: 16:9 and 9:16 runs keep their shapes; a rating and a tag set in t
   const viewer = page.getByRole('dialog', { name: /Image 1 of 1/ });
   const full = viewer.getByRole('img', { name: 'a wide harbour at dawn' });
   await expect.poll(() => full.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(1536);
-  const fitted = await box(page, full);
+  const fitted = await box(full);
   expect(fitted.x).toBeGreaterThanOrEqual(0);
   expect(fitted.y).toBeGreaterThanOrEqual(0);
   expect(fitted.x + fitted.width).toBeLessThanOrEqual(1280);
   expect(fitted.y + fitted.height).toBeLessThanOrEqual(800);
   await page.screenshot({ path: `${SHOTS}/viewer-fit-1280.png` });
+  await page.setViewportSize({ width: 1024, height: 700 });
+  const small = await box(full);
+  expect(small.x + small.width).toBeLessThanOrEqual(1024);
+  expect(small.y + small.height).toBeLessThanOrEqual(700);
+  await page.screenshot({ path: `${SHOTS}/viewer-fit-1024.png` });
+  await page.setViewportSize({ width: 1280, height: 800 });
   // gpt-image takes no seed: the button says so rather than copying nothing.
   await expect(viewer.getByRole('button', { name: 'Copy seed' })).toBeDisabled();
   await expect(viewer.getByRole('button', { name: 'Copy prompt' })).toBeVisible();
   await expect(viewer.getByRole('button', { name: 'Download' })).toBeVisible();
 
   await viewer.getByRole('button', { name: '100%' }).click();
-  await expect.poll(async () => (await box(page, full)).width).toBe(1536);
-  expect((await box(page, full)).height).toBe(1024);
+  await expect.poll(async () => (await box(full)).width).toBe(1536);
+  expect((await box(full)).height).toBe(1024);
   const stage = viewer.getByRole('region', { name: /Image at 100%/ });
   await expect(stage).toBeFocused();
   const scrollLeft = () => stage.evaluate((el) => el.scrollLeft);
@@ -126,7 +134,7 @@ test('History: 16:9 and 9:16 runs keep their shapes; a rating and a tag set in t
   await page.keyboard.press('ArrowRight');
   await expect.poll(scrollLeft).toBeGreaterThan(before);
   // Dragging pans too.
-  const area = await box(page, stage);
+  const area = await box(stage);
   const afterKey = await scrollLeft();
   await page.mouse.move(area.x + area.width / 2, area.y + area.height / 2);
   await page.mouse.down();
@@ -135,7 +143,7 @@ test('History: 16:9 and 9:16 runs keep their shapes; a rating and a tag set in t
   await expect.poll(scrollLeft).toBeLessThan(afterKey);
   await page.screenshot({ path: `${SHOTS}/viewer-100-1280.png` });
   await viewer.getByRole('button', { name: 'Fit' }).click();
-  await expect.poll(async () => (await box(page, full)).width).toBeLessThan(1280);
+  await expect.poll(async () => (await box(full)).width).toBeLessThan(1280);
   await page.keyboard.press('Escape');
   await expect(viewer).toBeHidden();
   await page.keyboard.press('Escape');
