@@ -1,6 +1,15 @@
-import { type CSSProperties, type FormEvent, type ReactNode, useEffect, useId, useRef, useState } from 'react';
+import {
+  type CSSProperties,
+  type FormEvent,
+  type ReactNode,
+  useEffect,
+  useId,
+  useRef,
+  useState,
+} from 'react';
 import { TASK_TYPE_LABELS } from '../../shared/constants';
 import type { RunDetail } from '../../shared/domain';
+import { settingsPath } from '../../shared/settings-tabs';
 import { api } from '../api';
 import { findModel, modelName, providerName, stepName, useCatalogStore } from '../app/catalog';
 import { useAppStore } from '../app/store';
@@ -211,7 +220,7 @@ function Body({ detail }: { detail: RunDetail }) {
                     go('settings', { focusProvider: detail.provider });
                   }}
                 >
-                  Open Settings → API keys
+                  Open {settingsPath('keys')}
                 </Button>
               ) : readableError(detail.error).budgetProblem ? (
                 <Button
@@ -221,7 +230,7 @@ function Body({ detail }: { detail: RunDetail }) {
                     go('settings', { tab: 'budgets' });
                   }}
                 >
-                  Open Settings → Budgets
+                  Open {settingsPath('budgets')}
                 </Button>
               ) : undefined
             }

@@ -8,6 +8,7 @@ import {
 } from '../../shared/constants';
 import type { ModelInfo, ProviderInfo, Route } from '../../shared/domain';
 import { NEGATIVE_PROMPT_MAX_CHARS } from '../../shared/limits';
+import { settingsPath } from '../../shared/settings-tabs';
 import { findModel, useCatalogStore } from '../app/catalog';
 import { routeFor, useRoutesStore } from '../app/routes';
 import { useAppStore } from '../app/store';
@@ -95,7 +96,7 @@ function CostLine({ model, hasPrompt }: { model: ModelInfo | undefined; hasPromp
     value = 'Over budget';
     label = (
       <button type="button" className="link" onClick={() => go('settings', { tab: 'budgets' })}>
-        Settings → Budgets
+        {settingsPath('budgets')}
       </button>
     );
   } else if (estimate) {
