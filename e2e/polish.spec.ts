@@ -63,8 +63,10 @@ test('a paste longer than the prompt holds is announced, with how much was left 
 test('History: 16:9 and 9:16 runs keep their shapes; a rating and a tag set in the dialog show on the card; the viewer fits and shows 100%', async ({
   app,
   page,
+  context,
 }) => {
   test.setTimeout(90_000);
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: app.origin });
   await page.goto(app.launchUrl);
   await addOpenAIKey(page, 'sk-e2e-polish-key-0007');
   await generateIn(page, 'a wide harbour at dawn', '16:9');
@@ -121,7 +123,9 @@ test('History: 16:9 and 9:16 runs keep their shapes; a rating and a tag set in t
   await page.setViewportSize({ width: 1280, height: 800 });
   // gpt-image takes no seed: the button says so rather than copying nothing.
   await expect(viewer.getByRole('button', { name: 'Copy seed' })).toBeDisabled();
-  await expect(viewer.getByRole('button', { name: 'Copy prompt' })).toBeVisible();
+  await viewer.getByRole('button', { name: 'Copy prompt' }).click();
+  await expect(viewer.getByRole('status')).toHaveText('Prompt copied');
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe('a wide harbour at dawn');
   await expect(viewer.getByRole('button', { name: 'Download' })).toBeVisible();
 
   await viewer.getByRole('button', { name: '100%' }).click();

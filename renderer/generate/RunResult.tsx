@@ -19,6 +19,9 @@ function Outputs({ detail }: { detail: RunDetail }) {
     width: output.width,
     height: output.height,
     caption: output.format.toUpperCase(),
+    prompt: detail.request.prompt,
+    seed: detail.seed ?? detail.request.seed,
+    fileName: `atelier-run-${detail.id}-${output.index + 1}.${output.format}`,
   }));
   return (
     <>
