@@ -1,17 +1,24 @@
 // Several runs at once: what `generation.active` lists, cancelling one of them, and the list after a restart.
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunDetail } from '../../../shared/domain';
 import type { ActiveRuns } from '../../../shared/queue-contract';
+import { startOpenAIDouble } from '../../../test/doubles/openai-double';
+import { createCore } from '..';
 import { type Harness, makeHarness } from '../dispatch/harness';
 import type { DispatchPolicy } from '../dispatch/policy';
 import {
   deferred,
+  fakeClock,
   type ScriptedAdapter,
   scriptedAdapter,
   testCatalog,
   testProvider,
   testRoutes,
 } from '../dispatch/test-support';
+import { createSessionVault } from '../vault/vault';
 
 const open: Harness[] = [];
 afterEach(async () => {
@@ -211,5 +218,57 @@ describe('after a restart', () => {
     expect((await active(h)).map((r) => [r.runId, r.status, r.phase, r.provider, r.progress])).toEqual([
       [waiting, 'queued', 'queued', 'pa', null],
     ]);
+  });
+});
+
+describe('three runs against the OpenAI protocol double, the middle one cancelled', () => {
+  it('the cancelled request is closed by the client; the other two are answered and stored', async () => {
+    const double = await startOpenAIDouble();
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'atelier-queue-'));
+    const core = createCore({
+      dataDir,
+      vault: createSessionVault(),
+      log: { info() {}, warn() {}, error() {} },
+      mode: 'browser',
+      version: '0.0.0-test',
+      endpoints: { openai: double.url },
+      environmentKeys: { openai: 'sk-queue-test-key-0001' },
+      clock: fakeClock(),
+    });
+    try {
+      double.hold();
+      const ids: number[] = [];
+      for (const prompt of ['one', 'two', 'three']) {
+        const started = await core.invoke('generation.start', { prompt, provider: 'openai' });
+        if (!started.ok) throw new Error(started.error.message);
+        ids.push((started.value as { runId: number }).runId);
+      }
+      await waitFor(() => double.held === 3);
+      expect(await core.invoke('generation.cancel', { runId: ids[1] })).toEqual({
+        ok: true,
+        value: { cancelled: true },
+      });
+      await waitFor(() => double.held === 2);
+      const listed = await core.invoke('generation.active', {});
+      expect(listed.ok && (listed.value as ActiveRuns).runs.map((r) => [r.runId, r.phase])).toEqual([
+        [ids[0], 'requesting'],
+        [ids[2], 'requesting'],
+      ]);
+
+      double.release();
+      await core.generation.idle();
+      const runs = await Promise.all(ids.map((id) => core.invoke('runs.get', { id })));
+      expect(runs.map((r) => r.ok && (r.value as RunDetail).status)).toEqual([
+        'succeeded',
+        'cancelled',
+        'succeeded',
+      ]);
+      const answered = double.requests.filter((r) => r.path === '/v1/images/generations');
+      expect(answered.map((r) => r.status).sort()).toEqual([200, 200, 499]);
+    } finally {
+      await core.close();
+      await double.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
