@@ -176,6 +176,21 @@ describe('runs on the Generate screen', () => {
     expect(calls.at(-1)).toEqual({ name: 'generation.cancel', input: { runId: 12 } });
   });
 
+  it('a run started elsewhere (a style preview) shows in the list, and leaves it without taking the canvas', async () => {
+    const store = await freshStore();
+    const s = () => store.getState();
+    await s().start(request('mine'), '');
+    s().onRunCompleted({ runId: 10, status: 'succeeded', outputsCount: 1, error: null });
+    answer = (name) =>
+      name === 'generation.active' ? ok({ runs: [active(30, 'queued', 'preview')] }) : ok(detail(30, 1));
+    s().onRunUpdated({ runId: 30, status: 'queued', phase: 'queued', provider: 'openai', message: null });
+    await vi.waitFor(() => expect(s().inFlight.map((r) => r.runId)).toEqual([30]));
+    s().onRunCompleted({ runId: 30, status: 'succeeded', outputsCount: 1, error: null });
+    expect(s().inFlight).toEqual([]);
+    expect(s().latest).toMatchObject({ kind: 'done', runId: 10 });
+    expect(s().earlier).toEqual([]);
+  });
+
   it('shows the seed a finished run used to whoever listens for results', async () => {
     const store = await freshStore();
     const { onRunResult } = await import('./runs-store');

@@ -9,7 +9,6 @@ import type { Result } from '../../shared/result';
 import { api } from '../api';
 import {
   acceptedRun,
-  EARLIER_LIMIT,
   type EarlyEvents,
   type InFlightRun,
   mergeListed,
@@ -123,18 +122,18 @@ export const useRunsStore = create<RunsState>()((set, get) => {
     }
   }
 
-  /** A run left the queue: its result goes on the canvas (or, for a run from elsewhere, under it). */
+  /**
+   * A run left the queue. One started here puts its result on the canvas; one started elsewhere (style
+   * previews) shared the queue and the list, and its result is where it was asked for (and in History).
+   */
   function settle(payload: EventPayload<'run.completed'>, run: Pick<InFlightRun, 'request' | 'provider'>) {
     markFinished(payload.runId);
-    const next = settledRun(payload, run);
+    const mine = own.has(payload.runId);
     set((state) => {
       const inFlight = state.inFlight.filter((r) => r.runId !== payload.runId);
-      if (!own.has(payload.runId)) {
-        return { inFlight, earlier: [next, ...state.earlier].slice(0, EARLIER_LIMIT) };
-      }
-      return { inFlight, ...withSettled(state, next) };
+      return mine ? { inFlight, ...withSettled(state, settledRun(payload, run)) } : { inFlight };
     });
-    if (next.kind !== 'cancelled') void loadDetail(payload.runId);
+    if (mine && payload.status !== 'cancelled') void loadDetail(payload.runId);
   }
 
   /** Starts watching a run the main process accepted. */
