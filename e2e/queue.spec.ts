@@ -90,8 +90,8 @@ test('with one OpenAI request at a time, later runs wait in line and say where t
 
   await expect(inFlight(page)).toHaveCount(3);
   await expect(card(page, PROMPTS[0])).toContainText('Generating with OpenAI');
-  await expect(card(page, PROMPTS[1])).toContainText('Queued, next in line');
-  await expect(card(page, PROMPTS[2])).toContainText('Queued, 2nd in line');
+  await expect(card(page, PROMPTS[1])).toContainText('Waiting for OpenAI, next in line');
+  await expect(card(page, PROMPTS[2])).toContainText('Waiting for OpenAI, 2nd in line');
   await expect.poll(() => openai.held).toBe(1);
 
   // Cancelling the one at the head of the line lets the next one go; the last moves up.
@@ -99,12 +99,12 @@ test('with one OpenAI request at a time, later runs wait in line and say where t
     .getByRole('button', { name: /^Cancel run \d+$/ })
     .click();
   await expect(card(page, PROMPTS[1])).toContainText('Generating with OpenAI');
-  await expect(card(page, PROMPTS[2])).toContainText('Queued, next in line');
+  await expect(card(page, PROMPTS[2])).toContainText('Waiting for OpenAI, next in line');
 
   await page.reload();
   await openScreen(page, 'Generate');
   await expect(card(page, PROMPTS[1])).toContainText('Generating with OpenAI');
-  await expect(card(page, PROMPTS[2])).toContainText('Queued, next in line');
+  await expect(card(page, PROMPTS[2])).toContainText('Waiting for OpenAI, next in line');
 
   openai.release();
   await expect(inFlight(page)).toHaveCount(0);

@@ -19,8 +19,9 @@ const ORDINALS = ['next', '2nd', '3rd'];
 /** "Queued, next in line", "Generating with OpenAI", … in words a designer reads at a glance. */
 export function phaseLabel(run: InFlightRun, position: number | undefined, name: string): string {
   if (run.phase === 'queued') {
-    if (position === undefined) return 'Queued';
-    return `Queued, ${ORDINALS[position - 1] ?? `${position}th`} in line`;
+    const place = position === undefined ? '' : `, ${ORDINALS[position - 1] ?? `${position}th`} in line`;
+    // Taken by the queue and still waiting: for a free slot of the provider it is about to call.
+    return run.status === 'running' && run.provider ? `Waiting for ${name}${place}` : `Queued${place}`;
   }
   if (run.phase === 'ingesting') return 'Saving images';
   return `Generating with ${name}`;

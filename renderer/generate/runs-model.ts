@@ -20,6 +20,8 @@ export interface InFlightRun {
   runId: number;
   /** What was asked, for the caption and the placeholder tiles; null when not known here. */
   request: GenerationRequest | null;
+  /** `queued` until the queue takes it; then `running`, though it may still wait for a provider's slot. */
+  status: 'queued' | 'running';
   phase: Exclude<RunPhase, 'done'>;
   /** The provider being tried now (changes as the run falls through its chain); '' until known. */
   provider: string;
@@ -73,6 +75,7 @@ export function acceptedRun(
   return {
     runId,
     request,
+    status: updated?.status === 'running' || seen?.progress ? 'running' : 'queued',
     phase: updated ? (updated.phase as InFlightRun['phase']) : 'queued',
     provider: seen?.progress?.provider ?? updated?.provider ?? provider,
     progress: seen?.progress
@@ -89,6 +92,7 @@ export function listedRun(active: ActiveRun, now: number): InFlightRun {
   return {
     runId: active.runId,
     request: active.request,
+    status: active.status,
     phase: active.phase,
     provider: active.progress?.provider ?? active.provider ?? '',
     progress: active.progress,
@@ -103,6 +107,7 @@ export function withUpdate(run: InFlightRun, payload: EventPayload<'run.updated'
   const provider = payload.provider ?? run.provider;
   return {
     ...run,
+    status: payload.status === 'queued' ? 'queued' : 'running',
     phase: payload.phase,
     provider,
     // A new provider in the chain starts from nothing.
@@ -113,6 +118,7 @@ export function withUpdate(run: InFlightRun, payload: EventPayload<'run.updated'
 export function withProgress(run: InFlightRun, payload: EventPayload<'run.progress'>): InFlightRun {
   return {
     ...run,
+    status: 'running',
     // Progress means a request is out, even if its "requesting" event was missed.
     phase: run.phase === 'queued' ? 'requesting' : run.phase,
     provider: payload.provider || run.provider,
@@ -194,12 +200,19 @@ export function sortByQueue(runs: InFlightRun[]): InFlightRun[] {
   return runs.sort((a, b) => a.runId - b.runId);
 }
 
-/** Place in line of each run still waiting (1 = next), in queue order; running ones have none. */
+/**
+ * Place in line of each run still waiting (1 = next), in queue order; running ones have none. Runs the
+ * queue has not taken yet wait in one line; taken ones wait for their provider's slot, one line each.
+ */
 export function queuePositions(runs: readonly InFlightRun[]): Map<number, number> {
   const positions = new Map<number, number>();
-  let next = 1;
+  const next = new Map<string, number>();
   for (const run of [...runs].sort((a, b) => a.runId - b.runId)) {
-    if (run.phase === 'queued') positions.set(run.runId, next++);
+    if (run.phase !== 'queued') continue;
+    const line = run.status === 'queued' ? '' : `provider:${run.provider}`;
+    const place = next.get(line) ?? 1;
+    positions.set(run.runId, place);
+    next.set(line, place + 1);
   }
   return positions;
 }

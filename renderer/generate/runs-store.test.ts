@@ -206,6 +206,7 @@ describe('merging a listing into the screen', () => {
   const run = (runId: number, addedAt: number) => ({
     runId,
     request: null,
+    status: 'queued' as const,
     phase: 'queued' as const,
     provider: '',
     progress: null,
@@ -242,6 +243,30 @@ describe('merging a listing into the screen', () => {
       latest: done,
       earlier: [cancelled],
     });
+  });
+
+  it("runs the queue has not taken wait in one line; taken ones wait in their provider's line", () => {
+    const waiting = (runId: number, status: 'queued' | 'running', provider: string) => ({
+      ...run(runId, 0),
+      status,
+      provider,
+      cancelling: false,
+    });
+    const positions = queuePositions([
+      { ...waiting(1, 'running', 'openai'), phase: 'requesting' as const },
+      waiting(2, 'running', 'openai'),
+      waiting(3, 'running', 'leonardo'),
+      waiting(4, 'running', 'openai'),
+      waiting(5, 'queued', 'gemini'),
+      waiting(6, 'queued', 'openai'),
+    ]);
+    expect([...positions]).toEqual([
+      [2, 1],
+      [3, 1],
+      [4, 2],
+      [5, 1],
+      [6, 2],
+    ]);
   });
 
   it('cuts a long prompt at a word', () => {

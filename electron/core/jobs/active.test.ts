@@ -77,6 +77,7 @@ describe('generation.active', () => {
     ]);
     expect(runs[0]!.progress).toEqual({ provider: 'pa', fraction: 0.4, message: 'step 4 of 10' });
     expect(runs[1]!.progress).toBeNull();
+    expect(runs[1]!.message).toBe('waiting for a free PA slot (1 at once)');
     expect(runs[1]!.request).toMatchObject({ prompt: 'a lighthouse at dusk', count: 2, aspectRatio: '16:9' });
     expect(runs[0]!.startedAt).not.toBeNull();
 
