@@ -1,5 +1,6 @@
 import { useId } from 'react';
-import { Spinner } from '../components';
+import { Button, ErrorCard, Spinner } from '../components';
+import { readableError } from '../lib/errors';
 import { RunProgress } from './RunProgress';
 import { queuePositions } from './runs-model';
 import { useRunsStore } from './runs-store';
@@ -12,8 +13,23 @@ function runs(count: number): string {
 export function RunQueue() {
   const inFlight = useRunsStore((s) => s.inFlight);
   const starting = useRunsStore((s) => s.starting);
+  const listError = useRunsStore((s) => s.listError);
+  const load = useRunsStore((s) => s.load);
   const headingId = useId();
-  if (inFlight.length === 0 && starting === 0) return null;
+  const problem = listError && (
+    <ErrorCard
+      compact
+      error={readableError(listError, undefined, 'The runs in flight could not be listed')}
+      actions={
+        <Button size="sm" icon="refresh" onClick={() => void load()}>
+          List them again
+        </Button>
+      }
+    />
+  );
+  if (inFlight.length === 0 && starting === 0) {
+    return problem ? <section className="run-queue">{problem}</section> : null;
+  }
   const positions = queuePositions(inFlight);
   const waiting = positions.size;
 
@@ -28,6 +44,7 @@ export function RunQueue() {
           {waiting > 0 ? `, ${waiting} waiting` : ''}
         </span>
       </header>
+      {problem}
       <ol className="run-queue__list" aria-labelledby={headingId}>
         {inFlight.map((run) => (
           <li key={run.runId}>

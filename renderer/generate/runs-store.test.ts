@@ -191,6 +191,20 @@ describe('runs on the Generate screen', () => {
     expect(s().earlier).toEqual([]);
   });
 
+  it('a listing that fails is said so on screen, and a later one clears it', async () => {
+    answer = () => Promise.resolve({ ok: false, error: { code: 'unavailable', message: 'not reachable' } });
+    const store = await freshStore();
+    await store.getState().load();
+    expect(store.getState().listError).toEqual({ code: 'unavailable', message: 'not reachable' });
+    answer = () => ok({ runs: [{ ...active(3, 'queued'), phase: 'done' }] });
+    await store.getState().load();
+    expect(store.getState().listError?.message).toMatch(/runs\.0\.phase/);
+    answer = () => ok({ runs: [active(3, 'queued')] });
+    await store.getState().load();
+    expect(store.getState().listError).toBeNull();
+    expect(store.getState().inFlight.map((r) => r.runId)).toEqual([3]);
+  });
+
   it('shows the seed a finished run used to whoever listens for results', async () => {
     const store = await freshStore();
     const { onRunResult } = await import('./runs-store');

@@ -5,13 +5,14 @@ import { create } from 'zustand';
 import type { EventPayload } from '../../shared/contract';
 import type { GenerationRequest, RunDetail } from '../../shared/domain';
 import { ActiveRuns } from '../../shared/queue-contract';
-import type { Result } from '../../shared/result';
+import { describeZodError, type Result } from '../../shared/result';
 import { api } from '../api';
 import {
   acceptedRun,
   type EarlyEvents,
   type InFlightRun,
   mergeListed,
+  type RunFailure,
   type SettledRun,
   settledRun,
   sortByQueue,
@@ -29,6 +30,8 @@ interface RunsState {
   latest: SettledRun | null;
   /** Results that finished before it, newest first, collapsed under it. */
   earlier: SettledRun[];
+  /** Why the queue could not be listed (the list may be missing runs), until a listing succeeds. */
+  listError: RunFailure | null;
   /** Queues a run of `request` (built and checked by the form); false when it was refused. */
   start(request: GenerationRequest, provider: string): Promise<boolean>;
   /** Queues a failed run's request again (generation.retry). */
@@ -189,6 +192,7 @@ export const useRunsStore = create<RunsState>()((set, get) => {
     starting: 0,
     latest: null,
     earlier: [],
+    listError: null,
 
     start(request, provider) {
       return begin(() => api.call('generation.start', request), request, provider, null);
@@ -217,9 +221,20 @@ export const useRunsStore = create<RunsState>()((set, get) => {
     async load() {
       const askedAt = Date.now();
       const result = await api.call('generation.active', {});
-      if (!result.ok) return;
+      if (!result.ok) {
+        set({ listError: result.error });
+        return;
+      }
       const parsed = ActiveRuns.safeParse(result.value);
-      if (!parsed.success) return;
+      if (!parsed.success) {
+        set({
+          listError: {
+            code: 'internal',
+            message: `The list of runs in flight was not understood: ${describeZodError(parsed.error)}`,
+          },
+        });
+        return;
+      }
       const { inFlight, vanished } = mergeListed(
         get().inFlight,
         parsed.data.runs,
@@ -227,7 +242,7 @@ export const useRunsStore = create<RunsState>()((set, get) => {
         finished,
         Date.now(),
       );
-      set({ inFlight });
+      set({ inFlight, listError: null });
       // Ended while no event reached this screen: ask each how it ended.
       for (const run of vanished) {
         const detail = await api.call('runs.get', { id: run.runId });

@@ -1,3 +1,4 @@
+import type { EventPayload } from '../../../shared/contract';
 import type { ActiveRun, RunProgress } from '../../../shared/queue-contract';
 import type { EventBus } from '../events';
 import type { RunsRepo } from '../history/runs-repo';
@@ -29,39 +30,37 @@ export function createActiveRunsBook(deps: {
   const { jobs, runs, events } = deps;
   const live = new Map<number, Live>();
 
-  const unsubscribe = events.subscribe((name, payload) => {
-    if (name === 'run.updated') {
-      const update = payload as {
-        runId: number;
-        phase: string;
-        provider: string | null;
-        message: string | null;
-      };
-      if (update.phase === 'done') {
-        live.delete(update.runId);
-        return;
-      }
-      const before = live.get(update.runId);
-      const provider = update.provider ?? before?.provider ?? null;
-      live.set(update.runId, {
-        phase: update.phase as ActiveRun['phase'],
-        provider,
-        message: update.message,
-        // A new provider in the chain starts from nothing.
-        progress: before?.progress && before.progress.provider === provider ? before.progress : null,
-      });
-    } else if (name === 'run.progress') {
-      const progress = payload as RunProgress & { runId: number };
-      const before = live.get(progress.runId);
-      live.set(progress.runId, {
-        phase: before?.phase ?? 'requesting',
-        provider: progress.provider,
-        message: before?.message ?? null,
-        progress: { provider: progress.provider, fraction: progress.fraction, message: progress.message },
-      });
-    } else if (name === 'run.completed') {
-      live.delete((payload as { runId: number }).runId);
+  function onUpdated(update: EventPayload<'run.updated'>): void {
+    if (update.phase === 'done') {
+      live.delete(update.runId);
+      return;
     }
+    const before = live.get(update.runId);
+    const provider = update.provider ?? before?.provider ?? null;
+    live.set(update.runId, {
+      phase: update.phase,
+      provider,
+      message: update.message,
+      // A new provider in the chain starts from nothing.
+      progress: before?.progress && before.progress.provider === provider ? before.progress : null,
+    });
+  }
+
+  function onProgress({ runId, ...progress }: EventPayload<'run.progress'>): void {
+    const before = live.get(runId);
+    live.set(runId, {
+      // Progress means a request is out, even where its "requesting" event came first and was missed.
+      phase: before?.phase === 'ingesting' ? 'ingesting' : 'requesting',
+      provider: progress.provider,
+      message: before?.message ?? null,
+      progress,
+    });
+  }
+
+  const unsubscribe = events.subscribe((name, payload) => {
+    if (name === 'run.updated') onUpdated(payload as EventPayload<'run.updated'>);
+    else if (name === 'run.progress') onProgress(payload as EventPayload<'run.progress'>);
+    else if (name === 'run.completed') live.delete((payload as EventPayload<'run.completed'>).runId);
   });
 
   return {
