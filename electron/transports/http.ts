@@ -4,9 +4,11 @@ import { stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { callBodyLimit, formatLimit } from '../../shared/body-limits';
 import { isEventName } from '../../shared/contract';
 import { err, type Result } from '../../shared/result';
 import type { EventListener } from '../core/events';
+import { decodeUrlPath } from '../core/media';
 import type { Logger } from '../core/ports';
 import { contentSecurityPolicy } from '../csp';
 
@@ -15,13 +17,14 @@ export interface LoopbackServerOptions {
   subscribe(listener: EventListener): () => void;
   /** The built renderer (index.html and assets). */
   staticDir: string;
-  /** Files under these data-dir folders may be served as media. */
-  resolveMedia(relativePath: string): string | null;
+  /** The real path of a stored media file the renderer may see, or null (see `resolveServedMedia`). */
+  resolveMedia(relativePath: string): Promise<string | null>;
   port?: number;
   /** Fixed for tests; otherwise a fresh random token for every launch. */
   token?: string;
   log: Logger;
-  maxBodyBytes?: number;
+  /** Bytes a call's body may have; `callBodyLimit` (declared next to the contract) when absent. */
+  bodyLimit?(callName: string): number;
   pingIntervalMs?: number;
 }
 
@@ -69,7 +72,7 @@ const SECURITY_HEADERS = {
  */
 export async function startLoopbackServer(options: LoopbackServerOptions): Promise<LoopbackServer> {
   const token = options.token ?? randomBytes(32).toString('base64url');
-  const maxBody = options.maxBodyBytes ?? 64 * 1024 * 1024;
+  const bodyLimit = options.bodyLimit ?? callBodyLimit;
   const pingMs = options.pingIntervalMs ?? 15_000;
   const sseClients = new Set<ServerResponse>();
   let allowedHosts = new Set<string>();
@@ -120,9 +123,13 @@ export async function startLoopbackServer(options: LoopbackServerOptions): Promi
         sendResult(res, 404, err('not_found', `No API route ${req.method} ${url.pathname}.`));
         return;
       }
-      const body = await readBody(req, maxBody);
+      const name = match[1]!;
+      const limit = bodyLimit(name);
+      // Refused from the declared length when it says so, else as soon as the count passes the limit.
+      const declared = Number(req.headers['content-length'] ?? Number.NaN);
+      const body = declared > limit ? null : await readBody(req, limit);
       if (body === null) {
-        sendResult(res, 413, err('invalid_input', `The request body is larger than ${maxBody} bytes.`));
+        refuseTooLarge(req, res, name, limit);
         return;
       }
       let input: unknown;
@@ -132,7 +139,7 @@ export async function startLoopbackServer(options: LoopbackServerOptions): Promi
         sendResult(res, 400, err('invalid_input', 'The request body is not valid JSON.'));
         return;
       }
-      const result = await options.invoke(match[1]!, input);
+      const result = await options.invoke(name, input);
       sendResult(res, 200, result);
       return;
     }
@@ -147,15 +154,23 @@ export async function startLoopbackServer(options: LoopbackServerOptions): Promi
         sendResult(res, 401, err('unauthorized', 'Missing or wrong access token for media.'));
         return;
       }
-      const relative = decodeURIComponent(url.pathname.slice('/media/'.length));
-      const file = options.resolveMedia(relative);
+      const relative = decodeUrlPath(url.pathname.slice('/media/'.length));
+      if (relative === null) {
+        refuseMalformedUrl(res);
+        return;
+      }
+      const file = await options.resolveMedia(relative);
       if (!file || !(await sendFile(req, res, file, 'private, max-age=31536000, immutable'))) {
         sendResult(res, 404, err('not_found', 'No such media file.'));
       }
       return;
     }
 
-    const relative = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname.slice(1));
+    const relative = url.pathname === '/' ? 'index.html' : decodeUrlPath(url.pathname.slice(1));
+    if (relative === null) {
+      refuseMalformedUrl(res);
+      return;
+    }
     const file = path.resolve(options.staticDir, relative);
     if (!file.startsWith(path.resolve(options.staticDir) + path.sep)) {
       sendResult(res, 404, err('not_found', 'Not found.'));
@@ -227,6 +242,32 @@ export async function startLoopbackServer(options: LoopbackServerOptions): Promi
   };
 }
 
+/** A bad request, answered without logging: malformed `%` escapes are the client's mistake. */
+function refuseMalformedUrl(res: ServerResponse): void {
+  sendResult(res, 400, err('invalid_input', 'url: the path has malformed percent-encoding.'));
+}
+
+/** How long a refused sender may keep the connection before it is cut (the answer is out by then). */
+const REFUSED_BODY_LINGER_MS = 500;
+
+/**
+ * 413 for a body past its call's limit. Nothing more of the body is read: the request stays paused,
+ * the connection closes after the answer, and is destroyed shortly after if the sender keeps it open.
+ */
+function refuseTooLarge(req: IncomingMessage, res: ServerResponse, name: string, limit: number): void {
+  req.pause();
+  res.on('finish', () => setTimeout(() => req.destroy(), REFUSED_BODY_LINGER_MS).unref());
+  res.setHeader('Connection', 'close');
+  sendResult(
+    res,
+    413,
+    err('invalid_input', `body: ${name} takes at most ${formatLimit(limit)} per request.`, {
+      limit: 'body_bytes',
+      limitBytes: limit,
+    }),
+  );
+}
+
 function sendResult(res: ServerResponse, status: number, result: Result<unknown>): void {
   const body = JSON.stringify(result);
   res.writeHead(status, {
@@ -262,17 +303,24 @@ async function sendFile(
   return true;
 }
 
+/** The whole body, or null the moment it passes `limit`: reading stops there and nothing is kept. */
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
+    let chunks: Buffer[] = [];
     let size = 0;
-    let tooLarge = false;
-    req.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size > limit) tooLarge = true;
-      else chunks.push(chunk);
-    });
-    req.on('end', () => resolve(tooLarge ? null : Buffer.concat(chunks)));
+      if (size <= limit) {
+        chunks.push(chunk);
+        return;
+      }
+      req.off('data', onData);
+      req.pause();
+      chunks = [];
+      resolve(null);
+    };
+    req.on('data', onData);
+    req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
 }

@@ -10,6 +10,7 @@ import {
   StyleFields,
   TemplateFields,
 } from '../../../shared/library-contract';
+import { MAX_PACK_FILE_BYTES } from '../../../shared/body-limits';
 import { AppError, describeZodError } from '../../../shared/result';
 import type { MediaStore } from '../media';
 import { writeFileAtomic } from '../media';
@@ -25,7 +26,7 @@ import { validateTemplate } from './render';
  */
 export const PACK_FORMAT = 'atelier.style-pack';
 export const PACK_EXTENSION = '.atelier-style.json';
-export const MAX_PACK_BYTES = 64 * 1024 * 1024;
+export const MAX_PACK_BYTES = MAX_PACK_FILE_BYTES;
 export const MAX_PACK_IMAGE_BYTES = 20 * 1024 * 1024;
 export const MAX_PACK_IMAGE_PIXELS = 40_000_000;
 const MAX_PACK_IMAGES = 200;

@@ -10,3 +10,4 @@ export {
   type MediaStore,
   type MediaStoreOptions,
 } from './store';
+export { decodeUrlPath, resolveServedMedia } from './served';
