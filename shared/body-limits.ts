@@ -2,6 +2,7 @@
 // before (Content-Length) and while (byte count) they read a body, so a large body is never buffered.
 import type { CallName } from './contract';
 import { REFERENCE_LIMITS } from './references-contract';
+import { err, type Result } from './result';
 
 const KIB = 1024;
 const MIB = 1024 * KIB;
@@ -37,6 +38,14 @@ export function callBodyLimit(name: string): number {
 /** "1 MB", "65 MB": limits as a person reads them. */
 export function formatLimit(bytes: number): string {
   return bytes >= MIB ? `${Math.ceil(bytes / MIB)} MB` : `${Math.ceil(bytes / KIB)} KB`;
+}
+
+/** The refusal every transport sends for a body past its call's limit (HTTP status 413). */
+export function bodyTooLarge(name: string, limit: number): Result<never> {
+  return err('invalid_input', `body: ${name} takes at most ${formatLimit(limit)} per request.`, {
+    limit: 'body_bytes',
+    limitBytes: limit,
+  });
 }
 
 /**

@@ -3,10 +3,10 @@ import { request as httpRequest } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { callBodyLimit, DEFAULT_CALL_BODY_BYTES } from '../../shared/body-limits';
 import type { EventName, EventPayload } from '../../shared/contract';
 import { err, ok, type Result } from '../../shared/result';
 import type { EventListener } from '../core/events';
-import { callBodyLimit, DEFAULT_CALL_BODY_BYTES } from '../../shared/body-limits';
 import { resolveServedMedia } from '../core/media';
 import type { Logger } from '../core/ports';
 import { type LoopbackServer, startLoopbackServer } from './http';
@@ -311,7 +311,7 @@ describe('loopback HTTP transport', () => {
     expect(logged).toEqual([]);
   });
 
-  it('stops reading a body as soon as it passes the call\'s limit, and answers 413 naming the limit', async () => {
+  it("stops reading a body as soon as it passes the call's limit, and answers 413 naming the limit", async () => {
     const limit = callBodyLimit('app.info');
     expect(limit).toBe(DEFAULT_CALL_BODY_BYTES);
     const reply = await streamBody(server.port, '/api/call/app.info', authed(), 80 * 1024 * 1024);
@@ -365,7 +365,9 @@ describe('loopback HTTP transport', () => {
       body: JSON.stringify({ files: [{ name: 'big.png', dataBase64 }] }),
     });
     expect(reply.status).toBe(200);
-    expect(calls).toEqual([{ name: 'references.import', input: { files: [{ name: 'big.png', dataBase64 }] } }]);
+    expect(calls).toEqual([
+      { name: 'references.import', input: { files: [{ name: 'big.png', dataBase64 }] } },
+    ]);
     const small = await send(server.port, {
       method: 'POST',
       path: '/api/call/generation.start',

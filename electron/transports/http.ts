@@ -4,7 +4,7 @@ import { stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { callBodyLimit, formatLimit } from '../../shared/body-limits';
+import { bodyTooLarge, callBodyLimit } from '../../shared/body-limits';
 import { isEventName } from '../../shared/contract';
 import { err, type Result } from '../../shared/result';
 import type { EventListener } from '../core/events';
@@ -258,14 +258,7 @@ function refuseTooLarge(req: IncomingMessage, res: ServerResponse, name: string,
   req.pause();
   res.on('finish', () => setTimeout(() => req.destroy(), REFUSED_BODY_LINGER_MS).unref());
   res.setHeader('Connection', 'close');
-  sendResult(
-    res,
-    413,
-    err('invalid_input', `body: ${name} takes at most ${formatLimit(limit)} per request.`, {
-      limit: 'body_bytes',
-      limitBytes: limit,
-    }),
-  );
+  sendResult(res, 413, bodyTooLarge(name, limit));
 }
 
 function sendResult(res: ServerResponse, status: number, result: Result<unknown>): void {

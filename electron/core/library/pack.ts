@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import { z } from 'zod';
+import { MAX_PACK_FILE_BYTES } from '../../../shared/body-limits';
 import {
   NegativeArtifact,
   NegativeSlug,
@@ -10,7 +11,6 @@ import {
   StyleFields,
   TemplateFields,
 } from '../../../shared/library-contract';
-import { MAX_PACK_FILE_BYTES } from '../../../shared/body-limits';
 import { AppError, describeZodError } from '../../../shared/result';
 import type { MediaStore } from '../media';
 import { writeFileAtomic } from '../media';

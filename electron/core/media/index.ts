@@ -1,5 +1,6 @@
 export { MEDIA_ERROR_CODES, MediaError, type MediaErrorCode } from './errors';
 export { type AtomicData, resolveInside, writeFileAtomic } from './files';
+export { decodeUrlPath, resolveServedMedia } from './served';
 export {
   createMediaStore,
   DEFAULT_MAX_PIXELS,
@@ -10,4 +11,3 @@ export {
   type MediaStore,
   type MediaStoreOptions,
 } from './store';
-export { decodeUrlPath, resolveServedMedia } from './served';

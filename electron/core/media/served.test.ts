@@ -46,7 +46,10 @@ describe('resolveServedMedia', () => {
   });
 
   it('serves a link that stays inside the data folder, by its real path', async () => {
-    symlinkSync(path.join(dataDir, 'media', 'ab', 'real.png'), path.join(dataDir, 'thumbs', 'ab', 'alias.png'));
+    symlinkSync(
+      path.join(dataDir, 'media', 'ab', 'real.png'),
+      path.join(dataDir, 'thumbs', 'ab', 'alias.png'),
+    );
     expect(await resolveServedMedia(dataDir, 'thumbs/ab/alias.png')).toBe(
       path.join(dataDir, 'media', 'ab', 'real.png'),
     );
@@ -67,9 +70,18 @@ describe('resolveServedMedia', () => {
   });
 
   it('answers null for missing files, dangling and looping links, and directories', async () => {
-    symlinkSync(path.join(dataDir, 'media', 'ab', 'gone.png'), path.join(dataDir, 'media', 'ab', 'dangling.png'));
-    symlinkSync(path.join(dataDir, 'media', 'ab', 'loop-b.png'), path.join(dataDir, 'media', 'ab', 'loop-a.png'));
-    symlinkSync(path.join(dataDir, 'media', 'ab', 'loop-a.png'), path.join(dataDir, 'media', 'ab', 'loop-b.png'));
+    symlinkSync(
+      path.join(dataDir, 'media', 'ab', 'gone.png'),
+      path.join(dataDir, 'media', 'ab', 'dangling.png'),
+    );
+    symlinkSync(
+      path.join(dataDir, 'media', 'ab', 'loop-b.png'),
+      path.join(dataDir, 'media', 'ab', 'loop-a.png'),
+    );
+    symlinkSync(
+      path.join(dataDir, 'media', 'ab', 'loop-a.png'),
+      path.join(dataDir, 'media', 'ab', 'loop-b.png'),
+    );
     expect(await resolveServedMedia(dataDir, 'media/ab/missing.png')).toBeNull();
     expect(await resolveServedMedia(dataDir, 'media/ab/dangling.png')).toBeNull();
     expect(await resolveServedMedia(dataDir, 'media/ab/loop-a.png')).toBeNull();
