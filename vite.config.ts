@@ -1,6 +1,6 @@
 import react from '@vitejs/plugin-react';
 import { defineConfig, type Plugin } from 'vite';
-import { windowContentSecurityPolicy } from './electron/csp';
+import { windowContentSecurityPolicy } from './electron/csp.ts';
 
 /** Writes the one CSP (electron/csp.ts) into index.html as its first head element. */
 export function cspMetaTag(): Plugin {
