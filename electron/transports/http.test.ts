@@ -377,4 +377,54 @@ describe('loopback HTTP transport', () => {
     expect(small.status).toBe(413);
     expect(calls).toHaveLength(1);
   });
+
+  it('holds request bodies within one budget across concurrent calls, and asks the extra one to retry', async () => {
+    let release: () => void = () => {};
+    let started: () => void = () => {};
+    const firstStarted = new Promise<void>((resolve) => {
+      started = resolve;
+    });
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const seen: string[] = [];
+    const tight = await startLoopbackServer({
+      invoke: async (_name, input): Promise<Result<unknown>> => {
+        const id = (input as { files: Array<{ name: string }> }).files[0]!.name;
+        seen.push(id);
+        if (id === 'a.png') {
+          started();
+          await gate;
+        }
+        return ok(id);
+      },
+      subscribe: () => () => {},
+      staticDir: path.join(dir, 'static'),
+      resolveMedia: async () => null,
+      token: 'test-token-123',
+      log,
+      maxBufferedBytes: 1.5 * 1024 * 1024,
+    });
+    try {
+      const body = (name: string) =>
+        JSON.stringify({ files: [{ name, dataBase64: 'A'.repeat(1024 * 1024) }] });
+      const headers = { Host: `127.0.0.1:${tight.port}`, Authorization: 'Bearer test-token-123' };
+      const route = '/api/call/references.import';
+      const first = send(tight.port, { method: 'POST', path: route, headers, body: body('a.png') });
+      await firstStarted;
+      const second = await send(tight.port, { method: 'POST', path: route, headers, body: body('b.png') });
+      expect(second.status).toBe(503);
+      expect(second.headers['retry-after']).toBe('2');
+      expect(JSON.parse(second.body).error.code).toBe('unavailable');
+      release();
+      expect((await first).status).toBe(200);
+      // The first call's bytes were given back: the next one fits.
+      const third = await send(tight.port, { method: 'POST', path: route, headers, body: body('c.png') });
+      expect(JSON.parse(third.body)).toEqual({ ok: true, value: 'c.png' });
+      expect(seen).toEqual(['a.png', 'c.png']);
+    } finally {
+      release();
+      await tight.close();
+    }
+  });
 });

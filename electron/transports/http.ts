@@ -4,7 +4,7 @@ import { stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { bodyTooLarge, callBodyLimit } from '../../shared/body-limits';
+import { bodyTooLarge, callBodyLimit, LARGE_CALL_BODY_BYTES } from '../../shared/body-limits';
 import { isEventName } from '../../shared/contract';
 import { err, type Result } from '../../shared/result';
 import type { EventListener } from '../core/events';
@@ -25,6 +25,8 @@ export interface LoopbackServerOptions {
   log: Logger;
   /** Bytes a call's body may have; `callBodyLimit` (declared next to the contract) when absent. */
   bodyLimit?(callName: string): number;
+  /** Bytes of request bodies held at once across all requests; past it a call is asked to retry. */
+  maxBufferedBytes?: number;
   pingIntervalMs?: number;
 }
 
@@ -73,6 +75,10 @@ const SECURITY_HEADERS = {
 export async function startLoopbackServer(options: LoopbackServerOptions): Promise<LoopbackServer> {
   const token = options.token ?? randomBytes(32).toString('base64url');
   const bodyLimit = options.bodyLimit ?? callBodyLimit;
+  // Room for two of the largest bodies at once: concurrent uploads cannot add up past it.
+  const budget = new BodyBudget(
+    options.maxBufferedBytes ?? 2 * Math.max(...Object.values(LARGE_CALL_BODY_BYTES)),
+  );
   const pingMs = options.pingIntervalMs ?? 15_000;
   const sseClients = new Set<ServerResponse>();
   let allowedHosts = new Set<string>();
@@ -127,20 +133,35 @@ export async function startLoopbackServer(options: LoopbackServerOptions): Promi
       const limit = bodyLimit(name);
       // Refused from the declared length when it says so, else as soon as the count passes the limit.
       const declared = Number(req.headers['content-length'] ?? Number.NaN);
-      const body = declared > limit ? null : await readBody(req, limit);
-      if (body === null) {
-        refuseTooLarge(req, res, name, limit);
+      const read = declared > limit ? 'too_large' : await readBody(req, limit, budget);
+      if (read === 'too_large') {
+        refuseBody(req, res, 413, bodyTooLarge(name, limit));
         return;
       }
-      let input: unknown;
+      if (read === 'busy') {
+        res.setHeader('Retry-After', '2');
+        refuseBody(
+          req,
+          res,
+          503,
+          err('unavailable', 'body: Atelier is receiving other large requests; try again in a moment.'),
+        );
+        return;
+      }
+      // The bytes count against the budget until the call is done with what they became.
       try {
-        input = body.length === 0 ? {} : JSON.parse(body.toString('utf8'));
-      } catch {
-        sendResult(res, 400, err('invalid_input', 'The request body is not valid JSON.'));
-        return;
+        let input: unknown;
+        try {
+          input = read.length === 0 ? {} : JSON.parse(read.toString('utf8'));
+        } catch {
+          sendResult(res, 400, err('invalid_input', 'The request body is not valid JSON.'));
+          return;
+        }
+        const result = await options.invoke(name, input);
+        sendResult(res, 200, result);
+      } finally {
+        budget.give(read.length);
       }
-      const result = await options.invoke(name, input);
-      sendResult(res, 200, result);
       return;
     }
 
@@ -251,14 +272,29 @@ function refuseMalformedUrl(res: ServerResponse): void {
 const REFUSED_BODY_LINGER_MS = 500;
 
 /**
- * 413 for a body past its call's limit. Nothing more of the body is read: the request stays paused,
- * the connection closes after the answer, and is destroyed shortly after if the sender keeps it open.
+ * Refuses a body that was not read to its end (413 too large, 503 no room). Nothing more of it is read:
+ * the request stays paused, the connection closes after the answer, and is destroyed shortly after
+ * if the sender keeps it open.
  */
-function refuseTooLarge(req: IncomingMessage, res: ServerResponse, name: string, limit: number): void {
+function refuseBody(req: IncomingMessage, res: ServerResponse, status: number, result: Result<never>): void {
   req.pause();
   res.on('finish', () => setTimeout(() => req.destroy(), REFUSED_BODY_LINGER_MS).unref());
   res.setHeader('Connection', 'close');
-  sendResult(res, 413, bodyTooLarge(name, limit));
+  sendResult(res, status, result);
+}
+
+/** Bytes of request bodies held in memory by all requests together, against a ceiling. */
+class BodyBudget {
+  private held = 0;
+  constructor(private readonly max: number) {}
+  take(bytes: number): boolean {
+    if (this.held + bytes > this.max) return false;
+    this.held += bytes;
+    return true;
+  }
+  give(bytes: number): void {
+    this.held -= bytes;
+  }
 }
 
 function sendResult(res: ServerResponse, status: number, result: Result<unknown>): void {
@@ -296,24 +332,41 @@ async function sendFile(
   return true;
 }
 
-/** The whole body, or null the moment it passes `limit`: reading stops there and nothing is kept. */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
+/**
+ * The whole body, its bytes taken from `budget` (the caller gives them back). Stops reading the moment
+ * the body passes `limit` ('too_large') or the budget has no room ('busy'), keeping nothing.
+ */
+function readBody(
+  req: IncomingMessage,
+  limit: number,
+  budget: BodyBudget,
+): Promise<Buffer | 'too_large' | 'busy'> {
   return new Promise((resolve, reject) => {
     let chunks: Buffer[] = [];
     let size = 0;
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= limit) {
-        chunks.push(chunk);
-        return;
-      }
+    let settled = false;
+    const stop = (outcome: 'too_large' | 'busy' | Error) => {
+      if (settled) return;
+      settled = true;
       req.off('data', onData);
       req.pause();
+      budget.give(size);
       chunks = [];
-      resolve(null);
+      if (outcome instanceof Error) reject(outcome);
+      else resolve(outcome);
+    };
+    const onData = (chunk: Buffer) => {
+      if (size + chunk.length > limit) return stop('too_large');
+      if (!budget.take(chunk.length)) return stop('busy');
+      size += chunk.length;
+      chunks.push(chunk);
     };
     req.on('data', onData);
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
+    req.once('end', () => {
+      if (settled) return;
+      settled = true;
+      resolve(Buffer.concat(chunks));
+    });
+    req.once('error', (error) => stop(error));
   });
 }
