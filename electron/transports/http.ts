@@ -131,9 +131,15 @@ export async function startLoopbackServer(options: LoopbackServerOptions): Promi
       }
       const name = match[1]!;
       const limit = bodyLimit(name);
-      // Refused from the declared length when it says so, else as soon as the count passes the limit.
+      // Refused from the declared length when it says so, else as soon as the count passes the limit
+      // (or the bytes held by all calls together would pass the budget).
       const declared = Number(req.headers['content-length'] ?? Number.NaN);
-      const read = declared > limit ? 'too_large' : await readBody(req, limit, budget);
+      const read =
+        declared > limit
+          ? 'too_large'
+          : declared > budget.room()
+            ? 'busy'
+            : await readBody(req, limit, budget);
       if (read === 'too_large') {
         refuseBody(req, res, 413, bodyTooLarge(name, limit));
         return;
@@ -294,6 +300,9 @@ class BodyBudget {
   }
   give(bytes: number): void {
     this.held -= bytes;
+  }
+  room(): number {
+    return this.max - this.held;
   }
 }
 
