@@ -76,8 +76,8 @@ describe('Electron IPC registration', () => {
       ok: false,
       error: {
         code: 'invalid_input',
-        message: 'body: generation.start takes at most 1 MB per request.',
-        details: { limitBytes: DEFAULT_CALL_BODY_BYTES },
+        message: 'body: the request is larger than the 1 MB this call accepts.',
+        details: { call: 'generation.start', limitBytes: DEFAULT_CALL_BODY_BYTES },
       },
     });
     // Nested arrays count too.

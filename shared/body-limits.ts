@@ -42,10 +42,15 @@ export function formatLimit(bytes: number): string {
 
 /** The refusal every transport sends for a body past its call's limit (HTTP status 413). */
 export function bodyTooLarge(name: string, limit: number): Result<never> {
-  return err('invalid_input', `body: ${name} takes at most ${formatLimit(limit)} per request.`, {
-    limit: 'body_bytes',
-    limitBytes: limit,
-  });
+  return err(
+    'invalid_input',
+    `body: the request is larger than the ${formatLimit(limit)} this call accepts.`,
+    {
+      call: name,
+      limit: 'body_bytes',
+      limitBytes: limit,
+    },
+  );
 }
 
 /**

@@ -318,8 +318,8 @@ describe('loopback HTTP transport', () => {
     expect(reply.status).toBe(413);
     expect(JSON.parse(reply.body).error).toMatchObject({
       code: 'invalid_input',
-      message: 'body: app.info takes at most 1 MB per request.',
-      details: { limit: 'body_bytes', limitBytes: limit },
+      message: 'body: the request is larger than the 1 MB this call accepts.',
+      details: { call: 'app.info', limit: 'body_bytes', limitBytes: limit },
     });
     // Socket buffers let a few MB more leave the client; a server that kept reading would take all 80.
     expect(reply.written).toBeLessThan(limit + 16 * 1024 * 1024);
