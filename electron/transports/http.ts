@@ -150,7 +150,7 @@ export async function startLoopbackServer(options: LoopbackServerOptions): Promi
           req,
           res,
           503,
-          err('unavailable', 'body: Atelier is receiving other large requests; try again in a moment.'),
+          err('unavailable', 'Atelier is receiving other large requests; try again in a moment.'),
         );
         return;
       }
@@ -274,13 +274,13 @@ function refuseMalformedUrl(res: ServerResponse): void {
   sendResult(res, 400, err('invalid_input', 'url: the path has malformed percent-encoding.'));
 }
 
-/** How long a refused sender may keep the connection before it is cut (the answer is out by then). */
+/** Time after the answer at which a refused request is destroyed, should its connection still be open. */
 const REFUSED_BODY_LINGER_MS = 500;
 
 /**
  * Refuses a body that was not read to its end (413 too large, 503 no room). Nothing more of it is read:
- * the request stays paused, the connection closes after the answer, and is destroyed shortly after
- * if the sender keeps it open.
+ * the request stays paused, `Connection: close` ends the connection once the answer is out, and the
+ * request is destroyed shortly after in any case.
  */
 function refuseBody(req: IncomingMessage, res: ServerResponse, status: number, result: Result<never>): void {
   req.pause();
