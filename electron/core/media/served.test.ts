@@ -34,6 +34,18 @@ describe('resolveServedMedia', () => {
     expect(await resolveServedMedia(dataDir, 'media/ab/passwd.png')).toBeNull();
   });
 
+  it('refuses a link to a data-folder file outside the served folders, such as the database', async () => {
+    symlinkSync(path.join(dataDir, 'atelier.db'), path.join(dataDir, 'media', 'ab', 'db.png'));
+    symlinkSync(path.join(dataDir, 'media'), path.join(dataDir, 'thumbs', 'up'), 'dir');
+    symlinkSync(dataDir, path.join(dataDir, 'thumbs', 'root'), 'dir');
+    expect(await resolveServedMedia(dataDir, 'media/ab/db.png')).toBeNull();
+    expect(await resolveServedMedia(dataDir, 'thumbs/root/atelier.db')).toBeNull();
+    // Through a link that stays in the served folders, a stored file is still found.
+    expect(await resolveServedMedia(dataDir, 'thumbs/up/ab/real.png')).toBe(
+      path.join(dataDir, 'media', 'ab', 'real.png'),
+    );
+  });
+
   it('refuses a directory link on the way that leads outside', async () => {
     symlinkSync(outside, path.join(dataDir, 'media', 'cd'), 'dir');
     expect(await resolveServedMedia(dataDir, 'media/cd/secret.txt')).toBeNull();

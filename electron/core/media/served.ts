@@ -2,8 +2,9 @@ import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { resolveInside } from './files';
 
-/** The data-dir folders whose files may be shown to the renderer, by name only. */
-const SERVED_PATH = /^(media|thumbs|references)(\/[A-Za-z0-9._-]+)+$/;
+/** The data-dir folders whose files may be shown to the renderer. */
+const SERVED_FOLDERS = ['media', 'thumbs', 'references'] as const;
+const SERVED_PATH = new RegExp(`^(${SERVED_FOLDERS.join('|')})(/[A-Za-z0-9._-]+)+$`);
 
 /** Errors that mean "there is no such file to serve" (a dangling or looping link is not ours either). */
 const ABSENT = new Set(['ENOENT', 'ENOTDIR', 'ELOOP']);
@@ -24,8 +25,9 @@ export function decodeUrlPath(encoded: string): string | null {
 /**
  * The real path of a stored file the renderer may see, or null when `relativePath` is not one.
  * The name must be in a served folder, and once every symlink is followed (`fs.realpath`) the file
- * must still lie inside the data folder and be a regular file: a link in `media/` to `/etc/passwd`
- * is refused. Callers open the returned real path, not the name they were given.
+ * must still lie inside the data folder, in a served folder, and be a regular file: a link in
+ * `media/` to `/etc/passwd` (or to the library's own `atelier.db`) is refused. Callers open the
+ * returned real path, not the name they were given.
  */
 export async function resolveServedMedia(dataDir: string, relativePath: string): Promise<string | null> {
   if (!SERVED_PATH.test(relativePath)) return null;
@@ -33,10 +35,15 @@ export async function resolveServedMedia(dataDir: string, relativePath: string):
   const candidate = resolveInside(dataDir, relativePath);
   const [root, file] = await Promise.all([realpath(dataDir), realpathOrNull(candidate)]);
   if (file === null) return null;
-  const back = path.relative(root, file);
-  if (back === '' || back === '..' || back.startsWith(`..${path.sep}`) || path.isAbsolute(back)) return null;
+  if (!SERVED_FOLDERS.some((folder) => isInside(path.join(root, folder), file))) return null;
   const info = await stat(file);
   return info.isFile() ? file : null;
+}
+
+/** True when `file` lies strictly below `dir` (both real, absolute paths). */
+function isInside(dir: string, file: string): boolean {
+  const back = path.relative(dir, file);
+  return back !== '' && back !== '..' && !back.startsWith(`..${path.sep}`) && !path.isAbsolute(back);
 }
 
 async function realpathOrNull(file: string): Promise<string | null> {
