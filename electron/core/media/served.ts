@@ -10,7 +10,7 @@ const SERVED_PATH = new RegExp(`^(${SERVED_FOLDERS.join('|')})(/[A-Za-z0-9._-]+)
 const ABSENT = new Set(['ENOENT', 'ENOTDIR', 'ELOOP']);
 
 /**
- * One percent-encoded URL path segment decoded, or null when its percent-encoding is malformed
+ * A percent-encoded URL path decoded, or null when its percent-encoding is malformed
  * (`%E0%A4%A`): a bad request, never an exception for the transport to log.
  */
 export function decodeUrlPath(encoded: string): string | null {
