@@ -57,3 +57,24 @@ test('the media route refuses a link out of the library and answers malformed es
     rmSync(secret, { force: true });
   }
 });
+
+test('a call body past its limit is refused with 413 and a sentence, in the browser', async ({
+  app,
+  page,
+}) => {
+  await page.goto(app.launchUrl);
+  const token = new URL(app.launchUrl).hash.replace('#token=', '');
+  const reply = await page.evaluate(async (bearer) => {
+    const response = await fetch('/api/call/runs.tag', {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${bearer}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ id: 1, tags: ['x'.repeat(2 * 1024 * 1024)] }),
+    });
+    return { status: response.status, body: await response.json() };
+  }, token);
+  expect(reply.status).toBe(413);
+  expect(reply.body.error).toMatchObject({
+    code: 'invalid_input',
+    message: 'body: the request is larger than the 1 MB this call accepts.',
+  });
+});
