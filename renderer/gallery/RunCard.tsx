@@ -38,17 +38,17 @@ export const RunCard = memo(function RunCard({
   return (
     <button
       type="button"
-      className={`run-card run-card--${run.status}`}
+      className={`history-card history-card--${run.status}`}
       data-index={index}
       tabIndex={tabbable ? 0 : -1}
       aria-label={runCardLabel(run)}
       onClick={onOpen}
       onFocus={onFocus}
     >
-      <span className="run-card__thumb">
+      <span className="history-card__thumb">
         {cover ? (
           <img
-            className={`run-card__img run-card__img--${orientation}`}
+            className={`history-card__img history-card__img--${orientation}`}
             src={api.mediaUrl(cover.thumbPath)}
             alt={run.prompt}
             width={cover.width || undefined}
@@ -58,52 +58,52 @@ export const RunCard = memo(function RunCard({
             draggable={false}
           />
         ) : run.status === 'failed' ? (
-          <span className="run-card__placeholder run-card__placeholder--failed">
+          <span className="history-card__placeholder history-card__placeholder--failed">
             <Icon name="alert" size={20} />
-            <span className="run-card__reason">{run.error ? errorLabel(run.error.code) : 'Failed'}</span>
+            <span className="history-card__reason">{run.error ? errorLabel(run.error.code) : 'Failed'}</span>
           </span>
         ) : inFlight ? (
-          <span className="run-card__placeholder">
+          <span className="history-card__placeholder">
             <Spinner size={20} />
           </span>
         ) : (
-          <span className="run-card__placeholder">
+          <span className="history-card__placeholder">
             <Icon name="image" size={20} />
           </span>
         )}
         {run.outputsCount > 1 && (
-          <span className="run-card__count" aria-hidden="true">
+          <span className="history-card__count" aria-hidden="true">
             {run.outputsCount}
           </span>
         )}
       </span>
-      <span className="run-card__body">
-        <span className="run-card__prompt">{run.prompt}</span>
-        <span className="run-card__marks" aria-hidden="true">
+      <span className="history-card__body">
+        <span className="history-card__prompt">{run.prompt}</span>
+        <span className="history-card__marks" aria-hidden="true">
           {run.bestRating > 0 && (
-            <span className="run-card__rating" data-rating={run.bestRating}>
+            <span className="history-card__rating" data-rating={run.bestRating}>
               {[1, 2, 3, 4, 5].map((star) => (
                 <Icon
                   key={star}
                   name="star"
                   size={11}
-                  className={star <= run.bestRating ? 'run-card__star is-on' : 'run-card__star'}
+                  className={star <= run.bestRating ? 'history-card__star is-on' : 'history-card__star'}
                 />
               ))}
             </span>
           )}
           {run.tags.slice(0, CARD_TAGS).map((tag) => (
-            <span key={tag} className="run-card__tag">
+            <span key={tag} className="history-card__tag">
               {tag}
             </span>
           ))}
           {run.tags.length > CARD_TAGS && (
-            <span className="run-card__tag run-card__tag--more">+{run.tags.length - CARD_TAGS}</span>
+            <span className="history-card__tag history-card__tag--more">+{run.tags.length - CARD_TAGS}</span>
           )}
         </span>
-        <span className="run-card__meta">
-          <span className="run-card__provider">{providerName(providers, run.provider)}</span>
-          <span className="run-card__time">{formatRelative(run.createdAt)}</span>
+        <span className="history-card__meta">
+          <span className="history-card__provider">{providerName(providers, run.provider)}</span>
+          <span className="history-card__time">{formatRelative(run.createdAt)}</span>
           <Badge tone={STATUS_TONE[run.status]} icon={run.status === 'failed' ? 'alert' : undefined}>
             {STATUS_LABEL[run.status]}
           </Badge>
