@@ -25,6 +25,7 @@ import type { LibraryRepo, StyleListing, StyleRow, VersionRow } from '../store/l
 import type { SettingsRepo } from '../store/settings-repo';
 import {
   checkBannedTerms,
+  checkBannedValues,
   composeSegments,
   positivePrompt,
   renderForProvider,
@@ -302,7 +303,9 @@ export function createStyleLibrary(deps: StyleLibraryDeps) {
 
   function compose(sources: Sources): { segments: TemplateSegments; warnings: string[] } {
     const result = composeSegments({ ...sources, negatives: negatives() });
-    checkBannedTerms(result.segments, settings().bannedTerms);
+    const { bannedTerms } = settings();
+    if (sources.template) checkBannedValues(sources.template, sources.values, bannedTerms);
+    checkBannedTerms(result.segments, bannedTerms);
     return result;
   }
 
