@@ -6,10 +6,10 @@ import {
   NegativeGroup,
   type RenderedPrompt,
   type StyleDetail,
-  StyleFields,
+  type StyleFields,
   type StyleSummary,
   type StyleVersion,
-  TemplateFields,
+  type TemplateFields,
   type TemplateSegments,
   type TemplateSummary,
   type TemplateValues,
@@ -32,6 +32,7 @@ import {
   styleOptions,
   validateTemplate,
 } from './render';
+import { parseStoredStyleFields, parseStoredTemplateFields } from './stored-fields';
 
 const SETTINGS_KEY = 'library.settings';
 const DEFAULT_SETTINGS: LibrarySettings = { bannedTerms: [], approvedOnly: false };
@@ -58,10 +59,10 @@ export interface StyleLibraryDeps {
 export type StyleLibrary = ReturnType<typeof createStyleLibrary>;
 
 function parseStyleFields(row: VersionRow): StyleFields {
-  return StyleFields.parse(JSON.parse(row.fields));
+  return parseStoredStyleFields(row.fields);
 }
 function parseTemplateFields(row: VersionRow): TemplateFields {
-  return TemplateFields.parse(JSON.parse(row.fields));
+  return parseStoredTemplateFields(row.fields);
 }
 
 function listingOf(fields: StyleFields): StyleListing {
