@@ -62,6 +62,16 @@ describe('provider options', () => {
     },
   );
 
+  it('refuses a ComfyUI workflow nested beyond reason, naming it', async () => {
+    const error = await refused('localServers.add', {
+      kind: 'comfyui',
+      url: 'http://127.0.0.1:8188',
+      workflow: { '1': nested(5_000) },
+    });
+    expect(error).toMatchObject({ code: 'invalid_input' });
+    expect(error.message).toMatch(/workflow: must not nest deeper than 32 levels/);
+  });
+
   it('accepts options within the limit', async () => {
     const started = await core.invoke('generation.start', {
       prompt: 'a chair',

