@@ -34,6 +34,7 @@ const secret = z
 
 import { labelText, refuseDeepNesting } from './input-rules';
 import { libraryCalls, libraryEvents } from './library-contract';
+import { queueCalls } from './queue-contract';
 import { referenceCalls, referenceEvents } from './references-contract';
 
 /**
@@ -188,6 +189,7 @@ export const calls = {
   },
   ...libraryCalls,
   ...referenceCalls,
+  ...queueCalls,
 } as const;
 
 /** Every event the main process pushes to the renderer. */

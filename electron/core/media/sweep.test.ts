@@ -148,7 +148,7 @@ describe('start-up sweep', () => {
     expect(logLines.join('\n')).toMatch(/removed leftover files .*"tempFiles":3.*"contentFiles":3/);
 
     // The library still works after the sweep: the run's image and the reference are served.
-    expect(second.resolveMedia(run.outputs[0]!.path)).not.toBeNull();
+    expect(await second.resolveMedia(run.outputs[0]!.path)).not.toBeNull();
     expect(existsSync(path.join(dataDir, reference.path))).toBe(true);
   });
 
