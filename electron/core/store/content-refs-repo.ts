@@ -7,11 +7,11 @@ export const CONTENT_PATH = /(?:media|thumbs|references)\/[0-9a-f]{2}\/[0-9a-f]{
 
 export interface ContentRefsRepo {
   /**
-   * Every content path any row mentions, in batches of text values (one short query each, so a caller can
-   * yield between them). Every text column of every table is read, so a table or column added later that
+   * The text values of rows that mention a content folder, in batches: one query over at most `rowsPerStep`
+   * rows each, so a caller can let other work run between them. Every text column of every table is read, so a table or column added later that
    * stores a path (or JSON holding one) is covered without being listed here.
    */
-  mentions(batchSize?: number): Generator<string[]>;
+  mentions(rowsPerStep?: number): Generator<string[]>;
 }
 
 interface TableInfo {
@@ -27,7 +27,7 @@ function quoted(identifier: string): string {
 
 export function createContentRefsRepo(db: LibraryDatabase): ContentRefsRepo {
   return {
-    *mentions(batchSize = 500) {
+    *mentions(rowsPerStep = 500) {
       const tables = (db.pragma('table_list') as TableInfo[]).filter(
         (t) => t.type === 'table' && !t.name.startsWith('sqlite_'),
       );
@@ -49,16 +49,21 @@ export function createContentRefsRepo(db: LibraryDatabase): ContentRefsRepo {
             if (values.length > 0) yield values;
             continue;
           }
-          const page = db.prepare(
-            `SELECT rowid AS r, ${col} AS v FROM ${quoted(table.name)} WHERE rowid > ? AND ${where} ORDER BY rowid LIMIT ?`,
-          );
+          // Windows of `rowsPerStep` rows found on the rowid key, so each query reads a bounded number of rows
+          // whatever matches (a LIMIT on matches would scan a whole table that holds none).
+          const name = quoted(table.name);
+          const windowEnd = db
+            .prepare(`SELECT rowid FROM ${name} WHERE rowid > ? ORDER BY rowid LIMIT 1 OFFSET ?`)
+            .pluck();
+          const page = db
+            .prepare(`SELECT ${col} FROM ${name} WHERE rowid > ? AND rowid <= ? AND ${where}`)
+            .pluck();
           let after = Number.MIN_SAFE_INTEGER;
           for (;;) {
-            const rows = page.all(after, ...patterns, batchSize) as { r: number; v: string }[];
-            if (rows.length === 0) break;
-            yield rows.map((row) => row.v);
-            after = rows.at(-1)!.r;
-            if (rows.length < batchSize) break;
+            const end = windowEnd.get(after, rowsPerStep - 1) as number | undefined;
+            yield page.all(after, end ?? Number.MAX_VALUE, ...patterns) as string[];
+            if (end === undefined) break;
+            after = end;
           }
         }
       }
