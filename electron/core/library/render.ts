@@ -246,7 +246,7 @@ function refuseBanned(term: string, segment: SegmentName, field: string | null):
   const where = `${SEGMENT_LABELS[segment]}${field ? ` (${field})` : ''}`;
   throw new AppError(
     'invalid_input',
-    `The prompt uses the banned term "${term}" in ${where}. Remove it, or edit the list in Settings → Library.`,
+    `The prompt uses the banned term "${term}" in ${where}. Remove it, or edit the list in Settings → Style library.`,
     field ? { term, segment, field } : { term, segment },
   );
 }

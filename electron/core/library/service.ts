@@ -352,7 +352,7 @@ export function createStyleLibrary(deps: StyleLibraryDeps) {
       } else if (style.status === 'draft' && approvedOnly) {
         throw new AppError(
           'invalid_input',
-          `style: ${label} is a draft and Settings → Library allows approved styles only. Approve it first.`,
+          `style: ${label} is a draft and Settings → Style library allows approved styles only. Approve it first.`,
           { styleVersionId },
         );
       }
