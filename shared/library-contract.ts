@@ -50,8 +50,8 @@ export const TemplateVariable = z.discriminatedUnion('kind', [
   z.strictObject({
     ...variableBase,
     kind: z.literal('enum'),
-    values: z.array(trimmed(100).min(1)).min(1, 'an enum needs at least one value').max(50),
-    default: trimmed(100).optional(),
+    values: z.array(labelText(100).min(1)).min(1, 'an enum needs at least one value').max(50),
+    default: labelText(100).optional(),
   }),
   z.strictObject({
     ...variableBase,

@@ -128,6 +128,10 @@ describe('labels refuse control and bidirectional formatting characters', () => 
           })
         ).message,
       ).toMatch(/fields\.variables\.0\.label: must not contain control/);
+      const choice = { name: 'angle', kind: 'enum', values: ['front', text] };
+      expect(
+        (await refused('templates.create', { fields: { ...template, variables: [choice] } })).message,
+      ).toMatch(/fields\.variables\.0\.values\.1: must not contain control/);
       expect(
         (await refused('negatives.save', { slug: 'mine', artifact: 'blur', label: text, terms: [] })).message,
       ).toMatch(/label: must not contain control/);

@@ -20,11 +20,16 @@ export function parseStoredTemplateFields(json: string): TemplateFields {
     ...(typeof raw.name === 'string' ? { name: withoutUnsafeLabelCharacters(raw.name) } : {}),
     ...(Array.isArray(raw.variables)
       ? {
-          variables: raw.variables.map((v: unknown) =>
-            isRecord(v) && typeof v.label === 'string'
-              ? { ...v, label: withoutUnsafeLabelCharacters(v.label) }
-              : v,
-          ),
+          variables: raw.variables.map((v: unknown) => {
+            if (!isRecord(v)) return v;
+            const choice = v.kind === 'enum';
+            return {
+              ...v,
+              ...(typeof v.label === 'string' ? { label: withoutUnsafeLabelCharacters(v.label) } : {}),
+              ...(choice && Array.isArray(v.values) ? { values: v.values.map(cleanLabel) } : {}),
+              ...(choice && typeof v.default === 'string' ? { default: cleanLabel(v.default) } : {}),
+            };
+          }),
         }
       : {}),
   });
