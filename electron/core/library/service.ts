@@ -11,7 +11,6 @@ import {
   type StyleSummary,
   type StyleVersion,
   TemplateFields,
-  type TemplateSegments,
   type TemplateSummary,
   type TemplateValues,
   type TemplateVersion,
