@@ -7,17 +7,21 @@ import {
   type TaskType,
 } from '../../shared/constants';
 import type { ModelInfo, ProviderInfo, Route } from '../../shared/domain';
+import { subjectVariable } from '../../shared/library-contract';
 import { findModel, useCatalogStore } from '../app/catalog';
 import { routeFor, useRoutesStore } from '../app/routes';
 import { useAppStore } from '../app/store';
 import { Badge, Button, Field, Icon, SegmentedControl, Select, type SelectOption } from '../components';
 import { formatCost } from '../lib/format';
 import { AdvancedSection } from './AdvancedSection';
+import { AttachedBar } from './AttachedBar';
 import { useEstimateStore } from './estimate';
+import { RenderedPrompt } from './RenderedPrompt';
 import { RouteSummary } from './RouteSummary';
 import { SeedField } from './SeedField';
 import { StyleNote } from './StyleNote';
 import { buildRequest, MAX_IMAGES_PER_RUN, useGenerateStore } from './store';
+import { TemplateVariables } from './TemplateVariables';
 
 const IS_MAC = /Mac|iPhone|iPad/.test(navigator.platform);
 export const SUBMIT_HINT = IS_MAC ? '⌘↵' : 'Ctrl ↵';
@@ -185,6 +189,10 @@ export function GenerateForm() {
   }
 
   const ratios = model && model.aspectRatios.length > 0 ? model.aspectRatios : ASPECT_RATIOS;
+  // With a style template the box is its subject variable, with that variable's own length limit.
+  const subject = form.template?.fields ? subjectVariable(form.template.fields) : null;
+  const promptHidden = form.template?.fields != null && subject === null;
+  const promptMax = subject?.maxLength ?? 4000;
 
   return (
     <form className="gen-form" aria-label="Generation settings" onSubmit={onSubmit} noValidate>
@@ -206,30 +214,44 @@ export function GenerateForm() {
         )}
 
         <StyleNote />
+        <AttachedBar />
 
-        <Field
-          label="Prompt"
-          error={fieldErrors.prompt}
-          aside={
-            <span className="field__count" aria-hidden="true">
-              {form.prompt.length} / 4000
-            </span>
-          }
-        >
-          {({ id, describedBy, invalid }) => (
-            <textarea
-              id={id}
-              className="input textarea textarea--prompt"
-              rows={5}
-              maxLength={4000}
-              value={form.prompt}
-              aria-describedby={describedBy}
-              aria-invalid={invalid || undefined}
-              placeholder="A ceramic teapot on a linen tablecloth, soft window light, 50 mm, muted palette"
-              onChange={(event) => setField('prompt', event.target.value)}
-            />
-          )}
-        </Field>
+        {!promptHidden && (
+          <Field
+            label={subject ? 'Subject' : 'Prompt'}
+            hint={
+              subject
+                ? `${subject.label || 'The subject'}: fills the template's {{${subject.name}}}.`
+                : undefined
+            }
+            error={fieldErrors.prompt}
+            aside={
+              <span className="field__count" aria-hidden="true">
+                {form.prompt.length} / {promptMax}
+              </span>
+            }
+          >
+            {({ id, describedBy, invalid }) => (
+              <textarea
+                id={id}
+                className="input textarea textarea--prompt"
+                rows={subject ? 3 : 5}
+                maxLength={promptMax}
+                value={form.prompt}
+                aria-describedby={describedBy}
+                aria-invalid={invalid || undefined}
+                placeholder={
+                  subject
+                    ? 'a heron standing in reeds'
+                    : 'A ceramic teapot on a linen tablecloth, soft window light, 50 mm, muted palette'
+                }
+                onChange={(event) => setField('prompt', event.target.value)}
+              />
+            )}
+          </Field>
+        )}
+        <TemplateVariables />
+        <RenderedPrompt />
 
         <Field
           label="Negative prompt"
