@@ -576,8 +576,11 @@ function ExportDialog({ open, onClose }: { open: boolean; onClose: () => void })
 /** Whether a preview can be made again from its seed: only where its model keeps seeds. */
 function previewSeedNote(
   providers: ProviderInfo[],
-  preview: { provider: string | null; model?: string | null; seed: number | null },
+  preview: { provider: string | null; model?: string | null; seed: number | null; status: string },
 ): { text: string; reproducible: boolean } {
+  // Until it ran, the provider is not known yet (the route may still fall through).
+  if (preview.status === 'queued' || preview.status === 'running')
+    return { text: `seed ${preview.seed ?? 'random'} · in progress`, reproducible: true };
   const name = preview.provider ? providerName(providers, preview.provider) : 'route';
   const model = preview.provider
     ? (findModel(providers, preview.provider, preview.model ?? '') ??
