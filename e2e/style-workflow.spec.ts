@@ -48,7 +48,7 @@ base.describe('Generate with a style', () => {
     await expect(page.getByRole('button', { name: 'View image 1 full size' })).toBeVisible();
     const sent = generationsSent(openai);
     expect(sent).toHaveLength(1);
-    const prompt = (sent[0]?.body as { prompt?: string }).prompt ?? '';
+    const prompt = (sent[0]?.body as { prompt?: string } | undefined)?.prompt ?? '';
     expect(prompt.split('\n')[0]).toBe('a heron standing in reeds');
     expect(prompt).toContain('a misty lake at dawn');
     expect(prompt).not.toContain('teapot');
@@ -87,7 +87,10 @@ base.describe('Generate with a style', () => {
     const lens = fields.getByRole('spinbutton', { name: 'Lens' });
     await expect(lens).toHaveAttribute('min', '24');
     await expect(lens).toHaveAttribute('max', '200');
-    await expect(page.getByRole('textbox', { name: 'Subject', exact: true })).toHaveAttribute('maxlength', '120');
+    await expect(page.getByRole('textbox', { name: 'Subject', exact: true })).toHaveAttribute(
+      'maxlength',
+      '120',
+    );
   });
 
   test('a reference attached once is shown and removed in one click: the next run goes without it', async ({
@@ -170,7 +173,9 @@ withSeeds(
     await expect(grid).toContainText('seed 1000 · Leonardo');
     await expect(grid).toContainText('seed 8919 · Leonardo');
     await expect(page.getByRole('status')).toContainText('Sent to Leonardo');
-    const created = leonardo.requests.filter((r) => r.method === 'POST' && r.path === '/api/rest/v1/generations');
+    const created = leonardo.requests.filter(
+      (r) => r.method === 'POST' && r.path === '/api/rest/v1/generations',
+    );
     expect(created.map((r) => (r.body as { seed?: number }).seed).sort()).toEqual([1000, 8919]);
     expect(gemini.requests.filter((r) => r.path.includes(':generateContent'))).toHaveLength(0);
   },

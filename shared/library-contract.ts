@@ -96,6 +96,13 @@ export function subjectVariable(
   return null;
 }
 
+/** A variable as a designer reads it: its label, else its name in words ("camera_angle" -> "Camera angle"). */
+export function variableLabel(variable: { name: string; label?: string | undefined }): string {
+  if (variable.label) return variable.label;
+  const words = variable.name.replace(/_/g, ' ');
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
 /** Values for a template's variables: name -> text, enum value or number. */
 export const TemplateValues = z.record(VariableName, z.union([z.string().max(2000), z.number()]));
 export type TemplateValues = z.infer<typeof TemplateValues>;

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { TemplateValues, TemplateVersion } from '../../shared/library-contract';
+import { type TemplateValues, type TemplateVersion, variableLabel } from '../../shared/library-contract';
 import { api } from '../api';
 
 /** The template version a run was rendered with and the value each of its variables had. */
@@ -16,7 +16,7 @@ export function RunTemplate({ versionId, values }: { versionId: number; values: 
   }, [versionId]);
   const variables = version?.fields.variables ?? [];
   const entries = values ? Object.entries(values) : [];
-  const labelOf = (name: string) => variables.find((v) => v.name === name)?.label || name.replace(/_/g, ' ');
+  const labelOf = (name: string) => variableLabel(variables.find((v) => v.name === name) ?? { name });
   return (
     <span className="run-template">
       <span>

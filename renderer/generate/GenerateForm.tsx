@@ -7,7 +7,7 @@ import {
   type TaskType,
 } from '../../shared/constants';
 import type { ModelInfo, ProviderInfo, Route } from '../../shared/domain';
-import { subjectVariable } from '../../shared/library-contract';
+import { subjectVariable, variableLabel } from '../../shared/library-contract';
 import { findModel, useCatalogStore } from '../app/catalog';
 import { routeFor, useRoutesStore } from '../app/routes';
 import { useAppStore } from '../app/store';
@@ -221,7 +221,7 @@ export function GenerateForm() {
             label={subject ? 'Subject' : 'Prompt'}
             hint={
               subject
-                ? `${subject.label || 'The subject'}: fills the template's {{${subject.name}}}.`
+                ? `${variableLabel(subject)}: the subject of the ${form.template?.name || 'style'} template.`
                 : undefined
             }
             error={fieldErrors.prompt}

@@ -41,9 +41,14 @@ export function StyleNote() {
             : 'Its tokens, negatives, defaults and provider presets are added to your prompt.'}
         </p>
       </div>
-      <Button variant="ghost" size="sm" icon="close" onClick={clear}>
-        Remove style
-      </Button>
+      <Button
+        variant="ghost"
+        size="sm"
+        icon="close"
+        aria-label="Remove style"
+        title="Remove style (and its template and reference)"
+        onClick={clear}
+      />
     </section>
   );
 }

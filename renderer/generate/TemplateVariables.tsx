@@ -1,10 +1,6 @@
-import { subjectVariable, type TemplateVariable } from '../../shared/library-contract';
+import { subjectVariable, variableLabel } from '../../shared/library-contract';
 import { Field, Select } from '../components';
 import { useGenerateStore } from './store';
-
-function labelOf(variable: TemplateVariable): string {
-  return variable.label || variable.name.replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase());
-}
 
 /**
  * The style template's variables other than the subject (the Prompt box is that one): text with its
@@ -28,7 +24,7 @@ export function TemplateVariables() {
           const optional = !variable.required || variable.default !== undefined;
           if (variable.kind === 'enum') {
             return (
-              <Field key={variable.name} label={labelOf(variable)}>
+              <Field key={variable.name} label={variableLabel(variable)}>
                 {({ id, describedBy }) => (
                   <Select
                     id={id}
@@ -44,7 +40,7 @@ export function TemplateVariables() {
           if (variable.kind === 'number') {
             const hint = `${variable.min}–${variable.max}${variable.integer ? ', whole numbers' : ''}${variable.default !== undefined ? `; default ${variable.default}` : ''}`;
             return (
-              <Field key={variable.name} label={labelOf(variable)} hint={hint}>
+              <Field key={variable.name} label={variableLabel(variable)} hint={hint}>
                 {({ id, describedBy }) => (
                   <input
                     id={id}
@@ -69,7 +65,7 @@ export function TemplateVariables() {
           return (
             <Field
               key={variable.name}
-              label={labelOf(variable)}
+              label={variableLabel(variable)}
               hint={optional ? 'Optional' : undefined}
               aside={
                 <span className="field__count" aria-hidden="true">
