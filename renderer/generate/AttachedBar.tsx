@@ -107,35 +107,34 @@ export function AttachedBar() {
     });
   }
 
-  if (items.length === 0 && !form.style) return null;
+  // The style has its own banner; this bar lists the rest, and offers to clear all when there is more than one thing.
+  if (items.length === 0) return null;
   return (
     <section className="attached" aria-label="Attached to the next run">
-      {items.length > 0 && (
-        <ul className="attached__list">
-          {items.map((item) => (
-            <li key={item.key} className={item.warning ? 'attached__chip is-warning' : 'attached__chip'}>
-              {item.thumb && <img className="attached__thumb" src={api.mediaUrl(item.thumb)} alt="" />}
-              <span className="attached__text">
-                {item.label}
-                {item.warning && (
-                  <span className="attached__warning">
-                    <Icon name="warning" size={12} /> {item.warning}
-                  </span>
-                )}
-              </span>
-              <button
-                type="button"
-                className="attached__remove"
-                aria-label={item.removeLabel}
-                title={item.removeLabel}
-                onClick={item.remove}
-              >
-                <Icon name="close" size={12} />
-              </button>
-            </li>
-          ))}
-        </ul>
-      )}
+      <ul className="attached__list">
+        {items.map((item) => (
+          <li key={item.key} className={item.warning ? 'attached__chip is-warning' : 'attached__chip'}>
+            {item.thumb && <img className="attached__thumb" src={api.mediaUrl(item.thumb)} alt="" />}
+            <span className="attached__text">
+              {item.label}
+              {item.warning && (
+                <span className="attached__warning">
+                  <Icon name="warning" size={12} /> {item.warning}
+                </span>
+              )}
+            </span>
+            <button
+              type="button"
+              className="attached__remove"
+              aria-label={item.removeLabel}
+              title={item.removeLabel}
+              onClick={item.remove}
+            >
+              <Icon name="close" size={12} />
+            </button>
+          </li>
+        ))}
+      </ul>
       {items.length + (form.style ? 1 : 0) > 1 && (
         <Button variant="ghost" size="sm" className="attached__clear" onClick={store.clearAttachments}>
           Clear all

@@ -305,6 +305,8 @@ export function buildRequest(
     errors.prompt = subject
       ? `Write the subject first: ${subject.label || 'what the image shows'}.`
       : 'Write a prompt first: describe the image you want.';
+  else if (subject && prompt.length > subject.maxLength)
+    errors.prompt = `The subject is at most ${subject.maxLength} characters in this template; it has ${prompt.length}.`;
 
   let seed: number | null = null;
   if (form.seedLocked) {
