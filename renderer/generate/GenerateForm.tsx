@@ -234,8 +234,8 @@ export function GenerateForm() {
             {({ id, describedBy, invalid }) => (
               <textarea
                 id={id}
-                className="input textarea textarea--prompt"
-                rows={subject ? 3 : 5}
+                className={subject ? 'input textarea' : 'input textarea textarea--prompt'}
+                rows={subject ? 2 : 5}
                 maxLength={promptMax}
                 value={form.prompt}
                 aria-describedby={describedBy}

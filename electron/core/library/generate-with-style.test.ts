@@ -218,7 +218,7 @@ describe('style previews', () => {
     const routed = await call(core, 'styles.generatePreviews', { versionId: watercolor.versionId, count: 1 });
     await core.generation.idle();
     expect(routed).toMatchObject({ provider: null, reproducible: false });
-    expect(routed.note).toMatch(/PG ignores them: these previews cannot be reproduced/);
+    expect(routed.note).toMatch(/\(PG ignores them\): these previews cannot be reproduced/);
     expect(pg.calls).toHaveLength(1);
 
     const pinned = await call(core, 'styles.generatePreviews', {

@@ -517,7 +517,7 @@ export function createStyleLibrary(deps: StyleLibraryDeps) {
       provider: null,
       model: null,
       reproducible: false,
-      note: `No provider on this route that keeps seeds can run now${seedless.length > 0 ? `; ${seedless.join(', ')} ignore${seedless.length === 1 ? 's' : ''} them` : ''}: these previews cannot be reproduced. Add a key for a provider that takes seeds (such as Leonardo or Stability), or pin one.`,
+      note: `No provider on this style's route keeps seeds and can run now${seedless.length > 0 ? ` (${seedless.join(', ')} ignore${seedless.length === 1 ? 's' : ''} them)` : ''}: these previews cannot be reproduced. Pin a provider that keeps seeds to make ones that can.`,
     };
   }
 
