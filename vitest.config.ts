@@ -5,9 +5,9 @@ export default defineConfig({
     include: [
       'electron/**/*.test.ts',
       'shared/**/*.test.ts',
-      'renderer/lib/**/*.test.ts',
       'test/**/*.test.ts',
       'scripts/**/*.test.ts',
+      'renderer/**/*.test.ts',
     ],
     environment: 'node',
     pool: 'forks',

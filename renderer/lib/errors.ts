@@ -40,6 +40,7 @@ const FIELD_LABELS: Record<string, string> = {
   slots: 'Slots',
   basicAuth: 'Sign-in',
   workflow: 'Workflow',
+  body: 'The request',
 };
 
 /** A template variable named in a message (`values.camera_angle`) read as a label ("Camera angle"). */
