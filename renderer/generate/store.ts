@@ -7,6 +7,7 @@ import { subjectVariable, type TemplateFields, type TemplateValues } from '../..
 import { api } from '../api';
 import { capabilitiesOf, findModel, useCatalogStore } from '../app/catalog';
 import { onRunResult, useRunsStore } from './runs-store';
+import { templateValues } from './template-form';
 
 export interface ReferenceChoice {
   /** Library-relative path of the stored image (`media/ab/….png`). */
@@ -189,35 +190,6 @@ function parseDecimal(text: string): number | null {
 }
 
 export const SIZE_LIMITS = { min: 64, max: 8192 } as const;
-
-/**
- * The values a request sends for a template: the declared variables other than the subject (the Prompt
- * box is that one), empty ones left out so the template's default applies.
- */
-export function templateValues(template: TemplateChoice): TemplateValues {
-  const fields = template.fields;
-  const subject = fields ? subjectVariable(fields) : null;
-  const declared = fields ? new Set(fields.variables.map((v) => v.name)) : null;
-  const out: TemplateValues = {};
-  for (const [name, value] of Object.entries(template.values)) {
-    if (name === subject?.name || value === '') continue;
-    if (declared && !declared.has(name)) continue;
-    out[name] = value;
-  }
-  return out;
-}
-
-/** The values a template starts with on the form: each variable's default, the subject left to the Prompt box. */
-export function initialTemplateValues(fields: TemplateFields): TemplateValues {
-  const subject = subjectVariable(fields);
-  const values: TemplateValues = {};
-  for (const variable of fields.variables) {
-    if (variable.name === subject?.name) continue;
-    if (variable.default !== undefined) values[variable.name] = variable.default;
-    else if (variable.kind === 'enum' && variable.required) values[variable.name] = variable.values[0] ?? '';
-  }
-  return values;
-}
 
 /**
  * The request the form describes, or what is wrong with it. `lenient` (for estimates) drops what is

@@ -25,7 +25,8 @@ import {
   TabPanel,
   Tabs,
 } from '../components';
-import { initialTemplateValues, useGenerateStore } from '../generate/store';
+import { useGenerateStore } from '../generate/store';
+import { initialTemplateValues } from '../generate/template-form';
 import { readableError } from '../lib/errors';
 import { downloadUrl } from '../lib/files';
 import { AttachReferencesDialog, MAX_STYLE_REFERENCES } from './AttachReferencesDialog';

@@ -151,6 +151,26 @@ describe('Generate with a style', () => {
     expect((await call(core, 'runs.get', { id: retried.runId })).requested).toEqual(requested);
   });
 
+  it('a style without a template records the prompt as typed, so Reuse does not add its tokens twice', async () => {
+    const { core, pk } = boot();
+    const style = await call(core, 'styles.create', {
+      fields: { name: 'Plain look', styleTokens: ['warm light'] },
+    });
+    const { runId } = await call(core, 'generation.start', {
+      prompt: 'a kettle',
+      provider: 'pk',
+      style: { versionId: style.latestVersionId },
+    });
+    await core.generation.idle();
+    const run = await call(core, 'runs.get', { id: runId });
+    expect(run.request.prompt).toBe('a kettle\nwarm light');
+    expect(run.requested).toMatchObject({ prompt: 'a kettle', style: { versionId: style.latestVersionId } });
+    expect(run.requested?.template).toBeUndefined();
+    await call(core, 'generation.start', { ...run.requested, fresh: true });
+    await core.generation.idle();
+    expect(pk.calls[1]?.prompt).toBe('a kettle\nwarm light');
+  });
+
   it('library.render for the step Generate will call shows exactly the prompt that is sent', async () => {
     const { core, pk } = boot();
     const watercolor = await starter(core, 'Watercolor');
