@@ -579,7 +579,7 @@ export function createStyleLibrary(deps: StyleLibraryDeps) {
     const a = styleVersionRow(fromVersionId);
     const b = styleVersionRow(toVersionId);
     if (a.ownerId !== b.ownerId)
-      throw new AppError('invalid_input', 'Both versions must belong to the same style.');
+      throw new AppError('invalid_input', 'toVersionId: both versions must belong to the same style.');
     return {
       from: { versionId: a.id, version: a.version },
       to: { versionId: b.id, version: b.version },
@@ -591,7 +591,7 @@ export function createStyleLibrary(deps: StyleLibraryDeps) {
     const a = templateVersionRow(fromVersionId);
     const b = templateVersionRow(toVersionId);
     if (a.ownerId !== b.ownerId)
-      throw new AppError('invalid_input', 'Both versions must belong to the same template.');
+      throw new AppError('invalid_input', 'toVersionId: both versions must belong to the same template.');
     const fa = parseTemplateFields(a);
     const fb = parseTemplateFields(b);
     // Segments diff one by one: "more cinematic" touches the style vector alone.
