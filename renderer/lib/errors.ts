@@ -41,6 +41,10 @@ const FIELD_LABELS: Record<string, string> = {
   basicAuth: 'Sign-in',
   workflow: 'Workflow',
   body: 'The request',
+  versionId: 'The version',
+  fromVersionId: 'The earlier version',
+  toVersionId: 'The later version',
+  subject: 'Subject',
 };
 
 /** A template variable named in a message (`values.camera_angle`) read as a label ("Camera angle"). */
