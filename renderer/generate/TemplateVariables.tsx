@@ -65,6 +65,7 @@ export function TemplateVariables() {
           return (
             <Field
               key={variable.name}
+              className="template-vars__wide"
               label={variableLabel(variable)}
               hint={optional ? 'Optional' : undefined}
               aside={

@@ -621,6 +621,8 @@ function Previews() {
         <input
           className="input previews__subject"
           aria-label="Preview subject"
+          title="The subject every preview shows, so versions compare like for like"
+          placeholder="Subject for the previews"
           maxLength={500}
           value={subject}
           onChange={(e) => setSubject(e.target.value)}
