@@ -169,8 +169,8 @@ withSeeds(
 
     const grid = page.getByRole('list', { name: 'Previews' });
     await expect(grid.getByRole('img')).toHaveCount(2);
-    await expect(grid).toContainText('seed 1000 · Leonardo');
-    await expect(grid).toContainText('seed 8919 · Leonardo');
+    await expect(grid).toContainText('Seed 1000 · Leonardo');
+    await expect(grid).toContainText('Seed 8919 · Leonardo');
     await expect(page.getByRole('status')).toContainText('Sent to Leonardo');
     const created = leonardo.requests.filter(
       (r) => r.method === 'POST' && r.path === '/api/rest/v1/generations',

@@ -8,6 +8,8 @@ import {
 } from '../../shared/constants';
 import type { ModelInfo, ProviderInfo, Route } from '../../shared/domain';
 import { subjectVariable, variableLabel } from '../../shared/library-contract';
+import { NEGATIVE_PROMPT_MAX_CHARS } from '../../shared/limits';
+import { settingsPath } from '../../shared/settings-tabs';
 import { findModel, useCatalogStore } from '../app/catalog';
 import { routeFor, useRoutesStore } from '../app/routes';
 import { useAppStore } from '../app/store';
@@ -23,6 +25,7 @@ import { SeedField } from './SeedField';
 import { StyleNote } from './StyleNote';
 import { buildRequest, MAX_IMAGES_PER_RUN, useGenerateStore } from './store';
 import { TemplateVariables } from './TemplateVariables';
+import { usePromptLimit } from './usePromptLimit';
 
 const IS_MAC = /Mac|iPhone|iPad/.test(navigator.platform);
 export const SUBMIT_HINT = IS_MAC ? '⌘↵' : 'Ctrl ↵';
@@ -98,7 +101,7 @@ function CostLine({ model, hasPrompt }: { model: ModelInfo | undefined; hasPromp
     value = 'Over budget';
     label = (
       <button type="button" className="link" onClick={() => go('settings', { tab: 'budgets' })}>
-        Settings → Budgets
+        {settingsPath('budgets')}
       </button>
     );
   } else if (estimate) {
@@ -152,6 +155,10 @@ export function GenerateForm() {
   const go = useAppStore((s) => s.go);
   const reusedFrom = useGenerateStore((s) => s.reusedFrom);
   const clearReused = useGenerateStore((s) => s.clearReused);
+  // With a style template the box is its subject variable, with that variable's own length limit.
+  const subject = form.template?.fields ? subjectVariable(form.template.fields) : null;
+  const promptHidden = form.template?.fields != null && subject === null;
+  const promptLimit = usePromptLimit(form.prompt, subject?.maxLength);
   const aspectLabelId = useId();
   const qualityLabelId = useId();
 
@@ -188,10 +195,6 @@ export function GenerateForm() {
   }
 
   const ratios = model && model.aspectRatios.length > 0 ? model.aspectRatios : ASPECT_RATIOS;
-  // With a style template the box is its subject variable, with that variable's own length limit.
-  const subject = form.template?.fields ? subjectVariable(form.template.fields) : null;
-  const promptHidden = form.template?.fields != null && subject === null;
-  const promptMax = subject?.maxLength ?? 4000;
 
   return (
     <form className="gen-form" aria-label="Generation settings" onSubmit={onSubmit} noValidate>
@@ -219,24 +222,22 @@ export function GenerateForm() {
           <Field
             label={subject ? 'Subject' : 'Prompt'}
             hint={
-              subject
+              promptLimit.notice ??
+              (subject
                 ? `${variableLabel(subject)}: the subject of the ${form.template?.name || 'style'} template.`
-                : undefined
+                : undefined)
             }
             error={fieldErrors.prompt}
-            aside={
-              <span className="field__count" aria-hidden="true">
-                {form.prompt.length} / {promptMax}
-              </span>
-            }
+            aside={promptLimit.counter}
           >
             {({ id, describedBy, invalid }) => (
               <textarea
                 id={id}
                 className={subject ? 'input textarea' : 'input textarea textarea--prompt'}
                 rows={subject ? 2 : 5}
-                maxLength={promptMax}
+                maxLength={promptLimit.max}
                 value={form.prompt}
+                onPaste={promptLimit.onPaste}
                 aria-describedby={describedBy}
                 aria-invalid={invalid || undefined}
                 placeholder={
@@ -265,7 +266,7 @@ export function GenerateForm() {
               id={id}
               className="input textarea"
               rows={2}
-              maxLength={2000}
+              maxLength={NEGATIVE_PROMPT_MAX_CHARS}
               value={form.negativePrompt}
               aria-describedby={describedBy}
               placeholder="blurry, oversaturated, extra fingers, distorted text"

@@ -1,37 +1,34 @@
 import { describe, expect, it } from 'vitest';
-import { humanizeFieldMessage, readableError } from './errors';
+import { ATTEMPT_OUTCOMES } from '../../shared/constants';
+import { ERROR_CODES } from '../../shared/result';
+import { errorLabel, readableError } from './errors';
 
-describe('humanizeFieldMessage', () => {
-  it('keeps a template variable named: the preview refusal said only "is required."', () => {
-    // What styles.generatePreviews answered for every starter style before the fix.
-    const text = humanizeFieldMessage('values.subject: is required.');
-    expect(text).toBe('Subject is required.');
-    const error = readableError({
-      code: 'invalid_input',
-      message: 'values.camera_angle: must be one of "a".',
-    });
-    expect(error.detail).toBe('Camera angle must be one of "a".');
+const RAW = /[a-z]+_[a-z]+/;
+
+describe('codes read as words', () => {
+  it('names every app code, outcome and run ending in words, never the code', () => {
+    const codes = [...ERROR_CODES, ...ATTEMPT_OUTCOMES, 'interrupted', 'no_provider', 'no_server', 'budget'];
+    for (const code of codes) {
+      const label = errorLabel(code);
+      expect(label, code).not.toMatch(RAW);
+      expect(label, code).not.toBe('Failed');
+    }
+    expect(errorLabel('budget_exceeded')).toBe('Budget reached');
+    expect(errorLabel('interrupted')).toBe('Interrupted when Atelier stopped');
+    expect(errorLabel('rate_limited')).toBe('Rate limited');
+    expect(errorLabel('rate_limited', 'Gemini')).toBe('Gemini is rate-limiting requests');
   });
 
-  it('drops a leading call name but never a field path', () => {
-    expect(humanizeFieldMessage('generation.start: prompt: must not be empty')).toBe(
-      'Prompt must not be empty.',
-    );
-    expect(humanizeFieldMessage('styles.generatePreviews: values.headline: is required.')).toBe(
-      'Headline is required.',
-    );
-    expect(humanizeFieldMessage('runs.tag: surprise: is not a known field')).toBe(
-      'surprise: is not a known field.',
-    );
+  it('an unknown code reads as a plain failure, not as itself', () => {
+    expect(errorLabel('some_new_code')).toBe('Failed');
   });
 
-  it('names the request for an issue about the input as a whole', () => {
-    expect(humanizeFieldMessage('library.render: input: expected object')).toBe(
-      'The request expected object.',
-    );
-    // zod's own sentences start with a capital: the field stays in front of them.
-    expect(humanizeFieldMessage('prompt: Invalid input: expected string, received undefined')).toBe(
-      'Prompt: Invalid input: expected string, received undefined.',
+  it('titles come from the code, whatever the message says', () => {
+    const error = readableError({ code: 'budget_exceeded', message: 'daily budget_exceeded for openai' });
+    expect(error.title).toBe('Budget reached');
+    expect(error.budgetProblem).toBe(true);
+    expect(readableError({ code: 'quota_exhausted', message: 'x' }, 'OpenAI').title).toBe(
+      'OpenAI says the account is out of quota',
     );
   });
 });

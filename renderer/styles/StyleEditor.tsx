@@ -581,16 +581,19 @@ function previewSeedNote(
 ): { text: string; reproducible: boolean } {
   // Until it ran, the provider is not known yet (the route may still fall through).
   if (preview.status === 'queued' || preview.status === 'running')
-    return { text: `seed ${preview.seed ?? 'random'} · in progress`, reproducible: true };
-  const name = preview.provider ? providerName(providers, preview.provider) : 'route';
+    return {
+      text: `${preview.seed != null ? `Seed ${preview.seed}` : 'Random seed'} · in progress`,
+      reproducible: true,
+    };
+  const name = preview.provider ? providerName(providers, preview.provider) : 'by route';
   const model = preview.provider
     ? (findModel(providers, preview.provider, preview.model ?? '') ??
       providers.find((p) => p.id === preview.provider)?.models.find((m) => m.status === 'active'))
     : undefined;
-  if (preview.seed === null) return { text: `no seed · ${name}`, reproducible: false };
+  if (preview.seed === null) return { text: `Random seed · ${name}`, reproducible: false };
   if (model && !model.supportsSeed)
-    return { text: `seed ${preview.seed} ignored by ${name}: cannot be reproduced`, reproducible: false };
-  return { text: `seed ${preview.seed} · ${name}`, reproducible: true };
+    return { text: `Seed ${preview.seed} ignored by ${name}: cannot be reproduced`, reproducible: false };
+  return { text: `Seed ${preview.seed} · ${name}`, reproducible: true };
 }
 
 function Previews() {
