@@ -4,6 +4,7 @@ import type { NewAttempt, NewOutput } from '../history/runs-repo';
 import { type JobEnd, ShutdownError } from '../jobs/queue';
 import { type IngestedMedia, MediaError } from '../media';
 import type { CatalogModel, CatalogProvider } from '../providers/catalog';
+import { providerExcerpt, scrubAttempt, secretsOfCall } from '../providers/redact';
 import type {
   AttemptFailure,
   AttemptResult,
@@ -380,7 +381,13 @@ export async function executeRun(ctx: DispatchContext, runId: number, outer: Abo
                 runId,
                 provider: provider.id,
                 fraction: progress.fraction === null ? null : Math.min(1, Math.max(0, progress.fraction)),
-                message: progress.message,
+                message:
+                  progress.message === null
+                    ? null
+                    : providerExcerpt(
+                        progress.message,
+                        secretsOfCall({ apiKey, server: lease?.target ?? null }),
+                      ),
               });
             },
           });
@@ -537,8 +544,10 @@ async function callAdapter(
   adapter: ProviderAdapter,
   call: Parameters<ProviderAdapter['generate']>[0],
 ): Promise<AttemptResult> {
+  // Whatever an adapter missed, what is stored and emitted is a bounded excerpt without the call's secrets.
+  const secrets = secretsOfCall(call);
   try {
-    return await adapter.generate(call);
+    return scrubAttempt<AttemptResult>(await adapter.generate(call), secrets);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     ctx.log.error('adapter threw instead of classifying', { provider: call.provider.id, error: message });
@@ -548,7 +557,7 @@ async function callAdapter(
       httpStatus: null,
       warnings: [],
       providerCode: 'adapter_error',
-      providerMessage: `Atelier's ${call.provider.name} adapter failed: ${message}`,
+      providerMessage: providerExcerpt(`Atelier's ${call.provider.name} adapter failed: ${message}`, secrets),
       retryAfterMs: null,
     };
   }

@@ -171,6 +171,23 @@ describe('Generate with a style', () => {
     expect(pk.calls[1]?.prompt).toBe('a kettle\nwarm light');
   });
 
+  it('the typed subject is checked against the banned terms as the variable it fills', async () => {
+    const { core, pk } = boot();
+    const watercolor = await starter(core, 'Watercolor');
+    await call(core, 'library.setSettings', { bannedTerms: ['forbiddenword'], approvedOnly: false });
+    const refused = await core.invoke('generation.start', {
+      prompt: 'a forbidden\u200bword heron',
+      provider: 'pk',
+      style: { versionId: watercolor.versionId },
+    });
+    expect(refused.ok).toBe(false);
+    if (!refused.ok) {
+      expect(refused.error.code).toBe('invalid_input');
+      expect(refused.error.message).toMatch(/values\.subject/);
+    }
+    expect(pk.calls).toHaveLength(0);
+  });
+
   it('library.render for the step Generate will call shows exactly the prompt that is sent', async () => {
     const { core, pk } = boot();
     const watercolor = await starter(core, 'Watercolor');

@@ -7,10 +7,10 @@ import {
   type RenderedPrompt,
   SAMPLE_SUBJECT,
   type StyleDetail,
-  StyleFields,
+  type StyleFields,
   type StyleSummary,
   type StyleVersion,
-  TemplateFields,
+  type TemplateFields,
   type TemplateSummary,
   type TemplateValues,
   type TemplateVersion,
@@ -27,12 +27,14 @@ import type { LibraryRepo, StyleListing, StyleRow, VersionRow } from '../store/l
 import type { SettingsRepo } from '../store/settings-repo';
 import {
   checkBannedTerms,
+  checkBannedValues,
   composeSegments,
   positivePrompt,
   renderForProvider,
   styleOptions,
   validateTemplate,
 } from './render';
+import { parseStoredStyleFields, parseStoredTemplateFields } from './stored-fields';
 
 const SETTINGS_KEY = 'library.settings';
 const DEFAULT_SETTINGS: LibrarySettings = { bannedTerms: [], approvedOnly: false };
@@ -68,10 +70,10 @@ export interface StyleLibraryDeps {
 export type StyleLibrary = ReturnType<typeof createStyleLibrary>;
 
 function parseStyleFields(row: VersionRow): StyleFields {
-  return StyleFields.parse(JSON.parse(row.fields));
+  return parseStoredStyleFields(row.fields);
 }
 function parseTemplateFields(row: VersionRow): TemplateFields {
-  return TemplateFields.parse(JSON.parse(row.fields));
+  return parseStoredTemplateFields(row.fields);
 }
 
 function listingOf(fields: StyleFields): StyleListing {
@@ -313,7 +315,10 @@ export function createStyleLibrary(deps: StyleLibraryDeps) {
 
   function compose(sources: Sources): ReturnType<typeof composeSegments> {
     const result = composeSegments({ ...sources, negatives: negatives() });
-    checkBannedTerms(result.segments, settings().bannedTerms);
+    const { bannedTerms } = settings();
+    // Every value as rendered, the typed subject and the defaults included.
+    if (sources.template) checkBannedValues(sources.template, result.values, bannedTerms);
+    checkBannedTerms(result.segments, bannedTerms);
     return result;
   }
 
