@@ -277,6 +277,11 @@ export const RunDetail = RunSummary.extend({
   tags: z.array(z.string()),
   /** The chain this run walked, as it was when the run was created. */
   route: RunRoute.nullable().optional(),
+  /**
+   * The request as the designer made it, before the library rendered its style and template in: the
+   * versions named and each template variable's value as rendered. Null for plain runs (`request` is it).
+   */
+  requested: GenerationRequest.nullable().optional(),
 });
 export type RunDetail = z.infer<typeof RunDetail>;
 

@@ -117,6 +117,7 @@ export function createCore(options: CoreOptions): Core {
     implemented: () => catalog.providers.filter((p) => p.id in adapters).map((p) => p.id),
     // Late-bound: previews go through the dispatcher built just below.
     startGeneration: (request) => dispatcher.generation.start(request),
+    planChain: (request) => dispatcher.generation.estimate(request).steps,
   });
   try {
     loadStarterLibrary(library.repo, readStarterLibrary(), clock);

@@ -3,9 +3,11 @@
 import { create } from 'zustand';
 import { MAX_SEED, REFERENCE_STRENGTH, type TaskType } from '../../shared/constants';
 import type { AspectRatio, GenerationRequest, ProviderInfo, QualityTier } from '../../shared/domain';
+import { subjectVariable, type TemplateFields, type TemplateValues } from '../../shared/library-contract';
 import { api } from '../api';
 import { capabilitiesOf, findModel, useCatalogStore } from '../app/catalog';
 import { onRunResult, useRunsStore } from './runs-store';
+import { templateValues } from './template-form';
 
 export interface ReferenceChoice {
   /** Library-relative path of the stored image (`media/ab/….png`). */
@@ -14,6 +16,8 @@ export interface ReferenceChoice {
   strength: number;
   /** The run it came from, for the caption. */
   fromRunId: number | null;
+  /** The style it came with ("Generate with this style"), for the caption; null otherwise. */
+  fromStyle?: string | null;
 }
 
 /** A style version from the library, rendered in by the main process before dispatch. */
@@ -26,11 +30,16 @@ export interface StyleChoice {
   status: 'draft' | 'approved' | 'deprecated' | null;
 }
 
-/** A template version and its variable values: its rendered prompt replaces the Prompt box. */
+/**
+ * A template version and the values of its variables. The Prompt box is its subject variable (see
+ * `subjectVariable`); `values` holds the other variables, each shown as a field on the form.
+ */
 export interface TemplateChoice {
   versionId: number;
   name: string;
-  values: Record<string, string | number>;
+  values: TemplateValues;
+  /** The version's fields, for the variable fields; null until loaded (a reused run). */
+  fields: TemplateFields | null;
 }
 
 export interface GenerateForm {
@@ -80,7 +89,11 @@ interface GenerateState {
   referenceFrom(path: string, fromRunId: number | null): void;
   setReferenceStrength(strength: number): void;
   clearReference(): void;
-  /** "Generate with this style": the style (and its template) plus its defaults, shown in the form. */
+  /**
+   * "Generate with this style": the style, its template (whose variables become fields; the Prompt
+   * box is its subject), its defaults and its first reference, all shown in the form. What the user
+   * already typed stays: the prompt is never replaced by a sample.
+   */
   applyStyle(
     style: StyleChoice,
     template: TemplateChoice | null,
@@ -90,10 +103,16 @@ interface GenerateState {
       steps?: number;
       guidance?: number;
       taskType?: TaskType | null;
-      prompt?: string;
     },
+    reference?: { path: string } | null,
   ): void;
   clearStyle(): void;
+  /** One template variable's value on the form. */
+  setTemplateValue(name: string, value: string | number): void;
+  /** Clears the seed: no seed rides along to the next run. */
+  clearSeed(): void;
+  /** Removes everything attached to the next request: style, template, reference, pin, seed, size, steps, guidance, cache bypass. */
+  clearAttachments(): void;
   /**
    * Fills the form from an earlier run's request, seed locked. `styleVersionId` (the run's recorded
    * style version) brings the style back when the request itself does not carry it.
@@ -183,7 +202,15 @@ export function buildRequest(
 ): { request: GenerationRequest; errors: FieldErrors } {
   const errors: FieldErrors = {};
   const prompt = form.prompt.trim();
-  if (prompt === '' && !form.template) errors.prompt = 'Write a prompt first: describe the image you want.';
+  // With a template the Prompt box is its subject variable; a template without one needs no prompt.
+  const subject = form.template?.fields ? subjectVariable(form.template.fields) : null;
+  const needsPrompt = !form.template || subject !== null || form.template.fields === null;
+  if (prompt === '' && needsPrompt)
+    errors.prompt = subject
+      ? `Write the subject first: ${subject.label || 'what the image shows'}.`
+      : 'Write a prompt first: describe the image you want.';
+  else if (subject && prompt.length > subject.maxLength)
+    errors.prompt = `The subject is at most ${subject.maxLength} characters in this template; it has ${prompt.length}.`;
 
   let seed: number | null = null;
   if (form.seedLocked) {
@@ -254,7 +281,7 @@ export function buildRequest(
       : {}),
     ...(form.style ? { style: { versionId: form.style.versionId } } : {}),
     ...(form.template
-      ? { template: { versionId: form.template.versionId, values: form.template.values } }
+      ? { template: { versionId: form.template.versionId, values: templateValues(form.template) } }
       : {}),
   };
   return { request, errors };
@@ -334,20 +361,28 @@ export const useGenerateStore = create<GenerateState>()((set, get) => {
       set((state) => ({ form: { ...state.form, reference: null } }));
     },
 
-    applyStyle(style, template, defaults) {
+    applyStyle(style, template, defaults, reference) {
       set((state) => {
         const fieldErrors = { ...state.fieldErrors };
         delete fieldErrors.prompt;
+        // A reference the style brought earlier goes with it; one the designer attached stays.
+        const own = state.form.reference?.fromStyle ? null : state.form.reference;
         return {
           fieldErrors,
           form: {
             ...state.form,
             style,
             template,
-            prompt:
-              defaults.prompt !== undefined && state.form.prompt.trim() === ''
-                ? defaults.prompt
-                : state.form.prompt,
+            reference:
+              own ??
+              (reference
+                ? {
+                    path: reference.path,
+                    strength: REFERENCE_STRENGTH.default,
+                    fromRunId: null,
+                    fromStyle: style.name,
+                  }
+                : null),
             aspectRatio: defaults.aspectRatio ?? state.form.aspectRatio,
             quality: defaults.quality ?? state.form.quality,
             taskType: defaults.taskType ?? state.form.taskType,
@@ -360,7 +395,62 @@ export const useGenerateStore = create<GenerateState>()((set, get) => {
     },
 
     clearStyle() {
-      set((state) => ({ form: { ...state.form, style: null, template: null } }));
+      set((state) => ({
+        form: {
+          ...state.form,
+          style: null,
+          template: null,
+          // The style's reference leaves with it.
+          reference: state.form.reference?.fromStyle ? null : state.form.reference,
+        },
+      }));
+    },
+
+    setTemplateValue(name, value) {
+      set((state) =>
+        state.form.template
+          ? {
+              form: {
+                ...state.form,
+                template: {
+                  ...state.form.template,
+                  values: { ...state.form.template.values, [name]: value },
+                },
+              },
+            }
+          : state,
+      );
+    },
+
+    clearSeed() {
+      set((state) => {
+        const { seed: _dropped, ...fieldErrors } = state.fieldErrors;
+        return { form: { ...state.form, seedText: '', seedLocked: false }, fieldErrors };
+      });
+    },
+
+    clearAttachments() {
+      set((state) => {
+        const { seed: _s, size: _z, steps: _t, guidance: _g, ...fieldErrors } = state.fieldErrors;
+        return {
+          fieldErrors,
+          form: {
+            ...state.form,
+            style: null,
+            template: null,
+            reference: null,
+            provider: '',
+            model: '',
+            seedText: '',
+            seedLocked: false,
+            widthText: '',
+            heightText: '',
+            stepsText: '',
+            guidanceText: '',
+            fresh: false,
+          },
+        };
+      });
     },
 
     clearReused() {
@@ -402,11 +492,34 @@ export const useGenerateStore = create<GenerateState>()((set, get) => {
               ? { versionId: styleVersion, styleId: 0, name: '', version: 0, status: null }
               : null,
           template: request.template
-            ? { versionId: request.template.versionId, name: '', values: request.template.values }
+            ? {
+                versionId: request.template.versionId,
+                name: '',
+                values: request.template.values,
+                fields: null,
+              }
             : null,
         },
         fieldErrors: {},
       }));
+      if (request.template) {
+        // The template's variables become fields again; the recorded subject goes back in the Prompt box.
+        const templateVersion = request.template.versionId;
+        void api.call('templates.getVersion', { versionId: templateVersion }).then((result) => {
+          const { form } = get();
+          if (!result.ok || form.template?.versionId !== templateVersion) return;
+          const fields = result.value.fields;
+          const subject = subjectVariable(fields);
+          const recorded = subject ? form.template.values[subject.name] : undefined;
+          set({
+            form: {
+              ...form,
+              prompt: recorded !== undefined && recorded !== '' ? String(recorded) : form.prompt,
+              template: { ...form.template, name: fields.name, fields },
+            },
+          });
+        });
+      }
       if (styleVersion !== null) {
         // Name the style in the form; the run keeps pointing at this exact version.
         void api.call('styles.getVersion', { versionId: styleVersion }).then((result) => {

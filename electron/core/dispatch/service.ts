@@ -107,6 +107,8 @@ export interface RequestLibrary {
     styleVersionId: number | null;
     templateVersionId: number | null;
     warnings: string[];
+    /** The request as made (style and template named, values as rendered); null for a plain one. */
+    requested: GenerationRequest | null;
   };
   link(runId: number, prepared: ReturnType<RequestLibrary['prepare']>): void;
   /** A retry replays the rendered request: it inherits the earlier run's versions. */

@@ -169,6 +169,7 @@ interface SummaryRow {
 interface DetailRow extends SummaryRow {
   request: string;
   route: string | null;
+  requested: string | null;
   started_at: number | null;
   finished_at: number | null;
   duration_ms: number | null;
@@ -358,7 +359,7 @@ export function createRunsRepo(db: LibraryDatabase): RunsRepo {
   // Counts the narrow runs_by_status index, not the wide table: at 100k runs ~0.05 ms warm vs ~19 ms.
   const countRuns = db.prepare<[], number>('SELECT count(*) FROM runs').pluck();
   const selectDetail = db.prepare<[number], DetailRow>(
-    `SELECT ${SUMMARY_COLUMNS}, r.request, r.route, r.started_at, r.finished_at, r.duration_ms
+    `SELECT ${SUMMARY_COLUMNS}, r.request, r.route, r.requested, r.started_at, r.finished_at, r.duration_ms
      FROM runs r ${COVER_JOIN} WHERE r.id = ?`,
   );
   const selectAttempts = db.prepare<[number], AttemptRow>(
@@ -446,6 +447,7 @@ export function createRunsRepo(db: LibraryDatabase): RunsRepo {
   const readDetail = db.transaction((id: number): RunDetail | null => {
     const row = selectDetail.get(id);
     if (!row) return null;
+    const requested = parseRequested(row.requested);
     return {
       ...toSummary(row),
       request: parseRequest(row.id, row.request),
@@ -456,6 +458,8 @@ export function createRunsRepo(db: LibraryDatabase): RunsRepo {
       outputs: selectOutputs.all(id).map(toOutput),
       tags: selectTags.all(id),
       route: parseRoute(row.route),
+      // Only runs rendered from the library carry it, like the version links.
+      ...(requested === null ? {} : { requested }),
     };
   });
 
@@ -713,6 +717,19 @@ function parseRequest(runId: number, json: string): GenerationRequest {
   if (parsed.success) return parsed.data;
   const reason = raw === undefined ? 'it is not valid JSON' : describeZodError(parsed.error);
   throw new AppError('internal', `Run ${runId} has a stored request this version cannot read: ${reason}.`);
+}
+
+/** The request as made, for Reuse; one that no longer parses is absent (Reuse falls back to the sent one). */
+function parseRequested(json: string | null): GenerationRequest | null {
+  if (json === null) return null;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(json);
+  } catch {
+    return null;
+  }
+  const parsed = GenerationRequest.safeParse(raw);
+  return parsed.success ? parsed.data : null;
 }
 
 /** A route snapshot that no longer parses is shown as absent rather than failing the whole run. */
