@@ -56,7 +56,8 @@ export interface CoreOptions {
   policy?: Partial<DispatchPolicy>;
   /** 0 ≤ random() < 1 for backoff jitter (tests pin it). */
   random?: () => number;
-  randomSeed?: () => number;
+  /** A seed inside the range (both ends included); tests pin it. */
+  randomSeed?: (range: { min: number; max: number }) => number;
 }
 
 export interface Core {

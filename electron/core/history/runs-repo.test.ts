@@ -113,13 +113,21 @@ describe('runs repo', () => {
       taskType: 'default',
       cachedFrom: null,
       costCredits: null,
+      costBasis: 'reported',
       warnings: [],
       request,
       startedAt: 1_050,
       finishedAt: 5_300,
       durationMs: 4_250,
       attempts: [
-        { id: attemptId, ...attempt({ startedAt: 1_060 }), costCredits: null, cached: false, serverId: null },
+        {
+          id: attemptId,
+          ...attempt({ startedAt: 1_060 }),
+          costCredits: null,
+          costBasis: 'reported',
+          cached: false,
+          serverId: null,
+        },
       ],
       outputs: [
         { id: expect.any(Number), ...output(0), rating: 0 },

@@ -3,6 +3,7 @@ import { firstSchema } from './001-first-schema';
 import { dispatchSchema } from './002-dispatch';
 import { librarySchema } from './003-library';
 import { referencesSchema } from './004-references';
+import { costBasisSchema } from './006-cost-basis';
 import type { Migration } from './migration';
 
 export type { Migration } from './migration';
@@ -13,6 +14,7 @@ export const MIGRATIONS: readonly Migration[] = [
   dispatchSchema,
   librarySchema,
   referencesSchema,
+  costBasisSchema,
 ];
 
 export const LATEST_SCHEMA_VERSION: number = MIGRATIONS.at(-1)?.version ?? 0;
