@@ -8,7 +8,7 @@ import { AttemptsList } from '../gallery/AttemptsList';
 import { RunFactBadges } from '../gallery/RunFactBadges';
 import { runFacts, runWarnings } from '../lib/attempts';
 import { readableError } from '../lib/errors';
-import { formatCost, formatDuration } from '../lib/format';
+import { formatDuration, formatRecordedCost } from '../lib/format';
 import { useGenerateStore } from './store';
 
 function Outputs({ detail }: { detail: RunDetail }) {
@@ -107,7 +107,7 @@ function Done({
           <h2 className="result__heading">Run {detail.id}</h2>
           <span className="result__meta">
             {providerName(providers, detail.provider)} · {formatDuration(detail.durationMs)} ·{' '}
-            {cached ? '$0' : formatCost(detail.costUsd)}
+            {cached ? '$0' : formatRecordedCost(detail)}
           </span>
           <RunFactBadges detail={detail} />
         </div>

@@ -45,8 +45,9 @@ export interface GenerateForm {
   prompt: string;
   negativePrompt: string;
   aspectRatio: AspectRatio;
-  /** What is typed in the Seed box; sent only while the seed is locked. */
+  /** What is typed in the Seed box: a number is sent as the seed, empty asks for a random one. */
   seedText: string;
+  /** True while the box holds a seed (typed, or kept from a run): every run uses it until it is cleared. */
   seedLocked: boolean;
   count: number;
   quality: QualityTier;
@@ -241,6 +242,23 @@ function parseDecimal(text: string): number | null {
 export const SIZE_LIMITS = { min: 64, max: 8192 } as const;
 
 /**
+ * Why a seed does not fit the pinned provider's range (catalog data), naming the provider; null when it fits
+ * or the model takes no seed. The dispatcher refuses it too: a seed is never wrapped into another number.
+ */
+export function seedRangeError(
+  providers: ProviderInfo[],
+  providerId: string,
+  modelId: string,
+  seed: number,
+): string | null {
+  const provider = providers.find((p) => p.id === providerId);
+  const model = findModel(providers, providerId, modelId || (provider?.defaultModel ?? ''));
+  const range = model?.seedRange;
+  if (!provider || !range || (seed >= range.min && seed <= range.max)) return null;
+  return `${provider.name} takes seeds from ${range.min.toLocaleString('en-US')} to ${range.max.toLocaleString('en-US')}; clear the box for a random one.`;
+}
+
+/**
  * The request the form describes, or what is wrong with it. `lenient` (for estimates) drops what is
  * unfinished instead of complaining, and stands in for an empty prompt.
  */
@@ -253,19 +271,17 @@ export function buildRequest(
   const prompt = form.prompt.trim();
   if (prompt === '' && !form.template) errors.prompt = 'Write a prompt first: describe the image you want.';
 
+  const pinned = form.provider !== '';
+  // A typed seed is the seed: the lock only says whether it stays for the next runs.
   let seed: number | null = null;
-  if (form.seedLocked) {
+  if (form.seedText.trim() !== '') {
     seed = parseSeed(form.seedText);
-    if (seed === null) {
-      errors.seed =
-        form.seedText.trim() === ''
-          ? 'Type a seed to lock, or unlock it for a random seed.'
-          : `A seed is a whole number from 0 to ${MAX_SEED.toLocaleString()}.`;
-    }
+    if (seed === null) errors.seed = `A seed is a whole number from 0 to ${MAX_SEED.toLocaleString()}.`;
+    else if (pinned) errors.seed = seedRangeError(providers, form.provider, form.model, seed) ?? undefined;
+    if (errors.seed === undefined) delete errors.seed;
   }
   if (!Number.isInteger(form.count) || form.count < 1) errors.count = 'Ask for at least one image.';
 
-  const pinned = form.provider !== '';
   const caps = capabilitiesOf(pinned ? findModel(providers, form.provider, form.model) : undefined);
 
   let size: { width: number; height: number } | undefined;
@@ -308,7 +324,7 @@ export function buildRequest(
         : prompt,
     negativePrompt: form.negativePrompt.trim(),
     aspectRatio: form.aspectRatio,
-    seed: errors.seed && lenient ? null : seed,
+    seed: errors.seed ? null : seed,
     count: Math.max(1, form.count || 1),
     quality: form.quality,
     taskType: form.taskType,
@@ -342,15 +358,8 @@ export const useGenerateStore = create<GenerateState>()((set, get) => {
       set({ run: { ...run, loadError: result.error } });
       return;
     }
-    const detail = result.value;
-    set((state) => ({
-      run: { ...run, detail },
-      // The seed actually used shows in the box, ready to be locked with one click.
-      form:
-        !state.form.seedLocked && detail.seed != null
-          ? { ...state.form, seedText: String(detail.seed) }
-          : state.form,
-    }));
+    // The box keeps what the designer typed; the seed used is shown with the result, one click to keep.
+    set({ run: { ...run, detail: result.value } });
   }
 
   function complete(payload: EventPayload<'run.completed'>, provider: string) {
@@ -411,6 +420,12 @@ export const useGenerateStore = create<GenerateState>()((set, get) => {
         const fieldErrors = { ...state.fieldErrors };
         if (key === 'prompt') delete fieldErrors.prompt;
         if (key === 'seedText') delete fieldErrors.seed;
+        // Typing a seed means that seed; clearing the box goes back to random seeds.
+        if (key === 'seedText')
+          return {
+            form: { ...state.form, seedText: String(value), seedLocked: String(value).trim() !== '' },
+            fieldErrors,
+          };
         if (key === 'count') delete fieldErrors.count;
         if (key === 'widthText' || key === 'heightText') delete fieldErrors.size;
         if (key === 'stepsText') delete fieldErrors.steps;
@@ -434,8 +449,20 @@ export const useGenerateStore = create<GenerateState>()((set, get) => {
     setSeedLocked(locked) {
       set((state) => {
         const fieldErrors = { ...state.fieldErrors };
-        if (!locked) delete fieldErrors.seed;
-        return { form: { ...state.form, seedLocked: locked }, fieldErrors };
+        delete fieldErrors.seed;
+        // Unlocking empties the box, so what it shows is always what the next run sends.
+        if (!locked) return { form: { ...state.form, seedText: '', seedLocked: false }, fieldErrors };
+        if (state.form.seedText.trim() !== '')
+          return { form: { ...state.form, seedLocked: true }, fieldErrors };
+        const last = state.run.kind === 'done' ? state.run.detail?.seed : null;
+        if (last != null)
+          return { form: { ...state.form, seedText: String(last), seedLocked: true }, fieldErrors };
+        return {
+          fieldErrors: {
+            ...fieldErrors,
+            seed: 'Type a seed to keep, or leave the box empty for random seeds.',
+          },
+        };
       });
     },
 
