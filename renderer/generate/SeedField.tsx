@@ -19,7 +19,7 @@ export function SeedField({ model }: { model: ModelInfo | undefined }) {
 
   const range =
     pinned && model?.seedRange
-      ? ` ${providerName ?? model.name} takes ${model.seedRange.min.toLocaleString('en-US')} to ${model.seedRange.max.toLocaleString('en-US')}.`
+      ? ` ${providerName ?? model.name} takes seeds from ${model.seedRange.min.toLocaleString('en-US')} to ${model.seedRange.max.toLocaleString('en-US')}.`
       : '';
   const typed = seedText.trim() !== '';
   const hint =
