@@ -1,4 +1,6 @@
 // Seeds per provider range, and credits and unknown costs counted against every budget (issue 7, items 2 and 4).
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -19,8 +21,10 @@ import {
 } from './test-support';
 
 const open: Harness[] = [];
+const dirs: string[] = [];
 afterEach(async () => {
   for (const h of open.splice(0)) await h.close();
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
 /** Leonardo-like: bills in credits at $0.0015 each, estimated 10 credits per image, 32-bit seeds. */
@@ -222,5 +226,41 @@ describe('credits and unknown costs count against budgets', () => {
     await h.restart();
     expect(await h.run(id)).toMatchObject({ costUsd: 0.024, costBasis: 'credits' });
     expect((await status(h, 'leo')).spend).toMatchObject({ todayUsd: 0.024, approx: true });
+  });
+
+  it('a request cut off by a crash is counted at its catalog estimate, since it may have been charged', async () => {
+    const leo = testProvider('leo', { price: null, credits: CREDITS });
+    const { h, adapters } = setup([leo]);
+    adapters.leo!.script = [{ hang: true }];
+    const runId = await h.start({});
+    const started = Date.now();
+    while (adapters.leo!.openCalls() === 0) {
+      if (Date.now() - started > 5000) throw new Error('the request never went out');
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    // What a killed process leaves on disk.
+    const crashed = mkdtempSync(path.join(os.tmpdir(), 'atelier-crash-'));
+    dirs.push(crashed);
+    for (const file of [DATABASE_FILE, `${DATABASE_FILE}-wal`]) {
+      if (existsSync(path.join(h.dataDir, file)))
+        copyFileSync(path.join(h.dataDir, file), path.join(crashed, file));
+    }
+    const after = makeHarness({
+      catalog: testCatalog(leo),
+      routes: testRoutes([{ provider: 'leo' }]),
+      adapters: { leo: scriptedAdapter('leo') },
+      keys: ['leo'],
+      dataDir: crashed,
+    });
+    open.push(after);
+    const run = await after.run(runId);
+    expect(run).toMatchObject({ status: 'failed', costUsd: 0.015, costBasis: 'estimate' });
+    expect(run.attempts[0]).toMatchObject({
+      providerCode: 'interrupted',
+      costUsd: 0.015,
+      costBasis: 'estimate',
+    });
+    expect(run.attempts[0]!.warnings[0]).toContain('in case LEO charged it');
+    expect((await status(after, 'leo')).spend.todayUsd).toBe(0.015);
   });
 });

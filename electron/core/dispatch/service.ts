@@ -442,25 +442,34 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
           continue;
         }
         if (job.inFlight !== null) {
-          const name = providerById(job.inFlight)?.name ?? job.inFlight;
+          const out = providerById(job.inFlight);
+          const name = out?.name ?? job.inFlight;
+          const modelId =
+            run.route?.chain.find((step) => step.provider === job.inFlight)?.model ?? out?.defaultModel ?? '';
+          const model = out?.models.find((m) => m.id === modelId);
+          // It may have been charged: budgets count it at the catalog estimate rather than not at all.
+          const charged = out && model ? estimateStep(run.request, out, model).usd : null;
           // The request that was out is part of the record: sent, answer unknown.
           runs.recordAttempt(job.runId, {
             ordinal: runs.nextOrdinal(job.runId),
             provider: job.inFlight,
-            model:
-              run.route?.chain.find((step) => step.provider === job.inFlight)?.model ??
-              providerById(job.inFlight)?.defaultModel ??
-              '',
+            model: modelId,
             requestSent: {},
             outcome: 'cancelled',
             httpStatus: null,
             providerCode: 'interrupted',
             providerMessage: `Atelier stopped while this request was out to ${name}; whether it finished (and was charged) is unknown.`,
             retryAfterMs: null,
-            warnings: [],
+            warnings:
+              charged === null
+                ? []
+                : [
+                    `counted against budgets at the catalog estimate of ≈ $${charged.toFixed(3)}, in case ${name} charged it`,
+                  ],
             startedAt: job.heartbeatAt ?? now,
             latencyMs: 0,
-            costUsd: null,
+            costUsd: charged,
+            costBasis: charged === null ? null : 'estimate',
           });
           runs.fail(job.runId, {
             now,
@@ -468,6 +477,8 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
             code: 'interrupted',
             message: interruptedMessage(name),
             provider: job.inFlight,
+            costUsd: charged,
+            costBasis: 'estimate',
           });
           jobs.finish(job.runId, now);
           interrupted.push(job.runId);
