@@ -52,14 +52,17 @@ test('a typed seed is the seed of the run, without touching the lock', async ({ 
   await expect(seedRow).not.toContainText('random');
 });
 
-test('a seed the pinned provider cannot take is refused on the form, naming the provider', async ({
+test('a seed a provider cannot take is named on the form: skipped in a route, refused when pinned', async ({
   app,
   page,
 }) => {
   await page.goto(app.launchUrl);
   await openScreen(page, 'Generate');
-  await page.getByRole('combobox', { name: 'Provider' }).selectOption({ label: 'Leonardo.Ai' });
+  await page.getByRole('textbox', { name: 'Prompt', exact: true }).fill('a kite over dunes');
+  // In the route, the provider that cannot take it is named as skipped for this seed.
   await page.getByRole('textbox', { name: 'Seed' }).fill('3000000000');
+  await expect(page.getByText('Outside the seed range of Leonardo.Ai, so it is skipped.')).toBeVisible();
+  await page.getByRole('combobox', { name: 'Provider' }).selectOption({ label: 'Leonardo.Ai' });
   await generate(page, 'a kite over dunes');
   await expect(page.getByText('Leonardo.Ai takes seeds from 0 to 2,147,483,647')).toBeVisible();
 });

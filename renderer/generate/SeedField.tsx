@@ -1,6 +1,7 @@
 import type { ModelInfo } from '../../shared/domain';
 import { useCatalogStore } from '../app/catalog';
 import { Field, Icon } from '../components';
+import { useEstimateStore } from './estimate';
 import { useGenerateStore } from './store';
 
 /**
@@ -15,18 +16,29 @@ export function SeedField({ model }: { model: ModelInfo | undefined }) {
   const error = useGenerateStore((s) => s.fieldErrors.seed);
   const setField = useGenerateStore((s) => s.setField);
   const setSeedLocked = useGenerateStore((s) => s.setSeedLocked);
-  const providerName = useCatalogStore((s) => s.providers.find((p) => p.id === pinned)?.name);
+  const providers = useCatalogStore((s) => s.providers);
+  const providerName = providers.find((p) => p.id === pinned)?.name;
+  // In a route, a provider that cannot take the typed seed is skipped (never sent another number).
+  const steps = useEstimateStore((s) => s.estimate?.steps);
+  const skipped = typed(seedText)
+    ? (steps ?? [])
+        .filter((step) => step.reason?.startsWith('seed ') && step.reason.includes(' is outside the seeds '))
+        .map((step) => providers.find((p) => p.id === step.provider)?.name ?? step.provider)
+    : [];
 
   const range =
     pinned && model?.seedRange
       ? ` ${providerName ?? model.name} takes seeds from ${model.seedRange.min.toLocaleString('en-US')} to ${model.seedRange.max.toLocaleString('en-US')}.`
       : '';
-  const typed = seedText.trim() !== '';
+  const skip =
+    !pinned && skipped.length > 0
+      ? ` Outside the seed range of ${skipped.join(', ')}, so ${skipped.length === 1 ? 'it is' : 'they are'} skipped.`
+      : '';
   const hint =
     model && !model.supportsSeed
       ? `${model.name} ignores seeds: runs cannot be repeated exactly.`
-      : typed
-        ? `Every run uses this seed until you clear the box.${range}`
+      : typed(seedText)
+        ? `Every run uses this seed until you clear the box.${range}${skip}`
         : `Random each run, within the range of the provider that runs it.${lastSeed !== null ? ` The last run used ${lastSeed}.` : ''}`;
 
   return (
@@ -69,4 +81,8 @@ export function SeedField({ model }: { model: ModelInfo | undefined }) {
       )}
     </Field>
   );
+}
+
+function typed(text: string): boolean {
+  return text.trim() !== '';
 }
