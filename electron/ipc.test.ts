@@ -1,5 +1,6 @@
 import type { IpcMainInvokeEvent, WebFrameMain } from 'electron';
 import { describe, expect, it } from 'vitest';
+import { callBodyLimit, DEFAULT_CALL_BODY_BYTES } from '../shared/body-limits';
 import { IPC_CALL_PREFIX } from '../shared/bridge';
 import { CALL_NAMES } from '../shared/contract';
 import { ok, type Result } from '../shared/result';
@@ -56,5 +57,40 @@ describe('Electron IPC registration', () => {
     expect(seen).toEqual([]);
     expect(await handler(event('file:///app/index.html'), {})).toEqual({ ok: true, value: null });
     expect(seen).toEqual(['keys.list']);
+  });
+
+  it("refuses an input past its call's body limit, as the loopback server does, without reaching the core", async () => {
+    const ipc = fakeIpcMain();
+    const seen: string[] = [];
+    registerIpcHandlers(
+      ipc,
+      async (name): Promise<Result<unknown>> => {
+        seen.push(name);
+        return ok(null);
+      },
+      () => true,
+    );
+    const big = 'x'.repeat(DEFAULT_CALL_BODY_BYTES + 1);
+    const start = ipc.handlers.get(`${IPC_CALL_PREFIX}generation.start`)!;
+    expect(await start(event('file:///app/index.html'), { prompt: big })).toMatchObject({
+      ok: false,
+      error: {
+        code: 'invalid_input',
+        message: 'body: the request is larger than the 1 MB this call accepts.',
+        details: { call: 'generation.start', limitBytes: DEFAULT_CALL_BODY_BYTES },
+      },
+    });
+    // Nested arrays count too.
+    expect(await start(event('file:///app/index.html'), { a: [[{ b: big }]] })).toMatchObject({ ok: false });
+    expect(seen).toEqual([]);
+    const importCall = ipc.handlers.get(`${IPC_CALL_PREFIX}references.import`)!;
+    expect(callBodyLimit('references.import')).toBeGreaterThan(big.length);
+    expect(
+      await importCall(event('file:///app/index.html'), { files: [{ name: 'a.png', dataBase64: big }] }),
+    ).toEqual({
+      ok: true,
+      value: null,
+    });
+    expect(seen).toEqual(['references.import']);
   });
 });

@@ -5,10 +5,13 @@ import { app, BrowserWindow, ipcMain, net, protocol, safeStorage, session, shell
 import { IPC_EVENT_CHANNEL } from '../shared/bridge';
 import { readLaunchConfig } from './config';
 import { type Core, createCore } from './core';
+import { decodeUrlPath } from './core/media';
 import { consoleLogger } from './core/ports';
 import { loadCatalog } from './core/providers/catalog';
-import { MEDIA_SCHEME } from './csp';
+import { MEDIA_SCHEME, windowContentSecurityPolicy, withContentSecurityPolicy } from './csp';
+import { externalLinkOrigins, externalUrlAllowed } from './external-links';
 import { registerIpcHandlers } from './ipc';
+import { permissionGranted } from './permissions';
 import { createSafeStorageVault } from './safe-storage-vault';
 
 declare const __ATELIER_VERSION__: string;
@@ -17,6 +20,7 @@ const log = consoleLogger('main');
 const appRoot = path.resolve(import.meta.dirname, '..');
 const rendererIndex = path.join(appRoot, 'dist', 'renderer', 'index.html');
 const rendererUrl = pathToFileURL(rendererIndex).toString();
+const policy = windowContentSecurityPolicy();
 
 protocol.registerSchemesAsPrivileged([
   { scheme: MEDIA_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true } },
@@ -26,6 +30,8 @@ if (!app.requestSingleInstanceLock()) app.quit();
 
 let core: Core | null = null;
 let mainWindow: BrowserWindow | null = null;
+/** The sites the app links to (provider key pages); filled from the catalog once it is loaded. */
+let externalOrigins: ReadonlySet<string> = new Set();
 
 function createWindow(): BrowserWindow {
   const win = new BrowserWindow({
@@ -54,8 +60,9 @@ app.on('web-contents-created', (_event, contents) => {
   contents.on('will-navigate', (event) => event.preventDefault());
   contents.on('will-attach-webview', (event) => event.preventDefault());
   contents.setWindowOpenHandler(({ url }) => {
-    // Links to provider dashboards open in the user's browser; nothing opens inside the app.
-    if (url.startsWith('https://')) void shell.openExternal(url);
+    // Links to the sites the app links to open in the user's browser; nothing opens inside the app.
+    if (externalUrlAllowed(url, externalOrigins)) void shell.openExternal(url);
+    else log.warn('link not opened: not a site Atelier links to', { origin: URL.parse(url)?.origin ?? null });
     return { action: 'deny' };
   });
 });
@@ -67,6 +74,7 @@ app.on('second-instance', () => {
 
 app.whenReady().then(() => {
   const catalog = loadCatalog(path.join(appRoot, 'resources', 'providers'));
+  externalOrigins = externalLinkOrigins(catalog.providers);
   const config = readLaunchConfig(process.env, catalog, app.getPath('userData'));
   const activeCore = createCore({
     dataDir: config.dataDir,
@@ -80,14 +88,31 @@ app.whenReady().then(() => {
   });
   core = activeCore;
 
-  session.defaultSession.setPermissionRequestHandler((_contents, permission, callback) =>
-    callback(permission === 'clipboard-sanitized-write'),
+  const ses = session.defaultSession;
+  // Deny by default: only what the renderer uses, asked for by our own page.
+  ses.setPermissionRequestHandler((_contents, permission, callback, details) =>
+    callback(permissionGranted(permission, details.requestingUrl, rendererUrl)),
   );
-  protocol.handle(MEDIA_SCHEME, (request) => {
-    const relative = decodeURIComponent(new URL(request.url).pathname.replace(/^\/+/, ''));
-    const file = activeCore.resolveMedia(relative);
+  ses.setPermissionCheckHandler((_contents, permission, _origin, details) =>
+    permissionGranted(permission, details.requestingUrl ?? null, rendererUrl),
+  );
+  ses.setDevicePermissionHandler(() => false);
+  // The page itself loads from file://, where the build-time meta tag carries the policy; every
+  // response that has headers carries it too.
+  ses.webRequest.onHeadersReceived((details, callback) =>
+    callback({ responseHeaders: withContentSecurityPolicy(details.responseHeaders, policy) }),
+  );
+  protocol.handle(MEDIA_SCHEME, async (request) => {
+    const relative = decodeUrlPath(new URL(request.url).pathname.replace(/^\/+/, ''));
+    if (relative === null) return new Response('Bad request: malformed percent-encoding', { status: 400 });
+    // The real path, once links are followed, must lie inside the data folder.
+    const file = await activeCore.resolveMedia(relative);
     if (!file) return new Response('Not found', { status: 404 });
-    return net.fetch(pathToFileURL(file).toString());
+    const response = await net.fetch(pathToFileURL(file).toString());
+    const headers = new Headers(response.headers);
+    headers.set('Content-Security-Policy', policy);
+    headers.set('X-Content-Type-Options', 'nosniff');
+    return new Response(response.body, { status: response.status, headers });
   });
 
   mainWindow = createWindow();

@@ -33,6 +33,7 @@ const secret = z
   .regex(/^[\x21-\x7e]+$/, 'must be a single token without spaces');
 
 import { libraryCalls, libraryEvents } from './library-contract';
+import { queueCalls } from './queue-contract';
 import { referenceCalls, referenceEvents } from './references-contract';
 
 /**
@@ -189,6 +190,7 @@ export const calls = {
   },
   ...libraryCalls,
   ...referenceCalls,
+  ...queueCalls,
 } as const;
 
 /** Every event the main process pushes to the renderer. */

@@ -7,7 +7,7 @@ export const REFERENCE_STEERS = ['composition', 'lighting', 'style', 'subject'] 
 export const ReferenceSteer = z.enum(REFERENCE_STEERS);
 export type ReferenceSteer = z.infer<typeof ReferenceSteer>;
 
-/** Limits the import enforces per file and per call (the loopback body limit is 64 MiB). */
+/** Limits the import enforces per file and per call (the body limit per call is in shared/body-limits.ts). */
 export const REFERENCE_LIMITS = {
   /** Decoded bytes of one file. */
   maxFileBytes: 48 * 1024 * 1024,

@@ -1,4 +1,14 @@
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -386,9 +396,15 @@ describe('core, end to end against the OpenAI protocol double', () => {
   });
 
   it('serves only media files that belong to the library', async () => {
-    expect(core.resolveMedia('thumbs/ab/x.webp')).toBe(path.join(dataDir, 'thumbs', 'ab', 'x.webp'));
-    expect(core.resolveMedia('thumbs/../atelier.db')).toBeNull();
-    expect(core.resolveMedia('atelier.db')).toBeNull();
-    expect(core.resolveMedia('/etc/passwd')).toBeNull();
+    mkdirSync(path.join(dataDir, 'thumbs', 'ab'), { recursive: true });
+    writeFileSync(path.join(dataDir, 'thumbs', 'ab', 'x.webp'), 'RIFFxxxxWEBP');
+    symlinkSync('/etc/passwd', path.join(dataDir, 'thumbs', 'ab', 'passwd.webp'));
+    expect(await core.resolveMedia('thumbs/ab/x.webp')).toBe(
+      path.join(realpathSync(dataDir), 'thumbs', 'ab', 'x.webp'),
+    );
+    expect(await core.resolveMedia('thumbs/ab/passwd.webp')).toBeNull();
+    expect(await core.resolveMedia('thumbs/../atelier.db')).toBeNull();
+    expect(await core.resolveMedia('atelier.db')).toBeNull();
+    expect(await core.resolveMedia('/etc/passwd')).toBeNull();
   });
 });

@@ -14,7 +14,7 @@ import {
 import { createEventBus, type EventBus } from './events';
 import { createRunsRepo, createUsageRepo } from './history';
 import { createStyleLibrary, loadStarterLibrary, readStarterLibrary, type StyleLibrary } from './library';
-import { createMediaStore, resolveInside } from './media';
+import { createMediaStore, resolveServedMedia } from './media';
 import { type Clock, type FetchLike, type Logger, systemClock } from './ports';
 import { type Catalog, loadCatalog } from './providers/catalog';
 import { adapters as builtInAdapters } from './providers/registry';
@@ -70,8 +70,8 @@ export interface Core {
   library: StyleLibrary;
   /** Parses, runs and wraps one call; what every transport uses. */
   invoke(name: unknown, input: unknown): Promise<Result<unknown>>;
-  /** An absolute path for a stored media file, or null when the path is not one of ours. */
-  resolveMedia(relativePath: string): string | null;
+  /** The real path of a stored media file, or null when the path (or where its links lead) is not ours. */
+  resolveMedia(relativePath: string): Promise<string | null>;
   close(): Promise<void>;
 }
 
@@ -182,12 +182,7 @@ export function createCore(options: CoreOptions): Core {
     catalog,
     library,
     invoke: (name, input) => invokeCall(handlers, name, input, log),
-    resolveMedia(relativePath) {
-      // Only the content-addressed folders are ever served; `..`, absolute paths and backslashes are not ours.
-      if (!/^(media|thumbs|references)(\/[A-Za-z0-9._-]+)+$/.test(relativePath)) return null;
-      if (relativePath.split('/').some((segment) => segment === '..' || segment === '.')) return null;
-      return resolveInside(dataDir, relativePath);
-    },
+    resolveMedia: (relativePath) => resolveServedMedia(dataDir, relativePath),
     close() {
       closing ??= (async () => {
         await dispatcher.close();

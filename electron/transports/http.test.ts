@@ -1,12 +1,14 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { callBodyLimit, DEFAULT_CALL_BODY_BYTES } from '../../shared/body-limits';
 import type { EventName, EventPayload } from '../../shared/contract';
 import { err, ok, type Result } from '../../shared/result';
 import type { EventListener } from '../core/events';
-import { silentLogger } from '../core/ports';
+import { resolveServedMedia } from '../core/media';
+import type { Logger } from '../core/ports';
 import { type LoopbackServer, startLoopbackServer } from './http';
 
 interface Reply {
@@ -41,10 +43,60 @@ function send(
   });
 }
 
+/**
+ * POSTs up to `total` bytes of body in 64 KiB chunks, stopping when the server answers. `written` is
+ * what had been handed to the socket by then: a server that stops reading holds it near its limit.
+ */
+function streamBody(
+  port: number,
+  path: string,
+  headers: Record<string, string>,
+  total: number,
+): Promise<Reply & { written: number }> {
+  return new Promise((resolve, reject) => {
+    const chunk = Buffer.alloc(64 * 1024, 0x20);
+    let written = 0;
+    let answered = false;
+    const req = httpRequest({ host: '127.0.0.1', port, method: 'POST', path, headers }, (res) => {
+      answered = true;
+      const at = written;
+      let body = '';
+      res.on('data', (data) => {
+        body += data;
+      });
+      res.on('end', () => {
+        req.destroy();
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body, written: at });
+      });
+    });
+    // Once answered, the server cuts the connection we are still writing to: EPIPE/ECONNRESET are expected.
+    req.on('error', (error) => {
+      if (!answered) reject(error);
+    });
+    const pump = () => {
+      while (!answered && written < total) {
+        written += chunk.length;
+        if (!req.write(chunk)) {
+          req.once('drain', pump);
+          return;
+        }
+      }
+      if (!answered) req.end();
+    };
+    pump();
+  });
+}
+
 describe('loopback HTTP transport', () => {
   let dir: string;
   let server: LoopbackServer;
   const calls: Array<{ name: string; input: unknown }> = [];
+  const logged: string[] = [];
+  const log: Logger = {
+    info: () => {},
+    warn: (message) => logged.push(`warn ${message}`),
+    error: (message) => logged.push(`error ${message}`),
+  };
   const listeners = new Set<EventListener>();
   const emit = <K extends EventName>(name: K, payload: EventPayload<K>) => {
     for (const listener of listeners) listener(name, payload);
@@ -59,6 +111,7 @@ describe('loopback HTTP transport', () => {
     writeFileSync(path.join(dir, 'data', 'thumbs', 'ab', 'abc.webp'), 'RIFFxxxxWEBP');
     writeFileSync(path.join(dir, 'secret.txt'), 'not for you');
     calls.length = 0;
+    logged.length = 0;
     server = await startLoopbackServer({
       invoke: async (name, input): Promise<Result<unknown>> => {
         calls.push({ name, input });
@@ -70,11 +123,11 @@ describe('loopback HTTP transport', () => {
         return () => listeners.delete(listener);
       },
       staticDir: path.join(dir, 'static'),
-      resolveMedia: (rel) =>
-        rel.startsWith('thumbs/') && !rel.includes('..') ? path.join(dir, 'data', rel) : null,
+      // The core's own resolver, so links are followed as the app follows them.
+      resolveMedia: (rel) => resolveServedMedia(path.join(dir, 'data'), rel),
       port: 0,
       token: 'test-token-123',
-      log: silentLogger,
+      log,
     });
   });
 
@@ -233,5 +286,145 @@ describe('loopback HTTP transport', () => {
   it('refuses the event stream without the token', async () => {
     const reply = await send(server.port, { path: '/api/events', headers: host() });
     expect(reply.status).toBe(401);
+  });
+
+  it('refuses a link in media/ that leads outside the data folder, with the token', async () => {
+    symlinkSync(path.join(dir, 'secret.txt'), path.join(dir, 'data', 'thumbs', 'ab', 'evil.webp'));
+    const reply = await send(server.port, {
+      path: '/media/thumbs/ab/evil.webp?token=test-token-123',
+      headers: host(),
+    });
+    expect(reply.status).toBe(404);
+    expect(reply.body).not.toContain('not for you');
+  });
+
+  it('answers malformed percent-encoding with 400 invalid_input naming the URL, and logs nothing', async () => {
+    const media = await send(server.port, { path: '/media/%E0%A4%A?token=test-token-123', headers: host() });
+    expect(media.status).toBe(400);
+    expect(JSON.parse(media.body).error).toMatchObject({
+      code: 'invalid_input',
+      message: expect.stringMatching(/^url: .*percent-encoding/),
+    });
+    const page = await send(server.port, { path: '/assets/%E0%A4%A.js', headers: host() });
+    expect(page.status).toBe(400);
+    expect(JSON.parse(page.body).error.code).toBe('invalid_input');
+    expect(logged).toEqual([]);
+  });
+
+  it("stops reading a body as soon as it passes the call's limit, and answers 413 naming the limit", async () => {
+    const limit = callBodyLimit('app.info');
+    expect(limit).toBe(DEFAULT_CALL_BODY_BYTES);
+    const reply = await streamBody(server.port, '/api/call/app.info', authed(), 80 * 1024 * 1024);
+    expect(reply.status).toBe(413);
+    expect(JSON.parse(reply.body).error).toMatchObject({
+      code: 'invalid_input',
+      message: 'body: the request is larger than the 1 MB this call accepts.',
+      details: { call: 'app.info', limit: 'body_bytes', limitBytes: limit },
+    });
+    // Socket buffers let a few MB more leave the client; a server that kept reading would take all 80.
+    expect(reply.written).toBeLessThan(limit + 16 * 1024 * 1024);
+    expect(reply.headers.connection).toBe('close');
+    expect(calls).toHaveLength(0);
+  });
+
+  it('refuses from Content-Length alone, before any of the body arrives', async () => {
+    const reply = await new Promise<Reply>((resolve, reject) => {
+      const req = httpRequest(
+        {
+          host: '127.0.0.1',
+          port: server.port,
+          method: 'POST',
+          path: '/api/call/references.import',
+          headers: { ...authed(), 'Content-Length': String(1024 * 1024 * 1024) },
+        },
+        (res) => {
+          let body = '';
+          res.on('data', (chunk) => {
+            body += chunk;
+          });
+          res.on('end', () => {
+            req.destroy();
+            resolve({ status: res.statusCode ?? 0, headers: res.headers, body });
+          });
+        },
+      );
+      req.on('error', reject);
+      req.flushHeaders();
+    });
+    expect(reply.status).toBe(413);
+    expect(JSON.parse(reply.body).error.details.limitBytes).toBe(callBodyLimit('references.import'));
+    expect(calls).toHaveLength(0);
+  }, 5_000);
+
+  it('lets the calls where images travel carry more than the default limit', async () => {
+    const dataBase64 = 'A'.repeat(DEFAULT_CALL_BODY_BYTES + 1024);
+    const reply = await send(server.port, {
+      method: 'POST',
+      path: '/api/call/references.import',
+      headers: authed(),
+      body: JSON.stringify({ files: [{ name: 'big.png', dataBase64 }] }),
+    });
+    expect(reply.status).toBe(200);
+    expect(calls).toEqual([
+      { name: 'references.import', input: { files: [{ name: 'big.png', dataBase64 }] } },
+    ]);
+    const small = await send(server.port, {
+      method: 'POST',
+      path: '/api/call/generation.start',
+      headers: authed(),
+      body: JSON.stringify({ prompt: dataBase64 }),
+    });
+    expect(small.status).toBe(413);
+    expect(calls).toHaveLength(1);
+  });
+
+  it('holds request bodies within one budget across concurrent calls, and asks the extra one to retry', async () => {
+    let release: () => void = () => {};
+    let started: () => void = () => {};
+    const firstStarted = new Promise<void>((resolve) => {
+      started = resolve;
+    });
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const seen: string[] = [];
+    const tight = await startLoopbackServer({
+      invoke: async (_name, input): Promise<Result<unknown>> => {
+        const id = (input as { files: Array<{ name: string }> }).files[0]!.name;
+        seen.push(id);
+        if (id === 'a.png') {
+          started();
+          await gate;
+        }
+        return ok(id);
+      },
+      subscribe: () => () => {},
+      staticDir: path.join(dir, 'static'),
+      resolveMedia: async () => null,
+      token: 'test-token-123',
+      log,
+      maxBufferedBytes: 1.5 * 1024 * 1024,
+    });
+    try {
+      const body = (name: string) =>
+        JSON.stringify({ files: [{ name, dataBase64: 'A'.repeat(1024 * 1024) }] });
+      const headers = { Host: `127.0.0.1:${tight.port}`, Authorization: 'Bearer test-token-123' };
+      const route = '/api/call/references.import';
+      const first = send(tight.port, { method: 'POST', path: route, headers, body: body('a.png') });
+      await firstStarted;
+      const second = await send(tight.port, { method: 'POST', path: route, headers, body: body('b.png') });
+      expect(second.status).toBe(503);
+      expect(second.headers['retry-after']).toBe('2');
+      expect(JSON.parse(second.body).error.code).toBe('unavailable');
+      release();
+      expect((await first).status).toBe(200);
+      // The first call's bytes were given back: the next one fits.
+      const third = await send(tight.port, { method: 'POST', path: route, headers, body: body('c.png') });
+      expect(JSON.parse(third.body)).toEqual({ ok: true, value: 'c.png' });
+      expect(seen).toEqual(['a.png', 'c.png']);
+    } finally {
+      release();
+      await tight.close();
+    }
   });
 });

@@ -4,9 +4,11 @@ import { stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { bodyTooLarge, callBodyLimit, LARGE_CALL_BODY_BYTES } from '../../shared/body-limits';
 import { isEventName } from '../../shared/contract';
 import { err, type Result } from '../../shared/result';
 import type { EventListener } from '../core/events';
+import { decodeUrlPath } from '../core/media';
 import type { Logger } from '../core/ports';
 import { contentSecurityPolicy } from '../csp';
 
@@ -15,13 +17,16 @@ export interface LoopbackServerOptions {
   subscribe(listener: EventListener): () => void;
   /** The built renderer (index.html and assets). */
   staticDir: string;
-  /** Files under these data-dir folders may be served as media. */
-  resolveMedia(relativePath: string): string | null;
+  /** The real path of a stored media file the renderer may see, or null (see `resolveServedMedia`). */
+  resolveMedia(relativePath: string): Promise<string | null>;
   port?: number;
   /** Fixed for tests; otherwise a fresh random token for every launch. */
   token?: string;
   log: Logger;
-  maxBodyBytes?: number;
+  /** Bytes a call's body may have; `callBodyLimit` (declared next to the contract) when absent. */
+  bodyLimit?(callName: string): number;
+  /** Bytes of request bodies held at once across all requests; past it a call is asked to retry. */
+  maxBufferedBytes?: number;
   pingIntervalMs?: number;
 }
 
@@ -69,7 +74,11 @@ const SECURITY_HEADERS = {
  */
 export async function startLoopbackServer(options: LoopbackServerOptions): Promise<LoopbackServer> {
   const token = options.token ?? randomBytes(32).toString('base64url');
-  const maxBody = options.maxBodyBytes ?? 64 * 1024 * 1024;
+  const bodyLimit = options.bodyLimit ?? callBodyLimit;
+  // Room for two of the largest bodies at once: concurrent uploads cannot add up past it.
+  const budget = new BodyBudget(
+    options.maxBufferedBytes ?? 2 * Math.max(...Object.values(LARGE_CALL_BODY_BYTES)),
+  );
   const pingMs = options.pingIntervalMs ?? 15_000;
   const sseClients = new Set<ServerResponse>();
   let allowedHosts = new Set<string>();
@@ -120,20 +129,45 @@ export async function startLoopbackServer(options: LoopbackServerOptions): Promi
         sendResult(res, 404, err('not_found', `No API route ${req.method} ${url.pathname}.`));
         return;
       }
-      const body = await readBody(req, maxBody);
-      if (body === null) {
-        sendResult(res, 413, err('invalid_input', `The request body is larger than ${maxBody} bytes.`));
+      const name = match[1]!;
+      const limit = bodyLimit(name);
+      // Refused from the declared length when it says so, else as soon as the count passes the limit
+      // (or the bytes held by all calls together would pass the budget).
+      const declared = Number(req.headers['content-length'] ?? Number.NaN);
+      const read =
+        declared > limit
+          ? 'too_large'
+          : declared > budget.room()
+            ? 'busy'
+            : await readBody(req, limit, budget);
+      if (read === 'too_large') {
+        refuseBody(req, res, 413, bodyTooLarge(name, limit));
         return;
       }
-      let input: unknown;
+      if (read === 'busy') {
+        res.setHeader('Retry-After', '2');
+        refuseBody(
+          req,
+          res,
+          503,
+          err('unavailable', 'Atelier is receiving other large requests; try again in a moment.'),
+        );
+        return;
+      }
+      // The bytes count against the budget until the call is done with what they became.
       try {
-        input = body.length === 0 ? {} : JSON.parse(body.toString('utf8'));
-      } catch {
-        sendResult(res, 400, err('invalid_input', 'The request body is not valid JSON.'));
-        return;
+        let input: unknown;
+        try {
+          input = read.length === 0 ? {} : JSON.parse(read.toString('utf8'));
+        } catch {
+          sendResult(res, 400, err('invalid_input', 'The request body is not valid JSON.'));
+          return;
+        }
+        const result = await options.invoke(name, input);
+        sendResult(res, 200, result);
+      } finally {
+        budget.give(read.length);
       }
-      const result = await options.invoke(match[1]!, input);
-      sendResult(res, 200, result);
       return;
     }
 
@@ -147,15 +181,23 @@ export async function startLoopbackServer(options: LoopbackServerOptions): Promi
         sendResult(res, 401, err('unauthorized', 'Missing or wrong access token for media.'));
         return;
       }
-      const relative = decodeURIComponent(url.pathname.slice('/media/'.length));
-      const file = options.resolveMedia(relative);
+      const relative = decodeUrlPath(url.pathname.slice('/media/'.length));
+      if (relative === null) {
+        refuseMalformedUrl(res);
+        return;
+      }
+      const file = await options.resolveMedia(relative);
       if (!file || !(await sendFile(req, res, file, 'private, max-age=31536000, immutable'))) {
         sendResult(res, 404, err('not_found', 'No such media file.'));
       }
       return;
     }
 
-    const relative = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname.slice(1));
+    const relative = url.pathname === '/' ? 'index.html' : decodeUrlPath(url.pathname.slice(1));
+    if (relative === null) {
+      refuseMalformedUrl(res);
+      return;
+    }
     const file = path.resolve(options.staticDir, relative);
     if (!file.startsWith(path.resolve(options.staticDir) + path.sep)) {
       sendResult(res, 404, err('not_found', 'Not found.'));
@@ -227,6 +269,43 @@ export async function startLoopbackServer(options: LoopbackServerOptions): Promi
   };
 }
 
+/** A bad request, answered without logging: malformed `%` escapes are the client's mistake. */
+function refuseMalformedUrl(res: ServerResponse): void {
+  sendResult(res, 400, err('invalid_input', 'url: the path has malformed percent-encoding.'));
+}
+
+/** Time after the answer at which a refused request is destroyed, should its connection still be open. */
+const REFUSED_BODY_LINGER_MS = 500;
+
+/**
+ * Refuses a body that was not read to its end (413 too large, 503 no room). Nothing more of it is read:
+ * the request stays paused, `Connection: close` ends the connection once the answer is out, and the
+ * request is destroyed shortly after in any case.
+ */
+function refuseBody(req: IncomingMessage, res: ServerResponse, status: number, result: Result<never>): void {
+  req.pause();
+  res.on('finish', () => setTimeout(() => req.destroy(), REFUSED_BODY_LINGER_MS).unref());
+  res.setHeader('Connection', 'close');
+  sendResult(res, status, result);
+}
+
+/** Bytes of request bodies held in memory by all requests together, against a ceiling. */
+class BodyBudget {
+  private held = 0;
+  constructor(private readonly max: number) {}
+  take(bytes: number): boolean {
+    if (this.held + bytes > this.max) return false;
+    this.held += bytes;
+    return true;
+  }
+  give(bytes: number): void {
+    this.held -= bytes;
+  }
+  room(): number {
+    return this.max - this.held;
+  }
+}
+
 function sendResult(res: ServerResponse, status: number, result: Result<unknown>): void {
   const body = JSON.stringify(result);
   res.writeHead(status, {
@@ -262,17 +341,41 @@ async function sendFile(
   return true;
 }
 
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
+/**
+ * The whole body, its bytes taken from `budget` (the caller gives them back). Stops reading the moment
+ * the body passes `limit` ('too_large') or the budget has no room ('busy'), keeping nothing.
+ */
+function readBody(
+  req: IncomingMessage,
+  limit: number,
+  budget: BodyBudget,
+): Promise<Buffer | 'too_large' | 'busy'> {
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
+    let chunks: Buffer[] = [];
     let size = 0;
-    let tooLarge = false;
-    req.on('data', (chunk: Buffer) => {
+    let settled = false;
+    const stop = (outcome: 'too_large' | 'busy' | Error) => {
+      if (settled) return;
+      settled = true;
+      req.off('data', onData);
+      req.pause();
+      budget.give(size);
+      chunks = [];
+      if (outcome instanceof Error) reject(outcome);
+      else resolve(outcome);
+    };
+    const onData = (chunk: Buffer) => {
+      if (size + chunk.length > limit) return stop('too_large');
+      if (!budget.take(chunk.length)) return stop('busy');
       size += chunk.length;
-      if (size > limit) tooLarge = true;
-      else chunks.push(chunk);
+      chunks.push(chunk);
+    };
+    req.on('data', onData);
+    req.once('end', () => {
+      if (settled) return;
+      settled = true;
+      resolve(Buffer.concat(chunks));
     });
-    req.on('end', () => resolve(tooLarge ? null : Buffer.concat(chunks)));
-    req.on('error', reject);
+    req.once('error', (error) => stop(error));
   });
 }

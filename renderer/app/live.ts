@@ -2,7 +2,7 @@
 import { api } from '../api';
 import { useHistoryStore, useRunDetailStore } from '../gallery/store';
 import { useEstimateStore } from '../generate/estimate';
-import { useGenerateStore } from '../generate/store';
+import { useRunsStore } from '../generate/runs-store';
 import { useReferencesStore } from '../references/store';
 import { useLocalServersStore } from '../settings/local/store';
 import { useProviderStatusStore } from '../settings/providers/store';
@@ -34,14 +34,14 @@ export function startLiveUpdates(): () => void {
   let wasDown = false;
   const offs = [
     api.on('run.updated', (payload) => {
-      useGenerateStore.getState().onRunUpdated(payload);
+      useRunsStore.getState().onRunUpdated(payload);
       if (payload.status === 'queued' || payload.phase === 'done') refreshHistory();
     }),
     api.on('run.progress', (payload) => {
-      useGenerateStore.getState().onRunProgress(payload);
+      useRunsStore.getState().onRunProgress(payload);
     }),
     api.on('run.completed', (payload) => {
-      useGenerateStore.getState().onRunCompleted(payload);
+      useRunsStore.getState().onRunCompleted(payload);
       refreshHistory();
       void useRunDetailStore.getState().reloadIfOpen(payload.runId);
       refreshProviders();
@@ -80,7 +80,7 @@ export function startLiveUpdates(): () => void {
       if (state === 'open' && wasDown) {
         // Events were missed while the stream was down: catch up from the source of truth.
         wasDown = false;
-        void useGenerateStore.getState().resync();
+        void useRunsStore.getState().resync();
         void useCatalogStore.getState().load();
         void useRoutesStore.getState().load();
         refreshHistory();
@@ -88,6 +88,8 @@ export function startLiveUpdates(): () => void {
       }
     }),
   ];
+  // The queue as it is now (runs in flight survive a reload); the events above keep it current.
+  void useRunsStore.getState().load();
   return () => {
     clearTimeout(refreshTimer);
     clearTimeout(providersTimer);

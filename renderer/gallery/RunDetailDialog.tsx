@@ -5,6 +5,7 @@ import { api } from '../api';
 import { findModel, modelName, providerName, stepName, useCatalogStore } from '../app/catalog';
 import { useAppStore } from '../app/store';
 import { Badge, Button, Dialog, ErrorCard, Icon, ImageViewer, Spinner } from '../components';
+import { useRunsStore } from '../generate/runs-store';
 import { useGenerateStore } from '../generate/store';
 import { attemptsPath, runWarnings } from '../lib/attempts';
 import { copyText } from '../lib/clipboard';
@@ -118,8 +119,7 @@ function Body({ detail }: { detail: RunDetail }) {
   const actionError = useRunDetailStore((s) => s.actionError);
   const applyRequest = useGenerateStore((s) => s.applyRequest);
   const referenceFrom = useGenerateStore((s) => s.referenceFrom);
-  const retry = useGenerateStore((s) => s.retry);
-  const generating = useGenerateStore((s) => s.run.kind === 'starting' || s.run.kind === 'running');
+  const retry = useRunsStore((s) => s.retry);
   const go = useAppStore((s) => s.go);
   const closeRun = useAppStore((s) => s.closeRun);
   const [viewing, setViewing] = useState<number | null>(null);
@@ -293,12 +293,7 @@ function Body({ detail }: { detail: RunDetail }) {
             <Button
               variant="primary"
               icon="refresh"
-              disabled={generating}
-              title={
-                generating
-                  ? 'A run is in progress on Generate'
-                  : 'Run the same request again, skipping the cache'
-              }
+              title="Queue the same request again on Generate, skipping the cache"
               onClick={runAgain}
             >
               Retry

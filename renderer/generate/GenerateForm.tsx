@@ -15,6 +15,7 @@ import { formatCost } from '../lib/format';
 import { AdvancedSection } from './AdvancedSection';
 import { useEstimateStore } from './estimate';
 import { RouteSummary } from './RouteSummary';
+import { QueueNote } from './RunQueue';
 import { SeedField } from './SeedField';
 import { StyleNote } from './StyleNote';
 import { buildRequest, MAX_IMAGES_PER_RUN, useGenerateStore } from './store';
@@ -157,7 +158,6 @@ function CostLine({ model, hasPrompt }: { model: ModelInfo | undefined; hasPromp
 export function GenerateForm() {
   const form = useGenerateStore((s) => s.form);
   const fieldErrors = useGenerateStore((s) => s.fieldErrors);
-  const run = useGenerateStore((s) => s.run);
   const setField = useGenerateStore((s) => s.setField);
   const setProvider = useGenerateStore((s) => s.setProvider);
   const reconcile = useGenerateStore((s) => s.reconcile);
@@ -179,7 +179,6 @@ export function GenerateForm() {
   const provider = providers.find((p) => p.id === form.provider);
   const model = pinned ? findModel(providers, form.provider, form.model) : undefined;
   const maxCount = Math.max(1, Math.min(MAX_IMAGES_PER_RUN, model?.maxCount ?? MAX_IMAGES_PER_RUN));
-  const busy = run.kind === 'starting' || run.kind === 'running';
   const noProviders = catalogStatus === 'ready' && !providers.some((p) => p.implemented);
   const exactSize = form.widthText.trim() !== '' && form.heightText.trim() !== '';
 
@@ -432,12 +431,12 @@ export function GenerateForm() {
           variant="primary"
           size="lg"
           icon="generate"
-          busy={busy}
           disabled={noProviders}
           shortcut={SUBMIT_HINT}
         >
           Generate
         </Button>
+        <QueueNote />
       </div>
     </form>
   );

@@ -4,19 +4,23 @@ import { EmptyState, Spinner } from '../components';
 import { useLocalServersStore } from '../settings/local/store';
 import { GenerateForm, SUBMIT_HINT } from './GenerateForm';
 import { Onboarding } from './Onboarding';
-import { RunProgress } from './RunProgress';
-import { RunResult } from './RunResult';
+import { PlaceholderTiles } from './RunProgress';
+import { RunQueue } from './RunQueue';
+import { EarlierRuns, RunResult } from './RunResult';
+import { useRunsStore } from './runs-store';
 import { useGenerateStore } from './store';
 
-function Canvas() {
-  const run = useGenerateStore((s) => s.run);
-  const lastRequest = useGenerateStore((s) => s.lastRequest);
+/** The result on the canvas, or where it will appear, or what to do first. */
+function Stage() {
+  const latest = useRunsStore((s) => s.latest);
+  const next = useRunsStore((s) => s.inFlight[0]);
+  const starting = useRunsStore((s) => s.starting);
   const providers = useCatalogStore((s) => s.providers);
   const status = useCatalogStore((s) => s.status);
   const hasLocalServer = useLocalServersStore((s) => s.servers.some((server) => server.enabled));
 
-  if (run.kind === 'starting' || run.kind === 'running') return <RunProgress request={lastRequest} />;
-  if (run.kind !== 'idle') return <RunResult />;
+  if (latest) return <RunResult />;
+  if (next || starting > 0) return <PlaceholderTiles run={next} />;
   if (status === 'loading' || status === 'idle') {
     return (
       <div className="canvas__loading">
@@ -42,6 +46,7 @@ export function GenerateView() {
       if (event.key !== 'Enter' || !(event.metaKey || event.ctrlKey) || event.isComposing) return;
       if (document.querySelector('dialog[open]')) return;
       event.preventDefault();
+      // Queues another run even while others are in flight.
       void useGenerateStore.getState().generate();
     };
     window.addEventListener('keydown', onKeyDown);
@@ -51,7 +56,9 @@ export function GenerateView() {
     <div className="generate">
       <GenerateForm />
       <section className="canvas" aria-label="Result">
-        <Canvas />
+        <RunQueue />
+        <Stage />
+        <EarlierRuns />
       </section>
     </div>
   );

@@ -3,12 +3,24 @@ import type { RunDetail } from '../../shared/domain';
 import { api } from '../api';
 import { providerName, useCatalogStore } from '../app/catalog';
 import { useAppStore } from '../app/store';
-import { Badge, Button, EmptyState, ErrorCard, Icon, ImageViewer, Spinner } from '../components';
+import {
+  Badge,
+  type BadgeTone,
+  Button,
+  EmptyState,
+  ErrorCard,
+  Icon,
+  type IconName,
+  ImageViewer,
+  Spinner,
+} from '../components';
 import { AttemptsList } from '../gallery/AttemptsList';
 import { RunFactBadges } from '../gallery/RunFactBadges';
 import { runFacts, runWarnings } from '../lib/attempts';
 import { readableError } from '../lib/errors';
 import { formatDuration, formatRecordedCost } from '../lib/format';
+import { promptExcerpt, type SettledRun } from './runs-model';
+import { useRunsStore } from './runs-store';
 import { useGenerateStore } from './store';
 
 function Outputs({ detail }: { detail: RunDetail }) {
@@ -154,14 +166,15 @@ function Done({
 
 /** The settled run on the Generate canvas: outputs, a readable failure, or the cancellation. */
 export function RunResult() {
-  const run = useGenerateStore((s) => s.run);
+  const run = useRunsStore((s) => s.latest);
+  const retry = useRunsStore((s) => s.retry);
+  const dismiss = useRunsStore((s) => s.dismiss);
   const generate = useGenerateStore((s) => s.generate);
-  const retry = useGenerateStore((s) => s.retry);
-  const dismiss = useGenerateStore((s) => s.dismiss);
   const providers = useCatalogStore((s) => s.providers);
   const go = useAppStore((s) => s.go);
   const openRun = useAppStore((s) => s.openRun);
 
+  if (run === null) return null;
   if (run.kind === 'done') return <Done runId={run.runId} detail={run.detail} loadError={run.loadError} />;
 
   if (run.kind === 'failed') {
@@ -217,23 +230,73 @@ export function RunResult() {
     );
   }
 
-  if (run.kind === 'cancelled') {
-    return (
-      <EmptyState
-        icon="close"
-        title={`Run ${run.runId} was cancelled`}
-        actions={
-          <>
-            <Button onClick={() => openRun(run.runId)}>View details</Button>
-            <Button variant="ghost" onClick={dismiss}>
-              Dismiss
-            </Button>
-          </>
-        }
-      >
-        <p>Nothing was saved from it. Your settings are still on the left.</p>
-      </EmptyState>
-    );
-  }
-  return null;
+  return (
+    <EmptyState
+      icon="close"
+      title={`Run ${run.runId} was cancelled`}
+      actions={
+        <>
+          <Button onClick={() => openRun(run.runId)}>View details</Button>
+          <Button variant="ghost" onClick={dismiss}>
+            Dismiss
+          </Button>
+        </>
+      }
+    >
+      <p>Nothing was saved from it. Your settings are still on the left.</p>
+    </EmptyState>
+  );
+}
+
+const OUTCOME: Record<SettledRun['kind'], { label: string; tone: BadgeTone; icon: IconName }> = {
+  done: { label: 'Done', tone: 'success', icon: 'check' },
+  failed: { label: 'Failed', tone: 'danger', icon: 'alert' },
+  cancelled: { label: 'Cancelled', tone: 'neutral', icon: 'close' },
+};
+
+/** Runs that finished before the one on the canvas, one line each; their full record is in History. */
+export function EarlierRuns() {
+  const earlier = useRunsStore((s) => s.earlier);
+  const openRun = useAppStore((s) => s.openRun);
+  const go = useAppStore((s) => s.go);
+  const listed = earlier.filter((run): run is Extract<SettledRun, { runId: number }> => run.runId !== null);
+  if (listed.length === 0) return null;
+  return (
+    <details className="earlier-runs">
+      <summary className="earlier-runs__summary">
+        <Icon name="chevronRight" size={14} className="earlier-runs__chevron" />
+        Earlier results ({listed.length})
+      </summary>
+      <ul className="earlier-runs__list">
+        {listed.map((run) => {
+          const outcome = OUTCOME[run.kind];
+          const detail = run.kind === 'cancelled' ? null : run.detail;
+          const prompt = run.request?.prompt ?? detail?.prompt ?? '';
+          const thumb = detail?.outputs[0]?.thumbPath ?? null;
+          return (
+            <li key={run.runId} className="earlier-runs__item">
+              <span className="earlier-runs__thumb" aria-hidden="true">
+                {thumb ? (
+                  <img className="earlier-runs__img" src={api.mediaUrl(thumb)} alt="" />
+                ) : (
+                  <Icon name={outcome.icon} size={14} />
+                )}
+              </span>
+              <Badge tone={outcome.tone}>{outcome.label}</Badge>
+              <span className="earlier-runs__text" title={prompt || undefined}>
+                Run {run.runId}
+                {prompt ? ` · ${promptExcerpt(prompt, 70)}` : ''}
+              </span>
+              <Button size="sm" variant="ghost" onClick={() => openRun(run.runId)}>
+                View details
+              </Button>
+            </li>
+          );
+        })}
+      </ul>
+      <button type="button" className="link earlier-runs__history" onClick={() => go('history')}>
+        All runs are in History
+      </button>
+    </details>
+  );
 }

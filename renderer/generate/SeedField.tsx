@@ -12,7 +12,7 @@ export function SeedField({ model }: { model: ModelInfo | undefined }) {
   const seedText = useGenerateStore((s) => s.form.seedText);
   const locked = useGenerateStore((s) => s.form.seedLocked);
   const pinned = useGenerateStore((s) => s.form.provider);
-  const lastSeed = useGenerateStore((s) => (s.run.kind === 'done' ? (s.run.detail?.seed ?? null) : null));
+  const lastSeed = useGenerateStore((s) => s.lastSeed);
   const error = useGenerateStore((s) => s.fieldErrors.seed);
   const setField = useGenerateStore((s) => s.setField);
   const setSeedLocked = useGenerateStore((s) => s.setSeedLocked);

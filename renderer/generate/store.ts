@@ -1,19 +1,11 @@
-// View state of the Generate screen: the form a designer is editing and the one run it is watching.
+// View state of the Generate screen: the form a designer is editing. The runs it started are in runs-store.ts.
 
 import { create } from 'zustand';
 import { MAX_SEED, REFERENCE_STRENGTH, type TaskType } from '../../shared/constants';
-import type { EventPayload } from '../../shared/contract';
-import type {
-  AspectRatio,
-  GenerationRequest,
-  ProviderInfo,
-  QualityTier,
-  RunDetail,
-  RunPhase,
-  RunStatus,
-} from '../../shared/domain';
+import type { AspectRatio, GenerationRequest, ProviderInfo, QualityTier } from '../../shared/domain';
 import { api } from '../api';
 import { capabilitiesOf, findModel, useCatalogStore } from '../app/catalog';
+import { onRunResult, useRunsStore } from './runs-store';
 
 export interface ReferenceChoice {
   /** Library-relative path of the stored image (`media/ab/….png`). */
@@ -68,43 +60,6 @@ export interface GenerateForm {
   template: TemplateChoice | null;
 }
 
-export interface RunFailure {
-  code: string;
-  message: string;
-}
-
-export interface RunLiveProgress {
-  provider: string;
-  /** 0..1 when the provider reports it; null when only a status message is known. */
-  fraction: number | null;
-  message: string | null;
-}
-
-export type RunView =
-  | { kind: 'idle' }
-  | { kind: 'starting' }
-  | {
-      kind: 'running';
-      runId: number;
-      phase: RunPhase;
-      status: RunStatus;
-      /** The provider being tried now; changes as the run falls through its chain. '' until known. */
-      provider: string;
-      progress: RunLiveProgress | null;
-      since: number;
-      cancelling: boolean;
-    }
-  | { kind: 'done'; runId: number; detail: RunDetail | null; loadError: RunFailure | null }
-  | {
-      kind: 'failed';
-      runId: number | null;
-      provider: string;
-      error: RunFailure;
-      /** The run's record, for its attempts timeline; null while loading or when the run never started. */
-      detail: RunDetail | null;
-    }
-  | { kind: 'cancelled'; runId: number };
-
 export type FieldName = 'prompt' | 'seed' | 'count' | 'size' | 'steps' | 'guidance';
 type FieldErrors = Partial<Record<FieldName, string>>;
 
@@ -113,11 +68,10 @@ interface GenerateState {
   fieldErrors: FieldErrors;
   /** Whether the Advanced section is open; remembered across launches. */
   advancedOpen: boolean;
-  run: RunView;
-  /** The request of the run on screen, for the placeholder tiles and "Try again". */
-  lastRequest: GenerationRequest | null;
   /** The run whose settings were loaded with "Reuse settings", until the next run or a dismissal. */
   reusedFrom: number | null;
+  /** The seed the last finished run used, offered by the lock button; the box itself is left alone. */
+  lastSeed: number | null;
   setField<K extends keyof GenerateForm>(key: K, value: GenerateForm[K]): void;
   /** Pins a provider ('' for Auto) and lets reconcile pick its default model. */
   setProvider(provider: string): void;
@@ -154,16 +108,8 @@ interface GenerateState {
    * when the main process offers no routes: then a provider is pinned as before.
    */
   reconcile(providers: ProviderInfo[], autoAvailable: boolean): void;
+  /** Checks the form and queues a run of it; any number may be in flight at once. */
   generate(): Promise<void>;
-  /** Runs a failed run's request again (generation.retry) and watches the new run here. */
-  retry(runId: number, request?: GenerationRequest): Promise<void>;
-  cancel(): Promise<void>;
-  dismiss(): void;
-  onRunUpdated(payload: EventPayload<'run.updated'>): void;
-  onRunProgress(payload: EventPayload<'run.progress'>): void;
-  onRunCompleted(payload: EventPayload<'run.completed'>): void;
-  /** After the event stream was down: ask the main process how the watched run ended. */
-  resync(): Promise<void>;
 }
 
 /** Images per run from this screen: a 2 × 2 sheet to compare; the model's own limit may be lower. */
@@ -206,18 +152,6 @@ function writeAdvancedOpen(open: boolean): void {
   } catch {
     // Storage may be disabled; the section simply starts closed next time.
   }
-}
-
-type EarlyEvents = {
-  updated?: EventPayload<'run.updated'>;
-  progress?: EventPayload<'run.progress'>;
-  completed?: EventPayload<'run.completed'>;
-};
-// Events can overtake the answer to `generation.start`; keep the latest few until the run id is known.
-const early = new Map<number, EarlyEvents>();
-function remember(runId: number, patch: EarlyEvents) {
-  early.set(runId, { ...early.get(runId), ...patch });
-  while (early.size > 20) early.delete(early.keys().next().value!);
 }
 
 export function parseSeed(text: string): number | null {
@@ -345,75 +279,12 @@ export function buildRequest(
 }
 
 export const useGenerateStore = create<GenerateState>()((set, get) => {
-  async function loadDetail(runId: number, kind: 'done' | 'failed') {
-    const result = await api.call('runs.get', { id: runId });
-    const run = get().run;
-    if (run.kind !== kind || run.runId !== runId) return;
-    if (run.kind === 'failed') {
-      if (result.ok) set({ run: { ...run, detail: result.value } });
-      return;
-    }
-    if (run.kind !== 'done') return;
-    if (!result.ok) {
-      set({ run: { ...run, loadError: result.error } });
-      return;
-    }
-    // The box keeps what the designer typed; the seed used is shown with the result, one click to keep.
-    set({ run: { ...run, detail: result.value } });
-  }
-
-  function complete(payload: EventPayload<'run.completed'>, provider: string) {
-    if (payload.status === 'succeeded') {
-      set({ run: { kind: 'done', runId: payload.runId, detail: null, loadError: null } });
-      void loadDetail(payload.runId, 'done');
-    } else if (payload.status === 'cancelled') {
-      set({ run: { kind: 'cancelled', runId: payload.runId } });
-    } else {
-      set({
-        run: {
-          kind: 'failed',
-          runId: payload.runId,
-          provider,
-          error: payload.error ?? { code: 'provider_failed', message: 'The run failed without a reason.' },
-          detail: null,
-        },
-      });
-      void loadDetail(payload.runId, 'failed');
-    }
-  }
-
-  /** Starts watching a run the main process accepted. */
-  function watch(runId: number, provider: string) {
-    const seen = early.get(runId);
-    early.delete(runId);
-    set({
-      run: {
-        kind: 'running',
-        runId,
-        phase: seen?.updated?.phase ?? 'queued',
-        status: seen?.updated?.status ?? 'queued',
-        provider: seen?.progress?.provider ?? seen?.updated?.provider ?? provider,
-        progress: seen?.progress
-          ? {
-              provider: seen.progress.provider,
-              fraction: seen.progress.fraction,
-              message: seen.progress.message,
-            }
-          : null,
-        since: Date.now(),
-        cancelling: false,
-      },
-    });
-    if (seen?.completed) complete(seen.completed, provider);
-  }
-
   return {
     form: EMPTY_FORM,
     fieldErrors: {},
     advancedOpen: readAdvancedOpen(),
-    run: { kind: 'idle' },
-    lastRequest: null,
     reusedFrom: null,
+    lastSeed: null,
 
     setField(key, value) {
       set((state) => {
@@ -454,7 +325,7 @@ export const useGenerateStore = create<GenerateState>()((set, get) => {
         if (!locked) return { form: { ...state.form, seedText: '', seedLocked: false }, fieldErrors };
         if (state.form.seedText.trim() !== '')
           return { form: { ...state.form, seedLocked: true }, fieldErrors };
-        const last = state.run.kind === 'done' ? state.run.detail?.seed : null;
+        const last = state.lastSeed;
         if (last != null)
           return { form: { ...state.form, seedText: String(last), seedLocked: true }, fieldErrors };
         return {
@@ -640,8 +511,7 @@ export const useGenerateStore = create<GenerateState>()((set, get) => {
     },
 
     async generate() {
-      const { form, run } = get();
-      if (run.kind === 'starting' || run.kind === 'running') return;
+      const { form } = get();
       const { request, errors } = buildRequest(form, useCatalogStore.getState().providers);
       if (Object.keys(errors).length > 0) {
         set({ fieldErrors: errors });
@@ -649,119 +519,15 @@ export const useGenerateStore = create<GenerateState>()((set, get) => {
           get().setAdvancedOpen(true);
         return;
       }
-      set({ fieldErrors: {}, run: { kind: 'starting' }, lastRequest: request, reusedFrom: null });
-      const started = await api.call('generation.start', request);
-      if (!started.ok) {
-        set({
-          run: { kind: 'failed', runId: null, provider: form.provider, error: started.error, detail: null },
-        });
-        return;
-      }
-      watch(started.value.runId, form.provider);
-    },
-
-    async retry(runId, request) {
-      const run = get().run;
-      if (run.kind === 'starting' || run.kind === 'running') return;
-      const previous = run.kind === 'failed' && run.runId === runId ? run : null;
-      set({
-        run: { kind: 'starting' },
-        lastRequest: request ?? previous?.detail?.request ?? get().lastRequest,
-        reusedFrom: null,
-      });
-      const started = await api.call('generation.retry', { runId, fresh: true });
-      if (!started.ok) {
-        set({
-          run: {
-            kind: 'failed',
-            runId,
-            provider: previous?.provider ?? request?.provider ?? '',
-            error: started.error,
-            detail: previous?.detail ?? null,
-          },
-        });
-        return;
-      }
-      watch(started.value.runId, request?.provider ?? previous?.provider ?? '');
-    },
-
-    async cancel() {
-      const run = get().run;
-      if (run.kind !== 'running' || run.cancelling) return;
-      set({ run: { ...run, cancelling: true } });
-      const result = await api.call('generation.cancel', { runId: run.runId });
-      const now = get().run;
-      if (now.kind !== 'running' || now.runId !== run.runId) return;
-      if (!result.ok) {
-        set({ run: { ...now, cancelling: false } });
-        return;
-      }
-      // Not cancellable any more (already finishing): the completion event will arrive on its own.
-      if (!result.value.cancelled) set({ run: { ...now, cancelling: false } });
-    },
-
-    dismiss() {
-      set({ run: { kind: 'idle' } });
-    },
-
-    onRunUpdated(payload) {
-      const run = get().run;
-      if (run.kind === 'running' && run.runId === payload.runId) {
-        if (payload.phase === 'done') return;
-        const provider = payload.provider ?? run.provider;
-        set({
-          run: {
-            ...run,
-            phase: payload.phase,
-            status: payload.status,
-            provider,
-            // A new provider in the chain starts from nothing.
-            progress: run.progress && run.progress.provider !== provider ? null : run.progress,
-          },
-        });
-        return;
-      }
-      if (run.kind === 'starting') remember(payload.runId, { updated: payload });
-    },
-
-    onRunProgress(payload) {
-      const run = get().run;
-      if (run.kind === 'running' && run.runId === payload.runId) {
-        set({
-          run: {
-            ...run,
-            provider: payload.provider || run.provider,
-            progress: { provider: payload.provider, fraction: payload.fraction, message: payload.message },
-          },
-        });
-        return;
-      }
-      if (run.kind === 'starting') remember(payload.runId, { progress: payload });
-    },
-
-    onRunCompleted(payload) {
-      const run = get().run;
-      if (run.kind === 'running' && run.runId === payload.runId) {
-        complete(payload, run.provider);
-        return;
-      }
-      if (run.kind === 'starting') remember(payload.runId, { completed: payload });
-    },
-
-    async resync() {
-      const run = get().run;
-      if (run.kind !== 'running') return;
-      const result = await api.call('runs.get', { id: run.runId });
-      if (!result.ok) return;
-      const detail = result.value;
-      if (detail.status === 'succeeded' || detail.status === 'failed' || detail.status === 'cancelled') {
-        get().onRunCompleted({
-          runId: detail.id,
-          status: detail.status,
-          outputsCount: detail.outputsCount,
-          error: detail.error,
-        });
-      }
+      set({ fieldErrors: {}, reusedFrom: null });
+      // Queued behind whatever is in flight; the form stays free for the next one.
+      await useRunsStore.getState().start(request, form.provider);
     },
   };
+});
+
+// The seed a finished run used is kept beside the box (never written into it: the box holds only what the
+// designer typed, and what it holds is sent). The lock button puts it in the box with one click.
+onRunResult((detail) => {
+  if (detail.seed != null) useGenerateStore.setState({ lastSeed: detail.seed });
 });

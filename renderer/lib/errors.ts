@@ -38,6 +38,7 @@ const FIELD_LABELS: Record<string, string> = {
   slots: 'Slots',
   basicAuth: 'Sign-in',
   workflow: 'Workflow',
+  body: 'The request',
 };
 
 /** "prompt: must not be empty; count: must be at most 4" -> "Prompt must not be empty. Images must be at most 4." */

@@ -165,6 +165,53 @@ export async function startDoubleServer<R extends RecordedBase>(
   };
 }
 
+/**
+ * A gate a test closes to hold answers as long as it likes (requests in flight, a queue behind them) and
+ * opens to let them all through; a request whose client went away stops waiting at once.
+ */
+export interface AnswerGate {
+  readonly closed: boolean;
+  /** Requests waiting at the gate right now. */
+  readonly waiting: number;
+  close(): void;
+  /** Lets every waiting request through; later ones pass until the gate is closed again. */
+  open(): void;
+  /** Resolves when the gate opens or `res` closes; at once when the gate is open. */
+  pass(res: ServerResponse): Promise<void>;
+}
+
+export function answerGate(): AnswerGate {
+  let closed = false;
+  const waiters = new Set<() => void>();
+  return {
+    get closed() {
+      return closed;
+    },
+    get waiting() {
+      return waiters.size;
+    },
+    close() {
+      closed = true;
+    },
+    open() {
+      closed = false;
+      for (const release of [...waiters]) release();
+    },
+    pass(res) {
+      if (!closed) return Promise.resolve();
+      return new Promise((resolve) => {
+        const release = () => {
+          waiters.delete(release);
+          res.off('close', release);
+          resolve();
+        };
+        waiters.add(release);
+        res.once('close', release);
+      });
+    },
+  };
+}
+
 /** The scenario a double plays, switched by the test; `onSet` runs on each switch. */
 export function scenarioState<S>(initial: S, onSet?: (next: S) => void): { current: S; set(next: S): void } {
   const state = {

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import sharp from 'sharp';
 import {
   type Answer,
+  answerGate,
   contentType,
   doubleFace,
   fitWithin,
@@ -55,6 +56,12 @@ export interface OpenAIDouble {
   readonly scenario: Scenario;
   setScenario(scenario: Scenario): void;
   requests: RecordedRequest[];
+  /** From now on, image requests wait (after their checks) until `release()`; models listing is not held. */
+  hold(): void;
+  /** Lets every held request answer, and stops holding. */
+  release(): void;
+  /** Image requests waiting at the gate right now. */
+  readonly held: number;
   close(): Promise<void>;
 }
 
@@ -139,6 +146,7 @@ function requestId(): string {
 export async function startOpenAIDouble(opts: OpenAIDoubleOptions = {}): Promise<OpenAIDouble> {
   const scenario = scenarioState<Scenario>(opts.scenario ?? 'success');
   const slowMs = opts.slowMs ?? 10_000;
+  const gate = answerGate();
   let imageCounter = 0;
   const server = await startDoubleServer<RecordedRequest>({
     secretHeaders: ['authorization'],
@@ -203,6 +211,12 @@ export async function startOpenAIDouble(opts: OpenAIDoubleOptions = {}): Promise
         );
       }
       request = validateGeneration(body.value);
+    }
+
+    if (gate.closed) {
+      await gate.pass(res);
+      // 499 as nginx logs it: the client closed the connection while the answer was held.
+      if (res.destroyed) return apiError(499, 'Client closed the request.');
     }
 
     switch (scenario.current) {
@@ -315,7 +329,13 @@ export async function startOpenAIDouble(opts: OpenAIDoubleOptions = {}): Promise
     return stampedImage(width, height, imageCounter, { format: request.outputFormat });
   }
 
-  return doubleFace(server, scenario, {});
+  return doubleFace(server, scenario, {
+    hold: () => gate.close(),
+    release: () => gate.open(),
+    get held() {
+      return gate.waiting;
+    },
+  });
 }
 
 /** `Bearer sk-…` or a 401 shaped like OpenAI's; returns the key so a message can mask it as OpenAI does. */

@@ -149,6 +149,7 @@ export function createHandlers(deps: HandlerDeps) {
       if (!runs.work(runId)) throw new AppError('not_found', `There is no run ${runId}.`);
       return { cancelled: generation.cancel(runId) };
     },
+    'generation.active': async () => ({ runs: generation.active() }),
 
     'runs.list': async ({ before, limit }) => runs.list({ before, limit }),
     'runs.get': async ({ id }) => {

@@ -123,7 +123,7 @@ export async function executeRun(ctx: DispatchContext, runId: number, outer: Abo
     tried.push({ provider: providerId, providerName, model, outcome: 'skipped', message: reason });
   };
 
-  const update = (phase: 'requesting' | 'ingesting', provider: string, message: string | null) =>
+  const update = (phase: 'queued' | 'requesting' | 'ingesting', provider: string, message: string | null) =>
     events.emit('run.updated', { runId, status: 'running', phase, provider, message });
 
   const end = (ending: Ending): JobEnd => {
@@ -335,6 +335,11 @@ export async function executeRun(ctx: DispatchContext, runId: number, outer: Abo
             }
             release = lease.release;
           } else {
+            const limit = ctx.limitsOf(provider).concurrency;
+            if (limit !== null && ctx.slots.inFlight(provider.id) + ctx.slots.waiting(provider.id) >= limit) {
+              // In line behind other runs for this provider: the screen says whom it waits for.
+              update('queued', provider.id, `waiting for a free ${provider.name} slot (${limit} at once)`);
+            }
             release = await ctx.slots.acquire(provider.id, signal);
           }
           held.add(release);

@@ -7,10 +7,12 @@ import {
   type ProviderLimits,
   type ProviderStatus,
 } from '../../../shared/domain';
+import type { ActiveRun } from '../../../shared/queue-contract';
 import { AppError } from '../../../shared/result';
 import type { EventBus } from '../events';
 import type { RunsRepo } from '../history/runs-repo';
 import type { UsageRepo } from '../history/usage-repo';
+import { createActiveRunsBook } from '../jobs/active';
 import { createJobQueue, type JobQueue } from '../jobs/queue';
 import type { MediaStore } from '../media';
 import type { Clock, FetchLike, Logger } from '../ports';
@@ -42,7 +44,10 @@ export interface GenerationService {
   estimate(request: GenerationRequest): CostEstimate;
   /** A new run from an earlier run's request (fresh by default: the cache is bypassed). */
   retry(runId: number, fresh: boolean): number;
+  /** Cancels this run only: one waiting is taken out of the queue, one running has its own signal aborted. */
   cancel(runId: number): boolean;
+  /** Queued and running runs, oldest first, with the phase and progress last reported for each. */
+  active(): ActiveRun[];
   /** Resolves when every queued and running generation has settled (tests, a clean shutdown). */
   idle(): Promise<void>;
   /** Stops the queue: runs in flight end as interrupted, runs not yet sent stay queued for the next start. */
@@ -166,6 +171,8 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     randomSeed: deps.randomSeed ?? drawSeed,
     providersChanged,
   };
+
+  const activeRuns = createActiveRunsBook({ jobs, runs, events });
 
   const queue: JobQueue = createJobQueue({
     jobs,
@@ -400,6 +407,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
         failRun(runId, 'cancelled', 'cancelled', 'The run was cancelled before it started.');
       return where !== null;
     },
+    active: () => activeRuns.list(),
     idle: () => queue.idle(),
     shutdown: () => queue.shutdown(),
   };
@@ -497,6 +505,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     async close() {
       // Runs first: one waiting for a pool slot must end as a shutdown, not fall through to the next provider.
       await queue.shutdown();
+      activeRuns.close();
       await pool.stop();
     },
   };

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import { z } from 'zod';
+import { MAX_PACK_FILE_BYTES } from '../../../shared/body-limits';
 import {
   NegativeArtifact,
   NegativeSlug,
@@ -25,7 +26,7 @@ import { validateTemplate } from './render';
  */
 export const PACK_FORMAT = 'atelier.style-pack';
 export const PACK_EXTENSION = '.atelier-style.json';
-export const MAX_PACK_BYTES = 64 * 1024 * 1024;
+export const MAX_PACK_BYTES = MAX_PACK_FILE_BYTES;
 export const MAX_PACK_IMAGE_BYTES = 20 * 1024 * 1024;
 export const MAX_PACK_IMAGE_PIXELS = 40_000_000;
 const MAX_PACK_IMAGES = 200;

@@ -1,5 +1,6 @@
 export { MEDIA_ERROR_CODES, MediaError, type MediaErrorCode } from './errors';
 export { type AtomicData, resolveInside, writeFileAtomic } from './files';
+export { decodeUrlPath, resolveServedMedia } from './served';
 export {
   createMediaStore,
   DEFAULT_MAX_PIXELS,

@@ -1,0 +1,115 @@
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { decodeUrlPath, resolveServedMedia } from './served';
+
+let root: string;
+let dataDir: string;
+let outside: string;
+beforeEach(() => {
+  root = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'atelier-served-')));
+  dataDir = path.join(root, 'data');
+  outside = path.join(root, 'outside');
+  mkdirSync(path.join(dataDir, 'media', 'ab'), { recursive: true });
+  mkdirSync(path.join(dataDir, 'thumbs', 'ab'), { recursive: true });
+  mkdirSync(outside, { recursive: true });
+  writeFileSync(path.join(dataDir, 'media', 'ab', 'real.png'), 'png bytes');
+  writeFileSync(path.join(dataDir, 'atelier.db'), 'the database');
+  writeFileSync(path.join(outside, 'secret.txt'), 'not for you');
+});
+afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+describe('resolveServedMedia', () => {
+  it('returns the real path of a stored file', async () => {
+    expect(await resolveServedMedia(dataDir, 'media/ab/real.png')).toBe(
+      path.join(dataDir, 'media', 'ab', 'real.png'),
+    );
+  });
+
+  it('refuses a file link that leads outside the data folder', async () => {
+    symlinkSync(path.join(outside, 'secret.txt'), path.join(dataDir, 'media', 'ab', 'evil.png'));
+    symlinkSync('/etc/passwd', path.join(dataDir, 'media', 'ab', 'passwd.png'));
+    expect(await resolveServedMedia(dataDir, 'media/ab/evil.png')).toBeNull();
+    expect(await resolveServedMedia(dataDir, 'media/ab/passwd.png')).toBeNull();
+  });
+
+  it('refuses a link to a data-folder file outside the served folders, such as the database', async () => {
+    symlinkSync(path.join(dataDir, 'atelier.db'), path.join(dataDir, 'media', 'ab', 'db.png'));
+    symlinkSync(path.join(dataDir, 'media'), path.join(dataDir, 'thumbs', 'up'), 'dir');
+    symlinkSync(dataDir, path.join(dataDir, 'thumbs', 'root'), 'dir');
+    expect(await resolveServedMedia(dataDir, 'media/ab/db.png')).toBeNull();
+    expect(await resolveServedMedia(dataDir, 'thumbs/root/atelier.db')).toBeNull();
+    // Through a link that stays in the served folders, a stored file is still found.
+    expect(await resolveServedMedia(dataDir, 'thumbs/up/ab/real.png')).toBe(
+      path.join(dataDir, 'media', 'ab', 'real.png'),
+    );
+  });
+
+  it('refuses a directory link on the way that leads outside', async () => {
+    symlinkSync(outside, path.join(dataDir, 'media', 'cd'), 'dir');
+    expect(await resolveServedMedia(dataDir, 'media/cd/secret.txt')).toBeNull();
+  });
+
+  it('refuses a served folder that is itself a link to elsewhere', async () => {
+    rmSync(path.join(dataDir, 'thumbs'), { recursive: true });
+    symlinkSync(outside, path.join(dataDir, 'thumbs'), 'dir');
+    expect(await resolveServedMedia(dataDir, 'thumbs/secret.txt')).toBeNull();
+  });
+
+  it('serves a link that stays inside the data folder, by its real path', async () => {
+    symlinkSync(
+      path.join(dataDir, 'media', 'ab', 'real.png'),
+      path.join(dataDir, 'thumbs', 'ab', 'alias.png'),
+    );
+    expect(await resolveServedMedia(dataDir, 'thumbs/ab/alias.png')).toBe(
+      path.join(dataDir, 'media', 'ab', 'real.png'),
+    );
+  });
+
+  it('refuses names outside the served folders, traversal and absolute paths', async () => {
+    expect(await resolveServedMedia(dataDir, 'atelier.db')).toBeNull();
+    expect(await resolveServedMedia(dataDir, 'media/../atelier.db')).toBeNull();
+    expect(await resolveServedMedia(dataDir, '/etc/passwd')).toBeNull();
+  });
+
+  it('accepts a data folder that is itself reached through a link', async () => {
+    const linked = path.join(root, 'linked-data');
+    symlinkSync(dataDir, linked, 'dir');
+    expect(await resolveServedMedia(linked, 'media/ab/real.png')).toBe(
+      path.join(dataDir, 'media', 'ab', 'real.png'),
+    );
+  });
+
+  it('answers null for missing files, dangling and looping links, and directories', async () => {
+    symlinkSync(
+      path.join(dataDir, 'media', 'ab', 'gone.png'),
+      path.join(dataDir, 'media', 'ab', 'dangling.png'),
+    );
+    symlinkSync(
+      path.join(dataDir, 'media', 'ab', 'loop-b.png'),
+      path.join(dataDir, 'media', 'ab', 'loop-a.png'),
+    );
+    symlinkSync(
+      path.join(dataDir, 'media', 'ab', 'loop-a.png'),
+      path.join(dataDir, 'media', 'ab', 'loop-b.png'),
+    );
+    expect(await resolveServedMedia(dataDir, 'media/ab/missing.png')).toBeNull();
+    expect(await resolveServedMedia(dataDir, 'media/ab/dangling.png')).toBeNull();
+    expect(await resolveServedMedia(dataDir, 'media/ab/loop-a.png')).toBeNull();
+    expect(await resolveServedMedia(dataDir, 'media/ab')).toBeNull();
+  });
+});
+
+describe('decodeUrlPath', () => {
+  it('decodes well-formed percent-encoding', () => {
+    expect(decodeUrlPath('media/ab/a%20b.png')).toBe('media/ab/a b.png');
+    expect(decodeUrlPath('%E0%A4%A8')).toBe('न');
+  });
+
+  it('answers null for malformed percent-encoding instead of throwing', () => {
+    expect(decodeUrlPath('media/%E0%A4%A')).toBeNull();
+    expect(decodeUrlPath('%')).toBeNull();
+    expect(decodeUrlPath('%ZZ')).toBeNull();
+  });
+});

@@ -1,0 +1,56 @@
+import { realpath, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { resolveInside } from './files';
+
+/** The data-dir folders whose files may be shown to the renderer. */
+const SERVED_FOLDERS = ['media', 'thumbs', 'references'] as const;
+const SERVED_PATH = new RegExp(`^(${SERVED_FOLDERS.join('|')})(/[A-Za-z0-9._-]+)+$`);
+
+/** Errors that mean "there is no such file to serve" (a dangling or looping link is not ours either). */
+const ABSENT = new Set(['ENOENT', 'ENOTDIR', 'ELOOP']);
+
+/**
+ * A percent-encoded URL path decoded, or null when its percent-encoding is malformed
+ * (`%E0%A4%A`): a bad request, never an exception for the transport to log.
+ */
+export function decodeUrlPath(encoded: string): string | null {
+  try {
+    return decodeURIComponent(encoded);
+  } catch (error) {
+    if (error instanceof URIError) return null;
+    throw error;
+  }
+}
+
+/**
+ * The real path of a stored file the renderer may see, or null when `relativePath` is not one.
+ * The name must be in a served folder, and once every symlink is followed (`fs.realpath`) the file
+ * must still lie inside the data folder, in a served folder, and be a regular file: a link in
+ * `media/` to `/etc/passwd` (or to the library's own `atelier.db`) is refused. Callers open the
+ * returned real path, not the name they were given.
+ */
+export async function resolveServedMedia(dataDir: string, relativePath: string): Promise<string | null> {
+  if (!SERVED_PATH.test(relativePath)) return null;
+  if (relativePath.split('/').some((segment) => segment === '..' || segment === '.')) return null;
+  const candidate = resolveInside(dataDir, relativePath);
+  const [root, file] = await Promise.all([realpath(dataDir), realpathOrNull(candidate)]);
+  if (file === null) return null;
+  if (!SERVED_FOLDERS.some((folder) => isInside(path.join(root, folder), file))) return null;
+  const info = await stat(file);
+  return info.isFile() ? file : null;
+}
+
+/** True when `file` lies strictly below `dir` (both real, absolute paths). */
+function isInside(dir: string, file: string): boolean {
+  const back = path.relative(dir, file);
+  return back !== '' && back !== '..' && !back.startsWith(`..${path.sep}`) && !path.isAbsolute(back);
+}
+
+async function realpathOrNull(file: string): Promise<string | null> {
+  try {
+    return await realpath(file);
+  } catch (error) {
+    if (ABSENT.has((error as NodeJS.ErrnoException).code ?? '')) return null;
+    throw error;
+  }
+}
