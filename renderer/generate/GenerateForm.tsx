@@ -126,9 +126,7 @@ function CostLine({ model, hasPrompt }: { model: ModelInfo | undefined; hasPromp
       label = 'No provider can take it now';
     } else {
       value = estimate.likelyUsd === null ? 'Price unknown' : `≈ ${formatCost(estimate.likelyUsd)}`;
-      const name = providers.find((p) => p.id === first.provider)?.name ?? first.provider;
-      // Credits at the catalog's dated price per credit: the provider bills in credits, not dollars.
-      label = `likely · ${name}${estimate.likelyConverted ? ' · in credits' : ''}`;
+      label = `likely · ${providers.find((p) => p.id === first.provider)?.name ?? first.provider}`;
     }
   } else {
     value = catalogEstimate(
