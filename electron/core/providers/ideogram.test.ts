@@ -103,6 +103,13 @@ describe('ideogramAdapter.generate against the protocol double', () => {
     ]);
   });
 
+  it('never wraps a seed above Ideogram’s range into another number: Ideogram refuses it as it stands', async () => {
+    const result = failed(await ideogramAdapter.generate(callFor({ seed: 2_171_723_135 })));
+    expect(result.requestSent.seed).toBe(2_171_723_135);
+    expect(result.outcome).toBe('invalid_request');
+    expect(result.warnings.join(' ')).not.toContain('was sent as');
+  });
+
   it('sends the seed as given, caps the count, and says what it ignored', async () => {
     const result = ok(
       await ideogramAdapter.generate(callFor({ seed: 2_147_483_647, count: 10, steps: 20, guidance: 4 })),
