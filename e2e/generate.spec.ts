@@ -29,7 +29,8 @@ test('add a key, generate, see the thumbnail, open the details', async ({ app, o
   await expect(page.getByRole('button', { name: 'Copy seed' })).toBeVisible();
   const attempts = page.getByRole('list', { name: 'Attempts' });
   // The default route tries Gemini and Leonardo first; without their keys they are skipped, and say so.
-  await expect(attempts.getByRole('listitem').last()).toContainText('gpt-image-1');
+  // Named as the catalog names them; the model id stays behind "What Atelier sent".
+  await expect(attempts.getByRole('listitem').last()).toContainText('OpenAI · GPT Image 1');
   await expect(attempts).toContainText(/skipped/i);
 });
 

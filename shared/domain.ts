@@ -7,6 +7,7 @@ import {
   RUN_STATUSES,
   TASK_TYPES,
 } from './constants';
+import { NEGATIVE_PROMPT_MAX_CHARS, PROMPT_MAX_CHARS } from './limits';
 
 export { ASPECT_RATIOS, ATTEMPT_OUTCOMES, MAX_SEED, RUN_STATUSES, TASK_TYPES };
 
@@ -40,8 +41,8 @@ const trimmed = (max: number) => z.string().trim().max(max, `must be at most ${m
 
 /** The unified generation request, as a designer states it. Adapters translate it per provider. */
 export const GenerationRequest = z.strictObject({
-  prompt: trimmed(4000).min(1, 'must not be empty'),
-  negativePrompt: trimmed(2000).default(''),
+  prompt: trimmed(PROMPT_MAX_CHARS).min(1, 'must not be empty'),
+  negativePrompt: trimmed(NEGATIVE_PROMPT_MAX_CHARS).default(''),
   aspectRatio: AspectRatio.default('1:1'),
   /** An exact pixel size; where set it wins over the aspect ratio (snapped, with a warning, where a model cannot). */
   size: z
@@ -173,6 +174,8 @@ export const ProviderInfo = z.object({
   id: ProviderId,
   name: z.string(),
   kind: z.enum(['cloud', 'local']),
+  /** Whether requests need a key (cloud APIs), may take one (a gateway, A1111's --api-auth), or take none. */
+  auth: z.enum(['key', 'optional', 'none']),
   implemented: z.boolean(),
   keyUrl: z.string().nullable(),
   models: z.array(ModelInfo),
@@ -256,6 +259,10 @@ export const RunSummary = z.object({
     .optional() /** The exact style and template versions the run was rendered from (library). */,
   styleVersionId: z.number().nullable().optional(),
   templateVersionId: z.number().nullable().optional(),
+  /** The highest star rating among the run's images (0 when none is rated): what History's card shows. */
+  bestRating: z.number().int().min(0).max(5),
+  /** The run's tags, sorted. */
+  tags: z.array(z.string()),
 });
 export type RunSummary = z.infer<typeof RunSummary>;
 

@@ -1,6 +1,7 @@
 // Calls and events of the style library (templates, styles, negatives, packs). Spread into shared/contract.ts.
 import { z } from 'zod';
 import { AspectRatio, ProviderId, QualityTier, TaskType } from './domain';
+import { NEGATIVE_PROMPT_MAX_CHARS, PROMPT_MAX_CHARS } from './limits';
 
 const trimmed = (max: number) => z.string().trim().max(max, `must be at most ${max} characters`);
 const Id = z.number().int('must be a whole number').positive('must be an id');
@@ -493,8 +494,8 @@ export const libraryCalls = {
       template: TemplateSource.optional(),
       values: TemplateValues.default({}),
       /** The subject when there is no template (the request's prompt). */
-      prompt: trimmed(4000).default(''),
-      negativePrompt: trimmed(2000).default(''),
+      prompt: trimmed(PROMPT_MAX_CHARS).default(''),
+      negativePrompt: trimmed(NEGATIVE_PROMPT_MAX_CHARS).default(''),
       /** Providers (default model each) to render for; all implemented providers when absent. */
       providers: z.array(ProviderId).max(32).optional(),
     }),

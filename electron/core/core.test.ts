@@ -15,7 +15,7 @@ import Database from 'better-sqlite3';
 import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EventName } from '../../shared/contract';
-import type { RunDetail } from '../../shared/domain';
+import type { ProviderInfo, RunDetail } from '../../shared/domain';
 import { type OpenAIDouble, startOpenAIDouble } from '../../test/doubles/openai-double';
 import { type Core, createCore, DATABASE_FILE } from '.';
 import { type FakeClock, fakeClock } from './dispatch/test-support';
@@ -106,6 +106,14 @@ describe('core, end to end against the OpenAI protocol double', () => {
     expect(JSON.stringify(list)).not.toContain(SECRET);
     await generate();
     expect(logLines.join('\n')).not.toContain(SECRET);
+  });
+
+  it('lists which providers need a key, so "Add an API key" can skip the ones that take none', async () => {
+    const list = await core.invoke('providers.list', {});
+    if (!list.ok) throw new Error(list.error.message);
+    const { providers } = list.value as { providers: ProviderInfo[] };
+    const auth = Object.fromEntries(providers.map((p) => [p.id, p.auth]));
+    expect(auth).toMatchObject({ openai: 'key', gemini: 'key', a1111: 'optional', comfyui: 'none' });
   });
 
   it('refuses to generate without a key, naming what to do, and records nothing', async () => {

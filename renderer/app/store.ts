@@ -1,12 +1,11 @@
 import { create } from 'zustand';
+import { SETTINGS_TABS, type SettingsTab } from '../../shared/settings-tabs';
 import { api } from '../api';
 
 export const VIEWS = ['generate', 'history', 'styles', 'references', 'settings'] as const;
 export type View = (typeof VIEWS)[number];
 
-/** Settings sections, in the order of its tabs; each has its own address (`#/settings/routes`). */
-export const SETTINGS_TABS = ['keys', 'providers', 'routes', 'budgets', 'local', 'library'] as const;
-export type SettingsTab = (typeof SETTINGS_TABS)[number];
+export { SETTINGS_TABS, type SettingsTab };
 
 function parseHash(hash: string): { view: View; tab: SettingsTab } {
   const [name = '', sub = ''] = hash.replace(/^#\/?/, '').split('/');

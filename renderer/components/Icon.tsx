@@ -225,6 +225,21 @@ const PATHS = {
       <path d="M8.8 12.2l2.2 2.2 4.3-4.4" />
     </>
   ),
+  download: (
+    <>
+      <path d="M12 4v11" />
+      <path d="M7.5 10.5L12 15l4.5-4.5" />
+      <path d="M4.5 19.5h15" />
+    </>
+  ),
+  shrink: (
+    <>
+      <path d="M20 10h-6V4" />
+      <path d="M4 14h6v6" />
+      <path d="M14 10l6.5-6.5" />
+      <path d="M10 14l-6.5 6.5" />
+    </>
+  ),
 } satisfies Record<string, ReactNode>;
 
 export type IconName = keyof typeof PATHS;

@@ -164,10 +164,6 @@ export function AttemptsList({
                         {formatRecordedCost(attempt)}
                       </span>
                       <span>at {formatTime(attempt.startedAt)}</span>
-                      <code title="Model id">{attempt.model}</code>
-                      {attempt.providerCode && (
-                        <code title="Provider's error code">{attempt.providerCode}</code>
-                      )}
                     </p>
                   )}
                   {attempt.providerMessage &&
@@ -187,7 +183,16 @@ export function AttemptsList({
                     </div>
                   )}
                   {!compact && sent.length > 0 && attempt.outcome !== 'skipped' && (
-                    <SentRequest sent={sent} />
+                    <SentRequest
+                      // Ids and the provider's own error code are for support: behind the disclosure, not in the line.
+                      sent={[
+                        ['model id', attempt.model],
+                        ...(attempt.providerCode
+                          ? [['provider code', attempt.providerCode] as [string, unknown]]
+                          : []),
+                        ...sent,
+                      ]}
+                    />
                   )}
                 </div>
               </div>

@@ -5,6 +5,9 @@ import { readableError } from '../lib/errors';
 import { RunCard } from './RunCard';
 import { useHistoryStore } from './store';
 
+/** Height of a card's text: two lines of prompt, the rating and tags line, and the provider line. */
+const RUN_CARD_BODY = 100;
+
 export function HistoryView() {
   const items = useHistoryStore((s) => s.items);
   const status = useHistoryStore((s) => s.status);
@@ -73,6 +76,7 @@ export function HistoryView() {
           getKey={(run) => run.id}
           label="Runs"
           scrollRef={scrollRef}
+          cardBody={RUN_CARD_BODY}
           focusIndex={focusIndex}
           onFocusIndexChange={setFocusIndex}
           onNearEnd={onNearEnd}

@@ -1,6 +1,15 @@
-import { type FormEvent, type ReactNode, useEffect, useId, useRef, useState } from 'react';
+import {
+  type CSSProperties,
+  type FormEvent,
+  type ReactNode,
+  useEffect,
+  useId,
+  useRef,
+  useState,
+} from 'react';
 import { TASK_TYPE_LABELS } from '../../shared/constants';
 import type { RunDetail } from '../../shared/domain';
+import { settingsPath } from '../../shared/settings-tabs';
 import { api } from '../api';
 import { findModel, modelName, providerName, stepName, useCatalogStore } from '../app/catalog';
 import { useAppStore } from '../app/store';
@@ -129,12 +138,16 @@ function Body({ detail }: { detail: RunDetail }) {
   const model = detail.model ?? request.model ?? null;
   const retired = model ? findModel(providers, detail.provider, model) : undefined;
 
+  const seed = detail.seed ?? request.seed;
   const images = detail.outputs.map((output) => ({
     src: api.mediaUrl(output.path),
     alt: detail.prompt,
     width: output.width,
     height: output.height,
     caption: `${output.format.toUpperCase()} · ${(output.bytes / 1024).toFixed(0)} KB`,
+    prompt: request.prompt,
+    seed,
+    fileName: `atelier-run-${detail.id}-${output.index + 1}.${output.format}`,
   }));
 
   function reuse() {
@@ -176,8 +189,31 @@ function Body({ detail }: { detail: RunDetail }) {
   ).route;
   const path = attemptsPath(detail.attempts, (id) => providerName(providers, id));
 
+  const hasImages = detail.outputs.length > 0;
+  // With images the attempts join the details on the right; without, they are the story on the left.
+  const attempts = (
+    <section className="detail__section" aria-labelledby={attemptsId}>
+      <h3 className="detail__h3" id={attemptsId}>
+        Attempts
+      </h3>
+      {runWarnings(detail).length > 0 && (
+        <div className="notice notice--warning notice--tight">
+          <Icon name="warning" size={14} className="notice__icon" />
+          <ul className="notice__plain">
+            {runWarnings(detail).map((warning, index) => (
+              // biome-ignore lint/suspicious/noArrayIndexKey: warnings can repeat; their order is their identity.
+              <li key={index}>{warning}</li>
+            ))}
+          </ul>
+        </div>
+      )}
+      {detail.attempts.length > 1 && <p className="attempts-path">{path}</p>}
+      <AttemptsList attempts={detail.attempts} labelId={attemptsId} />
+    </section>
+  );
+
   return (
-    <div className="detail__body">
+    <div className={hasImages ? 'detail__body' : 'detail__body detail__body--no-images'}>
       <div className="detail__media">
         {detail.error && detail.status !== 'succeeded' && (
           <ErrorCard
@@ -191,7 +227,7 @@ function Body({ detail }: { detail: RunDetail }) {
                     go('settings', { focusProvider: detail.provider });
                   }}
                 >
-                  Open Settings → API keys
+                  Open {settingsPath('keys')}
                 </Button>
               ) : readableError(detail.error).budgetProblem ? (
                 <Button
@@ -201,7 +237,7 @@ function Body({ detail }: { detail: RunDetail }) {
                     go('settings', { tab: 'budgets' });
                   }}
                 >
-                  Open Settings → Budgets
+                  Open {settingsPath('budgets')}
                 </Button>
               ) : undefined
             }
@@ -210,27 +246,32 @@ function Body({ detail }: { detail: RunDetail }) {
         {actionError && <ErrorCard compact error={readableError(actionError)} />}
         {detail.outputs.length > 0 ? (
           <ul
-            className={`detail__outputs detail__outputs--${Math.min(detail.outputs.length, 4)}`}
+            className={`detail__outputs detail__outputs--${Math.min(detail.outputs.length, 5)}`}
             aria-label="Images"
           >
             {detail.outputs.map((output, index) => (
               <li key={output.id} className="detail__output">
-                <button
-                  type="button"
-                  className="result-tile"
-                  aria-label={`View image ${index + 1} full size`}
-                  onClick={() => setViewing(index)}
-                >
-                  <img
-                    src={api.mediaUrl(output.thumbPath)}
-                    alt={detail.prompt}
-                    width={output.width}
-                    height={output.height}
-                  />
-                  <span className="result-tile__zoom" aria-hidden="true">
-                    <Icon name="expand" size={14} />
-                  </span>
-                </button>
+                {/* The cell is a size container: the image takes the largest box of its own shape that fits. */}
+                <div className="detail__cell">
+                  <button
+                    type="button"
+                    className="result-tile detail__tile"
+                    aria-label={`View image ${index + 1} full size`}
+                    onClick={() => setViewing(index)}
+                  >
+                    <img
+                      src={api.mediaUrl(detail.outputs.length > 4 ? output.thumbPath : output.path)}
+                      alt={detail.prompt}
+                      width={output.width}
+                      height={output.height}
+                      decoding="async"
+                      style={{ '--ratio': output.width / Math.max(1, output.height) } as CSSProperties}
+                    />
+                    <span className="result-tile__zoom" aria-hidden="true">
+                      <Icon name="expand" size={14} />
+                    </span>
+                  </button>
+                </div>
                 <div className="detail__output-meta">
                   <StarRating
                     value={output.rating}
@@ -240,17 +281,17 @@ function Body({ detail }: { detail: RunDetail }) {
                   <span className="muted">
                     {output.width} × {output.height}
                   </span>
+                  <Button
+                    size="sm"
+                    variant="ghost"
+                    icon="image"
+                    className="detail__use-ref"
+                    title="Start a new generation from this image (image-to-image)"
+                    onClick={() => reference(output.path)}
+                  >
+                    Use as reference
+                  </Button>
                 </div>
-                <Button
-                  size="sm"
-                  variant="ghost"
-                  icon="image"
-                  className="detail__use-ref"
-                  title="Start a new generation from this image (image-to-image)"
-                  onClick={() => reference(output.path)}
-                >
-                  Use as reference
-                </Button>
               </li>
             ))}
           </ul>
@@ -267,24 +308,7 @@ function Body({ detail }: { detail: RunDetail }) {
             </div>
           )
         )}
-        <section className="detail__section" aria-labelledby={attemptsId}>
-          <h3 className="detail__h3" id={attemptsId}>
-            Attempts
-          </h3>
-          {runWarnings(detail).length > 0 && (
-            <div className="notice notice--warning notice--tight">
-              <Icon name="warning" size={14} className="notice__icon" />
-              <ul className="notice__plain">
-                {runWarnings(detail).map((warning, index) => (
-                  // biome-ignore lint/suspicious/noArrayIndexKey: warnings can repeat; their order is their identity.
-                  <li key={index}>{warning}</li>
-                ))}
-              </ul>
-            </div>
-          )}
-          {detail.attempts.length > 1 && <p className="attempts-path">{path}</p>}
-          <AttemptsList attempts={detail.attempts} labelId={attemptsId} />
-        </section>
+        {!hasImages && attempts}
       </div>
 
       <aside className="detail__side" aria-label={`Run ${detail.id} settings`}>
@@ -398,6 +422,7 @@ function Body({ detail }: { detail: RunDetail }) {
         </dl>
         <h3 className="detail__h3">Tags</h3>
         <Tags tags={detail.tags} />
+        {hasImages && attempts}
       </aside>
 
       <ImageViewer

@@ -21,6 +21,8 @@ interface HistoryState {
   loadMore(): Promise<void>;
   /** Fetches the newest page and merges it in front: new runs appear, finished ones update. */
   refreshTop(): Promise<void>;
+  /** Puts what the run dialog just changed (rating, tags) on the run's card, without a reload. */
+  patchRun(id: number, patch: Pick<RunSummary, 'bestRating' | 'tags'>): void;
 }
 
 let topSeq = 0;
@@ -64,6 +66,18 @@ export const useHistoryStore = create<HistoryState>()((set, get) => ({
     });
   },
 
+  patchRun(id, patch) {
+    set((state) => {
+      const index = state.items.findIndex((item) => item.id === id);
+      if (index === -1) return {};
+      const current = state.items[index]!;
+      if (current.bestRating === patch.bestRating && sameTags(current.tags, patch.tags)) return {};
+      const items = [...state.items];
+      items[index] = { ...current, ...patch };
+      return { items };
+    });
+  },
+
   async refreshTop() {
     const seq = ++topSeq;
     const result = await api.call('runs.list', { limit: PAGE });
@@ -98,6 +112,15 @@ export const useHistoryStore = create<HistoryState>()((set, get) => ({
   },
 }));
 
+function sameTags(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((tag, i) => tag === b[i]);
+}
+
+/** What a card shows of a run: its best rating and its tags. */
+export function cardMarks(detail: RunDetail): Pick<RunSummary, 'bestRating' | 'tags'> {
+  return { bestRating: Math.max(0, ...detail.outputs.map((o) => o.rating)), tags: detail.tags };
+}
+
 interface RunDetailState {
   runId: number | null;
   detail: RunDetail | null;
@@ -112,64 +135,71 @@ interface RunDetailState {
   setTags(tags: string[]): Promise<void>;
 }
 
-export const useRunDetailStore = create<RunDetailState>()((set, get) => ({
-  runId: null,
-  detail: null,
-  status: 'idle',
-  error: null,
-  actionError: null,
+export const useRunDetailStore = create<RunDetailState>()((rawSet, get) => {
+  // The dialog's run is the truth for its card: every change here lands on the card at once.
+  const set = (partial: Partial<RunDetailState>) => {
+    rawSet(partial);
+    if (partial.detail) useHistoryStore.getState().patchRun(partial.detail.id, cardMarks(partial.detail));
+  };
+  return {
+    runId: null,
+    detail: null,
+    status: 'idle',
+    error: null,
+    actionError: null,
 
-  async load(id) {
-    set({
-      runId: id,
-      status: 'loading',
-      error: null,
-      actionError: null,
-      detail: get().runId === id ? get().detail : null,
-    });
-    const result = await api.call('runs.get', { id });
-    if (get().runId !== id) return;
-    if (!result.ok) set({ status: 'error', error: result.error });
-    else set({ status: 'ready', detail: result.value });
-  },
-
-  async reloadIfOpen(id) {
-    if (get().runId !== id) return;
-    const result = await api.call('runs.get', { id });
-    if (get().runId === id && result.ok) set({ detail: result.value, status: 'ready', error: null });
-  },
-
-  clear() {
-    set({ runId: null, detail: null, status: 'idle', error: null, actionError: null });
-  },
-
-  async rate(outputId, rating) {
-    const before = get().detail;
-    if (!before) return;
-    const patch =
-      (value: number) =>
-      (detail: RunDetail): RunDetail => ({
-        ...detail,
-        outputs: detail.outputs.map((output) =>
-          output.id === outputId ? { ...output, rating: value } : output,
-        ),
+    async load(id) {
+      set({
+        runId: id,
+        status: 'loading',
+        error: null,
+        actionError: null,
+        detail: get().runId === id ? get().detail : null,
       });
-    const previous = before.outputs.find((output) => output.id === outputId)?.rating ?? 0;
-    set({ detail: patch(rating)(before), actionError: null });
-    const result = await api.call('runs.rate', { outputId, rating });
-    const now = get().detail;
-    if (!result.ok && now && now.id === before.id)
-      set({ detail: patch(previous)(now), actionError: result.error });
-  },
+      const result = await api.call('runs.get', { id });
+      if (get().runId !== id) return;
+      if (!result.ok) set({ status: 'error', error: result.error });
+      else set({ status: 'ready', detail: result.value });
+    },
 
-  async setTags(tags) {
-    const before = get().detail;
-    if (!before) return;
-    set({ detail: { ...before, tags }, actionError: null });
-    const result = await api.call('runs.tag', { id: before.id, tags });
-    const now = get().detail;
-    if (!now || now.id !== before.id) return;
-    if (!result.ok) set({ detail: { ...now, tags: before.tags }, actionError: result.error });
-    else set({ detail: { ...now, tags: result.value.tags } });
-  },
-}));
+    async reloadIfOpen(id) {
+      if (get().runId !== id) return;
+      const result = await api.call('runs.get', { id });
+      if (get().runId === id && result.ok) set({ detail: result.value, status: 'ready', error: null });
+    },
+
+    clear() {
+      set({ runId: null, detail: null, status: 'idle', error: null, actionError: null });
+    },
+
+    async rate(outputId, rating) {
+      const before = get().detail;
+      if (!before) return;
+      const patch =
+        (value: number) =>
+        (detail: RunDetail): RunDetail => ({
+          ...detail,
+          outputs: detail.outputs.map((output) =>
+            output.id === outputId ? { ...output, rating: value } : output,
+          ),
+        });
+      const previous = before.outputs.find((output) => output.id === outputId)?.rating ?? 0;
+      set({ detail: patch(rating)(before), actionError: null });
+      const result = await api.call('runs.rate', { outputId, rating });
+      const now = get().detail;
+      if (!result.ok && now && now.id === before.id)
+        set({ detail: patch(previous)(now), actionError: result.error });
+    },
+
+    async setTags(tags) {
+      const before = get().detail;
+      if (!before) return;
+      set({ detail: { ...before, tags }, actionError: null });
+      const result = await api.call('runs.tag', { id: before.id, tags });
+      const now = get().detail;
+      if (!now || now.id !== before.id) return;
+      if (!result.ok) set({ detail: { ...now, tags: before.tags }, actionError: result.error });
+      else set({ detail: { ...now, tags: result.value.tags } });
+    },
+  };
+});

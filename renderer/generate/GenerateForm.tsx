@@ -7,6 +7,8 @@ import {
   type TaskType,
 } from '../../shared/constants';
 import type { ModelInfo, ProviderInfo, Route } from '../../shared/domain';
+import { NEGATIVE_PROMPT_MAX_CHARS } from '../../shared/limits';
+import { settingsPath } from '../../shared/settings-tabs';
 import { findModel, useCatalogStore } from '../app/catalog';
 import { routeFor, useRoutesStore } from '../app/routes';
 import { useAppStore } from '../app/store';
@@ -19,6 +21,7 @@ import { QueueNote } from './RunQueue';
 import { SeedField } from './SeedField';
 import { StyleNote } from './StyleNote';
 import { buildRequest, MAX_IMAGES_PER_RUN, useGenerateStore } from './store';
+import { usePromptLimit } from './usePromptLimit';
 
 const IS_MAC = /Mac|iPhone|iPad/.test(navigator.platform);
 export const SUBMIT_HINT = IS_MAC ? '⌘↵' : 'Ctrl ↵';
@@ -108,7 +111,7 @@ function CostLine({ model, hasPrompt }: { model: ModelInfo | undefined; hasPromp
     value = 'Over budget';
     label = (
       <button type="button" className="link" onClick={() => go('settings', { tab: 'budgets' })}>
-        Settings → Budgets
+        {settingsPath('budgets')}
       </button>
     );
   } else if (estimate) {
@@ -167,6 +170,7 @@ export function GenerateForm() {
   const go = useAppStore((s) => s.go);
   const reusedFrom = useGenerateStore((s) => s.reusedFrom);
   const clearReused = useGenerateStore((s) => s.clearReused);
+  const promptLimit = usePromptLimit(form.prompt);
   const aspectLabelId = useId();
   const qualityLabelId = useId();
 
@@ -228,19 +232,17 @@ export function GenerateForm() {
         <Field
           label="Prompt"
           error={fieldErrors.prompt}
-          aside={
-            <span className="field__count" aria-hidden="true">
-              {form.prompt.length} / 4000
-            </span>
-          }
+          hint={promptLimit.notice}
+          aside={promptLimit.counter}
         >
           {({ id, describedBy, invalid }) => (
             <textarea
               id={id}
               className="input textarea textarea--prompt"
               rows={5}
-              maxLength={4000}
+              maxLength={promptLimit.max}
               value={form.prompt}
+              onPaste={promptLimit.onPaste}
               aria-describedby={describedBy}
               aria-invalid={invalid || undefined}
               placeholder="A ceramic teapot on a linen tablecloth, soft window light, 50 mm, muted palette"
@@ -262,7 +264,7 @@ export function GenerateForm() {
               id={id}
               className="input textarea"
               rows={2}
-              maxLength={2000}
+              maxLength={NEGATIVE_PROMPT_MAX_CHARS}
               value={form.negativePrompt}
               aria-describedby={describedBy}
               placeholder="blurry, oversaturated, extra fingers, distorted text"

@@ -1,11 +1,15 @@
 import { useCatalogStore } from '../app/catalog';
+import { keyLandingProvider } from '../app/key-landing';
+import { useRoutesStore } from '../app/routes';
 import { useAppStore } from '../app/store';
 import { Button, Icon } from '../components';
 
 /** First start, no keys anywhere: what Atelier is, and the two ways to get going. */
 export function Onboarding() {
   const go = useAppStore((s) => s.go);
-  const firstProvider = useCatalogStore((s) => s.providers.find((p) => p.implemented)?.id);
+  const providers = useCatalogStore((s) => s.providers);
+  const routes = useRoutesStore((s) => s.routes);
+  const firstProvider = keyLandingProvider(providers, routes);
   return (
     <section className="onboarding" aria-labelledby="onboarding-title">
       <div className="onboarding__mark" aria-hidden="true">

@@ -1,4 +1,5 @@
 import type { Route } from '../../shared/domain';
+import { settingsPath } from '../../shared/settings-tabs';
 import { stepName, useCatalogStore } from '../app/catalog';
 import { useAppStore } from '../app/store';
 import { Icon } from '../components';
@@ -90,7 +91,7 @@ export function RouteSummary({ route, pinned }: { route: Route | undefined; pinn
             <p className="notice__text">
               {budget.detail || 'This run would go over a spending limit.'}{' '}
               <button type="button" className="link" onClick={() => go('settings', { tab: 'budgets' })}>
-                Settings → Budgets
+                {settingsPath('budgets')}
               </button>
             </p>
           </div>

@@ -1,5 +1,6 @@
 import { useId, useState } from 'react';
 import type { RunDetail } from '../../shared/domain';
+import { settingsPath } from '../../shared/settings-tabs';
 import { api } from '../api';
 import { providerName, useCatalogStore } from '../app/catalog';
 import { useAppStore } from '../app/store';
@@ -31,6 +32,9 @@ function Outputs({ detail }: { detail: RunDetail }) {
     width: output.width,
     height: output.height,
     caption: output.format.toUpperCase(),
+    prompt: detail.request.prompt,
+    seed: detail.seed ?? detail.request.seed,
+    fileName: `atelier-run-${detail.id}-${output.index + 1}.${output.format}`,
   }));
   return (
     <>
@@ -193,12 +197,12 @@ export function RunResult() {
                   icon="key"
                   onClick={() => go('settings', { focusProvider: provider })}
                 >
-                  Open Settings → API keys
+                  Open {settingsPath('keys')}
                 </Button>
               )}
               {error.budgetProblem && (
                 <Button variant="primary" icon="wallet" onClick={() => go('settings', { tab: 'budgets' })}>
-                  Open Settings → Budgets
+                  Open {settingsPath('budgets')}
                 </Button>
               )}
               {runId !== null ? (

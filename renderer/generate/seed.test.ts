@@ -33,6 +33,7 @@ const leonardo: ProviderInfo = {
   id: 'leonardo',
   name: 'Leonardo.Ai',
   kind: 'cloud',
+  auth: 'key',
   implemented: true,
   keyUrl: null,
   models: [model({ min: 0, max: 2_147_483_647 })],

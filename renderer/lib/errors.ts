@@ -103,6 +103,46 @@ const APP_TITLES: Record<string, string> = {
   internal: 'Something went wrong inside Atelier',
 };
 
+/** Codes a run or a step ends with that are neither an app code nor a provider outcome. */
+const RUN_TITLES: Record<string, string> = {
+  interrupted: 'Interrupted when Atelier stopped',
+  no_provider: 'No provider could take it',
+  no_key: 'No API key',
+  key_unreadable: 'The stored key cannot be read',
+  breaker_open: 'Paused after repeated failures',
+  allowance_spent: 'Allowance spent',
+  budget: 'Budget reached',
+  no_server: 'No local server',
+  not_implemented: 'Not available in this version',
+  unknown_provider: 'Unknown provider',
+  unknown_model: 'Unknown model',
+  retired_model: 'Model retired',
+  skipped: 'Skipped',
+};
+
+/**
+ * A short, readable name for any code a run, a step or a call can end with ("Budget reached",
+ * "Rate limited"), chosen from the code alone. Unknown codes read as a plain failure, never as the code.
+ */
+export function errorLabel(code: string, provider?: string): string {
+  const named = provider ? providerTitle(code, provider) : null;
+  if (named) return named;
+  return OUTCOME_TITLES[code] ?? RUN_TITLES[code] ?? APP_TITLES[code] ?? (code === 'ok' ? 'Done' : 'Failed');
+}
+
+/** Provider outcomes without a provider to name: what a card or a list says in two or three words. */
+const OUTCOME_TITLES: Record<string, string> = {
+  auth_failed: 'API key rejected',
+  rate_limited: 'Rate limited',
+  quota_exhausted: 'Out of quota',
+  content_blocked: 'Blocked by content policy',
+  invalid_request: 'Request refused',
+  unavailable: 'Provider unreachable',
+  timeout: 'Timed out',
+  no_image: 'No usable image',
+  cancelled: 'Cancelled',
+};
+
 /** `provider` is the provider's display name, used for run outcomes ("OpenAI rejected the API key"). */
 export function readableError(
   error: { code: string; message: string },

@@ -1,8 +1,9 @@
 import { useEffect } from 'react';
+import { SETTINGS_TAB_LABELS, SETTINGS_TABS, type SettingsTab } from '../../shared/settings-tabs';
 import { api } from '../api';
 import { useCatalogStore } from '../app/catalog';
-import { type SettingsTab, useAppStore } from '../app/store';
-import { Badge, ErrorCard, Icon, Spinner, type TabItem, TabPanel, Tabs } from '../components';
+import { useAppStore } from '../app/store';
+import { Badge, ErrorCard, Icon, type IconName, Spinner, type TabItem, TabPanel, Tabs } from '../components';
 import { readableError } from '../lib/errors';
 import { BudgetsForm } from './budgets/BudgetsForm';
 import { KeyRow } from './KeyRow';
@@ -12,14 +13,20 @@ import { ProvidersPanel } from './providers/ProvidersPanel';
 import { RoutesEditor } from './routes/RoutesEditor';
 import { useSettingsStore } from './store';
 
-const TABS: TabItem<SettingsTab>[] = [
-  { value: 'keys', label: 'API keys', icon: 'key' },
-  { value: 'providers', label: 'Providers', icon: 'gauge' },
-  { value: 'routes', label: 'Routes', icon: 'route' },
-  { value: 'budgets', label: 'Budgets', icon: 'wallet' },
-  { value: 'local', label: 'Local GPU', icon: 'server' },
-  { value: 'library', label: 'Style library', icon: 'styles' },
-];
+const TAB_ICONS: Record<SettingsTab, IconName> = {
+  keys: 'key',
+  providers: 'gauge',
+  routes: 'route',
+  budgets: 'wallet',
+  local: 'server',
+  library: 'styles',
+};
+
+const TABS: TabItem<SettingsTab>[] = SETTINGS_TABS.map((value) => ({
+  value,
+  label: SETTINGS_TAB_LABELS[value],
+  icon: TAB_ICONS[value],
+}));
 
 const SUBTITLES: Record<SettingsTab, string> = {
   keys: 'Your provider keys and this installation.',

@@ -8,7 +8,7 @@ import {
 } from '../../shared/constants';
 import type { StyleFields, StyleOverrides } from '../../shared/library-contract';
 import { api } from '../api';
-import { useCatalogStore } from '../app/catalog';
+import { providerName, useCatalogStore } from '../app/catalog';
 import { useAppStore } from '../app/store';
 import {
   Badge,
@@ -648,7 +648,8 @@ function Previews() {
                 </span>
               )}
               <span className="previews__meta">
-                seed {preview.seed ?? '—'} · {preview.provider ?? 'route'}
+                {preview.seed != null ? `Seed ${preview.seed}` : 'Random seed'} ·{' '}
+                {preview.provider ? providerName(providers, preview.provider) : 'by route'}
               </span>
             </li>
           ))}

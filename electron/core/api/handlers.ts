@@ -44,6 +44,7 @@ export function createHandlers(deps: HandlerDeps) {
       id: p.id,
       name: p.name,
       kind: p.kind,
+      auth: p.auth,
       implemented: p.id in deps.adapters,
       keyUrl: p.keyUrl,
       defaultModel: p.defaultModel,

@@ -225,6 +225,16 @@ describe('policy per error class', () => {
     expect(run.route).toMatchObject({ allowContentFallthrough: true });
   });
 
+  it('a run that ran out of providers lists the others in words, not outcome codes', async () => {
+    const { h, adapters } = setup({ chain: ['pa', 'pb'] });
+    adapters.pa!.script = [{ outcome: 'quota_exhausted', httpStatus: 429, message: 'No credit left.' }];
+    adapters.pb!.script = [{ outcome: 'auth_failed', httpStatus: 401, message: 'Bad key.' }];
+    const run = await h.generate();
+    expect(run.status).toBe('failed');
+    expect(run.error!.message).toContain('Also tried: PA (out of quota)');
+    expect(run.error!.message).not.toMatch(/[a-z]+_[a-z]+/);
+  });
+
   it("invalid_request stops with the provider's message", async () => {
     const { h, adapters } = setup();
     adapters.pa!.script = [

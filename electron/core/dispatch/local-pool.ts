@@ -1,5 +1,6 @@
 import type { LocalServer } from '../../../shared/domain';
 import { AppError } from '../../../shared/result';
+import { settingsPath } from '../../../shared/settings-tabs';
 import type { EventBus } from '../events';
 import type { Clock, FetchLike, Logger } from '../ports';
 import type { Catalog } from '../providers/catalog';
@@ -337,7 +338,7 @@ export function createLocalPool(deps: {
     unavailableReason(kind) {
       const ofKind = servers.filter((s) => s.kind === kind);
       if (ofKind.length === 0) {
-        return `no ${KIND_NAMES[kind]} server has been added (Settings → Local servers)`;
+        return `no ${KIND_NAMES[kind]} server has been added (${settingsPath('local')})`;
       }
       if (!ofKind.some((s) => s.enabled)) return `every ${KIND_NAMES[kind]} server is disabled`;
       if (pick(kind, new Set()) === null) {

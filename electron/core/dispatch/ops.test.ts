@@ -315,11 +315,13 @@ describe('local GPU server pools', () => {
   it('with no server added, the step is skipped saying so; pinned to it, the start is refused', async () => {
     const { h } = localSetup();
     expect(await refusal(h.start({ provider: 'a1111' }))).toBe('invalid_input');
+    // The message points at the tab as Settings names it ("Local GPU"), never at a tab that does not exist.
+    await expect(h.start({ provider: 'a1111' })).rejects.toThrow('Add a server in Settings → Local GPU.');
     const run = await h.generate();
     expect(run.attempts[0]).toMatchObject({
       outcome: 'skipped',
       providerCode: 'no_server',
-      providerMessage: expect.stringContaining('no A1111/Forge server has been added'),
+      providerMessage: expect.stringContaining('no A1111/Forge server has been added (Settings → Local GPU)'),
     });
     expect(run.provider).toBe('pb');
   });
@@ -462,6 +464,9 @@ describe('routes, estimates and the provider panel', () => {
     });
     const pinned = await h.call<CostEstimate>('generation.estimate', { prompt: 'x', provider: 'pb' });
     expect(pinned.warnings).toEqual(['Pinned to PB: only this provider is tried.']);
+    // Pinned to a provider that cannot run now (no key): still its name, never its id.
+    const keyless = await h.call<CostEstimate>('generation.estimate', { prompt: 'x', provider: 'pa' });
+    expect(keyless.warnings[0]).toBe('Pinned to PA: only this provider is tried.');
   });
 
   it('shows limits, usage and spend; setLimits overrides the catalog; resetBreaker closes a breaker', async () => {

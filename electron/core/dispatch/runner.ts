@@ -28,7 +28,7 @@ import { cacheKey } from './cache';
 import { type DispatchContext, endpointOf, gateStep } from './context';
 import { estimateStep, type StepEstimate } from './estimate';
 import { isLocalKind, type ServerLease } from './local-pool';
-import { describeOutcome, type SkipCode } from './messages';
+import { describeOutcome, outcomeWords, type SkipCode } from './messages';
 import { resolveStep, routeFor } from './plan';
 import { decide } from './policy';
 import { loadReference } from './reference';
@@ -675,7 +675,10 @@ function exhaustedEnding(tried: Tried[], budgetSkips: number): Ending {
   const others = (exclude: Tried | undefined) =>
     tried
       .filter((t) => t !== exclude)
-      .map((t) => `${t.providerName} (${t.outcome === 'skipped' ? `skipped: ${t.message}` : t.outcome})`);
+      .map(
+        (t) =>
+          `${t.providerName} (${t.outcome === 'skipped' ? `skipped: ${t.message}` : outcomeWords(t.outcome)})`,
+      );
   if (sent.length === 0) {
     if (tried.length > 0 && budgetSkips === tried.length) {
       return {

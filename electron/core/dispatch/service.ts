@@ -9,6 +9,7 @@ import {
 } from '../../../shared/domain';
 import type { ActiveRun } from '../../../shared/queue-contract';
 import { AppError } from '../../../shared/result';
+import { settingsPath } from '../../../shared/settings-tabs';
 import type { EventBus } from '../events';
 import type { RunsRepo } from '../history/runs-repo';
 import type { UsageRepo } from '../history/usage-repo';
@@ -278,7 +279,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     const warnings: string[] = [];
     if (route.pinned)
       warnings.push(
-        `Pinned to ${first?.providerName ?? route.chain[0]?.provider}: only this provider is tried.`,
+        `Pinned to ${first?.providerName ?? steps[0]?.providerName ?? 'one provider'}: only this provider is tried.`,
       );
     if (request.reference && first && !first.takesReference) {
       warnings.push(`${first.modelName} does not take a reference image; the reference would be ignored.`);
@@ -319,17 +320,17 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     if (runnable.length === 0) {
       const why = steps.map((s) => `${s.providerName}: ${s.reason}`).join('; ');
       const needsKey = steps.some((s) => s.reason === 'no API key');
-      const needsServer = steps.some((s) => s.reason?.includes('Local servers'));
+      const needsServer = steps.some((s) => s.reason?.includes(settingsPath('local')));
       throw new AppError(
         'invalid_input',
-        `No provider can run this request (${why}).${needsKey ? ' Add a key in Settings → API keys.' : ''}${needsServer ? ' Add a server in Settings → Local servers.' : ''}`,
+        `No provider can run this request (${why}).${needsKey ? ` Add a key in ${settingsPath('keys')}.` : ''}${needsServer ? ` Add a server in ${settingsPath('local')}.` : ''}`,
       );
     }
     // Refused before anything is sent when no provider that could run fits the budgets.
     if (!cached && runnable.every((s) => s.overBudget)) {
       throw new AppError(
         'budget_exceeded',
-        `This request would exceed a budget: ${runnable.map((s) => s.reason).join('; ')}. Raise it in Settings → Budgets.`,
+        `This request would exceed a budget: ${runnable.map((s) => s.reason).join('; ')}. Raise it in ${settingsPath('budgets')}.`,
       );
     }
     if (request.reference && !existsSync(deps.media.absolutePath(request.reference.path))) {

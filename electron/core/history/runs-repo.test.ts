@@ -115,6 +115,7 @@ describe('runs repo', () => {
       costCredits: null,
       costBasis: 'reported',
       warnings: [],
+      bestRating: 4,
       request,
       startedAt: 1_050,
       finishedAt: 5_300,
@@ -328,6 +329,24 @@ describe('runs repo', () => {
     expect(db.prepare('SELECT name FROM tags ORDER BY name').pluck().all()).toEqual(['blue']);
     expect(runs.setTags(id, [])).toEqual([]);
     expect(appErrorCode(() => runs.setTags(999, ['x']))).toBe('not_found');
+  });
+
+  it('lists each run with its best rating and its tags, so History cards show them', () => {
+    const rated = succeededRun(1_000, 3);
+    const plain = succeededRun(2_000, 1);
+    const [first, second, third] = runs.get(rated)!.outputs;
+    runs.rate(first!.id, 2, 3_000);
+    runs.rate(second!.id, 5, 3_000);
+    runs.rate(third!.id, 3, 3_000);
+    runs.setTags(rated, ['warm', 'Hero', 'blue']);
+    const card = (id: number) => runs.list({ limit: 10 }).items.find((item) => item.id === id)!;
+    expect(card(rated)).toMatchObject({ bestRating: 5, tags: ['blue', 'Hero', 'warm'] });
+    expect(card(plain)).toMatchObject({ bestRating: 0, tags: [] });
+    // A change shows on the next list: a cleared top rating falls back to the next best.
+    runs.rate(second!.id, 0, 4_000);
+    runs.setTags(rated, ['blue']);
+    expect(card(rated)).toMatchObject({ bestRating: 3, tags: ['blue'] });
+    expect(RunSummary.parse(card(rated))).toEqual(card(rated));
   });
 
   it('shares one tag row across runs, keeping its first spelling', () => {

@@ -169,6 +169,8 @@ interface SummaryRow {
   style_version_id: number | null;
   template_version_id: number | null;
   library_warnings: string;
+  best_rating: number;
+  tags_json: string;
 }
 
 interface DetailRow extends SummaryRow {
@@ -218,7 +220,11 @@ const SUMMARY_COLUMNS = `r.id, r.created_at, r.status, r.prompt, r.provider, r.m
   (SELECT count(*) FROM outputs o WHERE o.run_id = r.id) AS outputs_count,
   c.thumb_path AS cover_thumb, c.width AS cover_width, c.height AS cover_height,
   r.task_type, r.cached_from, r.cost_credits, r.cost_basis, r.warnings, r.style_version_id, r.template_version_id,
-  r.library_warnings`;
+  r.library_warnings,
+  (SELECT coalesce(max(rt.rating), 0) FROM outputs ro JOIN ratings rt ON rt.output_id = ro.id
+    WHERE ro.run_id = r.id) AS best_rating,
+  (SELECT json_group_array(name) FROM (SELECT t.name FROM run_tags x JOIN tags t ON t.id = x.tag_id
+    WHERE x.run_id = r.id ORDER BY t.name, t.id)) AS tags_json`;
 const COVER_JOIN = 'LEFT JOIN outputs c ON c.run_id = r.id AND c.idx = 0';
 
 export function createRunsRepo(db: LibraryDatabase): RunsRepo {
@@ -670,6 +676,8 @@ function toSummary(row: SummaryRow): RunSummary {
     // Only runs rendered from the library carry the link.
     ...(row.style_version_id === null ? {} : { styleVersionId: row.style_version_id }),
     ...(row.template_version_id === null ? {} : { templateVersionId: row.template_version_id }),
+    bestRating: row.best_rating,
+    tags: parseStrings(row.tags_json),
   };
 }
 

@@ -10,6 +10,7 @@ import {
   type TemplateVariable,
 } from '../../../shared/library-contract';
 import { AppError } from '../../../shared/result';
+import { settingsPath } from '../../../shared/settings-tabs';
 import type { CatalogModel, CatalogProvider } from '../providers/catalog';
 import { FLUX_NEGATIVE_PROMPT_NOTE, negativePromptWarning } from '../providers/image-params';
 
@@ -228,7 +229,7 @@ export function checkBannedTerms(segments: TemplateSegments, banned: readonly st
       if (pattern.test(text)) {
         throw new AppError(
           'invalid_input',
-          `The prompt uses the banned term "${term}" in ${SEGMENT_LABELS[segment as SegmentName]}. Remove it, or edit the list in Settings → Library.`,
+          `The prompt uses the banned term "${term}" in ${SEGMENT_LABELS[segment as SegmentName]}. Remove it, or edit the list in ${settingsPath('library')}.`,
           { term, segment },
         );
       }

@@ -16,8 +16,10 @@ import {
   type TemplateVersion,
   type VersionDiff,
 } from '../../../shared/library-contract';
+import { NEGATIVE_PROMPT_MAX_CHARS, PROMPT_MAX_CHARS } from '../../../shared/limits';
 import type { ReferenceStyleUse } from '../../../shared/references-contract';
 import { AppError } from '../../../shared/result';
+import { settingsPath } from '../../../shared/settings-tabs';
 import type { EventBus } from '../events';
 import type { Clock } from '../ports';
 import { type Catalog, resolveModel } from '../providers/catalog';
@@ -348,7 +350,7 @@ export function createStyleLibrary(deps: StyleLibraryDeps) {
       } else if (style.status === 'draft' && approvedOnly) {
         throw new AppError(
           'invalid_input',
-          `style: ${label} is a draft and Settings → Library allows approved styles only. Approve it first.`,
+          `style: ${label} is a draft and ${settingsPath('library')} allows approved styles only. Approve it first.`,
           { styleVersionId },
         );
       }
@@ -399,15 +401,17 @@ export function createStyleLibrary(deps: StyleLibraryDeps) {
         warnings.push(`Used the reference from style "${style.name}": ${attached}.`);
       }
     }
-    if (prepared.prompt.length > 4000) {
+    if (prepared.prompt.length > PROMPT_MAX_CHARS) {
       throw new AppError(
         'invalid_input',
-        `prompt: the rendered prompt is ${prepared.prompt.length} characters; at most 4000.`,
+        `prompt: the rendered prompt is ${prepared.prompt.length} characters; at most ${PROMPT_MAX_CHARS}.`,
       );
     }
-    if (prepared.negativePrompt.length > 2000) {
-      prepared.negativePrompt = prepared.negativePrompt.slice(0, 2000);
-      warnings.push('The combined negative prompt was cut to 2,000 characters.');
+    if (prepared.negativePrompt.length > NEGATIVE_PROMPT_MAX_CHARS) {
+      prepared.negativePrompt = prepared.negativePrompt.slice(0, NEGATIVE_PROMPT_MAX_CHARS);
+      warnings.push(
+        `The combined negative prompt was cut to ${NEGATIVE_PROMPT_MAX_CHARS.toLocaleString('en-US')} characters.`,
+      );
     }
     return { request: prepared, styleVersionId, templateVersionId, warnings };
   }

@@ -285,7 +285,7 @@ describe('basic auth (--api-auth)', () => {
     const none = failed(await a1111Adapter.generate(harness({}, { endpoint: locked.url }).call));
     expect(none).toMatchObject({ outcome: 'auth_failed', httpStatus: 401 });
     expect(none.providerMessage).toBe(
-      'A1111 wants a user name and password: it was started with --api-auth; add user:password to this server in Settings → Local servers',
+      'A1111 wants a user name and password: it was started with --api-auth; add user:password to this server in Settings → Local GPU',
     );
     const server = { id: 1, basicAuth: 'artist:wrong-password-1', workflow: null };
     const wrong = failed(await a1111Adapter.generate(harness({}, { endpoint: locked.url, server }).call));

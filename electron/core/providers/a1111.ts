@@ -4,6 +4,7 @@
  * `GET /sdapi/v1/progress` is polled for progress; cancelling sends `POST /sdapi/v1/interrupt`.
  */
 import { z } from 'zod';
+import { settingsPath } from '../../../shared/settings-tabs';
 import { type Classified, failure, plain, unreachable } from './attempt';
 import { clip, decodeBase64, type Exchange, exchange, isRecord, parseJson, redact } from './http';
 import {
@@ -325,7 +326,7 @@ function classifyA1111(
       'auth_failed',
       call.server?.basicAuth
         ? `${NAME} refused the user name or password set for this server (its --api-auth)`
-        : `${NAME} wants a user name and password: it was started with --api-auth; add user:password to this server in Settings → Local servers`,
+        : `${NAME} wants a user name and password: it was started with --api-auth; add user:password to this server in ${settingsPath('local')}`,
     );
   }
   if (status === 404 && (detail === 'Not Found' || detail === '')) {

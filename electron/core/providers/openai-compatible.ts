@@ -4,6 +4,8 @@
  * The request shape, answer reading and error classes are OpenAI's (shared from ./openai); what differs
  * is that the key is optional, sizes are free-form and the model is whatever the server serves.
  */
+
+import { settingsPath } from '../../../shared/settings-tabs';
 import { answered, askWithKey, type Classify, failure, is2xx, isKeyCheck, isProblem } from './attempt';
 import { pricePerImage } from './catalog';
 import { exchange, redact } from './http';
@@ -80,7 +82,7 @@ export const openaiCompatibleAdapter: ProviderAdapter = {
     const answer = answered(exchanged, classify, apiKey, clock);
     if (isProblem(answer)) {
       if (answer.outcome === 'auth_failed' && apiKey === '') {
-        answer.providerMessage = `${answer.providerMessage} (no key is set for ${name}; add one in Settings → API keys)`;
+        answer.providerMessage = `${answer.providerMessage} (no key is set for ${name}; add one in ${settingsPath('keys')})`;
       }
       return { ...sent, ...answer };
     }

@@ -1,4 +1,5 @@
 import { useEffect } from 'react';
+import { settingsPath } from '../../../shared/settings-tabs';
 import { Button, EmptyState, ErrorCard, Spinner } from '../../components';
 import { isMissingCall, readableError } from '../../lib/errors';
 import { useNow } from '../../lib/useNow';
@@ -25,7 +26,7 @@ export function LocalServersPanel() {
       </h2>
       <p className="settings__intro">
         Automatic1111 / Forge and ComfyUI servers run Stable Diffusion and Flux on your own GPU: no key and no
-        per-image cost. Add them to a route in Settings → Routes.
+        per-image cost. Add them to a route in {settingsPath('routes')}.
       </p>
       {status === 'loading' && servers.length === 0 && (
         <div className="settings__loading">

@@ -1,7 +1,7 @@
 import { useId, useState } from 'react';
 import type { AttemptOutcome, ProviderInfo, ProviderStatus } from '../../../shared/domain';
 import { Badge, Button, ErrorCard, Icon, Meter } from '../../components';
-import { readableError } from '../../lib/errors';
+import { errorLabel, readableError } from '../../lib/errors';
 import { formatCount, formatCountdown, formatRelative, formatSpend, formatUsd } from '../../lib/format';
 import { AllowanceEditor } from './AllowanceEditor';
 import { useProviderStatusStore } from './store';
@@ -16,7 +16,7 @@ function flagTitle(outcome: AttemptOutcome, name: string): string {
     case 'rate_limited':
       return `${name} is rate-limiting this key`;
     default:
-      return `${name} flagged the key (${outcome.replaceAll('_', ' ')})`;
+      return `${name} flagged the key (${errorLabel(outcome)})`;
   }
 }
 
