@@ -32,6 +32,7 @@ const secret = z
   .max(1024, 'is longer than any API key')
   .regex(/^[\x21-\x7e]+$/, 'must be a single token without spaces');
 
+import { labelText, refuseDeepNesting } from './input-rules';
 import { libraryCalls, libraryEvents } from './library-contract';
 import { queueCalls } from './queue-contract';
 import { referenceCalls, referenceEvents } from './references-contract';
@@ -116,7 +117,7 @@ export const calls = {
     input: z.strictObject({
       kind: LocalServerKind,
       url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as http://127.0.0.1:7860' }),
-      label: z.string().trim().min(1).max(60).optional(),
+      label: labelText(60).min(1).optional(),
       slots: z.number().int().min(1).max(16).default(1),
       /** A1111 started with --api-auth user:password. */
       basicAuth: z
@@ -124,14 +125,14 @@ export const calls = {
         .regex(/^[^:]+:.+$/, 'must be user:password')
         .optional(),
       /** ComfyUI: a workflow in API format with declared bindings; the built-in txt2img/img2img workflow when absent. */
-      workflow: z.record(z.string(), z.unknown()).optional(),
+      workflow: z.record(z.string(), z.unknown()).superRefine(refuseDeepNesting(32)).optional(),
     }),
     output: LocalServer,
   },
   'localServers.update': {
     input: z.strictObject({
       id: z.number().int().positive(),
-      label: z.string().trim().min(1).max(60).optional(),
+      label: labelText(60).min(1).optional(),
       slots: z.number().int().min(1).max(16).optional(),
       enabled: z.boolean().optional(),
     }),
@@ -182,9 +183,7 @@ export const calls = {
   'runs.tag': {
     input: z.strictObject({
       id: RunId,
-      tags: z
-        .array(z.string().trim().min(1, 'must not be empty').max(40, 'must be at most 40 characters'))
-        .max(32, 'at most 32 tags'),
+      tags: z.array(labelText(40).min(1, 'must not be empty')).max(32, 'at most 32 tags'),
     }),
     output: z.object({ tags: z.array(z.string()) }),
   },

@@ -7,7 +7,11 @@ import {
   RUN_STATUSES,
   TASK_TYPES,
 } from './constants';
+import { refuseDeepNesting } from './input-rules';
 import { NEGATIVE_PROMPT_MAX_CHARS, PROMPT_MAX_CHARS } from './limits';
+
+/** How deep a provider's `options` may nest: real provider parameters are a level or two. */
+export const MAX_OPTIONS_DEPTH = 8;
 
 export { ASPECT_RATIOS, ATTEMPT_OUTCOMES, MAX_SEED, RUN_STATUSES, TASK_TYPES };
 
@@ -100,7 +104,9 @@ export const GenerationRequest = z.strictObject({
     })
     .optional(),
   /** Escape hatch: provider id -> extra parameters passed to that provider as they are (e.g. Leonardo presetStyle). */
-  options: z.record(ProviderId, z.record(z.string(), z.unknown())).optional(),
+  options: z
+    .record(ProviderId, z.record(z.string(), z.unknown()).superRefine(refuseDeepNesting(MAX_OPTIONS_DEPTH)))
+    .optional(),
   /** Skip the identical-request cache and generate anew. */
   fresh: z.boolean().default(false),
   /** A style version from the library: its tokens, negatives, defaults and overrides are rendered in before dispatch. */

@@ -1,6 +1,7 @@
 // Calls and events of the style library (templates, styles, negatives, packs). Spread into shared/contract.ts.
 import { z } from 'zod';
 import { AspectRatio, ProviderId, QualityTier, TaskType } from './domain';
+import { labelText, refuseDeepNesting } from './input-rules';
 import { NEGATIVE_PROMPT_MAX_CHARS, PROMPT_MAX_CHARS } from './limits';
 
 const trimmed = (max: number) => z.string().trim().max(max, `must be at most ${max} characters`);
@@ -36,7 +37,7 @@ export type TemplateSegments = z.infer<typeof TemplateSegments>;
 
 const variableBase = {
   name: VariableName,
-  label: trimmed(60).optional(),
+  label: labelText(60).optional(),
   /** Used when a render gives no value; without one the variable is required. */
   required: z.boolean().default(true),
 };
@@ -50,8 +51,8 @@ export const TemplateVariable = z.discriminatedUnion('kind', [
   z.strictObject({
     ...variableBase,
     kind: z.literal('enum'),
-    values: z.array(trimmed(100).min(1)).min(1, 'an enum needs at least one value').max(50),
-    default: trimmed(100).optional(),
+    values: z.array(labelText(100).min(1)).min(1, 'an enum needs at least one value').max(50),
+    default: labelText(100).optional(),
   }),
   z.strictObject({
     ...variableBase,
@@ -66,7 +67,7 @@ export const TemplateVariable = z.discriminatedUnion('kind', [
 export type TemplateVariable = z.infer<typeof TemplateVariable>;
 
 export const TemplateFields = z.strictObject({
-  name: trimmed(80).min(1, 'must not be empty'),
+  name: labelText(80).min(1, 'must not be empty'),
   description: trimmed(2000).default(''),
   segments: TemplateSegments,
   variables: z.array(TemplateVariable).max(32, 'at most 32 variables').default([]),
@@ -161,11 +162,13 @@ export const StyleOverrides = z.strictObject({
     })
     .optional(),
   /** ComfyUI: a workflow in API format (passed as the provider's `workflow` option). */
-  comfyui: z.strictObject({ workflow: z.record(z.string(), z.unknown()) }).optional(),
+  comfyui: z
+    .strictObject({ workflow: z.record(z.string(), z.unknown()).superRefine(refuseDeepNesting(32)) })
+    .optional(),
 });
 export type StyleOverrides = z.infer<typeof StyleOverrides>;
 
-const tag = trimmed(40)
+const tag = labelText(40)
   .min(1, 'must not be empty')
   .transform((t) => t.toLowerCase());
 /** A stored reference image (see shared/references-contract.ts). */
@@ -174,8 +177,8 @@ const ReferencePath = z
   .regex(/^(media|references)\/[0-9a-f]{2}\/[0-9a-f]{64}\.[a-z0-9]+$/, 'must be a stored image path');
 
 export const StyleFields = z.strictObject({
-  name: trimmed(80).min(1, 'must not be empty'),
-  owner: trimmed(80).default(''),
+  name: labelText(80).min(1, 'must not be empty'),
+  owner: labelText(80).default(''),
   description: trimmed(2000).default(''),
   tags: z.array(tag).max(32, 'at most 32 tags').default([]),
   /** Words appended to the style-vector segment, e.g. "cinematic lighting", "35mm film grain". */
@@ -479,7 +482,7 @@ export const libraryCalls = {
     input: z.strictObject({
       slug: NegativeSlug,
       artifact: NegativeArtifact,
-      label: trimmed(80).min(1),
+      label: labelText(80).min(1),
       terms: z.array(trimmed(120).min(1)).max(200),
     }),
     output: NegativeGroup,

@@ -1,6 +1,7 @@
 // Calls and events of the reference image library. Spread into shared/contract.ts.
 import { z } from 'zod';
 import { RunStatus } from './domain';
+import { refuseUnsafeLabel } from './input-rules';
 
 /** What a reference steers in a generation: a fixed set, shown as its own filter row. */
 export const REFERENCE_STEERS = ['composition', 'lighting', 'style', 'subject'] as const;
@@ -25,6 +26,7 @@ export const ReferenceTag = z
   .trim()
   .min(1, 'must not be empty')
   .max(REFERENCE_LIMITS.maxTagLength, `must be at most ${REFERENCE_LIMITS.maxTagLength} characters`)
+  .superRefine(refuseUnsafeLabel)
   .transform((tag) => tag.toLowerCase());
 const ReferenceTags = z
   .array(ReferenceTag)
@@ -36,7 +38,8 @@ const ReferenceName = z
   .string()
   .trim()
   .min(1, 'must not be empty')
-  .max(REFERENCE_LIMITS.maxNameLength, `must be at most ${REFERENCE_LIMITS.maxNameLength} characters`);
+  .max(REFERENCE_LIMITS.maxNameLength, `must be at most ${REFERENCE_LIMITS.maxNameLength} characters`)
+  .superRefine(refuseUnsafeLabel);
 
 export const Reference = z.object({
   id: z.number(),
@@ -120,7 +123,12 @@ export const referenceCalls = {
       files: z
         .array(
           z.strictObject({
-            name: z.string().trim().min(1, 'must not be empty').max(255, 'must be at most 255 characters'),
+            name: z
+              .string()
+              .trim()
+              .min(1, 'must not be empty')
+              .max(255, 'must be at most 255 characters')
+              .superRefine(refuseUnsafeLabel),
             dataBase64: z.string().min(1, 'must not be empty'),
           }),
         )

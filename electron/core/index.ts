@@ -14,7 +14,7 @@ import {
 import { createEventBus, type EventBus } from './events';
 import { createRunsRepo, createUsageRepo } from './history';
 import { createStyleLibrary, loadStarterLibrary, readStarterLibrary, type StyleLibrary } from './library';
-import { createMediaStore, resolveServedMedia } from './media';
+import { createMediaStore, resolveServedMedia, type SweepReport, sweepDataDir } from './media';
 import { type Clock, type FetchLike, type Logger, systemClock } from './ports';
 import { type Catalog, loadCatalog } from './providers/catalog';
 import { adapters as builtInAdapters } from './providers/registry';
@@ -29,6 +29,7 @@ import {
   createSettingsRepo,
   openDatabase,
 } from './store';
+import { CONTENT_PATH, createContentRefsRepo } from './store/content-refs-repo';
 import { createLibraryRepo } from './store/library-repo';
 import { createReferencesRepo } from './store/references-repo';
 import { createKeyRing } from './vault/keyring';
@@ -58,6 +59,12 @@ export interface CoreOptions {
   random?: () => number;
   /** A seed inside the range (both ends included); tests pin it. */
   randomSeed?: (range: { min: number; max: number }) => number;
+  /**
+   * The start-up sweep of leftover temp files and content files no row uses: when it starts after the core is
+   * built (default 2 s, so first calls are not slowed), and how old a file must be (default 24 h, measured
+   * with `clock`). `false` turns it off.
+   */
+  sweep?: { delayMs?: number; graceMs?: number } | false;
 }
 
 export interface Core {
@@ -72,6 +79,8 @@ export interface Core {
   invoke(name: unknown, input: unknown): Promise<Result<unknown>>;
   /** The real path of a stored media file, or null when the path (or where its links lead) is not ours. */
   resolveMedia(relativePath: string): Promise<string | null>;
+  /** What the start-up sweep removed; null when it is off or the core closed before it ran. */
+  startupSweep: Promise<SweepReport | null>;
   close(): Promise<void>;
 }
 
@@ -172,6 +181,42 @@ export function createCore(options: CoreOptions): Core {
     library: { library, pack: { media, dataDir, clock, appVersion: options.version, references } },
   });
 
+  const sweepStop = new AbortController();
+  const startupSweep = scheduleSweep();
+  function scheduleSweep(): Promise<SweepReport | null> {
+    const sweep = options.sweep ?? {};
+    if (sweep === false) return Promise.resolve(null);
+    const refs = createContentRefsRepo(db);
+    return new Promise<SweepReport | null>((resolve) => {
+      const timer = setTimeout(() => {
+        sweepStop.signal.removeEventListener('abort', cancel);
+        sweepDataDir({
+          dataDir,
+          clock,
+          log,
+          mentions: () => refs.mentions(),
+          contentPath: CONTENT_PATH,
+          graceMs: sweep.graceMs,
+          signal: sweepStop.signal,
+        }).then(
+          (report) => resolve(sweepStop.signal.aborted ? null : report),
+          (error: unknown) => {
+            log.error('start-up sweep failed', {
+              error: error instanceof Error ? error.message : String(error),
+            });
+            resolve(null);
+          },
+        );
+      }, sweep.delayMs ?? 2000);
+      timer.unref();
+      const cancel = () => {
+        clearTimeout(timer);
+        resolve(null);
+      };
+      sweepStop.signal.addEventListener('abort', cancel, { once: true });
+    });
+  }
+
   let closing: Promise<void> | null = null;
   return {
     dataDir,
@@ -183,8 +228,11 @@ export function createCore(options: CoreOptions): Core {
     library,
     invoke: (name, input) => invokeCall(handlers, name, input, log),
     resolveMedia: (relativePath) => resolveServedMedia(dataDir, relativePath),
+    startupSweep,
     close() {
       closing ??= (async () => {
+        sweepStop.abort();
+        await startupSweep; // It stops at its next step; the database must outlive it.
         await dispatcher.close();
         closeDatabase(db);
       })();

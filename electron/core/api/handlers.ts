@@ -7,6 +7,7 @@ import type { RunsRepo } from '../history/runs-repo';
 import { createLibraryHandlers, type LibraryHandlerDeps } from '../library/handlers';
 import type { Clock, FetchLike } from '../ports';
 import { type Catalog, type CatalogProvider, seedRangeOf } from '../providers/catalog';
+import { providerExcerpt } from '../providers/redact';
 import type { ProviderAdapter } from '../providers/types';
 import type { ReferenceService } from '../references';
 import type { KeyRing } from '../vault/keyring';
@@ -111,9 +112,8 @@ export function createHandlers(deps: HandlerDeps) {
         clock,
       });
       const ok = check.outcome === 'ok';
-      const message = ok
-        ? check.message
-        : `${describeOutcome(check.outcome, p.name)} ${check.message}`.trim();
+      const said = providerExcerpt(check.message, [apiKey]);
+      const message = ok ? said : `${describeOutcome(check.outcome, p.name)} ${said}`.trim();
       keys.recordTest(p.id, { ok, outcome: check.outcome, message, at: clock.now() });
       events.emit('keys.changed', { provider: p.id });
       return { ok, outcome: check.outcome, message };

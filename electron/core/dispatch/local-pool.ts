@@ -4,6 +4,7 @@ import { settingsPath } from '../../../shared/settings-tabs';
 import type { EventBus } from '../events';
 import type { Clock, FetchLike, Logger } from '../ports';
 import type { Catalog } from '../providers/catalog';
+import { providerExcerpt, secretsOfCall } from '../providers/redact';
 import type { LocalServerTarget, ProviderAdapter, ServerInspection } from '../providers/types';
 import type {
   LocalServerKind,
@@ -216,13 +217,14 @@ export function createLocalPool(deps: {
     );
     timeout.unref();
     checks.add(controller);
+    const basicAuth = openAuth(server);
     let result: ServerInspection;
     try {
       result = await adapter.inspect({
         provider,
         apiKey: null,
         endpoint: server.url.replace(/\/+$/, ''),
-        server: { id: server.id, basicAuth: openAuth(server), workflow: server.workflow },
+        server: { id: server.id, basicAuth, workflow: server.workflow },
         signal: controller.signal,
         fetch: deps.fetch,
         clock,
@@ -239,7 +241,9 @@ export function createLocalPool(deps: {
       clearTimeout(timeout);
       checks.delete(controller);
     }
-    return { ...result, checkedAt: clock.now() };
+    const secrets = secretsOfCall({ apiKey: null, server: { basicAuth } });
+    const said = result.message === null ? null : providerExcerpt(result.message, secrets);
+    return { ...result, message: said, checkedAt: clock.now() };
   }
 
   async function check(id: number): Promise<LocalServer> {

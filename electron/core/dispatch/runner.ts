@@ -16,6 +16,7 @@ import {
   seedOutOfRange,
   seedRangeOf,
 } from '../providers/catalog';
+import { providerExcerpt, scrubAttempt, secretsOfCall } from '../providers/redact';
 import type {
   AttemptFailure,
   AttemptResult,
@@ -410,7 +411,13 @@ export async function executeRun(ctx: DispatchContext, runId: number, outer: Abo
                 runId,
                 provider: provider.id,
                 fraction: progress.fraction === null ? null : Math.min(1, Math.max(0, progress.fraction)),
-                message: progress.message,
+                message:
+                  progress.message === null
+                    ? null
+                    : providerExcerpt(
+                        progress.message,
+                        secretsOfCall({ apiKey, server: lease?.target ?? null }),
+                      ),
               });
             },
           });
@@ -609,8 +616,10 @@ async function callAdapter(
   adapter: ProviderAdapter,
   call: Parameters<ProviderAdapter['generate']>[0],
 ): Promise<AttemptResult> {
+  // Whatever an adapter missed, what is stored and emitted is a bounded excerpt without the call's secrets.
+  const secrets = secretsOfCall(call);
   try {
-    return await adapter.generate(call);
+    return scrubAttempt<AttemptResult>(await adapter.generate(call), secrets);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     ctx.log.error('adapter threw instead of classifying', { provider: call.provider.id, error: message });
@@ -620,7 +629,7 @@ async function callAdapter(
       httpStatus: null,
       warnings: [],
       providerCode: 'adapter_error',
-      providerMessage: `Atelier's ${call.provider.name} adapter failed: ${message}`,
+      providerMessage: providerExcerpt(`Atelier's ${call.provider.name} adapter failed: ${message}`, secrets),
       retryAfterMs: null,
     };
   }

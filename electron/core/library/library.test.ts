@@ -258,6 +258,26 @@ describe('styles: versions, runs, approval', () => {
       term: 'lamp',
       segment: 'subject',
     });
+
+    // Invisible characters and look-alike letters do not get a banned term past the check.
+    await call(core, 'library.setSettings', { bannedTerms: ['forbiddenword'], approvedOnly: false });
+    const sent = adapter.calls.length;
+    for (const prompt of [
+      'a forbidden\u200bword cat',
+      'a forbidden\u00adword cat',
+      'a f\u043erbiddenword cat',
+    ]) {
+      const refused = await refusal(core, 'generation.start', { prompt, provider: 'pa' });
+      expect(refused).toMatchObject({ code: 'invalid_input', details: { term: 'forbiddenword' } });
+    }
+    const viaValue = await refusal(core, 'generation.start', {
+      prompt: 'x',
+      provider: 'pa',
+      template: { versionId: tpl.versionId, values: { thing: 'forbidden\u200bword' } },
+    });
+    expect(viaValue.message).toMatch(/"forbiddenword" in Subject \+ action \(values\.thing\)/);
+    await core.generation.idle();
+    expect(adapter.calls).toHaveLength(sent);
   });
 
   it('versions templates segment by segment, and renders unsaved fields live per provider', async () => {

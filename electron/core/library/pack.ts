@@ -18,6 +18,7 @@ import type { Clock } from '../ports';
 import type { ReferenceService } from '../references';
 import type { LibraryRepo, StyleListing } from '../store/library-repo';
 import { validateTemplate } from './render';
+import { parseStoredStyleFields } from './stored-fields';
 
 /**
  * A style pack is ONE JSON file (`*.atelier-style.json`): the style's versions, the template it uses,
@@ -158,7 +159,7 @@ export async function exportStylePack(
   const slugs = new Set<string>();
   const versions: StylePack['style']['versions'] = [];
   for (const row of rows) {
-    const fields = StyleFields.parse(JSON.parse(row.fields));
+    const fields = parseStoredStyleFields(row.fields);
     let templateUid: string | null = null;
     if (fields.templateId !== null) {
       const template = repo.template(fields.templateId);
@@ -471,7 +472,7 @@ export async function importStylePack(
       const known = new Set(
         repo
           .styleVersions(styleId)
-          .map((r) => JSON.stringify({ ...StyleFields.parse(JSON.parse(r.fields)), name: null })),
+          .map((r) => JSON.stringify({ ...parseStoredStyleFields(r.fields), name: null })),
       );
       for (const v of pack.style.versions) {
         const fields = localFields(v, name);

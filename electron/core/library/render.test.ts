@@ -6,7 +6,13 @@ import {
 } from '../../../shared/library-contract';
 import { AppError } from '../../../shared/result';
 import { loadCatalog, resolveModel } from '../providers/catalog';
-import { checkBannedTerms, composeSegments, renderForProvider, renderSegments } from './render';
+import {
+  checkBannedTerms,
+  checkBannedValues,
+  composeSegments,
+  renderForProvider,
+  renderSegments,
+} from './render';
 
 const template = TemplateFields.parse({
   name: 'T',
@@ -60,11 +66,21 @@ describe('template rendering', () => {
     ['negative marker', 'kettle. Negative prompt: hands'],
     ['avoid marker', 'kettle Avoid: nothing'],
     ['placeholder', 'kettle {{angle}}'],
+    ['A1111 BREAK', 'kettle BREAK nsfw'],
+    ['full-width BREAK', 'kettle ＢＲＥＡＫ nsfw'],
+    ['A1111 AND composition', 'kettle AND a nude figure'],
+    ['ComfyUI embedding', 'kettle embedding:easynegative'],
+    ['spaced embedding', 'kettle Embedding : bad_hands'],
   ])('refuses a text value with %s, naming the variable', (_, value) => {
     const error = refusal(() => renderSegments(template, { ...good, subject: value }));
     expect(error.code).toBe('invalid_input');
     expect(error.message).toMatch(/^values\.subject: /);
     expect(error.details).toEqual({ variable: 'subject' });
+  });
+
+  it('keeps ordinary words that only look like that syntax', () => {
+    const s = renderSegments(template, { ...good, subject: 'a coffee break and an embedding' });
+    expect(s.subject).toBe('a coffee break and an embedding, front view');
   });
 
   it('neutralizes line breaks, brackets and control characters in text', () => {
@@ -146,6 +162,56 @@ describe('banned terms', () => {
       term: 'famous painter',
       segment: 'style',
     });
+  });
+
+  it.each([
+    ['a zero-width space', 'a forbidden\u200bword cat'],
+    ['a soft hyphen', 'a forbidden\u00adword cat'],
+    ['a word joiner', 'a forbid\u2060denword cat'],
+    ['a Cyrillic о', 'a f\u043erbiddenword cat'],
+    ['a Greek ο and a Cyrillic і', 'a f\u03bfrb\u0456ddenword cat'],
+    ['upper case', 'a FORBIDDENWORD cat'],
+    ['full-width letters', 'a ｆｏｒｂｉｄｄｅｎｗｏｒｄ cat'],
+    ['mathematical letters', 'a 𝐟𝐨𝐫𝐛𝐢𝐝𝐝𝐞𝐧𝐰𝐨𝐫𝐝 cat'],
+  ])('is not bypassed by %s', (_, subject) => {
+    const error = refusal(() => checkBannedTerms({ ...segments, subject }, ['forbiddenword']));
+    expect(error.code).toBe('invalid_input');
+    expect(error.details).toEqual({ term: 'forbiddenword', segment: 'subject' });
+    expect(error.message).toContain('"forbiddenword" in Subject + action');
+  });
+
+  it('folds the banned terms the same way, and still names them readably', () => {
+    const error = refusal(() =>
+      checkBannedTerms({ ...segments, subject: 'a forbiddenword cat' }, ['F\u043eRBIDDEN\u200bWORD']),
+    );
+    expect(error.details).toEqual({ term: 'F\u043eRBIDDENWORD', segment: 'subject' });
+  });
+
+  it('does not fold plain ASCII look-alikes onto each other', () => {
+    // TR39 folds "rn" and "m", "0" and "O": a visible spelling is what the designer meant.
+    expect(() => checkBannedTerms({ ...segments, subject: 'a burn mark' }, ['bum'])).not.toThrow();
+    expect(() => checkBannedTerms({ ...segments, subject: 'clean code' }, ['c0de'])).not.toThrow();
+  });
+
+  it('checks every template value, naming the field', () => {
+    const bare = TemplateFields.parse({
+      name: 'B',
+      segments: { subject: '{{thing}}', negative: '{{avoid}}' },
+      variables: [
+        { name: 'thing', kind: 'text', maxLength: 60 },
+        { name: 'avoid', kind: 'text', maxLength: 60, required: false },
+      ],
+    });
+    const values = { thing: 'a forbidden\u200bword cat' };
+    const error = refusal(() => checkBannedValues(bare, values, ['forbiddenword']));
+    expect(error.message).toContain('values.thing');
+    expect(error.details).toEqual({ term: 'forbiddenword', segment: 'subject', field: 'values.thing' });
+    // A zero-width space is removed from a value, not turned into a space that splits the word.
+    expect(renderSegments(bare, values).subject).toBe('a forbiddenword cat');
+    // Like the negative segment itself, a value placed only there may name what to avoid.
+    expect(() =>
+      checkBannedValues(bare, { thing: 'a cat', avoid: 'forbiddenword' }, ['forbiddenword']),
+    ).not.toThrow();
   });
 
   it('catches a banned term coming from a style token', () => {

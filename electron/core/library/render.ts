@@ -13,6 +13,7 @@ import { AppError } from '../../../shared/result';
 import { settingsPath } from '../../../shared/settings-tabs';
 import type { CatalogModel, CatalogProvider } from '../providers/catalog';
 import { FLUX_NEGATIVE_PROMPT_NOTE, negativePromptWarning } from '../providers/image-params';
+import { skeleton, visibleText } from './skeleton';
 
 /** Positive segments are joined by line breaks, which no variable value can contain. */
 export const SEGMENT_SEPARATOR = '\n';
@@ -28,6 +29,13 @@ const FORBIDDEN: readonly { pattern: RegExp; what: string }[] = [
   { pattern: /(^|\s)(--|—|–)[a-z]/i, what: 'a flag such as --sref' },
   { pattern: /\b(negative(\s+prompt)?|avoid)\s*:/i, what: 'a negative-prompt marker' },
   { pattern: /\p{L}:\s*-?\d+(\.\d+)?(?![\p{L}\d])/u, what: 'a weight such as word:1.5' },
+  // Upper case only: that is how AUTOMATIC1111 reads them, and "a coffee break and a kettle" stays valid.
+  { pattern: /(?<![\p{L}\p{N}_])BREAK(?![\p{L}\p{N}_])/u, what: 'the AUTOMATIC1111 keyword BREAK' },
+  {
+    pattern: /(?<![\p{L}\p{N}_])AND(?![\p{L}\p{N}_])/u,
+    what: 'the AUTOMATIC1111 prompt-composition keyword AND',
+  },
+  { pattern: /embedding\s*:/i, what: 'a ComfyUI embedding such as embedding:name' },
 ];
 
 /** Characters some syntaxes read as emphasis or alternation: removed from values, never interpreted. */
@@ -42,7 +50,8 @@ function refuse(variable: string, why: string): never {
 /** One text value made safe to place inside a segment, or refused naming the variable. */
 export function sanitizeText(variable: string, raw: string, maxLength: number): string {
   // NFKC folds full-width look-alikes (（word：1.5）) onto the ASCII syntax checked below.
-  const normalized = raw.normalize('NFKC').replace(CONTROL, ' ');
+  // Invisible characters are removed, not spaced: "forbidden\u200bword" must read as the word it shows.
+  const normalized = visibleText(raw).replace(CONTROL, ' ');
   for (const { pattern, what } of FORBIDDEN) {
     if (pattern.test(normalized)) refuse(variable, `must not contain ${what}.`);
   }
@@ -217,22 +226,68 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-/** Refuses the first banned term found in a positive segment, naming the term and the segment. */
+interface BannedTerm {
+  /** As the list says it, invisible characters removed: what the refusal names. */
+  shown: string;
+  /** Whole words only, on the skeleton: "ass" must not refuse "glass". */
+  pattern: RegExp;
+}
+
+function bannedPatterns(banned: readonly string[]): BannedTerm[] {
+  return banned
+    .map((term) => ({ shown: visibleText(term).trim(), folded: skeleton(term).trim() }))
+    .filter((t) => t.folded !== '')
+    .map((t) => ({
+      shown: t.shown,
+      pattern: new RegExp(`(?<![\\p{L}\\p{N}])${escapeRegExp(t.folded)}(?![\\p{L}\\p{N}])`, 'u'),
+    }));
+}
+
+function refuseBanned(term: string, segment: SegmentName, field: string | null): never {
+  const where = `${SEGMENT_LABELS[segment]}${field ? ` (${field})` : ''}`;
+  throw new AppError(
+    'invalid_input',
+    `The prompt uses the banned term "${term}" in ${where}. Remove it, or edit the list in ${settingsPath('library')}.`,
+    field ? { term, segment, field } : { term, segment },
+  );
+}
+
+/**
+ * Refuses the first banned term found in a positive segment, naming the term and the segment. Text and terms
+ * are compared by their skeletons, so zero-width characters and look-alike letters do not hide a term.
+ */
 export function checkBannedTerms(segments: TemplateSegments, banned: readonly string[]): void {
-  const terms = banned.map((t) => t.normalize('NFKC').trim()).filter((t) => t !== '');
+  const terms = bannedPatterns(banned);
   if (terms.length === 0) return;
   for (const segment of POSITIVE_SEGMENTS) {
-    const text = segments[segment].normalize('NFKC');
+    const text = skeleton(segments[segment]);
     for (const term of terms) {
-      // Whole words only: "ass" must not refuse "glass".
-      const pattern = new RegExp(`(?<![\\p{L}\\p{N}])${escapeRegExp(term)}(?![\\p{L}\\p{N}])`, 'iu');
-      if (pattern.test(text)) {
-        throw new AppError(
-          'invalid_input',
-          `The prompt uses the banned term "${term}" in ${SEGMENT_LABELS[segment as SegmentName]}. Remove it, or edit the list in ${settingsPath('library')}.`,
-          { term, segment },
-        );
-      }
+      if (term.pattern.test(text)) refuseBanned(term.shown, segment, null);
+    }
+  }
+}
+
+/**
+ * Refuses a template value, as typed, that holds a banned term, naming the field and the positive segment it
+ * fills (a value placed only in the negative segment may name what to avoid, like the segment itself).
+ */
+export function checkBannedValues(
+  template: TemplateFields,
+  values: TemplateValues,
+  banned: readonly string[],
+): void {
+  const terms = bannedPatterns(banned);
+  if (terms.length === 0) return;
+  for (const variable of template.variables) {
+    const value = values[variable.name] ?? variable.default;
+    if (typeof value !== 'string' || value === '') continue;
+    const segment = POSITIVE_SEGMENTS.find((s) =>
+      [...template.segments[s].matchAll(PLACEHOLDER)].some((m) => m[1] === variable.name),
+    );
+    if (!segment) continue;
+    const text = skeleton(value);
+    for (const term of terms) {
+      if (term.pattern.test(text)) refuseBanned(term.shown, segment, `values.${variable.name}`);
     }
   }
 }

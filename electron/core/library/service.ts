@@ -6,10 +6,10 @@ import {
   NegativeGroup,
   type RenderedPrompt,
   type StyleDetail,
-  StyleFields,
+  type StyleFields,
   type StyleSummary,
   type StyleVersion,
-  TemplateFields,
+  type TemplateFields,
   type TemplateSegments,
   type TemplateSummary,
   type TemplateValues,
@@ -27,12 +27,14 @@ import type { LibraryRepo, StyleListing, StyleRow, VersionRow } from '../store/l
 import type { SettingsRepo } from '../store/settings-repo';
 import {
   checkBannedTerms,
+  checkBannedValues,
   composeSegments,
   positivePrompt,
   renderForProvider,
   styleOptions,
   validateTemplate,
 } from './render';
+import { parseStoredStyleFields, parseStoredTemplateFields } from './stored-fields';
 
 const SETTINGS_KEY = 'library.settings';
 const DEFAULT_SETTINGS: LibrarySettings = { bannedTerms: [], approvedOnly: false };
@@ -59,10 +61,10 @@ export interface StyleLibraryDeps {
 export type StyleLibrary = ReturnType<typeof createStyleLibrary>;
 
 function parseStyleFields(row: VersionRow): StyleFields {
-  return StyleFields.parse(JSON.parse(row.fields));
+  return parseStoredStyleFields(row.fields);
 }
 function parseTemplateFields(row: VersionRow): TemplateFields {
-  return TemplateFields.parse(JSON.parse(row.fields));
+  return parseStoredTemplateFields(row.fields);
 }
 
 function listingOf(fields: StyleFields): StyleListing {
@@ -304,7 +306,9 @@ export function createStyleLibrary(deps: StyleLibraryDeps) {
 
   function compose(sources: Sources): { segments: TemplateSegments; warnings: string[] } {
     const result = composeSegments({ ...sources, negatives: negatives() });
-    checkBannedTerms(result.segments, settings().bannedTerms);
+    const { bannedTerms } = settings();
+    if (sources.template) checkBannedValues(sources.template, sources.values, bannedTerms);
+    checkBannedTerms(result.segments, bannedTerms);
     return result;
   }
 

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { statSync, utimesSync } from 'node:fs';
 import { type FileHandle, mkdir, open, rename, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError } from '../../../shared/result';
@@ -109,4 +110,23 @@ export function resolveInside(dataDir: string, relative: string): string {
     refuse('must name a file inside the library folder');
   }
   return resolved;
+}
+
+/**
+ * True when `file` exists (with `size` bytes, when given), and then marks it as just used. A content-addressed
+ * file found this way is reused instead of rewritten; touching it keeps the start-up sweep, which only takes
+ * files older than its grace period, from removing it before the row that will use it exists. Synchronous on
+ * purpose: the sweep's own check-and-remove is too, so the two can never interleave.
+ */
+export function claimExisting(file: string, size: number | null): boolean {
+  try {
+    const info = statSync(file);
+    if (!info.isFile() || (size !== null && info.size !== size)) return false;
+    const now = new Date();
+    utimesSync(file, now, now);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw error;
+  }
 }

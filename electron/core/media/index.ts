@@ -1,5 +1,5 @@
 export { MEDIA_ERROR_CODES, MediaError, type MediaErrorCode } from './errors';
-export { type AtomicData, resolveInside, writeFileAtomic } from './files';
+export { type AtomicData, claimExisting, resolveInside, writeFileAtomic } from './files';
 export { decodeUrlPath, resolveServedMedia } from './served';
 export {
   createMediaStore,
@@ -11,3 +11,4 @@ export {
   type MediaStore,
   type MediaStoreOptions,
 } from './store';
+export { DEFAULT_SWEEP_GRACE_MS, type SweepReport, sweepDataDir } from './sweep';

@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
-import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import sharp, { type Metadata } from 'sharp';
 import { MediaError } from './errors';
-import { resolveInside, stageFileAtomic, writeFileAtomic } from './files';
+import { claimExisting, resolveInside, stageFileAtomic, writeFileAtomic } from './files';
 
 /** Formats accepted into the library, and the extension each is stored under. */
 export const MEDIA_FORMATS = {
@@ -96,10 +95,8 @@ export function createMediaStore(options: MediaStoreOptions): MediaStore {
     const mediaPath = `${relative}.${MEDIA_FORMATS[format]}`;
     const target = resolveInside(dataDir, mediaPath);
     // Content-addressed: a file already there under this hash holds these very bytes, so it is not rewritten.
-    const [haveOriginal, haveThumb] = await Promise.all([
-      hasFile(target, bytes.byteLength),
-      hasFile(thumbTarget, null),
-    ]);
+    const haveOriginal = claimExisting(target, bytes.byteLength);
+    const haveThumb = claimExisting(thumbTarget, null);
     // The original is written and fsynced while the decode runs; it takes its name only once the decode passed.
     const staging = haveOriginal ? null : stageFileAtomic(target, bytes);
     staging?.catch(() => {});
@@ -218,14 +215,4 @@ function tooLarge(maxPixels: number, width: number | null, height: number | null
       ? `${Math.round(maxPixels / 1e5) / 10} megapixels`
       : `${maxPixels.toLocaleString('en')} pixels`;
   return new MediaError('too_large', `The image${size} is larger than the ${limit} Atelier accepts.`);
-}
-
-/** True when `file` exists (and, if `size` is given, has that many bytes). */
-async function hasFile(file: string, size: number | null): Promise<boolean> {
-  try {
-    const info = await stat(file);
-    return info.isFile() && (size === null || info.size === size);
-  } catch {
-    return false;
-  }
 }

@@ -314,11 +314,13 @@ function classifyA1111(
     outcome: Classified['outcome'],
     message: string,
     code: string | null = error,
+    ours = false,
   ): Classified => ({
     outcome,
     httpStatus: status,
     providerCode: code,
-    providerMessage: redact(clip(message, 1000), secret),
+    // Only what the server said is redacted: a password's word must not blank out our own wording.
+    providerMessage: ours ? message : redact(clip(message, 1000), secret),
     retryAfterMs: null,
   });
   if (status === 401 || status === 403) {
@@ -327,6 +329,8 @@ function classifyA1111(
       call.server?.basicAuth
         ? `${NAME} refused the user name or password set for this server (its --api-auth)`
         : `${NAME} wants a user name and password: it was started with --api-auth; add user:password to this server in ${settingsPath('local')}`,
+      error,
+      true,
     );
   }
   if (status === 404 && (detail === 'Not Found' || detail === '')) {

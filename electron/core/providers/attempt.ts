@@ -35,10 +35,11 @@ export function refusal(
   name: string,
   secret: string,
 ): { message: string; as(outcome: Classified['outcome'], retryAfterMs?: number | null): Classified } {
-  const message = redact(
-    clip(stated ?? `${name} answered HTTP ${status} without an error message`, 1000),
-    secret,
-  );
+  // Only what the provider stated is redacted: our own wording names the provider, which a key may too.
+  const message =
+    stated === null
+      ? `${name} answered HTTP ${status} without an error message`
+      : redact(clip(stated, 1000), secret);
   return {
     message,
     as: (outcome, retryAfterMs = null) => ({

@@ -1,5 +1,6 @@
 /** Shared plumbing for provider adapters: calling fetch without throwing, reading errors, Retry-After, redaction. */
 import type { FetchLike } from '../ports';
+import { redactSecrets } from './redact';
 
 /** What a provider's answer looked like, read whole, or why there was none. */
 export type Exchange =
@@ -159,10 +160,12 @@ export function retryAfterMs(headers: Headers, nowMs: number): number | null {
   return Math.max(0, at - nowMs);
 }
 
-/** Removes the key wherever a provider or a library echoed it; messages are stored and shown. */
-export function redact(text: string, secret: string): string {
-  if (secret.length < 4) return text;
-  return text.split(secret).join('[redacted key]');
+/**
+ * Removes the key wherever a provider or a library echoed it, in any common encoding or in part
+ * (see redact.ts); messages are stored and shown.
+ */
+export function redact(text: string, secret: string | readonly string[]): string {
+  return redactSecrets(text, typeof secret === 'string' ? [secret] : secret);
 }
 
 export function clip(text: string, max: number): string {

@@ -24,7 +24,7 @@ import {
 } from './replicate';
 import type { AdapterCall, ProgressUpdate } from './types';
 
-const KEY = 'r8_replicateTestToken_abcdefghijklmnop';
+const KEY = 'r8_TestToken_0123456789abcdefghijklmn';
 const catalog = providerCatalog('replicate');
 const modelOf = (id: string) => resolveModel(catalog, 'replicate', `black-forest-labs/${id}`).model;
 const { provider, model: schnell } = resolveModel(catalog, 'replicate');

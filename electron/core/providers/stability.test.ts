@@ -17,7 +17,7 @@ import { resolveModel } from './catalog';
 import { DEFAULT_RATE_LIMIT_WAIT_MS, describeImage, stabilityAdapter } from './stability';
 import type { AdapterCall, ProgressUpdate } from './types';
 
-const KEY = 'sk-stability-test-abcdefghijklmnop-9876';
+const KEY = 'sk-test-abcdefghijklmnop-9876';
 const catalog = providerCatalog('stability');
 const modelOf = (id: string) => resolveModel(catalog, 'stability', id).model;
 const { provider, model: core } = resolveModel(catalog, 'stability');

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import {
@@ -14,6 +13,7 @@ import {
 import { AppError } from '../../../shared/result';
 import type { EventBus } from '../events';
 import {
+  claimExisting,
   DEFAULT_MAX_PIXELS,
   MediaError,
   type MediaErrorCode,
@@ -120,8 +120,7 @@ export function createReferenceService(options: ReferenceServiceOptions): Refere
     const relative = `references/${sha.slice(0, 2)}/${sha}.${copy.ext}`;
     const target = media.absolutePath(relative);
     // Content-addressed: a file of the right size under this hash already holds these bytes.
-    const existing = await stat(target).catch(() => null);
-    if (!existing?.isFile() || existing.size !== copy.data.length) await writeFileAtomic(target, copy.data);
+    if (!claimExisting(target, copy.data.length)) await writeFileAtomic(target, copy.data);
     return relative;
   }
 

@@ -59,8 +59,9 @@ export function LibrarySettingsPanel() {
           />
           <h3 className="settings__h3">Banned terms</h3>
           <p className="settings__intro">
-            Checked on every rendered prompt before it is sent, as whole words. A hit refuses the run and
-            names the term and the segment it came from.
+            Checked on every rendered prompt before it is sent, as whole words, in any letter case. Invisible
+            characters and look-alike letters (a Cyrillic "о" for an "o") do not hide a term. A hit refuses
+            the run and names the term and the segment it came from.
           </p>
           <form className="banned__add" onSubmit={onAdd}>
             <input
