@@ -57,7 +57,8 @@ export interface CoreOptions {
   policy?: Partial<DispatchPolicy>;
   /** 0 ≤ random() < 1 for backoff jitter (tests pin it). */
   random?: () => number;
-  randomSeed?: () => number;
+  /** A seed inside the range (both ends included); tests pin it. */
+  randomSeed?: (range: { min: number; max: number }) => number;
   /**
    * The start-up sweep of leftover temp files and content files no row uses: when it starts after the core is
    * built (default 2 s, so first calls are not slowed), and how old a file must be (default 24 h, measured

@@ -19,7 +19,14 @@ import { useGenerateStore } from '../generate/store';
 import { attemptsPath, runWarnings } from '../lib/attempts';
 import { copyText } from '../lib/clipboard';
 import { readableError } from '../lib/errors';
-import { formatCost, formatDateTime, formatDuration, STATUS_LABEL, STATUS_TONE } from '../lib/format';
+import {
+  costBasisNote,
+  formatDateTime,
+  formatDuration,
+  formatRecordedCost,
+  STATUS_LABEL,
+  STATUS_TONE,
+} from '../lib/format';
 import { AttemptsList } from './AttemptsList';
 import { RunFactBadges } from './RunFactBadges';
 import { RunStyle } from './RunStyle';
@@ -403,7 +410,14 @@ function Body({ detail }: { detail: RunDetail }) {
           <Row label="Started">{formatDateTime(detail.startedAt)}</Row>
           <Row label="Finished">{formatDateTime(detail.finishedAt)}</Row>
           <Row label="Duration">{formatDuration(detail.durationMs)}</Row>
-          <Row label="Cost">{formatCost(detail.costUsd)}</Row>
+          <Row label="Cost">
+            <span title={costBasisNote(detail.costBasis, detail.costCredits) ?? undefined}>
+              {formatRecordedCost(detail)}
+              {detail.costCredits != null && detail.costUsd != null && (
+                <span className="muted"> · {detail.costCredits.toLocaleString('en-US')} credits</span>
+              )}
+            </span>
+          </Row>
         </dl>
         <h3 className="detail__h3">Tags</h3>
         <Tags tags={detail.tags} />

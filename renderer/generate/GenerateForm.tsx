@@ -72,17 +72,31 @@ function RatioGlyph({ ratio }: { ratio: AspectRatio }) {
   );
 }
 
-/** The catalog's own price, for when the main process gives no estimate. */
-function catalogEstimate(model: ModelInfo | undefined, quality: string, count: number): string | null {
+/**
+ * The catalog's own price, for when the main process gives no estimate; for a provider that bills in
+ * credits, its estimated credits at the catalog's price per credit (always "≈").
+ */
+function catalogEstimate(
+  model: ModelInfo | undefined,
+  usdPerCredit: number | null | undefined,
+  quality: string,
+  count: number,
+): string | null {
   if (!model) return null;
-  const prices = Object.values(model.pricePerImageUsd);
-  const each = model.pricePerImageUsd[quality] ?? (prices.length === 1 ? prices[0] : undefined);
+  const credits = model.pricePerImageCredits;
+  const converted =
+    Object.keys(model.pricePerImageUsd).length === 0 && credits != null && usdPerCredit != null;
+  const table = converted
+    ? Object.fromEntries(Object.entries(credits).map(([tier, n]) => [tier, n * usdPerCredit]))
+    : model.pricePerImageUsd;
+  const prices = Object.values(table);
+  const each = table[quality] ?? (prices.length === 1 ? prices[0] : undefined);
   if (each !== undefined) return `≈ ${formatCost(each * count)}`;
   if (prices.length === 0) return null;
   // Prices keyed by the provider's own tiers: show the honest range rather than guess the mapping.
   const low = Math.min(...prices) * count;
   const high = Math.max(...prices) * count;
-  return `${formatCost(low)}–${formatCost(high)}`;
+  return `${converted ? '≈ ' : ''}${formatCost(low)}–${formatCost(high)}`;
 }
 
 /** Left of the Generate button: what this run most likely costs, or why it would not run. */
@@ -122,7 +136,12 @@ function CostLine({ model, hasPrompt }: { model: ModelInfo | undefined; hasPromp
       label = `likely · ${providers.find((p) => p.id === first.provider)?.name ?? first.provider}`;
     }
   } else {
-    value = catalogEstimate(form.provider ? model : undefined, form.quality, form.count);
+    value = catalogEstimate(
+      form.provider ? model : undefined,
+      providers.find((p) => p.id === form.provider)?.usdPerCredit,
+      form.quality,
+      form.count,
+    );
     label = value ? `${form.count} × ${model?.name ?? 'image'}` : form.provider ? (model?.name ?? '') : '';
   }
 

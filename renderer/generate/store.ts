@@ -46,8 +46,9 @@ export interface GenerateForm {
   prompt: string;
   negativePrompt: string;
   aspectRatio: AspectRatio;
-  /** What is typed in the Seed box; sent only while the seed is locked. */
+  /** What is typed in the Seed box: a number is sent as the seed, empty asks for a random one. */
   seedText: string;
+  /** True while the box holds a seed (typed, or kept from a run): every run uses it until it is cleared. */
   seedLocked: boolean;
   count: number;
   quality: QualityTier;
@@ -78,6 +79,8 @@ interface GenerateState {
   advancedOpen: boolean;
   /** The run whose settings were loaded with "Reuse settings", until the next run or a dismissal. */
   reusedFrom: number | null;
+  /** The seed the last finished run used, offered by the lock button; the box itself is left alone. */
+  lastSeed: number | null;
   setField<K extends keyof GenerateForm>(key: K, value: GenerateForm[K]): void;
   /** Pins a provider ('' for Auto) and lets reconcile pick its default model. */
   setProvider(provider: string): void;
@@ -192,6 +195,23 @@ function parseDecimal(text: string): number | null {
 export const SIZE_LIMITS = { min: 64, max: 8192 } as const;
 
 /**
+ * Why a seed does not fit the pinned provider's range (catalog data), naming the provider; null when it fits
+ * or the model takes no seed. The dispatcher refuses it too: a seed is never wrapped into another number.
+ */
+export function seedRangeError(
+  providers: ProviderInfo[],
+  providerId: string,
+  modelId: string,
+  seed: number,
+): string | null {
+  const provider = providers.find((p) => p.id === providerId);
+  const model = findModel(providers, providerId, modelId || (provider?.defaultModel ?? ''));
+  const range = model?.seedRange;
+  if (!provider || !range || (seed >= range.min && seed <= range.max)) return null;
+  return `${provider.name} takes seeds from ${range.min.toLocaleString('en-US')} to ${range.max.toLocaleString('en-US')}; clear the box for a random one.`;
+}
+
+/**
  * The request the form describes, or what is wrong with it. `lenient` (for estimates) drops what is
  * unfinished instead of complaining, and stands in for an empty prompt.
  */
@@ -212,19 +232,17 @@ export function buildRequest(
   else if (subject && prompt.length > subject.maxLength)
     errors.prompt = `The subject is at most ${subject.maxLength} characters in this template; it has ${prompt.length}.`;
 
+  const pinned = form.provider !== '';
+  // A typed seed is the seed: the lock only says whether it stays for the next runs.
   let seed: number | null = null;
-  if (form.seedLocked) {
+  if (form.seedText.trim() !== '') {
     seed = parseSeed(form.seedText);
-    if (seed === null) {
-      errors.seed =
-        form.seedText.trim() === ''
-          ? 'Type a seed to lock, or unlock it for a random seed.'
-          : `A seed is a whole number from 0 to ${MAX_SEED.toLocaleString()}.`;
-    }
+    if (seed === null) errors.seed = `A seed is a whole number from 0 to ${MAX_SEED.toLocaleString()}.`;
+    else if (pinned) errors.seed = seedRangeError(providers, form.provider, form.model, seed) ?? undefined;
+    if (errors.seed === undefined) delete errors.seed;
   }
   if (!Number.isInteger(form.count) || form.count < 1) errors.count = 'Ask for at least one image.';
 
-  const pinned = form.provider !== '';
   const caps = capabilitiesOf(pinned ? findModel(providers, form.provider, form.model) : undefined);
 
   let size: { width: number; height: number } | undefined;
@@ -267,7 +285,7 @@ export function buildRequest(
         : prompt,
     negativePrompt: form.negativePrompt.trim(),
     aspectRatio: form.aspectRatio,
-    seed: errors.seed && lenient ? null : seed,
+    seed: errors.seed ? null : seed,
     count: Math.max(1, form.count || 1),
     quality: form.quality,
     taskType: form.taskType,
@@ -293,12 +311,19 @@ export const useGenerateStore = create<GenerateState>()((set, get) => {
     fieldErrors: {},
     advancedOpen: readAdvancedOpen(),
     reusedFrom: null,
+    lastSeed: null,
 
     setField(key, value) {
       set((state) => {
         const fieldErrors = { ...state.fieldErrors };
         if (key === 'prompt') delete fieldErrors.prompt;
         if (key === 'seedText') delete fieldErrors.seed;
+        // Typing a seed means that seed; clearing the box goes back to random seeds.
+        if (key === 'seedText')
+          return {
+            form: { ...state.form, seedText: String(value), seedLocked: String(value).trim() !== '' },
+            fieldErrors,
+          };
         if (key === 'count') delete fieldErrors.count;
         if (key === 'widthText' || key === 'heightText') delete fieldErrors.size;
         if (key === 'stepsText') delete fieldErrors.steps;
@@ -322,8 +347,20 @@ export const useGenerateStore = create<GenerateState>()((set, get) => {
     setSeedLocked(locked) {
       set((state) => {
         const fieldErrors = { ...state.fieldErrors };
-        if (!locked) delete fieldErrors.seed;
-        return { form: { ...state.form, seedLocked: locked }, fieldErrors };
+        delete fieldErrors.seed;
+        // Unlocking empties the box, so what it shows is always what the next run sends.
+        if (!locked) return { form: { ...state.form, seedText: '', seedLocked: false }, fieldErrors };
+        if (state.form.seedText.trim() !== '')
+          return { form: { ...state.form, seedLocked: true }, fieldErrors };
+        const last = state.lastSeed;
+        if (last != null)
+          return { form: { ...state.form, seedText: String(last), seedLocked: true }, fieldErrors };
+        return {
+          fieldErrors: {
+            ...fieldErrors,
+            seed: 'Type a seed to keep, or leave the box empty for random seeds.',
+          },
+        };
       });
     },
 
@@ -602,10 +639,8 @@ export const useGenerateStore = create<GenerateState>()((set, get) => {
   };
 });
 
-// The seed a finished run used shows in the box, ready to be locked with one click (unless one is locked).
+// The seed a finished run used is kept beside the box (never written into it: the box holds only what the
+// designer typed, and what it holds is sent). The lock button puts it in the box with one click.
 onRunResult((detail) => {
-  const { form } = useGenerateStore.getState();
-  if (!form.seedLocked && detail.seed != null) {
-    useGenerateStore.setState({ form: { ...form, seedText: String(detail.seed) } });
-  }
+  if (detail.seed != null) useGenerateStore.setState({ lastSeed: detail.seed });
 });
