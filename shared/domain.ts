@@ -5,6 +5,7 @@ import {
   MAX_SEED,
   REFERENCE_STRENGTH,
   RUN_STATUSES,
+  SKIP_CODES,
   TASK_TYPES,
 } from './constants';
 import { refuseDeepNesting } from './input-rules';
@@ -390,6 +391,8 @@ export const CostEstimate = z.object({
       converted: z.boolean().optional(),
       eligible: z.boolean(),
       reason: z.string().nullable(),
+      /** Why the step cannot run now, as a kind; null when it can. `reason` says it in words. */
+      skip: z.enum(SKIP_CODES).nullable(),
     }),
   ),
   /** The first eligible step's estimate: what the run most likely costs. */

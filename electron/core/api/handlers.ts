@@ -1,5 +1,5 @@
 import { ASPECT_RATIOS, type ProviderInfo } from '../../../shared/domain';
-import { AppError } from '../../../shared/result';
+import { AppError, fieldError } from '../../../shared/result';
 import type { Dispatcher } from '../dispatch';
 import { describeOutcome } from '../dispatch/messages';
 import type { EventBus } from '../events';
@@ -36,7 +36,7 @@ export function createHandlers(deps: HandlerDeps) {
 
   function provider(id: string): CatalogProvider {
     const found = catalog.providers.find((p) => p.id === id);
-    if (!found) throw new AppError('invalid_input', `provider: there is no provider "${id}".`);
+    if (!found) throw fieldError(['provider'], `there is no provider "${id}".`);
     return found;
   }
 
@@ -98,10 +98,10 @@ export function createHandlers(deps: HandlerDeps) {
     'keys.test': async ({ provider: id }) => {
       const p = provider(id);
       const adapter = deps.adapters[p.id];
-      if (!adapter)
-        throw new AppError('invalid_input', `provider: ${p.name} is not available in this version yet.`);
+      if (!adapter) throw fieldError(['provider'], `${p.name} is not available in this version yet.`);
       const apiKey = keys.secretFor(p.id);
-      if (!apiKey) throw new AppError('not_found', `There is no ${p.name} key to test. Add one first.`);
+      if (!apiKey)
+        throw new AppError('not_found', `There is no ${p.name} key to test. Add one first.`, { fix: 'keys' });
       const check = await adapter.testKey({
         provider: p,
         apiKey,

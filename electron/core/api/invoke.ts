@@ -5,7 +5,7 @@ import {
   isCallName,
   type ParsedInput,
 } from '../../../shared/contract';
-import { AppError, describeZodError, err, ok, type Result } from '../../../shared/result';
+import { AppError, describeIssues, err, ok, type Result, zodIssues } from '../../../shared/result';
 import type { Logger } from '../ports';
 
 export type HandlerTable = { [K in CallName]: (input: ParsedInput<K>) => Promise<CallOutput<K>> };
@@ -25,15 +25,17 @@ export async function invokeCall(
   }
   const parsed = calls[name].input.safeParse(rawInput ?? {});
   if (!parsed.success) {
-    return err('invalid_input', `${name}: ${describeZodError(parsed.error)}`, {
-      fields: parsed.error.issues.map((issue) => issue.path.map(String).join('.')),
+    const issues = zodIssues(parsed.error);
+    return err('invalid_input', `${name}: ${describeIssues(issues)}`, {
+      issues,
+      details: { fields: parsed.error.issues.map((issue) => issue.path.map(String).join('.')) },
     });
   }
   try {
     const handler = handlers[name] as (input: unknown) => Promise<unknown>;
     return ok(await handler(parsed.data));
   } catch (error) {
-    if (error instanceof AppError) return err(error.code, error.message, error.details);
+    if (error instanceof AppError) return { ok: false, error: error.toShape() };
     log.error('call failed unexpectedly', {
       call: name,
       error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),

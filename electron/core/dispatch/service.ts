@@ -1,5 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import type { SkipCode } from '../../../shared/constants';
 import {
   type CostEstimate,
   type GenerationRequest,
@@ -8,7 +9,7 @@ import {
   type ProviderStatus,
 } from '../../../shared/domain';
 import type { ActiveRun } from '../../../shared/queue-contract';
-import { AppError } from '../../../shared/result';
+import { AppError, fieldError } from '../../../shared/result';
 import { settingsPath } from '../../../shared/settings-tabs';
 import type { EventBus } from '../events';
 import type { RunsRepo } from '../history/runs-repo';
@@ -216,9 +217,9 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
           converted: false,
           eligible: false,
           reason: resolved.reason,
+          skip: resolved.code,
           runnable: false,
           overBudget: false,
-          seedRefused: false,
           takesReference: false,
           providerName: resolved.providerName,
           modelName: resolved.model,
@@ -227,22 +228,27 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       const { provider, model } = resolved;
       const estimate = estimateStep(request, provider, model);
       let reason: string | null = null;
+      let skip: SkipCode | null = null;
       let runnable = true;
       let overBudget = false;
       const seedRefusal = request.seed === null ? null : seedOutOfRange(provider, model, request.seed);
       if (seedRefusal !== null) {
         reason = seedRefusal;
+        skip = 'seed_out_of_range';
         runnable = false;
       } else if (provider.auth === 'key' && keys.info(provider.id) === null) {
         reason = 'no API key';
+        skip = 'no_key';
         runnable = false;
       } else if (provider.kind === 'local' && isLocalKind(provider.id) && !pool.hasEnabled(provider.id)) {
         reason = pool.unavailableReason(provider.id);
+        skip = 'no_server';
         runnable = false;
       } else {
         const gate = gateStep(ctx, provider, estimate.usd, false);
         if (!gate.ok) {
           reason = gate.reason;
+          skip = gate.code;
           overBudget = gate.code === 'budget';
         }
       }
@@ -253,9 +259,9 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
         converted: estimate.converted,
         eligible: reason === null,
         reason,
+        skip,
         runnable,
         overBudget,
-        seedRefused: seedRefusal !== null,
         takesReference: model.capabilities.imageInput,
         providerName: provider.name,
         modelName: model.name,
@@ -290,13 +296,14 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     if (prepared) warnings.push(...prepared.warnings);
     return {
       taskType: route.taskType,
-      steps: steps.map(({ provider, model, estimateUsd, converted, eligible, reason }) => ({
+      steps: steps.map(({ provider, model, estimateUsd, converted, eligible, reason, skip }) => ({
         provider,
         model,
         estimateUsd,
         converted,
         eligible,
         reason,
+        skip,
       })),
       likelyUsd: cached ? 0 : (first?.estimateUsd ?? null),
       likelyConverted: !cached && (first?.converted ?? false),
@@ -311,21 +318,24 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     const request = prepared?.request ?? original;
     const { route, steps, cached } = plan(request);
     const runnable = steps.filter((s) => s.runnable);
-    const seedRefused = steps.filter((s) => s.seedRefused);
+    const seedRefused = steps.filter((s) => s.skip === 'seed_out_of_range');
     if (runnable.length === 0 && seedRefused.length > 0) {
       // Refused, not wrapped: another number would make another image than the seed promises.
-      throw new AppError(
-        'invalid_input',
-        `seed: ${seedRefused.map((s) => s.reason).join('; ')}. Leave the seed empty for a random one, or type one this provider takes.`,
+      throw fieldError(
+        ['seed'],
+        `${seedRefused.map((s) => s.reason).join('; ')}. Leave the seed empty for a random one, or type one this provider takes.`,
       );
     }
     if (runnable.length === 0) {
       const why = steps.map((s) => `${s.providerName}: ${s.reason}`).join('; ');
-      const needsKey = steps.some((s) => s.reason === 'no API key');
-      const needsServer = steps.some((s) => s.reason?.includes(settingsPath('local')));
+      // Decided from the skip kinds: the fix a designer is pointed at is never read back out of a sentence.
+      const needsKey = steps.some((s) => s.skip === 'no_key');
+      const needsServer = steps.some((s) => s.skip === 'no_server');
+      const fix = needsKey ? 'keys' : needsServer ? 'local' : undefined;
       throw new AppError(
         'invalid_input',
         `No provider can run this request (${why}).${needsKey ? ` Add a key in ${settingsPath('keys')}.` : ''}${needsServer ? ` Add a server in ${settingsPath('local')}.` : ''}`,
+        fix ? { fix } : {},
       );
     }
     // Refused before anything is sent when no provider that could run fits the budgets.
@@ -333,10 +343,13 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       throw new AppError(
         'budget_exceeded',
         `This request would exceed a budget: ${runnable.map((s) => s.reason).join('; ')}. Raise it in ${settingsPath('budgets')}.`,
+        { fix: 'budgets' },
       );
     }
     if (request.reference && !existsSync(deps.media.absolutePath(request.reference.path))) {
-      throw new AppError('not_found', `reference: there is no stored image ${request.reference.path}.`);
+      throw new AppError('not_found', `reference: there is no stored image ${request.reference.path}.`, {
+        issues: [{ path: ['reference'], message: `there is no stored image ${request.reference.path}.` }],
+      });
     }
     const now = clock.now();
     const runId = deps.transaction(() => {
@@ -390,7 +403,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
 
   function requireProvider(id: string): CatalogProvider {
     const provider = providerById(id);
-    if (!provider) throw new AppError('invalid_input', `provider: there is no provider "${id}".`);
+    if (!provider) throw fieldError(['provider'], `there is no provider "${id}".`);
     return provider;
   }
 

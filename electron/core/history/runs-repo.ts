@@ -11,7 +11,7 @@ import {
   type RunSummary,
   TaskType,
 } from '../../../shared/domain';
-import { AppError, describeZodError } from '../../../shared/result';
+import { AppError, describeIssues, describeZodError, fieldError, zodIssues } from '../../../shared/result';
 import type { LibraryDatabase } from '../store/db';
 
 export interface NewAttempt {
@@ -496,7 +496,10 @@ export function createRunsRepo(db: LibraryDatabase): RunsRepo {
   return {
     create({ request, now, route }) {
       const parsed = GenerationRequest.safeParse(request);
-      if (!parsed.success) throw new AppError('invalid_input', describeZodError(parsed.error));
+      if (!parsed.success) {
+        const issues = zodIssues(parsed.error);
+        throw new AppError('invalid_input', describeIssues(issues), { issues });
+      }
       const normalized = parsed.data;
       const first = route?.chain[0];
       const { lastInsertRowid } = insertRun.run({
@@ -605,7 +608,7 @@ export function createRunsRepo(db: LibraryDatabase): RunsRepo {
 
     list({ before, limit }) {
       if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
-        throw new AppError('invalid_input', `limit: must be a whole number from 1 to ${MAX_PAGE_SIZE}`);
+        throw fieldError(['limit'], `must be a whole number from 1 to ${MAX_PAGE_SIZE}`);
       }
       // One extra row tells whether an older page exists without a second query.
       const rows = selectPage.all({ before: before ?? NO_UPPER_BOUND, limit: limit + 1 });
@@ -620,7 +623,7 @@ export function createRunsRepo(db: LibraryDatabase): RunsRepo {
 
     rate(outputId, rating, now) {
       if (!Number.isInteger(rating) || rating < 0 || rating > 5) {
-        throw new AppError('invalid_input', 'rating: must be 0 (clear) to 5');
+        throw fieldError(['rating'], 'must be 0 (clear) to 5');
       }
       if (outputExists.get(outputId) === undefined)
         throw new AppError('not_found', `There is no output ${outputId}.`);

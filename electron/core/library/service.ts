@@ -18,7 +18,7 @@ import {
 } from '../../../shared/library-contract';
 import { NEGATIVE_PROMPT_MAX_CHARS, PROMPT_MAX_CHARS } from '../../../shared/limits';
 import type { ReferenceStyleUse } from '../../../shared/references-contract';
-import { AppError } from '../../../shared/result';
+import { AppError, fieldError } from '../../../shared/result';
 import { settingsPath } from '../../../shared/settings-tabs';
 import type { EventBus } from '../events';
 import type { Clock } from '../ports';
@@ -187,10 +187,10 @@ export function createStyleLibrary(deps: StyleLibraryDeps) {
 
   function checkStyleRefs(fields: StyleFields): void {
     if (fields.templateId !== null && !repo.template(fields.templateId)) {
-      throw new AppError('invalid_input', `fields.templateId: there is no template ${fields.templateId}.`);
+      throw fieldError(['fields', 'templateId'], `there is no template ${fields.templateId}.`);
     }
     if (fields.successorId !== null && !repo.style(fields.successorId)) {
-      throw new AppError('invalid_input', `fields.successorId: there is no style ${fields.successorId}.`);
+      throw fieldError(['fields', 'successorId'], `there is no style ${fields.successorId}.`);
     }
   }
 
@@ -362,10 +362,10 @@ export function createStyleLibrary(deps: StyleLibraryDeps) {
           `The style ${label} is deprecated${style.deprecatedOn ? ` (since ${style.deprecatedOn})` : ''}${successor ? `; use ${successor.name} instead` : ''}.`,
         );
       } else if (style.status === 'draft' && approvedOnly) {
-        throw new AppError(
-          'invalid_input',
-          `style: ${label} is a draft and ${settingsPath('library')} allows approved styles only. Approve it first.`,
-          { styleVersionId },
+        throw fieldError(
+          ['style'],
+          `${label} is a draft and ${settingsPath('library')} allows approved styles only. Approve it first.`,
+          { fix: 'library', details: { styleVersionId } },
         );
       }
     }
@@ -419,9 +419,9 @@ export function createStyleLibrary(deps: StyleLibraryDeps) {
       // shows it and it can be removed (Generate and previews attach the style's first one explicitly).
     }
     if (prepared.prompt.length > PROMPT_MAX_CHARS) {
-      throw new AppError(
-        'invalid_input',
-        `prompt: the rendered prompt is ${prepared.prompt.length} characters; at most ${PROMPT_MAX_CHARS}.`,
+      throw fieldError(
+        ['prompt'],
+        `the rendered prompt is ${prepared.prompt.length} characters; at most ${PROMPT_MAX_CHARS}.`,
       );
     }
     if (prepared.negativePrompt.length > NEGATIVE_PROMPT_MAX_CHARS) {
@@ -588,7 +588,7 @@ export function createStyleLibrary(deps: StyleLibraryDeps) {
     const a = styleVersionRow(fromVersionId);
     const b = styleVersionRow(toVersionId);
     if (a.ownerId !== b.ownerId)
-      throw new AppError('invalid_input', 'toVersionId: both versions must belong to the same style.');
+      throw fieldError(['toVersionId'], 'both versions must belong to the same style.');
     return {
       from: { versionId: a.id, version: a.version },
       to: { versionId: b.id, version: b.version },
@@ -600,7 +600,7 @@ export function createStyleLibrary(deps: StyleLibraryDeps) {
     const a = templateVersionRow(fromVersionId);
     const b = templateVersionRow(toVersionId);
     if (a.ownerId !== b.ownerId)
-      throw new AppError('invalid_input', 'toVersionId: both versions must belong to the same template.');
+      throw fieldError(['toVersionId'], 'both versions must belong to the same template.');
     const fa = parseTemplateFields(a);
     const fb = parseTemplateFields(b);
     // Segments diff one by one: "more cinematic" touches the style vector alone.
@@ -662,8 +662,7 @@ export function createStyleLibrary(deps: StyleLibraryDeps) {
     ): StyleDetail {
       const row = styleRow(id);
       const fields = parseStyleFields(styleVersionRow(row.latestVersionId));
-      if (successorId === id)
-        throw new AppError('invalid_input', 'successorId: a style cannot succeed itself.');
+      if (successorId === id) throw fieldError(['successorId'], 'a style cannot succeed itself.');
       const next: StyleFields = {
         ...fields,
         status,
@@ -676,7 +675,7 @@ export function createStyleLibrary(deps: StyleLibraryDeps) {
     revert(id: number, toVersionId: number): StyleDetail {
       const target = styleVersionRow(toVersionId);
       if (target.ownerId !== id)
-        throw new AppError('invalid_input', `toVersionId: version ${toVersionId} is not of style ${id}.`);
+        throw fieldError(['toVersionId'], `version ${toVersionId} is not of style ${id}.`);
       return saveStyleVersion(id, parseStyleFields(target), `reverted to v${target.version}`);
     },
     generatePreviews,
@@ -691,7 +690,7 @@ export function createStyleLibrary(deps: StyleLibraryDeps) {
     revertTemplate(id: number, toVersionId: number): TemplateVersion {
       const target = templateVersionRow(toVersionId);
       if (target.ownerId !== id)
-        throw new AppError('invalid_input', `toVersionId: version ${toVersionId} is not of template ${id}.`);
+        throw fieldError(['toVersionId'], `version ${toVersionId} is not of template ${id}.`);
       return saveTemplateVersion(id, parseTemplateFields(target), `reverted to v${target.version}`);
     },
 

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { AspectRatio, MAX_SEED, ProviderId, QualityTier } from '../../../shared/domain';
-import { AppError } from '../../../shared/result';
+import { fieldError } from '../../../shared/result';
 
 /** One JSON file per provider, so adding a provider is adding a file. */
 const CATALOG_DIR = path.join('resources', 'providers');
@@ -289,25 +289,25 @@ export function resolveModel(
   const provider = catalog.providers.find((p) => p.id === providerId);
   if (!provider) {
     const known = catalog.providers.map((p) => p.id).join(', ') || 'none';
-    throw new AppError('invalid_input', `provider: there is no provider "${providerId}" (known: ${known}).`);
+    throw fieldError(['provider'], `there is no provider "${providerId}" (known: ${known}).`);
   }
   const wanted = modelId ?? provider.defaultModel;
   const model = provider.models.find((m) => m.id === wanted);
   if (!model) {
     const active = provider.models.filter((m) => m.status === 'active').map((m) => m.id);
-    throw new AppError(
-      'invalid_input',
-      `model: ${provider.name} has no model "${wanted}" (available: ${active.join(', ') || 'none'}).`,
+    throw fieldError(
+      ['model'],
+      `${provider.name} has no model "${wanted}" (available: ${active.join(', ') || 'none'}).`,
     );
   }
   if (model.status === 'retired') {
     const successor = model.successor ? provider.models.find((m) => m.id === model.successor) : undefined;
     const instead = successor ? ` Use ${successor.name} (${successor.id}) instead.` : '';
     const when = model.retiredOn ? ` on ${model.retiredOn}` : '';
-    throw new AppError(
-      'invalid_input',
-      `model: ${model.name} (${model.id}) was retired by ${provider.name}${when} and can no longer be used.${instead}`,
-      { retiredOn: model.retiredOn, successor: model.successor },
+    throw fieldError(
+      ['model'],
+      `${model.name} (${model.id}) was retired by ${provider.name}${when} and can no longer be used.${instead}`,
+      { details: { retiredOn: model.retiredOn, successor: model.successor } },
     );
   }
   return { provider, model };

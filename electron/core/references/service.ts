@@ -239,7 +239,7 @@ export function createReferenceService(options: ReferenceServiceOptions): Refere
         throw new AppError(
           'conflict',
           `This reference is attached to ${styles.length === 1 ? 'the style' : 'the styles'} ${names}; remove it there first.`,
-          { styles: styles.map((s) => s.styleId) },
+          { details: { styles: styles.map((s) => s.styleId) } },
         );
       }
       const deleted = repo.delete(id);
