@@ -21,7 +21,9 @@ export async function invokeCall(
   log: Logger,
 ): Promise<Result<unknown>> {
   if (!isCallName(name)) {
-    return err('not_found', `There is no call named ${JSON.stringify(String(name)).slice(0, 80)}.`);
+    return err('not_found', `There is no call named ${JSON.stringify(String(name)).slice(0, 80)}.`, {
+      details: { unknownCall: true },
+    });
   }
   const parsed = calls[name].input.safeParse(rawInput ?? {});
   if (!parsed.success) {

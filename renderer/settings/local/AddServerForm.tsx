@@ -1,7 +1,7 @@
 import { type ChangeEvent, type FormEvent, useId, useRef, useState } from 'react';
 import type { LocalServer } from '../../../shared/domain';
 import { Button, ErrorCard, Field, Icon, SegmentedControl } from '../../components';
-import { humanizeFieldMessage, readableError } from '../../lib/errors';
+import { issuesByField, readableError } from '../../lib/errors';
 import { KIND_LABEL } from './ServerCard';
 import { useLocalServersStore } from './store';
 
@@ -14,17 +14,7 @@ const DEFAULT_URL: Record<Kind, string> = {
 
 type FieldKey = 'url' | 'label' | 'slots' | 'basicAuth' | 'workflow';
 
-/** invalid_input from the main process names fields (`url: must be…`): show each under its box. */
-function fieldErrorsFrom(message: string): { fields: Partial<Record<FieldKey, string>>; rest: string[] } {
-  const fields: Partial<Record<FieldKey, string>> = {};
-  const rest: string[] = [];
-  for (const part of message.replace(/^[a-z]+\.[a-zA-Z]+: /, '').split('; ')) {
-    const match = /^(url|label|slots|basicAuth|workflow)(?:\.[\w.]+)?: (.*)$/s.exec(part);
-    if (match) fields[match[1] as FieldKey] = humanizeFieldMessage(part);
-    else rest.push(part);
-  }
-  return { fields, rest };
-}
+const FIELD_KEYS: readonly FieldKey[] = ['url', 'label', 'slots', 'basicAuth', 'workflow'];
 
 /** Connect an A1111/Forge (started with --api) or ComfyUI server on this machine or the network. */
 export function AddServerForm() {
@@ -46,7 +36,9 @@ export function AddServerForm() {
   const [local, setLocal] = useState<Partial<Record<FieldKey, string>>>({});
   const [added, setAdded] = useState<string | null>(null);
 
-  const server = addError?.code === 'invalid_input' ? fieldErrorsFrom(addError.message) : null;
+  // invalid_input carries issues by path (`['url']`): each shows under its box, the rest in the card.
+  const server =
+    addError?.code === 'invalid_input' && addError.issues ? issuesByField(addError.issues, FIELD_KEYS) : null;
   const errorOf = (key: FieldKey) => local[key] ?? server?.fields[key] ?? null;
 
   function touched(key: FieldKey) {
@@ -246,7 +238,7 @@ export function AddServerForm() {
         <ErrorCard
           compact
           error={readableError(
-            server ? { code: addError.code, message: server.rest.join('; ') } : addError,
+            server ? { ...addError, issues: server.rest } : addError,
             undefined,
             'The server was not added',
           )}

@@ -1,0 +1,34 @@
+// Forms place the main process's issues by their paths, never by parsing the sentence.
+import { describe, expect, it } from 'vitest';
+import { issuesByField, issuesByItem } from '../lib/errors';
+
+describe('issues beside their fields', () => {
+  it('a route refusal puts each chain issue beside its step, by index', () => {
+    const { items, rest } = issuesByItem(
+      [
+        { path: ['chain', 1, 'model'], message: 'PB has no model "nope".' },
+        { path: ['taskType'], message: 'must be one of the task types' },
+      ],
+      'chain',
+    );
+    expect([...items]).toEqual([[1, 'PB has no model "nope".']]);
+    expect(rest).toEqual([{ path: ['taskType'], message: 'must be one of the task types' }]);
+  });
+
+  it('a server refusal shows each issue under its box, the rest in the card', () => {
+    const { fields, rest } = issuesByField(
+      [
+        { path: ['url'], message: 'must start with http:// or https://' },
+        { path: ['workflow', 'nodes', '3'], message: 'is not a node' },
+        { path: ['workflow'], message: 'has no output' },
+        { path: ['kind'], message: 'must be a1111 or comfyui' },
+      ],
+      ['url', 'label', 'slots', 'basicAuth', 'workflow'] as const,
+    );
+    expect(fields).toEqual({
+      url: 'URL must start with http:// or https://.',
+      workflow: 'Workflow is not a node. Workflow has no output.',
+    });
+    expect(rest).toEqual([{ path: ['kind'], message: 'must be a1111 or comfyui' }]);
+  });
+});
