@@ -1,4 +1,4 @@
-import { ASPECT_RATIOS, type ProviderInfo } from '../../../shared/domain';
+import { ASPECT_RATIOS, ModelCapabilities, type ProviderInfo } from '../../../shared/domain';
 import { AppError, fieldError } from '../../../shared/result';
 import type { Dispatcher } from '../dispatch';
 import { describeOutcome } from '../dispatch/messages';
@@ -6,7 +6,7 @@ import type { EventBus } from '../events';
 import type { RunsRepo } from '../history/runs-repo';
 import { createLibraryHandlers, type LibraryHandlerDeps } from '../library/handlers';
 import type { Clock, FetchLike } from '../ports';
-import { type Catalog, type CatalogProvider, seedRangeOf } from '../providers/catalog';
+import { type Catalog, type CatalogProvider, providerEndpoint, seedRangeOf } from '../providers/catalog';
 import { providerExcerpt } from '../providers/redact';
 import type { ProviderAdapter } from '../providers/types';
 import type { ReferenceService } from '../references';
@@ -65,10 +65,8 @@ export function createHandlers(deps: HandlerDeps) {
         pricePerImageUsd: m.pricing.perImageUsd,
         ...(m.pricing.perImageCredits ? { pricePerImageCredits: m.pricing.perImageCredits } : {}),
         priceSource: `${m.pricing.source} (${m.pricing.asOf})`,
-        steps: m.capabilities.steps,
-        guidance: m.capabilities.guidance,
-        exactSize: m.capabilities.exactSize,
-        imageInput: m.capabilities.imageInput,
+        // The shared shape, projected from the catalog's: one definition of what a model takes.
+        ...ModelCapabilities.parse(m.capabilities),
         edits: m.capabilities.edits,
       })),
     };
@@ -105,7 +103,7 @@ export function createHandlers(deps: HandlerDeps) {
       const check = await adapter.testKey({
         provider: p,
         apiKey,
-        endpoint: (deps.endpoints[p.id] ?? p.defaultEndpoint).replace(/\/+$/, ''),
+        endpoint: providerEndpoint(p, deps.endpoints),
         server: null,
         signal: AbortSignal.timeout(20_000),
         fetch: deps.fetch,

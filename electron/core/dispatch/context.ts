@@ -3,7 +3,7 @@ import type { EventBus } from '../events';
 import type { RunsRepo } from '../history/runs-repo';
 import type { MediaStore } from '../media';
 import type { Clock, FetchLike, Logger } from '../ports';
-import type { Catalog, CatalogProvider, SeedRange } from '../providers/catalog';
+import { type Catalog, type CatalogProvider, providerEndpoint, type SeedRange } from '../providers/catalog';
 import type { ProviderAdapter } from '../providers/types';
 import type { JobsRepo } from '../store/jobs-repo';
 import type { KeyRing } from '../vault/keyring';
@@ -91,5 +91,5 @@ function breakerReason(ctx: DispatchContext, provider: CatalogProvider): string 
 
 /** The base URL for a cloud provider: the launch override, else the catalog's. */
 export function endpointOf(ctx: DispatchContext, provider: CatalogProvider): string {
-  return (ctx.endpoints[provider.id] ?? provider.defaultEndpoint).replace(/\/+$/, '');
+  return providerEndpoint(provider, ctx.endpoints);
 }

@@ -348,6 +348,17 @@ export interface SeedRange {
 }
 
 /** The seeds a model takes, or null when it takes none. */
+/**
+ * The base URL a cloud provider is called at: the launch override (`ATELIER_ENDPOINT_…`), else the
+ * catalog's, without a trailing slash. One definition for the dispatcher and the key test.
+ */
+export function providerEndpoint(
+  provider: Pick<CatalogProvider, 'id' | 'defaultEndpoint'>,
+  overrides: Readonly<Record<string, string>>,
+): string {
+  return (overrides[provider.id] ?? provider.defaultEndpoint).replace(/\/+$/, '');
+}
+
 export function seedRangeOf(model: CatalogModel): SeedRange | null {
   const range = model.capabilities.seed ? model.capabilities.seedRange : null;
   return range ? { min: range.min, max: range.max } : null;
