@@ -3,8 +3,14 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  fakeClock,
+  scriptedAdapter,
+  testCatalog,
+  testProvider,
+  testRoutes,
+} from '../../test/support/dispatch';
 import { type Core, createCore } from '.';
-import { fakeClock, scriptedAdapter, testCatalog, testProvider, testRoutes } from './dispatch/test-support';
 import { createSessionVault } from './vault/vault';
 
 let dataDir: string;

@@ -6,8 +6,8 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunDetail } from '../../shared/domain';
+import { fakeClock } from '../../test/support/dispatch';
 import { type Core, createCore, DATABASE_FILE } from '.';
-import { fakeClock } from './dispatch/test-support';
 import { createSessionVault } from './vault/vault';
 
 const KEY = 'sk-proj-Zx81QmT4vLp0aB7cN2dE5fG9hJ3kW6';

@@ -5,7 +5,6 @@ import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { RunDetail } from '../../../shared/domain';
 import { type OpenAIDouble, startOpenAIDouble } from '../../../test/doubles/openai-double';
-import { type Harness, type HarnessOptions, makeHarness, refusal } from './harness';
 import {
   deferred,
   type FakeClock,
@@ -14,7 +13,8 @@ import {
   testCatalog,
   testProvider,
   testRoutes,
-} from './test-support';
+} from '../../../test/support/dispatch';
+import { type Harness, type HarnessOptions, makeHarness, refusal } from '../../../test/support/harness';
 
 let harness: Harness | null = null;
 let double: OpenAIDouble | null = null;

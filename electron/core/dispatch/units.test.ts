@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { TASK_TYPES } from '../../../shared/constants';
 import type { GenerationRequest } from '../../../shared/domain';
+import { fakeClock } from '../../../test/support/dispatch';
 import { createAllowances, DAY_MS } from './allowance';
 import { createBreakers } from './breaker';
 import { cacheKey, canonicalJson } from './cache';
 import { backoffDelay, DEFAULT_POLICY, decide } from './policy';
 import { loadRoutes, parseRoutes, RoutesError } from './routes';
 import { createSlots } from './slots';
-import { fakeClock } from './test-support';
 
 const ctx = {
   retries: 0,

@@ -2,8 +2,8 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type GenerationRequest, RunSummary } from '../../../shared/domain';
 import { AppError } from '../../../shared/result';
+import { tempDirsPerTest } from '../../../test/support/temp-dirs';
 import { closeDatabase, type LibraryDatabase, openDatabase } from '../store/db';
-import { tempDirsPerTest } from '../store/test-support';
 import { createRunsRepo, dedupeTags, type NewAttempt, type NewOutput, type RunsRepo } from './runs-repo';
 
 const tempDir = tempDirsPerTest();

@@ -6,9 +6,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { RunDetail } from '../../../shared/domain';
 import type { ActiveRuns } from '../../../shared/queue-contract';
 import { startOpenAIDouble } from '../../../test/doubles/openai-double';
-import { createCore } from '..';
-import { type Harness, makeHarness } from '../dispatch/harness';
-import type { DispatchPolicy } from '../dispatch/policy';
 import {
   deferred,
   fakeClock,
@@ -17,7 +14,10 @@ import {
   testCatalog,
   testProvider,
   testRoutes,
-} from '../dispatch/test-support';
+} from '../../../test/support/dispatch';
+import { type Harness, makeHarness } from '../../../test/support/harness';
+import { createCore } from '..';
+import type { DispatchPolicy } from '../dispatch/policy';
 import { createSessionVault } from '../vault/vault';
 
 const open: Harness[] = [];

@@ -5,8 +5,14 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunDetail } from '../../../shared/domain';
+import {
+  fakeClock,
+  scriptedAdapter,
+  testCatalog,
+  testProvider,
+  testRoutes,
+} from '../../../test/support/dispatch';
 import { type Core, type CoreOptions, createCore } from '..';
-import { fakeClock, scriptedAdapter, testCatalog, testProvider, testRoutes } from '../dispatch/test-support';
 import { createSessionVault } from '../vault/vault';
 
 const HOUR = 3_600_000;

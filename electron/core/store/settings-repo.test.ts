@@ -1,9 +1,9 @@
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { tempDirsPerTest } from '../../../test/support/temp-dirs';
 import { closeDatabase, type LibraryDatabase, openDatabase } from './db';
 import { createSettingsRepo, type SettingsRepo } from './settings-repo';
-import { tempDirsPerTest } from './test-support';
 
 const tempDir = tempDirsPerTest();
 let db: LibraryDatabase;

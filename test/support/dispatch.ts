@@ -1,11 +1,16 @@
 // For tests only: a fake clock, scripted provider adapters and in-memory catalogs and routes.
 import sharp from 'sharp';
-import { TASK_TYPES } from '../../../shared/constants';
-import type { ChainStep, ProviderErrorClass } from '../../../shared/domain';
-import type { Clock } from '../ports';
-import { type Catalog, parseCatalog } from '../providers/catalog';
-import type { AdapterCall, AttemptResult, ProviderAdapter, ServerInspection } from '../providers/types';
-import { parseRoutes, type ShippedRoutes } from './routes';
+import { parseRoutes, type ShippedRoutes } from '../../electron/core/dispatch/routes';
+import type { Clock } from '../../electron/core/ports';
+import { type Catalog, parseCatalog } from '../../electron/core/providers/catalog';
+import type {
+  AdapterCall,
+  AttemptResult,
+  ProviderAdapter,
+  ServerInspection,
+} from '../../electron/core/providers/types';
+import { TASK_TYPES } from '../../shared/constants';
+import type { ChainStep, ProviderErrorClass } from '../../shared/domain';
 
 /** A clock whose sleeps return at once and move time forward by what was asked; every sleep is kept. */
 export interface FakeClock extends Clock {

@@ -2,15 +2,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { EventName, EventPayload } from '../../../shared/contract';
-import type { GenerationRequestInput, RunDetail } from '../../../shared/domain';
-import { type Core, type CoreOptions, createCore } from '..';
-import type { Catalog } from '../providers/catalog';
-import type { ProviderAdapter } from '../providers/types';
-import { createSessionVault } from '../vault/vault';
-import type { DispatchPolicy } from './policy';
-import type { ShippedRoutes } from './routes';
-import { type FakeClock, fakeClock } from './test-support';
+import { type Core, type CoreOptions, createCore } from '../../electron/core';
+import type { DispatchPolicy } from '../../electron/core/dispatch/policy';
+import type { ShippedRoutes } from '../../electron/core/dispatch/routes';
+import type { Catalog } from '../../electron/core/providers/catalog';
+import type { ProviderAdapter } from '../../electron/core/providers/types';
+import { createSessionVault } from '../../electron/core/vault/vault';
+import type { EventName, EventPayload } from '../../shared/contract';
+import type { GenerationRequestInput, RunDetail } from '../../shared/domain';
+import { type FakeClock, fakeClock } from './dispatch';
 
 export interface Harness {
   core: Core;
