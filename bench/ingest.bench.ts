@@ -4,10 +4,10 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import { createRunsRepo } from '../electron/core/history/runs-repo';
 import { createMediaStore, DEFAULT_THUMB_SIZE } from '../electron/core/media';
 import { THUMB_WEBP } from '../electron/core/media/store';
 import { closeDatabase, openDatabase } from '../electron/core/store/db';
+import { createRunsRepo } from '../electron/core/store/runs-repo';
 import type { GenerationRequest } from '../shared/domain';
 import { type BenchRow, isMain, printTable } from './report';
 

@@ -3,8 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { createRunsRepo, type NewOutput, type RunsRepo } from '../electron/core/history/runs-repo';
 import { closeDatabase, openDatabase } from '../electron/core/store/db';
+import { createRunsRepo, type NewOutput, type RunsRepo } from '../electron/core/store/runs-repo';
 import type { GenerationRequest } from '../shared/domain';
 import { type BenchRow, isMain, printTable } from './report';
 

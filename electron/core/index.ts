@@ -12,7 +12,6 @@ import {
   type ShippedRoutes,
 } from './dispatch';
 import { createEventBus, type EventBus } from './events';
-import { createRunsRepo, createUsageRepo } from './history';
 import { createStyleLibrary, loadStarterLibrary, readStarterLibrary, type StyleLibrary } from './library';
 import { createMediaStore, resolveServedMedia, type SweepReport, sweepDataDir } from './media';
 import { type Clock, type FetchLike, type Logger, systemClock } from './ports';
@@ -26,7 +25,9 @@ import {
   createJobsRepo,
   createKeysRepo,
   createLocalServersRepo,
+  createRunsRepo,
   createSettingsRepo,
+  createUsageRepo,
   openDatabase,
 } from './store';
 import { CONTENT_PATH, createContentRefsRepo } from './store/content-refs-repo';

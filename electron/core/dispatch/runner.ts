@@ -1,6 +1,5 @@
 import type { AttemptOutcome, RunRoute, RunStatus } from '../../../shared/domain';
 import { AppError } from '../../../shared/result';
-import type { NewAttempt, NewOutput } from '../history/runs-repo';
 import { type JobEnd, ShutdownError } from '../jobs/queue';
 import { type IngestedMedia, MediaError } from '../media';
 import type { CatalogModel, CatalogProvider } from '../providers/catalog';
@@ -12,6 +11,7 @@ import type {
   ProviderAdapter,
   ReferenceImage,
 } from '../providers/types';
+import type { NewAttempt, NewOutput } from '../store/runs-repo';
 import { cacheKey } from './cache';
 import { type DispatchContext, endpointOf, gateStep } from './context';
 import { estimateStep } from './estimate';

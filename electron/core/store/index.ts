@@ -24,4 +24,17 @@ export {
   migrate,
   NewerSchemaError,
 } from './migrations';
+export {
+  type CachedRun,
+  createRunsRepo,
+  MAX_PAGE_SIZE,
+  type NewAttempt,
+  type NewOutput,
+  type RunCompletion,
+  type RunFailure,
+  type RunPage,
+  type RunsRepo,
+  type RunWork,
+} from './runs-repo';
 export { createSettingsRepo, type SettingsRepo } from './settings-repo';
+export { createUsageRepo, type SentAttempt, type UsageRepo } from './usage-repo';

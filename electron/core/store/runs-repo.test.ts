@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type GenerationRequest, RunSummary } from '../../../shared/domain';
 import { AppError } from '../../../shared/result';
 import { tempDirsPerTest } from '../../../test/support/temp-dirs';
-import { closeDatabase, type LibraryDatabase, openDatabase } from '../store/db';
+import { closeDatabase, type LibraryDatabase, openDatabase } from './db';
 import { createRunsRepo, dedupeTags, type NewAttempt, type NewOutput, type RunsRepo } from './runs-repo';
 
 const tempDir = tempDirsPerTest();

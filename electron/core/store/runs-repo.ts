@@ -11,7 +11,7 @@ import {
   TaskType,
 } from '../../../shared/domain';
 import { AppError, describeZodError } from '../../../shared/result';
-import type { LibraryDatabase } from '../store/db';
+import type { LibraryDatabase } from './db';
 
 export interface NewAttempt {
   ordinal: number;
