@@ -6,8 +6,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { createMediaStore, DEFAULT_THUMB_SIZE } from '../electron/core/media';
 import { THUMB_WEBP } from '../electron/core/media/store';
-import { closeDatabase, openDatabase } from '../electron/core/store/db';
-import { createRunsRepo } from '../electron/core/store/runs-repo';
+import { closeDatabase, createRunsRepo, openDatabase } from '../electron/core/store';
 import type { GenerationRequest } from '../shared/domain';
 import { type BenchRow, isMain, printTable } from './report';
 

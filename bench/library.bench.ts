@@ -6,9 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { createEventBus } from '../electron/core/events';
 import { createStyleLibrary } from '../electron/core/library/service';
 import { loadCatalog } from '../electron/core/providers/catalog';
-import { closeDatabase, openDatabase } from '../electron/core/store/db';
-import { createLibraryRepo } from '../electron/core/store/library-repo';
-import { createSettingsRepo } from '../electron/core/store/settings-repo';
+import { closeDatabase, createLibraryRepo, createSettingsRepo, openDatabase } from '../electron/core/store';
 import { StyleFields } from '../shared/library-contract';
 import { type BenchRow, isMain, printTable } from './report';
 

@@ -3,8 +3,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { closeDatabase, openDatabase } from '../electron/core/store/db';
-import { createRunsRepo, type NewOutput, type RunsRepo } from '../electron/core/store/runs-repo';
+import {
+  closeDatabase,
+  createRunsRepo,
+  type NewOutput,
+  openDatabase,
+  type RunsRepo,
+} from '../electron/core/store';
 import type { GenerationRequest } from '../shared/domain';
 import { type BenchRow, isMain, printTable } from './report';
 

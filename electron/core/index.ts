@@ -20,19 +20,20 @@ import { adapters as builtInAdapters } from './providers/registry';
 import type { ProviderAdapter } from './providers/types';
 import { createReferenceService } from './references';
 import {
+  CONTENT_PATH,
   closeDatabase,
+  createContentRefsRepo,
   createDispatchSettings,
   createJobsRepo,
   createKeysRepo,
+  createLibraryRepo,
   createLocalServersRepo,
+  createReferencesRepo,
   createRunsRepo,
   createSettingsRepo,
   createUsageRepo,
   openDatabase,
 } from './store';
-import { CONTENT_PATH, createContentRefsRepo } from './store/content-refs-repo';
-import { createLibraryRepo } from './store/library-repo';
-import { createReferencesRepo } from './store/references-repo';
 import { createKeyRing } from './vault/keyring';
 import type { Vault } from './vault/vault';
 

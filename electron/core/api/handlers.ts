@@ -9,7 +9,7 @@ import type { Catalog, CatalogProvider } from '../providers/catalog';
 import { providerExcerpt } from '../providers/redact';
 import type { ProviderAdapter } from '../providers/types';
 import type { ReferenceService } from '../references';
-import type { RunsRepo } from '../store/runs-repo';
+import type { RunsRepo } from '../store';
 import type { KeyRing } from '../vault/keyring';
 import type { HandlerTable } from './invoke';
 

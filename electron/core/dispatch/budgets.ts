@@ -1,7 +1,6 @@
 import { type BudgetLimits, Budgets } from '../../../shared/domain';
 import type { Clock } from '../ports';
-import type { DispatchSettings } from '../store/dispatch-settings';
-import type { UsageRepo } from '../store/usage-repo';
+import type { DispatchSettings, UsageRepo } from '../store';
 
 export interface Spend {
   todayUsd: number;

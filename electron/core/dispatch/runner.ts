@@ -11,7 +11,7 @@ import type {
   ProviderAdapter,
   ReferenceImage,
 } from '../providers/types';
-import type { NewAttempt, NewOutput } from '../store/runs-repo';
+import type { NewAttempt, NewOutput } from '../store';
 import { cacheKey } from './cache';
 import { type DispatchContext, endpointOf, gateStep } from './context';
 import { estimateStep } from './estimate';

@@ -1,5 +1,5 @@
 import type { Clock, Logger } from '../ports';
-import type { JobsRepo } from '../store/jobs-repo';
+import type { JobsRepo } from '../store';
 
 /** The abort reason when Atelier closes: a run not yet sent goes back to the queue instead of ending. */
 export class ShutdownError extends Error {

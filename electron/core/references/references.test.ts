@@ -9,8 +9,7 @@ import type { ReferenceImportResult } from '../../../shared/references-contract'
 import { createEventBus } from '../events';
 import { createMediaStore } from '../media';
 import { systemClock } from '../ports';
-import { closeDatabase, type LibraryDatabase, openDatabase } from '../store';
-import { createReferencesRepo } from '../store/references-repo';
+import { closeDatabase, createReferencesRepo, type LibraryDatabase, openDatabase } from '../store';
 import { createReferenceService, type ReferenceService } from '.';
 
 let dataDir: string;

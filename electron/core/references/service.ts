@@ -22,7 +22,7 @@ import {
 } from '../media';
 import { sniffFormat } from '../media/store';
 import type { Clock } from '../ports';
-import type { ReferenceFilter, ReferencePage, ReferencesRepo } from '../store/references-repo';
+import type { ReferenceFilter, ReferencePage, ReferencesRepo } from '../store';
 
 /** Styles that attach a reference; the style library registers this once it exists. */
 export type StyleUsageLookup = (referenceId: number) => ReferenceStyleUse[];
