@@ -17,7 +17,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EventName } from '../../shared/contract';
 import type { ProviderInfo, RunDetail } from '../../shared/domain';
 import { type OpenAIDouble, startOpenAIDouble } from '../../test/doubles/openai-double';
-import { type FakeClock, fakeClock } from '../../test/support/dispatch';
+import { type FakeClock, fakeClock } from '../../test/support/clocks';
 import { type Core, createCore, DATABASE_FILE } from '.';
 import type { LogFields, Logger } from './ports';
 import type { Vault } from './vault/vault';

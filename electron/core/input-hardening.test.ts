@@ -3,13 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  fakeClock,
-  scriptedAdapter,
-  testCatalog,
-  testProvider,
-  testRoutes,
-} from '../../test/support/dispatch';
+import { fakeClock } from '../../test/support/clocks';
+import { scriptedAdapter, testCatalog, testProvider, testRoutes } from '../../test/support/dispatch';
 import { type Core, createCore } from '.';
 import { createSessionVault } from './vault/vault';
 

@@ -6,7 +6,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunDetail } from '../../shared/domain';
-import { fakeClock } from '../../test/support/dispatch';
+import { fakeClock } from '../../test/support/clocks';
 import { type Core, createCore, DATABASE_FILE } from '.';
 import { createSessionVault } from './vault/vault';
 

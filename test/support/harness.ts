@@ -10,7 +10,7 @@ import type { ProviderAdapter } from '../../electron/core/providers/types';
 import { createSessionVault } from '../../electron/core/vault/vault';
 import type { EventName, EventPayload } from '../../shared/contract';
 import type { GenerationRequestInput, RunDetail } from '../../shared/domain';
-import { type FakeClock, fakeClock } from './dispatch';
+import { type FakeClock, fakeClock } from './clocks';
 
 export interface Harness {
   core: Core;

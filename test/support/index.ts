@@ -1,6 +1,6 @@
 export { callBuilder, failed, keyCall, ok, shown, shownPerScenario, type TestCall } from './calls';
 export { providerCatalog, SHIPPED_CATALOG } from './catalog';
-export { type FakeClock, fakeClock, scaledClock } from './clocks';
+export { FAKE_CLOCK_START, type FakeClock, fakeClock, scaledClock } from './clocks';
 export { pngBytes, referenceImage } from './images';
 export { unusedPort, withTempDir } from './net';
 export { suiteDouble } from './suite';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { TASK_TYPES } from '../../../shared/constants';
 import type { GenerationRequest } from '../../../shared/domain';
-import { fakeClock } from '../../../test/support/dispatch';
+import { fakeClock } from '../../../test/support/clocks';
 import { createAllowances, DAY_MS } from './allowance';
 import { createBreakers } from './breaker';
 import { cacheKey, canonicalJson } from './cache';

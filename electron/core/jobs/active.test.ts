@@ -6,9 +6,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { RunDetail } from '../../../shared/domain';
 import type { ActiveRuns } from '../../../shared/queue-contract';
 import { startOpenAIDouble } from '../../../test/doubles/openai-double';
+import { fakeClock } from '../../../test/support/clocks';
 import {
   deferred,
-  fakeClock,
   type ScriptedAdapter,
   scriptedAdapter,
   testCatalog,

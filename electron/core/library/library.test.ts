@@ -9,13 +9,8 @@ import { REFERENCE_STRENGTH } from '../../../shared/constants';
 import type { CallName, CallOutput } from '../../../shared/contract';
 import type { RunDetail } from '../../../shared/domain';
 import type { StyleDetail, StyleFieldsInput } from '../../../shared/library-contract';
-import {
-  fakeClock,
-  scriptedAdapter,
-  testCatalog,
-  testProvider,
-  testRoutes,
-} from '../../../test/support/dispatch';
+import { fakeClock } from '../../../test/support/clocks';
+import { scriptedAdapter, testCatalog, testProvider, testRoutes } from '../../../test/support/dispatch';
 import { type Core, createCore, DATABASE_FILE } from '..';
 import { createSessionVault } from '../vault/vault';
 import { readStarterLibrary } from './starter';

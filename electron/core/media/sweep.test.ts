@@ -5,13 +5,8 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunDetail } from '../../../shared/domain';
-import {
-  fakeClock,
-  scriptedAdapter,
-  testCatalog,
-  testProvider,
-  testRoutes,
-} from '../../../test/support/dispatch';
+import { fakeClock } from '../../../test/support/clocks';
+import { scriptedAdapter, testCatalog, testProvider, testRoutes } from '../../../test/support/dispatch';
 import { type Core, type CoreOptions, createCore } from '..';
 import { createSessionVault } from '../vault/vault';
 
@@ -40,7 +35,7 @@ function boot(extra: Partial<CoreOptions> = {}): Core {
     },
     mode: 'browser',
     version: '0.0.0-test',
-    clock: fakeClock(Date.now()),
+    clock: fakeClock({ start: Date.now() }),
     catalog: testCatalog(testProvider('pa', { auth: 'none' })),
     routes: testRoutes([{ provider: 'pa' }]),
     adapters: { pa: scriptedAdapter('pa') },
