@@ -111,8 +111,8 @@ export function createCore(options: CoreOptions): Core {
   const endpoints = options.endpoints ?? {};
   const media = createMediaStore({ dataDir });
   const library = createStyleLibrary({
-    repo: createLibraryRepo(db),
-    settings: createSettingsRepo(db),
+    repo: createLibraryRepo(db, log),
+    settings: createSettingsRepo(db, log),
     catalog,
     clock,
     events,
@@ -132,8 +132,8 @@ export function createCore(options: CoreOptions): Core {
     runs,
     jobs: createJobsRepo(db),
     usage: createUsageRepo(db),
-    settings: createDispatchSettings(createSettingsRepo(db)),
-    localServers: createLocalServersRepo(db),
+    settings: createDispatchSettings(createSettingsRepo(db, log)),
+    localServers: createLocalServersRepo(db, log),
     media,
     keys,
     vault: options.vault,
