@@ -241,7 +241,8 @@ function browserApi(token: string | null): Api {
       } catch {
         return { ok: false, error: UNREACHABLE };
       }
-      // The main process validated its own output; the client only checks the envelope.
+      // Only the envelope is checked. Outputs are parsed by neither side at run time: the handlers are typed
+      // against the output schemas, and the core's tests parse every output with its schema (test/support/core.ts).
       return isResult(body) ? (body as Result<CallOutput<K>>) : { ok: false, error: UNREACHABLE };
     },
     on: <K extends EventName>(name: K, listener: (payload: EventPayload<K>) => void) => {

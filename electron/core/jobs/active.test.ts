@@ -7,6 +7,7 @@ import type { RunDetail } from '../../../shared/domain';
 import type { ActiveRuns } from '../../../shared/queue-contract';
 import { startOpenAIDouble } from '../../../test/doubles/openai-double';
 import { fakeClock } from '../../../test/support/clocks';
+import { createTestCore } from '../../../test/support/core';
 import {
   deferred,
   type ScriptedAdapter,
@@ -16,7 +17,6 @@ import {
   testRoutes,
 } from '../../../test/support/dispatch';
 import { type Harness, makeHarness } from '../../../test/support/harness';
-import { createCore } from '..';
 import type { DispatchPolicy } from '../dispatch/policy';
 import { createSessionVault } from '../vault/vault';
 
@@ -226,7 +226,7 @@ describe('three runs against the OpenAI protocol double, the middle one cancelle
   it('the cancelled request is closed by the client; the other two are answered and stored', async () => {
     const double = await startOpenAIDouble();
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'atelier-queue-'));
-    const core = createCore({
+    const core = createTestCore({
       dataDir,
       vault: createSessionVault(),
       log: { info() {}, warn() {}, error() {} },

@@ -10,8 +10,9 @@ import type { CallName, CallOutput } from '../../../shared/contract';
 import type { RunDetail } from '../../../shared/domain';
 import type { StyleDetail, StyleFieldsInput } from '../../../shared/library-contract';
 import { fakeClock } from '../../../test/support/clocks';
+import { createTestCore } from '../../../test/support/core';
 import { scriptedAdapter, testCatalog, testProvider, testRoutes } from '../../../test/support/dispatch';
-import { type Core, createCore, DATABASE_FILE } from '..';
+import { type Core, DATABASE_FILE } from '..';
 import { createSessionVault } from '../vault/vault';
 import { readStarterLibrary } from './starter';
 
@@ -29,7 +30,7 @@ function boot(dataDir?: string, opts: { imageProvider?: boolean } = {}) {
   // `pi` (only when asked) takes a reference image; `pa` does not.
   const imageAdapter = scriptedAdapter('pi');
   const image = opts.imageProvider === true;
-  const core = createCore({
+  const core = createTestCore({
     dataDir: dir,
     vault: createSessionVault(),
     log: { info() {}, warn() {}, error() {} },

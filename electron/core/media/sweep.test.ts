@@ -6,8 +6,9 @@ import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunDetail } from '../../../shared/domain';
 import { fakeClock } from '../../../test/support/clocks';
+import { createTestCore } from '../../../test/support/core';
 import { scriptedAdapter, testCatalog, testProvider, testRoutes } from '../../../test/support/dispatch';
-import { type Core, type CoreOptions, createCore } from '..';
+import type { Core, CoreOptions } from '..';
 import { createSessionVault } from '../vault/vault';
 
 const HOUR = 3_600_000;
@@ -25,7 +26,7 @@ afterEach(async () => {
 });
 
 function boot(extra: Partial<CoreOptions> = {}): Core {
-  const core = createCore({
+  const core = createTestCore({
     dataDir,
     vault: createSessionVault(),
     log: {
