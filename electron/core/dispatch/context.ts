@@ -2,7 +2,7 @@ import type { ProviderLimits } from '../../../shared/domain';
 import type { EventBus } from '../events';
 import type { MediaStore } from '../media';
 import type { Clock, FetchLike, Logger } from '../ports';
-import type { Catalog, CatalogProvider } from '../providers/catalog';
+import type { Catalog, CatalogProvider, SeedRange } from '../providers/catalog';
 import type { ProviderAdapter } from '../providers/types';
 import type { JobsRepo, RunsRepo } from '../store';
 import type { KeyRing } from '../vault/keyring';
@@ -42,7 +42,8 @@ export interface DispatchContext {
   /** The catalog's limits with the user's overrides applied. */
   limitsOf(provider: CatalogProvider): ProviderLimits;
   random(): number;
-  randomSeed(): number;
+  /** A random seed inside `range` (both ends included): the range of the provider that receives it. */
+  randomSeed(range: SeedRange): number;
   providersChanged(provider: string | null): void;
 }
 
