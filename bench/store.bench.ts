@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { silentLogger } from '../electron/core/ports';
 import {
   closeDatabase,
   createRunsRepo,
@@ -120,7 +121,7 @@ export async function benchStore(): Promise<BenchRow[]> {
   const file = path.join(dir, 'atelier.db');
   const db = openDatabase(file);
   try {
-    const runs = createRunsRepo(db);
+    const runs = createRunsRepo(db, silentLogger);
     const rows: BenchRow[] = [];
 
     // As the app records a run: one transaction per run around create, start, attempt and completion.

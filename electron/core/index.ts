@@ -97,7 +97,7 @@ export function createCore(options: CoreOptions): Core {
   const catalog = options.catalog ?? loadCatalog();
   const shippedRoutes = options.routes ?? loadRoutes();
   const db = openDatabase(path.join(dataDir, DATABASE_FILE));
-  const runs = createRunsRepo(db);
+  const runs = createRunsRepo(db, log);
 
   const events = createEventBus((error) =>
     log.error('event listener failed', { error: error instanceof Error ? error.message : String(error) }),

@@ -32,6 +32,8 @@ export interface JsonColumns {
   read<T>(schema: ZodType<T>, text: string, at: JsonColumnAt): JsonRead<T>;
   /** Like `read`, but a refusal throws a `StoredDataError` (for reads whose result may be written back). */
   require<T>(schema: ZodType<T>, text: string, at: JsonColumnAt): T;
+  /** Like `read`, with `fallback` on a refusal: only for columns shown or rebuilt, never written back from it. */
+  readOr<T, F>(schema: ZodType<T>, text: string, at: JsonColumnAt, fallback: F): T | F;
 }
 
 /**
@@ -61,6 +63,10 @@ export function createJsonColumns(log: Logger): JsonColumns {
       const result = read(schema, text, at);
       if (!result.ok) throw new StoredDataError(at, result.reason);
       return result.value;
+    },
+    readOr(schema, text, at, fallback) {
+      const result = read(schema, text, at);
+      return result.ok ? result.value : fallback;
     },
   };
 }

@@ -77,11 +77,10 @@ type HealthLists = Pick<ServerHealth, 'models' | 'loras'>;
 export function createLocalServersRepo(db: LibraryDatabase, log: Logger): LocalServersRepo {
   const json = createJsonColumns(log);
   const at = (row: ServerRow, column: string) => ({ table: 'local_servers', column, id: row.id });
-  const healthLists = (row: ServerRow): HealthLists => {
-    const models = json.read(Strings, row.models, at(row, 'models'));
-    const loras = json.read(Strings, row.loras, at(row, 'loras'));
-    return { models: models.ok ? models.value : [], loras: loras.ok ? loras.value : [] };
-  };
+  const healthLists = (row: ServerRow): HealthLists => ({
+    models: json.readOr(Strings, row.models, at(row, 'models'), []),
+    loras: json.readOr(Strings, row.loras, at(row, 'loras'), []),
+  });
   const listed = (row: ServerRow): StoredServer[] => {
     if (row.workflow === null) return [toServer(row, null, healthLists(row))];
     const workflow = json.read(Workflow, row.workflow, at(row, 'workflow'));
