@@ -27,6 +27,13 @@ describe('the test kit checks outputs', () => {
     expect(await checkedInvoke(async () => refused)('keys.delete', {})).toBe(refused);
     expect(await checkedInvoke(answering(42))('no.such.call', {})).toEqual({ ok: true, value: 42 });
   });
+
+  it('throws on a refusal whose error is not the shape errors cross in', async () => {
+    const invoke = checkedInvoke(
+      async () => ({ ok: false, error: { code: 'oops', message: 'no' } }) as never,
+    );
+    await expect(invoke('keys.delete', {})).rejects.toThrow(/^keys\.delete .*code: /);
+  });
 });
 
 describe('the test kit checks events', () => {

@@ -4,7 +4,7 @@
  */
 import { type Core, type CoreOptions, createCore } from '../../electron/core';
 import { calls, events, isCallName } from '../../shared/contract';
-import { describeZodError, type Result } from '../../shared/result';
+import { AppErrorShape, describeZodError, type Result } from '../../shared/result';
 
 /** Thrown (never returned) by a checked `invoke`: a broken promise is the test's failure, not a refusal. */
 export class OutputMismatchError extends Error {
@@ -16,14 +16,17 @@ export class OutputMismatchError extends Error {
 
 type Invoke = Core['invoke'];
 
-/** `invoke` whose successful outputs are parsed with their call's output schema; the value is returned as is. */
+/**
+ * `invoke` whose answers are parsed as they would be read across the boundary: an output with its call's
+ * output schema, a refusal with the error shape. The result is returned as is.
+ */
 export function checkedInvoke(invoke: Invoke): Invoke {
   return async (name, input) => {
     const result: Result<unknown> = await invoke(name, input);
-    if (result.ok && isCallName(name)) {
-      const parsed = calls[name].output.safeParse(result.value);
-      if (!parsed.success) throw new OutputMismatchError(name, describeZodError(parsed.error));
-    }
+    const schema = result.ok ? (isCallName(name) ? calls[name].output : null) : AppErrorShape;
+    const parsed = schema?.safeParse(result.ok ? result.value : result.error);
+    if (parsed && !parsed.success)
+      throw new OutputMismatchError(String(name), describeZodError(parsed.error));
     return result;
   };
 }
