@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
+import pLimit from 'p-limit';
 import sharp from 'sharp';
 import {
   REFERENCE_LIMITS,
@@ -202,18 +203,8 @@ export function createReferenceService(options: ReferenceServiceOptions): Refere
 
   return {
     async import(files, tagging = {}) {
-      const results: ReferenceImportResult[] = new Array(files.length);
-      let next = 0;
       // Results keep the order the files came in, whatever order they finish in.
-      const worker = async () => {
-        while (next < files.length) {
-          const at = next;
-          next += 1;
-          const file = files[at]!;
-          results[at] = await importOne(file, tagging);
-        }
-      };
-      await Promise.all(Array.from({ length: Math.min(concurrency, files.length) }, worker));
+      const results = await pLimit(concurrency).map(files, (file) => importOne(file, tagging));
       const ids = results.flatMap((r) => (r.status === 'imported' ? [r.reference.id] : []));
       if (ids.length > 0) events?.emit('references.changed', { ids });
       return results;
