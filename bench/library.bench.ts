@@ -52,6 +52,7 @@ export async function benchLibrary(): Promise<BenchRow[]> {
       events: createEventBus(() => {}),
       implemented: () => [],
       startGeneration: () => 0,
+      planChain: () => [],
     });
     repo.transaction(() => {
       for (let i = 0; i < STYLES; i++) {

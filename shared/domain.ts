@@ -161,6 +161,10 @@ export const ModelInfo = z.object({
   maxCount: z.number(),
   supportsNegativePrompt: z.boolean(),
   supportsSeed: z.boolean(),
+  /** The seeds this model takes (catalog data); null when it takes none. */
+  seedRange: z.object({ min: z.number(), max: z.number() }).nullable().optional(),
+  /** Estimated credits per image by quality, for providers that bill in credits. */
+  pricePerImageCredits: z.record(z.string(), z.number()).optional(),
   pricePerImageUsd: z.record(z.string(), z.number()),
   priceSource: z.string(),
   steps: z.object({ min: z.number(), max: z.number(), default: z.number() }).nullable(),
@@ -183,8 +187,17 @@ export const ProviderInfo = z.object({
   models: z.array(ModelInfo),
   defaultModel: z.string(),
   key: KeyInfo.nullable(),
+  /** Dollars per credit for providers that bill in credits (dated catalog data); null for dollar billing. */
+  usdPerCredit: z.number().nullable().optional(),
 });
 export type ProviderInfo = z.infer<typeof ProviderInfo>;
+
+/**
+ * Where a recorded cost comes from: the provider's dollar figure, its credits at the catalog's dated price
+ * per credit, or the catalog estimate when the provider reported nothing. The last two show as "≈ $".
+ */
+export const CostBasis = z.enum(['reported', 'credits', 'estimate']);
+export type CostBasis = z.infer<typeof CostBasis>;
 
 export const AttemptRecord = z.object({
   id: z.number(),
@@ -203,6 +216,7 @@ export const AttemptRecord = z.object({
   costUsd: z.number().nullable(),
   /** Provider credits spent where it bills in credits (Leonardo). */
   costCredits: z.number().nullable().optional(),
+  costBasis: CostBasis.nullable().optional(),
   /** True when the outputs came from the identical-request cache (nothing was sent, cost 0). */
   cached: z.boolean().optional(),
   /** The local GPU server (A1111/ComfyUI pool) this attempt ran on. */
@@ -243,6 +257,8 @@ export const RunSummary = z.object({
   /** The earlier run whose outputs this one reused (identical request with an explicit seed). */
   cachedFrom: z.number().nullable().optional(),
   costCredits: z.number().nullable().optional(),
+  /** Where `costUsd` comes from; anything but 'reported' is shown as "≈ $". */
+  costBasis: CostBasis.nullable().optional(),
   /** Run-level notes, e.g. that the route let a content block fall through to the next provider. */
   warnings: z
     .array(z.string())
@@ -277,6 +293,11 @@ export const RunDetail = RunSummary.extend({
   tags: z.array(z.string()),
   /** The chain this run walked, as it was when the run was created. */
   route: RunRoute.nullable().optional(),
+  /**
+   * The request as the designer made it, before the library rendered its style and template in: the
+   * versions named and each template variable's value as rendered. Null for plain runs (`request` is it).
+   */
+  requested: GenerationRequest.nullable().optional(),
 });
 export type RunDetail = z.infer<typeof RunDetail>;
 
@@ -330,7 +351,8 @@ export const ProviderStatus = z.object({
   /** The catalog's allowance, shown as the hint beside a user override. */
   defaultLimits: ProviderLimits,
   usage: z.object({ lastMinute: z.number(), today: z.number(), inFlight: z.number() }),
-  spend: z.object({ todayUsd: z.number(), monthUsd: z.number() }),
+  /** `approx`: part of it is credits converted at the catalog's price, or estimates ("≈ $"). */
+  spend: z.object({ todayUsd: z.number(), monthUsd: z.number(), approx: z.boolean().optional() }),
   budget: BudgetLimits,
 });
 export type ProviderStatus = z.infer<typeof ProviderStatus>;
@@ -364,12 +386,15 @@ export const CostEstimate = z.object({
       provider: z.string(),
       model: z.string(),
       estimateUsd: z.number().nullable(),
+      /** The dollars are credits at the catalog's price per credit: shown as "≈ $". */
+      converted: z.boolean().optional(),
       eligible: z.boolean(),
       reason: z.string().nullable(),
     }),
   ),
   /** The first eligible step's estimate: what the run most likely costs. */
   likelyUsd: z.number().nullable(),
+  likelyConverted: z.boolean().optional(),
   cached: z.boolean(),
   warnings: z.array(z.string()),
 });

@@ -75,6 +75,36 @@ export const TemplateFields = z.strictObject({
 export type TemplateFields = z.infer<typeof TemplateFields>;
 export type TemplateFieldsInput = z.input<typeof TemplateFields>;
 
+/** A neutral subject for previews and the live view, so styles compare like for like. */
+export const SAMPLE_SUBJECT = 'a ceramic teapot on a linen tablecloth';
+
+/**
+ * The variable a typed prompt fills: the text variable named `subject`, else the first text variable
+ * placed in the subject segment; null when the template takes no free subject (its fields make the prompt).
+ * Shared so the Generate form and the core agree on which field the Prompt box is.
+ */
+export function subjectVariable(
+  template: TemplateFields,
+): Extract<TemplateVariable, { kind: 'text' }> | null {
+  const texts = template.variables.filter(
+    (v): v is Extract<TemplateVariable, { kind: 'text' }> => v.kind === 'text',
+  );
+  const named = texts.find((v) => v.name === 'subject');
+  if (named) return named;
+  for (const match of template.segments.subject.matchAll(/\{\{\s*([a-z][a-z0-9_]{0,31})\s*\}\}/g)) {
+    const variable = texts.find((v) => v.name === match[1]);
+    if (variable) return variable;
+  }
+  return null;
+}
+
+/** A variable as a designer reads it: its label, else its name in words ("camera_angle" -> "Camera angle"). */
+export function variableLabel(variable: { name: string; label?: string | undefined }): string {
+  if (variable.label) return variable.label;
+  const words = variable.name.replace(/_/g, ' ');
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
 /** Values for a template's variables: name -> text, enum value or number. */
 export const TemplateValues = z.record(VariableName, z.union([z.string().max(2000), z.number()]));
 export type TemplateValues = z.infer<typeof TemplateValues>;
@@ -210,6 +240,8 @@ export const StylePreview = z.object({
   /** Null for previews that came in a style pack. */
   runId: z.number().nullable(),
   provider: z.string().nullable(),
+  /** The model that made it (null for pack previews); whether it keeps seeds decides if it can be reproduced. */
+  model: z.string().nullable().optional(),
   seed: z.number().nullable(),
   status: z.string(),
   /** Library-relative paths of the output and its thumbnail once the run succeeded. */
@@ -409,17 +441,31 @@ export const libraryCalls = {
     input: z.strictObject({ id: Id, toVersionId: VersionId }),
     output: StyleDetail,
   },
-  /** Starts `count` runs with fixed seeds through the normal generation path; their outputs become the version's previews. */
+  /**
+   * Starts `count` runs with fixed seeds through the normal generation path; their outputs become the
+   * version's previews. Without a pinned provider they go to the first provider of the style's route
+   * that keeps seeds and can run now; where none can, they follow the route and `reproducible` is false.
+   */
   'styles.generatePreviews': {
     input: z.strictObject({
       versionId: VersionId,
       provider: ProviderId.optional(),
       count: z.number().int().min(1).max(12).default(4),
       seeds: z.array(z.number().int().min(0).max(4_294_967_294)).max(12).optional(),
-      /** Subject used when the style has no template. */
+      /** The subject: the template's subject variable, or the prompt when the style has no template. */
       subject: trimmed(500).optional(),
     }),
-    output: z.object({ runIds: z.array(z.number()), seeds: z.array(z.number()) }),
+    output: z.object({
+      runIds: z.array(z.number()),
+      seeds: z.array(z.number()),
+      /** The provider and model the previews were pinned to; null when they follow the route. */
+      provider: z.string().nullable(),
+      model: z.string().nullable(),
+      /** False when the previews may land on a provider that ignores seeds. */
+      reproducible: z.boolean(),
+      /** Why they went where they went, in words. */
+      note: z.string().nullable(),
+    }),
   },
   /** Writes one pack file under `<dataDir>/exports/`; `path` is relative to the data directory. */
   'styles.exportPack': {
@@ -501,6 +547,11 @@ export const libraryCalls = {
       negativePrompt: trimmed(NEGATIVE_PROMPT_MAX_CHARS).default(''),
       /** Providers (default model each) to render for; all implemented providers when absent. */
       providers: z.array(ProviderId).max(32).optional(),
+      /** Exact provider and model pairs to render for (e.g. the step Generate will call); wins over `providers`. */
+      targets: z
+        .array(z.strictObject({ provider: ProviderId, model: z.string().min(1).max(100).optional() }))
+        .max(8)
+        .optional(),
     }),
     output: z.object({ renders: z.array(RenderedPrompt) }),
   },

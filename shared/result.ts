@@ -46,12 +46,38 @@ export class AppError extends Error {
   }
 }
 
-/** One readable line naming each offending field, e.g. `prompt: must not be empty; count: must be at most 4`. */
-export function describeZodError(error: z.ZodError): string {
-  return error.issues
-    .map((issue) => {
-      const where = issue.path.length > 0 ? issue.path.map(String).join('.') : 'input';
-      return `${where}: ${issue.message}`;
+/** A path as a field name: `tags.2`, `values."" ` for an empty key; `root` names the input itself. */
+function fieldName(path: readonly PropertyKey[], root: string): string {
+  if (path.length === 0) return root;
+  return path
+    .map((segment) => {
+      const text = typeof segment === 'symbol' ? (segment.description ?? 'symbol') : String(segment);
+      // An empty record key still names a place: quote it rather than leave a dangling dot.
+      return text === '' ? '""' : text;
     })
-    .join('; ');
+    .join('.');
+}
+
+/**
+ * One readable line naming each offending field, e.g. `prompt: must not be empty; count: must be at
+ * most 4`. Never a message without a field: an issue about the input as a whole names `root` (the
+ * call's input), an unknown key names the key, a bad record key names the key and why.
+ */
+export function describeZodError(error: z.ZodError, root = 'input'): string {
+  const parts: string[] = [];
+  for (const issue of error.issues) {
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) {
+        parts.push(`${fieldName([...issue.path, key], root)}: is not a known field`);
+      }
+      continue;
+    }
+    let message = issue.message;
+    if (issue.code === 'invalid_key') {
+      const why = issue.issues[0]?.message;
+      message = why ? `is not an accepted name (${why})` : 'is not an accepted name';
+    }
+    parts.push(`${fieldName(issue.path, root)}: ${message}`);
+  }
+  return parts.join('; ');
 }

@@ -57,7 +57,8 @@ export interface CoreOptions {
   policy?: Partial<DispatchPolicy>;
   /** 0 ≤ random() < 1 for backoff jitter (tests pin it). */
   random?: () => number;
-  randomSeed?: () => number;
+  /** A seed inside the range (both ends included); tests pin it. */
+  randomSeed?: (range: { min: number; max: number }) => number;
   /**
    * The start-up sweep of leftover temp files and content files no row uses: when it starts after the core is
    * built (default 2 s, so first calls are not slowed), and how old a file must be (default 24 h, measured
@@ -117,6 +118,7 @@ export function createCore(options: CoreOptions): Core {
     implemented: () => catalog.providers.filter((p) => p.id in adapters).map((p) => p.id),
     // Late-bound: previews go through the dispatcher built just below.
     startGeneration: (request) => dispatcher.generation.start(request),
+    planChain: (request) => dispatcher.generation.estimate(request).steps,
   });
   try {
     loadStarterLibrary(library.repo, readStarterLibrary(), clock);

@@ -45,6 +45,11 @@ export function startLiveUpdates(): () => void {
       refreshHistory();
       void useRunDetailStore.getState().reloadIfOpen(payload.runId);
       refreshProviders();
+      // A preview of the style open in the editor finished: show its image.
+      const openStyle = useStylesStore.getState().detail;
+      if (openStyle?.latest.previews.some((preview) => preview.runId === payload.runId)) {
+        void useStylesStore.getState().refreshOpen();
+      }
     }),
     api.on('keys.changed', () => {
       void useCatalogStore.getState().load();

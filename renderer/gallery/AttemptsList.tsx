@@ -3,7 +3,7 @@ import type { AttemptRecord } from '../../shared/domain';
 import { modelName, providerName, useCatalogStore } from '../app/catalog';
 import { Icon, type IconName } from '../components';
 import { attemptOutcomeText, sortedAttempts } from '../lib/attempts';
-import { formatCost, formatDuration, formatTime } from '../lib/format';
+import { costBasisNote, formatDuration, formatRecordedCost, formatTime } from '../lib/format';
 
 function sentValue(value: unknown): string {
   if (value === null || value === undefined) return '—';
@@ -160,7 +160,9 @@ export function AttemptsList({
                       <span>#{attempt.ordinal}</span>
                       <span>HTTP {attempt.httpStatus ?? '—'}</span>
                       <span>{formatDuration(attempt.latencyMs)}</span>
-                      <span>{formatCost(attempt.costUsd)}</span>
+                      <span title={costBasisNote(attempt.costBasis, attempt.costCredits) ?? undefined}>
+                        {formatRecordedCost(attempt)}
+                      </span>
                       <span>at {formatTime(attempt.startedAt)}</span>
                     </p>
                   )}

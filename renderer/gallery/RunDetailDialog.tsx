@@ -19,10 +19,18 @@ import { useGenerateStore } from '../generate/store';
 import { attemptsPath, runWarnings } from '../lib/attempts';
 import { copyText } from '../lib/clipboard';
 import { readableError } from '../lib/errors';
-import { formatCost, formatDateTime, formatDuration, STATUS_LABEL, STATUS_TONE } from '../lib/format';
+import {
+  costBasisNote,
+  formatDateTime,
+  formatDuration,
+  formatRecordedCost,
+  STATUS_LABEL,
+  STATUS_TONE,
+} from '../lib/format';
 import { AttemptsList } from './AttemptsList';
 import { RunFactBadges } from './RunFactBadges';
 import { RunStyle } from './RunStyle';
+import { RunTemplate } from './RunTemplate';
 import { StarRating } from './StarRating';
 import { useRunDetailStore } from './store';
 
@@ -144,14 +152,17 @@ function Body({ detail }: { detail: RunDetail }) {
   }));
 
   function reuse() {
+    // A run rendered from a style starts again from the request as it was made (the typed subject,
+    // the template's values, the style), not from the rendered prompt, which the style would render twice.
+    const made = detail.requested ?? request;
     applyRequest(
       {
-        ...request,
-        seed: detail.seed ?? request.seed,
-        model: request.provider ? (model ?? undefined) : undefined,
+        ...made,
+        seed: detail.seed ?? made.seed,
+        model: made.provider ? (model ?? undefined) : undefined,
       },
       detail.id,
-      detail.styleVersionId ?? null,
+      detail.requested ? null : (detail.styleVersionId ?? null),
     );
     closeRun();
     go('generate');
@@ -322,7 +333,7 @@ function Body({ detail }: { detail: RunDetail }) {
         </div>
         <h3 className="detail__h3">Request</h3>
         <dl className="kv">
-          <Row label="Prompt">
+          <Row label={detail.requested ? 'Prompt sent' : 'Prompt'}>
             <span className="kv__prose">{request.prompt}</span>
           </Row>
           <Row label="Negative prompt">
@@ -339,15 +350,10 @@ function Body({ detail }: { detail: RunDetail }) {
           )}
           {(detail.templateVersionId ?? request.template?.versionId) != null && (
             <Row label="Template">
-              <span className="muted">version {detail.templateVersionId ?? request.template?.versionId}</span>
-              {request.template && Object.keys(request.template.values).length > 0 && (
-                <span className="kv__prose">
-                  {' '}
-                  {Object.entries(request.template.values)
-                    .map(([k, v]) => `${k}: ${v}`)
-                    .join(' · ')}
-                </span>
-              )}
+              <RunTemplate
+                versionId={(detail.templateVersionId ?? request.template?.versionId)!}
+                values={detail.requested?.template?.values ?? request.template?.values ?? null}
+              />
             </Row>
           )}
           <Row label="Task">{TASK_TYPE_LABELS[request.taskType] ?? request.taskType ?? 'General'}</Row>
@@ -404,7 +410,14 @@ function Body({ detail }: { detail: RunDetail }) {
           <Row label="Started">{formatDateTime(detail.startedAt)}</Row>
           <Row label="Finished">{formatDateTime(detail.finishedAt)}</Row>
           <Row label="Duration">{formatDuration(detail.durationMs)}</Row>
-          <Row label="Cost">{formatCost(detail.costUsd)}</Row>
+          <Row label="Cost">
+            <span title={costBasisNote(detail.costBasis, detail.costCredits) ?? undefined}>
+              {formatRecordedCost(detail)}
+              {detail.costCredits != null && detail.costUsd != null && (
+                <span className="muted"> · {detail.costCredits.toLocaleString('en-US')} credits</span>
+              )}
+            </span>
+          </Row>
         </dl>
         <h3 className="detail__h3">Tags</h3>
         <Tags tags={detail.tags} />

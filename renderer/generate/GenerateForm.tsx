@@ -7,6 +7,7 @@ import {
   type TaskType,
 } from '../../shared/constants';
 import type { ModelInfo, ProviderInfo, Route } from '../../shared/domain';
+import { subjectVariable, variableLabel } from '../../shared/library-contract';
 import { NEGATIVE_PROMPT_MAX_CHARS } from '../../shared/limits';
 import { settingsPath } from '../../shared/settings-tabs';
 import { findModel, useCatalogStore } from '../app/catalog';
@@ -15,12 +16,15 @@ import { useAppStore } from '../app/store';
 import { Badge, Button, Field, Icon, SegmentedControl, Select, type SelectOption } from '../components';
 import { formatCost } from '../lib/format';
 import { AdvancedSection } from './AdvancedSection';
+import { AttachedBar } from './AttachedBar';
 import { useEstimateStore } from './estimate';
+import { RenderedPrompt } from './RenderedPrompt';
 import { RouteSummary } from './RouteSummary';
 import { QueueNote } from './RunQueue';
 import { SeedField } from './SeedField';
 import { StyleNote } from './StyleNote';
 import { buildRequest, MAX_IMAGES_PER_RUN, useGenerateStore } from './store';
+import { TemplateVariables } from './TemplateVariables';
 import { usePromptLimit } from './usePromptLimit';
 
 const IS_MAC = /Mac|iPhone|iPad/.test(navigator.platform);
@@ -68,17 +72,31 @@ function RatioGlyph({ ratio }: { ratio: AspectRatio }) {
   );
 }
 
-/** The catalog's own price, for when the main process gives no estimate. */
-function catalogEstimate(model: ModelInfo | undefined, quality: string, count: number): string | null {
+/**
+ * The catalog's own price, for when the main process gives no estimate; for a provider that bills in
+ * credits, its estimated credits at the catalog's price per credit (always "≈").
+ */
+function catalogEstimate(
+  model: ModelInfo | undefined,
+  usdPerCredit: number | null | undefined,
+  quality: string,
+  count: number,
+): string | null {
   if (!model) return null;
-  const prices = Object.values(model.pricePerImageUsd);
-  const each = model.pricePerImageUsd[quality] ?? (prices.length === 1 ? prices[0] : undefined);
+  const credits = model.pricePerImageCredits;
+  const converted =
+    Object.keys(model.pricePerImageUsd).length === 0 && credits != null && usdPerCredit != null;
+  const table = converted
+    ? Object.fromEntries(Object.entries(credits).map(([tier, n]) => [tier, n * usdPerCredit]))
+    : model.pricePerImageUsd;
+  const prices = Object.values(table);
+  const each = table[quality] ?? (prices.length === 1 ? prices[0] : undefined);
   if (each !== undefined) return `≈ ${formatCost(each * count)}`;
   if (prices.length === 0) return null;
   // Prices keyed by the provider's own tiers: show the honest range rather than guess the mapping.
   const low = Math.min(...prices) * count;
   const high = Math.max(...prices) * count;
-  return `${formatCost(low)}–${formatCost(high)}`;
+  return `${converted ? '≈ ' : ''}${formatCost(low)}–${formatCost(high)}`;
 }
 
 /** Left of the Generate button: what this run most likely costs, or why it would not run. */
@@ -118,7 +136,12 @@ function CostLine({ model, hasPrompt }: { model: ModelInfo | undefined; hasPromp
       label = `likely · ${providers.find((p) => p.id === first.provider)?.name ?? first.provider}`;
     }
   } else {
-    value = catalogEstimate(form.provider ? model : undefined, form.quality, form.count);
+    value = catalogEstimate(
+      form.provider ? model : undefined,
+      providers.find((p) => p.id === form.provider)?.usdPerCredit,
+      form.quality,
+      form.count,
+    );
     label = value ? `${form.count} × ${model?.name ?? 'image'}` : form.provider ? (model?.name ?? '') : '';
   }
 
@@ -151,7 +174,10 @@ export function GenerateForm() {
   const go = useAppStore((s) => s.go);
   const reusedFrom = useGenerateStore((s) => s.reusedFrom);
   const clearReused = useGenerateStore((s) => s.clearReused);
-  const promptLimit = usePromptLimit(form.prompt);
+  // With a style template the box is its subject variable, with that variable's own length limit.
+  const subject = form.template?.fields ? subjectVariable(form.template.fields) : null;
+  const promptHidden = form.template?.fields != null && subject === null;
+  const promptLimit = usePromptLimit(form.prompt, subject?.maxLength);
   const aspectLabelId = useId();
   const qualityLabelId = useId();
 
@@ -209,28 +235,42 @@ export function GenerateForm() {
         )}
 
         <StyleNote />
+        <AttachedBar />
 
-        <Field
-          label="Prompt"
-          error={fieldErrors.prompt}
-          hint={promptLimit.notice}
-          aside={promptLimit.counter}
-        >
-          {({ id, describedBy, invalid }) => (
-            <textarea
-              id={id}
-              className="input textarea textarea--prompt"
-              rows={5}
-              maxLength={promptLimit.max}
-              value={form.prompt}
-              onPaste={promptLimit.onPaste}
-              aria-describedby={describedBy}
-              aria-invalid={invalid || undefined}
-              placeholder="A ceramic teapot on a linen tablecloth, soft window light, 50 mm, muted palette"
-              onChange={(event) => setField('prompt', event.target.value)}
-            />
-          )}
-        </Field>
+        {!promptHidden && (
+          <Field
+            label={subject ? 'Subject' : 'Prompt'}
+            hint={
+              promptLimit.notice ??
+              (subject
+                ? `${variableLabel(subject)}: the subject of the ${form.template?.name || 'style'} template.`
+                : undefined)
+            }
+            error={fieldErrors.prompt}
+            aside={promptLimit.counter}
+          >
+            {({ id, describedBy, invalid }) => (
+              <textarea
+                id={id}
+                className={subject ? 'input textarea' : 'input textarea textarea--prompt'}
+                rows={subject ? 2 : 5}
+                maxLength={promptLimit.max}
+                value={form.prompt}
+                onPaste={promptLimit.onPaste}
+                aria-describedby={describedBy}
+                aria-invalid={invalid || undefined}
+                placeholder={
+                  subject
+                    ? 'a heron standing in reeds'
+                    : 'A ceramic teapot on a linen tablecloth, soft window light, 50 mm, muted palette'
+                }
+                onChange={(event) => setField('prompt', event.target.value)}
+              />
+            )}
+          </Field>
+        )}
+        <TemplateVariables />
+        <RenderedPrompt />
 
         <Field
           label="Negative prompt"

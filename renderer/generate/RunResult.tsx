@@ -19,7 +19,7 @@ import { AttemptsList } from '../gallery/AttemptsList';
 import { RunFactBadges } from '../gallery/RunFactBadges';
 import { runFacts, runWarnings } from '../lib/attempts';
 import { readableError } from '../lib/errors';
-import { formatCost, formatDuration } from '../lib/format';
+import { formatDuration, formatRecordedCost } from '../lib/format';
 import { promptExcerpt, type SettledRun } from './runs-model';
 import { useRunsStore } from './runs-store';
 import { useGenerateStore } from './store';
@@ -123,7 +123,7 @@ function Done({
           <h2 className="result__heading">Run {detail.id}</h2>
           <span className="result__meta">
             {providerName(providers, detail.provider)} · {formatDuration(detail.durationMs)} ·{' '}
-            {cached ? '$0' : formatCost(detail.costUsd)}
+            {cached ? '$0' : formatRecordedCost(detail)}
           </span>
           <RunFactBadges detail={detail} />
         </div>

@@ -1,23 +1,45 @@
 import type { ModelInfo } from '../../shared/domain';
+import { useCatalogStore } from '../app/catalog';
 import { Field, Icon } from '../components';
+import { useEstimateStore } from './estimate';
 import { useGenerateStore } from './store';
 
-/** The seed box and its lock: locked sends the number, unlocked asks for a fresh random seed each run. */
+/**
+ * The seed box: a typed number is the seed of every run until the box is cleared; empty asks for a random
+ * seed each run, drawn inside the range of the provider that runs it. The lock keeps the last run's seed.
+ */
 export function SeedField({ model }: { model: ModelInfo | undefined }) {
   const seedText = useGenerateStore((s) => s.form.seedText);
   const locked = useGenerateStore((s) => s.form.seedLocked);
+  const pinned = useGenerateStore((s) => s.form.provider);
+  const lastSeed = useGenerateStore((s) => s.lastSeed);
   const error = useGenerateStore((s) => s.fieldErrors.seed);
   const setField = useGenerateStore((s) => s.setField);
   const setSeedLocked = useGenerateStore((s) => s.setSeedLocked);
+  const providers = useCatalogStore((s) => s.providers);
+  const providerName = providers.find((p) => p.id === pinned)?.name;
+  // In a route, a provider that cannot take the typed seed is skipped (never sent another number).
+  const steps = useEstimateStore((s) => s.estimate?.steps);
+  const skipped = typed(seedText)
+    ? (steps ?? [])
+        .filter((step) => step.reason?.startsWith('seed ') && step.reason.includes(' is outside the seeds '))
+        .map((step) => providers.find((p) => p.id === step.provider)?.name ?? step.provider)
+    : [];
 
+  const range =
+    pinned && model?.seedRange
+      ? ` ${providerName ?? model.name} takes seeds from ${model.seedRange.min.toLocaleString('en-US')} to ${model.seedRange.max.toLocaleString('en-US')}.`
+      : '';
+  const skip =
+    !pinned && skipped.length > 0
+      ? ` Outside the seed range of ${skipped.join(', ')}, so ${skipped.length === 1 ? 'it is' : 'they are'} skipped.`
+      : '';
   const hint =
     model && !model.supportsSeed
       ? `${model.name} ignores seeds: runs cannot be repeated exactly.`
-      : locked
-        ? 'Locked: every run uses this seed, so you can change one thing at a time.'
-        : seedText.trim() !== ''
-          ? 'Random each run. Lock it to branch from the seed shown.'
-          : 'Random each run; the seed used is recorded with the run.';
+      : typed(seedText)
+        ? `Every run uses this seed until you clear the box.${range}${skip}`
+        : `Random each run, within the range of the provider that runs it.${lastSeed !== null ? ` The last run used ${lastSeed}.` : ''}`;
 
   return (
     <Field label="Seed" hint={hint} error={error}>
@@ -42,7 +64,11 @@ export function SeedField({ model }: { model: ModelInfo | undefined }) {
             aria-label="Lock seed"
             aria-pressed={locked}
             title={
-              locked ? 'Seed locked: click to go back to random seeds' : 'Lock this seed for the next runs'
+              locked
+                ? 'Seed kept: click to clear it and go back to random seeds'
+                : lastSeed !== null
+                  ? `Keep seed ${lastSeed} from the last run`
+                  : 'Type a seed to keep it for the next runs'
             }
             onClick={() => setSeedLocked(!locked)}
           >
@@ -55,4 +81,8 @@ export function SeedField({ model }: { model: ModelInfo | undefined }) {
       )}
     </Field>
   );
+}
+
+function typed(text: string): boolean {
+  return text.trim() !== '';
 }

@@ -37,11 +37,18 @@ export function StyleNote() {
         </p>
         <p className="style-note__sub">
           {template
-            ? `Template ${template.name || `#${template.versionId}`}: its rendered prompt replaces the prompt below.`
+            ? `Template ${template.name || `#${template.versionId}`}: what you write below is its subject; its other fields follow.`
             : 'Its tokens, negatives, defaults and provider presets are added to your prompt.'}
         </p>
       </div>
-      <Button variant="ghost" size="sm" icon="close" aria-label="Remove style" onClick={clear} />
+      <Button
+        variant="ghost"
+        size="sm"
+        icon="close"
+        aria-label="Remove style"
+        title="Remove style (and its template and reference)"
+        onClick={clear}
+      />
     </section>
   );
 }

@@ -3,9 +3,11 @@
 import { create } from 'zustand';
 import { MAX_SEED, REFERENCE_STRENGTH, type TaskType } from '../../shared/constants';
 import type { AspectRatio, GenerationRequest, ProviderInfo, QualityTier } from '../../shared/domain';
+import { subjectVariable, type TemplateFields, type TemplateValues } from '../../shared/library-contract';
 import { api } from '../api';
 import { capabilitiesOf, findModel, useCatalogStore } from '../app/catalog';
 import { onRunResult, useRunsStore } from './runs-store';
+import { templateValues } from './template-form';
 
 export interface ReferenceChoice {
   /** Library-relative path of the stored image (`media/ab/….png`). */
@@ -14,6 +16,8 @@ export interface ReferenceChoice {
   strength: number;
   /** The run it came from, for the caption. */
   fromRunId: number | null;
+  /** The style it came with ("Generate with this style"), for the caption; null otherwise. */
+  fromStyle?: string | null;
 }
 
 /** A style version from the library, rendered in by the main process before dispatch. */
@@ -26,19 +30,25 @@ export interface StyleChoice {
   status: 'draft' | 'approved' | 'deprecated' | null;
 }
 
-/** A template version and its variable values: its rendered prompt replaces the Prompt box. */
+/**
+ * A template version and the values of its variables. The Prompt box is its subject variable (see
+ * `subjectVariable`); `values` holds the other variables, each shown as a field on the form.
+ */
 export interface TemplateChoice {
   versionId: number;
   name: string;
-  values: Record<string, string | number>;
+  values: TemplateValues;
+  /** The version's fields, for the variable fields; null until loaded (a reused run). */
+  fields: TemplateFields | null;
 }
 
 export interface GenerateForm {
   prompt: string;
   negativePrompt: string;
   aspectRatio: AspectRatio;
-  /** What is typed in the Seed box; sent only while the seed is locked. */
+  /** What is typed in the Seed box: a number is sent as the seed, empty asks for a random one. */
   seedText: string;
+  /** True while the box holds a seed (typed, or kept from a run): every run uses it until it is cleared. */
   seedLocked: boolean;
   count: number;
   quality: QualityTier;
@@ -69,6 +79,8 @@ interface GenerateState {
   advancedOpen: boolean;
   /** The run whose settings were loaded with "Reuse settings", until the next run or a dismissal. */
   reusedFrom: number | null;
+  /** The seed the last finished run used, offered by the lock button; the box itself is left alone. */
+  lastSeed: number | null;
   setField<K extends keyof GenerateForm>(key: K, value: GenerateForm[K]): void;
   /** Pins a provider ('' for Auto) and lets reconcile pick its default model. */
   setProvider(provider: string): void;
@@ -80,7 +92,11 @@ interface GenerateState {
   referenceFrom(path: string, fromRunId: number | null): void;
   setReferenceStrength(strength: number): void;
   clearReference(): void;
-  /** "Generate with this style": the style (and its template) plus its defaults, shown in the form. */
+  /**
+   * "Generate with this style": the style, its template (whose variables become fields; the Prompt
+   * box is its subject), its defaults and its first reference, all shown in the form. What the user
+   * already typed stays: the prompt is never replaced by a sample.
+   */
   applyStyle(
     style: StyleChoice,
     template: TemplateChoice | null,
@@ -90,10 +106,16 @@ interface GenerateState {
       steps?: number;
       guidance?: number;
       taskType?: TaskType | null;
-      prompt?: string;
     },
+    reference?: { path: string } | null,
   ): void;
   clearStyle(): void;
+  /** One template variable's value on the form. */
+  setTemplateValue(name: string, value: string | number): void;
+  /** Clears the seed: no seed rides along to the next run. */
+  clearSeed(): void;
+  /** Removes everything attached to the next request: style, template, reference, pin, seed, size, steps, guidance, cache bypass. */
+  clearAttachments(): void;
   /**
    * Fills the form from an earlier run's request, seed locked. `styleVersionId` (the run's recorded
    * style version) brings the style back when the request itself does not carry it.
@@ -173,6 +195,23 @@ function parseDecimal(text: string): number | null {
 export const SIZE_LIMITS = { min: 64, max: 8192 } as const;
 
 /**
+ * Why a seed does not fit the pinned provider's range (catalog data), naming the provider; null when it fits
+ * or the model takes no seed. The dispatcher refuses it too: a seed is never wrapped into another number.
+ */
+export function seedRangeError(
+  providers: ProviderInfo[],
+  providerId: string,
+  modelId: string,
+  seed: number,
+): string | null {
+  const provider = providers.find((p) => p.id === providerId);
+  const model = findModel(providers, providerId, modelId || (provider?.defaultModel ?? ''));
+  const range = model?.seedRange;
+  if (!provider || !range || (seed >= range.min && seed <= range.max)) return null;
+  return `${provider.name} takes seeds from ${range.min.toLocaleString('en-US')} to ${range.max.toLocaleString('en-US')}; clear the box for a random one.`;
+}
+
+/**
  * The request the form describes, or what is wrong with it. `lenient` (for estimates) drops what is
  * unfinished instead of complaining, and stands in for an empty prompt.
  */
@@ -183,21 +222,27 @@ export function buildRequest(
 ): { request: GenerationRequest; errors: FieldErrors } {
   const errors: FieldErrors = {};
   const prompt = form.prompt.trim();
-  if (prompt === '' && !form.template) errors.prompt = 'Write a prompt first: describe the image you want.';
+  // With a template the Prompt box is its subject variable; a template without one needs no prompt.
+  const subject = form.template?.fields ? subjectVariable(form.template.fields) : null;
+  const needsPrompt = !form.template || subject !== null || form.template.fields === null;
+  if (prompt === '' && needsPrompt)
+    errors.prompt = subject
+      ? `Write the subject first: ${subject.label || 'what the image shows'}.`
+      : 'Write a prompt first: describe the image you want.';
+  else if (subject && prompt.length > subject.maxLength)
+    errors.prompt = `The subject is at most ${subject.maxLength} characters in this template; it has ${prompt.length}.`;
 
+  const pinned = form.provider !== '';
+  // A typed seed is the seed: the lock only says whether it stays for the next runs.
   let seed: number | null = null;
-  if (form.seedLocked) {
+  if (form.seedText.trim() !== '') {
     seed = parseSeed(form.seedText);
-    if (seed === null) {
-      errors.seed =
-        form.seedText.trim() === ''
-          ? 'Type a seed to lock, or unlock it for a random seed.'
-          : `A seed is a whole number from 0 to ${MAX_SEED.toLocaleString()}.`;
-    }
+    if (seed === null) errors.seed = `A seed is a whole number from 0 to ${MAX_SEED.toLocaleString()}.`;
+    else if (pinned) errors.seed = seedRangeError(providers, form.provider, form.model, seed) ?? undefined;
+    if (errors.seed === undefined) delete errors.seed;
   }
   if (!Number.isInteger(form.count) || form.count < 1) errors.count = 'Ask for at least one image.';
 
-  const pinned = form.provider !== '';
   const caps = capabilitiesOf(pinned ? findModel(providers, form.provider, form.model) : undefined);
 
   let size: { width: number; height: number } | undefined;
@@ -240,7 +285,7 @@ export function buildRequest(
         : prompt,
     negativePrompt: form.negativePrompt.trim(),
     aspectRatio: form.aspectRatio,
-    seed: errors.seed && lenient ? null : seed,
+    seed: errors.seed ? null : seed,
     count: Math.max(1, form.count || 1),
     quality: form.quality,
     taskType: form.taskType,
@@ -254,7 +299,7 @@ export function buildRequest(
       : {}),
     ...(form.style ? { style: { versionId: form.style.versionId } } : {}),
     ...(form.template
-      ? { template: { versionId: form.template.versionId, values: form.template.values } }
+      ? { template: { versionId: form.template.versionId, values: templateValues(form.template) } }
       : {}),
   };
   return { request, errors };
@@ -266,12 +311,19 @@ export const useGenerateStore = create<GenerateState>()((set, get) => {
     fieldErrors: {},
     advancedOpen: readAdvancedOpen(),
     reusedFrom: null,
+    lastSeed: null,
 
     setField(key, value) {
       set((state) => {
         const fieldErrors = { ...state.fieldErrors };
         if (key === 'prompt') delete fieldErrors.prompt;
         if (key === 'seedText') delete fieldErrors.seed;
+        // Typing a seed means that seed; clearing the box goes back to random seeds.
+        if (key === 'seedText')
+          return {
+            form: { ...state.form, seedText: String(value), seedLocked: String(value).trim() !== '' },
+            fieldErrors,
+          };
         if (key === 'count') delete fieldErrors.count;
         if (key === 'widthText' || key === 'heightText') delete fieldErrors.size;
         if (key === 'stepsText') delete fieldErrors.steps;
@@ -295,8 +347,20 @@ export const useGenerateStore = create<GenerateState>()((set, get) => {
     setSeedLocked(locked) {
       set((state) => {
         const fieldErrors = { ...state.fieldErrors };
-        if (!locked) delete fieldErrors.seed;
-        return { form: { ...state.form, seedLocked: locked }, fieldErrors };
+        delete fieldErrors.seed;
+        // Unlocking empties the box, so what it shows is always what the next run sends.
+        if (!locked) return { form: { ...state.form, seedText: '', seedLocked: false }, fieldErrors };
+        if (state.form.seedText.trim() !== '')
+          return { form: { ...state.form, seedLocked: true }, fieldErrors };
+        const last = state.lastSeed;
+        if (last != null)
+          return { form: { ...state.form, seedText: String(last), seedLocked: true }, fieldErrors };
+        return {
+          fieldErrors: {
+            ...fieldErrors,
+            seed: 'Type a seed to keep, or leave the box empty for random seeds.',
+          },
+        };
       });
     },
 
@@ -334,20 +398,28 @@ export const useGenerateStore = create<GenerateState>()((set, get) => {
       set((state) => ({ form: { ...state.form, reference: null } }));
     },
 
-    applyStyle(style, template, defaults) {
+    applyStyle(style, template, defaults, reference) {
       set((state) => {
         const fieldErrors = { ...state.fieldErrors };
         delete fieldErrors.prompt;
+        // A reference the style brought earlier goes with it; one the designer attached stays.
+        const own = state.form.reference?.fromStyle ? null : state.form.reference;
         return {
           fieldErrors,
           form: {
             ...state.form,
             style,
             template,
-            prompt:
-              defaults.prompt !== undefined && state.form.prompt.trim() === ''
-                ? defaults.prompt
-                : state.form.prompt,
+            reference:
+              own ??
+              (reference
+                ? {
+                    path: reference.path,
+                    strength: REFERENCE_STRENGTH.default,
+                    fromRunId: null,
+                    fromStyle: style.name,
+                  }
+                : null),
             aspectRatio: defaults.aspectRatio ?? state.form.aspectRatio,
             quality: defaults.quality ?? state.form.quality,
             taskType: defaults.taskType ?? state.form.taskType,
@@ -360,7 +432,62 @@ export const useGenerateStore = create<GenerateState>()((set, get) => {
     },
 
     clearStyle() {
-      set((state) => ({ form: { ...state.form, style: null, template: null } }));
+      set((state) => ({
+        form: {
+          ...state.form,
+          style: null,
+          template: null,
+          // The style's reference leaves with it.
+          reference: state.form.reference?.fromStyle ? null : state.form.reference,
+        },
+      }));
+    },
+
+    setTemplateValue(name, value) {
+      set((state) =>
+        state.form.template
+          ? {
+              form: {
+                ...state.form,
+                template: {
+                  ...state.form.template,
+                  values: { ...state.form.template.values, [name]: value },
+                },
+              },
+            }
+          : state,
+      );
+    },
+
+    clearSeed() {
+      set((state) => {
+        const { seed: _dropped, ...fieldErrors } = state.fieldErrors;
+        return { form: { ...state.form, seedText: '', seedLocked: false }, fieldErrors };
+      });
+    },
+
+    clearAttachments() {
+      set((state) => {
+        const { seed: _s, size: _z, steps: _t, guidance: _g, ...fieldErrors } = state.fieldErrors;
+        return {
+          fieldErrors,
+          form: {
+            ...state.form,
+            style: null,
+            template: null,
+            reference: null,
+            provider: '',
+            model: '',
+            seedText: '',
+            seedLocked: false,
+            widthText: '',
+            heightText: '',
+            stepsText: '',
+            guidanceText: '',
+            fresh: false,
+          },
+        };
+      });
     },
 
     clearReused() {
@@ -402,11 +529,34 @@ export const useGenerateStore = create<GenerateState>()((set, get) => {
               ? { versionId: styleVersion, styleId: 0, name: '', version: 0, status: null }
               : null,
           template: request.template
-            ? { versionId: request.template.versionId, name: '', values: request.template.values }
+            ? {
+                versionId: request.template.versionId,
+                name: '',
+                values: request.template.values,
+                fields: null,
+              }
             : null,
         },
         fieldErrors: {},
       }));
+      if (request.template) {
+        // The template's variables become fields again; the recorded subject goes back in the Prompt box.
+        const templateVersion = request.template.versionId;
+        void api.call('templates.getVersion', { versionId: templateVersion }).then((result) => {
+          const { form } = get();
+          if (!result.ok || form.template?.versionId !== templateVersion) return;
+          const fields = result.value.fields;
+          const subject = subjectVariable(fields);
+          const recorded = subject ? form.template.values[subject.name] : undefined;
+          set({
+            form: {
+              ...form,
+              prompt: recorded !== undefined && recorded !== '' ? String(recorded) : form.prompt,
+              template: { ...form.template, name: fields.name, fields },
+            },
+          });
+        });
+      }
       if (styleVersion !== null) {
         // Name the style in the form; the run keeps pointing at this exact version.
         void api.call('styles.getVersion', { versionId: styleVersion }).then((result) => {
@@ -489,10 +639,8 @@ export const useGenerateStore = create<GenerateState>()((set, get) => {
   };
 });
 
-// The seed a finished run used shows in the box, ready to be locked with one click (unless one is locked).
+// The seed a finished run used is kept beside the box (never written into it: the box holds only what the
+// designer typed, and what it holds is sent). The lock button puts it in the box with one click.
 onRunResult((detail) => {
-  const { form } = useGenerateStore.getState();
-  if (!form.seedLocked && detail.seed != null) {
-    useGenerateStore.setState({ form: { ...form, seedText: String(detail.seed) } });
-  }
+  if (detail.seed != null) useGenerateStore.setState({ lastSeed: detail.seed });
 });

@@ -2,14 +2,20 @@ import { type ClipboardEvent, type ReactNode, useState } from 'react';
 import { PROMPT_MAX_CHARS } from '../../shared/limits';
 import { counterText, limitReachedMessage, limitTone, pasteCutMessage, pasteOverflow } from './prompt-limit';
 
-/** Counter, paste handler and notice for the Prompt field; the limit is the contract's own. */
-export function usePromptLimit(value: string): {
+/**
+ * Counter, paste handler and notice for the Prompt field; the limit is the contract's own, or a
+ * template subject variable's when the box is that subject.
+ */
+export function usePromptLimit(
+  value: string,
+  limit?: number,
+): {
   max: number;
   counter: ReactNode;
   notice: ReactNode;
   onPaste: (event: ClipboardEvent<HTMLTextAreaElement>) => void;
 } {
-  const max = PROMPT_MAX_CHARS;
+  const max = limit ?? PROMPT_MAX_CHARS;
   const [dropped, setDropped] = useState(0);
   const tone = limitTone(value.length, max);
   // The note stays while the text is still at the limit; deleting some of it clears the note.

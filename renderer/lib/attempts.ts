@@ -1,7 +1,7 @@
 // Reading a run's attempts the way a designer asks about them: who was tried, what happened, what it cost.
 
 import type { AttemptOutcome, AttemptRecord, RunDetail, RunSummary } from '../../shared/domain';
-import { formatCost, formatDuration } from './format';
+import { formatDuration, formatRecordedCost } from './format';
 
 const OUTCOME_WORDS: Record<AttemptOutcome, string> = {
   ok: 'ok',
@@ -53,7 +53,8 @@ export function attemptOutcomeText(attempt: AttemptRecord, providerName?: string
     parts.push(`retry after ${formatDuration(attempt.retryAfterMs)}`);
   const credits = creditsOf(attempt);
   if (credits !== null) parts.push(`${credits.toLocaleString()} ${credits === 1 ? 'credit' : 'credits'}`);
-  if (attempt.outcome === 'ok' && attempt.costUsd !== null) parts.push(formatCost(attempt.costUsd));
+  if (attempt.outcome === 'ok' && attempt.costUsd !== null)
+    parts.push(formatRecordedCost({ costUsd: attempt.costUsd, costBasis: attempt.costBasis }));
   return parts.join(', ');
 }
 

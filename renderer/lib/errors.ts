@@ -1,5 +1,7 @@
 // Turns `{ code, message }` from the main process or a run into words for a designer; never raw JSON.
 
+import { isCallName } from '../../shared/contract';
+
 export interface ReadableError {
   title: string;
   /** The longer explanation, usually the main process's own sentence. */
@@ -39,21 +41,44 @@ const FIELD_LABELS: Record<string, string> = {
   basicAuth: 'Sign-in',
   workflow: 'Workflow',
   body: 'The request',
+  versionId: 'The version',
+  fromVersionId: 'The earlier version',
+  toVersionId: 'The later version',
+  subject: 'Subject',
 };
 
-/** "prompt: must not be empty; count: must be at most 4" -> "Prompt must not be empty. Images must be at most 4." */
+/** A template variable named in a message (`values.camera_angle`) read as a label ("Camera angle"). */
+function variableLabel(name: string): string {
+  return capitalize(name.replace(/_/g, ' '));
+}
+
+function labelOf(path: string[]): string | undefined {
+  const [head, next] = path;
+  if (head === 'values' && next) return variableLabel(next.replace(/^"|"$/g, ''));
+  if (head === 'input' && path.length === 1) return 'The request';
+  return head ? FIELD_LABELS[head] : undefined;
+}
+
+/**
+ * "prompt: must not be empty; count: must be at most 4" -> "Prompt must not be empty. Images must be at most 4."
+ * Only a leading call name ("styles.generatePreviews: ") is dropped; a field path such as
+ * `values.subject` is a field and always stays named, as its label or as written.
+ */
 export function humanizeFieldMessage(message: string): string {
-  return message
-    .replace(/^[a-z]+\.[a-zA-Z]+: /, '')
+  const prefix = /^([a-zA-Z]+\.[a-zA-Z]+): /.exec(message);
+  const body = prefix && isCallName(prefix[1]) ? message.slice(prefix[0].length) : message;
+  return body
     .split('; ')
     .map((part) => {
-      const match = /^([a-zA-Z]+)(?:\.[\w.]+)?: (.*)$/s.exec(part);
+      const match = /^([\w."]+): (.*)$/s.exec(part);
       if (!match) return part;
-      const label = FIELD_LABELS[match[1]!];
+      const label = labelOf(match[1]!.split('.'));
       if (!label) return part;
       const rest = match[2]!;
       // Sentences that name their subject already ("no API key for OpenAI…") read better without the label.
-      if (/^(no|there|the|this)\b/i.test(rest) || /^[A-Z]/.test(rest)) return capitalize(rest);
+      if (/^(no|there|the|this)\b/i.test(rest)) return capitalize(rest);
+      // A sentence of its own ("Invalid input: expected text") still says which field it is about.
+      if (/^[A-Z]/.test(rest)) return `${label}: ${rest}`;
       return `${label} ${rest}`;
     })
     .map((sentence) => (/[.!?]$/.test(sentence) ? sentence : `${sentence}.`))

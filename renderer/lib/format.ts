@@ -1,4 +1,4 @@
-import type { AttemptRecord, KeySource, RunStatus } from '../../shared/domain';
+import type { AttemptRecord, CostBasis, KeySource, RunStatus } from '../../shared/domain';
 
 /** "850 ms", "4.2 s", "12 s", "1 min 12 s". */
 export function formatDuration(ms: number | null | undefined): string {
@@ -23,6 +23,32 @@ export function formatCost(usd: number | null | undefined): string {
   return `$${usd.toFixed(2)}`;
 }
 
+/**
+ * A recorded cost. Dollars the provider billed show as they are; credits converted at the catalog's price
+ * per credit, and catalog estimates for a provider that reported nothing, show as "≈ $…".
+ */
+export function formatRecordedCost(cost: {
+  costUsd: number | null;
+  costBasis?: CostBasis | null;
+  costCredits?: number | null;
+}): string {
+  const money = formatCost(cost.costUsd);
+  if (cost.costUsd == null) {
+    const credits = cost.costCredits;
+    return credits != null ? `${credits.toLocaleString('en-US')} credits` : money;
+  }
+  if (cost.costBasis === 'credits' || cost.costBasis === 'estimate') return `≈ ${money}`;
+  return money;
+}
+
+/** The reader's explanation of an approximate cost, for a title or hint. */
+export function costBasisNote(basis: CostBasis | null | undefined, credits?: number | null): string | null {
+  if (basis === 'credits')
+    return `${credits != null ? `${credits.toLocaleString('en-US')} credits` : 'Credits'} at the catalog's dated price per credit`;
+  if (basis === 'estimate') return 'The provider reported no cost; counted at the catalog estimate';
+  return null;
+}
+
 const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 const timeOnly = new Intl.DateTimeFormat(undefined, {
   hour: '2-digit',
@@ -34,6 +60,11 @@ const timeOnly = new Intl.DateTimeFormat(undefined, {
 export function formatUsd(usd: number | null | undefined): string {
   if (usd == null || !Number.isFinite(usd)) return '—';
   return usd.toLocaleString('en-US', { style: 'currency', currency: 'USD', minimumFractionDigits: 2 });
+}
+
+/** Spend that is partly credits converted at the catalog's price, or estimates, shows as "≈ $…". */
+export function formatSpend(usd: number, approx: boolean | undefined): string {
+  return approx && usd > 0 ? `≈ ${formatUsd(usd)}` : formatUsd(usd);
 }
 
 /** "in 24 s", "in 3 min", for a moment ahead; "now" once it has passed. */

@@ -6,9 +6,10 @@ import {
   TASK_TYPES,
   type TaskType,
 } from '../../shared/constants';
-import type { StyleFields, StyleOverrides } from '../../shared/library-contract';
+import type { ProviderInfo } from '../../shared/domain';
+import { SAMPLE_SUBJECT, type StyleFields, type StyleOverrides } from '../../shared/library-contract';
 import { api } from '../api';
-import { providerName, useCatalogStore } from '../app/catalog';
+import { findModel, providerName, useCatalogStore } from '../app/catalog';
 import { useAppStore } from '../app/store';
 import {
   Badge,
@@ -25,6 +26,7 @@ import {
   Tabs,
 } from '../components';
 import { useGenerateStore } from '../generate/store';
+import { initialTemplateValues } from '../generate/template-form';
 import { readableError } from '../lib/errors';
 import { downloadUrl } from '../lib/files';
 import { AttachReferencesDialog, MAX_STYLE_REFERENCES } from './AttachReferencesDialog';
@@ -572,15 +574,41 @@ function ExportDialog({ open, onClose }: { open: boolean; onClose: () => void })
   );
 }
 
+/** Whether a preview can be made again from its seed: only where its model keeps seeds. */
+function previewSeedNote(
+  providers: ProviderInfo[],
+  preview: { provider: string | null; model?: string | null; seed: number | null; status: string },
+): { text: string; reproducible: boolean } {
+  // Until it ran, the provider is not known yet (the route may still fall through).
+  if (preview.status === 'queued' || preview.status === 'running')
+    return {
+      text: `${preview.seed != null ? `Seed ${preview.seed}` : 'Random seed'} · in progress`,
+      reproducible: true,
+    };
+  const name = preview.provider ? providerName(providers, preview.provider) : 'by route';
+  const model = preview.provider
+    ? (findModel(providers, preview.provider, preview.model ?? '') ??
+      providers.find((p) => p.id === preview.provider)?.models.find((m) => m.status === 'active'))
+    : undefined;
+  if (preview.seed === null) return { text: `Random seed · ${name}`, reproducible: false };
+  if (model && !model.supportsSeed)
+    return { text: `Seed ${preview.seed} ignored by ${name}: cannot be reproduced`, reproducible: false };
+  return { text: `Seed ${preview.seed} · ${name}`, reproducible: true };
+}
+
 function Previews() {
   const detail = useStylesStore((s) => s.detail);
   const providers = useCatalogStore((s) => s.providers);
   const [provider, setProvider] = useState('');
   const [count, setCount] = useState(4);
+  const [subject, setSubject] = useState(SAMPLE_SUBJECT);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<Parameters<typeof readableError>[0] | null>(null);
+  const [note, setNote] = useState<{ text: string; reproducible: boolean } | null>(null);
   if (!detail) return null;
   const previews = detail.latest.previews;
+  const pinned = providers.find((p) => p.id === provider);
+  const pinnedModel = pinned?.models.find((m) => m.id === pinned.defaultModel);
   return (
     <section className="editor__section" aria-labelledby="previews-title">
       <div className="editor__section-head">
@@ -588,14 +616,34 @@ function Previews() {
           Previews of v{detail.version}
         </h2>
       </div>
-      <p className="field__hint">Fixed seeds, so a later version can be compared image for image.</p>
+      <p className="field__hint">
+        Fixed seeds, so a later version can be compared image for image. They go to the first provider of the
+        style&apos;s route that keeps seeds and can run now, unless you pick one.
+      </p>
       <div className="previews__controls">
+        <input
+          className="input previews__subject"
+          aria-label="Preview subject"
+          title="The subject every preview shows, so versions compare like for like"
+          placeholder="Subject for the previews"
+          maxLength={500}
+          value={subject}
+          onChange={(e) => setSubject(e.target.value)}
+        />
         <Select
           aria-label="Preview provider"
           value={provider}
           options={[
-            { value: '', label: 'Route decides' },
-            ...providers.filter((p) => p.implemented).map((p) => ({ value: p.id, label: p.name })),
+            { value: '', label: 'First on the route that keeps seeds' },
+            ...providers
+              .filter((p) => p.implemented)
+              .map((p) => {
+                const model = p.models.find((m) => m.id === p.defaultModel);
+                return {
+                  value: p.id,
+                  label: model && !model.supportsSeed ? `${p.name} (ignores seeds)` : p.name,
+                };
+              }),
           ]}
           onChange={(e) => setProvider(e.target.value)}
         />
@@ -611,48 +659,67 @@ function Previews() {
           onClick={async () => {
             setBusy(true);
             setError(null);
+            setNote(null);
             const result = await api.call('styles.generatePreviews', {
               versionId: detail.latestVersionId,
               count,
               ...(provider ? { provider } : {}),
+              ...(subject.trim() ? { subject: subject.trim() } : {}),
             });
             setBusy(false);
             if (!result.ok) setError(result.error);
+            else if (result.value.note)
+              setNote({ text: result.value.note, reproducible: result.value.reproducible });
           }}
         >
           Generate previews
         </Button>
       </div>
+      {pinnedModel && !pinnedModel.supportsSeed && (
+        <p className="warn-text previews__note">
+          {pinnedModel.name} ignores seeds: previews made there cannot be reproduced.
+        </p>
+      )}
+      {note && (
+        <p
+          className={note.reproducible ? 'field__hint previews__note' : 'warn-text previews__note'}
+          role="status"
+        >
+          {note.text}
+        </p>
+      )}
       {error && <ErrorCard compact error={readableError(error)} />}
       {previews.length === 0 ? (
         <p className="muted">No previews for this version yet.</p>
       ) : (
         <ul className="previews__grid" aria-label="Previews">
-          {previews.map((preview) => (
-            <li key={`${preview.runId}-${preview.seed}-${preview.thumbPath}`} className="previews__item">
-              {preview.thumbPath && preview.runId !== null ? (
-                <button
-                  type="button"
-                  className="previews__open"
-                  onClick={() => preview.runId !== null && useAppStore.getState().openRun(preview.runId)}
-                >
-                  <img
-                    className="previews__img"
-                    src={api.mediaUrl(preview.thumbPath)}
-                    alt={`Preview, seed ${preview.seed ?? 'random'}`}
-                  />
-                </button>
-              ) : (
-                <span className="previews__pending">
-                  {preview.status === 'failed' ? <Icon name="alert" size={16} /> : <Spinner size={16} />}
+          {previews.map((preview) => {
+            const seedNote = previewSeedNote(providers, preview);
+            return (
+              <li key={`${preview.runId}-${preview.seed}-${preview.thumbPath}`} className="previews__item">
+                {preview.thumbPath && preview.runId !== null ? (
+                  <button
+                    type="button"
+                    className="previews__open"
+                    onClick={() => preview.runId !== null && useAppStore.getState().openRun(preview.runId)}
+                  >
+                    <img
+                      className="previews__img"
+                      src={api.mediaUrl(preview.thumbPath)}
+                      alt={`Preview, seed ${preview.seed ?? 'random'}`}
+                    />
+                  </button>
+                ) : (
+                  <span className="previews__pending">
+                    {preview.status === 'failed' ? <Icon name="alert" size={16} /> : <Spinner size={16} />}
+                  </span>
+                )}
+                <span className={seedNote.reproducible ? 'previews__meta' : 'previews__meta warn-text'}>
+                  {!seedNote.reproducible && <Icon name="warning" size={12} />} {seedNote.text}
                 </span>
-              )}
-              <span className="previews__meta">
-                {preview.seed != null ? `Seed ${preview.seed}` : 'Random seed'} ·{' '}
-                {preview.provider ? providerName(providers, preview.provider) : 'by route'}
-              </span>
-            </li>
-          ))}
+              </li>
+            );
+          })}
         </ul>
       )}
     </section>
@@ -663,11 +730,11 @@ function useGenerateWithStyle() {
   const detail = useStylesStore((s) => s.detail);
   const template = useStylesStore((s) => s.template);
   const templateVersionId = useStylesStore((s) => s.templateVersionId);
-  const values = useStylesStore((s) => s.values);
-  const sampleSubject = useStylesStore((s) => s.sampleSubject);
   return () => {
     if (!detail) return;
     const fields: StyleFields = detail.latest.fields;
+    // The editor's sample values stay in the editor: Generate starts from the template's defaults and
+    // the designer's own prompt as the subject.
     useGenerateStore.getState().applyStyle(
       {
         versionId: detail.latestVersionId,
@@ -677,13 +744,15 @@ function useGenerateWithStyle() {
         status: detail.status,
       },
       template && templateVersionId && fields.templateId !== null
-        ? { versionId: templateVersionId, name: template.name, values }
+        ? {
+            versionId: templateVersionId,
+            name: template.name,
+            fields: template,
+            values: initialTemplateValues(template),
+          }
         : null,
-      {
-        ...fields.defaults,
-        taskType: fields.preferredRoute,
-        ...(fields.templateId === null ? { prompt: sampleSubject } : {}),
-      },
+      { ...fields.defaults, taskType: fields.preferredRoute },
+      fields.referencePaths[0] ? { path: fields.referencePaths[0] } : null,
     );
     useAppStore.getState().go('generate');
   };

@@ -6,7 +6,7 @@ import type { EventBus } from '../events';
 import type { RunsRepo } from '../history/runs-repo';
 import { createLibraryHandlers, type LibraryHandlerDeps } from '../library/handlers';
 import type { Clock, FetchLike } from '../ports';
-import type { Catalog, CatalogProvider } from '../providers/catalog';
+import { type Catalog, type CatalogProvider, seedRangeOf } from '../providers/catalog';
 import { providerExcerpt } from '../providers/redact';
 import type { ProviderAdapter } from '../providers/types';
 import type { ReferenceService } from '../references';
@@ -50,6 +50,7 @@ export function createHandlers(deps: HandlerDeps) {
       keyUrl: p.keyUrl,
       defaultModel: p.defaultModel,
       key: keys.info(p.id),
+      usdPerCredit: p.credits?.usdPerCredit ?? null,
       models: p.models.map((m) => ({
         id: m.id,
         name: m.name,
@@ -60,7 +61,9 @@ export function createHandlers(deps: HandlerDeps) {
         maxCount: m.capabilities.maxCount,
         supportsNegativePrompt: m.capabilities.negativePrompt,
         supportsSeed: m.capabilities.seed,
+        seedRange: seedRangeOf(m),
         pricePerImageUsd: m.pricing.perImageUsd,
+        ...(m.pricing.perImageCredits ? { pricePerImageCredits: m.pricing.perImageCredits } : {}),
         priceSource: `${m.pricing.source} (${m.pricing.asOf})`,
         steps: m.capabilities.steps,
         guidance: m.capabilities.guidance,

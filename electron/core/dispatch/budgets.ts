@@ -6,6 +6,8 @@ import type { DispatchSettings } from '../store/dispatch-settings';
 export interface Spend {
   todayUsd: number;
   monthUsd: number;
+  /** Part of it is credits converted at the catalog's price per credit, or catalog estimates. */
+  approx: boolean;
 }
 
 export type BudgetCheck = { ok: true } | { ok: false; scope: 'provider' | 'overall'; reason: string };
@@ -52,28 +54,41 @@ export function createBudgetBook(deps: {
     return {
       todayUsd: usage.spendSince(provider, day) + inFlight,
       monthUsd: usage.spendSince(provider, month) + inFlight,
+      // Requests in flight count at their estimates.
+      approx: inFlight > 0 || usage.approxSince(provider, month),
     };
+  }
+
+  /**
+   * A request of unknown cost (`usd` null) still may not start once the budget is spent: it would cost
+   * something, and "nothing" is the one amount it surely is not.
+   */
+  function exceeds(spent: number, usd: number | null, limit: number): boolean {
+    if (usd === null) return spent >= limit - 1e-9;
+    return spent + usd > limit + 1e-9;
   }
 
   function checkLimits(
     limits: BudgetLimits,
     provider: string | null,
-    usd: number,
+    usd: number | null,
     who: string,
   ): string | null {
     if (limits.dailyUsd === null && limits.monthlyUsd === null) return null; // No query when nothing is set.
     const spent = spend(provider);
-    if (limits.dailyUsd !== null && spent.todayUsd + usd > limits.dailyUsd + 1e-9) {
-      return `${who} daily budget of ${usd$(limits.dailyUsd)} would be exceeded (spent ${usd$(spent.todayUsd)} today, this needs about ${usd$(usd)})`;
+    const approx = spent.approx ? '≈ ' : '';
+    const needs = usd === null ? 'the cost of this one is unknown' : `this needs about ${usd$(usd)}`;
+    if (limits.dailyUsd !== null && exceeds(spent.todayUsd, usd, limits.dailyUsd)) {
+      return `${who} daily budget of ${usd$(limits.dailyUsd)} would be exceeded (spent ${approx}${usd$(spent.todayUsd)} today, ${needs})`;
     }
-    if (limits.monthlyUsd !== null && spent.monthUsd + usd > limits.monthlyUsd + 1e-9) {
-      return `${who} monthly budget of ${usd$(limits.monthlyUsd)} would be exceeded (spent ${usd$(spent.monthUsd)} this month, this needs about ${usd$(usd)})`;
+    if (limits.monthlyUsd !== null && exceeds(spent.monthUsd, usd, limits.monthlyUsd)) {
+      return `${who} monthly budget of ${usd$(limits.monthlyUsd)} would be exceeded (spent ${approx}${usd$(spent.monthUsd)} this month, ${needs})`;
     }
     return null;
   }
 
   function checkOverall(usd: number | null): BudgetCheck {
-    const reason = checkLimits(budgets.overall, null, usd ?? 0, 'The overall');
+    const reason = checkLimits(budgets.overall, null, usd, 'The overall');
     return reason === null ? { ok: true } : { ok: false, scope: 'overall', reason };
   }
 
@@ -89,7 +104,7 @@ export function createBudgetBook(deps: {
     check(provider, providerName, usd) {
       const own = budgets.providers[provider];
       if (own) {
-        const reason = checkLimits(own, provider, usd ?? 0, `${providerName}'s`);
+        const reason = checkLimits(own, provider, usd, `${providerName}'s`);
         if (reason !== null) return { ok: false, scope: 'provider', reason };
       }
       return checkOverall(usd);

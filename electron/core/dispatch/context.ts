@@ -3,7 +3,7 @@ import type { EventBus } from '../events';
 import type { RunsRepo } from '../history/runs-repo';
 import type { MediaStore } from '../media';
 import type { Clock, FetchLike, Logger } from '../ports';
-import type { Catalog, CatalogProvider } from '../providers/catalog';
+import type { Catalog, CatalogProvider, SeedRange } from '../providers/catalog';
 import type { ProviderAdapter } from '../providers/types';
 import type { JobsRepo } from '../store/jobs-repo';
 import type { KeyRing } from '../vault/keyring';
@@ -43,7 +43,8 @@ export interface DispatchContext {
   /** The catalog's limits with the user's overrides applied. */
   limitsOf(provider: CatalogProvider): ProviderLimits;
   random(): number;
-  randomSeed(): number;
+  /** A random seed inside `range` (both ends included): the range of the provider that receives it. */
+  randomSeed(range: SeedRange): number;
   providersChanged(provider: string | null): void;
 }
 

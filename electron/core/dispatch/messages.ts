@@ -69,5 +69,7 @@ export const SKIP_CODES = [
   'allowance_spent',
   'budget',
   'no_server',
+  /** The request's explicit seed is outside the seeds this provider takes; it is never wrapped or changed. */
+  'seed_out_of_range',
 ] as const;
 export type SkipCode = (typeof SKIP_CODES)[number];

@@ -447,10 +447,18 @@ describe('routes, estimates and the provider panel', () => {
     expect(estimate).toEqual({
       taskType: 'default',
       steps: [
-        { provider: 'pa', model: 'pa-1', estimateUsd: 0.08, eligible: false, reason: 'no API key' },
-        { provider: 'pb', model: 'pb-1', estimateUsd: 0.04, eligible: true, reason: null },
+        {
+          provider: 'pa',
+          model: 'pa-1',
+          estimateUsd: 0.08,
+          converted: false,
+          eligible: false,
+          reason: 'no API key',
+        },
+        { provider: 'pb', model: 'pb-1', estimateUsd: 0.04, converted: false, eligible: true, reason: null },
       ],
       likelyUsd: 0.04,
+      likelyConverted: false,
       cached: false,
       warnings: [],
     });

@@ -1,20 +1,33 @@
-import type { AttemptOutcome, RunRoute, RunStatus } from '../../../shared/domain';
+import {
+  type AttemptOutcome,
+  type CostBasis,
+  MAX_SEED,
+  type RunRoute,
+  type RunStatus,
+} from '../../../shared/domain';
 import { AppError } from '../../../shared/result';
 import type { NewAttempt, NewOutput } from '../history/runs-repo';
 import { type JobEnd, ShutdownError } from '../jobs/queue';
 import { type IngestedMedia, MediaError } from '../media';
-import type { CatalogModel, CatalogProvider } from '../providers/catalog';
+import {
+  type CatalogModel,
+  type CatalogProvider,
+  creditsToUsd,
+  seedOutOfRange,
+  seedRangeOf,
+} from '../providers/catalog';
 import { providerExcerpt, scrubAttempt, secretsOfCall } from '../providers/redact';
 import type {
   AttemptFailure,
   AttemptResult,
+  AttemptSuccess,
   ProgressUpdate,
   ProviderAdapter,
   ReferenceImage,
 } from '../providers/types';
 import { cacheKey } from './cache';
 import { type DispatchContext, endpointOf, gateStep } from './context';
-import { estimateStep } from './estimate';
+import { estimateStep, type StepEstimate } from './estimate';
 import { isLocalKind, type ServerLease } from './local-pool';
 import { describeOutcome, outcomeWords, type SkipCode } from './messages';
 import { resolveStep, routeFor } from './plan';
@@ -59,7 +72,6 @@ export async function executeRun(ctx: DispatchContext, runId: number, outer: Abo
   if (!work || (work.status !== 'queued' && work.status !== 'running')) return 'done';
   const request = work.request;
   const route: RunRoute = work.route ?? routeFor(request, ctx.routes, ctx.catalog);
-  const seed = work.seed ?? request.seed ?? ctx.randomSeed();
 
   const deadline = new AbortController();
   const deadlineTimer = setTimeout(
@@ -74,6 +86,7 @@ export async function executeRun(ctx: DispatchContext, runId: number, outer: Abo
   const tried: Tried[] = [];
   const runWarnings: string[] = [];
   let totalUsd: number | null = null;
+  let totalBasis: CostBasis | null = null;
   let lastTried: { provider: string; model: string } | null = null;
   let budgetSkips = 0;
   let reference: Promise<ReferenceImage> | null = null;
@@ -85,7 +98,10 @@ export async function executeRun(ctx: DispatchContext, runId: number, outer: Abo
     const id = runs.recordAttempt(runId, { ...attempt, ordinal });
     ordinal += 1;
     jobs.countAttempt(runId, clock.now());
-    if (attempt.costUsd !== null) totalUsd = (totalUsd ?? 0) + attempt.costUsd;
+    if (attempt.costUsd !== null) {
+      totalUsd = (totalUsd ?? 0) + attempt.costUsd;
+      totalBasis = looser(totalBasis, attempt.costBasis ?? 'reported');
+    }
     return id;
   };
 
@@ -118,6 +134,7 @@ export async function executeRun(ctx: DispatchContext, runId: number, outer: Abo
       code: ending.code,
       message: ending.message,
       costUsd: totalUsd,
+      costBasis: totalBasis,
       ...(lastTried ?? {}),
       warnings: runWarnings,
     });
@@ -167,7 +184,8 @@ export async function executeRun(ctx: DispatchContext, runId: number, outer: Abo
     provider: CatalogProvider;
     model: CatalogModel;
     outputs: NewOutput[];
-    seedUsed: number | null;
+    /** The seed the provider reports, else the one sent. */
+    seed: number | null;
     costCredits: number | null;
     cachedFrom: number | null;
   }): JobEnd => {
@@ -178,9 +196,10 @@ export async function executeRun(ctx: DispatchContext, runId: number, outer: Abo
         now: clock.now(),
         attemptId,
         costUsd: totalUsd,
+        costBasis: totalBasis,
         outputs: done.outputs,
         // A model that takes no seed cannot be reproduced from one: the run says so instead of pretending.
-        seed: model.capabilities.seed ? (done.seedUsed ?? seed) : null,
+        seed: model.capabilities.seed ? done.seed : null,
         provider: provider.id,
         model: model.id,
         costCredits: done.costCredits,
@@ -207,7 +226,8 @@ export async function executeRun(ctx: DispatchContext, runId: number, outer: Abo
   };
 
   try {
-    runs.markRunning(runId, { now: runStartedAt, seed });
+    // A random seed is drawn per step, inside the range of the provider that receives it.
+    runs.markRunning(runId, { now: runStartedAt, seed: request.seed });
     if (outer.aborted || deadline.signal.aborted) return endAborted(null);
 
     // The cache first: an identical request with an explicit seed reuses earlier outputs at no cost.
@@ -236,7 +256,7 @@ export async function executeRun(ctx: DispatchContext, runId: number, outer: Abo
           provider: resolved.provider,
           model: resolved.model,
           outputs: hit.outputs,
-          seedUsed: hit.seed,
+          seed: hit.seed ?? request.seed,
           costCredits: null,
           cachedFrom: hit.runId,
         });
@@ -253,6 +273,16 @@ export async function executeRun(ctx: DispatchContext, runId: number, outer: Abo
       const { provider, model, adapter } = resolved;
       lastTried = { provider: provider.id, model: model.id };
 
+      // An explicit seed is the designer's promise of a reproducible image: never wrapped into another number.
+      if (request.seed !== null) {
+        const outside = seedOutOfRange(provider, model, request.seed);
+        if (outside !== null) {
+          skip(provider.id, provider.name, model.id, 'seed_out_of_range', outside);
+          continue;
+        }
+      }
+      const seed = request.seed ?? ctx.randomSeed(seedRangeOf(model) ?? { min: 0, max: MAX_SEED });
+
       let apiKey: string | null = null;
       if (provider.auth !== 'none') {
         try {
@@ -268,7 +298,7 @@ export async function executeRun(ctx: DispatchContext, runId: number, outer: Abo
         }
       }
 
-      const estimate = estimateStep(request, model);
+      const estimate = estimateStep(request, provider, model);
       const stepWarnings: string[] = [];
       if (request.reference && !model.capabilities.imageInput) {
         stepWarnings.push(`reference ignored: ${model.name} does not take a reference image`);
@@ -435,6 +465,7 @@ export async function executeRun(ctx: DispatchContext, runId: number, outer: Abo
           }
         }
 
+        const cost = result.outcome === 'ok' ? costOf(result, provider, estimate) : null;
         const attempt: Omit<NewAttempt, 'ordinal'> = {
           provider: provider.id,
           model: model.id,
@@ -444,11 +475,17 @@ export async function executeRun(ctx: DispatchContext, runId: number, outer: Abo
           providerCode: result.outcome === 'ok' ? null : result.providerCode,
           providerMessage: result.providerMessage,
           retryAfterMs: result.outcome === 'ok' ? null : result.retryAfterMs,
-          warnings: [...stepWarnings, ...result.warnings, ...ingestWarnings],
+          warnings: [
+            ...stepWarnings,
+            ...result.warnings,
+            ...ingestWarnings,
+            ...(cost?.warning ? [cost.warning] : []),
+          ],
           startedAt,
           latencyMs: Math.max(0, clock.now() - startedAt),
-          costUsd: result.outcome === 'ok' ? result.costUsd : null,
+          costUsd: cost?.usd ?? null,
           costCredits: result.outcome === 'ok' ? (result.costCredits ?? null) : null,
+          costBasis: cost?.basis ?? null,
           serverId: lease?.target.id ?? null,
         };
         // The ok attempt is recorded together with the run's completion (succeed); any other one now.
@@ -477,7 +514,7 @@ export async function executeRun(ctx: DispatchContext, runId: number, outer: Abo
             provider,
             model,
             outputs,
-            seedUsed: result.seedUsed,
+            seed: result.seedUsed ?? seed,
             costCredits: result.costCredits ?? null,
             cachedFrom: null,
           });
@@ -536,6 +573,41 @@ export async function executeRun(ctx: DispatchContext, runId: number, outer: Abo
     clearTimeout(deadlineTimer);
     for (const giveBack of held) giveBack();
   }
+}
+
+/**
+ * What a successful attempt cost in dollars: the adapter's dollar figure; else the provider's credits at
+ * the catalog's dated price per credit; else the catalog estimate, so a budget never misses a request.
+ */
+function costOf(
+  result: AttemptSuccess,
+  provider: CatalogProvider,
+  estimate: StepEstimate,
+): { usd: number | null; basis: CostBasis | null; warning: string | null } {
+  if (result.costUsd !== null) return { usd: result.costUsd, basis: 'reported', warning: null };
+  const credits = result.costCredits ?? null;
+  const converted = credits === null ? null : creditsToUsd(provider, credits);
+  if (converted !== null) return { usd: converted, basis: 'credits', warning: null };
+  if (estimate.usd === null) {
+    return {
+      usd: null,
+      basis: null,
+      warning: `${provider.name} reported no cost and the catalog has no estimate for it; budgets cannot count it`,
+    };
+  }
+  return {
+    usd: estimate.usd,
+    basis: 'estimate',
+    warning: `${provider.name} reported no cost; counted at the catalog estimate of ≈ $${estimate.usd.toFixed(3)}`,
+  };
+}
+
+const BASIS_ORDER: readonly CostBasis[] = ['reported', 'credits', 'estimate'];
+
+/** The less exact of two bases: a total is only as exact as its roughest part. */
+function looser(a: CostBasis | null, b: CostBasis): CostBasis {
+  if (a === null) return b;
+  return BASIS_ORDER.indexOf(a) >= BASIS_ORDER.indexOf(b) ? a : b;
 }
 
 /** Adapters must not throw; one that does is recorded as `unavailable`, and the chain goes on. */

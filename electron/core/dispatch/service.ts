@@ -17,7 +17,7 @@ import { createActiveRunsBook } from '../jobs/active';
 import { createJobQueue, type JobQueue } from '../jobs/queue';
 import type { MediaStore } from '../media';
 import type { Clock, FetchLike, Logger } from '../ports';
-import type { Catalog, CatalogProvider } from '../providers/catalog';
+import { type Catalog, type CatalogProvider, type SeedRange, seedOutOfRange } from '../providers/catalog';
 import type { ProviderAdapter } from '../providers/types';
 import type { DispatchSettings } from '../store/dispatch-settings';
 import type { JobsRepo } from '../store/jobs-repo';
@@ -95,7 +95,8 @@ export interface DispatcherDeps {
   policy?: Partial<DispatchPolicy>;
   /** 0 ≤ random() < 1 for backoff jitter. */
   random?: () => number;
-  randomSeed?: () => number;
+  /** A seed inside the range (both ends included). */
+  randomSeed?: (range: SeedRange) => number;
   /** The style library: renders a request's style/template before dispatch and links the run to their versions. */
   library?: RequestLibrary;
 }
@@ -107,6 +108,8 @@ export interface RequestLibrary {
     styleVersionId: number | null;
     templateVersionId: number | null;
     warnings: string[];
+    /** The request as made (style and template named, values as rendered); null for a plain one. */
+    requested: GenerationRequest | null;
   };
   link(runId: number, prepared: ReturnType<RequestLibrary['prepare']>): void;
   /** A retry replays the rendered request: it inherits the earlier run's versions. */
@@ -168,7 +171,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     routes,
     limitsOf,
     random: deps.random ?? Math.random,
-    randomSeed: deps.randomSeed ?? (() => randomInt(0, MAX_SEED + 1)),
+    randomSeed: deps.randomSeed ?? drawSeed,
     providersChanged,
   };
 
@@ -210,21 +213,27 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
           provider: step.provider,
           model: resolved.model,
           estimateUsd: null,
+          converted: false,
           eligible: false,
           reason: resolved.reason,
           runnable: false,
           overBudget: false,
+          seedRefused: false,
           takesReference: false,
           providerName: resolved.providerName,
           modelName: resolved.model,
         };
       }
       const { provider, model } = resolved;
-      const estimate = estimateStep(request, model);
+      const estimate = estimateStep(request, provider, model);
       let reason: string | null = null;
       let runnable = true;
       let overBudget = false;
-      if (provider.auth === 'key' && keys.info(provider.id) === null) {
+      const seedRefusal = request.seed === null ? null : seedOutOfRange(provider, model, request.seed);
+      if (seedRefusal !== null) {
+        reason = seedRefusal;
+        runnable = false;
+      } else if (provider.auth === 'key' && keys.info(provider.id) === null) {
         reason = 'no API key';
         runnable = false;
       } else if (provider.kind === 'local' && isLocalKind(provider.id) && !pool.hasEnabled(provider.id)) {
@@ -241,10 +250,12 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
         provider: provider.id,
         model: model.id,
         estimateUsd: estimate.usd,
+        converted: estimate.converted,
         eligible: reason === null,
         reason,
         runnable,
         overBudget,
+        seedRefused: seedRefusal !== null,
         takesReference: model.capabilities.imageInput,
         providerName: provider.name,
         modelName: model.name,
@@ -279,14 +290,16 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     if (prepared) warnings.push(...prepared.warnings);
     return {
       taskType: route.taskType,
-      steps: steps.map(({ provider, model, estimateUsd, eligible, reason }) => ({
+      steps: steps.map(({ provider, model, estimateUsd, converted, eligible, reason }) => ({
         provider,
         model,
         estimateUsd,
+        converted,
         eligible,
         reason,
       })),
       likelyUsd: cached ? 0 : (first?.estimateUsd ?? null),
+      likelyConverted: !cached && (first?.converted ?? false),
       cached,
       warnings,
     };
@@ -298,6 +311,14 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     const request = prepared?.request ?? original;
     const { route, steps, cached } = plan(request);
     const runnable = steps.filter((s) => s.runnable);
+    const seedRefused = steps.filter((s) => s.seedRefused);
+    if (runnable.length === 0 && seedRefused.length > 0) {
+      // Refused, not wrapped: another number would make another image than the seed promises.
+      throw new AppError(
+        'invalid_input',
+        `seed: ${seedRefused.map((s) => s.reason).join('; ')}. Leave the seed empty for a random one, or type one this provider takes.`,
+      );
+    }
     if (runnable.length === 0) {
       const why = steps.map((s) => `${s.providerName}: ${s.reason}`).join('; ');
       const needsKey = steps.some((s) => s.reason === 'no API key');
@@ -362,7 +383,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
         ...ctx.allowances.usage(provider.id),
         inFlight: isLocalKind(provider.id) ? pool.inFlight(provider.id) : ctx.slots.inFlight(provider.id),
       },
-      spend: { todayUsd: roundUsd(spend.todayUsd), monthUsd: roundUsd(spend.monthUsd) },
+      spend: { todayUsd: roundUsd(spend.todayUsd), monthUsd: roundUsd(spend.monthUsd), approx: spend.approx },
       budget: budgets.limitsFor(provider.id),
     };
   }
@@ -418,6 +439,10 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     localServers: pool,
     start() {
       const now = clock.now();
+      // Credits recorded before they counted against budgets get their dollars now, at the catalog's price.
+      for (const provider of catalog.providers) {
+        if (provider.credits) deps.usage.convertUnpricedCredits(provider.id, provider.credits.usdPerCredit);
+      }
       ctx.allowances.seed(deps.usage.sentSince(now - DAY_MS));
       const resumed: number[] = [];
       const interrupted: number[] = [];
@@ -428,25 +453,34 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
           continue;
         }
         if (job.inFlight !== null) {
-          const name = providerById(job.inFlight)?.name ?? job.inFlight;
+          const out = providerById(job.inFlight);
+          const name = out?.name ?? job.inFlight;
+          const modelId =
+            run.route?.chain.find((step) => step.provider === job.inFlight)?.model ?? out?.defaultModel ?? '';
+          const model = out?.models.find((m) => m.id === modelId);
+          // It may have been charged: budgets count it at the catalog estimate rather than not at all.
+          const charged = out && model ? estimateStep(run.request, out, model).usd : null;
           // The request that was out is part of the record: sent, answer unknown.
           runs.recordAttempt(job.runId, {
             ordinal: runs.nextOrdinal(job.runId),
             provider: job.inFlight,
-            model:
-              run.route?.chain.find((step) => step.provider === job.inFlight)?.model ??
-              providerById(job.inFlight)?.defaultModel ??
-              '',
+            model: modelId,
             requestSent: {},
             outcome: 'cancelled',
             httpStatus: null,
             providerCode: 'interrupted',
             providerMessage: `Atelier stopped while this request was out to ${name}; whether it finished (and was charged) is unknown.`,
             retryAfterMs: null,
-            warnings: [],
+            warnings:
+              charged === null
+                ? []
+                : [
+                    `counted against budgets at the catalog estimate of ≈ $${charged.toFixed(3)}, in case ${name} charged it`,
+                  ],
             startedAt: job.heartbeatAt ?? now,
             latencyMs: 0,
-            costUsd: null,
+            costUsd: charged,
+            costBasis: charged === null ? null : 'estimate',
           });
           runs.fail(job.runId, {
             now,
@@ -454,6 +488,8 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
             code: 'interrupted',
             message: interruptedMessage(name),
             provider: job.inFlight,
+            costUsd: charged,
+            costBasis: 'estimate',
           });
           jobs.finish(job.runId, now);
           interrupted.push(job.runId);
@@ -476,6 +512,13 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       await pool.stop();
     },
   };
+}
+
+/** A uniform seed in the range; `randomInt` takes spans below 2^48, far above any seed range. */
+export function drawSeed(range: SeedRange): number {
+  const min = Math.max(0, range.min);
+  const max = Math.min(MAX_SEED, range.max);
+  return randomInt(min, max + 1);
 }
 
 function roundUsd(value: number): number {

@@ -273,10 +273,14 @@ export interface TestProviderOptions {
   auth?: 'key' | 'optional' | 'none';
   kind?: 'cloud' | 'local';
   limits?: { perMinute?: number | null; perDay?: number | null; concurrency?: number | null };
-  /** USD per image at every quality; null for no price. */
+  /** USD per image at every quality; null for none (then `credits` must price it). */
   price?: number | null;
+  /** Bills in credits: the price per credit and the estimated credits per image. */
+  credits?: { usdPerCredit: number; perImage: number };
   imageInput?: boolean;
   seed?: boolean;
+  /** The seeds the model takes (0 to 4294967294 when not given). */
+  seedRange?: { min: number; max: number };
   retired?: string[];
 }
 
@@ -294,6 +298,8 @@ export function testProvider(id: string, opts: TestProviderOptions = {}): Record
     capabilities: {
       negativePrompt: true,
       seed: opts.seed ?? true,
+      seedRange:
+        (opts.seed ?? true) ? { min: 0, max: 4_294_967_294, ...opts.seedRange, source: 'test' } : null,
       maxCount: 4,
       aspectRatios: ratios,
       imageInput: opts.imageInput ?? false,
@@ -301,6 +307,7 @@ export function testProvider(id: string, opts: TestProviderOptions = {}): Record
     qualityTiers: { draft: 'standard', final: 'standard' },
     pricing: {
       perImageUsd: opts.price === null ? {} : { standard: opts.price ?? 0.01 },
+      ...(opts.credits ? { perImageCredits: { standard: opts.credits.perImage } } : {}),
       source: 'test',
       asOf: '2026-01',
     },
@@ -319,6 +326,9 @@ export function testProvider(id: string, opts: TestProviderOptions = {}): Record
       perDay: opts.limits?.perDay ?? null,
       concurrency: opts.limits?.concurrency ?? null,
     },
+    credits: opts.credits
+      ? { usdPerCredit: opts.credits.usdPerCredit, source: 'test', asOf: '2026-01' }
+      : null,
     models: [model(`${id}-1`, false), ...(opts.retired ?? []).map((m) => model(m, true))],
   };
 }

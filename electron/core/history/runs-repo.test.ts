@@ -113,6 +113,7 @@ describe('runs repo', () => {
       taskType: 'default',
       cachedFrom: null,
       costCredits: null,
+      costBasis: 'reported',
       warnings: [],
       bestRating: 4,
       request,
@@ -120,7 +121,14 @@ describe('runs repo', () => {
       finishedAt: 5_300,
       durationMs: 4_250,
       attempts: [
-        { id: attemptId, ...attempt({ startedAt: 1_060 }), costCredits: null, cached: false, serverId: null },
+        {
+          id: attemptId,
+          ...attempt({ startedAt: 1_060 }),
+          costCredits: null,
+          costBasis: 'reported',
+          cached: false,
+          serverId: null,
+        },
       ],
       outputs: [
         { id: expect.any(Number), ...output(0), rating: 0 },

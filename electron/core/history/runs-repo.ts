@@ -1,6 +1,7 @@
 import {
   type AttemptOutcome,
   type AttemptRecord,
+  type CostBasis,
   GenerationRequest,
   type GenerationRequestInput,
   type OutputRecord,
@@ -29,6 +30,8 @@ export interface NewAttempt {
   latencyMs: number;
   costUsd: number | null;
   costCredits?: number | null;
+  /** Where `costUsd` comes from; null when there is no cost. */
+  costBasis?: CostBasis | null;
   /** Served from the identical-request cache: nothing was sent. */
   cached?: boolean;
   /** The local GPU server the attempt ran on. */
@@ -58,6 +61,8 @@ export interface RunCompletion {
   provider?: string;
   model?: string;
   costCredits?: number | null;
+  /** Where the run's `costUsd` comes from: the least exact basis of its attempts. */
+  costBasis?: CostBasis | null;
   /** Set on a cache hit: the run whose stored outputs this one points at. */
   cachedFrom?: number | null;
   /** Lets a later identical request (explicit seed, same provider and model) reuse these outputs. */
@@ -72,6 +77,7 @@ export interface RunFailure {
   message: string;
   /** Left out to keep whatever cost is already recorded. */
   costUsd?: number | null;
+  costBasis?: CostBasis | null;
   /** The last provider and model tried (else the columns stay as they are). */
   provider?: string;
   model?: string;
@@ -158,6 +164,7 @@ interface SummaryRow {
   task_type: string;
   cached_from: number | null;
   cost_credits: number | null;
+  cost_basis: CostBasis | null;
   warnings: string;
   style_version_id: number | null;
   template_version_id: number | null;
@@ -169,6 +176,7 @@ interface SummaryRow {
 interface DetailRow extends SummaryRow {
   request: string;
   route: string | null;
+  requested: string | null;
   started_at: number | null;
   finished_at: number | null;
   duration_ms: number | null;
@@ -190,6 +198,7 @@ interface AttemptRow {
   latency_ms: number;
   cost_usd: number | null;
   cost_credits: number | null;
+  cost_basis: CostBasis | null;
   cached: number;
   server_id: number | null;
 }
@@ -211,7 +220,7 @@ const SUMMARY_COLUMNS = `r.id, r.created_at, r.status, r.prompt, r.provider, r.m
   r.error_code, r.error_message,
   (SELECT count(*) FROM outputs o WHERE o.run_id = r.id) AS outputs_count,
   c.thumb_path AS cover_thumb, c.width AS cover_width, c.height AS cover_height,
-  r.task_type, r.cached_from, r.cost_credits, r.warnings, r.style_version_id, r.template_version_id,
+  r.task_type, r.cached_from, r.cost_credits, r.cost_basis, r.warnings, r.style_version_id, r.template_version_id,
   r.library_warnings,
   (SELECT coalesce(max(rt.rating), 0) FROM outputs ro JOIN ratings rt ON rt.output_id = ro.id
     WHERE ro.run_id = r.id) AS best_rating,
@@ -282,15 +291,16 @@ export function createRunsRepo(db: LibraryDatabase): RunsRepo {
     latencyMs: number;
     costUsd: number | null;
     costCredits: number | null;
+    costBasis: CostBasis | null;
     cached: number;
     serverId: number | null;
   }>(
     `INSERT INTO attempts (run_id, ordinal, provider, model, request_sent, outcome, http_status, provider_code,
-       provider_message, retry_after_ms, warnings, started_at, latency_ms, cost_usd, cost_credits, cached,
-       server_id)
+       provider_message, retry_after_ms, warnings, started_at, latency_ms, cost_usd, cost_credits, cost_basis,
+       cached, server_id)
      VALUES (@runId, @ordinal, @provider, @model, @requestSent, @outcome, @httpStatus, @providerCode,
-       @providerMessage, @retryAfterMs, @warnings, @startedAt, @latencyMs, @costUsd, @costCredits, @cached,
-       @serverId)`,
+       @providerMessage, @retryAfterMs, @warnings, @startedAt, @latencyMs, @costUsd, @costCredits, @costBasis,
+       @cached, @serverId)`,
   );
   const insertOutput = db.prepare<{
     runId: number;
@@ -317,6 +327,7 @@ export function createRunsRepo(db: LibraryDatabase): RunsRepo {
     provider: string | null;
     model: string | null;
     costCredits: number | null;
+    costBasis: CostBasis | null;
     cachedFrom: number | null;
     cacheKey: string | null;
     warnings: string | null;
@@ -324,7 +335,7 @@ export function createRunsRepo(db: LibraryDatabase): RunsRepo {
     `UPDATE runs SET status = 'succeeded', finished_at = @now, duration_ms = @now - started_at, cost_usd = @costUsd,
        seed = CASE WHEN @setSeed THEN @seed ELSE seed END, error_code = NULL, error_message = NULL,
        provider = coalesce(@provider, provider), model = coalesce(@model, model), cost_credits = @costCredits,
-       cached_from = @cachedFrom, cache_key = @cacheKey, warnings = coalesce(@warnings, warnings)
+       cost_basis = @costBasis, cached_from = @cachedFrom, cache_key = @cacheKey, warnings = coalesce(@warnings, warnings)
      WHERE id = @id`,
   );
   const setFailed = db.prepare<{
@@ -334,12 +345,14 @@ export function createRunsRepo(db: LibraryDatabase): RunsRepo {
     code: string;
     message: string;
     costUsd: number | null;
+    costBasis: CostBasis | null;
     provider: string | null;
     model: string | null;
     warnings: string | null;
   }>(
     `UPDATE runs SET status = @status, finished_at = @now, duration_ms = @now - started_at, error_code = @code,
-       error_message = @message, cost_usd = coalesce(@costUsd, cost_usd), provider = coalesce(@provider, provider),
+       error_message = @message, cost_usd = coalesce(@costUsd, cost_usd),
+       cost_basis = CASE WHEN @costUsd IS NULL THEN cost_basis ELSE @costBasis END, provider = coalesce(@provider, provider),
        model = coalesce(@model, model), warnings = coalesce(@warnings, warnings)
      WHERE id = @id AND status IN ('queued', 'running')`,
   );
@@ -358,12 +371,12 @@ export function createRunsRepo(db: LibraryDatabase): RunsRepo {
   // Counts the narrow runs_by_status index, not the wide table: at 100k runs ~0.05 ms warm vs ~19 ms.
   const countRuns = db.prepare<[], number>('SELECT count(*) FROM runs').pluck();
   const selectDetail = db.prepare<[number], DetailRow>(
-    `SELECT ${SUMMARY_COLUMNS}, r.request, r.route, r.started_at, r.finished_at, r.duration_ms
+    `SELECT ${SUMMARY_COLUMNS}, r.request, r.route, r.requested, r.started_at, r.finished_at, r.duration_ms
      FROM runs r ${COVER_JOIN} WHERE r.id = ?`,
   );
   const selectAttempts = db.prepare<[number], AttemptRow>(
     `SELECT id, ordinal, provider, model, outcome, http_status, provider_code, provider_message, retry_after_ms,
-       request_sent, warnings, started_at, latency_ms, cost_usd, cost_credits, cached, server_id
+       request_sent, warnings, started_at, latency_ms, cost_usd, cost_credits, cost_basis, cached, server_id
      FROM attempts WHERE run_id = ? ORDER BY ordinal`,
   );
   const selectOutputs = db.prepare<[number], OutputRow>(
@@ -429,6 +442,7 @@ export function createRunsRepo(db: LibraryDatabase): RunsRepo {
       provider: result.provider ?? null,
       model: result.model ?? null,
       costCredits: result.costCredits ?? null,
+      costBasis: result.costUsd === null ? null : (result.costBasis ?? 'reported'),
       cachedFrom: result.cachedFrom ?? null,
       cacheKey: result.cacheKey ?? null,
       warnings: result.warnings === undefined ? null : JSON.stringify(result.warnings),
@@ -446,6 +460,7 @@ export function createRunsRepo(db: LibraryDatabase): RunsRepo {
   const readDetail = db.transaction((id: number): RunDetail | null => {
     const row = selectDetail.get(id);
     if (!row) return null;
+    const requested = parseRequested(row.requested);
     return {
       ...toSummary(row),
       request: parseRequest(row.id, row.request),
@@ -456,6 +471,8 @@ export function createRunsRepo(db: LibraryDatabase): RunsRepo {
       outputs: selectOutputs.all(id).map(toOutput),
       tags: selectTags.all(id),
       route: parseRoute(row.route),
+      // Only runs rendered from the library carry it, like the version links.
+      ...(requested === null ? {} : { requested }),
     };
   });
 
@@ -553,6 +570,7 @@ export function createRunsRepo(db: LibraryDatabase): RunsRepo {
         latencyMs: attempt.latencyMs,
         costUsd: attempt.costUsd,
         costCredits: attempt.costCredits ?? null,
+        costBasis: attempt.costUsd === null ? null : (attempt.costBasis ?? 'reported'),
         cached: attempt.cached ? 1 : 0,
         serverId: attempt.serverId ?? null,
       });
@@ -563,7 +581,7 @@ export function createRunsRepo(db: LibraryDatabase): RunsRepo {
       completeRun(id, result);
     },
 
-    fail(id, { now, status, code, message, costUsd, provider, model, warnings }) {
+    fail(id, { now, status, code, message, costUsd, costBasis, provider, model, warnings }) {
       const changed = setFailed.run({
         id,
         now,
@@ -571,6 +589,7 @@ export function createRunsRepo(db: LibraryDatabase): RunsRepo {
         code,
         message,
         costUsd: costUsd ?? null,
+        costBasis: costUsd == null ? null : (costBasis ?? 'reported'),
         provider: provider ?? null,
         model: model ?? null,
         warnings: warnings === undefined ? null : JSON.stringify(warnings),
@@ -656,6 +675,7 @@ function toSummary(row: SummaryRow): RunSummary {
     taskType: TaskType.catch('default').parse(row.task_type),
     cachedFrom: row.cached_from,
     costCredits: row.cost_credits,
+    costBasis: row.cost_basis,
     warnings: [...parseStrings(row.library_warnings), ...parseStrings(row.warnings)],
     // Only runs rendered from the library carry the link.
     ...(row.style_version_id === null ? {} : { styleVersionId: row.style_version_id }),
@@ -682,6 +702,7 @@ function toAttempt(row: AttemptRow): AttemptRecord {
     latencyMs: row.latency_ms,
     costUsd: row.cost_usd,
     costCredits: row.cost_credits,
+    costBasis: row.cost_basis,
     cached: row.cached === 1,
     serverId: row.server_id,
   };
@@ -713,6 +734,19 @@ function parseRequest(runId: number, json: string): GenerationRequest {
   if (parsed.success) return parsed.data;
   const reason = raw === undefined ? 'it is not valid JSON' : describeZodError(parsed.error);
   throw new AppError('internal', `Run ${runId} has a stored request this version cannot read: ${reason}.`);
+}
+
+/** The request as made, for Reuse; one that no longer parses is absent (Reuse falls back to the sent one). */
+function parseRequested(json: string | null): GenerationRequest | null {
+  if (json === null) return null;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(json);
+  } catch {
+    return null;
+  }
+  const parsed = GenerationRequest.safeParse(raw);
+  return parsed.success ? parsed.data : null;
 }
 
 /** A route snapshot that no longer parses is shown as absent rather than failing the whole run. */

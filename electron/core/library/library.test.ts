@@ -498,7 +498,7 @@ describe('references attached to styles', () => {
     return result.reference;
   }
 
-  it("sends the style's first reference when the request has none, with a run warning", async () => {
+  it("sends a style's reference only when the request carries it: nothing rides along unseen", async () => {
     const { core, adapter, imageAdapter } = boot(undefined, { imageProvider: true });
     const first = await importReference(core, 1);
     const second = await importReference(core, 2);
@@ -507,18 +507,14 @@ describe('references attached to styles', () => {
     });
     const versionId = style.latestVersionId;
 
-    const { runId } = await call(core, 'generation.start', {
-      prompt: 'x',
-      provider: 'pi',
-      style: { versionId },
-    });
+    // The form removed the style's reference: none is sent (before, the style's first one was added unseen).
+    const bare = await call(core, 'generation.start', { prompt: 'x', provider: 'pi', style: { versionId } });
     await core.generation.idle();
-    const run = await call(core, 'runs.get', { id: runId });
-    expect(run.request.reference).toEqual({ path: first.path, strength: REFERENCE_STRENGTH.default });
-    expect(run.warnings?.join(' ')).toContain(`reference from style "Referenced": ${first.path}`);
-    expect(imageAdapter.calls[0]?.hasReference).toBe(true);
+    const bareRun = await call(core, 'runs.get', { id: bare.runId });
+    expect(bareRun.request.reference).toBeUndefined();
+    expect(imageAdapter.calls[0]?.hasReference).toBe(false);
 
-    // The request's own reference wins; the style's is not mentioned.
+    // The request's own reference is what is sent, and what Reuse brings back.
     const own = await call(core, 'generation.start', {
       prompt: 'x',
       provider: 'pi',
@@ -528,22 +524,24 @@ describe('references attached to styles', () => {
     await core.generation.idle();
     const ownRun = await call(core, 'runs.get', { id: own.runId });
     expect(ownRun.request.reference).toEqual({ path: second.path, strength: 0.4 });
-    expect(ownRun.warnings?.join(' ') ?? '').not.toContain('reference from style');
+    expect(ownRun.requested?.reference).toEqual({ path: second.path, strength: 0.4 });
+    expect(imageAdapter.calls[1]?.hasReference).toBe(true);
+
+    // Previews state the style's first reference in their request.
+    const previews = await call(core, 'styles.generatePreviews', { versionId, provider: 'pi', count: 1 });
+    await core.generation.idle();
+    const preview = await call(core, 'runs.get', { id: previews.runIds[0] ?? 0 });
+    expect(preview.request.reference).toEqual({ path: first.path, strength: REFERENCE_STRENGTH.default });
 
     // A model without image input: the usual "reference ignored" warning applies.
     const estimate = await call(core, 'generation.estimate', {
       prompt: 'x',
       provider: 'pa',
       style: { versionId },
+      reference: { path: first.path, strength: 0.5 },
     });
     expect(estimate.warnings.join(' ')).toMatch(/reference would be ignored/);
-    const plain = await call(core, 'generation.start', { prompt: 'x', provider: 'pa', style: { versionId } });
-    await core.generation.idle();
-    const plainRun = await call(core, 'runs.get', { id: plain.runId });
-    expect(plainRun.attempts[0]?.warnings).toEqual(
-      expect.arrayContaining([expect.stringContaining('reference ignored')]),
-    );
-    expect(adapter.calls[0]?.hasReference).toBe(false);
+    expect(adapter.calls).toHaveLength(0);
   });
 
   it('lists the styles that attach a reference and refuses to delete it while one does', async () => {

@@ -4,6 +4,7 @@ import {
   SEGMENT_NAMES,
   type SegmentName,
   type StyleFields,
+  subjectVariable,
   type TemplateFields,
   type TemplateSegments,
   type TemplateValues,
@@ -111,6 +112,30 @@ function renderValue(variable: TemplateVariable, value: string | number): string
   }
 }
 
+/** The values with the typed prompt as the subject, unless the values already give one. */
+export function withSubject(
+  template: TemplateFields,
+  values: TemplateValues,
+  prompt: string,
+): TemplateValues {
+  const subject = subjectVariable(template);
+  const typed = prompt.trim();
+  if (!subject || typed === '') return values;
+  const given = values[subject.name];
+  if (given !== undefined && given !== '') return values;
+  return { ...values, [subject.name]: typed };
+}
+
+/** The value each variable was rendered with (given or its default), as entered; empty ones left out. */
+export function usedValues(template: TemplateFields, values: TemplateValues): TemplateValues {
+  const used: TemplateValues = {};
+  for (const variable of template.variables) {
+    const value = values[variable.name] ?? variable.default;
+    if (value !== undefined && value !== '') used[variable.name] = value;
+  }
+  return used;
+}
+
 /** Refuses a template whose segments use undeclared variables or whose variables are inconsistent. */
 export function validateTemplate(fields: TemplateFields): void {
   const names = new Set<string>();
@@ -183,21 +208,27 @@ export interface ComposeInput {
   template: TemplateFields | null;
   values: TemplateValues;
   style: StyleFields | null;
-  /** The request's prompt: the subject when there is no template. */
+  /** The request's prompt: the subject segment without a template, the subject variable with one. */
   prompt: string;
   negativePrompt: string;
   negatives: readonly NegativeGroup[];
 }
 
 /** The segments after the template, the style's tokens and negatives, and the request's own negative. */
-export function composeSegments(input: ComposeInput): { segments: TemplateSegments; warnings: string[] } {
+export function composeSegments(input: ComposeInput): {
+  segments: TemplateSegments;
+  warnings: string[];
+  /** Each template variable's value as rendered (the typed subject and defaults included). */
+  values: TemplateValues;
+} {
   const warnings: string[] = [];
-  const segments: TemplateSegments = input.template
-    ? renderSegments(input.template, input.values)
-    : { subject: input.prompt.trim(), environment: '', technical: '', style: '', negative: '' };
   if (!input.template && Object.keys(input.values).length > 0) {
     throw new AppError('invalid_input', 'values: there is no template to fill.');
   }
+  const values = input.template ? withSubject(input.template, input.values, input.prompt) : {};
+  const segments: TemplateSegments = input.template
+    ? renderSegments(input.template, values)
+    : { subject: input.prompt.trim(), environment: '', technical: '', style: '', negative: '' };
   const style = input.style;
   const negativeParts = [segments.negative];
   if (style) {
@@ -212,7 +243,7 @@ export function composeSegments(input: ComposeInput): { segments: TemplateSegmen
   }
   negativeParts.push(input.negativePrompt);
   segments.negative = joinTerms(negativeParts);
-  return { segments, warnings };
+  return { segments, warnings, values: input.template ? usedValues(input.template, values) : {} };
 }
 
 /** The positive prompt: non-empty positive segments, one per line. */

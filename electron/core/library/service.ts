@@ -5,12 +5,12 @@ import {
   type NegativeArtifact,
   NegativeGroup,
   type RenderedPrompt,
+  SAMPLE_SUBJECT,
   type StyleDetail,
   type StyleFields,
   type StyleSummary,
   type StyleVersion,
   type TemplateFields,
-  type TemplateSegments,
   type TemplateSummary,
   type TemplateValues,
   type TemplateVersion,
@@ -44,6 +44,11 @@ export interface PreparedRequest {
   styleVersionId: number | null;
   templateVersionId: number | null;
   warnings: string[];
+  /**
+   * The request as the designer made it, with the template's values as they were rendered (the typed
+   * subject and the defaults filled in); null for a plain request. Reuse and Branch start from it.
+   */
+  requested: GenerationRequest | null;
 }
 
 export interface StyleLibraryDeps {
@@ -56,6 +61,10 @@ export interface StyleLibraryDeps {
   implemented: () => readonly string[];
   /** The generation path (late-bound: the dispatcher is built after the library). */
   startGeneration: (request: GenerationRequest) => number;
+  /** The chain a request would walk now, each step eligible or not (late-bound, like startGeneration). */
+  planChain: (
+    request: GenerationRequest,
+  ) => readonly { provider: string; model: string; eligible: boolean }[];
 }
 
 export type StyleLibrary = ReturnType<typeof createStyleLibrary>;
@@ -304,10 +313,11 @@ export function createStyleLibrary(deps: StyleLibraryDeps) {
     negativePrompt: string;
   }
 
-  function compose(sources: Sources): { segments: TemplateSegments; warnings: string[] } {
+  function compose(sources: Sources): ReturnType<typeof composeSegments> {
     const result = composeSegments({ ...sources, negatives: negatives() });
     const { bannedTerms } = settings();
-    if (sources.template) checkBannedValues(sources.template, sources.values, bannedTerms);
+    // Every value as rendered, the typed subject and the defaults included.
+    if (sources.template) checkBannedValues(sources.template, result.values, bannedTerms);
     checkBannedTerms(result.segments, bannedTerms);
     return result;
   }
@@ -335,7 +345,7 @@ export function createStyleLibrary(deps: StyleLibraryDeps) {
         { subject: request.prompt, environment: '', technical: '', style: '', negative: '' },
         settings().bannedTerms,
       );
-      return { request, styleVersionId: null, templateVersionId: null, warnings: [] };
+      return { request, styleVersionId: null, templateVersionId: null, warnings: [], requested: null };
     }
     const warnings: string[] = [];
     let style: StyleFields | null = null;
@@ -367,6 +377,13 @@ export function createStyleLibrary(deps: StyleLibraryDeps) {
       template = parseTemplateFields(row);
       templateVersionId = row.id;
       values = request.template.values;
+    } else {
+      // A style renders with its own template (as the editor's live view does); the prompt is its subject.
+      const own = templateOfStyle(style);
+      if (own) {
+        template = own.fields;
+        templateVersionId = own.versionId;
+      }
     }
     const composed = compose({
       style,
@@ -398,12 +415,8 @@ export function createStyleLibrary(deps: StyleLibraryDeps) {
       if (style.preferredRoute !== null && request.taskType === 'default' && request.provider === undefined) {
         prepared.taskType = style.preferredRoute;
       }
-      // The style's first attached reference steers the image unless the request brings its own.
-      const attached = style.referencePaths[0];
-      if (!request.reference && attached !== undefined) {
-        prepared.reference = { path: attached, strength: REFERENCE_STRENGTH.default };
-        warnings.push(`Used the reference from style "${style.name}": ${attached}.`);
-      }
+      // A style's references are never added here: the request carries the one it uses, so the form
+      // shows it and it can be removed (Generate and previews attach the style's first one explicitly).
     }
     if (prepared.prompt.length > PROMPT_MAX_CHARS) {
       throw new AppError(
@@ -417,7 +430,15 @@ export function createStyleLibrary(deps: StyleLibraryDeps) {
         `The combined negative prompt was cut to ${NEGATIVE_PROMPT_MAX_CHARS.toLocaleString('en-US')} characters.`,
       );
     }
-    return { request: prepared, styleVersionId, templateVersionId, warnings };
+    const { style: _s, template: _t, ...asMade } = request;
+    const requested: GenerationRequest = {
+      ...asMade,
+      ...(request.style ? { style: request.style } : {}),
+      ...(template && templateVersionId !== null
+        ? { template: { versionId: templateVersionId, values: composed.values } }
+        : {}),
+    };
+    return { request: prepared, styleVersionId, templateVersionId, warnings, requested };
   }
 
   function render(input: {
@@ -427,6 +448,7 @@ export function createStyleLibrary(deps: StyleLibraryDeps) {
     prompt: string;
     negativePrompt: string;
     providers?: string[];
+    targets?: { provider: string; model?: string }[];
   }): { renders: RenderedPrompt[] } {
     const style = input.style
       ? 'fields' in input.style
@@ -445,9 +467,10 @@ export function createStyleLibrary(deps: StyleLibraryDeps) {
       prompt: input.prompt,
       negativePrompt: input.negativePrompt,
     });
-    const ids = input.providers ?? deps.implemented();
-    const renders = ids.map((id) => {
-      const { provider, model } = resolveModel(catalog, id);
+    const targets: { provider: string; model?: string }[] =
+      input.targets ?? (input.providers ?? deps.implemented()).map((provider) => ({ provider }));
+    const renders = targets.map((target) => {
+      const { provider, model } = resolveModel(catalog, target.provider, target.model);
       const r = renderForProvider(segments, style, provider, model);
       return {
         provider: provider.id,
@@ -460,46 +483,112 @@ export function createStyleLibrary(deps: StyleLibraryDeps) {
     return { renders };
   }
 
+  /**
+   * Where previews go: the pinned provider, else the first step of the route that keeps seeds and can
+   * run now (fixed seeds are the point of previews), else the route as it is, said plainly.
+   */
+  function previewTarget(
+    request: GenerationRequest,
+    pinned: string | undefined,
+  ): { provider: string | null; model: string | null; reproducible: boolean; note: string | null } {
+    const keepsSeed = (providerId: string, modelId: string) => {
+      const provider = catalog.providers.find((p) => p.id === providerId);
+      return provider?.models.find((m) => m.id === modelId)?.capabilities.seed === true;
+    };
+    const nameOf = (id: string) => catalog.providers.find((p) => p.id === id)?.name ?? id;
+    if (pinned) {
+      const { model } = resolveModel(catalog, pinned);
+      return model.capabilities.seed
+        ? { provider: pinned, model: model.id, reproducible: true, note: null }
+        : {
+            provider: pinned,
+            model: model.id,
+            reproducible: false,
+            note: `${model.name} ignores seeds: these previews cannot be reproduced.`,
+          };
+    }
+    const steps = deps.planChain(request);
+    const seeded = steps.find((step) => step.eligible && keepsSeed(step.provider, step.model));
+    if (seeded) {
+      const skipped = steps.slice(0, steps.indexOf(seeded)).filter((s) => s.eligible);
+      return {
+        provider: seeded.provider,
+        model: seeded.model,
+        reproducible: true,
+        note:
+          skipped.length > 0
+            ? `Sent to ${nameOf(seeded.provider)}, the first provider of the route that keeps seeds (${[...new Set(skipped.map((s) => nameOf(s.provider)))].join(', ')} would ignore them).`
+            : null,
+      };
+    }
+    const seedless = [...new Set(steps.filter((s) => s.eligible).map((s) => nameOf(s.provider)))];
+    return {
+      provider: null,
+      model: null,
+      reproducible: false,
+      note: `No provider on this style's route keeps seeds and can run now${seedless.length > 0 ? ` (${seedless.join(', ')} ignore${seedless.length === 1 ? 's' : ''} them)` : ''}: these previews cannot be reproduced. Pin a provider that keeps seeds to make ones that can.`,
+    };
+  }
+
   function generatePreviews(input: {
     versionId: number;
     provider?: string;
     count: number;
     seeds?: number[];
     subject?: string;
-  }): { runIds: number[]; seeds: number[] } {
+  }): {
+    runIds: number[];
+    seeds: number[];
+    provider: string | null;
+    model: string | null;
+    reproducible: boolean;
+    note: string | null;
+  } {
     const row = styleVersionRow(input.versionId);
     const style = parseStyleFields(row);
     // Fixed seeds by default, so previews of two versions compare like for like.
     const seeds = Array.from({ length: input.count }, (_, i) => input.seeds?.[i] ?? 1000 + i * 7919);
     const template = templateOfStyle(style);
+    const attached = style.referencePaths[0];
+    const base: GenerationRequest = {
+      // The subject: the template's subject variable, or the whole prompt without a template.
+      prompt: input.subject?.trim() || SAMPLE_SUBJECT,
+      negativePrompt: '',
+      aspectRatio: style.defaults.aspectRatio ?? '1:1',
+      seed: seeds[0] ?? null,
+      count: 1,
+      quality: style.defaults.quality ?? 'draft',
+      taskType: style.preferredRoute ?? 'default',
+      fresh: false,
+      style: { versionId: row.id },
+      ...(template ? { template: { versionId: template.versionId, values: {} } } : {}),
+      // The style's own reference, stated in the request like any other (never added behind its back).
+      ...(attached !== undefined
+        ? { reference: { path: attached, strength: REFERENCE_STRENGTH.default } }
+        : {}),
+    };
+    const target = previewTarget(base, input.provider);
     const runIds: number[] = [];
     for (const seed of seeds) {
       const request: GenerationRequest = {
-        prompt: input.subject ?? (style.description || style.name),
-        negativePrompt: '',
-        aspectRatio: style.defaults.aspectRatio ?? '1:1',
+        ...base,
         seed,
-        count: 1,
-        quality: style.defaults.quality ?? 'draft',
-        taskType: style.preferredRoute ?? 'default',
-        fresh: false,
-        style: { versionId: row.id },
-        ...(input.provider ? { provider: input.provider } : {}),
-        ...(template ? { template: { versionId: template.versionId, values: {} } } : {}),
+        ...(target.provider ? { provider: target.provider } : {}),
+        ...(target.provider && target.model ? { model: target.model } : {}),
       };
       const runId = deps.startGeneration(request);
-      repo.addPreview(row.id, { runId, seed, provider: input.provider ?? null }, clock.now());
+      repo.addPreview(row.id, { runId, seed, provider: target.provider }, clock.now());
       runIds.push(runId);
     }
     changed('previews', row.ownerId);
-    return { runIds, seeds };
+    return { runIds, seeds, ...target };
   }
 
   function diffStyles(fromVersionId: number, toVersionId: number): VersionDiff {
     const a = styleVersionRow(fromVersionId);
     const b = styleVersionRow(toVersionId);
     if (a.ownerId !== b.ownerId)
-      throw new AppError('invalid_input', 'Both versions must belong to the same style.');
+      throw new AppError('invalid_input', 'toVersionId: both versions must belong to the same style.');
     return {
       from: { versionId: a.id, version: a.version },
       to: { versionId: b.id, version: b.version },
@@ -511,7 +600,7 @@ export function createStyleLibrary(deps: StyleLibraryDeps) {
     const a = templateVersionRow(fromVersionId);
     const b = templateVersionRow(toVersionId);
     if (a.ownerId !== b.ownerId)
-      throw new AppError('invalid_input', 'Both versions must belong to the same template.');
+      throw new AppError('invalid_input', 'toVersionId: both versions must belong to the same template.');
     const fa = parseTemplateFields(a);
     const fb = parseTemplateFields(b);
     // Segments diff one by one: "more cinematic" touches the style vector alone.
@@ -641,7 +730,8 @@ export function createStyleLibrary(deps: StyleLibraryDeps) {
       if (
         prepared.styleVersionId === null &&
         prepared.templateVersionId === null &&
-        prepared.warnings.length === 0
+        prepared.warnings.length === 0 &&
+        prepared.requested === null
       ) {
         return;
       }

@@ -27,6 +27,14 @@ describe('resolveServedMedia', () => {
     );
   });
 
+  it('serves an exported style pack, which the Export dialog downloads through the media route', async () => {
+    mkdirSync(path.join(dataDir, 'exports'));
+    writeFileSync(path.join(dataDir, 'exports', 'watercolor-v2-1764860000000.atelier-style.json'), '{}');
+    expect(await resolveServedMedia(dataDir, 'exports/watercolor-v2-1764860000000.atelier-style.json')).toBe(
+      path.join(dataDir, 'exports', 'watercolor-v2-1764860000000.atelier-style.json'),
+    );
+  });
+
   it('refuses a file link that leads outside the data folder', async () => {
     symlinkSync(path.join(outside, 'secret.txt'), path.join(dataDir, 'media', 'ab', 'evil.png'));
     symlinkSync('/etc/passwd', path.join(dataDir, 'media', 'ab', 'passwd.png'));

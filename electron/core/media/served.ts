@@ -2,8 +2,8 @@ import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { resolveInside } from './files';
 
-/** The data-dir folders whose files may be shown to the renderer. */
-const SERVED_FOLDERS = ['media', 'thumbs', 'references'] as const;
+/** The data-dir folders whose files may be shown to the renderer (`exports/` holds style packs to download). */
+const SERVED_FOLDERS = ['media', 'thumbs', 'references', 'exports'] as const;
 const SERVED_PATH = new RegExp(`^(${SERVED_FOLDERS.join('|')})(/[A-Za-z0-9._-]+)+$`);
 
 /** Errors that mean "there is no such file to serve" (a dangling or looping link is not ours either). */

@@ -9,11 +9,15 @@ import {
   type Catalog,
   CatalogError,
   type CatalogModel,
+  creditsToUsd,
+  estimatePerImage,
   formatJsonPath,
   loadCatalog,
   parseCatalog,
   pricePerImage,
   resolveModel,
+  seedOutOfRange,
+  seedRangeOf,
   sizeFor,
 } from './catalog';
 
@@ -210,12 +214,126 @@ describe('a bad catalog fails loading with the JSON path of each problem', () =>
         ...structuredClone(json.providers[0]!.models[0]!),
         id: 'sdxl',
         name: 'SDXL',
-        pricing: { perImageUsd: {}, source: 'runs locally', asOf: '2026-11' },
+        pricing: { perImageUsd: { low: 0, high: 0 }, source: 'runs locally', asOf: '2026-11' },
       },
     ];
     json.providers.push(local);
     const catalog: Catalog = parseCatalog(json);
     expect(resolveModel(catalog, 'local-sd').model.id).toBe('sdxl');
+  });
+});
+
+describe('seed ranges and credit prices in the catalog', () => {
+  const catalog = loadCatalog(SHIPPED);
+
+  it('gives every model that takes a seed its range, and none to those that do not', () => {
+    for (const provider of catalog.providers) {
+      for (const model of provider.models) {
+        const range = seedRangeOf(model);
+        if (model.capabilities.seed) {
+          expect(range, `${provider.id}/${model.id}`).not.toBeNull();
+          expect(model.capabilities.seedRange?.source, `${provider.id}/${model.id}`).toMatch(/\S/);
+        } else expect(range, `${provider.id}/${model.id}`).toBeNull();
+      }
+    }
+    expect(seedRangeOf(resolveModel(catalog, 'leonardo').model)).toEqual({ min: 0, max: 2_147_483_647 });
+    expect(seedRangeOf(resolveModel(catalog, 'ideogram').model)).toEqual({ min: 0, max: 2_147_483_647 });
+    expect(seedRangeOf(resolveModel(catalog, 'stability').model)).toEqual({ min: 0, max: 4_294_967_294 });
+  });
+
+  it('names the provider and its range when an explicit seed does not fit', () => {
+    const { provider, model } = resolveModel(catalog, 'leonardo');
+    expect(seedOutOfRange(provider, model, 2_147_483_647)).toBeNull();
+    expect(seedOutOfRange(provider, model, 2_171_723_135)).toBe(
+      'seed 2171723135 is outside the seeds Leonardo.Ai takes (0 to 2,147,483,647)',
+    );
+    const openai = resolveModel(catalog, 'openai');
+    expect(seedOutOfRange(openai.provider, openai.model, 4_000_000_000)).toBeNull(); // It takes no seed at all.
+  });
+
+  it('turns Leonardo credits into dollars at the dated price per credit', () => {
+    const leonardo = catalog.providers.find((p) => p.id === 'leonardo')!;
+    expect(leonardo.credits).toMatchObject({
+      usdPerCredit: 0.0015,
+      asOf: expect.stringMatching(/^\d{4}-\d{2}/),
+    });
+    expect(leonardo.credits?.source).toContain('2nd');
+    expect(creditsToUsd(leonardo, 16)).toBe(0.024);
+    const openai = catalog.providers.find((p) => p.id === 'openai')!;
+    expect(creditsToUsd(openai, 16)).toBeNull();
+    const { model } = resolveModel(catalog, 'leonardo');
+    expect(estimatePerImage(leonardo, model, '1024x1024', 'quality')).toEqual({
+      usd: 17 * 0.0015,
+      converted: true,
+    });
+    const gpt = resolveModel(catalog, 'openai').model;
+    expect(estimatePerImage(openai, gpt, '1024x1024', 'high')).toEqual({ usd: 0.167, converted: false });
+  });
+
+  it('gives every active model a price or a credit estimate, so no request escapes a budget', () => {
+    for (const provider of catalog.providers) {
+      for (const model of provider.models.filter((m) => m.status === 'active')) {
+        for (const quality of Object.values(model.qualityTiers)) {
+          const size = Object.values(model.capabilities.aspectRatios).find((s) => s !== null)!;
+          expect(
+            estimatePerImage(provider, model, size, quality),
+            `${provider.id}/${model.id}`,
+          ).not.toBeNull();
+        }
+      }
+    }
+  });
+});
+
+describe('catalog validation of seeds and credits', () => {
+  function leonardoJson() {
+    const catalog = structuredClone(loadCatalog(SHIPPED));
+    return { ...catalog, providers: catalog.providers.filter((p) => p.id === 'leonardo') } as {
+      providers: Array<
+        Record<string, unknown> & {
+          models: Array<{ capabilities: Record<string, unknown>; pricing: Record<string, unknown> }>;
+        }
+      >;
+    };
+  }
+  const message = (json: unknown) => thrown(() => parseCatalog(json, 'test catalog')).message;
+
+  it('refuses a seeded model without its range, a seedless one with a range, and a range upside down', () => {
+    const missing = leonardoJson();
+    missing.providers[0]!.models[0]!.capabilities.seedRange = null;
+    expect(message(missing)).toContain(
+      'providers[0].models[0].capabilities.seedRange: a model that takes a seed needs its seed range',
+    );
+    const seedless = leonardoJson();
+    seedless.providers[0]!.models[0]!.capabilities.seed = false;
+    expect(message(seedless)).toContain('a model that takes no seed has no seed range');
+    const upside = leonardoJson();
+    upside.providers[0]!.models[0]!.capabilities.seedRange = { min: 10, max: 1, source: 'x' };
+    expect(message(upside)).toContain('min 10 is above max 1');
+    const huge = leonardoJson();
+    huge.providers[0]!.models[0]!.capabilities.seedRange = { min: 0, max: 2 ** 64, source: 'x' };
+    expect(message(huge)).toContain('providers[0].models[0].capabilities.seedRange.max');
+  });
+
+  it('refuses credits without a price per credit, a missing quality, and a model with no price at all', () => {
+    const noPrice = leonardoJson();
+    noPrice.providers[0]!.credits = null;
+    expect(message(noPrice)).toContain(
+      'providers[0].models[0].pricing.perImageCredits: needs the provider\'s "credits" price',
+    );
+    const noQuality = leonardoJson();
+    noQuality.providers[0]!.models[0]!.pricing.perImageCredits = { fast: 10 };
+    expect(message(noQuality)).toContain(
+      'providers[0].models[0].pricing.perImageCredits: has no price for quality "quality"',
+    );
+    const hole = leonardoJson();
+    delete hole.providers[0]!.models[0]!.pricing.perImageCredits;
+    expect(message(hole)).toContain(
+      'providers[0].models[0].pricing: an active model needs perImageUsd or perImageCredits',
+    );
+    const free = leonardoJson();
+    (free.providers[0]!.credits as Record<string, unknown>).usdPerCredit = 0;
+    expect(message(free)).toContain('providers[0].credits.usdPerCredit');
   });
 });
 

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { AspectRatio, ProviderId, QualityTier } from '../../../shared/domain';
+import { AspectRatio, MAX_SEED, ProviderId, QualityTier } from '../../../shared/domain';
 import { AppError } from '../../../shared/result';
 
 /** One JSON file per provider, so adding a provider is adding a file. */
@@ -13,6 +13,13 @@ const limit = z.number().int('must be a whole number').positive('must be positiv
 const usd = z.number().nonnegative('must be 0 or more');
 /** Provider's quality value (e.g. "high") -> USD per image. */
 const priceTable = z.record(z.string().min(1), usd);
+const seedValue = z
+  .number()
+  .int('must be a whole number')
+  .min(0, 'must be 0 or more')
+  .max(MAX_SEED, `must be at most ${MAX_SEED} (Atelier's own seed range)`);
+/** Where a fact comes from: the documentation page, or "(2nd)" for a secondary source. */
+const sourceNote = z.string().min(1);
 
 const CatalogModelSchema = z.strictObject({
   id: z.string().min(1).max(100),
@@ -23,6 +30,14 @@ const CatalogModelSchema = z.strictObject({
   capabilities: z.strictObject({
     negativePrompt: z.boolean(),
     seed: z.boolean(),
+    /**
+     * The seeds the provider takes, where `seed` is true: random seeds are drawn inside it and an explicit
+     * seed outside it is refused for this provider. Capped at Atelier's own range (MAX_SEED).
+     */
+    seedRange: z
+      .strictObject({ min: seedValue, max: seedValue, source: sourceNote })
+      .nullable()
+      .default(null),
     maxCount: z.number().int('must be a whole number').min(1).max(10),
     /** Every AspectRatio must be listed: the provider's size string, or null when it has none. */
     aspectRatios: z.record(AspectRatio, z.string().min(1).nullable()),
@@ -60,6 +75,11 @@ const CatalogModelSchema = z.strictObject({
     perImageUsd: priceTable,
     /** Sizes that cost more than the base table, e.g. "1536x1024" -> { high: 0.25 }. */
     perImageUsdBySize: z.record(z.string().min(1), priceTable).optional(),
+    /**
+     * For providers that bill in credits: the estimated credits per image for each quality value, turned
+     * into dollars through the provider's `credits.usdPerCredit`. The estimate a budget counts before the call.
+     */
+    perImageCredits: z.record(z.string().min(1), z.number().nonnegative('must be 0 or more')).optional(),
     source: z.string().min(1),
     asOf: z.string().regex(/^\d{4}-\d{2}(-\d{2})?$/, 'must be a month or date like 2025-04'),
   }),
@@ -79,6 +99,15 @@ const CatalogProviderSchema = z.strictObject({
   /** Tasks this provider is good at; informs the default routes and the route editor. */
   strengths: z.array(z.string().min(1)).default([]),
   limits: z.strictObject({ perMinute: limit, perDay: limit, concurrency: limit }),
+  /** For providers that bill in credits: what one credit costs, dated and sourced; null for dollar billing. */
+  credits: z
+    .strictObject({
+      usdPerCredit: z.number().positive('must be more than 0'),
+      source: sourceNote,
+      asOf: z.string().regex(/^\d{4}-\d{2}(-\d{2})?$/, 'must be a month or date like 2025-04'),
+    })
+    .nullable()
+    .default(null),
   models: z.array(CatalogModelSchema).min(1, 'must list at least one model'),
 });
 
@@ -133,11 +162,40 @@ const CatalogSchema = z
             where: at('pricing', 'perImageUsdBySize', size),
           })),
         ];
+        const credits = model.pricing.perImageCredits;
+        if (credits !== undefined) {
+          tables.push({ table: credits, where: at('pricing', 'perImageCredits') });
+          if (provider.credits === null) {
+            issue(
+              'needs the provider\'s "credits" price to turn credits into dollars',
+              at('pricing', 'perImageCredits'),
+            );
+          }
+        }
         for (const { table, where } of tables) {
           if (Object.keys(table).length === 0) continue;
           for (const quality of Object.values(model.qualityTiers)) {
             if (!(quality in table)) issue(`has no price for quality "${quality}"`, where);
           }
+        }
+        // Budgets count every request at its estimate when the provider does not report a cost: no silent hole.
+        if (
+          model.status === 'active' &&
+          Object.keys(model.pricing.perImageUsd).length === 0 &&
+          Object.keys(credits ?? {}).length === 0
+        ) {
+          issue(
+            'an active model needs perImageUsd or perImageCredits, so budgets can count it',
+            at('pricing'),
+          );
+        }
+        const range = model.capabilities.seedRange;
+        if (model.capabilities.seed && range === null) {
+          issue('a model that takes a seed needs its seed range', at('capabilities', 'seedRange'));
+        } else if (!model.capabilities.seed && range !== null) {
+          issue('a model that takes no seed has no seed range', at('capabilities', 'seedRange'));
+        } else if (range !== null && range.min > range.max) {
+          issue(`min ${range.min} is above max ${range.max}`, at('capabilities', 'seedRange'));
         }
       });
     });
@@ -282,6 +340,47 @@ export function sizeFor(model: CatalogModel, aspectRatio: AspectRatio): { size: 
   }
   if (!best) throw new Error(`model ${model.id} supports no aspect ratio`); // The catalog schema rules this out.
   return { size: best.size, exact: false };
+}
+
+export interface SeedRange {
+  min: number;
+  max: number;
+}
+
+/** The seeds a model takes, or null when it takes none. */
+export function seedRangeOf(model: CatalogModel): SeedRange | null {
+  const range = model.capabilities.seed ? model.capabilities.seedRange : null;
+  return range ? { min: range.min, max: range.max } : null;
+}
+
+/** Why an explicit seed cannot go to this provider, or null when it can (or the model ignores seeds). */
+export function seedOutOfRange(provider: CatalogProvider, model: CatalogModel, seed: number): string | null {
+  const range = seedRangeOf(model);
+  if (range === null || (seed >= range.min && seed <= range.max)) return null;
+  return `seed ${seed} is outside the seeds ${provider.name} takes (${range.min.toLocaleString('en-US')} to ${range.max.toLocaleString('en-US')})`;
+}
+
+/** Dollars for credits at the catalog's dated price per credit, or null for a provider that bills in dollars. */
+export function creditsToUsd(provider: CatalogProvider, credits: number): number | null {
+  if (provider.credits === null) return null;
+  return Math.round(credits * provider.credits.usdPerCredit * 1e6) / 1e6;
+}
+
+/**
+ * The catalog's estimate per image in dollars: its dollar price, else its credits at the price per credit
+ * (`converted`). Null when the catalog has neither for this quality.
+ */
+export function estimatePerImage(
+  provider: CatalogProvider,
+  model: CatalogModel,
+  size: string,
+  quality: string,
+): { usd: number; converted: boolean } | null {
+  const usd = pricePerImage(model, size, quality);
+  if (usd !== null) return { usd, converted: false };
+  const credits = model.pricing.perImageCredits?.[quality];
+  if (credits === undefined || provider.credits === null) return null;
+  return { usd: credits * provider.credits.usdPerCredit, converted: true };
 }
 
 /** USD per image for a size and the provider's quality value, or null when the catalog has no price. */

@@ -13,7 +13,7 @@ import {
 } from '../../../test/support';
 import type { FetchLike } from '../ports';
 import { loadCatalog, resolveModel } from './catalog';
-import { ideogramAdapter, MAGIC_PROMPT_WARNING, MAX_SEED, RESOLUTIONS } from './ideogram';
+import { ideogramAdapter, MAGIC_PROMPT_WARNING, RESOLUTIONS } from './ideogram';
 import type { AdapterCall } from './types';
 
 const KEY = 'idg_TESTkey0123456789abcdefghijklmnopqrstuv';
@@ -103,16 +103,22 @@ describe('ideogramAdapter.generate against the protocol double', () => {
     ]);
   });
 
-  it('folds a seed above Ideogram’s range, caps the count, and says what it ignored', async () => {
+  it('never wraps a seed above Ideogram’s range into another number: Ideogram refuses it as it stands', async () => {
+    const result = failed(await ideogramAdapter.generate(callFor({ seed: 2_171_723_135 })));
+    expect(result.requestSent.seed).toBe(2_171_723_135);
+    expect(result.outcome).toBe('invalid_request');
+    expect(result.warnings.join(' ')).not.toContain('was sent as');
+  });
+
+  it('sends the seed as given, caps the count, and says what it ignored', async () => {
     const result = ok(
-      await ideogramAdapter.generate(callFor({ seed: 3_000_000_000, count: 10, steps: 20, guidance: 4 })),
+      await ideogramAdapter.generate(callFor({ seed: 2_147_483_647, count: 10, steps: 20, guidance: 4 })),
     );
-    expect(result.requestSent).toMatchObject({ seed: 852_516_352, num_images: 8 });
-    expect(result.seedUsed).toBe(852_516_352);
+    expect(result.requestSent).toMatchObject({ seed: 2_147_483_647, num_images: 8 });
+    expect(result.seedUsed).toBe(2_147_483_647);
     expect(result.images).toHaveLength(8);
     expect(result.warnings).toEqual([
       'Ideogram 3.0 makes at most 8 images per request; asked for 10, made 8',
-      `Ideogram takes seeds up to ${MAX_SEED}; seed 3000000000 was sent as 852516352`,
       'Ideogram 3.0 chooses its own steps; steps 20 was ignored',
       'Ideogram 3.0 has no guidance setting; guidance 4 was ignored',
     ]);

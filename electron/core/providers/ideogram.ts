@@ -26,15 +26,12 @@ import {
   referenceNotTakenWarning,
   roundUsd,
   samplingIgnored,
-  wrapSeed,
 } from './image-params';
 import { documentedOptions } from './options';
 import { fetchSignedLinks } from './outputs';
 import type { AttemptResult, KeyCheck, ProviderAdapter, ReferenceImage } from './types';
 
 const NAME = 'Ideogram';
-/** Ideogram's documented seed range is 0–2147483647. */
-export const MAX_SEED = 2_147_483_647;
 export const MAGIC_PROMPT_WARNING =
   'Magic Prompt is on: Ideogram rewrites the prompt before generating, so the prompt it used is not the one written';
 const IMAGE_WEIGHT = { min: 1, max: 100 } as const;
@@ -81,7 +78,8 @@ export const ideogramAdapter: ProviderAdapter = {
     fields.magic_prompt = 'OFF';
     const n = cappedCount(model, request.count, warnings);
     fields.num_images = n;
-    const seed = wrapSeed(request.seed, MAX_SEED, NAME, warnings);
+    // Sent as given: the dispatcher keeps seeds inside the catalog's range, and a changed seed is another image.
+    const seed = request.seed;
     fields.seed = seed;
     samplingIgnored(model, request, warnings);
 

@@ -295,14 +295,6 @@ export function clampedGuidance(
   return { param: guidance.param, value };
 }
 
-/** A seed above what the provider takes, wrapped into its range with a warning. */
-export function wrapSeed(seed: number, max: number, provider: string, warnings: string[]): number {
-  if (seed <= max) return seed;
-  const sent = seed % (max + 1);
-  warnings.push(`${provider} takes seeds up to ${max}; seed ${seed} was sent as ${sent}`);
-  return sent;
-}
-
 /** An exact size rounded onto the model's grid within its bounds, with a warning when it moved. */
 export function gridSize(
   model: CatalogModel,

@@ -14,7 +14,7 @@ import {
 } from '../../../test/support';
 import type { FetchLike } from '../ports';
 import { type CatalogModel, loadCatalog, resolveModel } from './catalog';
-import { leonardoAdapter, MAX_SEED, POLL_DEADLINE_MS, POLL_INTERVAL_MS } from './leonardo';
+import { leonardoAdapter, POLL_DEADLINE_MS, POLL_INTERVAL_MS } from './leonardo';
 import type { AdapterCall } from './types';
 
 const KEY = '3f1c2b4a-5d6e-4f70-8a9b-0c1d2e3f4a5b';
@@ -149,13 +149,18 @@ describe('leonardoAdapter.generate against the protocol double', () => {
     expect(huge.requestSent).toMatchObject({ width: 1536, height: 1024 });
   });
 
-  it('folds a seed above 32 bits into range, says so, and reports the seed used', async () => {
-    const result = ok(await leonardoAdapter.generate(callFor({ seed: 3_000_000_000 })));
-    expect(result.requestSent.seed).toBe(3_000_000_000 - (MAX_SEED + 1));
-    expect(result.seedUsed).toBe(852_516_352);
-    expect(result.warnings).toEqual([
-      `Leonardo takes seeds up to ${MAX_SEED}; seed 3000000000 was sent as 852516352`,
-    ]);
+  it('sends the seed it is given and reports it as used', async () => {
+    const result = ok(await leonardoAdapter.generate(callFor({ seed: 2_147_483_647 })));
+    expect(result.requestSent.seed).toBe(2_147_483_647);
+    expect(result.seedUsed).toBe(2_147_483_647);
+    expect(result.warnings).toEqual([]);
+  });
+
+  it('never wraps a seed above 32 bits into another number: Leonardo refuses it as it stands', async () => {
+    const result = failed(await leonardoAdapter.generate(callFor({ seed: 3_000_000_000 })));
+    expect(result.requestSent.seed).toBe(3_000_000_000);
+    expect(result.outcome).toBe('invalid_request');
+    expect(result.warnings).toEqual([]);
   });
 
   it('uploads a reference through the presigned init-image flow, never sending the key to storage', async () => {
@@ -228,12 +233,10 @@ describe('leonardoAdapter.generate against the protocol double', () => {
   for (const [scenario, outcome, status, code, message] of failures) {
     it(`classifies ${scenario} as ${outcome}`, async () => {
       double.setScenario(scenario);
-      const result = failed(await leonardoAdapter.generate(callFor({ seed: 4_000_000_000 })));
+      const result = failed(await leonardoAdapter.generate(callFor({ seed: 400_000_000 })));
       expect(result).toMatchObject({ outcome, httpStatus: status, providerCode: code });
       expect(result.providerMessage).toContain(message);
-      expect(result.warnings).toEqual([
-        `Leonardo takes seeds up to ${MAX_SEED}; seed 4000000000 was sent as 1852516352`,
-      ]);
+      expect(result.warnings).toEqual([]);
       expect(result.requestSent).toMatchObject({ modelId: MODELS.phoenix });
       expect(JSON.stringify(result)).not.toContain(KEY);
     });

@@ -23,7 +23,6 @@ import {
   ownStepsWarning,
   referenceNotTakenWarning,
   roundUsd,
-  wrapSeed,
 } from './image-params';
 import { documentedOptions } from './options';
 import { fetchSignedLinks } from './outputs';
@@ -35,8 +34,6 @@ const API = '/api/rest/v1';
 export const POLL_INTERVAL_MS = 2_000;
 /** Longer than any image job Leonardo runs; past it the job is deleted and the attempt is a timeout. */
 export const POLL_DEADLINE_MS = 600_000;
-/** Seeds are GraphQL `Int`s (32-bit signed) behind Leonardo's REST layer. */
-export const MAX_SEED = 2_147_483_647;
 /** Leonardo takes at most 4 images per request once a side is above 768 px. */
 const LARGE_SIDE = 768;
 const LARGE_MAX_COUNT = 4;
@@ -133,7 +130,8 @@ export const leonardoAdapter: ProviderAdapter = {
     body.width = width;
     body.height = height;
     body.num_images = n;
-    const seed = wrapSeed(request.seed, MAX_SEED, NAME, warnings);
+    // Sent as given: the dispatcher keeps seeds inside the catalog's range, and a changed seed is another image.
+    const seed = request.seed;
     body.seed = seed;
     if (request.steps !== undefined) {
       if (caps.steps) {

@@ -43,6 +43,8 @@ export interface PreviewRow {
   runId: number | null;
   seed: number | null;
   provider: string | null;
+  /** The model the run used; null for pack previews. */
+  model: string | null;
   status: string;
   path: string | null;
   thumbPath: string | null;
@@ -141,7 +143,13 @@ export interface LibraryRepo {
   /** Records on a run the exact versions it used, and keeps the library's run notes. */
   linkRun(
     runId: number,
-    link: { styleVersionId: number | null; templateVersionId: number | null; warnings: readonly string[] },
+    link: {
+      styleVersionId: number | null;
+      templateVersionId: number | null;
+      warnings: readonly string[];
+      /** The request as made (GenerationRequest), stored as JSON; null for none. */
+      requested: unknown;
+    },
   ): void;
   runLinks(runId: number): { styleVersionId: number | null; templateVersionId: number | null } | null;
   copyRunLink(fromRunId: number, toRunId: number): void;
@@ -283,6 +291,7 @@ export function createLibraryRepo(db: LibraryDatabase): LibraryRepo {
       run_id: number | null;
       seed: number | null;
       provider: string | null;
+      model: string | null;
       status: string | null;
       path: string | null;
       thumb_path: string | null;
@@ -290,7 +299,7 @@ export function createLibraryRepo(db: LibraryDatabase): LibraryRepo {
       height: number | null;
     }
   >(
-    `SELECT p.run_id, p.seed, coalesce(r.provider, p.provider) AS provider, r.status,
+    `SELECT p.run_id, p.seed, coalesce(r.provider, p.provider) AS provider, r.model, r.status,
        coalesce(p.path, o.path) AS path, coalesce(p.thumb_path, o.thumb_path) AS thumb_path,
        coalesce(p.width, o.width) AS width, coalesce(p.height, o.height) AS height
      FROM style_previews p
@@ -406,14 +415,15 @@ export function createLibraryRepo(db: LibraryDatabase): LibraryRepo {
     styleVersionId: number | null;
     templateVersionId: number | null;
     warnings: string | null;
+    requested: string | null;
   }>(
     `UPDATE runs SET style_version_id = @styleVersionId, template_version_id = @templateVersionId,
-       library_warnings = coalesce(@warnings, library_warnings)
+       library_warnings = coalesce(@warnings, library_warnings), requested = @requested
      WHERE id = @runId`,
   );
   const copyLink = db.prepare<[number, number]>(
-    `UPDATE runs SET (style_version_id, template_version_id, library_warnings) =
-       (SELECT style_version_id, template_version_id, library_warnings FROM runs WHERE id = ?)
+    `UPDATE runs SET (style_version_id, template_version_id, library_warnings, requested) =
+       (SELECT style_version_id, template_version_id, library_warnings, requested FROM runs WHERE id = ?)
      WHERE id = ?`,
   );
   const selectRunLinks = db.prepare<
@@ -569,6 +579,7 @@ export function createLibraryRepo(db: LibraryDatabase): LibraryRepo {
         runId: row.run_id,
         seed: row.seed,
         provider: row.provider,
+        model: row.model,
         status: row.run_id === null ? 'imported' : (row.status ?? 'unknown'),
         path: row.path,
         thumbPath: row.thumb_path,
@@ -629,9 +640,15 @@ export function createLibraryRepo(db: LibraryDatabase): LibraryRepo {
     },
 
     claimSeed: (key, now) => insertSeed.run(key, now).changes === 1,
-    linkRun(runId, { styleVersionId, templateVersionId, warnings }) {
+    linkRun(runId, { styleVersionId, templateVersionId, warnings, requested }) {
       const merged = warnings.length > 0 ? JSON.stringify(warnings) : null;
-      updateRunLinks.run({ runId, styleVersionId, templateVersionId, warnings: merged });
+      updateRunLinks.run({
+        runId,
+        styleVersionId,
+        templateVersionId,
+        warnings: merged,
+        requested: requested == null ? null : JSON.stringify(requested),
+      });
     },
     runLinks: (runId) => selectRunLinks.get(runId) ?? null,
     copyRunLink(fromRunId, toRunId) {

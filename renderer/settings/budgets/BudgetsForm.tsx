@@ -3,7 +3,7 @@ import type { BudgetLimits, Budgets } from '../../../shared/domain';
 import { useCatalogStore } from '../../app/catalog';
 import { Button, ErrorCard, Icon, Meter, Spinner } from '../../components';
 import { readableError } from '../../lib/errors';
-import { formatUsd } from '../../lib/format';
+import { formatSpend, formatUsd } from '../../lib/format';
 import { useProviderStatusStore } from '../providers/store';
 import { useBudgetsStore } from './store';
 
@@ -92,6 +92,9 @@ export function BudgetsForm() {
   const haveSpend = statuses.length > 0;
   const todayTotal = statuses.reduce((sum, s) => sum + s.spend.todayUsd, 0);
   const monthTotal = statuses.reduce((sum, s) => sum + s.spend.monthUsd, 0);
+  const approxTotal = statuses.some((s) => s.spend.approx);
+  // Providers that bill in credits: their spend is converted at the catalog's dated price per credit.
+  const creditBilled = providers.filter((p) => p.usdPerCredit != null);
   // Local servers cost nothing per image; list them only if a budget was set for them anyway.
   const listed = providers.filter((p) => p.kind === 'cloud' || budgets?.providers[p.id]);
 
@@ -211,7 +214,7 @@ export function BudgetsForm() {
                 ) : (
                   <p className="budget-card__spent">
                     {field === 'daily' ? 'Spent today' : 'Spent this month'}:{' '}
-                    <strong>{haveSpend ? formatUsd(spent) : '—'}</strong>
+                    <strong>{haveSpend ? formatSpend(spent, approxTotal) : '—'}</strong>
                     {saved !== null && haveSpend && <span className="muted"> of {formatUsd(saved)}</span>}
                   </p>
                 )}
@@ -220,7 +223,7 @@ export function BudgetsForm() {
                     value={spent}
                     max={saved}
                     label={`Overall spend ${field === 'daily' ? 'today' : 'this month'}`}
-                    valueText={`${formatUsd(spent)}${saved !== null ? ` of ${formatUsd(saved)}` : ''}`}
+                    valueText={`${formatSpend(spent, approxTotal)}${saved !== null ? ` of ${formatUsd(saved)}` : ''}`}
                   />
                 )}
               </div>
@@ -268,7 +271,7 @@ export function BudgetsForm() {
                     {dailyErr && <p className="field__error">{dailyErr}</p>}
                   </td>
                   <td className={spend?.todayUsd ? 'budgets__spent' : 'budgets__spent is-zero'}>
-                    {spend ? formatUsd(spend.todayUsd) : '—'}
+                    {spend ? formatSpend(spend.todayUsd, spend.approx) : '—'}
                   </td>
                   <td>
                     <MoneyInput
@@ -281,13 +284,23 @@ export function BudgetsForm() {
                     {monthlyErr && <p className="field__error">{monthlyErr}</p>}
                   </td>
                   <td className={spend?.monthUsd ? 'budgets__spent' : 'budgets__spent is-zero'}>
-                    {spend ? formatUsd(spend.monthUsd) : '—'}
+                    {spend ? formatSpend(spend.monthUsd, spend.approx) : '—'}
                   </td>
                 </tr>
               );
             })}
           </tbody>
         </table>
+
+        {creditBilled.length > 0 && (
+          <p className="muted budgets__credits-note">
+            ≈ marks converted or estimated spend.{' '}
+            {creditBilled
+              .map((p) => `${p.name} bills in credits, counted at ${formatCredit(p.usdPerCredit!)} each`)
+              .join('; ')}{' '}
+            (the catalog's dated price). A provider that reports no cost is counted at its catalog estimate.
+          </p>
+        )}
 
         {Object.keys(errors).length > 0 && (
           <p className="field__error" role="alert">
@@ -312,4 +325,9 @@ export function BudgetsForm() {
       </form>
     </section>
   );
+}
+
+/** "$0.0015": a price per credit needs more places than cents. */
+function formatCredit(usd: number): string {
+  return `$${usd.toFixed(4).replace(/0+$/, '').replace(/\.$/, '')}`;
 }

@@ -2,7 +2,7 @@ import { useId, useState } from 'react';
 import type { AttemptOutcome, ProviderInfo, ProviderStatus } from '../../../shared/domain';
 import { Badge, Button, ErrorCard, Icon, Meter } from '../../components';
 import { errorLabel, readableError } from '../../lib/errors';
-import { formatCount, formatCountdown, formatRelative, formatUsd } from '../../lib/format';
+import { formatCount, formatCountdown, formatRelative, formatSpend, formatUsd } from '../../lib/format';
 import { AllowanceEditor } from './AllowanceEditor';
 import { useProviderStatusStore } from './store';
 
@@ -239,7 +239,7 @@ export function ProviderCard({
             <div className="pcard__usage-top">
               <span className="pcard__usage-label">Today</span>
               <span className="pcard__usage-value">
-                {formatUsd(status.spend.todayUsd)}
+                {formatSpend(status.spend.todayUsd, status.spend.approx)}
                 {status.budget.dailyUsd !== null && (
                   <span className="pcard__of"> / {formatUsd(status.budget.dailyUsd)}</span>
                 )}
@@ -249,14 +249,14 @@ export function ProviderCard({
               value={status.spend.todayUsd}
               max={status.budget.dailyUsd}
               label={`${name} spend today`}
-              valueText={`${formatUsd(status.spend.todayUsd)}${status.budget.dailyUsd !== null ? ` of ${formatUsd(status.budget.dailyUsd)}` : ', no budget'}`}
+              valueText={`${formatSpend(status.spend.todayUsd, status.spend.approx)}${status.budget.dailyUsd !== null ? ` of ${formatUsd(status.budget.dailyUsd)}` : ', no budget'}`}
             />
           </div>
           <div className="pcard__usage">
             <div className="pcard__usage-top">
               <span className="pcard__usage-label">Month</span>
               <span className="pcard__usage-value">
-                {formatUsd(status.spend.monthUsd)}
+                {formatSpend(status.spend.monthUsd, status.spend.approx)}
                 {status.budget.monthlyUsd !== null && (
                   <span className="pcard__of"> / {formatUsd(status.budget.monthlyUsd)}</span>
                 )}
@@ -266,7 +266,7 @@ export function ProviderCard({
               value={status.spend.monthUsd}
               max={status.budget.monthlyUsd}
               label={`${name} spend this month`}
-              valueText={`${formatUsd(status.spend.monthUsd)}${status.budget.monthlyUsd !== null ? ` of ${formatUsd(status.budget.monthlyUsd)}` : ', no budget'}`}
+              valueText={`${formatSpend(status.spend.monthUsd, status.spend.approx)}${status.budget.monthlyUsd !== null ? ` of ${formatUsd(status.budget.monthlyUsd)}` : ', no budget'}`}
             />
           </div>
         </div>

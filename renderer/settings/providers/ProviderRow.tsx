@@ -2,7 +2,7 @@ import { useId } from 'react';
 import type { ProviderInfo, ProviderStatus } from '../../../shared/domain';
 import { useAppStore } from '../../app/store';
 import { Badge, Button } from '../../components';
-import { formatUsd } from '../../lib/format';
+import { formatSpend } from '../../lib/format';
 
 /** A provider not in use yet: one line saying why, and the way to change that. */
 export function ProviderRow({ status, info }: { status: ProviderStatus; info: ProviderInfo | undefined }) {
@@ -37,7 +37,11 @@ export function ProviderRow({ status, info }: { status: ProviderStatus; info: Pr
         <>
           <Badge tone="neutral">No key</Badge>
           <span className="prow__state">Skipped in routes until a key is added.</span>
-          {spent && <span className="prow__state">{formatUsd(status.spend.monthUsd)} this month</span>}
+          {spent && (
+            <span className="prow__state">
+              {formatSpend(status.spend.monthUsd, status.spend.approx)} this month
+            </span>
+          )}
           <Button
             size="sm"
             variant="ghost"

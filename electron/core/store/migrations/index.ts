@@ -3,6 +3,8 @@ import { firstSchema } from './001-first-schema';
 import { dispatchSchema } from './002-dispatch';
 import { librarySchema } from './003-library';
 import { referencesSchema } from './004-references';
+import { requestedSchema } from './005-requested';
+import { costBasisSchema } from './006-cost-basis';
 import type { Migration } from './migration';
 
 export type { Migration } from './migration';
@@ -13,6 +15,8 @@ export const MIGRATIONS: readonly Migration[] = [
   dispatchSchema,
   librarySchema,
   referencesSchema,
+  requestedSchema,
+  costBasisSchema,
 ];
 
 export const LATEST_SCHEMA_VERSION: number = MIGRATIONS.at(-1)?.version ?? 0;
