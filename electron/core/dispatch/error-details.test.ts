@@ -3,8 +3,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CostEstimate } from '../../../shared/domain';
 import { AppErrorShape, type Result } from '../../../shared/result';
-import { type Harness, type HarnessOptions, makeHarness } from './harness';
-import { scriptedAdapter, testCatalog, testProvider, testRoutes } from './test-support';
+import { scriptedAdapter, testCatalog, testProvider, testRoutes } from '../../../test/support/dispatch';
+import { type Harness, type HarnessOptions, makeHarness } from '../../../test/support/harness';
 
 const open: Harness[] = [];
 afterEach(async () => {
