@@ -12,7 +12,7 @@ import {
   type RunSummary,
   TaskType,
 } from '../../../shared/domain';
-import { AppError, describeIssues, describeZodError, fieldError, zodIssues } from '../../../shared/result';
+import { AppError, describeIssues, fieldError, zodIssues } from '../../../shared/result';
 import type { Logger } from '../ports';
 import type { LibraryDatabase } from './db';
 import { createJsonColumns, type JsonColumns } from './json-column';
