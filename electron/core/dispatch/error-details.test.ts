@@ -61,6 +61,21 @@ describe('typed error details', () => {
     expect(estimate.steps[0]!.skip).toBe('budget');
   });
 
+  it('a route made only of steps this version cannot run points at Settings → Routes', async () => {
+    const h = makeHarness({
+      catalog: testCatalog(testProvider('pa'), testProvider('pz')),
+      routes: testRoutes([{ provider: 'pz' }]),
+      // pz has no adapter in this build: its step is "not implemented".
+      adapters: { pa: scriptedAdapter('pa') },
+      keys: ['pa', 'pz'],
+    });
+    open.push(h);
+    const error = await refusalOf(h, 'generation.start', { prompt: 'a chair' });
+    expect(error).toMatchObject({ code: 'invalid_input', fix: 'routes' });
+    const estimate = await h.call<CostEstimate>('generation.estimate', { prompt: 'a chair' });
+    expect(estimate.steps.map((s) => s.skip)).toEqual(['not_implemented']);
+  });
+
   it('a seed outside the pinned provider’s range is an issue on the seed field', async () => {
     const h = setup([testProvider('ideo', { seedRange: { min: 0, max: 2_147_483_647 } })]);
     const error = await refusalOf(h, 'generation.start', {

@@ -327,7 +327,15 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       // Decided from the skip kinds: the fix a designer is pointed at is never read back out of a sentence.
       const needsKey = steps.some((s) => s.skip === 'no_key');
       const needsServer = steps.some((s) => s.skip === 'no_server');
-      const fix = needsKey ? 'keys' : needsServer ? 'local' : undefined;
+      // A route made only of steps this version cannot run is mended in Settings → Routes.
+      const unusable = steps.every((s) => s.skip !== null && UNUSABLE_STEPS.has(s.skip));
+      const fix = needsKey
+        ? 'keys'
+        : needsServer
+          ? 'local'
+          : unusable && !route.pinned
+            ? 'routes'
+            : undefined;
       throw new AppError(
         'invalid_input',
         `No provider can run this request (${why}).${needsKey ? ` Add a key in ${settingsPath('keys')}.` : ''}${needsServer ? ` Add a server in ${settingsPath('local')}.` : ''}`,
@@ -524,6 +532,14 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
 }
 
 /** A uniform seed in the range; `randomInt` takes spans below 2^48, far above any seed range. */
+/** Skip kinds no key, server or budget can mend: the step itself names what this version cannot run. */
+const UNUSABLE_STEPS: ReadonlySet<SkipCode> = new Set([
+  'unknown_provider',
+  'unknown_model',
+  'retired_model',
+  'not_implemented',
+]);
+
 export function drawSeed(range: SeedRange): number {
   const min = Math.max(0, range.min);
   const max = Math.min(MAX_SEED, range.max);
