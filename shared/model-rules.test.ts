@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { GenerationRequest, type ModelInfo } from './domain';
 import { REQUEST_LIMITS } from './limits';
-import { capabilitiesOf, refineForModel } from './model-rules';
+import { capabilitiesOf, refineForModel, seedInRange } from './model-rules';
 
 const model: ModelInfo = {
   id: 'sdxl',
@@ -44,6 +44,12 @@ describe('refineForModel', () => {
     expect(refineForModel({ seed: 3_000_000_000, steps: 999, guidance: 99 }, plain, { name: 'S' })).toEqual(
       [],
     );
+  });
+
+  it('a seed fits a range inclusively, and any seed fits a model without one', () => {
+    expect([seedInRange({ min: 0, max: 9 }, 0), seedInRange({ min: 0, max: 9 }, 9)]).toEqual([true, true]);
+    expect(seedInRange({ min: 0, max: 9 }, 10)).toBe(false);
+    expect(seedInRange(null, 4_294_967_294)).toBe(true);
   });
 
   it('capabilities are the ModelInfo fields themselves; no model offers none', () => {

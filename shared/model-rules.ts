@@ -17,6 +17,14 @@ export function capabilitiesOf(
   };
 }
 
+/**
+ * Whether a seed is one this model takes: inside its seed range (catalog data), or anything when the
+ * catalog gives none. The dispatcher skips or refuses a seed outside it; the form says so first.
+ */
+export function seedInRange(range: { min: number; max: number } | null | undefined, seed: number): boolean {
+  return !range || (seed >= range.min && seed <= range.max);
+}
+
 /** The parts of a request a model's own ranges constrain. */
 export type ModelBoundRequest = Pick<GenerationRequest, 'seed' | 'steps' | 'guidance'>;
 
@@ -33,7 +41,7 @@ export function refineForModel(
 ): ErrorIssue[] {
   const issues: ErrorIssue[] = [];
   const range = model.seedRange;
-  if (request.seed != null && range && (request.seed < range.min || request.seed > range.max)) {
+  if (request.seed != null && range && !seedInRange(range, request.seed)) {
     issues.push({
       path: ['seed'],
       message: `${provider.name} takes seeds from ${range.min.toLocaleString('en-US')} to ${range.max.toLocaleString('en-US')}; clear the box for a random one.`,

@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { AspectRatio, MAX_SEED, ProviderId, QualityTier } from '../../../shared/domain';
+import { seedInRange } from '../../../shared/model-rules';
 import { fieldError } from '../../../shared/result';
 
 /** One JSON file per provider, so adding a provider is adding a file. */
@@ -367,7 +368,7 @@ export function seedRangeOf(model: CatalogModel): SeedRange | null {
 /** Why an explicit seed cannot go to this provider, or null when it can (or the model ignores seeds). */
 export function seedOutOfRange(provider: CatalogProvider, model: CatalogModel, seed: number): string | null {
   const range = seedRangeOf(model);
-  if (range === null || (seed >= range.min && seed <= range.max)) return null;
+  if (range === null || seedInRange(range, seed)) return null;
   return `seed ${seed} is outside the seeds ${provider.name} takes (${range.min.toLocaleString('en-US')} to ${range.max.toLocaleString('en-US')})`;
 }
 
