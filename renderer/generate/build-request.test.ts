@@ -3,11 +3,16 @@ import { describe, expect, it, vi } from 'vitest';
 import type { ModelInfo, ProviderInfo } from '../../shared/domain';
 import { REQUEST_LIMITS } from '../../shared/limits';
 
+let startAnswer: unknown = { ok: true, value: { runId: 7 } };
 vi.mock('../api', () => ({
-  api: { call: () => Promise.resolve({ ok: true, value: { runs: [] } }), on: () => () => {} },
+  api: {
+    call: (name: string) =>
+      Promise.resolve(name === 'generation.start' ? startAnswer : { ok: true, value: { runs: [] } }),
+    on: () => () => {},
+  },
 }));
 
-const { buildRequest, EMPTY_FORM, SIZE_LIMITS } = await import('./store');
+const { buildRequest, EMPTY_FORM, SIZE_LIMITS, useGenerateStore } = await import('./store');
 
 const sdxl: ModelInfo = {
   id: 'sdxl',
@@ -86,5 +91,38 @@ describe('buildRequest', () => {
     );
     expect(out.request).toMatchObject({ prompt: 'estimate', seed: null });
     expect(out.request.size).toBeUndefined();
+  });
+});
+
+describe('a refusal from the main process', () => {
+  it('puts its issues beside the fields they name, from their paths', async () => {
+    startAnswer = {
+      ok: false,
+      error: {
+        code: 'invalid_input',
+        message: 'seed: seed 3000000000 is outside the seeds IDEO takes (0 to 2,147,483,647).',
+        issues: [
+          {
+            path: ['seed'],
+            message: 'seed 3000000000 is outside the seeds IDEO takes (0 to 2,147,483,647).',
+          },
+        ],
+      },
+    };
+    useGenerateStore.setState({ form: { ...form, seedText: '3000000000' }, fieldErrors: {} });
+    await useGenerateStore.getState().generate();
+    expect(useGenerateStore.getState().fieldErrors).toEqual({
+      seed: 'Seed 3000000000 is outside the seeds IDEO takes (0 to 2,147,483,647).',
+    });
+  });
+
+  it('leaves the fields alone for a refusal without issues', async () => {
+    startAnswer = {
+      ok: false,
+      error: { code: 'budget_exceeded', message: 'seed: over budget', fix: 'budgets' },
+    };
+    useGenerateStore.setState({ form, fieldErrors: {} });
+    await useGenerateStore.getState().generate();
+    expect(useGenerateStore.getState().fieldErrors).toEqual({});
   });
 });

@@ -14,6 +14,7 @@ import { capabilitiesOf, refineForModel } from '../../shared/model-rules';
 import { type ErrorIssue, zodIssues } from '../../shared/result';
 import { api } from '../api';
 import { findModel, useCatalogStore } from '../app/catalog';
+import { issuesByField } from '../lib/errors';
 import { onRunResult, useRunsStore } from './runs-store';
 import { templateValues } from './template-form';
 
@@ -245,6 +246,8 @@ function refusedText(field: Exclude<FieldName, 'prompt'>, caps: Capabilities, co
 
 /** The fields whose values the shared rules check; the prompt has its own words (its length is held by the box). */
 const CHECKED_FIELDS = ['seed', 'count', 'size', 'steps', 'guidance'] as const;
+/** Every field of the form a refusal's issue may be about. */
+const CHECKED_AND_PROMPT: readonly FieldName[] = ['prompt', ...CHECKED_FIELDS];
 const checkedField = (issue: ErrorIssue) => CHECKED_FIELDS.find((name) => name === issue.path[0]);
 
 /**
@@ -688,7 +691,13 @@ export const useGenerateStore = create<GenerateState>()((set, get) => {
       }
       set({ fieldErrors: {}, reusedFrom: null });
       // Queued behind whatever is in flight; the form stays free for the next one.
-      await useRunsStore.getState().start(request, form.provider);
+      const started = await useRunsStore.getState().start(request, form.provider);
+      if (started) return;
+      // A refusal's issues about this form's fields are shown beside them too, placed by their paths.
+      const refused = useRunsStore.getState().latest;
+      if (refused?.kind !== 'failed' || refused.request !== request || !refused.error.issues) return;
+      const { fields } = issuesByField(refused.error.issues, CHECKED_AND_PROMPT, false);
+      if (Object.keys(fields).length > 0) set({ fieldErrors: fields });
     },
   };
 });

@@ -116,6 +116,8 @@ export function issueFor(issues: readonly ErrorIssue[], field: string): string |
 export function issuesByField<K extends string>(
   issues: readonly ErrorIssue[],
   keys: readonly K[],
+  /** False where the field's own label is beside the message: then the message stands alone. */
+  labelled = true,
 ): { fields: Partial<Record<K, string>>; rest: ErrorIssue[] } {
   const fields: Partial<Record<K, string>> = {};
   const rest: ErrorIssue[] = [];
@@ -126,7 +128,7 @@ export function issuesByField<K extends string>(
       rest.push(issue);
       continue;
     }
-    const sentence = issueSentence(issue);
+    const sentence = labelled ? issueSentence(issue) : asSentence(issue.message);
     fields[key] = fields[key] ? `${fields[key]} ${sentence}` : sentence;
   }
   return { fields, rest };
@@ -152,6 +154,12 @@ export function issuesByItem(
     items.set(index, before ? `${before} ${issue.message}` : issue.message);
   }
   return { items, rest };
+}
+
+/** "is required" -> "Is required." */
+function asSentence(text: string): string {
+  const trimmed = capitalize(text.trim());
+  return /[.!?]$/.test(trimmed) ? trimmed : `${trimmed}.`;
 }
 
 function capitalize(text: string): string {
