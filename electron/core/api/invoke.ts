@@ -28,10 +28,8 @@ export async function invokeCall(
   const parsed = calls[name].input.safeParse(rawInput ?? {});
   if (!parsed.success) {
     const issues = zodIssues(parsed.error);
-    return err('invalid_input', `${name}: ${describeIssues(issues)}`, {
-      issues,
-      details: { fields: parsed.error.issues.map((issue) => issue.path.map(String).join('.')) },
-    });
+    // The issues carry each field's path; the message says the same in one line, for logs.
+    return err('invalid_input', `${name}: ${describeIssues(issues)}`, { issues });
   }
   try {
     const handler = handlers[name] as (input: unknown) => Promise<unknown>;
