@@ -102,14 +102,6 @@ export function issuesText(issues: readonly ErrorIssue[]): string {
 }
 
 /**
- * The issues about one field (its path starts with `field`), as sentences; null when there are none.
- */
-export function issueFor(issues: readonly ErrorIssue[], field: string): string | null {
-  const mine = issues.filter((issue) => issue.path[0] === field);
-  return mine.length > 0 ? issuesText(mine) : null;
-}
-
-/**
  * Issues on a form's own fields, each as a sentence under its box (several on one field join); the
  * issues about anything else are left in `rest`, for the error card.
  */

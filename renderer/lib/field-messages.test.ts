@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { issueFor, issueSentence, issuesText, readableError } from './errors';
+import { issueSentence, issuesByField, issuesText, readableError } from './errors';
 
 describe('issues read field by field', () => {
   it('keeps a template variable named: the preview refusal said only "is required."', () => {
@@ -37,13 +37,16 @@ describe('issues read field by field', () => {
     ).toBe('Prompt: Invalid input: expected string, received undefined.');
   });
 
-  it('picks the issues about one field', () => {
+  it('picks the issues about one field; beside its own label a message stands alone', () => {
     const issues = [
       { path: ['url'], message: 'must start with http:// or https://' },
       { path: ['slots'], message: 'must be at least 1' },
     ];
-    expect(issueFor(issues, 'url')).toBe('URL must start with http:// or https://.');
-    expect(issueFor(issues, 'label')).toBeNull();
+    expect(issuesByField(issues, ['url'] as const).fields).toEqual({
+      url: 'URL must start with http:// or https://.',
+    });
+    expect(issuesByField(issues, ['label'] as const).fields).toEqual({});
+    expect(issuesByField(issues, ['slots'] as const, false).fields).toEqual({ slots: 'Must be at least 1.' });
   });
 
   it('without issues, the message is shown as sent: no field is guessed out of it', () => {
