@@ -58,8 +58,17 @@ export function ok<T>(value: T): Result<T> {
   return { ok: true, value };
 }
 
+/** The shape that crosses the boundary; empty extras are left out. */
+function shapeOf(code: ErrorCode, message: string, extras: ErrorExtras): AppErrorShape {
+  const shape: AppErrorShape = { code, message };
+  if (extras.issues && extras.issues.length > 0) shape.issues = extras.issues;
+  if (extras.fix) shape.fix = extras.fix;
+  if (extras.details) shape.details = extras.details;
+  return shape;
+}
+
 export function err(code: ErrorCode, message: string, extras: ErrorExtras = {}): Result<never> {
-  return { ok: false, error: new AppError(code, message, extras).toShape() };
+  return { ok: false, error: shapeOf(code, message, extras) };
 }
 
 /** Thrown inside the main process; turned into `{ ok: false }` at the transport edge. */
@@ -79,11 +88,7 @@ export class AppError extends Error {
 
   /** The shape that crosses the boundary; empty extras are left out. */
   toShape(): AppErrorShape {
-    const shape: AppErrorShape = { code: this.code, message: this.message };
-    if (this.issues && this.issues.length > 0) shape.issues = this.issues;
-    if (this.fix) shape.fix = this.fix;
-    if (this.details) shape.details = this.details;
-    return shape;
+    return shapeOf(this.code, this.message, this);
   }
 }
 

@@ -531,7 +531,6 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   };
 }
 
-/** A uniform seed in the range; `randomInt` takes spans below 2^48, far above any seed range. */
 /** Skip kinds no key, server or budget can mend: the step itself names what this version cannot run. */
 const UNUSABLE_STEPS: ReadonlySet<SkipCode> = new Set([
   'unknown_provider',
@@ -540,6 +539,7 @@ const UNUSABLE_STEPS: ReadonlySet<SkipCode> = new Set([
   'not_implemented',
 ]);
 
+/** A uniform seed in the range; `randomInt` takes spans below 2^48, far above any seed range. */
 export function drawSeed(range: SeedRange): number {
   const min = Math.max(0, range.min);
   const max = Math.min(MAX_SEED, range.max);
