@@ -14,3 +14,6 @@ export const REQUEST_LIMITS = {
   /** Images per request; a model's own `maxCount` may be lower. */
   count: { min: 1, max: 10 },
 } as const;
+
+/** Requests one local GPU server takes at once (its slots). */
+export const SERVER_SLOTS = { min: 1, max: 16 } as const;

@@ -1,5 +1,6 @@
 // Forms place the main process's issues by their paths, never by parsing the sentence.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { SERVER_SLOTS } from '../../shared/limits';
 import { issuesByField, issuesByItem } from '../lib/errors';
 
 describe('issues beside their fields', () => {
@@ -30,5 +31,28 @@ describe('issues beside their fields', () => {
       workflow: 'Workflow is not a node. Workflow has no output.',
     });
     expect(rest).toEqual([{ path: ['kind'], message: 'must be a1111 or comfyui' }]);
+  });
+});
+
+describe('adding a local server', () => {
+  it('is checked with the call’s own schema, each refused field in the form’s words', async () => {
+    vi.doMock('../api', () => ({
+      api: { call: () => Promise.resolve({ ok: true, value: {} }), on: () => () => {} },
+    }));
+    const { serverInputProblems } = await import('./local/AddServerForm');
+    expect(serverInputProblems({ kind: 'a1111', url: 'http://127.0.0.1:7860', slots: 2 })).toEqual({});
+    expect(
+      serverInputProblems({
+        kind: 'a1111',
+        url: 'ftp://host',
+        slots: SERVER_SLOTS.max + 1,
+        basicAuth: 'nopassword',
+      }),
+    ).toEqual({
+      url: 'Give the address like http://127.0.0.1:7860.',
+      slots: 'Slots are a whole number from 1 to 16.',
+      basicAuth: 'Write it as user:password.',
+    });
+    expect(serverInputProblems({ kind: 'a1111', url: 'http://h', slots: Number.NaN }).slots).toBeDefined();
   });
 });

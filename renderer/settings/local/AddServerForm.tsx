@@ -1,7 +1,10 @@
 import { type ChangeEvent, type FormEvent, useId, useRef, useState } from 'react';
+import { calls } from '../../../shared/contract';
 import type { LocalServer } from '../../../shared/domain';
+import { SERVER_SLOTS } from '../../../shared/limits';
+import { zodIssues } from '../../../shared/result';
 import { Button, ErrorCard, Field, Icon, SegmentedControl } from '../../components';
-import { issuesByField, readableError } from '../../lib/errors';
+import { issueSentence, issuesByField, readableError } from '../../lib/errors';
 import { KIND_LABEL } from './ServerCard';
 import { useLocalServersStore } from './store';
 
@@ -15,6 +18,27 @@ const DEFAULT_URL: Record<Kind, string> = {
 type FieldKey = 'url' | 'label' | 'slots' | 'basicAuth' | 'workflow';
 
 const FIELD_KEYS: readonly FieldKey[] = ['url', 'label', 'slots', 'basicAuth', 'workflow'];
+
+/** The form's own words for a field the schema refuses; the others say the schema's, labelled. */
+const FORM_WORDS: Partial<Record<FieldKey, string>> = {
+  url: 'Give the address like http://127.0.0.1:7860.',
+  slots: `Slots are a whole number from ${SERVER_SLOTS.min} to ${SERVER_SLOTS.max}.`,
+  basicAuth: 'Write it as user:password.',
+};
+
+/**
+ * What is wrong with a server to add, per field, checked with the call's own schema before it is sent;
+ * each refused field gets the form's words. Empty when the main process will take it.
+ */
+export function serverInputProblems(input: Record<string, unknown>): Partial<Record<FieldKey, string>> {
+  const checked = calls['localServers.add'].input.safeParse(input);
+  const problems: Partial<Record<FieldKey, string>> = {};
+  for (const issue of checked.success ? [] : zodIssues(checked.error)) {
+    const field = FIELD_KEYS.find((key) => key === issue.path[0]);
+    if (field && problems[field] === undefined) problems[field] = FORM_WORDS[field] ?? issueSentence(issue);
+  }
+  return problems;
+}
 
 /** Connect an A1111/Forge (started with --api) or ComfyUI server on this machine or the network. */
 export function AddServerForm() {
@@ -71,23 +95,19 @@ export function AddServerForm() {
 
   async function onSubmit(event: FormEvent) {
     event.preventDefault();
-    const problems: Partial<Record<FieldKey, string>> = {};
     const address = url.trim() || DEFAULT_URL[kind];
-    if (!/^https?:\/\/[^\s/]+/.test(address)) problems.url = 'Give the address like http://127.0.0.1:7860.';
-    const n = Number(slots);
-    if (!Number.isInteger(n) || n < 1 || n > 16) problems.slots = 'Slots are a whole number from 1 to 16.';
-    if (kind === 'a1111' && auth !== '' && !/^[^:]+:.+$/.test(auth))
-      problems.basicAuth = 'Write it as user:password.';
-    setLocal(problems);
-    if (Object.keys(problems).length > 0) return;
-    const ok = await add({
+    const input = {
       kind,
       url: address,
-      slots: n,
+      slots: slots.trim() === '' ? Number.NaN : Number(slots),
       ...(label.trim() ? { label: label.trim() } : {}),
       ...(kind === 'a1111' && auth ? { basicAuth: auth } : {}),
       ...(kind === 'comfyui' && workflow ? { workflow: workflow.json } : {}),
-    });
+    };
+    const problems = serverInputProblems(input);
+    setLocal(problems);
+    if (Object.keys(problems).length > 0) return;
+    const ok = await add(input);
     if (ok) {
       setAdded(label.trim() || address);
       setUrl('');
@@ -170,8 +190,8 @@ export function AddServerForm() {
               id={id}
               className="input input--number"
               type="number"
-              min={1}
-              max={16}
+              min={SERVER_SLOTS.min}
+              max={SERVER_SLOTS.max}
               value={slots}
               aria-describedby={describedBy}
               aria-invalid={invalid || undefined}
