@@ -17,7 +17,7 @@ import { createActiveRunsBook } from '../jobs/active';
 import { createJobQueue, type JobQueue } from '../jobs/queue';
 import type { MediaStore } from '../media';
 import type { Clock, FetchLike, Logger } from '../ports';
-import { type Catalog, type CatalogProvider, type SeedRange, seedOutOfRange } from '../providers/catalog';
+import type { Catalog, CatalogProvider, SeedRange } from '../providers/catalog';
 import type { ProviderAdapter } from '../providers/types';
 import type { DispatchSettings } from '../store/dispatch-settings';
 import type { JobsRepo } from '../store/jobs-repo';
@@ -27,12 +27,11 @@ import type { Vault } from '../vault/vault';
 import { createAllowances, DAY_MS } from './allowance';
 import { createBreakers } from './breaker';
 import { type BudgetBook, createBudgetBook } from './budgets';
-import { cacheKey } from './cache';
-import { type DispatchContext, gateStep } from './context';
+import type { DispatchContext } from './context';
 import { estimateStep } from './estimate';
 import { createKeyFlags } from './key-flags';
 import { createLocalPool, isLocalKind, type LocalPool } from './local-pool';
-import { resolveStep, routeFor } from './plan';
+import { findCached, planRoute, readiness } from './plan';
 import { DEFAULT_POLICY, type DispatchPolicy } from './policy';
 import { createRouteBook, type RouteBook, type ShippedRoutes } from './routes';
 import { executeRun, interruptedMessage } from './runner';
@@ -205,47 +204,26 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
 
   /** Each step of the request's chain with its price and whether it could run now. */
   function plan(request: GenerationRequest) {
-    const route = routeFor(request, routes, catalog);
-    const steps = route.chain.map((step) => {
-      const resolved = resolveStep(step, catalog, deps.adapters);
-      if (!resolved.ok) {
+    const { route, steps: planned } = planRoute(ctx, request);
+    const steps = planned.map((step) => {
+      const { reason, runnable, overBudget } = readiness(ctx, step);
+      if (!step.ok) {
         return {
-          provider: step.provider,
-          model: resolved.model,
+          provider: step.step.provider,
+          model: step.model,
           estimateUsd: null,
           converted: false,
           eligible: false,
-          reason: resolved.reason,
-          runnable: false,
-          overBudget: false,
+          reason,
+          runnable,
+          overBudget,
           seedRefused: false,
           takesReference: false,
-          providerName: resolved.providerName,
-          modelName: resolved.model,
+          providerName: step.providerName,
+          modelName: step.model,
         };
       }
-      const { provider, model } = resolved;
-      const estimate = estimateStep(request, provider, model);
-      let reason: string | null = null;
-      let runnable = true;
-      let overBudget = false;
-      const seedRefusal = request.seed === null ? null : seedOutOfRange(provider, model, request.seed);
-      if (seedRefusal !== null) {
-        reason = seedRefusal;
-        runnable = false;
-      } else if (provider.auth === 'key' && keys.info(provider.id) === null) {
-        reason = 'no API key';
-        runnable = false;
-      } else if (provider.kind === 'local' && isLocalKind(provider.id) && !pool.hasEnabled(provider.id)) {
-        reason = pool.unavailableReason(provider.id);
-        runnable = false;
-      } else {
-        const gate = gateStep(ctx, provider, estimate.usd, false);
-        if (!gate.ok) {
-          reason = gate.reason;
-          overBudget = gate.code === 'budget';
-        }
-      }
+      const { provider, model, estimate } = step;
       return {
         provider: provider.id,
         model: model.id,
@@ -255,22 +233,13 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
         reason,
         runnable,
         overBudget,
-        seedRefused: seedRefusal !== null,
+        seedRefused: step.seedRefusal !== null,
         takesReference: model.capabilities.imageInput,
         providerName: provider.name,
         modelName: model.name,
       };
     });
-    let cached = false;
-    if (request.seed !== null && !request.fresh) {
-      cached = route.chain.some((step) => {
-        const resolved = resolveStep(step, catalog, deps.adapters);
-        return (
-          resolved.ok && runs.findCached(cacheKey(request, resolved.provider.id, resolved.model.id)) !== null
-        );
-      });
-    }
-    return { route, steps, cached };
+    return { route, steps, cached: findCached(ctx, request, planned) !== null };
   }
 
   function estimate(original: GenerationRequest): CostEstimate {
