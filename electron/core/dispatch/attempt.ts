@@ -57,7 +57,7 @@ export type Admission =
   /** Not sent; the skip is recorded: fall through to the next step. */
   | { kind: 'skipped' }
   /** The run ended while admitting (aborted waiting for a slot, or an unusable reference). */
-  | { kind: 'ended'; end: JobEnd };
+  | { kind: 'over'; end: JobEnd };
 
 /** Whether the attempt may go now: gate, a slot, the checks again after the wait, the reference; then it takes what it holds. */
 export async function admit(
@@ -94,7 +94,7 @@ export async function admit(
     }
   } catch (error) {
     lease.release();
-    if (run.signal.aborted) return { kind: 'ended', end: run.endAborted(null) };
+    if (run.signal.aborted) return { kind: 'over', end: run.endAborted(null) };
     throw error;
   }
 
@@ -114,7 +114,7 @@ export async function admit(
     } catch (error) {
       lease.release();
       if (!(error instanceof AppError)) throw error;
-      return { kind: 'ended', end: run.end({ status: 'failed', code: error.code, message: error.message }) };
+      return { kind: 'over', end: run.end({ status: 'failed', code: error.code, message: error.message }) };
     }
   }
 
@@ -245,8 +245,23 @@ export async function send(
 
 /** What an attempt came to: a success completed the run; a failure is recorded and goes to the policy. */
 export type Settled =
-  | { ok: true; end: JobEnd }
-  | { ok: false; report: AttemptReport; failure: AttemptFailure };
+  | { kind: 'over'; end: JobEnd }
+  | { kind: 'failed'; report: AttemptReport; failure: AttemptFailure };
+
+/** One attempt of a step: admit → send → settle. Whatever happens, the lease is back when it returns. */
+export async function attempt(
+  ctx: DispatchContext,
+  run: RunLedger,
+  attempts: StepAttempts,
+): Promise<Exclude<Admission, { kind: 'admitted' }> | Settled> {
+  const admission = await admit(ctx, run, attempts);
+  if (admission.kind !== 'admitted') return admission;
+  try {
+    return await settle(ctx, run, attempts, admission.lease, await send(ctx, run, attempts, admission));
+  } finally {
+    admission.lease.release(); // A no-op once settled; on a throw, nothing stays held.
+  }
+}
 
 /**
  * Stores the images, prices the attempt, gives the lease back with the outcome, and records the attempt:
@@ -331,7 +346,7 @@ export async function settle(
       cachedFrom: null,
       cacheKey: attempts.step.cacheKey,
     });
-    return { ok: true, end };
+    return { kind: 'over', end };
   }
   const interrupted = run.interruption();
   let serverDown: AttemptReport['serverDown'] = null;
@@ -346,7 +361,7 @@ export async function settle(
     serverDown = { anotherUp: ctx.pool.unavailableReason(attempts.local) === null };
   }
   return {
-    ok: false,
+    kind: 'failed',
     report: { outcome: result.outcome, retryAfterMs: result.retryAfterMs, interrupted, serverDown },
     failure: result,
   };

@@ -2,7 +2,7 @@ import { MAX_SEED } from '../../../shared/domain';
 import { AppError } from '../../../shared/result';
 import type { JobEnd } from '../jobs/queue';
 import { seedRangeOf } from '../providers/catalog';
-import { admit, localKindOf, type StepAttempts, send, settle } from './attempt';
+import { attempt, localKindOf, type StepAttempts } from './attempt';
 import type { DispatchContext } from './context';
 import { openLedger, type RunLedger, stopEnding } from './ledger';
 import { findCached, type PlannedStep, planRoute, type ReadyStep } from './plan';
@@ -93,20 +93,11 @@ async function runStep(
 
   let state: StepState = FIRST_ATTEMPT;
   while (true) {
-    const admission = await admit(ctx, run, attempts);
-    if (admission.kind === 'skipped') return NEXT;
-    if (admission.kind === 'ended') return { kind: 'over', end: admission.end };
-    const { lease } = admission;
-    let settled: Awaited<ReturnType<typeof settle>>;
-    try {
-      settled = await settle(ctx, run, attempts, lease, await send(ctx, run, attempts, admission));
-    } finally {
-      lease.release(); // A no-op once settled; on a throw, nothing stays held.
-    }
-
-    if (settled.ok) return over(settled.end);
-    const { failure } = settled;
-    const decision = decide(state, settled.report, rules);
+    const tried = await attempt(ctx, run, attempts);
+    if (tried.kind === 'skipped') return NEXT;
+    if (tried.kind === 'over') return tried;
+    const { failure } = tried;
+    const decision = decide(state, tried.report, rules);
     switch (decision.kind) {
       case 'interrupted':
         return over(run.endAborted(decision.by === 'run' ? provider : null));
