@@ -166,11 +166,20 @@ function openLease(ctx: DispatchContext, provider: CatalogProvider, probe: boole
 class AttemptDeadlineError extends Error {}
 
 export interface Sent {
+  /** The adapter's answer, classified; `no_image` when none of the images it sent is usable. */
   result: AttemptResult;
   startedAt: number;
+  /** The images stored (a success only). */
+  outputs: NewOutput[];
+  /** Images that were sent but not usable, when others were. */
+  ingestWarnings: string[];
 }
 
-/** The adapter call under the attempt's own deadline; an abort the adapter reports as `cancelled` may really be a deadline. */
+/**
+ * The adapter call under the attempt's own deadline (an abort the adapter reports as `cancelled` may really
+ * be a deadline), then the images verified and stored. Adapters must not throw; one that does is recorded
+ * as `unavailable`, and the chain goes on.
+ */
 export async function send(
   ctx: DispatchContext,
   run: RunLedger,
@@ -191,35 +200,40 @@ export async function send(
   );
   timer.unref();
   const startedAt = clock.now();
+  const call: Parameters<ProviderAdapter['generate']>[0] = {
+    request: { ...run.request, seed: attempts.seed },
+    provider,
+    model,
+    apiKey: attempts.apiKey,
+    endpoint: lease.server?.url ?? endpointOf(ctx, provider),
+    reference: admitted.reference,
+    options: run.request.options?.[provider.id] ?? {},
+    server,
+    signal: AbortSignal.any([run.signal, attemptTimer.signal]),
+    fetch: ctx.fetch,
+    clock,
+    onProgress(progress: ProgressUpdate) {
+      const now = clock.now();
+      if (!run.progressDue(now)) return;
+      ctx.jobs.heartbeat(run.runId, now);
+      ctx.events.emit('run.progress', {
+        runId: run.runId,
+        provider: provider.id,
+        fraction: progress.fraction === null ? null : Math.min(1, Math.max(0, progress.fraction)),
+        message:
+          progress.message === null
+            ? null
+            : providerExcerpt(progress.message, secretsOfCall({ apiKey: attempts.apiKey, server })),
+      });
+    },
+  };
+  // Whatever an adapter missed, what is stored and emitted is a bounded excerpt without the call's secrets.
+  const secrets = secretsOfCall(call);
   let result: AttemptResult;
   try {
-    result = await callAdapter(ctx, adapter, {
-      request: { ...run.request, seed: attempts.seed },
-      provider,
-      model,
-      apiKey: attempts.apiKey,
-      endpoint: lease.server?.url ?? endpointOf(ctx, provider),
-      reference: admitted.reference,
-      options: run.request.options?.[provider.id] ?? {},
-      server,
-      signal: AbortSignal.any([run.signal, attemptTimer.signal]),
-      fetch: ctx.fetch,
-      clock,
-      onProgress(progress: ProgressUpdate) {
-        const now = clock.now();
-        if (!run.progressDue(now)) return;
-        ctx.jobs.heartbeat(run.runId, now);
-        ctx.events.emit('run.progress', {
-          runId: run.runId,
-          provider: provider.id,
-          fraction: progress.fraction === null ? null : Math.min(1, Math.max(0, progress.fraction)),
-          message:
-            progress.message === null
-              ? null
-              : providerExcerpt(progress.message, secretsOfCall({ apiKey: attempts.apiKey, server })),
-        });
-      },
-    });
+    result = scrubAttempt<AttemptResult>(await adapter.generate(call), secrets);
+  } catch (error) {
+    result = adapterThrew(ctx, call, error, secrets);
   } finally {
     clearTimeout(timer);
   }
@@ -240,42 +254,7 @@ export async function send(
       };
     }
   }
-  return { result, startedAt };
-}
 
-/** What an attempt came to: a success completed the run; a failure is recorded and goes to the policy. */
-export type Settled =
-  | { kind: 'over'; end: JobEnd }
-  | { kind: 'failed'; report: AttemptReport; failure: AttemptFailure };
-
-/** One attempt of a step: admit → send → settle. Whatever happens, the lease is back when it returns. */
-export async function attempt(
-  ctx: DispatchContext,
-  run: RunLedger,
-  attempts: StepAttempts,
-): Promise<Exclude<Admission, { kind: 'admitted' }> | Settled> {
-  const admission = await admit(ctx, run, attempts);
-  if (admission.kind !== 'admitted') return admission;
-  try {
-    return await settle(ctx, run, attempts, admission.lease, await send(ctx, run, attempts, admission));
-  } finally {
-    admission.lease.release(); // A no-op once settled; on a throw, nothing stays held.
-  }
-}
-
-/**
- * Stores the images, prices the attempt, gives the lease back with the outcome, and records the attempt:
- * a success completes the run; a local server that did not answer is marked down.
- */
-export async function settle(
-  ctx: DispatchContext,
-  run: RunLedger,
-  attempts: StepAttempts,
-  lease: Lease,
-  sent: Sent,
-): Promise<Settled> {
-  const { provider, model, estimate } = attempts.step;
-  let { result } = sent;
   let outputs: NewOutput[] = [];
   const ingestWarnings: string[] = [];
   if (result.outcome === 'ok') {
@@ -298,6 +277,27 @@ export async function settle(
       );
     }
   }
+  return { result, startedAt, outputs, ingestWarnings };
+}
+
+/** What an attempt came to: a success completed the run; a failure is recorded and goes to the policy. */
+export type Settled =
+  | { kind: 'over'; end: JobEnd }
+  | { kind: 'failed'; report: AttemptReport; failure: AttemptFailure };
+
+/**
+ * Prices the attempt, gives the lease back with the outcome and records the attempt, all in one tick: a
+ * success completes the run; a local server that did not answer is marked down.
+ */
+export function settle(
+  ctx: DispatchContext,
+  run: RunLedger,
+  attempts: StepAttempts,
+  lease: Lease,
+  sent: Sent,
+): Settled {
+  const { provider, model, estimate } = attempts.step;
+  const { result, outputs, ingestWarnings } = sent;
 
   const cost = result.outcome === 'ok' ? costOf(result, provider, estimate) : null;
   const attempt: Omit<NewAttempt, 'ordinal'> = {
@@ -399,29 +399,24 @@ export function costOf(
   };
 }
 
-/** Adapters must not throw; one that does is recorded as `unavailable`, and the chain goes on. */
-async function callAdapter(
+/** An adapter that threw instead of classifying: `unavailable` (or `cancelled` when the call was aborted). */
+function adapterThrew(
   ctx: DispatchContext,
-  adapter: ProviderAdapter,
   call: Parameters<ProviderAdapter['generate']>[0],
-): Promise<AttemptResult> {
-  // Whatever an adapter missed, what is stored and emitted is a bounded excerpt without the call's secrets.
-  const secrets = secretsOfCall(call);
-  try {
-    return scrubAttempt<AttemptResult>(await adapter.generate(call), secrets);
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    ctx.log.error('adapter threw instead of classifying', { provider: call.provider.id, error: message });
-    return {
-      outcome: call.signal.aborted ? 'cancelled' : 'unavailable',
-      requestSent: {},
-      httpStatus: null,
-      warnings: [],
-      providerCode: 'adapter_error',
-      providerMessage: providerExcerpt(`Atelier's ${call.provider.name} adapter failed: ${message}`, secrets),
-      retryAfterMs: null,
-    };
-  }
+  error: unknown,
+  secrets: ReturnType<typeof secretsOfCall>,
+): AttemptFailure {
+  const message = error instanceof Error ? error.message : String(error);
+  ctx.log.error('adapter threw instead of classifying', { provider: call.provider.id, error: message });
+  return {
+    outcome: call.signal.aborted ? 'cancelled' : 'unavailable',
+    requestSent: {},
+    httpStatus: null,
+    warnings: [],
+    providerCode: 'adapter_error',
+    providerMessage: providerExcerpt(`Atelier's ${call.provider.name} adapter failed: ${message}`, secrets),
+    retryAfterMs: null,
+  };
 }
 
 /** Verifies and stores each image; bytes that do not decode are reported, not stored. */

@@ -2,13 +2,11 @@ import { MAX_SEED } from '../../../shared/domain';
 import { AppError } from '../../../shared/result';
 import type { JobEnd } from '../jobs/queue';
 import { seedRangeOf } from '../providers/catalog';
-import { attempt, localKindOf, type StepAttempts } from './attempt';
+import { admit, localKindOf, type Settled, type StepAttempts, send, settle } from './attempt';
 import type { DispatchContext } from './context';
 import { openLedger, type RunLedger, stopEnding } from './ledger';
 import { findCached, type PlannedStep, planRoute, type ReadyStep } from './plan';
 import { type ChainRules, decide, FIRST_ATTEMPT, type StepState } from './policy';
-
-export { interruptedMessage, RunDeadlineError } from './ledger';
 
 /** How one step ended for the run: it goes on to the next step, or it is over. */
 type StepEnd = { kind: 'next' } | { kind: 'over'; end: JobEnd };
@@ -93,8 +91,16 @@ async function runStep(
 
   let state: StepState = FIRST_ATTEMPT;
   while (true) {
-    const tried = await attempt(ctx, run, attempts);
-    if (tried.kind === 'skipped') return NEXT;
+    // One attempt: admit → send → settle; whatever happens, the lease is back after it.
+    const admission = await admit(ctx, run, attempts);
+    if (admission.kind === 'skipped') return NEXT;
+    if (admission.kind === 'over') return admission;
+    let tried: Settled;
+    try {
+      tried = settle(ctx, run, attempts, admission.lease, await send(ctx, run, attempts, admission));
+    } finally {
+      admission.lease.release(); // A no-op once settled.
+    }
     if (tried.kind === 'over') return tried;
     const { failure } = tried;
     const decision = decide(state, tried.report, rules);
