@@ -2,7 +2,6 @@
 // (the adapter call under the attempt's deadline), settle (outputs, cost, the record, the lease back).
 import type { AttemptOutcome, CostBasis } from '../../../shared/domain';
 import { AppError } from '../../../shared/result';
-import type { NewAttempt, NewOutput } from '../history/runs-repo';
 import type { JobEnd } from '../jobs/queue';
 import { type IngestedMedia, MediaError } from '../media';
 import { type CatalogProvider, creditsToUsd } from '../providers/catalog';
@@ -15,6 +14,7 @@ import type {
   ProviderAdapter,
   ReferenceImage,
 } from '../providers/types';
+import type { NewAttempt, NewOutput } from '../store';
 import type { LocalServerKind } from '../store/local-servers-repo';
 import { type DispatchContext, endpointOf, gateStep } from './context';
 import type { StepEstimate } from './estimate';

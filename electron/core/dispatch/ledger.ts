@@ -5,10 +5,10 @@ import type {
   RunRoute,
   RunStatus,
 } from '../../../shared/domain';
-import type { NewAttempt, NewOutput } from '../history/runs-repo';
 import { type JobEnd, ShutdownError } from '../jobs/queue';
 import type { CatalogModel, CatalogProvider } from '../providers/catalog';
 import type { ReferenceImage } from '../providers/types';
+import type { NewAttempt, NewOutput } from '../store';
 import type { DispatchContext } from './context';
 import { describeOutcome, outcomeWords, type SkipCode } from './messages';
 import { loadReference } from './reference';

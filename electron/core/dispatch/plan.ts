@@ -1,6 +1,5 @@
 import type { ChainStep, GenerationRequest, RunRoute } from '../../../shared/domain';
 import { AppError } from '../../../shared/result';
-import type { CachedRun } from '../history/runs-repo';
 import {
   type Catalog,
   type CatalogModel,
@@ -9,6 +8,7 @@ import {
   seedOutOfRange,
 } from '../providers/catalog';
 import type { ProviderAdapter } from '../providers/types';
+import type { CachedRun } from '../store';
 import { cacheKey } from './cache';
 import { type DispatchContext, gateStep } from './context';
 import { estimateStep, type StepEstimate } from './estimate';

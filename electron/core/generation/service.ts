@@ -2,9 +2,9 @@ import type { CostEstimate, GenerationRequest } from '../../../shared/domain';
 import type { ActiveRun } from '../../../shared/queue-contract';
 import { AppError } from '../../../shared/result';
 import type { RunQueue } from '../dispatch';
-import type { RunsRepo } from '../history/runs-repo';
 import type { StyleLibrary } from '../library';
 import type { Catalog } from '../providers/catalog';
+import type { RunsRepo } from '../store';
 import { type PreviewTarget, previewRequest, previewTarget } from './previews';
 
 /**
