@@ -24,7 +24,11 @@ export type StepResolution =
  * The chain a request walks. A pinned provider means that provider alone (its model, or its default):
  * never the route around it, since a designer who pins wants exactly that model or nothing.
  */
-export function routeFor(request: GenerationRequest, routes: RouteBook, catalog: Catalog): RunRoute {
+export function routeFor(
+  request: GenerationRequest,
+  routes: Pick<RouteBook, 'get'>,
+  catalog: Catalog,
+): RunRoute {
   if (request.provider === undefined) {
     if (request.model !== undefined) {
       throw new AppError('invalid_input', 'model: name the provider too when you pin a model.');
@@ -125,7 +129,10 @@ export interface UnusableStep {
   model: string;
 }
 
-export function planStep(ctx: DispatchContext, request: GenerationRequest, step: ChainStep): PlannedStep {
+/** What planning reads: the catalog and the adapters (and the routes, for a request's chain). */
+type Planner = Pick<DispatchContext, 'catalog' | 'adapters'>;
+
+export function planStep(ctx: Planner, request: GenerationRequest, step: ChainStep): PlannedStep {
   const resolved = resolveStep(step, ctx.catalog, ctx.adapters);
   if (!resolved.ok) return { ...resolved, step };
   const { provider, model } = resolved;
@@ -144,14 +151,18 @@ export interface RoutePlan {
 }
 
 /** The request's chain, each step planned; `route` is the one a queued run recorded, else the request's now. */
-export function planRoute(ctx: DispatchContext, request: GenerationRequest, route?: RunRoute): RoutePlan {
+export function planRoute(
+  ctx: Planner & { routes: Pick<RouteBook, 'get'> },
+  request: GenerationRequest,
+  route?: RunRoute,
+): RoutePlan {
   const chosen = route ?? routeFor(request, ctx.routes, ctx.catalog);
   return { route: chosen, steps: chosen.chain.map((step) => planStep(ctx, request, step)) };
 }
 
 /** The first step whose identical request (explicit seed, cache not bypassed) already has stored images. */
 export function findCached(
-  ctx: DispatchContext,
+  ctx: { runs: Pick<DispatchContext['runs'], 'findCached'> },
   request: GenerationRequest,
   steps: readonly PlannedStep[],
 ): { step: ReadyStep; hit: CachedRun } | null {
