@@ -1,5 +1,6 @@
-// One attempt of one step, in three parts: admit (may it go now? take what it holds, as ONE lease), send
-// (the adapter call under the attempt's deadline), settle (outputs, cost, the record, the lease back).
+// One attempt of one step, in three parts: admit (gate, slot, the checks again; what it holds is ONE lease),
+// send (the adapter call under the attempt's deadline, timeouts classified, images stored), settle (cost, the
+// record, the lease back, in one tick). The runner's loop and the pure `decide` (policy.ts) do the rest.
 import type { AttemptOutcome, CostBasis } from '../../../shared/domain';
 import { AppError } from '../../../shared/result';
 import type { JobEnd } from '../jobs/queue';
@@ -18,8 +19,7 @@ import type { NewAttempt, NewOutput } from '../store';
 import type { LocalServerKind } from '../store/local-servers-repo';
 import { type DispatchContext, endpointOf, gateStep } from './context';
 import type { StepEstimate } from './estimate';
-import type { RunLedger } from './ledger';
-import { formatDuration } from './ledger';
+import { formatDuration, type RunLedger } from './ledger';
 import { isLocalKind, type ServerLease } from './local-pool';
 import type { ReadyStep } from './plan';
 import { type AttemptReport, isOutage } from './policy';
