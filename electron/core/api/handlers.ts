@@ -3,6 +3,7 @@ import { AppError, fieldError } from '../../../shared/result';
 import type { Dispatcher } from '../dispatch';
 import { describeOutcome } from '../dispatch/messages';
 import type { EventBus } from '../events';
+import type { GenerationService } from '../generation';
 import { createLibraryHandlers, type LibraryHandlerDeps } from '../library/handlers';
 import type { Clock, FetchLike } from '../ports';
 import { type Catalog, type CatalogProvider, providerEndpoint, seedRangeOf } from '../providers/catalog';
@@ -21,6 +22,7 @@ export interface HandlerDeps {
   keys: KeyRing;
   runs: RunsRepo;
   dispatcher: Dispatcher;
+  generation: GenerationService;
   events: EventBus;
   fetch: FetchLike;
   clock: Clock;
@@ -31,8 +33,7 @@ export interface HandlerDeps {
 
 /** The handler table: one entry per contract call, each receiving input its schema already parsed. */
 export function createHandlers(deps: HandlerDeps) {
-  const { catalog, keys, runs, dispatcher, events, clock } = deps;
-  const { generation } = dispatcher;
+  const { catalog, keys, runs, dispatcher, generation, events, clock } = deps;
 
   function provider(id: string): CatalogProvider {
     const found = catalog.providers.find((p) => p.id === id);
@@ -149,6 +150,7 @@ export function createHandlers(deps: HandlerDeps) {
       return { cancelled: generation.cancel(runId) };
     },
     'generation.active': async () => ({ runs: generation.active() }),
+    'styles.generatePreviews': async (input) => generation.previews(input),
 
     'runs.list': async ({ before, limit }) => runs.list({ before, limit }),
     'runs.get': async ({ id }) => {

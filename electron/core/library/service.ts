@@ -58,12 +58,16 @@ export interface StyleLibraryDeps {
   events: EventBus;
   /** Provider ids with an adapter (the live view renders for these). */
   implemented: () => readonly string[];
-  /** The generation path (late-bound: the dispatcher is built after the library). */
-  startGeneration: (request: GenerationRequest) => number;
-  /** The chain a request would walk now, each step eligible or not (late-bound, like startGeneration). */
-  planChain: (
-    request: GenerationRequest,
-  ) => readonly { provider: string; model: string; eligible: boolean }[];
+}
+
+/** The runs that preview one style version, before they are routed: one request per seed. */
+export interface PreviewPlan {
+  versionId: number;
+  styleId: number;
+  /** Fixed by default, so previews of two versions compare like for like. */
+  seeds: number[];
+  /** The request of the first seed; each preview takes its own seed. */
+  request: GenerationRequest;
 }
 
 export type StyleLibrary = ReturnType<typeof createStyleLibrary>;
@@ -482,74 +486,19 @@ export function createStyleLibrary(deps: StyleLibraryDeps) {
     return { renders };
   }
 
-  /**
-   * Where previews go: the pinned provider, else the first step of the route that keeps seeds and can
-   * run now (fixed seeds are the point of previews), else the route as it is, said plainly.
-   */
-  function previewTarget(
-    request: GenerationRequest,
-    pinned: string | undefined,
-  ): { provider: string | null; model: string | null; reproducible: boolean; note: string | null } {
-    const keepsSeed = (providerId: string, modelId: string) => {
-      const provider = catalog.providers.find((p) => p.id === providerId);
-      return provider?.models.find((m) => m.id === modelId)?.capabilities.seed === true;
-    };
-    const nameOf = (id: string) => catalog.providers.find((p) => p.id === id)?.name ?? id;
-    if (pinned) {
-      const { model } = resolveModel(catalog, pinned);
-      return model.capabilities.seed
-        ? { provider: pinned, model: model.id, reproducible: true, note: null }
-        : {
-            provider: pinned,
-            model: model.id,
-            reproducible: false,
-            note: `${model.name} ignores seeds: these previews cannot be reproduced.`,
-          };
-    }
-    const steps = deps.planChain(request);
-    const seeded = steps.find((step) => step.eligible && keepsSeed(step.provider, step.model));
-    if (seeded) {
-      const skipped = steps.slice(0, steps.indexOf(seeded)).filter((s) => s.eligible);
-      return {
-        provider: seeded.provider,
-        model: seeded.model,
-        reproducible: true,
-        note:
-          skipped.length > 0
-            ? `Sent to ${nameOf(seeded.provider)}, the first provider of the route that keeps seeds (${[...new Set(skipped.map((s) => nameOf(s.provider)))].join(', ')} would ignore them).`
-            : null,
-      };
-    }
-    const seedless = [...new Set(steps.filter((s) => s.eligible).map((s) => nameOf(s.provider)))];
-    return {
-      provider: null,
-      model: null,
-      reproducible: false,
-      note: `No provider on this style's route keeps seeds and can run now${seedless.length > 0 ? ` (${seedless.join(', ')} ignore${seedless.length === 1 ? 's' : ''} them)` : ''}: these previews cannot be reproduced. Pin a provider that keeps seeds to make ones that can.`,
-    };
-  }
-
-  function generatePreviews(input: {
+  function previewPlan(input: {
     versionId: number;
-    provider?: string;
     count: number;
     seeds?: number[];
     subject?: string;
-  }): {
-    runIds: number[];
-    seeds: number[];
-    provider: string | null;
-    model: string | null;
-    reproducible: boolean;
-    note: string | null;
-  } {
+  }): PreviewPlan {
     const row = styleVersionRow(input.versionId);
     const style = parseStyleFields(row);
     // Fixed seeds by default, so previews of two versions compare like for like.
     const seeds = Array.from({ length: input.count }, (_, i) => input.seeds?.[i] ?? 1000 + i * 7919);
     const template = templateOfStyle(style);
     const attached = style.referencePaths[0];
-    const base: GenerationRequest = {
+    const request: GenerationRequest = {
       // The subject: the template's subject variable, or the whole prompt without a template.
       prompt: input.subject?.trim() || SAMPLE_SUBJECT,
       negativePrompt: '',
@@ -566,21 +515,7 @@ export function createStyleLibrary(deps: StyleLibraryDeps) {
         ? { reference: { path: attached, strength: REFERENCE_STRENGTH.default } }
         : {}),
     };
-    const target = previewTarget(base, input.provider);
-    const runIds: number[] = [];
-    for (const seed of seeds) {
-      const request: GenerationRequest = {
-        ...base,
-        seed,
-        ...(target.provider ? { provider: target.provider } : {}),
-        ...(target.provider && target.model ? { model: target.model } : {}),
-      };
-      const runId = deps.startGeneration(request);
-      repo.addPreview(row.id, { runId, seed, provider: target.provider }, clock.now());
-      runIds.push(runId);
-    }
-    changed('previews', row.ownerId);
-    return { runIds, seeds, ...target };
+    return { versionId: row.id, styleId: row.ownerId, seeds, request };
   }
 
   function diffStyles(fromVersionId: number, toVersionId: number): VersionDiff {
@@ -677,7 +612,11 @@ export function createStyleLibrary(deps: StyleLibraryDeps) {
         throw fieldError(['toVersionId'], `version ${toVersionId} is not of style ${id}.`);
       return saveStyleVersion(id, parseStyleFields(target), `reverted to v${target.version}`);
     },
-    generatePreviews,
+    previewPlan,
+    /** Records one preview run of a style version (the style's grid shows it). */
+    addPreview(versionId: number, preview: { runId: number; seed: number; provider: string | null }): void {
+      repo.addPreview(versionId, preview, clock.now());
+    },
 
     templates: () => ({ items: repo.templates().map(templateSummary) }),
     template: templateDetail,
