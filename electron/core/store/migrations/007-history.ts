@@ -57,10 +57,11 @@ export const historySchema: Migration = {
       CREATE INDEX runs_by_parent ON runs (parent_run_id) WHERE parent_run_id IS NOT NULL;
       CREATE INDEX runs_trashed ON runs (deleted_at) WHERE deleted_at IS NOT NULL;
       CREATE INDEX runs_by_created ON runs (created_at) WHERE deleted_at IS NULL;
-      -- Sorts (keyset pages: sort key, then id) and range filters, over live runs only.
+      -- Sorts (keyset pages: sort key, then id) and range filters, over live runs only. An unknown cost or
+      -- duration sorts as -1 (below every real one), so a page boundary is one plain (key, id) comparison.
       CREATE INDEX runs_by_rating ON runs (best_rating, id) WHERE deleted_at IS NULL;
-      CREATE INDEX runs_by_cost ON runs (cost_usd, id) WHERE deleted_at IS NULL;
-      CREATE INDEX runs_by_duration ON runs (duration_ms, id) WHERE deleted_at IS NULL;
+      CREATE INDEX runs_by_cost ON runs (ifnull(cost_usd, -1), id) WHERE deleted_at IS NULL;
+      CREATE INDEX runs_by_duration ON runs (ifnull(duration_ms, -1), id) WHERE deleted_at IS NULL;
       CREATE INDEX runs_favorite ON runs (id) WHERE has_favorite = 1 AND deleted_at IS NULL;
       CREATE INDEX runs_by_template_version ON runs (template_version_id) WHERE template_version_id IS NOT NULL;
       -- Every column a filter or facet reads, so facet counts scan this narrow index and never the wide
