@@ -32,6 +32,7 @@ const secret = z
   .max(1024, 'is longer than any API key')
   .regex(/^[\x21-\x7e]+$/, 'must be a single token without spaces');
 
+import { historyCalls } from './history-contract';
 import { labelText, refuseDeepNesting } from './input-rules';
 import { libraryCalls, libraryEvents } from './library-contract';
 import { SERVER_SLOTS } from './limits';
@@ -191,6 +192,7 @@ export const calls = {
   ...libraryCalls,
   ...referenceCalls,
   ...queueCalls,
+  ...historyCalls,
 } as const;
 
 /** Every event the main process pushes to the renderer. */

@@ -24,6 +24,7 @@ import {
   closeDatabase,
   createContentRefsRepo,
   createDispatchSettings,
+  createHistoryRepo,
   createJobsRepo,
   createKeysRepo,
   createLibraryRepo,
@@ -98,6 +99,7 @@ export function createCore(options: CoreOptions): Core {
   const shippedRoutes = options.routes ?? loadRoutes();
   const db = openDatabase(path.join(dataDir, DATABASE_FILE));
   const runs = createRunsRepo(db, log);
+  const history = createHistoryRepo(db, log);
 
   const events = createEventBus((error) =>
     log.error('event listener failed', { error: error instanceof Error ? error.message : String(error) }),
@@ -176,6 +178,7 @@ export function createCore(options: CoreOptions): Core {
     endpoints,
     keys,
     runs,
+    history,
     dispatcher,
     generation,
     events,

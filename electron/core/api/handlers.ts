@@ -10,7 +10,7 @@ import { type Catalog, type CatalogProvider, providerEndpoint, seedRangeOf } fro
 import { providerExcerpt } from '../providers/redact';
 import type { ProviderAdapter } from '../providers/types';
 import type { ReferenceService } from '../references';
-import type { RunsRepo } from '../store';
+import type { HistoryRepo, RunsRepo } from '../store';
 import type { KeyRing } from '../vault/keyring';
 import type { HandlerTable } from './invoke';
 
@@ -21,6 +21,8 @@ export interface HandlerDeps {
   endpoints: Record<string, string>;
   keys: KeyRing;
   runs: RunsRepo;
+  /** History's search, filters and facet counts. */
+  history: HistoryRepo;
   dispatcher: Dispatcher;
   generation: GenerationService;
   events: EventBus;
@@ -153,6 +155,8 @@ export function createHandlers(deps: HandlerDeps) {
     'styles.generatePreviews': async (input) => generation.previews(input),
 
     'runs.list': async ({ before, limit }) => runs.list({ before, limit }),
+    'runs.search': async (input) => deps.history.search(input),
+    'runs.facets': async ({ query }) => deps.history.facets(query),
     'runs.get': async ({ id }) => {
       const run = runs.get(id);
       if (!run) throw new AppError('not_found', `There is no run ${id}.`);

@@ -17,6 +17,7 @@ export {
   NO_BUDGETS,
   RouteOverride,
 } from './dispatch-settings';
+export { createHistoryRepo, type HistoryRepo } from './history-repo';
 export { createJobsRepo, type Job, type JobState, type JobsRepo } from './jobs-repo';
 export { createKeysRepo, type KeysRepo, type StoredKey, type StoredKeyInfo } from './keys-repo';
 export {

@@ -163,7 +163,8 @@ const UNFINISHED: readonly RunStatus[] = ['queued', 'running'];
 // First page without a `before`: larger than any id SQLite will hand out in practice.
 const NO_UPPER_BOUND = Number.MAX_SAFE_INTEGER;
 
-interface SummaryRow {
+/** A row selected with SUMMARY_COLUMNS and COVER_JOIN. */
+export interface SummaryRow {
   id: number;
   created_at: number;
   status: RunStatus;
@@ -719,7 +720,7 @@ export function dedupeTags(tags: readonly string[]): string[] {
   return kept;
 }
 
-function toSummary(row: SummaryRow, json: JsonColumns): RunSummary {
+export function toSummary(row: SummaryRow, json: JsonColumns): RunSummary {
   const at = (column: string) => ({ table: 'runs', column, id: row.id });
   return {
     id: row.id,

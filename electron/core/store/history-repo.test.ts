@@ -1,0 +1,555 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REVIEW_STATUSES, type ReviewStatus, type RunStatus, type TaskType } from '../../../shared/domain';
+import {
+  type HistoryFacets,
+  HistoryQuery,
+  type HistoryQueryInput,
+  type HistorySort,
+} from '../../../shared/history-contract';
+import { AppError } from '../../../shared/result';
+import {
+  SEED_BOARDS,
+  SEED_STYLES,
+  SEED_TEMPLATES,
+  type SeedIds,
+  type SeedRun,
+  seededRandom,
+  seedLibrary,
+} from '../../../test/support/history';
+import { recordingLogger } from '../../../test/support/log';
+import { closeDatabase, type LibraryDatabase, openDatabase } from './db';
+import { createHistoryRepo, type HistoryRepo } from './history-repo';
+import { createTrashRepo } from './trash-repo';
+
+// ---------------------------------------------------------------------------------------------------------
+// A seeded library and an oracle: the expected answer to any query is computed from the same description.
+
+const WORDS = [
+  'lighthouse',
+  'misty',
+  'lake',
+  'teapot',
+  'heron',
+  'hero',
+  'herbal',
+  'café',
+  'gouache',
+  'neon',
+  'Туманное',
+  'озеро',
+  '白い猫の絵',
+  'chair',
+  'dusk',
+] as const;
+const NEGATIVES = ['', 'blurry', 'text, watermark', 'teapot'];
+const PROVIDERS: Array<[string, string | null]> = [
+  ['openai', 'gpt-image-1'],
+  ['openai', 'dall-e-3'],
+  ['gemini', 'imagen-4'],
+  ['stability', null],
+];
+const STATUSES: RunStatus[] = ['succeeded', 'succeeded', 'succeeded', 'failed', 'cancelled'];
+const TASKS: TaskType[] = ['default', 'default', 'photoreal'];
+const TAGS = ['hero', 'Warm', 'blue', 'final'];
+
+function buildRuns(count: number): Omit<SeedRun, 'id'>[] {
+  const random = seededRandom(9);
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+  const runs: Omit<SeedRun, 'id'>[] = [];
+  for (let i = 0; i < count; i++) {
+    const words = Array.from({ length: 2 + Math.floor(random() * 4) }, () => pick(WORDS));
+    if (i % 9 === 0) words.push('misty', 'lake'); // the phrase, in order
+    const [provider, model] = pick(PROVIDERS);
+    const status = pick(STATUSES);
+    const outputs =
+      status === 'succeeded'
+        ? Array.from({ length: 1 + Math.floor(random() * 3) }, () => ({
+            rating: random() < 0.5 ? 0 : 1 + Math.floor(random() * 5),
+            favorite: random() < 0.2,
+            review: pick(REVIEW_STATUSES) as ReviewStatus,
+            boards: SEED_BOARDS.slice(0, 2).filter(() => random() < 0.2),
+            trashed: random() < 0.1,
+          }))
+        : [];
+    runs.push({
+      prompt: words.join(' '),
+      negativePrompt: pick(NEGATIVES),
+      provider,
+      model,
+      status,
+      taskType: pick(TASKS),
+      createdAt: 1_700_000_000_000 + i * 60_000,
+      costUsd: status === 'failed' && random() < 0.5 ? null : Math.round(random() * 20) / 100,
+      durationMs: status === 'succeeded' ? 1000 + Math.floor(random() * 5) * 1000 : null,
+      style:
+        random() < 0.4 ? { style: Math.floor(random() * 2), version: 1 + Math.floor(random() * 2) } : null,
+      template: random() < 0.3 ? Math.floor(random() * 2) : null,
+      reference: random() < 0.25,
+      tags: TAGS.filter(() => random() < 0.25),
+      outputs,
+      trashed: random() < 0.06,
+    });
+  }
+  return runs;
+}
+
+const fold = (text: string) => text.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
+const tokens = (text: string) =>
+  fold(text)
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter(Boolean);
+const UNSPACED = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/u;
+
+/** What a search term matches, the way FTS5 (unicode61, diacritics removed) and the substring rule do. */
+function textMatches(run: SeedRun, text: string): boolean {
+  const terms: Array<{ words: string[]; raw: string; prefix: boolean; negate: boolean }> = [];
+  const re = /(-?)(?:"([^"]*)"(\*?)|([^\s"]+))/gu;
+  for (const m of text.matchAll(re)) {
+    const raw = m[2] ?? m[4]!;
+    const prefix = m[3] === '*' || (m[4]?.endsWith('*') ?? false);
+    terms.push({ words: tokens(raw), raw: raw.replace(/\*+$/u, ''), prefix, negate: m[1] === '-' });
+  }
+  const columns = [run.prompt, run.negativePrompt];
+  const has = (term: (typeof terms)[number]) => {
+    if (UNSPACED.test(term.raw)) return columns.some((c) => c.includes(term.raw));
+    return columns.some((column) => {
+      const t = tokens(column);
+      return t.some((_, start) =>
+        term.words.every((w, k) => {
+          const token = t[start + k];
+          if (token === undefined) return false;
+          return term.prefix && k === term.words.length - 1 ? token.startsWith(w) : token === w;
+        }),
+      );
+    });
+  };
+  const live = terms.filter((t) => t.words.length > 0);
+  return live.every((t) => has(t) !== t.negate);
+}
+
+type Dim =
+  | 'providers'
+  | 'models'
+  | 'statuses'
+  | 'taskTypes'
+  | 'styles'
+  | 'styleVersions'
+  | 'templates'
+  | 'minRating'
+  | 'favorite'
+  | 'review'
+  | 'usedReference'
+  | 'tags'
+  | 'boards';
+
+let ids: SeedIds;
+const liveOutputs = (run: SeedRun) => run.outputs.filter((o) => !o.trashed);
+const bestRating = (run: SeedRun) => Math.max(0, ...liveOutputs(run).map((o) => o.rating));
+const styleId = (run: SeedRun) => (run.style === null ? null : ids.styles[run.style.style]!);
+const styleVersionId = (run: SeedRun) =>
+  run.style === null ? null : ids.styleVersions[run.style.style]![run.style.version - 1]!;
+const templateId = (run: SeedRun) => (run.template === null ? null : ids.templates[run.template]!);
+
+function oracleMatches(run: SeedRun, q: HistoryQuery, omit: Dim | null = null): boolean {
+  const on = (dim: Dim) => dim !== omit;
+  if (q.trash === 'exclude' && run.trashed) return false;
+  if (q.trash === 'only' && !run.trashed) return false;
+  if (!textMatches(run, q.text)) return false;
+  if (q.from !== null && run.createdAt < q.from) return false;
+  if (q.to !== null && run.createdAt >= q.to) return false;
+  if (q.costMin !== null && (run.costUsd === null || run.costUsd < q.costMin)) return false;
+  if (q.costMax !== null && (run.costUsd === null || run.costUsd > q.costMax)) return false;
+  const anyOf = <T>(selected: readonly T[], value: T) => selected.length === 0 || selected.includes(value);
+  if (on('providers') && !anyOf(q.providers, run.provider)) return false;
+  if (on('models') && q.models.length > 0 && (run.model === null || !q.models.includes(run.model)))
+    return false;
+  if (on('statuses') && !anyOf(q.statuses, run.status)) return false;
+  if (on('taskTypes') && !anyOf(q.taskTypes, run.taskType)) return false;
+  if (on('styles') && q.styles.length > 0 && !q.styles.includes(styleId(run) ?? -1)) return false;
+  if (
+    on('styleVersions') &&
+    q.styleVersions.length > 0 &&
+    !q.styleVersions.includes(styleVersionId(run) ?? -1)
+  )
+    return false;
+  if (on('templates') && q.templates.length > 0 && !q.templates.includes(templateId(run) ?? -1)) return false;
+  if (on('minRating') && bestRating(run) < q.minRating) return false;
+  if (on('favorite') && q.favorite && !liveOutputs(run).some((o) => o.favorite)) return false;
+  if (on('review') && q.review.length > 0 && !liveOutputs(run).some((o) => q.review.includes(o.review)))
+    return false;
+  if (on('usedReference') && q.usedReference !== null && run.reference !== q.usedReference) return false;
+  if (
+    on('tags') &&
+    q.tags.length > 0 &&
+    !run.tags.some((t) => q.tags.some((s) => s.toLowerCase() === t.toLowerCase()))
+  )
+    return false;
+  if (
+    on('boards') &&
+    q.boards.length > 0 &&
+    !liveOutputs(run).some((o) => o.boards.some((b) => q.boards.includes(ids.boards.get(b)!)))
+  )
+    return false;
+  return true;
+}
+
+function sortValue(run: SeedRun, key: HistorySort['key']): number {
+  if (key === 'rating') return bestRating(run);
+  if (key === 'cost') return run.costUsd ?? -1;
+  if (key === 'duration') return run.durationMs ?? -1;
+  return run.id;
+}
+
+function oracleIds(runs: readonly SeedRun[], q: HistoryQuery, sort: HistorySort): number[] {
+  const sign = sort.dir === 'desc' ? -1 : 1;
+  return runs
+    .filter((run) => oracleMatches(run, q))
+    .sort((a, b) => sign * (sortValue(a, sort.key) - sortValue(b, sort.key) || a.id - b.id))
+    .map((run) => run.id);
+}
+
+function countBy(
+  runs: readonly SeedRun[],
+  q: HistoryQuery,
+  dim: Dim,
+  values: (run: SeedRun) => Array<string | number>,
+) {
+  const counts = new Map<string | number, number>();
+  for (const run of runs) {
+    if (!oracleMatches(run, q, dim)) continue;
+    for (const value of new Set(values(run))) counts.set(value, (counts.get(value) ?? 0) + 1);
+  }
+  return counts;
+}
+
+/** The facets as plain maps, so repo and oracle compare without caring about order or names. */
+function facetMaps(f: HistoryFacets) {
+  const map = (items: Array<{ value: string; count: number }>) =>
+    Object.fromEntries(items.filter((i) => i.count > 0).map((i) => [i.value, i.count]));
+  const idMap = (items: Array<{ id: number; count: number }>) =>
+    Object.fromEntries(items.filter((i) => i.count > 0).map((i) => [i.id, i.count]));
+  return {
+    total: f.total,
+    providers: map(f.providers),
+    models: map(f.models),
+    statuses: map(f.statuses),
+    taskTypes: map(f.taskTypes),
+    styles: idMap(f.styles),
+    styleVersions: idMap(f.styleVersions),
+    templates: idMap(f.templates),
+    ratings: map(f.ratings),
+    favorite: f.favorite,
+    review: map(f.review),
+    usedReference: map(f.usedReference),
+    tags: Object.fromEntries(f.tags.filter((i) => i.count > 0).map((i) => [i.value.toLowerCase(), i.count])),
+    boards: idMap(f.boards),
+  };
+}
+
+function oracleFacets(runs: readonly SeedRun[], q: HistoryQuery): ReturnType<typeof facetMaps> {
+  const obj = (m: Map<string | number, number>) => Object.fromEntries([...m].map(([k, v]) => [String(k), v]));
+  return {
+    total: runs.filter((run) => oracleMatches(run, q)).length,
+    providers: obj(countBy(runs, q, 'providers', (r) => [r.provider])),
+    models: obj(countBy(runs, q, 'models', (r) => (r.model === null ? [] : [r.model]))),
+    statuses: obj(countBy(runs, q, 'statuses', (r) => [r.status])),
+    taskTypes: obj(countBy(runs, q, 'taskTypes', (r) => [r.taskType])),
+    styles: obj(countBy(runs, q, 'styles', (r) => (styleId(r) === null ? [] : [styleId(r)!]))),
+    styleVersions: obj(
+      countBy(runs, q, 'styleVersions', (r) => (styleVersionId(r) === null ? [] : [styleVersionId(r)!])),
+    ),
+    templates: obj(countBy(runs, q, 'templates', (r) => (templateId(r) === null ? [] : [templateId(r)!]))),
+    ratings: obj(
+      countBy(runs, q, 'minRating', (r) => [1, 2, 3, 4, 5].filter((s) => bestRating(r) >= s).map(String)),
+    ),
+    favorite:
+      countBy(runs, q, 'favorite', (r) => (liveOutputs(r).some((o) => o.favorite) ? ['y'] : [])).get('y') ??
+      0,
+    review: obj(countBy(runs, q, 'review', (r) => liveOutputs(r).map((o) => o.review))),
+    usedReference: obj(countBy(runs, q, 'usedReference', (r) => [r.reference ? 'yes' : 'no'])),
+    tags: obj(countBy(runs, q, 'tags', (r) => r.tags.map((t) => t.toLowerCase()))),
+    boards: obj(
+      countBy(runs, q, 'boards', (r) =>
+        liveOutputs(r).flatMap((o) => o.boards.map((b) => ids.boards.get(b)!)),
+      ),
+    ),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+let dir: string;
+let db: LibraryDatabase;
+let history: HistoryRepo;
+let seeded: SeedRun[];
+
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'atelier-history-'));
+  db = openDatabase(path.join(dir, 'atelier.db'));
+  const result = seedLibrary(db, buildRuns(160));
+  ids = result.ids;
+  seeded = result.runs;
+  history = createHistoryRepo(db, recordingLogger());
+});
+afterAll(() => {
+  closeDatabase(db);
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** Every page of a search, walked with its cursors. */
+function searchAll(input: HistoryQueryInput, sort: HistorySort = { key: 'date', dir: 'desc' }, limit = 7) {
+  const query = HistoryQuery.parse(input);
+  const got: number[] = [];
+  let cursor: string | null = null;
+  let total: number | null = null;
+  for (let page = 0; page < 100; page++) {
+    const result = history.search({ query, sort, cursor, limit });
+    if (page === 0) total = result.total;
+    else expect(result.total).toBeNull();
+    got.push(...result.items.map((item) => item.id));
+    cursor = result.nextCursor;
+    if (cursor === null) break;
+  }
+  return { ids: got, total, query };
+}
+
+function expectLikeOracle(input: HistoryQueryInput, sort: HistorySort = { key: 'date', dir: 'desc' }) {
+  const { ids: got, total, query } = searchAll(input, sort);
+  const expected = oracleIds(seeded, query, sort);
+  expect(got, JSON.stringify({ input, sort })).toEqual(expected);
+  expect(total).toBe(expected.length);
+  return expected;
+}
+
+function errorOf(fn: () => unknown): string | null {
+  try {
+    fn();
+    return null;
+  } catch (error) {
+    if (error instanceof AppError) return `${error.code}: ${error.message}`;
+    throw error;
+  }
+}
+
+/** One value per filter, each matching some runs but not all. */
+function oneOfEach(): Record<Dim, Partial<HistoryQueryInput>> {
+  return {
+    providers: { providers: ['openai'] },
+    models: { models: ['dall-e-3', 'imagen-4'] },
+    statuses: { statuses: ['succeeded'] },
+    taskTypes: { taskTypes: ['photoreal'] },
+    styles: { styles: [ids.styles[0]!] },
+    styleVersions: { styleVersions: [ids.styleVersions[1]![1]!, ids.styleVersions[0]![0]!] },
+    templates: { templates: [ids.templates[1]!] },
+    minRating: { minRating: 3 },
+    favorite: { favorite: true },
+    review: { review: ['rejected'] },
+    usedReference: { usedReference: false },
+    tags: { tags: ['HERO', 'blue'] },
+    boards: { boards: [ids.boards.get('Spring brief')!] },
+  };
+}
+
+describe('history search', () => {
+  it('lists live runs newest first, every page by cursor, with the total on the first page only', () => {
+    const expected = expectLikeOracle({});
+    expect(expected.length).toBeGreaterThan(100);
+    expect(expected.length).toBeLessThan(seeded.length); // some are in the trash
+  });
+
+  it('applies each filter alone, and each with every other (all pairs)', () => {
+    const filters = oneOfEach();
+    const dims = Object.keys(filters) as Dim[];
+    for (const dim of dims) {
+      const matched = expectLikeOracle(filters[dim]);
+      expect(matched.length, dim).toBeGreaterThan(0);
+    }
+    for (let i = 0; i < dims.length; i++) {
+      for (let j = i + 1; j < dims.length; j++)
+        expectLikeOracle({ ...filters[dims[i]!], ...filters[dims[j]!] });
+    }
+  });
+
+  it('combines random sets of filters with text, dates, costs and every sort', () => {
+    const random = seededRandom(3);
+    const filters = oneOfEach();
+    const dims = Object.keys(filters) as Dim[];
+    const texts = ['', 'misty', 'her*', '"misty lake"', '-teapot', 'lake -"misty lake"', 'озеро', 'cafe'];
+    const sorts: HistorySort[] = ['date', 'rating', 'cost', 'duration'].flatMap((key) =>
+      (['desc', 'asc'] as const).map((dir) => ({ key: key as HistorySort['key'], dir })),
+    );
+    for (let n = 0; n < 60; n++) {
+      const input: HistoryQueryInput = { text: texts[n % texts.length]! };
+      for (const dim of dims) if (random() < 0.2) Object.assign(input, filters[dim]);
+      if (random() < 0.3) Object.assign(input, { from: seeded[20]!.createdAt, to: seeded[130]!.createdAt });
+      if (random() < 0.3) Object.assign(input, { costMin: 0.05, costMax: 0.15 });
+      expectLikeOracle(input, sorts[n % sorts.length]!);
+    }
+  });
+
+  it('sorts by rating, cost and duration both ways, unknown costs and durations last when descending', () => {
+    for (const key of ['rating', 'cost', 'duration'] as const) {
+      for (const dir of ['desc', 'asc'] as const) expectLikeOracle({ trash: 'include' }, { key, dir });
+    }
+    const byCost = searchAll({}, { key: 'cost', dir: 'desc' }).ids;
+    const costs = byCost.map((id) => seeded.find((r) => r.id === id)!.costUsd);
+    expect(costs.at(-1)).toBeNull();
+    expect(costs[0]).toBe(Math.max(...costs.filter((c): c is number => c !== null)));
+  });
+
+  it('shows the trash alone or mixed in when asked', () => {
+    const only = expectLikeOracle({ trash: 'only' });
+    expect(only.length).toBeGreaterThan(0);
+    expect(expectLikeOracle({ trash: 'include' }).length).toBe(seeded.length);
+    const trash = createTrashRepo(db);
+    const victim = searchAll({}).ids[0]!;
+    trash.trashRuns([victim], 1);
+    try {
+      expect(searchAll({}).ids).not.toContain(victim);
+      expect(searchAll({ trash: 'only' }).ids).toContain(victim);
+    } finally {
+      trash.restoreRuns([victim]);
+    }
+  });
+});
+
+describe('history search text', () => {
+  const texts = (input: string) => searchAll({ text: input, trash: 'include' }).ids;
+
+  it('finds words, prefixes, phrases and exclusions, like the oracle', () => {
+    for (const text of [
+      'lake',
+      'LAKE',
+      'her*',
+      'hero',
+      '"misty lake"',
+      '"lake misty"',
+      'lake -misty',
+      '-teapot',
+      'misty -"misty lake"',
+      '"misty la"*',
+      'neon chair',
+      'watermark',
+    ]) {
+      expectLikeOracle({ text, trash: 'include' });
+      expect(texts(text).length, text).toBeGreaterThan(0);
+    }
+    // "her*" reaches hero, heron and herbal; "hero" alone is the whole word.
+    expect(texts('her*').length).toBeGreaterThan(texts('hero').length);
+  });
+
+  it('folds accents and case in Latin and Cyrillic', () => {
+    expect(texts('cafe')).toEqual(texts('CAFÉ'));
+    expect(texts('cafe').length).toBeGreaterThan(0);
+    expect(texts('ОЗЕРО')).toEqual(texts('озеро'));
+    expect(texts('тума*')).toEqual(texts('Туманное'));
+    expectLikeOracle({ text: 'туманное -озеро', trash: 'include' });
+  });
+
+  it('finds Japanese text inside a sentence (no spaces between words) and excludes it', () => {
+    const cat = texts('猫');
+    expect(cat.length).toBeGreaterThan(0);
+    expect(cat).toEqual(texts('猫の絵'));
+    expect(texts('白い猫の絵 lake')).toEqual(
+      oracleIds(seeded, HistoryQuery.parse({ text: '白い猫の絵 lake', trash: 'include' }), {
+        key: 'date',
+        dir: 'desc',
+      }),
+    );
+    expectLikeOracle({ text: '-猫', trash: 'include' });
+    expect(texts('犬')).toEqual([]);
+  });
+
+  it('treats FTS5 syntax typed by the user as text, never as operators', () => {
+    for (const text of [
+      'NEAR(lake misty)',
+      'prompt:lake',
+      'lake OR teapot',
+      'lake AND',
+      '^lake',
+      'lake)',
+      '(',
+      '*',
+      '-',
+      '""',
+      "l'ake",
+      'lake + misty',
+    ]) {
+      expect(
+        errorOf(() => texts(text)),
+        text,
+      ).toBeNull();
+    }
+    // OR is a word to search for, not an operator: nothing has it.
+    expect(texts('lake OR teapot')).toEqual([]);
+    expect(texts('prompt:lake')).toEqual([]);
+    expect(texts('*')).toEqual(texts(''));
+  });
+
+  it('refuses an unclosed quote, naming query.text', () => {
+    expect(errorOf(() => texts('"misty lake'))).toBe(
+      'invalid_input: query.text: the quote at character 1 is not closed; add a closing " to search for a phrase',
+    );
+  });
+
+  it('refuses a cursor from another order, naming cursor', () => {
+    const query = HistoryQuery.parse({});
+    const first = history.search({ query, sort: { key: 'date', dir: 'desc' }, cursor: null, limit: 5 });
+    expect(
+      errorOf(() =>
+        history.search({ query, sort: { key: 'cost', dir: 'desc' }, cursor: first.nextCursor, limit: 5 }),
+      ),
+    ).toMatch(/^invalid_input: cursor: /);
+    expect(
+      errorOf(() =>
+        history.search({ query, sort: { key: 'date', dir: 'desc' }, cursor: 'garbage', limit: 5 }),
+      ),
+    ).toMatch(/^invalid_input: cursor: /);
+  });
+});
+
+describe('history facets', () => {
+  it('count each filter’s values with every other active filter applied', () => {
+    const filters = oneOfEach();
+    const dims = Object.keys(filters) as Dim[];
+    const random = seededRandom(5);
+    const inputs: HistoryQueryInput[] = [{}, { text: 'lake' }, { trash: 'only' }];
+    for (const dim of dims) inputs.push(filters[dim]);
+    for (let n = 0; n < 25; n++) {
+      const input: HistoryQueryInput = { text: n % 3 === 0 ? 'her*' : '' };
+      for (const dim of dims) if (random() < 0.3) Object.assign(input, filters[dim]);
+      inputs.push(input);
+    }
+    for (const input of inputs) {
+      const query = HistoryQuery.parse(input);
+      expect(facetMaps(history.facets(query)), JSON.stringify(input)).toEqual(oracleFacets(seeded, query));
+    }
+  });
+
+  it('names styles, versions, templates and boards, and keeps selected values listed', () => {
+    const facets = history.facets(
+      HistoryQuery.parse({
+        text: 'nothing-matches-this',
+        tags: ['final'],
+        providers: ['openai'],
+        boards: [ids.boards.get('Logos')!],
+      }),
+    );
+    expect(facets.total).toBe(0);
+    expect(facets.tags).toEqual([{ value: 'final', count: 0 }]);
+    expect(facets.providers).toEqual([{ value: 'openai', count: 0 }]);
+    expect(facets.boards.map((b) => b.name)).toEqual(['Empty board', 'Logos', 'Spring brief']);
+    const all = history.facets(HistoryQuery.parse({}));
+    expect(all.styles.map((s) => s.name).sort()).toEqual([...SEED_STYLES].sort());
+    expect(all.templates.map((t) => t.name).sort()).toEqual([...SEED_TEMPLATES].sort());
+    expect(all.styleVersions.find((v) => v.id === ids.styleVersions[0]![1])).toMatchObject({
+      name: `${SEED_STYLES[0]} v2`,
+      styleId: ids.styles[0],
+      version: 2,
+    });
+    expect(all.models.find((m) => m.value === 'imagen-4')?.provider).toBe('gemini');
+  });
+});
