@@ -1,17 +1,16 @@
 import type Database from 'better-sqlite3';
 import { REVIEW_STATUSES } from '../../../shared/domain';
 import {
-  type FacetCount,
   HISTORY_LIMITS,
   type HistoryFacets,
   type HistoryPage,
   type HistoryQuery,
   type HistorySort,
-  type IdFacetCount,
 } from '../../../shared/history-contract';
 import { fieldError } from '../../../shared/result';
 import type { Logger } from '../ports';
 import type { LibraryDatabase } from './db';
+import { countFacets, type FacetSnapshot, readSnapshot } from './history-facets';
 import { createJsonColumns } from './json-column';
 import { COVER_JOIN, SUMMARY_COLUMNS, type SummaryRow, toSummary } from './runs-repo';
 import { planSearch, type SearchPlan } from './search-text';
@@ -77,11 +76,9 @@ function reviewMask(statuses: readonly string[]): number {
   );
 }
 
-/** The WHERE conditions of `q`, leaving out the filters in `omit` (a facet's own). */
-function conditions(q: HistoryQuery, plan: SearchPlan, omit: ReadonlySet<Dim>, p: Params): string[] {
+/** The conditions of the search text alone. */
+function textConditions(plan: SearchPlan, p: Params): string[] {
   const c: string[] = [];
-  if (q.trash === 'exclude') c.push('r.deleted_at IS NULL');
-  else if (q.trash === 'only') c.push('r.deleted_at IS NOT NULL');
   if (plan.match !== null)
     c.push(`r.id IN (SELECT rowid FROM runs_fts WHERE runs_fts MATCH ${p.add(plan.match)})`);
   if (plan.exclude !== null) {
@@ -95,6 +92,15 @@ function conditions(q: HistoryQuery, plan: SearchPlan, omit: ReadonlySet<Dim>, p
     const at = p.add(pattern);
     c.push(`NOT (r.prompt LIKE ${at} ESCAPE '\\' OR r.negative_prompt LIKE ${at} ESCAPE '\\')`);
   }
+  return c;
+}
+
+/** The WHERE conditions of `q`, leaving out the filters in `omit` (a facet's own). */
+function conditions(q: HistoryQuery, plan: SearchPlan, omit: ReadonlySet<Dim>, p: Params): string[] {
+  const c: string[] = [];
+  if (q.trash === 'exclude') c.push('r.deleted_at IS NULL');
+  else if (q.trash === 'only') c.push('r.deleted_at IS NOT NULL');
+  c.push(...textConditions(plan, p));
   if (q.from !== null) c.push(`r.created_at >= ${p.add(q.from)}`);
   if (q.to !== null) c.push(`r.created_at < ${p.add(q.to)}`);
   if (q.costMin !== null) c.push(`r.cost_usd >= ${p.add(q.costMin)}`);
@@ -170,35 +176,6 @@ interface SortRow extends SummaryRow {
   sort_value: number | null;
 }
 
-/** Rows of one facet group: the grouped columns and how many runs share them. */
-type GroupRow = Record<string, string | number | null> & { n: number };
-
-interface FacetGroup {
-  columns: readonly string[];
-  dims: readonly Dim[];
-}
-
-/**
- * Facet counts come from three GROUP BYs over the narrow runs_facets index: each groups by a few filter
- * columns with every other filter in its WHERE, and the counts for each of its own filters are summed in
- * memory with that one filter left out. Few groups keep the scans few; few columns per group keep the
- * groups small.
- */
-const FACET_GROUPS: readonly FacetGroup[] = [
-  {
-    columns: ['provider', 'model', 'status', 'task_type'],
-    dims: ['providers', 'models', 'statuses', 'taskTypes'],
-  },
-  {
-    columns: ['style_version_id', 'template_version_id', 'best_rating'],
-    dims: ['styles', 'styleVersions', 'templates', 'minRating'],
-  },
-  {
-    columns: ['has_favorite', 'review_mask', 'has_reference'],
-    dims: ['favorite', 'review', 'usedReference'],
-  },
-];
-
 const STATEMENT_CACHE_SIZE = 200;
 
 export function createHistoryRepo(db: LibraryDatabase, log: Logger): HistoryRepo {
@@ -214,26 +191,21 @@ export function createHistoryRepo(db: LibraryDatabase, log: Logger): HistoryRepo
     }
     return statement;
   }
-  const styleVersionsById = db.prepare<
-    [string],
-    { id: number; version: number; style_id: number; name: string }
-  >(
-    `SELECT v.id, v.version, s.id AS style_id, s.name FROM style_versions v JOIN styles s ON s.id = v.style_id
-     WHERE v.id IN (SELECT value FROM json_each(?))`,
-  );
-  const stylesById = db.prepare<[string], { id: number; name: string }>(
-    'SELECT id, name FROM styles WHERE id IN (SELECT value FROM json_each(?))',
-  );
-  const templateVersionsById = db.prepare<[string], { id: number; template_id: number; name: string }>(
-    `SELECT v.id, t.id AS template_id, t.name FROM template_versions v JOIN prompt_templates t ON t.id = v.template_id
-     WHERE v.id IN (SELECT value FROM json_each(?))`,
-  );
-  const templatesById = db.prepare<[string], { id: number; name: string }>(
-    'SELECT id, name FROM prompt_templates WHERE id IN (SELECT value FROM json_each(?))',
-  );
-  const allBoards = db.prepare<[], { id: number; name: string }>(
-    'SELECT id, name FROM boards ORDER BY name COLLATE NOCASE, id',
-  );
+  // Live runs only: everything but the trash (partial index), without reading a row.
+  const countLive = db
+    .prepare<[], number>(
+      'SELECT (SELECT count(*) FROM runs) - (SELECT count(*) FROM runs WHERE deleted_at IS NOT NULL)',
+    )
+    .pluck();
+  const changes = db.prepare<[], number>('SELECT total_changes()').pluck();
+  let snapshot: { data: FacetSnapshot; stamp: string } | null = null;
+
+  /** The facet snapshot, read again when anything was written since (by this connection or another). */
+  function currentSnapshot(): FacetSnapshot {
+    const stamp = `${changes.get()}:${String(db.pragma('data_version', { simple: true }))}`;
+    if (snapshot === null || snapshot.stamp !== stamp) snapshot = { data: readSnapshot(db), stamp };
+    return snapshot.data;
+  }
 
   function search({
     query,
@@ -253,12 +225,15 @@ export function createHistoryRepo(db: LibraryDatabase, log: Logger): HistoryRepo
     const after = cursor === null ? null : decodeCursor(cursor, sort);
     const p = new Params();
     const c = conditions(query, plan, new Set(), p);
+    const unfiltered = c.length === 1 && c[0] === 'r.deleted_at IS NULL';
     const total =
-      after === null
-        ? (prepared(`SELECT count(*) FROM runs r ${whereSql(c)}`)
-            .pluck()
-            .get(p.values) as number)
-        : null;
+      after !== null
+        ? null
+        : unfiltered
+          ? (countLive.get() ?? 0)
+          : (prepared(`SELECT count(*) FROM runs r ${whereSql(c)}`)
+              .pluck()
+              .get(p.values) as number);
 
     const key = SORT_EXPRESSION[sort.key];
     const direction = sort.dir === 'desc' ? 'DESC' : 'ASC';
@@ -285,211 +260,23 @@ export function createHistoryRepo(db: LibraryDatabase, log: Logger): HistoryRepo
     return { items: page.map((row) => toSummary(row, json)), nextCursor, total };
   }
 
-  function groupRows(query: HistoryQuery, plan: SearchPlan, group: FacetGroup): GroupRow[] {
-    const p = new Params();
-    const c = conditions(query, plan, new Set(group.dims), p);
-    const columns = group.columns.map((col) => `r.${col}`).join(', ');
-    return prepared(`SELECT ${columns}, count(*) AS n FROM runs r ${whereSql(c)} GROUP BY ${columns}`).all(
-      p.values,
-    ) as GroupRow[];
-  }
-
   function facets(query: HistoryQuery): HistoryFacets {
     const plan = planSearch(query.text);
-    const [a, b, c] = FACET_GROUPS.map((group) => groupRows(query, plan, group)) as [
-      GroupRow[],
-      GroupRow[],
-      GroupRow[],
-    ];
-
-    // Names and owners of the style and template versions that occur (few), plus the selected ones.
-    const versionIds = new Set<number>(query.styleVersions);
-    const templateVersionIds = new Set<number>();
-    for (const row of b) {
-      if (row.style_version_id !== null) versionIds.add(row.style_version_id as number);
-      if (row.template_version_id !== null) templateVersionIds.add(row.template_version_id as number);
-    }
-    const versions = new Map(styleVersionsById.all(JSON.stringify([...versionIds])).map((v) => [v.id, v]));
-    const templateVersions = new Map(
-      templateVersionsById.all(JSON.stringify([...templateVersionIds])).map((v) => [v.id, v]),
-    );
-    const styleOf = (versionId: unknown) => versions.get(versionId as number)?.style_id ?? null;
-    const templateOf = (versionId: unknown) => templateVersions.get(versionId as number)?.template_id ?? null;
-    const mask = reviewMask(query.review);
-
-    // Whether a grouped row passes one filter (those of its own group; the rest are in its WHERE already).
-    const passes: Record<Dim, (row: GroupRow) => boolean> = {
-      providers: (r) => query.providers.length === 0 || query.providers.includes(r.provider as string),
-      models: (r) => query.models.length === 0 || query.models.includes(r.model as string),
-      statuses: (r) =>
-        query.statuses.length === 0 || (query.statuses as string[]).includes(r.status as string),
-      taskTypes: (r) =>
-        query.taskTypes.length === 0 || (query.taskTypes as string[]).includes(r.task_type as string),
-      styles: (r) => query.styles.length === 0 || query.styles.includes(styleOf(r.style_version_id) ?? -1),
-      styleVersions: (r) =>
-        query.styleVersions.length === 0 ||
-        query.styleVersions.includes((r.style_version_id as number) ?? -1),
-      templates: (r) =>
-        query.templates.length === 0 || query.templates.includes(templateOf(r.template_version_id) ?? -1),
-      minRating: (r) => (r.best_rating as number) >= query.minRating,
-      favorite: (r) => !query.favorite || r.has_favorite === 1,
-      review: (r) => query.review.length === 0 || ((r.review_mask as number) & mask) !== 0,
-      usedReference: (r) => query.usedReference === null || r.has_reference === (query.usedReference ? 1 : 0),
-      tags: () => true,
-      boards: () => true,
-    };
-    /** Sums `rows` by `bucket` over those passing every filter of `dims` but `own`. */
-    function tally<K>(
-      rows: GroupRow[],
-      dims: readonly Dim[],
-      own: Dim | null,
-      bucket: (row: GroupRow) => K[],
-    ) {
-      const counts = new Map<K, number>();
-      for (const row of rows) {
-        if (!dims.every((dim) => dim === own || passes[dim](row))) continue;
-        for (const k of bucket(row)) counts.set(k, (counts.get(k) ?? 0) + row.n);
+    const data = currentSnapshot();
+    const p = new Params();
+    const text = textConditions(plan, p);
+    let textMatch: Uint8Array | null = null;
+    if (text.length > 0) {
+      textMatch = new Uint8Array(data.count);
+      const ids = prepared(`SELECT r.id FROM runs r ${whereSql(text)}`)
+        .pluck()
+        .all(p.values) as number[];
+      for (const id of ids) {
+        const at = id < data.position.length ? data.position[id]! : -1;
+        if (at >= 0) textMatch[at] = 1;
       }
-      return counts;
     }
-    const [groupA, groupB, groupC] = FACET_GROUPS as [FacetGroup, FacetGroup, FacetGroup];
-    const total = tally(a, groupA.dims, null, () => [true]).get(true) ?? 0;
-
-    const byValue = (counts: Map<string | null, number>, selected: readonly string[]): FacetCount[] => {
-      for (const value of selected) if (!counts.has(value)) counts.set(value, 0);
-      return [...counts]
-        .filter((entry): entry is [string, number] => entry[0] !== null)
-        .map(([value, count]) => ({ value, count }))
-        .sort((x, y) => y.count - x.count || x.value.localeCompare(y.value));
-    };
-    const byId = (
-      counts: Map<number | null, number>,
-      selected: readonly number[],
-      name: (id: number) => string,
-    ) => {
-      for (const id of selected) if (!counts.has(id)) counts.set(id, 0);
-      return [...counts]
-        .filter((entry): entry is [number, number] => entry[0] !== null)
-        .map(([id, count]): IdFacetCount => ({ id, name: name(id), count }))
-        .sort((x, y) => y.count - x.count || x.name.localeCompare(y.name));
-    };
-
-    const modelCounts = tally(a, groupA.dims, 'models', (r) => [
-      r.model === null ? null : `${r.provider}\u0000${r.model}`,
-    ]);
-    for (const model of query.models) {
-      if (![...modelCounts.keys()].some((k) => k?.endsWith(`\u0000${model}`)))
-        modelCounts.set(`\u0000${model}`, 0);
-    }
-    const models = [...modelCounts]
-      .filter((entry): entry is [string, number] => entry[0] !== null)
-      .map(([key, count]) => {
-        const [provider = '', value = ''] = key.split('\u0000');
-        return { value, provider, count };
-      })
-      .sort((x, y) => y.count - x.count || x.value.localeCompare(y.value));
-
-    const selectedStyles = new Map(stylesById.all(JSON.stringify(query.styles)).map((s) => [s.id, s.name]));
-    const styleNames = new Map<number, string>(selectedStyles);
-    for (const v of versions.values()) styleNames.set(v.style_id, v.name);
-    const selectedTemplates = new Map(
-      templatesById.all(JSON.stringify(query.templates)).map((t) => [t.id, t.name]),
-    );
-    const templateNames = new Map<number, string>(selectedTemplates);
-    for (const v of templateVersions.values()) templateNames.set(v.template_id, v.name);
-
-    const styleVersionCounts = tally(b, groupB.dims, 'styleVersions', (r) => [
-      r.style_version_id as number | null,
-    ]);
-    const styleVersions = byId(
-      styleVersionCounts,
-      query.styleVersions.filter((id) => versions.has(id)),
-      (id) => {
-        const v = versions.get(id)!;
-        return `${v.name} v${v.version}`;
-      },
-    ).map((entry) => {
-      const v = versions.get(entry.id)!;
-      return { ...entry, styleId: v.style_id, version: v.version };
-    });
-
-    const ratingCounts = tally(b, groupB.dims, 'minRating', (r) =>
-      [1, 2, 3, 4, 5].filter((stars) => (r.best_rating as number) >= stars),
-    );
-    const reviewCounts = tally(c, groupC.dims, 'review', (r) =>
-      REVIEW_STATUSES.filter((_, bit) => ((r.review_mask as number) & (1 << bit)) !== 0),
-    );
-    const referenceCounts = tally(c, groupC.dims, 'usedReference', (r) => [
-      r.has_reference === 1 ? 'yes' : 'no',
-    ]);
-
-    return {
-      total,
-      providers: byValue(
-        tally(a, groupA.dims, 'providers', (r) => [r.provider as string]),
-        query.providers,
-      ),
-      models,
-      statuses: byValue(
-        tally(a, groupA.dims, 'statuses', (r) => [r.status as string]),
-        query.statuses,
-      ),
-      taskTypes: byValue(
-        tally(a, groupA.dims, 'taskTypes', (r) => [r.task_type as string]),
-        query.taskTypes,
-      ),
-      styles: byId(
-        tally(b, groupB.dims, 'styles', (r) => [styleOf(r.style_version_id)]),
-        query.styles.filter((id) => styleNames.has(id)),
-        (id) => styleNames.get(id) ?? '',
-      ),
-      styleVersions,
-      templates: byId(
-        tally(b, groupB.dims, 'templates', (r) => [templateOf(r.template_version_id)]),
-        query.templates.filter((id) => templateNames.has(id)),
-        (id) => templateNames.get(id) ?? '',
-      ),
-      ratings: [1, 2, 3, 4, 5].map((stars) => ({
-        value: String(stars),
-        count: ratingCounts.get(stars) ?? 0,
-      })),
-      favorite: tally(c, groupC.dims, 'favorite', (r) => (r.has_favorite === 1 ? [true] : [])).get(true) ?? 0,
-      review: REVIEW_STATUSES.map((value) => ({ value, count: reviewCounts.get(value) ?? 0 })),
-      usedReference: ['yes', 'no'].map((value) => ({ value, count: referenceCounts.get(value) ?? 0 })),
-      tags: tagFacets(query, plan),
-      boards: boardFacets(query, plan),
-    };
-  }
-
-  function tagFacets(query: HistoryQuery, plan: SearchPlan): FacetCount[] {
-    const p = new Params();
-    const c = conditions(query, plan, new Set<Dim>(['tags']), p);
-    const rows = prepared(
-      `SELECT t.name AS value, count(*) AS count FROM run_tags x JOIN tags t ON t.id = x.tag_id
-       JOIN runs r ON r.id = x.run_id ${whereSql(c)}
-       GROUP BY x.tag_id ORDER BY count DESC, t.name LIMIT ${p.add(HISTORY_LIMITS.tagFacets)}`,
-    ).all(p.values) as FacetCount[];
-    // A selected tag stays listed (so it can be cleared) even when nothing else matches it.
-    const shown = new Set(rows.map((row) => row.value.toLowerCase()));
-    for (const tag of query.tags) if (!shown.has(tag.toLowerCase())) rows.push({ value: tag, count: 0 });
-    return rows;
-  }
-
-  function boardFacets(query: HistoryQuery, plan: SearchPlan): IdFacetCount[] {
-    const p = new Params();
-    const c = conditions(query, plan, new Set<Dim>(['boards']), p);
-    const counts = new Map(
-      (
-        prepared(
-          `SELECT b.board_id AS id, count(DISTINCT o.run_id) AS count
-           FROM board_outputs b JOIN outputs o ON o.id = b.output_id JOIN runs r ON r.id = o.run_id
-           ${whereSql(['o.deleted_at IS NULL', ...c])} GROUP BY b.board_id`,
-        ).all(p.values) as Array<{ id: number; count: number }>
-      ).map((row) => [row.id, row.count]),
-    );
-    return allBoards
-      .all()
-      .map((board) => ({ id: board.id, name: board.name, count: counts.get(board.id) ?? 0 }));
+    return countFacets(data, query, textMatch);
   }
 
   return { search, facets };

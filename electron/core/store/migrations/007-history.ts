@@ -64,10 +64,11 @@ export const historySchema: Migration = {
       CREATE INDEX runs_by_duration ON runs (ifnull(duration_ms, -1), id) WHERE deleted_at IS NULL;
       CREATE INDEX runs_favorite ON runs (id) WHERE has_favorite = 1 AND deleted_at IS NULL;
       CREATE INDEX runs_by_template_version ON runs (template_version_id) WHERE template_version_id IS NOT NULL;
-      -- Every column a filter or facet reads, so facet counts scan this narrow index and never the wide
-      -- rows (the request JSON). Leading provider, model also serves those filters.
-      CREATE INDEX runs_facets ON runs (provider, model, status, task_type, style_version_id, template_version_id,
-        best_rating, has_favorite, review_mask, has_reference, created_at, cost_usd) WHERE deleted_at IS NULL;
+      -- Every column a filter or facet reads, led by deleted_at (IS NULL is then a range, and the index is
+      -- covering: a partial index's own WHERE column is not): counts and facets never read the wide rows
+      -- (the request JSON). Leading provider, model also serves those filters.
+      CREATE INDEX runs_filters ON runs (deleted_at, provider, model, status, task_type, best_rating, has_favorite,
+        review_mask, has_reference, style_version_id, template_version_id, created_at, cost_usd);
 
       UPDATE runs SET has_reference = json_extract(request, '$.reference.path') IS NOT NULL;
       CREATE TRIGGER runs_reference_ai AFTER INSERT ON runs
