@@ -2,6 +2,8 @@ import { useCallback, useEffect, useRef } from 'react';
 import { useAppStore } from '../app/store';
 import { Button, EmptyState, ErrorCard, Spinner, VirtualGrid } from '../components';
 import { readableError } from '../lib/errors';
+import { FilterBar } from './FilterBar';
+import { activeFilterCount, useHistoryFilters } from './filters';
 import { RunCard } from './RunCard';
 import { useHistoryStore } from './store';
 
@@ -21,10 +23,21 @@ export function HistoryView() {
   const openRun = useAppStore((s) => s.openRun);
 
   const scrollRef = useRef<HTMLDivElement>(null);
+  const filtersVersion = useHistoryFilters((s) => s.version);
+  const query = useHistoryFilters((s) => s.query);
+  const filtered = query.text.trim() !== '' || activeFilterCount(query) > 0 || query.trash !== 'exclude';
 
   useEffect(() => {
     void useHistoryStore.getState().loadFirst();
   }, []);
+  // A changed view (search, filters, sort) starts from its first page; the first render already loaded it.
+  const shownVersion = useRef(filtersVersion);
+  useEffect(() => {
+    if (shownVersion.current === filtersVersion) return;
+    shownVersion.current = filtersVersion;
+    scrollRef.current?.scrollTo({ top: 0 });
+    void useHistoryStore.getState().reload();
+  }, [filtersVersion]);
 
   // Infinite scroll: ask for the next page as the last rows come into view.
   const onNearEnd = useCallback(() => {
@@ -39,12 +52,15 @@ export function HistoryView() {
           <p className="view-subtitle">
             {status === 'ready'
               ? total === 0
-                ? 'Every run you make is kept here.'
-                : `${total.toLocaleString()} ${total === 1 ? 'run' : 'runs'}, newest first. Arrow keys move, Enter opens.`
+                ? filtered
+                  ? 'No run matches this search.'
+                  : 'Every run you make is kept here.'
+                : `${total.toLocaleString()} ${total === 1 ? 'run' : 'runs'}${filtered ? ' match' : ''}. Arrow keys move, Enter opens.`
               : 'Every run, newest first.'}
           </p>
         </div>
       </header>
+      <FilterBar />
 
       <div className="history__scroll" ref={scrollRef}>
         {status === 'error' && error && (
@@ -58,7 +74,12 @@ export function HistoryView() {
             <Spinner size={20} /> Loading runs…
           </div>
         )}
-        {status === 'ready' && items.length === 0 && (
+        {status === 'ready' && items.length === 0 && filtered && (
+          <EmptyState icon="history" title="Nothing matches">
+            <p>Try fewer words or clear a filter.</p>
+          </EmptyState>
+        )}
+        {status === 'ready' && items.length === 0 && !filtered && (
           <EmptyState
             icon="history"
             title="No runs yet"

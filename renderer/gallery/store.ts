@@ -4,12 +4,14 @@ import { create } from 'zustand';
 import type { RunDetail, RunSummary } from '../../shared/domain';
 import type { AppErrorShape } from '../../shared/result';
 import { api } from '../api';
+import { searchInput, useHistoryFilters } from './filters';
 
 const PAGE = 60;
 
 interface HistoryState {
   items: RunSummary[];
-  nextBefore: number | null;
+  /** Cursor of the next page of the current view (filters and sort); null when all are loaded. */
+  nextBefore: string | null;
   total: number;
   status: 'idle' | 'loading' | 'ready' | 'error';
   loadingMore: boolean;
@@ -21,6 +23,8 @@ interface HistoryState {
   loadMore(): Promise<void>;
   /** Fetches the newest page and merges it in front: new runs appear, finished ones update. */
   refreshTop(): Promise<void>;
+  /** The view (filters or sort) changed: starts again from its first page. */
+  reload(): Promise<void>;
   /** Puts what the run dialog just changed (rating, tags) on the run's card, without a reload. */
   patchRun(id: number, patch: Pick<RunSummary, 'bestRating' | 'tags'>): void;
 }
@@ -49,7 +53,12 @@ export const useHistoryStore = create<HistoryState>()((set, get) => ({
     const { nextBefore, loadingMore, status } = get();
     if (nextBefore === null || loadingMore || status !== 'ready') return;
     set({ loadingMore: true });
-    const result = await api.call('runs.list', { before: nextBefore, limit: PAGE });
+    const version = useHistoryFilters.getState().version;
+    const result = await api.call('runs.search', searchInput(nextBefore, PAGE));
+    if (version !== useHistoryFilters.getState().version) {
+      set({ loadingMore: false });
+      return;
+    }
     if (!result.ok) {
       set({ loadingMore: false, error: result.error });
       return;
@@ -60,8 +69,7 @@ export const useHistoryStore = create<HistoryState>()((set, get) => ({
         loadingMore: false,
         error: null,
         items: [...state.items, ...result.value.items.filter((item) => !known.has(item.id))],
-        nextBefore: result.value.nextBefore,
-        total: result.value.total,
+        nextBefore: result.value.nextCursor,
       };
     });
   },
@@ -78,23 +86,33 @@ export const useHistoryStore = create<HistoryState>()((set, get) => ({
     });
   },
 
+  async reload() {
+    ++topSeq;
+    set({ items: [], nextBefore: null, loadingMore: false, status: 'loading', error: null, focusIndex: 0 });
+    await get().refreshTop();
+  },
+
   async refreshTop() {
     const seq = ++topSeq;
-    const result = await api.call('runs.list', { limit: PAGE });
+    const { sort } = useHistoryFilters.getState();
+    const result = await api.call('runs.search', searchInput(null, PAGE));
     if (seq !== topSeq) return;
     if (!result.ok) {
       set((state) => ({ status: state.status === 'ready' ? 'ready' : 'error', error: result.error }));
       return;
     }
     const fresh = result.value.items;
+    const total = result.value.total ?? fresh.length;
     set((state) => {
-      if (state.items.length === 0 || fresh.length === 0) {
+      // Merging by id only holds newest first; any other order starts again from the fresh page.
+      const newestFirst = sort.key === 'date' && sort.dir === 'desc';
+      if (state.items.length === 0 || fresh.length === 0 || !newestFirst) {
         return {
           status: 'ready',
           error: null,
           items: fresh,
-          nextBefore: result.value.nextBefore,
-          total: result.value.total,
+          nextBefore: result.value.nextCursor,
+          total,
         };
       }
       const freshIds = new Set(fresh.map((item) => item.id));
@@ -105,8 +123,8 @@ export const useHistoryStore = create<HistoryState>()((set, get) => ({
         error: null,
         items: [...fresh, ...older],
         // Pages already loaded further back stay; otherwise continue from the fresh page.
-        nextBefore: older.length > 0 ? state.nextBefore : result.value.nextBefore,
-        total: result.value.total,
+        nextBefore: older.length > 0 ? state.nextBefore : result.value.nextCursor,
+        total,
       };
     });
   },
