@@ -5,6 +5,9 @@ import type { KeyStorageInfo, ModelInfo, ProviderInfo } from '../../shared/domai
 import type { AppErrorShape } from '../../shared/result';
 import { api } from '../api';
 
+// Pure look-ups over the catalog live in lib/ so that components/ can use them too.
+export { findModel, modelName, providerName, stepName } from '../lib/provider-names';
+
 interface CatalogState {
   status: 'idle' | 'loading' | 'ready' | 'error';
   providers: ProviderInfo[];
@@ -38,25 +41,6 @@ export const useCatalogStore = create<CatalogState>()((set, get) => ({
   },
 }));
 
-export function providerName(providers: ProviderInfo[], id: string | null | undefined): string {
-  if (!id) return 'The provider';
-  return providers.find((p) => p.id === id)?.name ?? id;
-}
-
-export function modelName(providers: ProviderInfo[], providerId: string, modelId: string | null): string {
-  if (!modelId) return '—';
-  const model = providers.find((p) => p.id === providerId)?.models.find((m) => m.id === modelId);
-  return model?.name ?? modelId;
-}
-
-export function findModel(
-  providers: ProviderInfo[],
-  providerId: string,
-  modelId: string,
-): ModelInfo | undefined {
-  return providers.find((p) => p.id === providerId)?.models.find((m) => m.id === modelId);
-}
-
 export const hasAnyKey = (providers: ProviderInfo[]) => providers.some((p) => p.key !== null);
 
 export interface NumberRange {
@@ -84,15 +68,4 @@ export function capabilitiesOf(model: ModelInfo | undefined): ModelCapabilities 
     exactSize: model.exactSize,
     imageInput: model.imageInput,
   };
-}
-
-/** "Gemini", or "Gemini · Nano Banana" when the step names a model other than the default. */
-export function stepName(
-  providers: ProviderInfo[],
-  step: { provider: string; model?: string | null },
-): string {
-  const provider = providers.find((p) => p.id === step.provider);
-  const name = provider?.name ?? step.provider;
-  if (!step.model || step.model === provider?.defaultModel) return name;
-  return `${name} · ${modelName(providers, step.provider, step.model)}`;
 }

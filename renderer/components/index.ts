@@ -1,3 +1,4 @@
+export { AttemptsList } from './AttemptsList';
 export { Badge, type BadgeTone } from './Badge';
 export { Button, type ButtonProps } from './Button';
 export { Checkbox } from './Checkbox';
@@ -12,6 +13,7 @@ export { Field, type FieldIds } from './Field';
 export { Icon, type IconName } from './Icon';
 export { ImageViewer, type ViewerImage } from './ImageViewer';
 export { Meter } from './Meter';
+export { RunFactBadges } from './RunFactBadges';
 export { type Segment, SegmentedControl } from './SegmentedControl';
 export { Select, type SelectOption } from './Select';
 export { ProgressBar, Spinner } from './Spinner';

@@ -1,7 +1,7 @@
 import { useEffect } from 'react';
 import { hasAnyKey, useCatalogStore } from '../app/catalog';
+import { useLocalServersStore } from '../app/local-servers';
 import { EmptyState, Spinner } from '../components';
-import { useLocalServersStore } from '../settings/local/store';
 import { GenerateForm, SUBMIT_HINT } from './GenerateForm';
 import { Onboarding } from './Onboarding';
 import { PlaceholderTiles } from './RunProgress';

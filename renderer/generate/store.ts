@@ -5,6 +5,7 @@ import { MAX_SEED, REFERENCE_STRENGTH, type TaskType } from '../../shared/consta
 import type { AspectRatio, GenerationRequest, ProviderInfo, QualityTier } from '../../shared/domain';
 import { subjectVariable, type TemplateFields, type TemplateValues } from '../../shared/library-contract';
 import { api } from '../api';
+import type { StyleChoice } from '../app/actions';
 import { capabilitiesOf, findModel, useCatalogStore } from '../app/catalog';
 import { onRunResult, useRunsStore } from './runs-store';
 import { templateValues } from './template-form';
@@ -20,15 +21,8 @@ export interface ReferenceChoice {
   fromStyle?: string | null;
 }
 
-/** A style version from the library, rendered in by the main process before dispatch. */
-export interface StyleChoice {
-  versionId: number;
-  /** 0 when only the version is known (a reused run). */
-  styleId: number;
-  name: string;
-  version: number;
-  status: 'draft' | 'approved' | 'deprecated' | null;
-}
+/** A style version from the library (the type "Generate with this style" sends; see app/actions.ts). */
+export type { StyleChoice };
 
 /**
  * A template version and the values of its variables. The Prompt box is its subject variable (see

@@ -1,9 +1,9 @@
 import { type ChangeEvent, type FormEvent, useId, useRef, useState } from 'react';
 import type { LocalServer } from '../../../shared/domain';
+import { useLocalServersStore } from '../../app/local-servers';
 import { Button, ErrorCard, Field, Icon, SegmentedControl } from '../../components';
 import { humanizeFieldMessage, readableError } from '../../lib/errors';
 import { KIND_LABEL } from './ServerCard';
-import { useLocalServersStore } from './store';
 
 type Kind = LocalServer['kind'];
 
