@@ -10,9 +10,6 @@ const TEST_CODE = [
   '^test/',
   '^e2e/',
   '^bench/',
-  // Test scaffolding still inside product folders (issue 8 moves it to test/support).
-  '^electron/core/(dispatch|store)/test-support\\.ts$',
-  '^electron/core/dispatch/harness\\.ts$',
 ];
 
 /** The renderer's shared layers; every other folder under renderer/ is a feature. */
