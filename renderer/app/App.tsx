@@ -23,6 +23,24 @@ import { useRoutesStore } from './routes';
 import { followHash, useAppStore } from './store';
 import { TokenMissing } from './TokenMissing';
 
+/**
+ * Starts what app/ keeps for every screen and then each feature: its intent handlers (actions.ts) and the
+ * events that keep its stores current. Returns the function that stops them all.
+ */
+export function startFeatures(): () => void {
+  const stops = [
+    startLiveUpdates(),
+    startGenerate(),
+    startGallery(),
+    startStyles(),
+    startReferences(),
+    startSettings(),
+  ];
+  return () => {
+    for (const stop of stops) stop();
+  };
+}
+
 export function App() {
   if (api.mode === 'browser' && !api.hasToken) return <TokenMissing />;
   return <Shell />;
@@ -36,21 +54,14 @@ function Shell() {
 
   useEffect(() => {
     const unfollow = followHash();
-    const stops = [
-      startLiveUpdates(),
-      startGenerate(),
-      startGallery(),
-      startStyles(),
-      startReferences(),
-      startSettings(),
-    ];
+    const stopFeatures = startFeatures();
     void useCatalogStore.getState().load();
     void useRoutesStore.getState().load();
     // A local server counts as a way to generate, so onboarding steps aside for it too.
     void useLocalServersStore.getState().load();
     return () => {
       unfollow();
-      for (const stop of stops) stop();
+      stopFeatures();
     };
   }, []);
 
