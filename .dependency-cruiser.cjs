@@ -3,14 +3,7 @@
 // test in scripts/arch.test.ts cruises a small tree that breaks each rule once and expects each to fire.
 
 /** Files that exist for tests only: they may use test support, and product code may not use them. */
-const TEST_CODE = [
-  '\\.test\\.tsx?$',
-  '\\.type-test\\.ts$',
-  '\\.bench\\.ts$',
-  '^test/',
-  '^e2e/',
-  '^bench/',
-];
+const TEST_CODE = ['\\.test\\.tsx?$', '\\.type-test\\.ts$', '\\.bench\\.ts$', '^test/', '^e2e/', '^bench/'];
 
 /** The renderer's shared layers; every other folder under renderer/ is a feature. */
 const RENDERER_LAYERS = '(app|components|lib|public)';
