@@ -4,9 +4,10 @@ import { create } from 'zustand';
 import type { KeyStorageInfo, ModelInfo, ProviderInfo } from '../../shared/domain';
 import type { AppErrorShape } from '../../shared/result';
 import { api } from '../api';
+import { modelName } from '../lib/provider-names';
 
 // Pure look-ups over the catalog live in lib/ so that components/ can use them too.
-export { findModel, modelName, providerName, stepName } from '../lib/provider-names';
+export { findModel, modelName, providerName } from '../lib/provider-names';
 
 interface CatalogState {
   status: 'idle' | 'loading' | 'ready' | 'error';
@@ -68,4 +69,15 @@ export function capabilitiesOf(model: ModelInfo | undefined): ModelCapabilities 
     exactSize: model.exactSize,
     imageInput: model.imageInput,
   };
+}
+
+/** "Gemini", or "Gemini · Nano Banana" when the step names a model other than the default. */
+export function stepName(
+  providers: ProviderInfo[],
+  step: { provider: string; model?: string | null },
+): string {
+  const provider = providers.find((p) => p.id === step.provider);
+  const name = provider?.name ?? step.provider;
+  if (!step.model || step.model === provider?.defaultModel) return name;
+  return `${name} · ${modelName(providers, step.provider, step.model)}`;
 }

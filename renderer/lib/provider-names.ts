@@ -20,14 +20,3 @@ export function findModel(
 ): ModelInfo | undefined {
   return providers.find((p) => p.id === providerId)?.models.find((m) => m.id === modelId);
 }
-
-/** "Gemini", or "Gemini · Nano Banana" when the step names a model other than the default. */
-export function stepName(
-  providers: ProviderInfo[],
-  step: { provider: string; model?: string | null },
-): string {
-  const provider = providers.find((p) => p.id === step.provider);
-  const name = provider?.name ?? step.provider;
-  if (!step.model || step.model === provider?.defaultModel) return name;
-  return `${name} · ${modelName(providers, step.provider, step.model)}`;
-}
