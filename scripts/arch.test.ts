@@ -101,15 +101,12 @@ afterAll(() => {
 describe('the architecture check (.dependency-cruiser.cjs)', () => {
   it('reports each broken rule once and nothing that is allowed', async () => {
     const options = await extractDepcruiseOptions(path.join(root, '.dependency-cruiser.cjs'));
-    const previous = process.cwd();
-    process.chdir(fixture);
-    let result: ICruiseResult;
-    try {
-      const reported = await cruise(['electron', 'shared', 'renderer'], { ...options, validate: true });
-      result = reported.output as ICruiseResult;
-    } finally {
-      process.chdir(previous);
-    }
+    const reported = await cruise(['electron', 'shared', 'renderer'], {
+      ...options,
+      validate: true,
+      baseDir: fixture,
+    });
+    const result = reported.output as ICruiseResult;
     const violations = result.summary.violations.map(
       (v) =>
         `${v.rule.name}: ${v.from} → ${shortName(
