@@ -107,6 +107,15 @@ module.exports = {
       to: { path: [...TEST_CODE, '(^|/)node_modules/(vitest|@vitest/[^/]+|@playwright/test)/'] },
     },
     {
+      name: 'no-circular',
+      comment:
+        'No import cycles: a cycle means two modules cannot be understood (or tested) one without the other. ' +
+        'Break it with an intent (renderer/app/actions.ts), a port, or by moving the shared part down.',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
+    },
+    {
       name: 'not-to-unresolvable',
       comment: 'Every import resolves: a path the check cannot follow is a path it cannot judge.',
       severity: 'error',

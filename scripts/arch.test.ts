@@ -47,6 +47,8 @@ const TREE: Record<string, string> = {
   'renderer/generate/store.ts':
     "import { actions } from '../app/actions';\nimport { Widget } from '../components/Widget';\nimport { helper } from '../lib/helper';\nimport { shared } from '../../shared/ok';\nexport const store = [actions, Widget, helper, shared];",
   'renderer/generate/sub/part.ts': "import { store } from '../store';\nexport const part = store;",
+  'renderer/generate/ping.ts': "import { pong } from './pong';\nexport const ping = () => pong;",
+  'renderer/generate/pong.ts': "import { ping } from './ping';\nexport const pong = () => ping;",
   'renderer/gallery/GalleryView.tsx':
     "import { store } from '../generate/store';\nimport { part } from '../generate/sub/part';\nexport const GalleryView = [store, part];",
 };
@@ -68,6 +70,8 @@ const EXPECTED = [
   'app-mounts-features-in-one-place: renderer/app/live.ts → renderer/generate/store.ts',
   'feature-no-other-feature: renderer/gallery/GalleryView.tsx → renderer/generate/store.ts',
   'feature-no-other-feature: renderer/gallery/GalleryView.tsx → renderer/generate/sub/part.ts',
+  // A cycle is reported once, from where the cruise met it first.
+  'no-circular: renderer/generate/ping.ts → renderer/generate/pong.ts',
 ];
 
 /** A node_modules path or a core module becomes its package name, so the expectations read plainly. */
