@@ -1,7 +1,7 @@
 // Providers, their models and the key each one has: shared by Generate, History and Settings.
 
 import { create } from 'zustand';
-import type { KeyStorageInfo, ModelInfo, ProviderInfo } from '../../shared/domain';
+import type { KeyStorageInfo, ProviderInfo } from '../../shared/domain';
 import type { AppErrorShape } from '../../shared/result';
 import { api } from '../api';
 import { modelName } from '../lib/provider-names';
@@ -44,32 +44,8 @@ export const useCatalogStore = create<CatalogState>()((set, get) => ({
 
 export const hasAnyKey = (providers: ProviderInfo[]) => providers.some((p) => p.key !== null);
 
-export interface NumberRange {
-  min: number;
-  max: number;
-  default: number;
-}
-
-/** What a model takes beyond the basics; drives which Advanced controls Generate offers. */
-export interface ModelCapabilities {
-  steps: NumberRange | null;
-  guidance: NumberRange | null;
-  /** Exact W×H: bounds and the multiple both sides snap to; null when the model only has fixed sizes. */
-  exactSize: { min: number; max: number; multiple: number } | null;
-  /** Takes a reference image; null when the catalog does not say. */
-  imageInput: boolean | null;
-}
-
-/** Capabilities of a model as the catalog lists them; drives which Advanced controls Generate offers. */
-export function capabilitiesOf(model: ModelInfo | undefined): ModelCapabilities {
-  if (!model) return { steps: null, guidance: null, exactSize: null, imageInput: null };
-  return {
-    steps: model.steps,
-    guidance: model.guidance,
-    exactSize: model.exactSize,
-    imageInput: model.imageInput,
-  };
-}
+// What a model takes beyond the basics is defined once, in shared/ (the core fills it from the catalog).
+export { capabilitiesOf } from '../../shared/model-rules';
 
 /** "Gemini", or "Gemini · Nano Banana" when the step names a model other than the default. */
 export function stepName(
