@@ -227,6 +227,16 @@ export const AttemptRecord = z.object({
 });
 export type AttemptRecord = z.infer<typeof AttemptRecord>;
 
+/** Where an output stands in review; new outputs arrive pending. */
+export const REVIEW_STATUSES = ['pending', 'approved', 'rejected'] as const;
+export const ReviewStatus = z.enum(REVIEW_STATUSES);
+export type ReviewStatus = z.infer<typeof ReviewStatus>;
+
+/** How a run was made from its parent run (lineage). */
+export const DERIVATIONS = ['reproduce', 'branch', 'reroll', 'vary'] as const;
+export const Derivation = z.enum(DERIVATIONS);
+export type Derivation = z.infer<typeof Derivation>;
+
 export const OutputRecord = z.object({
   id: z.number(),
   index: z.number(),
@@ -238,6 +248,17 @@ export const OutputRecord = z.object({
   format: z.string(),
   bytes: z.number(),
   rating: z.number().int().min(0).max(5),
+  favorite: z.boolean(),
+  reviewStatus: ReviewStatus,
+  /** When it was approved or rejected; null while pending. */
+  reviewedAt: z.number().nullable(),
+  /** A brand or legal sign-off id recorded with the approval, for audit. */
+  approvalRef: z.string().nullable(),
+  /** The failure-mode id it was rejected for, and the reviewer's note. */
+  rejectReason: z.string().nullable(),
+  rejectNote: z.string().nullable(),
+  /** In the trash since (files kept 30 days); null when live. */
+  deletedAt: z.number().nullable(),
 });
 export type OutputRecord = z.infer<typeof OutputRecord>;
 
@@ -272,6 +293,15 @@ export const RunSummary = z.object({
   bestRating: z.number().int().min(0).max(5),
   /** The run's tags, sorted. */
   tags: z.array(z.string()),
+  /** Whether any of its (live) images is a favourite. */
+  favorite: z.boolean(),
+  /** The review states its live images are in, in REVIEW_STATUSES order. */
+  reviewStates: z.array(ReviewStatus),
+  /** Lineage: the run this one was made from, and how. */
+  parentRunId: z.number().nullable(),
+  derivation: Derivation.nullable(),
+  /** In the trash since; null when live. */
+  deletedAt: z.number().nullable(),
 });
 export type RunSummary = z.infer<typeof RunSummary>;
 

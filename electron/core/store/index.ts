@@ -1,4 +1,10 @@
 export {
+  BOARD_NAME_MAX,
+  type BoardRow,
+  type BoardsRepo,
+  createBoardsRepo,
+} from './boards-repo';
+export {
   CONTENT_PATH,
   type ContentRefsRepo,
   createContentRefsRepo,
@@ -40,6 +46,7 @@ export {
   migrate,
   NewerSchemaError,
 } from './migrations';
+export { createOutputsRepo, type OutputsRepo, type ReviewDecision } from './outputs-repo';
 export {
   createReferencesRepo,
   type NewReference,
@@ -56,8 +63,10 @@ export {
   type RunCompletion,
   type RunFailure,
   type RunPage,
+  type RunParent,
   type RunsRepo,
   type RunWork,
 } from './runs-repo';
 export { createSettingsRepo, type SettingsRepo } from './settings-repo';
+export { createTrashRepo, type TrashRepo } from './trash-repo';
 export { createUsageRepo, type SentAttempt, type UsageRepo } from './usage-repo';

@@ -234,3 +234,113 @@ describe('migrations', () => {
     db.close();
   });
 });
+
+describe('migration 7 (history)', () => {
+  function seededAt6(): Database.Database {
+    const db = new Database(':memory:');
+    db.pragma('foreign_keys = ON');
+    migrate(db, { target: 6 });
+    const ref = `references/ab/${'a'.repeat(64)}.png`;
+    db.exec(`
+      INSERT INTO runs (id, created_at, status, request, prompt, negative_prompt, provider, model, seed, count, cost_usd)
+        VALUES (1, 1, 'succeeded', '{"prompt":"x","reference":{"path":"${ref}","strength":0.5}}',
+          'Café au lait on a misty lake', 'blurry', 'openai', 'gpt-image-1', 1, 2, 0.08),
+               (2, 2, 'failed', '{"prompt":"y"}', 'Туманное озеро', '', 'gemini', NULL, NULL, 1, NULL);
+      INSERT INTO outputs (id, run_id, idx, path, sha256, width, height, format, bytes, thumb_path)
+        VALUES (5, 1, 0, 'media/ab/x.png', 'abc', 1024, 1024, 'png', 10, 'thumbs/ab/x.webp'),
+               (6, 1, 1, 'media/ab/y.png', 'abd', 1024, 1024, 'png', 10, 'thumbs/ab/y.webp');
+      INSERT INTO ratings (output_id, rating, updated_at) VALUES (5, 2, 3), (6, 4, 3);
+    `);
+    return db;
+  }
+
+  it('backfills: outputs pending, run summaries, the reference flag and the search index', () => {
+    const db = seededAt6();
+    migrate(db);
+    expect(
+      db.prepare('SELECT id, favorite, review_status, deleted_at FROM outputs ORDER BY id').all(),
+    ).toEqual([
+      { id: 5, favorite: 0, review_status: 'pending', deleted_at: null },
+      { id: 6, favorite: 0, review_status: 'pending', deleted_at: null },
+    ]);
+    expect(
+      db
+        .prepare('SELECT id, best_rating, has_favorite, review_mask, has_reference FROM runs ORDER BY id')
+        .all(),
+    ).toEqual([
+      { id: 1, best_rating: 4, has_favorite: 0, review_mask: 1, has_reference: 1 },
+      { id: 2, best_rating: 0, has_favorite: 0, review_mask: 0, has_reference: 0 },
+    ]);
+    const match = db
+      .prepare<[string], number>('SELECT rowid FROM runs_fts WHERE runs_fts MATCH ? ORDER BY rowid')
+      .pluck();
+    expect(match.all('cafe')).toEqual([1]);
+    expect(match.all('blur*')).toEqual([1]);
+    expect(match.all('озеро')).toEqual([2]);
+    expect(match.all('"misty lake"')).toEqual([1]);
+    db.close();
+  });
+
+  it('keeps run summaries and the search index in step through triggers', () => {
+    const db = seededAt6();
+    migrate(db);
+    const summary = db.prepare('SELECT best_rating, has_favorite, review_mask FROM runs WHERE id = 1');
+    db.exec("UPDATE outputs SET favorite = 1, review_status = 'approved' WHERE id = 5");
+    expect(summary.get()).toEqual({ best_rating: 4, has_favorite: 1, review_mask: 3 });
+    db.exec(
+      'UPDATE outputs SET deleted_at = 9 WHERE id = 6; UPDATE ratings SET rating = 3 WHERE output_id = 5',
+    );
+    expect(summary.get()).toEqual({ best_rating: 3, has_favorite: 1, review_mask: 2 });
+    db.exec(
+      "UPDATE outputs SET review_status = 'rejected' WHERE id = 5; DELETE FROM ratings WHERE output_id = 5",
+    );
+    expect(summary.get()).toEqual({ best_rating: 0, has_favorite: 1, review_mask: 4 });
+    db.exec('DELETE FROM outputs WHERE id = 5');
+    expect(summary.get()).toEqual({ best_rating: 0, has_favorite: 0, review_mask: 0 });
+
+    const match = db
+      .prepare<[string], number>('SELECT rowid FROM runs_fts WHERE runs_fts MATCH ? ORDER BY rowid')
+      .pluck();
+    db.exec(`INSERT INTO runs (id, created_at, status, request, prompt, provider, count)
+      VALUES (3, 3, 'queued', '{"reference":{"path":"media/aa/b.png"}}', 'a teapot in the snow', 'openai', 1)`);
+    expect(match.all('teapot')).toEqual([3]);
+    expect(db.prepare('SELECT has_reference FROM runs WHERE id = 3').pluck().get()).toBe(1);
+    db.exec("UPDATE runs SET prompt = 'a kettle' WHERE id = 3");
+    expect(match.all('teapot')).toEqual([]);
+    expect(match.all('kettle')).toEqual([3]);
+    db.exec('DELETE FROM runs WHERE id = 3');
+    expect(match.all('kettle')).toEqual([]);
+    // Throws SQLITE_CORRUPT_VTAB when the index and the runs table disagree.
+    expect(() =>
+      db.prepare("INSERT INTO runs_fts (runs_fts, rank) VALUES ('integrity-check', 1)").run(),
+    ).not.toThrow();
+    db.close();
+  });
+
+  it('boards hold outputs many-to-many; lineage and baselines let go of deleted rows', () => {
+    const db = seededAt6();
+    migrate(db);
+    db.exec(`
+      INSERT INTO boards (id, name, created_at, baseline_output_id) VALUES (1, 'Spring brief', 1, 5), (2, 'Logos', 1, NULL);
+      INSERT INTO board_outputs (board_id, output_id, added_at) VALUES (1, 5, 1), (1, 6, 1), (2, 5, 1);
+      UPDATE runs SET parent_run_id = 1, derivation = 'branch' WHERE id = 2;
+    `);
+    expect(() => db.exec("INSERT INTO boards (name, created_at) VALUES ('spring BRIEF', 2)")).toThrow(
+      /UNIQUE/,
+    );
+    expect(() => db.exec("UPDATE runs SET derivation = 'copy' WHERE id = 2")).toThrow(/CHECK/);
+    expect(() => db.exec("UPDATE outputs SET review_status = 'maybe' WHERE id = 5")).toThrow(/CHECK/);
+    db.exec('DELETE FROM outputs WHERE id = 5');
+    expect(db.prepare('SELECT baseline_output_id FROM boards WHERE id = 1').pluck().get()).toBeNull();
+    expect(db.prepare('SELECT board_id, output_id FROM board_outputs').all()).toEqual([
+      { board_id: 1, output_id: 6 },
+    ]);
+    db.exec('DELETE FROM runs WHERE id = 1');
+    expect(db.prepare('SELECT parent_run_id, derivation FROM runs WHERE id = 2').get()).toEqual({
+      parent_run_id: null,
+      derivation: 'branch',
+    });
+    expect(db.pragma('foreign_key_check')).toEqual([]);
+    db.close();
+  });
+});

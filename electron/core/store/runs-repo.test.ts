@@ -66,6 +66,17 @@ function output(index: number): NewOutput {
   };
 }
 
+/** An output's marks as they arrive: not a favourite, pending review, live. */
+const UNREVIEWED = {
+  favorite: false,
+  reviewStatus: 'pending',
+  reviewedAt: null,
+  approvalRef: null,
+  rejectReason: null,
+  rejectNote: null,
+  deletedAt: null,
+} as const;
+
 /** A run taken all the way to success with `outputs` images. */
 function succeededRun(now = 1_000, outputs = 1): number {
   const id = runs.create({ request, now });
@@ -120,6 +131,11 @@ describe('runs repo', () => {
       costBasis: 'reported',
       warnings: [],
       bestRating: 4,
+      favorite: false,
+      reviewStates: ['pending'],
+      parentRunId: null,
+      derivation: null,
+      deletedAt: null,
       request,
       startedAt: 1_050,
       finishedAt: 5_300,
@@ -135,8 +151,8 @@ describe('runs repo', () => {
         },
       ],
       outputs: [
-        { id: expect.any(Number), ...output(0), rating: 0 },
-        { id: expect.any(Number), ...output(1), rating: 4 },
+        { id: expect.any(Number), ...output(0), rating: 0, ...UNREVIEWED },
+        { id: expect.any(Number), ...output(1), rating: 4, ...UNREVIEWED },
       ],
       tags: [],
       route: null,
@@ -444,7 +460,12 @@ describe('runs repo', () => {
       runs.recordAttempt(id, attempt());
       expect(() => runs.recordAttempt(id, attempt())).toThrow(/UNIQUE/);
       expect(() =>
-        db.prepare("INSERT INTO outputs VALUES (NULL, 999, NULL, 0, 'p', 's', 1, 1, 'png', 1, 't')").run(),
+        db
+          .prepare(
+            `INSERT INTO outputs (run_id, idx, path, sha256, width, height, format, bytes, thumb_path)
+             VALUES (999, 0, 'p', 's', 1, 1, 'png', 1, 't')`,
+          )
+          .run(),
       ).toThrow(/FOREIGN KEY/);
     });
   });

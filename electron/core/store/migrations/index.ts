@@ -5,6 +5,7 @@ import { librarySchema } from './003-library';
 import { referencesSchema } from './004-references';
 import { requestedSchema } from './005-requested';
 import { costBasisSchema } from './006-cost-basis';
+import { historySchema } from './007-history';
 import type { Migration } from './migration';
 
 export type { Migration } from './migration';
@@ -17,6 +18,7 @@ export const MIGRATIONS: readonly Migration[] = [
   referencesSchema,
   requestedSchema,
   costBasisSchema,
+  historySchema,
 ];
 
 export const LATEST_SCHEMA_VERSION: number = MIGRATIONS.at(-1)?.version ?? 0;
