@@ -1,3 +1,4 @@
+import './app.css';
 import { useEffect, useSyncExternalStore } from 'react';
 import { api } from '../api';
 import { Button, ErrorCard } from '../components';

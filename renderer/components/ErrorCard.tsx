@@ -1,6 +1,7 @@
 import type { ReactNode } from 'react';
 import type { ReadableError } from '../lib/errors';
 import { Icon } from './Icon';
+import './ErrorCard.css';
 
 /** An error the user can act on: what happened, the details and the next step (the code rides along as data-code). */
 export function ErrorCard({
