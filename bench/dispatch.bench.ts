@@ -9,12 +9,12 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { type Core, createCore } from '../electron/core';
-import { testCatalog, testProvider, testRoutes } from '../electron/core/dispatch/test-support';
 import { createMediaStore } from '../electron/core/media';
 import { systemClock } from '../electron/core/ports';
 import type { AttemptResult, ProviderAdapter } from '../electron/core/providers/types';
 import { createSessionVault } from '../electron/core/vault/vault';
 import type { RunDetail } from '../shared/domain';
+import { testCatalog, testProvider, testRoutes } from '../test/support/dispatch';
 import { type BenchRow, isMain, printTable } from './report';
 
 const SAMPLES = 300;

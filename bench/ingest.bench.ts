@@ -4,10 +4,10 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import { createRunsRepo } from '../electron/core/history/runs-repo';
 import { createMediaStore, DEFAULT_THUMB_SIZE } from '../electron/core/media';
 import { THUMB_WEBP } from '../electron/core/media/store';
-import { closeDatabase, openDatabase } from '../electron/core/store/db';
+import { silentLogger } from '../electron/core/ports';
+import { closeDatabase, createRunsRepo, openDatabase } from '../electron/core/store';
 import type { GenerationRequest } from '../shared/domain';
 import { type BenchRow, isMain, printTable } from './report';
 
@@ -115,7 +115,7 @@ async function compare(
     const store = createMediaStore({ dataDir });
     mkdirSync(dataDir, { recursive: true });
     const db = openDatabase(path.join(dataDir, 'atelier.db'));
-    const runs = createRunsRepo(db);
+    const runs = createRunsRepo(db, silentLogger);
     // What the app does per image: verify, hash, write, thumbnail, then record the run in one transaction.
     ingest = Math.max(
       ingest,

@@ -5,10 +5,9 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createEventBus } from '../electron/core/events';
 import { createStyleLibrary } from '../electron/core/library/service';
+import { silentLogger } from '../electron/core/ports';
 import { loadCatalog } from '../electron/core/providers/catalog';
-import { closeDatabase, openDatabase } from '../electron/core/store/db';
-import { createLibraryRepo } from '../electron/core/store/library-repo';
-import { createSettingsRepo } from '../electron/core/store/settings-repo';
+import { closeDatabase, createLibraryRepo, createSettingsRepo, openDatabase } from '../electron/core/store';
 import { StyleFields } from '../shared/library-contract';
 import { type BenchRow, isMain, printTable } from './report';
 
@@ -42,11 +41,11 @@ export async function benchLibrary(): Promise<BenchRow[]> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'atelier-bench-library-'));
   const db = openDatabase(path.join(dir, 'atelier.db'));
   try {
-    const repo = createLibraryRepo(db);
+    const repo = createLibraryRepo(db, silentLogger);
     let now = 1_700_000_000_000;
     const library = createStyleLibrary({
       repo,
-      settings: createSettingsRepo(db),
+      settings: createSettingsRepo(db, silentLogger),
       catalog: loadCatalog(),
       clock: { now: () => now, sleep: async () => {} },
       events: createEventBus(() => {}),

@@ -7,8 +7,12 @@ import { createMediaStore, DEFAULT_THUMB_SIZE } from '../electron/core/media';
 import { THUMB_WEBP } from '../electron/core/media/store';
 import { systemClock } from '../electron/core/ports';
 import { createReferenceService, type ReferenceService } from '../electron/core/references';
-import { closeDatabase, openDatabase } from '../electron/core/store/db';
-import { createReferencesRepo, type ReferenceFilter } from '../electron/core/store/references-repo';
+import {
+  closeDatabase,
+  createReferencesRepo,
+  openDatabase,
+  type ReferenceFilter,
+} from '../electron/core/store';
 import { REFERENCE_STEERS } from '../shared/references-contract';
 import { type BenchRow, isMain, printTable } from './report';
 

@@ -3,8 +3,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { createRunsRepo, type NewOutput, type RunsRepo } from '../electron/core/history/runs-repo';
-import { closeDatabase, openDatabase } from '../electron/core/store/db';
+import { silentLogger } from '../electron/core/ports';
+import {
+  closeDatabase,
+  createRunsRepo,
+  type NewOutput,
+  openDatabase,
+  type RunsRepo,
+} from '../electron/core/store';
 import type { GenerationRequest } from '../shared/domain';
 import { type BenchRow, isMain, printTable } from './report';
 
@@ -115,7 +121,7 @@ export async function benchStore(): Promise<BenchRow[]> {
   const file = path.join(dir, 'atelier.db');
   const db = openDatabase(file);
   try {
-    const runs = createRunsRepo(db);
+    const runs = createRunsRepo(db, silentLogger);
     const rows: BenchRow[] = [];
 
     // As the app records a run: one transaction per run around create, start, attempt and completion.

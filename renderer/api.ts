@@ -3,6 +3,7 @@
 import type { AtelierBridge } from '../shared/bridge';
 import type { CallInput, CallName, CallOutput, EventName, EventPayload } from '../shared/contract';
 import type { AppErrorShape, Result } from '../shared/result';
+import { type ConnectionState, streamEvents } from './lib/event-stream';
 
 declare global {
   interface Window {
@@ -11,8 +12,7 @@ declare global {
 }
 
 export type ApiMode = 'desktop' | 'browser';
-/** `open`: events flow. `connecting`/`reconnecting`: the stream dropped and is being restored. */
-export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'unauthorized';
+export type { ConnectionState };
 
 export interface Api {
   readonly mode: ApiMode;
@@ -144,8 +144,6 @@ function desktopApi(bridge: AtelierBridge): Api {
   };
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 function browserApi(token: string | null): Api {
   const listeners = new Listeners();
   const connection = new ConnectionWatch();
@@ -155,70 +153,6 @@ function browserApi(token: string | null): Api {
     Authorization: `Bearer ${token ?? ''}`,
     'Content-Type': 'application/json',
   });
-
-  function dispatchBlock(block: string): void {
-    let name = 'message';
-    const data: string[] = [];
-    for (const line of block.split('\n')) {
-      if (line === '' || line.startsWith(':')) continue;
-      const colon = line.indexOf(':');
-      const field = colon === -1 ? line : line.slice(0, colon);
-      let value = colon === -1 ? '' : line.slice(colon + 1);
-      if (value.startsWith(' ')) value = value.slice(1);
-      if (field === 'event') name = value;
-      else if (field === 'data') data.push(value);
-    }
-    if (data.length === 0) return;
-    let payload: unknown;
-    try {
-      payload = JSON.parse(data.join('\n'));
-    } catch {
-      return;
-    }
-    listeners.emit(name, payload);
-  }
-
-  /** One long-lived `GET /api/events`, read as a stream (EventSource cannot send headers). */
-  async function streamEvents(): Promise<void> {
-    let delay = 500;
-    let everOpened = false;
-    for (;;) {
-      connection.set(everOpened ? 'reconnecting' : 'connecting');
-      try {
-        const response = await fetch('/api/events', {
-          headers: { Authorization: `Bearer ${token ?? ''}`, Accept: 'text/event-stream' },
-          cache: 'no-store',
-        });
-        if (response.status === 401) {
-          connection.set('unauthorized');
-          await sleep(30_000);
-          continue;
-        }
-        if (!response.ok || !response.body) throw new Error(`events: HTTP ${response.status}`);
-        everOpened = true;
-        delay = 500;
-        connection.set('open');
-        const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-        let buffer = '';
-        for (;;) {
-          const { value, done } = await reader.read();
-          if (done) break;
-          buffer += value.replaceAll('\r\n', '\n').replaceAll('\r', '\n');
-          let end = buffer.indexOf('\n\n');
-          while (end !== -1) {
-            dispatchBlock(buffer.slice(0, end));
-            buffer = buffer.slice(end + 2);
-            end = buffer.indexOf('\n\n');
-          }
-        }
-      } catch {
-        // Dropped or refused: fall through to the backoff below.
-      }
-      connection.set(everOpened ? 'reconnecting' : 'connecting');
-      await sleep(delay + Math.random() * 250);
-      delay = Math.min(delay * 2, 10_000);
-    }
-  }
 
   return {
     mode: 'browser',
@@ -241,13 +175,19 @@ function browserApi(token: string | null): Api {
       } catch {
         return { ok: false, error: UNREACHABLE };
       }
-      // The main process validated its own output; the client only checks the envelope.
+      // Only the envelope is checked. Outputs are parsed by neither side at run time: the handlers are typed
+      // against the output schemas, and the core's tests parse every output with its schema (test/support/core.ts).
       return isResult(body) ? (body as Result<CallOutput<K>>) : { ok: false, error: UNREACHABLE };
     },
     on: <K extends EventName>(name: K, listener: (payload: EventPayload<K>) => void) => {
       if (!streaming && token !== null) {
         streaming = true;
-        void streamEvents();
+        void streamEvents({
+          url: '/api/events',
+          token,
+          onEvent: (event, payload) => listeners.emit(event, payload),
+          onState: (state) => connection.set(state),
+        });
       }
       return listeners.add(name, listener as AnyListener);
     },

@@ -17,8 +17,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EventName } from '../../shared/contract';
 import type { ProviderInfo, RunDetail } from '../../shared/domain';
 import { type OpenAIDouble, startOpenAIDouble } from '../../test/doubles/openai-double';
-import { type Core, createCore, DATABASE_FILE } from '.';
-import { type FakeClock, fakeClock } from './dispatch/test-support';
+import { type FakeClock, fakeClock } from '../../test/support/clocks';
+import { createTestCore } from '../../test/support/core';
+import { type Core, DATABASE_FILE } from '.';
 import type { LogFields, Logger } from './ports';
 import type { Vault } from './vault/vault';
 import { createSessionVault } from './vault/vault';
@@ -53,9 +54,9 @@ describe('core, end to end against the OpenAI protocol double', () => {
 
   function boot(
     vault: Vault = createSessionVault(),
-    extra: Partial<Parameters<typeof createCore>[0]> = {},
+    extra: Partial<Parameters<typeof createTestCore>[0]> = {},
   ): Core {
-    const instance = createCore({
+    const instance = createTestCore({
       dataDir,
       vault,
       log: recordingLogger(logLines),
@@ -260,7 +261,7 @@ describe('core, end to end against the OpenAI protocol double', () => {
     expect(db.prepare('SELECT status FROM runs').get()).toMatchObject({ status: 'running' });
     db.close();
     const requestsBefore = double.requests.length;
-    const second = createCore({
+    const second = createTestCore({
       dataDir: crashed,
       vault: createSessionVault(),
       log: recordingLogger(logLines),

@@ -12,7 +12,6 @@ import {
   type ShippedRoutes,
 } from './dispatch';
 import { createEventBus, type EventBus } from './events';
-import { createRunsRepo, createUsageRepo } from './history';
 import { createStyleLibrary, loadStarterLibrary, readStarterLibrary, type StyleLibrary } from './library';
 import { createMediaStore, resolveServedMedia, type SweepReport, sweepDataDir } from './media';
 import { type Clock, type FetchLike, type Logger, systemClock } from './ports';
@@ -21,17 +20,20 @@ import { adapters as builtInAdapters } from './providers/registry';
 import type { ProviderAdapter } from './providers/types';
 import { createReferenceService } from './references';
 import {
+  CONTENT_PATH,
   closeDatabase,
+  createContentRefsRepo,
   createDispatchSettings,
   createJobsRepo,
   createKeysRepo,
+  createLibraryRepo,
   createLocalServersRepo,
+  createReferencesRepo,
+  createRunsRepo,
   createSettingsRepo,
+  createUsageRepo,
   openDatabase,
 } from './store';
-import { CONTENT_PATH, createContentRefsRepo } from './store/content-refs-repo';
-import { createLibraryRepo } from './store/library-repo';
-import { createReferencesRepo } from './store/references-repo';
 import { createKeyRing } from './vault/keyring';
 import type { Vault } from './vault/vault';
 
@@ -95,7 +97,7 @@ export function createCore(options: CoreOptions): Core {
   const catalog = options.catalog ?? loadCatalog();
   const shippedRoutes = options.routes ?? loadRoutes();
   const db = openDatabase(path.join(dataDir, DATABASE_FILE));
-  const runs = createRunsRepo(db);
+  const runs = createRunsRepo(db, log);
 
   const events = createEventBus((error) =>
     log.error('event listener failed', { error: error instanceof Error ? error.message : String(error) }),
@@ -110,8 +112,8 @@ export function createCore(options: CoreOptions): Core {
   const endpoints = options.endpoints ?? {};
   const media = createMediaStore({ dataDir });
   const library = createStyleLibrary({
-    repo: createLibraryRepo(db),
-    settings: createSettingsRepo(db),
+    repo: createLibraryRepo(db, log),
+    settings: createSettingsRepo(db, log),
     catalog,
     clock,
     events,
@@ -132,8 +134,8 @@ export function createCore(options: CoreOptions): Core {
     runs,
     jobs: createJobsRepo(db),
     usage: createUsageRepo(db),
-    settings: createDispatchSettings(createSettingsRepo(db)),
-    localServers: createLocalServersRepo(db),
+    settings: createDispatchSettings(createSettingsRepo(db, log)),
+    localServers: createLocalServersRepo(db, log),
     media,
     keys,
     vault: options.vault,

@@ -3,8 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type Core, createCore } from '.';
-import { fakeClock, scriptedAdapter, testCatalog, testProvider, testRoutes } from './dispatch/test-support';
+import { fakeClock } from '../../test/support/clocks';
+import { createTestCore } from '../../test/support/core';
+import { scriptedAdapter, testCatalog, testProvider, testRoutes } from '../../test/support/dispatch';
+import type { Core } from '.';
 import { createSessionVault } from './vault/vault';
 
 let dataDir: string;
@@ -22,7 +24,7 @@ afterEach(async () => {
 });
 
 function boot(): Core {
-  return createCore({
+  return createTestCore({
     dataDir,
     vault: createSessionVault(),
     log: { info() {}, warn() {}, error: (message) => internalErrors.push(message) },

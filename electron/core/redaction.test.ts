@@ -6,8 +6,9 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunDetail } from '../../shared/domain';
-import { type Core, createCore, DATABASE_FILE } from '.';
-import { fakeClock } from './dispatch/test-support';
+import { fakeClock } from '../../test/support/clocks';
+import { createTestCore } from '../../test/support/core';
+import { type Core, DATABASE_FILE } from '.';
 import { createSessionVault } from './vault/vault';
 
 const KEY = 'sk-proj-Zx81QmT4vLp0aB7cN2dE5fG9hJ3kW6';
@@ -78,7 +79,7 @@ describe('a key echoed by a gateway never reaches the library, runs.get or event
     const gateway = await startEchoingGateway(echo);
     server = gateway.server;
     const emitted: string[] = [];
-    core = createCore({
+    core = createTestCore({
       dataDir,
       vault: createSessionVault(),
       log: { info() {}, warn() {}, error() {} },

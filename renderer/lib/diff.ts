@@ -1,60 +1,40 @@
-// A small word-level diff (LCS) for comparing two versions of a text field.
+// A word-level diff for comparing two versions of a text field: our tokens, jsdiff's Myers diff.
+import { diffArrays } from 'diff';
 
 export interface DiffPart {
   kind: 'same' | 'added' | 'removed';
   text: string;
 }
 
+/**
+ * Words in every script, with `_` and `-` inside them ("high-contrast" is one word), single punctuation marks,
+ * and whitespace runs. jsdiff's own `diffWordsWithSpace` knows only Latin letters and splits at hyphens.
+ */
 function tokens(text: string): string[] {
   return text.match(/\s+|[\p{L}\p{N}_-]+|[^\s\p{L}\p{N}_-]/gu) ?? [];
 }
 
+/**
+ * Beyond this many changed tokens (≈500 words) the two texts are shown as a whole replacement. Measured on
+ * 2,000-word prompts (≈4,000 tokens each): an edited pair (≈300 changed tokens) diffs in 10 ms; an unrelated pair
+ * gives up after 100 ms, where no bound takes 1.4 s. (The LCS table this replaced needed 128 ms for the edited
+ * pair, so it refused anything over 500 × 500 tokens.)
+ */
+const MAX_EDIT_TOKENS = 1000;
+
 /** Word-level differences from `before` to `after`; whitespace runs are kept as tokens. */
 export function diffWords(before: string, after: string): DiffPart[] {
-  const a = tokens(before);
-  const b = tokens(after);
-  // Too large for a quadratic table: show as a whole replacement.
-  if (a.length * b.length > 250_000) {
+  const changes = diffArrays(tokens(before), tokens(after), { maxEditLength: MAX_EDIT_TOKENS });
+  if (!changes) {
     return [
       ...(before ? [{ kind: 'removed' as const, text: before }] : []),
       ...(after ? [{ kind: 'added' as const, text: after }] : []),
     ];
   }
-  const rows = a.length + 1;
-  const cols = b.length + 1;
-  const table = new Uint32Array(rows * cols);
-  for (let i = a.length - 1; i >= 0; i--) {
-    for (let j = b.length - 1; j >= 0; j--) {
-      table[i * cols + j] =
-        a[i] === b[j]
-          ? table[(i + 1) * cols + j + 1]! + 1
-          : Math.max(table[(i + 1) * cols + j]!, table[i * cols + j + 1]!);
-    }
-  }
-  const parts: DiffPart[] = [];
-  const push = (kind: DiffPart['kind'], text: string) => {
-    const last = parts.at(-1);
-    if (last && last.kind === kind) last.text += text;
-    else parts.push({ kind, text });
-  };
-  let i = 0;
-  let j = 0;
-  while (i < a.length && j < b.length) {
-    if (a[i] === b[j]) {
-      push('same', a[i]!);
-      i++;
-      j++;
-    } else if (table[(i + 1) * cols + j]! >= table[i * cols + j + 1]!) {
-      push('removed', a[i]!);
-      i++;
-    } else {
-      push('added', b[j]!);
-      j++;
-    }
-  }
-  while (i < a.length) push('removed', a[i++]!);
-  while (j < b.length) push('added', b[j++]!);
-  return parts;
+  return changes.map((change) => ({
+    kind: change.added ? 'added' : change.removed ? 'removed' : 'same',
+    text: change.value.join(''),
+  }));
 }
 
 /** Any value as comparable text: strings as they are, lists joined, objects as sorted JSON. */

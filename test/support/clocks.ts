@@ -6,16 +6,22 @@ export interface FakeClock extends Clock {
   slept: number[];
   /** All the waits together, in ms. */
   readonly sleptMs: number;
+  /** Moves time forward without a wait (a test that lets time pass between calls). */
+  advance(ms: number): void;
+  set(ms: number): void;
 }
+
+/** Midday UTC, well inside a day and a month, so daily and monthly windows do not roll over by accident. */
+export const FAKE_CLOCK_START = Date.UTC(2026, 10, 16, 12, 0, 0);
 
 /**
  * A clock whose sleep moves time forward at once: it yields to the event loop (or waits `realMs` of real
  * time, abortable), so polls cost no real time. `stretch` moves it further per sleep, so a ten-minute
- * deadline takes a handful of polls.
+ * deadline takes a handful of polls. A sleep whose signal fires rejects with the signal's reason.
  */
 export function fakeClock(options: { stretch?: number; realMs?: number; start?: number } = {}): FakeClock {
   const { stretch = 1, realMs = 0 } = options;
-  let now = options.start ?? 1_800_000_000_000;
+  let now = options.start ?? FAKE_CLOCK_START;
   const slept: number[] = [];
   return {
     slept,
@@ -23,12 +29,19 @@ export function fakeClock(options: { stretch?: number; realMs?: number; start?: 
       return slept.reduce((a, b) => a + b, 0);
     },
     now: () => now,
-    sleep: (ms, signal) => {
-      if (signal?.aborted) return Promise.reject(signal.reason);
+    advance(ms) {
+      now += ms;
+    },
+    set(ms) {
+      now = ms;
+    },
+    async sleep(ms, signal) {
+      if (signal?.aborted) throw signal.reason;
       now += ms * stretch;
       slept.push(ms);
-      if (realMs === 0) return new Promise((resolve) => setImmediate(resolve));
-      return systemClock.sleep(realMs, signal);
+      if (realMs === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      else await systemClock.sleep(realMs, signal);
+      if (signal?.aborted) throw signal.reason;
     },
   };
 }

@@ -1,6 +1,7 @@
 export { callBuilder, failed, keyCall, ok, shown, shownPerScenario, type TestCall } from './calls';
 export { providerCatalog, SHIPPED_CATALOG } from './catalog';
-export { type FakeClock, fakeClock, scaledClock } from './clocks';
+export { FAKE_CLOCK_START, type FakeClock, fakeClock, scaledClock } from './clocks';
 export { pngBytes, referenceImage } from './images';
+export { type LoggedLine, type RecordingLogger, recordingLogger } from './log';
 export { unusedPort, withTempDir } from './net';
 export { suiteDouble } from './suite';

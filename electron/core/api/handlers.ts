@@ -3,13 +3,13 @@ import { AppError } from '../../../shared/result';
 import type { Dispatcher } from '../dispatch';
 import { describeOutcome } from '../dispatch/messages';
 import type { EventBus } from '../events';
-import type { RunsRepo } from '../history/runs-repo';
 import { createLibraryHandlers, type LibraryHandlerDeps } from '../library/handlers';
 import type { Clock, FetchLike } from '../ports';
 import { type Catalog, type CatalogProvider, seedRangeOf } from '../providers/catalog';
 import { providerExcerpt } from '../providers/redact';
 import type { ProviderAdapter } from '../providers/types';
 import type { ReferenceService } from '../references';
+import type { RunsRepo } from '../store';
 import type { KeyRing } from '../vault/keyring';
 import type { HandlerTable } from './invoke';
 

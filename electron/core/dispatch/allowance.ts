@@ -1,6 +1,6 @@
 import type { ProviderLimits } from '../../../shared/domain';
-import type { SentAttempt } from '../history/usage-repo';
 import type { Clock } from '../ports';
+import type { SentAttempt } from '../store';
 
 export const MINUTE_MS = 60_000;
 export const DAY_MS = 24 * 60 * 60_000;

@@ -1,7 +1,6 @@
 import { type BudgetLimits, Budgets } from '../../../shared/domain';
-import type { UsageRepo } from '../history/usage-repo';
 import type { Clock } from '../ports';
-import type { DispatchSettings } from '../store/dispatch-settings';
+import type { DispatchSettings, UsageRepo } from '../store';
 
 export interface Spend {
   todayUsd: number;

@@ -5,16 +5,16 @@ import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { RunDetail } from '../../../shared/domain';
 import { type OpenAIDouble, startOpenAIDouble } from '../../../test/doubles/openai-double';
-import { type Harness, type HarnessOptions, makeHarness, refusal } from './harness';
+import type { FakeClock } from '../../../test/support/clocks';
 import {
   deferred,
-  type FakeClock,
   type ScriptedAdapter,
   scriptedAdapter,
   testCatalog,
   testProvider,
   testRoutes,
-} from './test-support';
+} from '../../../test/support/dispatch';
+import { type Harness, type HarnessOptions, makeHarness, refusal } from '../../../test/support/harness';
 
 let harness: Harness | null = null;
 let double: OpenAIDouble | null = null;
@@ -144,7 +144,7 @@ describe('policy per error class', () => {
     const run = await h.generate();
     expect(outcomes(run)).toEqual(['pa:rate_limited', 'pa:ok']);
     expect(run.attempts[0]).toMatchObject({ httpStatus: 429, retryAfterMs: 1500 });
-    expect(h.clock.sleeps).toEqual([1500]);
+    expect(h.clock.slept).toEqual([1500]);
     expect(run.provider).toBe('pa');
   });
 
@@ -162,7 +162,7 @@ describe('policy per error class', () => {
     expect(outcomes(bare)).toEqual(['pa:rate_limited', 'pb:ok']);
     const long = await h.generate();
     expect(outcomes(long)).toEqual(['pa:rate_limited', 'pb:ok']);
-    expect(h.clock.sleeps).toEqual([1000]);
+    expect(h.clock.slept).toEqual([1000]);
   });
 
   it('503: retries with jittered exponential backoff, then falls through', async () => {
@@ -171,7 +171,7 @@ describe('policy per error class', () => {
     const run = await h.generate();
     expect(outcomes(run)).toEqual(['pa:unavailable', 'pa:timeout', 'pa:unavailable', 'pb:ok']);
     // random() is pinned to 0.5: 500 × 2^n × 0.75.
-    expect(h.clock.sleeps).toEqual([375, 750]);
+    expect(h.clock.slept).toEqual([375, 750]);
     assertOrdinals(run);
   });
 
@@ -537,7 +537,8 @@ function makeClockThatWaits(waits: Array<() => void>): FakeClock {
     set(ms: number) {
       now = ms;
     },
-    sleeps: [] as number[],
+    slept: [] as number[],
+    sleptMs: 0,
     sleep(_ms: number, signal?: AbortSignal) {
       return new Promise<void>((_resolve, reject) => {
         waits.push(() => {});

@@ -1,11 +1,10 @@
 import type { ProviderLimits } from '../../../shared/domain';
 import type { EventBus } from '../events';
-import type { RunsRepo } from '../history/runs-repo';
 import type { MediaStore } from '../media';
 import type { Clock, FetchLike, Logger } from '../ports';
 import type { Catalog, CatalogProvider, SeedRange } from '../providers/catalog';
 import type { ProviderAdapter } from '../providers/types';
-import type { JobsRepo } from '../store/jobs-repo';
+import type { JobsRepo, RunsRepo } from '../store';
 import type { KeyRing } from '../vault/keyring';
 import type { Allowances } from './allowance';
 import type { Breakers } from './breaker';

@@ -1,6 +1,6 @@
 import type { AttemptOutcome } from '../../../shared/domain';
 import type { Clock } from '../ports';
-import type { DispatchSettings, KeyFlag } from '../store/dispatch-settings';
+import type { DispatchSettings, KeyFlag } from '../store';
 import type { KeyRing } from '../vault/keyring';
 
 export interface ShownFlag {

@@ -6,12 +6,7 @@ import type { Clock, FetchLike, Logger } from '../ports';
 import type { Catalog } from '../providers/catalog';
 import { providerExcerpt, secretsOfCall } from '../providers/redact';
 import type { LocalServerTarget, ProviderAdapter, ServerInspection } from '../providers/types';
-import type {
-  LocalServerKind,
-  LocalServersRepo,
-  ServerHealth,
-  StoredServer,
-} from '../store/local-servers-repo';
+import type { LocalServerKind, LocalServersRepo, ServerHealth, StoredServer } from '../store';
 import type { Vault } from '../vault/vault';
 
 const KIND_NAMES: Record<LocalServerKind, string> = { a1111: 'A1111/Forge', comfyui: 'ComfyUI' };

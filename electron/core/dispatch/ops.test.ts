@@ -6,10 +6,6 @@ import Database from 'better-sqlite3';
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CostEstimate, LocalServer, RunDetail, RunSummary } from '../../../shared/domain';
-import { DATABASE_FILE } from '..';
-import { createMediaStore } from '../media';
-import type { Vault } from '../vault/vault';
-import { type Harness, type HarnessOptions, makeHarness, refusal } from './harness';
 import {
   deferred,
   type ScriptedAdapter,
@@ -17,7 +13,11 @@ import {
   testCatalog,
   testProvider,
   testRoutes,
-} from './test-support';
+} from '../../../test/support/dispatch';
+import { type Harness, type HarnessOptions, makeHarness, refusal } from '../../../test/support/harness';
+import { DATABASE_FILE } from '..';
+import { createMediaStore } from '../media';
+import type { Vault } from '../vault/vault';
 
 const open: Harness[] = [];
 const dirs: string[] = [];

@@ -5,7 +5,7 @@ import { ChainStep, type Route, TASK_TYPES, type TaskType } from '../../../share
 import { AppError } from '../../../shared/result';
 import type { Clock } from '../ports';
 import { type Catalog, formatJsonPath, resolveModel } from '../providers/catalog';
-import type { DispatchSettings } from '../store/dispatch-settings';
+import type { DispatchSettings } from '../store';
 
 const ROUTES_FILE = path.join('resources', 'routes.json');
 

@@ -6,7 +6,6 @@ import {
   type RunStatus,
 } from '../../../shared/domain';
 import { AppError } from '../../../shared/result';
-import type { NewAttempt, NewOutput } from '../history/runs-repo';
 import { type JobEnd, ShutdownError } from '../jobs/queue';
 import { type IngestedMedia, MediaError } from '../media';
 import {
@@ -25,6 +24,7 @@ import type {
   ProviderAdapter,
   ReferenceImage,
 } from '../providers/types';
+import type { NewAttempt, NewOutput } from '../store';
 import { cacheKey } from './cache';
 import { type DispatchContext, endpointOf, gateStep } from './context';
 import { estimateStep, type StepEstimate } from './estimate';

@@ -5,20 +5,19 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Budgets, CostEstimate, ProviderStatus } from '../../../shared/domain';
-import { DATABASE_FILE } from '..';
-import type { UsageRepo } from '../history/usage-repo';
-import type { DispatchSettings } from '../store/dispatch-settings';
-import { createBudgetBook } from './budgets';
-import { type Harness, type HarnessOptions, makeHarness, refusal } from './harness';
-import { drawSeed } from './service';
+import { fakeClock } from '../../../test/support/clocks';
 import {
-  fakeClock,
   type ScriptedAdapter,
   scriptedAdapter,
   testCatalog,
   testProvider,
   testRoutes,
-} from './test-support';
+} from '../../../test/support/dispatch';
+import { type Harness, type HarnessOptions, makeHarness, refusal } from '../../../test/support/harness';
+import { DATABASE_FILE } from '..';
+import type { DispatchSettings, UsageRepo } from '../store';
+import { createBudgetBook } from './budgets';
+import { drawSeed } from './service';
 
 const open: Harness[] = [];
 const dirs: string[] = [];

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { TASK_TYPES } from '../../../shared/constants';
 import type { GenerationRequest } from '../../../shared/domain';
+import { fakeClock } from '../../../test/support/clocks';
 import { createAllowances, DAY_MS } from './allowance';
 import { createBreakers } from './breaker';
 import { cacheKey, canonicalJson } from './cache';
 import { backoffDelay, DEFAULT_POLICY, decide } from './policy';
 import { loadRoutes, parseRoutes, RoutesError } from './routes';
 import { createSlots } from './slots';
-import { fakeClock } from './test-support';
 
 const ctx = {
   retries: 0,
@@ -160,6 +160,63 @@ describe('slots', () => {
     limit = null;
     await Promise.all([1, 2, 3].map(() => slots.acquire('x', new AbortController().signal)));
     expect(slots.inFlight('x')).toBe(3);
+  });
+});
+
+describe('slots: what a promise queue library would change', () => {
+  it('frees a released slot at once: the count drops and the next caller is let in without waiting', async () => {
+    const slots = createSlots(() => 1);
+    const release = await slots.acquire('x', new AbortController().signal);
+    expect(slots.inFlight('x')).toBe(1);
+    release();
+    expect(slots.inFlight('x')).toBe(0);
+    let granted = false;
+    const again = slots.acquire('x', new AbortController().signal).then((next) => {
+      granted = true;
+      return next;
+    });
+    expect(slots.inFlight('x')).toBe(1);
+    expect(slots.waiting('x')).toBe(0);
+    await Promise.resolve();
+    expect(granted).toBe(true);
+    (await again)();
+    release();
+    expect(slots.inFlight('x')).toBe(0);
+  });
+
+  it('an abort after the slot was granted does not free it; the holder still releases it', async () => {
+    const slots = createSlots(() => 1);
+    const abort = new AbortController();
+    const release = await slots.acquire('x', abort.signal);
+    abort.abort(new Error('cancelled'));
+    expect(slots.inFlight('x')).toBe(1);
+    let next = false;
+    const waiter = slots.acquire('x', new AbortController().signal).then((r) => {
+      next = true;
+      return r;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(next).toBe(false);
+    release();
+    (await waiter)();
+    expect(next).toBe(true);
+  });
+
+  it('lets waiters in when the limit is raised, and rejects at once on an aborted signal', async () => {
+    let limit: number | null = 1;
+    const slots = createSlots(() => limit);
+    const first = await slots.acquire('x', new AbortController().signal);
+    const waiters = [1, 2].map(() => slots.acquire('x', new AbortController().signal));
+    expect(slots.waiting('x')).toBe(2);
+    limit = 3;
+    slots.refresh('x');
+    expect([slots.inFlight('x'), slots.waiting('x')]).toEqual([3, 0]);
+    for (const release of await Promise.all(waiters)) release();
+    first();
+    const aborted = new AbortController();
+    aborted.abort(new Error('gone'));
+    await expect(slots.acquire('x', aborted.signal)).rejects.toThrow('gone');
+    expect(slots.inFlight('x')).toBe(0);
   });
 });
 

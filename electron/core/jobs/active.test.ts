@@ -6,18 +6,18 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { RunDetail } from '../../../shared/domain';
 import type { ActiveRuns } from '../../../shared/queue-contract';
 import { startOpenAIDouble } from '../../../test/doubles/openai-double';
-import { createCore } from '..';
-import { type Harness, makeHarness } from '../dispatch/harness';
-import type { DispatchPolicy } from '../dispatch/policy';
+import { fakeClock } from '../../../test/support/clocks';
+import { createTestCore } from '../../../test/support/core';
 import {
   deferred,
-  fakeClock,
   type ScriptedAdapter,
   scriptedAdapter,
   testCatalog,
   testProvider,
   testRoutes,
-} from '../dispatch/test-support';
+} from '../../../test/support/dispatch';
+import { type Harness, makeHarness } from '../../../test/support/harness';
+import type { DispatchPolicy } from '../dispatch/policy';
 import { createSessionVault } from '../vault/vault';
 
 const open: Harness[] = [];
@@ -226,7 +226,7 @@ describe('three runs against the OpenAI protocol double, the middle one cancelle
   it('the cancelled request is closed by the client; the other two are answered and stored', async () => {
     const double = await startOpenAIDouble();
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'atelier-queue-'));
-    const core = createCore({
+    const core = createTestCore({
       dataDir,
       vault: createSessionVault(),
       log: { info() {}, warn() {}, error() {} },

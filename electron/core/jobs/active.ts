@@ -1,8 +1,7 @@
 import type { EventPayload } from '../../../shared/contract';
 import type { ActiveRun, RunProgress } from '../../../shared/queue-contract';
 import type { EventBus } from '../events';
-import type { RunsRepo } from '../history/runs-repo';
-import type { JobsRepo } from '../store/jobs-repo';
+import type { JobsRepo, RunsRepo } from '../store';
 
 /** The runs in the persisted queue, with the live phase and progress their events last reported. */
 export interface ActiveRunsBook {

@@ -1,5 +1,5 @@
 import type { Clock, Logger } from '../ports';
-import type { JobsRepo } from '../store/jobs-repo';
+import type { JobsRepo } from '../store';
 
 /** The abort reason when Atelier closes: a run not yet sent goes back to the queue instead of ending. */
 export class ShutdownError extends Error {
@@ -42,6 +42,10 @@ export function createJobQueue(deps: {
   const active = new Map<number, { controller: AbortController; done: Promise<void> }>();
   let stopped = false;
 
+  // The concurrency bound is these few lines, not `p-queue` / `p-limit`: both refuse a concurrency of 0, which
+  // `maxConcurrentRuns: 0` means (hold every run; tested in queue.test.ts), a row another process already claimed
+  // must be skipped without taking a place, and a cancelled waiting job must be finished before `cancel` returns
+  // (p-queue would need an AbortController per waiting job for that, and its `onIdle` never settles while paused).
   function pump(): void {
     while (!stopped && active.size < deps.maxConcurrent && pending.length > 0) {
       const runId = pending.shift()!;

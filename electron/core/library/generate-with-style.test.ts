@@ -6,15 +6,16 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CallName, CallOutput } from '../../../shared/contract';
 import type { ChainStep } from '../../../shared/domain';
-import { type Core, createCore } from '..';
+import { fakeClock } from '../../../test/support/clocks';
+import { createTestCore } from '../../../test/support/core';
 import {
-  fakeClock,
   type ScriptedAdapter,
   scriptedAdapter,
   testCatalog,
   testProvider,
   testRoutes,
-} from '../dispatch/test-support';
+} from '../../../test/support/dispatch';
+import type { Core } from '..';
 import { createSessionVault } from '../vault/vault';
 
 const dirs: string[] = [];
@@ -29,7 +30,7 @@ function boot(chain: ChainStep[] = [{ provider: 'pk' }]) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'atelier-style-gen-'));
   dirs.push(dir);
   const adapters: Record<string, ScriptedAdapter> = { pk: scriptedAdapter('pk'), pg: scriptedAdapter('pg') };
-  const core = createCore({
+  const core = createTestCore({
     dataDir: dir,
     vault: createSessionVault(),
     log: { info() {}, warn() {}, error() {} },

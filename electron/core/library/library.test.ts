@@ -9,8 +9,10 @@ import { REFERENCE_STRENGTH } from '../../../shared/constants';
 import type { CallName, CallOutput } from '../../../shared/contract';
 import type { RunDetail } from '../../../shared/domain';
 import type { StyleDetail, StyleFieldsInput } from '../../../shared/library-contract';
-import { type Core, createCore, DATABASE_FILE } from '..';
-import { fakeClock, scriptedAdapter, testCatalog, testProvider, testRoutes } from '../dispatch/test-support';
+import { fakeClock } from '../../../test/support/clocks';
+import { createTestCore } from '../../../test/support/core';
+import { scriptedAdapter, testCatalog, testProvider, testRoutes } from '../../../test/support/dispatch';
+import { type Core, DATABASE_FILE } from '..';
 import { createSessionVault } from '../vault/vault';
 import { readStarterLibrary } from './starter';
 
@@ -28,7 +30,7 @@ function boot(dataDir?: string, opts: { imageProvider?: boolean } = {}) {
   // `pi` (only when asked) takes a reference image; `pa` does not.
   const imageAdapter = scriptedAdapter('pi');
   const image = opts.imageProvider === true;
-  const core = createCore({
+  const core = createTestCore({
     dataDir: dir,
     vault: createSessionVault(),
     log: { info() {}, warn() {}, error() {} },

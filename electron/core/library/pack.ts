@@ -16,7 +16,7 @@ import type { MediaStore } from '../media';
 import { writeFileAtomic } from '../media';
 import type { Clock } from '../ports';
 import type { ReferenceService } from '../references';
-import type { LibraryRepo, StyleListing } from '../store/library-repo';
+import type { LibraryRepo, StyleListing } from '../store';
 import { validateTemplate } from './render';
 import { parseStoredStyleFields } from './stored-fields';
 

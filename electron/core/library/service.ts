@@ -23,8 +23,7 @@ import { settingsPath } from '../../../shared/settings-tabs';
 import type { EventBus } from '../events';
 import type { Clock } from '../ports';
 import { type Catalog, resolveModel } from '../providers/catalog';
-import type { LibraryRepo, StyleListing, StyleRow, VersionRow } from '../store/library-repo';
-import type { SettingsRepo } from '../store/settings-repo';
+import type { LibraryRepo, SettingsRepo, StyleListing, StyleRow, VersionRow } from '../store';
 import {
   checkBannedTerms,
   checkBannedValues,

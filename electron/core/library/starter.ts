@@ -8,7 +8,7 @@ import {
   TemplateFields,
 } from '../../../shared/library-contract';
 import type { Clock } from '../ports';
-import type { LibraryRepo } from '../store/library-repo';
+import type { LibraryRepo } from '../store';
 import { validateTemplate } from './render';
 
 const STARTER_FILE = 'resources/library/starter.json';

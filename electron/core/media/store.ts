@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
+import pLimit from 'p-limit';
 import sharp, { type Metadata } from 'sharp';
 import { MediaError } from './errors';
 import { claimExisting, resolveInside, stageFileAtomic, writeFileAtomic } from './files';
@@ -55,11 +56,11 @@ export function createMediaStore(options: MediaStoreOptions): MediaStore {
   const dataDir = path.resolve(options.dataDir);
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
   const thumbSize = options.thumbSize ?? DEFAULT_THUMB_SIZE;
-  const decodes = createLimiter(options.decodeConcurrency ?? defaultDecodeConcurrency());
+  const decodes = pLimit(options.decodeConcurrency ?? defaultDecodeConcurrency());
 
   /** The one full decode: proves every pixel is readable (truncation included) and yields the thumbnail. */
   function thumbnailOf(bytes: Uint8Array): Promise<Buffer> {
-    const work = decodes.run(() =>
+    const work = decodes(() =>
       sharpStep(
         sharp(bytes, { limitInputPixels: maxPixels, failOn: 'warning' })
           .autoOrient()
@@ -134,24 +135,6 @@ export function createMediaStore(options: MediaStoreOptions): MediaStore {
 export function defaultDecodeConcurrency(): number {
   const pool = Number(process.env.UV_THREADPOOL_SIZE) || 4;
   return Math.max(1, pool - 1);
-}
-
-/** At most `limit` tasks run at once; the rest wait in order. */
-function createLimiter(limit: number): { run<T>(task: () => Promise<T>): Promise<T> } {
-  let active = 0;
-  const waiting: Array<() => void> = [];
-  return {
-    async run(task) {
-      if (active >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
-      active += 1;
-      try {
-        return await task();
-      } finally {
-        active -= 1;
-        waiting.shift()?.();
-      }
-    },
-  };
 }
 
 function acceptedFormat(metadata: Metadata): MediaFormat {

@@ -5,8 +5,10 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunDetail } from '../../../shared/domain';
-import { type Core, type CoreOptions, createCore } from '..';
-import { fakeClock, scriptedAdapter, testCatalog, testProvider, testRoutes } from '../dispatch/test-support';
+import { fakeClock } from '../../../test/support/clocks';
+import { createTestCore } from '../../../test/support/core';
+import { scriptedAdapter, testCatalog, testProvider, testRoutes } from '../../../test/support/dispatch';
+import type { Core, CoreOptions } from '..';
 import { createSessionVault } from '../vault/vault';
 
 const HOUR = 3_600_000;
@@ -24,7 +26,7 @@ afterEach(async () => {
 });
 
 function boot(extra: Partial<CoreOptions> = {}): Core {
-  const core = createCore({
+  const core = createTestCore({
     dataDir,
     vault: createSessionVault(),
     log: {
@@ -34,7 +36,7 @@ function boot(extra: Partial<CoreOptions> = {}): Core {
     },
     mode: 'browser',
     version: '0.0.0-test',
-    clock: fakeClock(Date.now()),
+    clock: fakeClock({ start: Date.now() }),
     catalog: testCatalog(testProvider('pa', { auth: 'none' })),
     routes: testRoutes([{ provider: 'pa' }]),
     adapters: { pa: scriptedAdapter('pa') },

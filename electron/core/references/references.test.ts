@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { crc32 } from 'node:zlib';
 import sharp, { type Sharp } from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { calls } from '../../../shared/contract';
@@ -9,9 +10,9 @@ import type { ReferenceImportResult } from '../../../shared/references-contract'
 import { createEventBus } from '../events';
 import { createMediaStore } from '../media';
 import { systemClock } from '../ports';
-import { closeDatabase, type LibraryDatabase, openDatabase } from '../store';
-import { createReferencesRepo } from '../store/references-repo';
+import { closeDatabase, createReferencesRepo, type LibraryDatabase, openDatabase } from '../store';
 import { createReferenceService, type ReferenceService } from '.';
+import { pngWithoutMetadata } from './service';
 
 let dataDir: string;
 let db: LibraryDatabase;
@@ -143,6 +144,41 @@ describe('reference import', () => {
     const turned = imported((await service.import([file('turned.png', rotated)]))[0]);
     const meta = await sharp(readFileSync(path.join(dataDir, turned.path))).metadata();
     expect([meta.width, meta.height, meta.orientation, meta.exif]).toEqual([60, 90, undefined, undefined]);
+  });
+
+  it('keeps a sound pHYs chunk as it is, but never copies one whose CRC does not match', async () => {
+    const plain = await pixels(90, 60).png().toBuffer();
+    // pHYs: 2835 pixels per metre both ways (72 dpi), unit metre.
+    const data = Buffer.alloc(9);
+    data.writeUInt32BE(2835, 0);
+    data.writeUInt32BE(2835, 4);
+    data[8] = 1;
+    const withPhys = (crcOffset: number) => {
+      const chunk = Buffer.alloc(12 + data.length);
+      chunk.writeUInt32BE(data.length, 0);
+      chunk.write('pHYs', 4, 'latin1');
+      data.copy(chunk, 8);
+      chunk.writeUInt32BE((crc32(chunk.subarray(4, 8 + data.length)) + crcOffset) >>> 0, 8 + data.length);
+      return Buffer.concat([plain.subarray(0, 33), chunk, plain.subarray(33)]);
+    };
+    const sound = withPhys(0);
+    expect(pngWithoutMetadata(sound)?.equals(sound)).toBe(true);
+    const damaged = withPhys(1);
+    expect(pngWithoutMetadata(damaged)).toBeNull();
+
+    // Through an import the damaged file is re-encoded: every chunk of the stored copy checks out.
+    const ref = imported((await service.import([file('damaged.png', damaged)]))[0]);
+    const copy = readFileSync(path.join(dataDir, ref.path));
+    expect(copy.includes(damaged.subarray(33, 33 + 21))).toBe(false);
+    let at = 8;
+    while (at < copy.length) {
+      const length = copy.readUInt32BE(at);
+      expect(crc32(copy.subarray(at + 4, at + 8 + length))).toBe(copy.readUInt32BE(at + 8 + length));
+      at += 12 + length;
+    }
+    expect(at).toBe(copy.length);
+    const meta = await sharp(copy).metadata();
+    expect([meta.width, meta.height]).toEqual([90, 60]);
   });
 
   it('converts formats providers rarely take (TIFF, GIF) to a PNG copy', async () => {

@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { tempDirsPerTest } from '../../../test/support/temp-dirs';
 import { CONTENT_PATH, createContentRefsRepo } from './content-refs-repo';
 import { closeDatabase, openDatabase } from './db';
-import { tempDirsPerTest } from './test-support';
 
 const tempDir = tempDirsPerTest();
 const stored = (folder: string, n: number) => `${folder}/ab/${'ab'.padEnd(64, String(n % 10))}.png`;

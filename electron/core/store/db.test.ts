@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { tempDirsPerTest } from '../../../test/support/temp-dirs';
 import { closeDatabase, openDatabase } from './db';
 import { LATEST_SCHEMA_VERSION } from './migrations';
-import { tempDirsPerTest } from './test-support';
 
 const tempDir = tempDirsPerTest();
 

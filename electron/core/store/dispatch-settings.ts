@@ -55,19 +55,34 @@ export function createDispatchSettings(settings: SettingsRepo): DispatchSettings
   return {
     routeOverrides: () => settings.get(KEYS.routes, RouteOverrides, {}),
     setRouteOverride(taskType, route, now) {
-      const next = { ...settings.get(KEYS.routes, RouteOverrides, {}) };
-      if (route === null) delete next[taskType];
-      else next[taskType] = route;
-      settings.set(KEYS.routes, next, now);
+      settings.update(
+        KEYS.routes,
+        RouteOverrides,
+        {},
+        (current) => {
+          const next = { ...current };
+          if (route === null) delete next[taskType];
+          else next[taskType] = route;
+          return next;
+        },
+        now,
+      );
     },
     budgets: () => settings.get(KEYS.budgets, Budgets, NO_BUDGETS),
     setBudgets: (budgets, now) => settings.set(KEYS.budgets, budgets, now),
     limitOverrides: () => settings.get(KEYS.limits, LimitOverrides, {}),
     setLimitOverride(provider, limits, now) {
-      const next = { ...settings.get(KEYS.limits, LimitOverrides, {}), [provider]: limits };
-      settings.set(KEYS.limits, next, now);
+      settings.update(
+        KEYS.limits,
+        LimitOverrides,
+        {},
+        (current) => ({ ...current, [provider]: limits }),
+        now,
+      );
     },
     keyFlags: () => settings.get(KEYS.keyFlags, KeyFlags, {}),
+    // Key flags are only what the last calls answered, raised again by the next refused call: a stored value
+    // that is refused (logged by `get`) is replaced rather than stop the run that raises a flag.
     setKeyFlag(provider, flag, now) {
       const next = { ...settings.get(KEYS.keyFlags, KeyFlags, {}) };
       if (flag === null) delete next[provider];

@@ -1,3 +1,8 @@
+export {
+  CONTENT_PATH,
+  type ContentRefsRepo,
+  createContentRefsRepo,
+} from './content-refs-repo';
 export { closeDatabase, type LibraryDatabase, openDatabase } from './db';
 export {
   createDispatchSettings,
@@ -8,6 +13,17 @@ export {
 } from './dispatch-settings';
 export { createJobsRepo, type Job, type JobState, type JobsRepo } from './jobs-repo';
 export { createKeysRepo, type KeysRepo, type StoredKey, type StoredKeyInfo } from './keys-repo';
+export {
+  createLibraryRepo,
+  type LibraryRepo,
+  type NegativeGroupRow,
+  type PreviewRow,
+  type StyleListing,
+  type StyleQuery,
+  type StyleRow,
+  type TemplateRow,
+  type VersionRow,
+} from './library-repo';
 export {
   createLocalServersRepo,
   type HealthState,
@@ -24,4 +40,24 @@ export {
   migrate,
   NewerSchemaError,
 } from './migrations';
+export {
+  createReferencesRepo,
+  type NewReference,
+  type ReferenceFilter,
+  type ReferencePage,
+  type ReferencesRepo,
+} from './references-repo';
+export {
+  type CachedRun,
+  createRunsRepo,
+  MAX_PAGE_SIZE,
+  type NewAttempt,
+  type NewOutput,
+  type RunCompletion,
+  type RunFailure,
+  type RunPage,
+  type RunsRepo,
+  type RunWork,
+} from './runs-repo';
 export { createSettingsRepo, type SettingsRepo } from './settings-repo';
+export { createUsageRepo, type SentAttempt, type UsageRepo } from './usage-repo';

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { tempDirsPerTest } from '../../../test/support/temp-dirs';
 import { closeDatabase, type LibraryDatabase, openDatabase } from './db';
 import { createKeysRepo, type KeysRepo } from './keys-repo';
-import { tempDirsPerTest } from './test-support';
 
 const tempDir = tempDirsPerTest();
 let file: string;

@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import type { Logger } from '../ports';
 import type { LibraryDatabase } from './db';
+import { createJsonColumns } from './json-column';
 
 /** A style head: the latest version's listing fields, copied for the grid. */
 export interface StyleRow {
@@ -186,14 +189,16 @@ const COVER_JOIN = `LEFT JOIN style_previews cp ON cp.id = (
     ORDER BY p.id LIMIT 1)
   LEFT JOIN outputs co ON co.run_id = cp.run_id AND co.idx = 0`;
 
-function toStyle(row: StyleDbRow): StyleRow {
+const Strings = z.array(z.string());
+
+function toStyle(row: StyleDbRow, tags: string[]): StyleRow {
   return {
     id: row.id,
     uid: row.uid,
     name: row.name,
     owner: row.owner,
     description: row.description,
-    tags: parseStrings(row.tags),
+    tags,
     status: row.status,
     deprecatedOn: row.deprecated_on,
     latestVersionId: row.latest_version_id,
@@ -208,21 +213,18 @@ function toStyle(row: StyleDbRow): StyleRow {
   };
 }
 
-function parseStrings(text: string): string[] {
-  try {
-    const value: unknown = JSON.parse(text);
-    return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
-  } catch {
-    return [];
-  }
-}
-
 /** An FTS5 query where every word is a quoted prefix: user text never becomes query syntax. */
 export function ftsQuery(words: readonly string[]): string {
   return words.map((w) => `"${w.replaceAll('"', '""')}"*`).join(' ');
 }
 
-export function createLibraryRepo(db: LibraryDatabase): LibraryRepo {
+/**
+ * A row whose JSON column is refused is left as it is: lists skip it (their total still counts it), and a
+ * read of that one row throws `StoredDataError`, so an edit never writes a default over what is stored.
+ */
+export function createLibraryRepo(db: LibraryDatabase, log: Logger): LibraryRepo {
+  const json = createJsonColumns(log);
+  const tagsAt = (id: number) => ({ table: 'styles', column: 'tags', id });
   const selectStyle = db.prepare<[number], StyleDbRow>(
     `SELECT ${STYLE_COLUMNS} FROM styles s ${COVER_JOIN} WHERE s.id = ?`,
   );
@@ -384,14 +386,15 @@ export function createLibraryRepo(db: LibraryDatabase): LibraryRepo {
     builtin: number;
     updated_at: number;
   };
-  const toNegative = (row: NegDb): NegativeGroupRow => ({
+  const toNegative = (row: NegDb, terms: string[]): NegativeGroupRow => ({
     slug: row.slug,
     artifact: row.artifact,
     label: row.label,
-    terms: parseStrings(row.terms),
+    terms,
     builtin: row.builtin === 1,
     updatedAt: row.updated_at,
   });
+  const termsAt = (row: NegDb) => ({ table: 'negative_groups', column: 'terms', id: row.slug });
   const selectNegatives = db.prepare<[], NegDb>('SELECT * FROM negative_groups ORDER BY artifact, slug');
   const selectNegative = db.prepare<[string], NegDb>('SELECT * FROM negative_groups WHERE slug = ?');
   const upsertNegative = db.prepare<{
@@ -492,7 +495,7 @@ export function createLibraryRepo(db: LibraryDatabase): LibraryRepo {
 
   const style = (id: number): StyleRow | null => {
     const row = selectStyle.get(id);
-    return row ? toStyle(row) : null;
+    return row ? toStyle(row, json.require(Strings, row.tags, tagsAt(row.id))) : null;
   };
   const template = (id: number): TemplateRow | null => selectTemplate.get(id) ?? null;
 
@@ -532,7 +535,11 @@ export function createLibraryRepo(db: LibraryDatabase): LibraryRepo {
         .prepare<Record<string, string | number>, number>(`SELECT count(*) FROM styles s ${clause}`)
         .pluck()
         .get(countParams);
-      return { rows: rows.map(toStyle), total: total ?? 0 };
+      const listed = rows.flatMap((row) => {
+        const tags = json.read(Strings, row.tags, tagsAt(row.id));
+        return tags.ok ? [toStyle(row, tags.value)] : [];
+      });
+      return { rows: listed, total: total ?? 0 };
     },
 
     facets() {
@@ -623,10 +630,14 @@ export function createLibraryRepo(db: LibraryDatabase): LibraryRepo {
     templateVersion: (versionId) => selectTemplateVersion.get(versionId) ?? null,
     templateVersions: (templateId) => selectTemplateVersions.all(templateId),
 
-    negativeGroups: () => selectNegatives.all().map(toNegative),
+    negativeGroups: () =>
+      selectNegatives.all().flatMap((row) => {
+        const terms = json.read(Strings, row.terms, termsAt(row));
+        return terms.ok ? [toNegative(row, terms.value)] : [];
+      }),
     negativeGroup(slug) {
       const row = selectNegative.get(slug);
-      return row ? toNegative(row) : null;
+      return row ? toNegative(row, json.require(Strings, row.terms, termsAt(row))) : null;
     },
     saveNegativeGroup(group, now) {
       upsertNegative.run({

@@ -1,4 +1,7 @@
+import { z } from 'zod';
+import type { Logger } from '../ports';
 import type { LibraryDatabase } from './db';
+import { createJsonColumns } from './json-column';
 
 export type LocalServerKind = 'a1111' | 'comfyui';
 export type HealthState = 'unknown' | 'healthy' | 'unreachable' | 'error';
@@ -62,7 +65,33 @@ interface ServerRow {
   updated_at: number;
 }
 
-export function createLocalServersRepo(db: LibraryDatabase): LocalServersRepo {
+const Workflow = z.record(z.string(), z.unknown());
+const Strings = z.array(z.string());
+type HealthLists = Pick<ServerHealth, 'models' | 'loras'>;
+
+/**
+ * A server whose stored workflow is refused is left as it is: `list` skips it and `get` throws
+ * `StoredDataError`. Its model and LoRA lists are only the last health check's answer, rewritten by the next
+ * one, so a refused list reads as empty (logged) rather than hide the server.
+ */
+export function createLocalServersRepo(db: LibraryDatabase, log: Logger): LocalServersRepo {
+  const json = createJsonColumns(log);
+  const at = (row: ServerRow, column: string) => ({ table: 'local_servers', column, id: row.id });
+  const healthLists = (row: ServerRow): HealthLists => ({
+    models: json.readOr(Strings, row.models, at(row, 'models'), []),
+    loras: json.readOr(Strings, row.loras, at(row, 'loras'), []),
+  });
+  const listed = (row: ServerRow): StoredServer[] => {
+    if (row.workflow === null) return [toServer(row, null, healthLists(row))];
+    const workflow = json.read(Workflow, row.workflow, at(row, 'workflow'));
+    return workflow.ok ? [toServer(row, workflow.value, healthLists(row))] : [];
+  };
+  const one = (row: ServerRow): StoredServer =>
+    toServer(
+      row,
+      row.workflow === null ? null : json.require(Workflow, row.workflow, at(row, 'workflow')),
+      healthLists(row),
+    );
   const insert = db.prepare<{
     kind: string;
     label: string;
@@ -131,9 +160,9 @@ export function createLocalServersRepo(db: LibraryDatabase): LocalServersRepo {
     remove: (id) => remove.run(id).changes > 0,
     get(id) {
       const row = selectOne.get(id);
-      return row ? toServer(row) : null;
+      return row ? one(row) : null;
     },
-    list: () => selectAll.all().map(toServer),
+    list: () => selectAll.all().flatMap(listed),
     setHealth(id, health) {
       setHealth.run({
         id,
@@ -147,7 +176,11 @@ export function createLocalServersRepo(db: LibraryDatabase): LocalServersRepo {
   };
 }
 
-function toServer(row: ServerRow): StoredServer {
+function toServer(
+  row: ServerRow,
+  workflow: Record<string, unknown> | null,
+  health: HealthLists,
+): StoredServer {
   return {
     id: row.id,
     kind: row.kind,
@@ -156,35 +189,15 @@ function toServer(row: ServerRow): StoredServer {
     slots: row.slots,
     enabled: row.enabled === 1,
     basicAuthSealed: row.basic_auth_sealed,
-    workflow: row.workflow === null ? null : parseObject(row.workflow),
+    workflow,
     health: {
       state: row.health_state,
       message: row.health_message,
       checkedAt: row.checked_at,
-      models: parseStrings(row.models),
-      loras: parseStrings(row.loras),
+      models: health.models,
+      loras: health.loras,
     },
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
-}
-
-function parseObject(json: string): Record<string, unknown> | null {
-  try {
-    const value: unknown = JSON.parse(json);
-    return typeof value === 'object' && value !== null && !Array.isArray(value)
-      ? Object.fromEntries(Object.entries(value))
-      : null;
-  } catch {
-    return null;
-  }
-}
-
-function parseStrings(json: string): string[] {
-  try {
-    const value: unknown = JSON.parse(json);
-    return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
-  } catch {
-    return [];
-  }
 }

@@ -3,9 +3,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import { tempDirsPerTest } from '../../../test/support/temp-dirs';
 import { openDatabase } from './db';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS, type Migration, migrate, NewerSchemaError } from './migrations';
-import { tempDirsPerTest } from './test-support';
 
 const tempDir = tempDirsPerTest();
 

@@ -1,7 +1,7 @@
 import type { KeyInfo, KeySource, KeyStorageInfo, KeyTest } from '../../../shared/domain';
 import { AppError } from '../../../shared/result';
 import type { Clock } from '../ports';
-import type { KeysRepo } from '../store/keys-repo';
+import type { KeysRepo } from '../store';
 import type { Vault } from './vault';
 
 interface HeldKey {

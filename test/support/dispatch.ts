@@ -1,40 +1,15 @@
-// For tests only: a fake clock, scripted provider adapters and in-memory catalogs and routes.
+// For tests only: scripted provider adapters and in-memory catalogs and routes (the fake clock is in ./clocks).
 import sharp from 'sharp';
-import { TASK_TYPES } from '../../../shared/constants';
-import type { ChainStep, ProviderErrorClass } from '../../../shared/domain';
-import type { Clock } from '../ports';
-import { type Catalog, parseCatalog } from '../providers/catalog';
-import type { AdapterCall, AttemptResult, ProviderAdapter, ServerInspection } from '../providers/types';
-import { parseRoutes, type ShippedRoutes } from './routes';
-
-/** A clock whose sleeps return at once and move time forward by what was asked; every sleep is kept. */
-export interface FakeClock extends Clock {
-  advance(ms: number): void;
-  set(ms: number): void;
-  readonly sleeps: number[];
-}
-
-export function fakeClock(start = Date.UTC(2026, 10, 16, 12, 0, 0)): FakeClock {
-  let now = start;
-  const sleeps: number[] = [];
-  return {
-    now: () => now,
-    advance(ms) {
-      now += ms;
-    },
-    set(ms) {
-      now = ms;
-    },
-    sleeps,
-    async sleep(ms, signal) {
-      if (signal?.aborted) throw signal.reason;
-      sleeps.push(ms);
-      now += ms;
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      if (signal?.aborted) throw signal.reason;
-    },
-  };
-}
+import { parseRoutes, type ShippedRoutes } from '../../electron/core/dispatch/routes';
+import { type Catalog, parseCatalog } from '../../electron/core/providers/catalog';
+import type {
+  AdapterCall,
+  AttemptResult,
+  ProviderAdapter,
+  ServerInspection,
+} from '../../electron/core/providers/types';
+import { TASK_TYPES } from '../../shared/constants';
+import type { ChainStep, ProviderErrorClass } from '../../shared/domain';
 
 /** One scripted answer. `hold` keeps the call open until the promise settles (or the signal aborts). */
 export type Scripted =

@@ -2,15 +2,16 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { EventName, EventPayload } from '../../../shared/contract';
-import type { GenerationRequestInput, RunDetail } from '../../../shared/domain';
-import { type Core, type CoreOptions, createCore } from '..';
-import type { Catalog } from '../providers/catalog';
-import type { ProviderAdapter } from '../providers/types';
-import { createSessionVault } from '../vault/vault';
-import type { DispatchPolicy } from './policy';
-import type { ShippedRoutes } from './routes';
-import { type FakeClock, fakeClock } from './test-support';
+import type { Core, CoreOptions } from '../../electron/core';
+import type { DispatchPolicy } from '../../electron/core/dispatch/policy';
+import type { ShippedRoutes } from '../../electron/core/dispatch/routes';
+import type { Catalog } from '../../electron/core/providers/catalog';
+import type { ProviderAdapter } from '../../electron/core/providers/types';
+import { createSessionVault } from '../../electron/core/vault/vault';
+import type { EventName, EventPayload } from '../../shared/contract';
+import type { GenerationRequestInput, RunDetail } from '../../shared/domain';
+import { type FakeClock, fakeClock } from './clocks';
+import { createTestCore } from './core';
 
 export interface Harness {
   core: Core;
@@ -48,7 +49,7 @@ export function makeHarness(opts: HarnessOptions): Harness {
   const environmentKeys = Object.fromEntries((opts.keys ?? []).map((p) => [p, `key-${p}-0123456789`]));
 
   const boot = (overrides: Partial<CoreOptions> = {}) => {
-    const core = createCore({
+    const core = createTestCore({
       dataDir,
       vault: createSessionVault(),
       log: { info() {}, warn() {}, error() {} },

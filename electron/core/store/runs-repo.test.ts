@@ -2,17 +2,21 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type GenerationRequest, RunSummary } from '../../../shared/domain';
 import { AppError } from '../../../shared/result';
-import { closeDatabase, type LibraryDatabase, openDatabase } from '../store/db';
-import { tempDirsPerTest } from '../store/test-support';
+import { type RecordingLogger, recordingLogger } from '../../../test/support/log';
+import { tempDirsPerTest } from '../../../test/support/temp-dirs';
+import { closeDatabase, type LibraryDatabase, openDatabase } from './db';
+import { StoredDataError } from './json-column';
 import { createRunsRepo, dedupeTags, type NewAttempt, type NewOutput, type RunsRepo } from './runs-repo';
 
 const tempDir = tempDirsPerTest();
 let db: LibraryDatabase;
 let runs: RunsRepo;
+let log: RecordingLogger;
 
 beforeEach(() => {
   db = openDatabase(path.join(tempDir(), 'atelier.db'));
-  runs = createRunsRepo(db);
+  log = recordingLogger();
+  runs = createRunsRepo(db, log);
 });
 afterEach(() => closeDatabase(db));
 
@@ -366,6 +370,35 @@ describe('runs repo', () => {
     succeededRun();
     expect(runs.findBySha256(output(0).sha256)).toBe(output(0).path);
     expect(runs.findBySha256('f'.repeat(64))).toBeNull();
+  });
+
+  it('refuses a run whose stored request it cannot read, logs its id, and leaves the row as it is', () => {
+    const id = succeededRun();
+    db.prepare(`UPDATE runs SET request = '{"prompt": 7}' WHERE id = ?`).run(id);
+    expect(() => runs.get(id)).toThrow(StoredDataError);
+    expect(() => runs.work(id)).toThrow(/runs row \d+ could not be read \(request: prompt: /);
+    expect(db.prepare('SELECT request FROM runs WHERE id = ?').pluck().get(id)).toBe('{"prompt": 7}');
+    expect(log.lines[0]?.fields).toMatchObject({ table: 'runs', column: 'request', id });
+  });
+
+  it('shows a refused route, warning list or sent request as absent or empty, and logs each', () => {
+    const id = succeededRun();
+    const [attemptId] = runs.get(id)!.attempts.map((a) => a.id);
+    db.prepare(`UPDATE runs SET route = '{"chain": 1}', warnings = 'late' WHERE id = ?`).run(id);
+    db.prepare(`UPDATE attempts SET request_sent = '[1]', warnings = '{}' WHERE id = ?`).run(attemptId);
+
+    const run = runs.get(id)!;
+    expect(run.route).toBeNull();
+    expect(run.warnings).toEqual([]);
+    expect(run.attempts[0]).toMatchObject({ requestSent: {}, warnings: [] });
+    expect(
+      log.lines.map((line) => `${line.fields?.table}.${line.fields?.column} ${line.fields?.id}`),
+    ).toEqual([
+      `runs.warnings ${id}`,
+      `attempts.request_sent ${attemptId}`,
+      `attempts.warnings ${attemptId}`,
+      `runs.route ${id}`,
+    ]);
   });
 
   it('returns null for an unknown run', () => {

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import {
   type AttemptOutcome,
   type AttemptRecord,
@@ -12,7 +13,9 @@ import {
   TaskType,
 } from '../../../shared/domain';
 import { AppError, describeZodError } from '../../../shared/result';
-import type { LibraryDatabase } from '../store/db';
+import type { Logger } from '../ports';
+import type { LibraryDatabase } from './db';
+import { createJsonColumns, type JsonColumns } from './json-column';
 
 export interface NewAttempt {
   ordinal: number;
@@ -228,7 +231,20 @@ const SUMMARY_COLUMNS = `r.id, r.created_at, r.status, r.prompt, r.provider, r.m
     WHERE x.run_id = r.id ORDER BY t.name, t.id)) AS tags_json`;
 const COVER_JOIN = 'LEFT JOIN outputs c ON c.run_id = r.id AND c.idx = 0';
 
-export function createRunsRepo(db: LibraryDatabase): RunsRepo {
+/**
+ * JSON columns go through `createJsonColumns`: a stored request that is refused stops the read with
+ * `StoredDataError` (a run is never retried or reused from a default); the route snapshot, the request as
+ * made, warnings and what was sent are shown only, so a refused one reads as absent or empty, and is logged.
+ */
+export function createRunsRepo(db: LibraryDatabase, log: Logger): RunsRepo {
+  const json = createJsonColumns(log);
+  const runAt = (id: number, column: string) => ({ table: 'runs', column, id });
+  const parseRequest = (runId: number, text: string) =>
+    json.require(GenerationRequest, text, runAt(runId, 'request'));
+  const parseRequested = (runId: number, text: string | null) =>
+    text === null ? null : json.readOr(GenerationRequest, text, runAt(runId, 'requested'), null);
+  const parseRoute = (runId: number, text: string | null) =>
+    text === null ? null : json.readOr(RunRoute, text, runAt(runId, 'route'), null);
   const insertRun = db.prepare<{
     now: number;
     request: string;
@@ -460,17 +476,17 @@ export function createRunsRepo(db: LibraryDatabase): RunsRepo {
   const readDetail = db.transaction((id: number): RunDetail | null => {
     const row = selectDetail.get(id);
     if (!row) return null;
-    const requested = parseRequested(row.requested);
+    const requested = parseRequested(row.id, row.requested);
     return {
-      ...toSummary(row),
+      ...toSummary(row, json),
       request: parseRequest(row.id, row.request),
       startedAt: row.started_at,
       finishedAt: row.finished_at,
       durationMs: row.duration_ms,
-      attempts: selectAttempts.all(id).map(toAttempt),
+      attempts: selectAttempts.all(id).map((attempt) => toAttempt(attempt, json)),
       outputs: selectOutputs.all(id).map(toOutput),
       tags: selectTags.all(id),
-      route: parseRoute(row.route),
+      route: parseRoute(row.id, row.route),
       // Only runs rendered from the library carry it, like the version links.
       ...(requested === null ? {} : { requested }),
     };
@@ -522,7 +538,7 @@ export function createRunsRepo(db: LibraryDatabase): RunsRepo {
         id: row.id,
         status: row.status,
         request: parseRequest(row.id, row.request),
-        route: parseRoute(row.route),
+        route: parseRoute(row.id, row.route),
         seed: row.seed,
       };
     },
@@ -609,7 +625,7 @@ export function createRunsRepo(db: LibraryDatabase): RunsRepo {
       }
       // One extra row tells whether an older page exists without a second query.
       const rows = selectPage.all({ before: before ?? NO_UPPER_BOUND, limit: limit + 1 });
-      const items = rows.slice(0, limit).map(toSummary);
+      const items = rows.slice(0, limit).map((row) => toSummary(row, json));
       const nextBefore = rows.length > limit ? (items.at(-1)?.id ?? null) : null;
       return { items, nextBefore, total: countRuns.get() ?? 0 };
     },
@@ -655,7 +671,8 @@ export function dedupeTags(tags: readonly string[]): string[] {
   return kept;
 }
 
-function toSummary(row: SummaryRow): RunSummary {
+function toSummary(row: SummaryRow, json: JsonColumns): RunSummary {
+  const at = (column: string) => ({ table: 'runs', column, id: row.id });
   return {
     id: row.id,
     createdAt: row.created_at,
@@ -676,16 +693,20 @@ function toSummary(row: SummaryRow): RunSummary {
     cachedFrom: row.cached_from,
     costCredits: row.cost_credits,
     costBasis: row.cost_basis,
-    warnings: [...parseStrings(row.library_warnings), ...parseStrings(row.warnings)],
+    warnings: [
+      ...json.readOr(Strings, row.library_warnings, at('library_warnings'), []),
+      ...json.readOr(Strings, row.warnings, at('warnings'), []),
+    ],
     // Only runs rendered from the library carry the link.
     ...(row.style_version_id === null ? {} : { styleVersionId: row.style_version_id }),
     ...(row.template_version_id === null ? {} : { templateVersionId: row.template_version_id }),
     bestRating: row.best_rating,
-    tags: parseStrings(row.tags_json),
+    tags: json.readOr(Strings, row.tags_json, at('tags'), []),
   };
 }
 
-function toAttempt(row: AttemptRow): AttemptRecord {
+function toAttempt(row: AttemptRow, json: JsonColumns): AttemptRecord {
+  const at = (column: string) => ({ table: 'attempts', column, id: row.id });
   return {
     id: row.id,
     ordinal: row.ordinal,
@@ -696,8 +717,8 @@ function toAttempt(row: AttemptRow): AttemptRecord {
     providerCode: row.provider_code,
     providerMessage: row.provider_message,
     retryAfterMs: row.retry_after_ms,
-    requestSent: parseRecord(row.request_sent),
-    warnings: parseStrings(row.warnings),
+    requestSent: json.readOr(JsonObject, row.request_sent, at('request_sent'), {}),
+    warnings: json.readOr(Strings, row.warnings, at('warnings'), []),
     startedAt: row.started_at,
     latencyMs: row.latency_ms,
     costUsd: row.cost_usd,
@@ -723,52 +744,5 @@ function toOutput(row: OutputRow): OutputRecord {
   };
 }
 
-function parseRequest(runId: number, json: string): GenerationRequest {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(json);
-  } catch {
-    raw = undefined;
-  }
-  const parsed = GenerationRequest.safeParse(raw);
-  if (parsed.success) return parsed.data;
-  const reason = raw === undefined ? 'it is not valid JSON' : describeZodError(parsed.error);
-  throw new AppError('internal', `Run ${runId} has a stored request this version cannot read: ${reason}.`);
-}
-
-/** The request as made, for Reuse; one that no longer parses is absent (Reuse falls back to the sent one). */
-function parseRequested(json: string | null): GenerationRequest | null {
-  if (json === null) return null;
-  let raw: unknown;
-  try {
-    raw = JSON.parse(json);
-  } catch {
-    return null;
-  }
-  const parsed = GenerationRequest.safeParse(raw);
-  return parsed.success ? parsed.data : null;
-}
-
-/** A route snapshot that no longer parses is shown as absent rather than failing the whole run. */
-function parseRoute(json: string | null): RunRoute | null {
-  if (json === null) return null;
-  let raw: unknown;
-  try {
-    raw = JSON.parse(json);
-  } catch {
-    return null;
-  }
-  const parsed = RunRoute.safeParse(raw);
-  return parsed.success ? parsed.data : null;
-}
-
-function parseRecord(json: string): Record<string, unknown> {
-  const value: unknown = JSON.parse(json);
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return {};
-  return Object.fromEntries(Object.entries(value));
-}
-
-function parseStrings(json: string): string[] {
-  const value: unknown = JSON.parse(json);
-  return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
-}
+const Strings = z.array(z.string());
+const JsonObject = z.record(z.string(), z.unknown());

@@ -1,4 +1,4 @@
-import type { LibraryDatabase } from '../store/db';
+import type { LibraryDatabase } from './db';
 
 /** A request that really went out to a provider (not skipped, not served from the cache). */
 export interface SentAttempt {
