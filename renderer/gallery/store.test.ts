@@ -2,20 +2,9 @@
 // failures that keep what is on screen, and a card patched from the run dialog.
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { RunSummary } from '../../shared/domain';
+import { type Answer, answerWith, apiCalls, fail, ok, resetApi } from '../../test/support/renderer-api';
 
-type Answer = { ok: true; value: unknown } | { ok: false; error: { code: string; message: string } };
-const calls: Array<{ name: string; input: Record<string, unknown> }> = [];
-let answer: (name: string, input: Record<string, unknown>) => Promise<Answer>;
-
-vi.mock('../api', () => ({
-  api: {
-    call: (name: string, input: Record<string, unknown>) => {
-      calls.push({ name, input });
-      return answer(name, input);
-    },
-    on: () => () => {},
-  },
-}));
+vi.mock('../api', async () => ({ api: (await import('../../test/support/renderer-api')).stubApi }));
 
 const run = (id: number, patch: Partial<RunSummary> = {}): RunSummary =>
   ({
@@ -30,17 +19,14 @@ const run = (id: number, patch: Partial<RunSummary> = {}): RunSummary =>
 /** The library holds runs 1..total; pages are newest first. */
 function library(total: number) {
   const all = Array.from({ length: total }, (_, i) => run(total - i));
-  return (name: string, input: Record<string, unknown>): Promise<Answer> => {
+  return (name: string, input: Record<string, unknown>): Answer => {
     if (name !== 'runs.list') throw new Error(`unexpected call ${name}`);
     const before = (input.before as number | undefined) ?? Number.POSITIVE_INFINITY;
     const limit = input.limit as number;
     const items = all.filter((r) => r.id < before).slice(0, limit);
     const last = items.at(-1);
     const more = last !== undefined && all.some((r) => r.id < last.id);
-    return Promise.resolve({
-      ok: true,
-      value: { items, nextBefore: more ? last.id : null, total: all.length },
-    });
+    return ok({ items, nextBefore: more ? last.id : null, total: all.length });
   };
 }
 
@@ -50,12 +36,12 @@ async function freshStore() {
 }
 
 beforeEach(() => {
-  calls.length = 0;
+  resetApi();
 });
 
 describe('History store', () => {
   it('loads the newest page, then the next one, without duplicates, and stops at the end', async () => {
-    answer = library(100);
+    answerWith(library(100));
     const store = await freshStore();
     await store.getState().loadFirst();
     expect(store.getState().status).toBe('ready');
@@ -64,17 +50,17 @@ describe('History store', () => {
     await store.getState().loadMore();
     expect(store.getState().items.map((r) => r.id)).toEqual(Array.from({ length: 100 }, (_, i) => 100 - i));
     expect(store.getState().nextBefore).toBeNull();
-    const before = calls.length;
+    const before = apiCalls.length;
     await store.getState().loadMore();
-    expect(calls.length).toBe(before);
+    expect(apiCalls.length).toBe(before);
   });
 
   it('a refresh puts new runs in front and keeps the pages already loaded further back', async () => {
-    answer = library(100);
+    answerWith(library(100));
     const store = await freshStore();
     await store.getState().loadFirst();
     await store.getState().loadMore();
-    answer = library(103);
+    answerWith(library(103));
     await store.getState().refreshTop();
     const ids = store.getState().items.map((r) => r.id);
     expect(ids.slice(0, 4)).toEqual([103, 102, 101, 100]);
@@ -84,16 +70,16 @@ describe('History store', () => {
   });
 
   it('a failed first load is an error; a failed refresh keeps the list on screen', async () => {
-    answer = () => Promise.resolve({ ok: false, error: { code: 'internal', message: 'disk on fire' } });
+    answerWith(() => fail('internal', 'disk on fire'));
     const store = await freshStore();
     await store.getState().loadFirst();
     expect(store.getState().status).toBe('error');
     expect(store.getState().error?.message).toBe('disk on fire');
 
-    answer = library(3);
+    answerWith(library(3));
     await store.getState().loadFirst();
     expect(store.getState()).toMatchObject({ status: 'ready', error: null });
-    answer = () => Promise.resolve({ ok: false, error: { code: 'internal', message: 'again' } });
+    answerWith(() => fail('internal', 'again'));
     await store.getState().refreshTop();
     expect(store.getState().status).toBe('ready');
     expect(store.getState().items).toHaveLength(3);
@@ -101,7 +87,7 @@ describe('History store', () => {
   });
 
   it('a rating or tags set in the run dialog land on that card only', async () => {
-    answer = library(3);
+    answerWith(library(3));
     const store = await freshStore();
     await store.getState().loadFirst();
     const untouched = store.getState().items[0];

@@ -2,36 +2,21 @@
 // remove, and that a failure keeps what is on screen.
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Budgets } from '../../shared/domain';
+import { answerWith, apiCalls, fail, ok, resetApi } from '../../test/support/renderer-api';
 
-type Answer = { ok: true; value: unknown } | { ok: false; error: { code: string; message: string } };
-const calls: Array<{ name: string; input: unknown }> = [];
-let answer: (name: string, input: Record<string, unknown>) => Promise<Answer>;
-
-vi.mock('../api', () => ({
-  api: {
-    call: (name: string, input: Record<string, unknown>) => {
-      calls.push({ name, input });
-      return answer(name, input);
-    },
-    on: () => () => {},
-  },
-}));
-
-const ok = (value: unknown): Promise<Answer> => Promise.resolve({ ok: true, value });
-const fail = (code: string, message: string): Promise<Answer> =>
-  Promise.resolve({ ok: false, error: { code, message } });
+vi.mock('../api', async () => ({ api: (await import('../../test/support/renderer-api')).stubApi }));
 
 beforeEach(() => {
-  calls.length = 0;
+  resetApi();
   vi.resetModules();
 });
 
 describe('API key rows', () => {
   it('an empty box is refused without a call, naming the key; typing clears the message', async () => {
     const { useSettingsStore: store } = await import('./store');
-    answer = () => ok({});
+    answerWith(() => ok({}));
     expect(await store.getState().save('openai')).toBe(false);
-    expect(calls).toEqual([]);
+    expect(apiCalls).toEqual([]);
     const message = store.getState().messages.openai;
     expect(message).toMatchObject({ kind: 'error', action: 'save', error: { code: 'invalid_input' } });
     expect(message?.kind === 'error' && message.error.message).toMatch(/API key/);
@@ -41,15 +26,15 @@ describe('API key rows', () => {
 
   it('a saved key empties its box and says saved; a refused one keeps the box and says why', async () => {
     const { useSettingsStore: store } = await import('./store');
-    answer = () => ok({ provider: 'openai', last4: 'abcd' });
+    answerWith(() => ok({ provider: 'openai', last4: 'abcd' }));
     store.getState().setDraft('openai', '  sk-test-abcd  ');
     expect(await store.getState().save('openai')).toBe(true);
-    expect(calls).toEqual([{ name: 'keys.set', input: { provider: 'openai', secret: 'sk-test-abcd' } }]);
+    expect(apiCalls).toEqual([{ name: 'keys.set', input: { provider: 'openai', secret: 'sk-test-abcd' } }]);
     expect(store.getState().drafts.openai).toBe('');
     expect(store.getState().messages.openai).toEqual({ kind: 'saved' });
     expect(store.getState().busy.openai).toBeNull();
 
-    answer = () => fail('unavailable', 'The OS keychain is locked.');
+    answerWith(() => fail('unavailable', 'The OS keychain is locked.'));
     store.getState().setDraft('gemini', 'AIza-key');
     expect(await store.getState().save('gemini')).toBe(false);
     expect(store.getState().drafts.gemini).toBe('AIza-key');
@@ -58,7 +43,7 @@ describe('API key rows', () => {
 
   it("a test shows the provider's verdict; remove says removed only when a key was there", async () => {
     const { useSettingsStore: store } = await import('./store');
-    answer = () => ok({ ok: false, outcome: 'auth_failed', message: 'Incorrect API key' });
+    answerWith(() => ok({ ok: false, outcome: 'auth_failed', message: 'Incorrect API key' }));
     await store.getState().test('openai');
     expect(store.getState().messages.openai).toEqual({
       kind: 'test',
@@ -66,10 +51,10 @@ describe('API key rows', () => {
       outcome: 'auth_failed',
       message: 'Incorrect API key',
     });
-    answer = () => ok({ deleted: true });
+    answerWith(() => ok({ deleted: true }));
     await store.getState().remove('openai');
     expect(store.getState().messages.openai).toEqual({ kind: 'removed' });
-    answer = () => ok({ deleted: false });
+    answerWith(() => ok({ deleted: false }));
     await store.getState().remove('openai');
     expect(store.getState().messages.openai).toBeUndefined();
   });
@@ -80,17 +65,17 @@ describe('Budgets', () => {
 
   it('loads, saves and keeps the saved budgets when a later load fails', async () => {
     const { useBudgetsStore: store } = await import('./budgets/store');
-    answer = () => ok(budgets);
+    answerWith(() => ok(budgets));
     await store.getState().load();
     expect(store.getState()).toMatchObject({ status: 'ready', budgets });
 
     const raised = { ...budgets, dailyUsd: 9 } as Budgets;
-    answer = (name) => (name === 'budgets.set' ? ok(raised) : fail('internal', 'x'));
+    answerWith((name) => (name === 'budgets.set' ? ok(raised) : fail('internal', 'x')));
     expect(await store.getState().save(raised)).toBe(true);
     expect(store.getState().budgets).toEqual(raised);
     expect(store.getState().message?.kind).toBe('saved');
 
-    answer = () => fail('internal', 'database is locked');
+    answerWith(() => fail('internal', 'database is locked'));
     await store.getState().load();
     expect(store.getState().status).toBe('ready');
     expect(store.getState().budgets).toEqual(raised);
@@ -99,9 +84,9 @@ describe('Budgets', () => {
 
   it('a refused save says why and leaves the saved budgets as they were', async () => {
     const { useBudgetsStore: store } = await import('./budgets/store');
-    answer = () => ok(budgets);
+    answerWith(() => ok(budgets));
     await store.getState().load();
-    answer = () => fail('invalid_input', 'dailyUsd: must be 0 or more');
+    answerWith(() => fail('invalid_input', 'dailyUsd: must be 0 or more'));
     expect(await store.getState().save({ ...budgets, dailyUsd: -1 } as Budgets)).toBe(false);
     expect(store.getState().budgets).toEqual(budgets);
     expect(store.getState().message).toMatchObject({ kind: 'error', error: { code: 'invalid_input' } });

@@ -2,25 +2,10 @@
 // saving a new style and a new version, status changes, and failures that keep the user's edits.
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { StyleDetail, StyleFields, StyleSummary } from '../../shared/library-contract';
+import { type Answer, answerWith, apiCalls, fail, ok, resetApi } from '../../test/support/renderer-api';
 import { emptyStyle } from './model';
 
-type Answer = { ok: true; value: unknown } | { ok: false; error: { code: string; message: string } };
-const calls: Array<{ name: string; input: Record<string, unknown> }> = [];
-let answer: (name: string, input: Record<string, unknown>) => Promise<Answer>;
-
-vi.mock('../api', () => ({
-  api: {
-    call: (name: string, input: Record<string, unknown>) => {
-      calls.push({ name, input });
-      return answer(name, input);
-    },
-    on: () => () => {},
-  },
-}));
-
-const ok = (value: unknown): Promise<Answer> => Promise.resolve({ ok: true, value });
-const fail = (code: string, message: string): Promise<Answer> =>
-  Promise.resolve({ ok: false, error: { code, message } });
+vi.mock('../api', async () => ({ api: (await import('../../test/support/renderer-api')).stubApi }));
 
 const summary = (id: number, patch: Partial<StyleSummary> = {}): StyleSummary => ({
   id,
@@ -48,7 +33,7 @@ function detail(id: number, version: number, fields: Partial<StyleFields> = {}):
 }
 
 /** Answers the side lists (templates, negatives) that opening the editor asks for. */
-function withSide(rest: (name: string, input: Record<string, unknown>) => Promise<Answer>) {
+function withSide(rest: (name: string, input: Record<string, unknown>) => Answer) {
   return (name: string, input: Record<string, unknown>) => {
     if (name === 'templates.list') return ok({ items: [] });
     if (name === 'negatives.list') return ok({ groups: [] });
@@ -62,26 +47,26 @@ async function freshStore() {
 }
 
 beforeEach(() => {
-  calls.length = 0;
+  resetApi();
 });
 
 describe('the style library', () => {
   it('loads every page of the library, and a failed reload keeps what was loaded', async () => {
     const all = Array.from({ length: 3 }, (_, i) => summary(i + 1));
-    answer = (_name, input) => {
+    answerWith((_name, input) => {
       const offset = input.offset as number;
       return ok({
         items: all.slice(offset, offset + 2),
         nextOffset: offset + 2 < all.length ? offset + 2 : null,
       });
-    };
+    });
     const store = await freshStore();
     await store.getState().load();
     expect(store.getState().status).toBe('ready');
     expect(store.getState().items.map((s) => s.id)).toEqual([1, 2, 3]);
-    expect(calls.map((c) => c.input.offset)).toEqual([0, 2]);
+    expect(apiCalls.map((c) => c.input.offset)).toEqual([0, 2]);
 
-    answer = () => fail('internal', 'database is locked');
+    answerWith(() => fail('internal', 'database is locked'));
     await store.getState().load();
     expect(store.getState().status).toBe('ready');
     expect(store.getState().items).toHaveLength(3);
@@ -107,17 +92,19 @@ describe('the style library', () => {
 
 describe('the style editor', () => {
   it('a new style is created without a template, and says so', async () => {
-    answer = withSide((name, input) => {
-      if (name === 'styles.create') return ok(detail(7, 1, input.fields as StyleFields));
-      throw new Error(`unexpected call ${name}`);
-    });
+    answerWith(
+      withSide((name, input) => {
+        if (name === 'styles.create') return ok(detail(7, 1, input.fields as StyleFields));
+        throw new Error(`unexpected call ${name}`);
+      }),
+    );
     const store = await freshStore();
     store.getState().openNew();
     expect(store.getState().isDirty()).toBe(true);
     await store.getState().chooseTemplate(null);
     store.getState().setDraft({ name: 'Teal look', styleTokens: ['teal and orange'] });
     expect(await store.getState().save()).toBe(true);
-    const created = calls.find((c) => c.name === 'styles.create');
+    const created = apiCalls.find((c) => c.name === 'styles.create');
     expect(created?.input.fields).toMatchObject({ name: 'Teal look', styleTokens: ['teal and orange'] });
     expect(store.getState()).toMatchObject({
       openId: 7,
@@ -128,18 +115,20 @@ describe('the style editor', () => {
   });
 
   it('an edit saves a new version on top of the one it started from, with its note', async () => {
-    answer = withSide((name, input) => {
-      if (name === 'styles.get') return ok(detail(3, 2));
-      if (name === 'styles.update') return ok(detail(3, 3, input.fields as StyleFields));
-      throw new Error(`unexpected call ${name}`);
-    });
+    answerWith(
+      withSide((name, input) => {
+        if (name === 'styles.get') return ok(detail(3, 2));
+        if (name === 'styles.update') return ok(detail(3, 3, input.fields as StyleFields));
+        throw new Error(`unexpected call ${name}`);
+      }),
+    );
     const store = await freshStore();
     await store.getState().open(3);
     expect(store.getState().isDirty()).toBe(false);
     store.getState().setDraft({ description: 'cooler palette' });
     expect(store.getState().isDirty()).toBe(true);
     expect(await store.getState().save('cooler')).toBe(true);
-    expect(calls.find((c) => c.name === 'styles.update')?.input).toMatchObject({
+    expect(apiCalls.find((c) => c.name === 'styles.update')?.input).toMatchObject({
       id: 3,
       baseVersionId: 32,
       note: 'cooler',
@@ -149,11 +138,13 @@ describe('the style editor', () => {
   });
 
   it('a refused save keeps the edits and says why', async () => {
-    answer = withSide((name) => {
-      if (name === 'styles.get') return ok(detail(3, 2));
-      if (name === 'styles.update') return fail('conflict', 'Someone saved version 3 first.');
-      throw new Error(`unexpected call ${name}`);
-    });
+    answerWith(
+      withSide((name) => {
+        if (name === 'styles.get') return ok(detail(3, 2));
+        if (name === 'styles.update') return fail('conflict', 'Someone saved version 3 first.');
+        throw new Error(`unexpected call ${name}`);
+      }),
+    );
     const store = await freshStore();
     await store.getState().open(3);
     store.getState().setDraft({ description: 'mine' });
@@ -164,12 +155,14 @@ describe('the style editor', () => {
   });
 
   it('approving saves a version with the new status and says which', async () => {
-    answer = withSide((name, input) => {
-      if (name === 'styles.get') return ok(detail(3, 1));
-      if (name === 'styles.setStatus')
-        return ok(detail(3, 2, { status: input.status as StyleFields['status'] }));
-      throw new Error(`unexpected call ${name}`);
-    });
+    answerWith(
+      withSide((name, input) => {
+        if (name === 'styles.get') return ok(detail(3, 1));
+        if (name === 'styles.setStatus')
+          return ok(detail(3, 2, { status: input.status as StyleFields['status'] }));
+        throw new Error(`unexpected call ${name}`);
+      }),
+    );
     const store = await freshStore();
     await store.getState().open(3);
     expect(await store.getState().setStatus('approved')).toBe(true);
@@ -179,10 +172,12 @@ describe('the style editor', () => {
 
   it('a refresh after an event keeps unsaved edits', async () => {
     let version = 1;
-    answer = withSide((name) => {
-      if (name === 'styles.get') return ok(detail(3, version));
-      throw new Error(`unexpected call ${name}`);
-    });
+    answerWith(
+      withSide((name) => {
+        if (name === 'styles.get') return ok(detail(3, version));
+        throw new Error(`unexpected call ${name}`);
+      }),
+    );
     const store = await freshStore();
     await store.getState().open(3);
     store.getState().setDraft({ description: 'typing…' });

@@ -2,13 +2,9 @@
 // on its own card, and a listing that was overtaken by a change never brings the old list back.
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { LocalServer } from '../../../shared/domain';
+import { answerWith, fail, heldAnswer, ok, resetApi } from '../../../test/support/renderer-api';
 
-type Answer = { ok: true; value: unknown } | { ok: false; error: { code: string; message: string } };
-let answer: (name: string, input: Record<string, unknown>) => Promise<Answer>;
-
-vi.mock('../../api', () => ({
-  api: { call: (name: string, input: Record<string, unknown>) => answer(name, input), on: () => () => {} },
-}));
+vi.mock('../../api', async () => ({ api: (await import('../../../test/support/renderer-api')).stubApi }));
 
 const server = (id: number, patch: Partial<LocalServer> = {}): LocalServer =>
   ({
@@ -19,7 +15,6 @@ const server = (id: number, patch: Partial<LocalServer> = {}): LocalServer =>
     enabled: true,
     ...patch,
   }) as LocalServer;
-const ok = (value: unknown): Promise<Answer> => Promise.resolve({ ok: true, value });
 
 async function freshStore() {
   vi.resetModules();
@@ -27,19 +22,19 @@ async function freshStore() {
 }
 
 beforeEach(() => {
-  answer = () => ok({ servers: [] });
+  resetApi();
+  answerWith(() => ok({ servers: [] }));
 });
 
 describe('local servers', () => {
   it('add, check and remove change the list; a failed check stays on that card', async () => {
     const store = await freshStore();
     await store.getState().load();
-    answer = () => ok(server(1));
+    answerWith(() => ok(server(1)));
     expect(await store.getState().add({ kind: 'a1111', url: 'http://127.0.0.1:7861', slots: 1 })).toBe(true);
     expect(store.getState().servers.map((s) => s.id)).toEqual([1]);
 
-    answer = () =>
-      Promise.resolve({ ok: false, error: { code: 'unavailable', message: 'connection refused' } });
+    answerWith(() => fail('unavailable', 'connection refused'));
     await store.getState().check(1);
     expect(store.getState().errors[1]).toMatchObject({
       action: 'check',
@@ -47,35 +42,30 @@ describe('local servers', () => {
     });
     expect(store.getState().busy[1]).toBeUndefined();
 
-    answer = () => ok(server(1, { label: 'GPU one' }));
+    answerWith(() => ok(server(1, { label: 'GPU one' })));
     await store.getState().check(1);
     expect(store.getState().errors[1]).toBeUndefined();
     expect(store.getState().servers[0]!.label).toBe('GPU one');
 
-    answer = () => ok({ removed: true });
+    answerWith(() => ok({ removed: true }));
     await store.getState().remove(1);
     expect(store.getState().servers).toEqual([]);
   });
 
   it('a listing answered after a server was added does not drop it', async () => {
     const store = await freshStore();
-    let answerList: (value: Answer) => void = () => {};
-    answer = (name) =>
-      name === 'localServers.list' ? new Promise<Answer>((resolve) => (answerList = resolve)) : ok(server(2));
+    const list = heldAnswer();
+    answerWith((name) => (name === 'localServers.list' ? list.promise : ok(server(2))));
     const loading = store.getState().load();
     await store.getState().add({ kind: 'a1111', url: 'http://127.0.0.1:7862', slots: 1 });
-    answerList({ ok: true, value: { servers: [] } });
+    list.release(ok({ servers: [] }));
     await loading;
     expect(store.getState().servers.map((s) => s.id)).toEqual([2]);
   });
 
   it('a refused add says why and adds nothing', async () => {
     const store = await freshStore();
-    answer = () =>
-      Promise.resolve({
-        ok: false,
-        error: { code: 'invalid_input', message: 'url: must be an http(s) URL' },
-      });
+    answerWith(() => fail('invalid_input', 'url: must be an http(s) URL'));
     expect(await store.getState().add({ kind: 'a1111', url: 'nope', slots: 1 })).toBe(false);
     expect(store.getState()).toMatchObject({
       adding: false,

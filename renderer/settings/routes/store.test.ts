@@ -2,20 +2,9 @@
 // route, a save sends the chain and puts the answer where Generate reads routes, a failure keeps the draft.
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Route } from '../../../shared/domain';
+import { answerWith, apiCalls, fail, ok, resetApi } from '../../../test/support/renderer-api';
 
-type Answer = { ok: true; value: unknown } | { ok: false; error: { code: string; message: string } };
-const calls: Array<{ name: string; input: Record<string, unknown> }> = [];
-let answer: (name: string, input: Record<string, unknown>) => Promise<Answer>;
-
-vi.mock('../../api', () => ({
-  api: {
-    call: (name: string, input: Record<string, unknown>) => {
-      calls.push({ name, input });
-      return answer(name, input);
-    },
-    on: () => () => {},
-  },
-}));
+vi.mock('../../api', async () => ({ api: (await import('../../../test/support/renderer-api')).stubApi }));
 
 const route = (chain: Route['chain'], allowContentFallthrough = false): Route =>
   ({ taskType: 'default', chain, allowContentFallthrough }) as unknown as Route;
@@ -28,7 +17,7 @@ async function fresh() {
 }
 
 beforeEach(() => {
-  calls.length = 0;
+  resetApi();
 });
 
 describe('route editor', () => {
@@ -45,10 +34,10 @@ describe('route editor', () => {
   it('a save sends the chain (no model for a default one) and puts the saved route where Generate reads it', async () => {
     const { editor, routes } = await fresh();
     const answered = route([{ provider: 'openai', model: 'gpt-image-1' }], true);
-    answer = () => Promise.resolve({ ok: true, value: answered });
+    answerWith(() => ok(answered));
     editor.getState().edit(saved, (d) => ({ chain: d.chain.slice(1), allowContentFallthrough: true }));
     expect(await editor.getState().save(saved)).toBe(true);
-    expect(calls).toEqual([
+    expect(apiCalls).toEqual([
       {
         name: 'routes.set',
         input: {
@@ -63,16 +52,15 @@ describe('route editor', () => {
     expect(routes.getState().routes).toEqual([answered]);
 
     // A step on the provider's default model is sent without a model.
-    calls.length = 0;
+    const before = apiCalls.length;
     editor.getState().edit(saved, (d) => ({ ...d, chain: [{ key: 99, provider: 'stability', model: '' }] }));
     await editor.getState().save(saved);
-    expect(calls[0]!.input.chain).toEqual([{ provider: 'stability' }]);
+    expect(apiCalls[before]!.input.chain).toEqual([{ provider: 'stability' }]);
   });
 
   it('a refused save keeps the draft and says why; the next edit clears the message', async () => {
     const { editor, routes } = await fresh();
-    answer = () =>
-      Promise.resolve({ ok: false, error: { code: 'invalid_input', message: 'chain: too many steps' } });
+    answerWith(() => fail('invalid_input', 'chain: too many steps'));
     editor.getState().edit(saved, (d) => ({ ...d, allowContentFallthrough: true }));
     expect(await editor.getState().save(saved)).toBe(false);
     expect(editor.getState().drafts.default?.allowContentFallthrough).toBe(true);
