@@ -50,8 +50,6 @@ export async function benchLibrary(): Promise<BenchRow[]> {
       clock: { now: () => now, sleep: async () => {} },
       events: createEventBus(() => {}),
       implemented: () => [],
-      startGeneration: () => 0,
-      planChain: () => [],
     });
     repo.transaction(() => {
       for (let i = 0; i < STYLES; i++) {

@@ -46,9 +46,13 @@ export function bodyTooLarge(name: string, limit: number): Result<never> {
     'invalid_input',
     `body: the request is larger than the ${formatLimit(limit)} this call accepts.`,
     {
-      call: name,
-      limit: 'body_bytes',
-      limitBytes: limit,
+      issues: [
+        {
+          path: ['body'],
+          message: `the request is larger than the ${formatLimit(limit)} this call accepts.`,
+        },
+      ],
+      details: { call: name, limit: 'body_bytes', limitBytes: limit },
     },
   );
 }

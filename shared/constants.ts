@@ -21,6 +21,26 @@ export const ATTEMPT_OUTCOMES = [
   'skipped',
 ] as const;
 
+/**
+ * Why a chain step was not sent (or would not be, in an estimate): stored as a skipped attempt's provider
+ * code and carried on each estimate step, so both sides decide from the kind, never from the sentence.
+ */
+export const SKIP_CODES = [
+  'unknown_provider',
+  'unknown_model',
+  'retired_model',
+  'not_implemented',
+  'no_key',
+  'key_unreadable',
+  'breaker_open',
+  'allowance_spent',
+  'budget',
+  'no_server',
+  /** The request's explicit seed is outside the seeds this provider takes; it is never wrapped or changed. */
+  'seed_out_of_range',
+] as const;
+export type SkipCode = (typeof SKIP_CODES)[number];
+
 export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
 
 /** What a request is for; each task type routes to its own provider chain (Settings → Routes). */

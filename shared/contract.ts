@@ -34,6 +34,7 @@ const secret = z
 
 import { labelText, refuseDeepNesting } from './input-rules';
 import { libraryCalls, libraryEvents } from './library-contract';
+import { SERVER_SLOTS } from './limits';
 import { queueCalls } from './queue-contract';
 import { referenceCalls, referenceEvents } from './references-contract';
 
@@ -118,7 +119,7 @@ export const calls = {
       kind: LocalServerKind,
       url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as http://127.0.0.1:7860' }),
       label: labelText(60).min(1).optional(),
-      slots: z.number().int().min(1).max(16).default(1),
+      slots: z.number().int().min(SERVER_SLOTS.min).max(SERVER_SLOTS.max).default(1),
       /** A1111 started with --api-auth user:password. */
       basicAuth: z
         .string()
@@ -133,7 +134,7 @@ export const calls = {
     input: z.strictObject({
       id: z.number().int().positive(),
       label: labelText(60).min(1).optional(),
-      slots: z.number().int().min(1).max(16).optional(),
+      slots: z.number().int().min(SERVER_SLOTS.min).max(SERVER_SLOTS.max).optional(),
       enabled: z.boolean().optional(),
     }),
     output: LocalServer,

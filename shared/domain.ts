@@ -5,10 +5,11 @@ import {
   MAX_SEED,
   REFERENCE_STRENGTH,
   RUN_STATUSES,
+  SKIP_CODES,
   TASK_TYPES,
 } from './constants';
 import { refuseDeepNesting } from './input-rules';
-import { NEGATIVE_PROMPT_MAX_CHARS, PROMPT_MAX_CHARS } from './limits';
+import { NEGATIVE_PROMPT_MAX_CHARS, PROMPT_MAX_CHARS, REQUEST_LIMITS } from './limits';
 
 /** How deep a provider's `options` may nest: real provider parameters are a level or two. */
 export const MAX_OPTIONS_DEPTH = 8;
@@ -43,6 +44,14 @@ export type RunStatus = z.infer<typeof RunStatus>;
 
 const trimmed = (max: number) => z.string().trim().max(max, `must be at most ${max} characters`);
 
+/** A whole number inside one of REQUEST_LIMITS' bands. */
+const wholeIn = (limits: { min: number; max: number }) =>
+  z
+    .number()
+    .int('must be a whole number')
+    .min(limits.min, limits.min === 0 ? 'must be 0 or more' : `must be at least ${limits.min}`)
+    .max(limits.max, `must be at most ${limits.max}`);
+
 /** The unified generation request, as a designer states it. Adapters translate it per provider. */
 export const GenerationRequest = z.strictObject({
   prompt: trimmed(PROMPT_MAX_CHARS).min(1, 'must not be empty'),
@@ -50,18 +59,7 @@ export const GenerationRequest = z.strictObject({
   aspectRatio: AspectRatio.default('1:1'),
   /** An exact pixel size; where set it wins over the aspect ratio (snapped, with a warning, where a model cannot). */
   size: z
-    .strictObject({
-      width: z
-        .number()
-        .int('must be a whole number')
-        .min(64, 'must be at least 64')
-        .max(8192, 'must be at most 8192'),
-      height: z
-        .number()
-        .int('must be a whole number')
-        .min(64, 'must be at least 64')
-        .max(8192, 'must be at most 8192'),
-    })
+    .strictObject({ width: wholeIn(REQUEST_LIMITS.size), height: wholeIn(REQUEST_LIMITS.size) })
     .optional(),
   /** null asks for a random seed, which is then recorded so the run stays reproducible. */
   seed: z
@@ -71,19 +69,13 @@ export const GenerationRequest = z.strictObject({
     .max(MAX_SEED, `must be at most ${MAX_SEED}`)
     .nullable()
     .default(null),
-  steps: z
+  steps: wholeIn(REQUEST_LIMITS.steps).optional(),
+  guidance: z
     .number()
-    .int('must be a whole number')
-    .min(1, 'must be at least 1')
-    .max(150, 'must be at most 150')
+    .min(REQUEST_LIMITS.guidance.min, 'must be 0 or more')
+    .max(REQUEST_LIMITS.guidance.max, `must be at most ${REQUEST_LIMITS.guidance.max}`)
     .optional(),
-  guidance: z.number().min(0, 'must be 0 or more').max(50, 'must be at most 50').optional(),
-  count: z
-    .number()
-    .int('must be a whole number')
-    .min(1, 'must be at least 1')
-    .max(10, 'must be at most 10')
-    .default(1),
+  count: wholeIn(REQUEST_LIMITS.count).default(1),
   quality: QualityTier.default('final'),
   /** Picks the route (provider chain) when no provider is pinned. */
   taskType: TaskType.default('default'),
@@ -151,6 +143,21 @@ export const KeyStorageInfo = z.object({
 });
 export type KeyStorageInfo = z.infer<typeof KeyStorageInfo>;
 
+/**
+ * What a model takes beyond the basics, in one shape for both sides: the core fills it from the catalog,
+ * Generate draws its Advanced controls from it, and `refineForModel` (shared/model-rules.ts) checks by it.
+ */
+export const ModelCapabilities = z.object({
+  steps: z.object({ min: z.number(), max: z.number(), default: z.number() }).nullable(),
+  /** `param` is the provider's own name for it (guidance_scale, cfg_scale, guidance). */
+  guidance: z.object({ param: z.string(), min: z.number(), max: z.number(), default: z.number() }).nullable(),
+  /** Exact W×H: bounds and the multiple both sides snap to; null when the model only has fixed sizes. */
+  exactSize: z.object({ min: z.number(), max: z.number(), multiple: z.number() }).nullable(),
+  /** Takes a reference image. */
+  imageInput: z.boolean(),
+});
+export type ModelCapabilities = z.infer<typeof ModelCapabilities>;
+
 export const ModelInfo = z.object({
   id: z.string(),
   name: z.string(),
@@ -167,11 +174,7 @@ export const ModelInfo = z.object({
   pricePerImageCredits: z.record(z.string(), z.number()).optional(),
   pricePerImageUsd: z.record(z.string(), z.number()),
   priceSource: z.string(),
-  steps: z.object({ min: z.number(), max: z.number(), default: z.number() }).nullable(),
-  /** `param` is the provider's own name for it (guidance_scale, cfg_scale, guidance). */
-  guidance: z.object({ param: z.string(), min: z.number(), max: z.number(), default: z.number() }).nullable(),
-  exactSize: z.object({ min: z.number(), max: z.number(), multiple: z.number() }).nullable(),
-  imageInput: z.boolean(),
+  ...ModelCapabilities.shape,
   edits: z.boolean(),
 });
 export type ModelInfo = z.infer<typeof ModelInfo>;
@@ -390,6 +393,8 @@ export const CostEstimate = z.object({
       converted: z.boolean().optional(),
       eligible: z.boolean(),
       reason: z.string().nullable(),
+      /** Why the step cannot run now, as a kind; null when it can. `reason` says it in words. */
+      skip: z.enum(SKIP_CODES).nullable(),
     }),
   ),
   /** The first eligible step's estimate: what the run most likely costs. */

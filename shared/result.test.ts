@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { calls } from './contract';
-import { describeZodError } from './result';
+import { AppError, AppErrorShape, describeZodError, err, fieldError, zodIssues } from './result';
 
 function describe_(schema: z.ZodType, input: unknown, root?: string): string {
   const parsed = schema.safeParse(input);
@@ -57,5 +57,42 @@ describe('describeZodError', () => {
       ['library.render', 'not an object'],
     ];
     for (const [name, input] of samples) expectEveryPartNamed(describe_(calls[name].input, input));
+  });
+});
+
+describe('typed error details', () => {
+  it('zod issues keep their paths, unknown and bad keys included', () => {
+    const schema = z.strictObject({ tags: z.array(z.string().min(1, 'must not be empty')) });
+    const parsed = schema.safeParse({ tags: ['ok', ''], extra: 1 });
+    if (parsed.success) throw new Error('expected a refusal');
+    expect(zodIssues(parsed.error)).toEqual([
+      { path: ['tags', 1], message: 'must not be empty' },
+      { path: ['extra'], message: 'is not a known field' },
+    ]);
+  });
+
+  it('a field error names the field in its message and carries it as an issue', () => {
+    const error = fieldError(['values', 'subject'], 'is required.');
+    expect(error.message).toBe('values.subject: is required.');
+    expect(error.toShape()).toEqual({
+      code: 'invalid_input',
+      message: 'values.subject: is required.',
+      issues: [{ path: ['values', 'subject'], message: 'is required.' }],
+    });
+  });
+
+  it('the shape that crosses the boundary carries the fix and parses with the shared schema', () => {
+    const shape = new AppError('budget_exceeded', 'Over the daily budget.', { fix: 'budgets' }).toShape();
+    expect(AppErrorShape.parse(shape)).toEqual({
+      code: 'budget_exceeded',
+      message: 'Over the daily budget.',
+      fix: 'budgets',
+    });
+    // Empty extras are left out, and a fix that is not a Settings tab is refused.
+    expect(err('not_found', 'x', { issues: [] })).toEqual({
+      ok: false,
+      error: { code: 'not_found', message: 'x' },
+    });
+    expect(AppErrorShape.safeParse({ code: 'internal', message: 'x', fix: 'elsewhere' }).success).toBe(false);
   });
 });

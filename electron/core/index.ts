@@ -7,11 +7,11 @@ import {
   createDispatcher,
   type Dispatcher,
   type DispatchPolicy,
-  type GenerationService,
   loadRoutes,
   type ShippedRoutes,
 } from './dispatch';
 import { createEventBus, type EventBus } from './events';
+import { createGenerationService, type GenerationService } from './generation';
 import { createStyleLibrary, loadStarterLibrary, readStarterLibrary, type StyleLibrary } from './library';
 import { createMediaStore, resolveServedMedia, type SweepReport, sweepDataDir } from './media';
 import { type Clock, type FetchLike, type Logger, systemClock } from './ports';
@@ -118,9 +118,6 @@ export function createCore(options: CoreOptions): Core {
     clock,
     events,
     implemented: () => catalog.providers.filter((p) => p.id in adapters).map((p) => p.id),
-    // Late-bound: previews go through the dispatcher built just below.
-    startGeneration: (request) => dispatcher.generation.start(request),
-    planChain: (request) => dispatcher.generation.estimate(request).steps,
   });
   try {
     loadStarterLibrary(library.repo, readStarterLibrary(), clock);
@@ -153,13 +150,16 @@ export function createCore(options: CoreOptions): Core {
     },
     random: options.random,
     randomSeed: options.randomSeed,
-    library,
   });
-  const references = createReferenceService({ repo: createReferencesRepo(db), media, clock, events });
-  // "Used in" and delete's refusal see the styles whose latest version attaches the reference.
-  references.setStyleUsage((referenceId) => {
-    const reference = references.find(referenceId);
-    return reference ? library.stylesUsing([reference.path, reference.originalPath]) : [];
+  // Above the library and the dispatcher: prepare (render style and template) → plan → enqueue.
+  const generation = createGenerationService({ library, queue: dispatcher.queue, runs, catalog });
+  const references = createReferenceService({
+    repo: createReferencesRepo(db),
+    media,
+    clock,
+    events,
+    // "Used in" and delete's refusal see the styles whose latest version attaches the reference.
+    stylesUsing: (paths) => library.stylesUsing(paths),
   });
   const recovered = dispatcher.start();
   if (recovered.interrupted.length > 0 || recovered.resumed.length > 0) {
@@ -177,6 +177,7 @@ export function createCore(options: CoreOptions): Core {
     keys,
     runs,
     dispatcher,
+    generation,
     events,
     fetch,
     clock,
@@ -225,7 +226,7 @@ export function createCore(options: CoreOptions): Core {
     dataDir,
     handlers,
     events,
-    generation: dispatcher.generation,
+    generation,
     dispatcher,
     catalog,
     library,

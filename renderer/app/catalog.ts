@@ -59,32 +59,8 @@ export function findModel(
 
 export const hasAnyKey = (providers: ProviderInfo[]) => providers.some((p) => p.key !== null);
 
-export interface NumberRange {
-  min: number;
-  max: number;
-  default: number;
-}
-
-/** What a model takes beyond the basics; drives which Advanced controls Generate offers. */
-export interface ModelCapabilities {
-  steps: NumberRange | null;
-  guidance: NumberRange | null;
-  /** Exact W×H: bounds and the multiple both sides snap to; null when the model only has fixed sizes. */
-  exactSize: { min: number; max: number; multiple: number } | null;
-  /** Takes a reference image; null when the catalog does not say. */
-  imageInput: boolean | null;
-}
-
-/** Capabilities of a model as the catalog lists them; drives which Advanced controls Generate offers. */
-export function capabilitiesOf(model: ModelInfo | undefined): ModelCapabilities {
-  if (!model) return { steps: null, guidance: null, exactSize: null, imageInput: null };
-  return {
-    steps: model.steps,
-    guidance: model.guidance,
-    exactSize: model.exactSize,
-    imageInput: model.imageInput,
-  };
-}
+// What a model takes beyond the basics is defined once, in shared/ (the core fills it from the catalog).
+export { capabilitiesOf } from '../../shared/model-rules';
 
 /** "Gemini", or "Gemini · Nano Banana" when the step names a model other than the default. */
 export function stepName(

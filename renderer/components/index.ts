@@ -7,7 +7,7 @@ export { Dialog } from './Dialog';
 export { type DiffRow, DiffView } from './DiffView';
 export { DropZone } from './DropZone';
 export { EmptyState } from './EmptyState';
-export { ErrorCard } from './ErrorCard';
+export { ErrorCard, FixButton } from './ErrorCard';
 export { Field, type FieldIds } from './Field';
 export { Icon, type IconName } from './Icon';
 export { ImageViewer, type ViewerImage } from './ImageViewer';

@@ -9,7 +9,6 @@ import {
 } from 'react';
 import { TASK_TYPE_LABELS } from '../../shared/constants';
 import type { RunDetail } from '../../shared/domain';
-import { settingsPath } from '../../shared/settings-tabs';
 import { api } from '../api';
 import { findModel, modelName, providerName, stepName, useCatalogStore } from '../app/catalog';
 import { useAppStore } from '../app/store';
@@ -222,29 +221,10 @@ function Body({ detail }: { detail: RunDetail }) {
         {detail.error && detail.status !== 'succeeded' && (
           <ErrorCard
             error={readableError(detail.error, provider)}
-            actions={
-              readableError(detail.error).keyProblem ? (
-                <Button
-                  icon="key"
-                  onClick={() => {
-                    closeRun();
-                    go('settings', { focusProvider: detail.provider });
-                  }}
-                >
-                  Open {settingsPath('keys')}
-                </Button>
-              ) : readableError(detail.error).budgetProblem ? (
-                <Button
-                  icon="wallet"
-                  onClick={() => {
-                    closeRun();
-                    go('settings', { tab: 'budgets' });
-                  }}
-                >
-                  Open {settingsPath('budgets')}
-                </Button>
-              ) : undefined
-            }
+            onFix={(tab) => {
+              closeRun();
+              go('settings', tab === 'keys' ? { focusProvider: detail.provider } : { tab });
+            }}
           />
         )}
         {actionError && <ErrorCard compact error={readableError(actionError)} />}

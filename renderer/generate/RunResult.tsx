@@ -1,6 +1,5 @@
 import { useId, useState } from 'react';
 import type { RunDetail } from '../../shared/domain';
-import { settingsPath } from '../../shared/settings-tabs';
 import { api } from '../api';
 import { providerName, useCatalogStore } from '../app/catalog';
 import { useAppStore } from '../app/store';
@@ -189,25 +188,12 @@ export function RunResult() {
       <div className="result result--failed">
         <ErrorCard
           error={error}
+          onFix={(tab) => go('settings', tab === 'keys' ? { focusProvider: provider } : { tab })}
           actions={
             <>
-              {error.keyProblem && (
-                <Button
-                  variant="primary"
-                  icon="key"
-                  onClick={() => go('settings', { focusProvider: provider })}
-                >
-                  Open {settingsPath('keys')}
-                </Button>
-              )}
-              {error.budgetProblem && (
-                <Button variant="primary" icon="wallet" onClick={() => go('settings', { tab: 'budgets' })}>
-                  Open {settingsPath('budgets')}
-                </Button>
-              )}
               {runId !== null ? (
                 <Button
-                  variant={error.keyProblem || error.budgetProblem ? 'secondary' : 'primary'}
+                  variant={error.fix ? 'secondary' : 'primary'}
                   icon="refresh"
                   onClick={() => void retry(runId)}
                 >

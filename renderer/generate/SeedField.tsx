@@ -22,7 +22,7 @@ export function SeedField({ model }: { model: ModelInfo | undefined }) {
   const steps = useEstimateStore((s) => s.estimate?.steps);
   const skipped = typed(seedText)
     ? (steps ?? [])
-        .filter((step) => step.reason?.startsWith('seed ') && step.reason.includes(' is outside the seeds '))
+        .filter((step) => step.skip === 'seed_out_of_range')
         .map((step) => providers.find((p) => p.id === step.provider)?.name ?? step.provider)
     : [];
 

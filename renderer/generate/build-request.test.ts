@@ -1,12 +1,18 @@
-// The Generate form as a request: what is typed becomes the request, or names the field that is wrong.
+// buildRequest reads what was typed; what the values may be comes from shared/ (the schema and the model's rules).
 import { describe, expect, it, vi } from 'vitest';
-import { MAX_SEED } from '../../shared/constants';
 import type { ModelInfo, ProviderInfo } from '../../shared/domain';
-import { buildRequest, EMPTY_FORM, type GenerateForm, parseSeed } from './store';
+import { REQUEST_LIMITS } from '../../shared/limits';
 
+let startAnswer: unknown = { ok: true, value: { runId: 7 } };
 vi.mock('../api', () => ({
-  api: { call: () => Promise.reject(new Error('no calls here')), on: () => () => {} },
+  api: {
+    call: (name: string) =>
+      Promise.resolve(name === 'generation.start' ? startAnswer : { ok: true, value: { runs: [] } }),
+    on: () => () => {},
+  },
 }));
+
+const { buildRequest, EMPTY_FORM, SIZE_LIMITS, useGenerateStore } = await import('./store');
 
 const sdxl: ModelInfo = {
   id: 'sdxl',
@@ -14,20 +20,19 @@ const sdxl: ModelInfo = {
   status: 'active',
   retiredOn: null,
   successor: null,
-  aspectRatios: ['1:1', '16:9'],
+  aspectRatios: ['1:1'],
   maxCount: 4,
   supportsNegativePrompt: true,
   supportsSeed: true,
-  seedRange: { min: 0, max: 4_294_967_295 },
+  seedRange: { min: 0, max: 4_294_967_294 },
   pricePerImageUsd: {},
   priceSource: 'test',
   steps: { min: 10, max: 50, default: 30 },
-  guidance: { min: 1, max: 20, default: 7 },
-  exactSize: null,
-  imageInput: false,
+  guidance: { param: 'cfg_scale', min: 1, max: 20, default: 7 },
+  exactSize: { min: 512, max: 2048, multiple: 64 },
+  imageInput: true,
   edits: false,
-} as ModelInfo;
-
+};
 const stability: ProviderInfo = {
   id: 'stability',
   name: 'Stability AI',
@@ -35,133 +40,89 @@ const stability: ProviderInfo = {
   auth: 'key',
   implemented: true,
   keyUrl: null,
-  models: [sdxl, { ...sdxl, id: 'tiny-seed', name: 'Tiny seed', seedRange: { min: 0, max: 999 } }],
+  models: [sdxl],
   defaultModel: 'sdxl',
   key: null,
-  usdPerCredit: null,
-} as ProviderInfo;
+};
+const form = { ...EMPTY_FORM, prompt: 'a heron' };
+const pinned = { ...form, provider: 'stability', model: 'sdxl' };
 
-const form = (patch: Partial<GenerateForm>): GenerateForm => ({ ...EMPTY_FORM, ...patch });
-
-describe('parseSeed', () => {
-  it('reads whole numbers, surrounding spaces allowed', () => {
-    expect(parseSeed('42')).toBe(42);
-    expect(parseSeed('  0 ')).toBe(0);
-    expect(parseSeed(String(MAX_SEED))).toBe(MAX_SEED);
+describe('buildRequest', () => {
+  it('takes its size band from the contract, not a copy', () => {
+    expect(SIZE_LIMITS).toBe(REQUEST_LIMITS.size);
+    const over = buildRequest({ ...form, widthText: '64', heightText: '8193' }, []);
+    expect(over.errors.size).toBe('Each side is 64 to 8,192 pixels.');
+    expect(over.request.size).toBeUndefined();
+    const fits = buildRequest({ ...form, widthText: '64', heightText: '8192' }, []);
+    expect(fits.errors).toEqual({});
+    expect(fits.request.size).toEqual({ width: 64, height: 8192 });
   });
 
-  it('refuses what is not a whole number from 0 up', () => {
-    for (const text of ['', ' ', '-1', '1.5', '1e3', '12a', '0x10', '١٢'])
-      expect(parseSeed(text), text).toBeNull();
+  it('refuses a count the contract refuses, at either end', () => {
+    expect(buildRequest({ ...form, count: 0 }, []).errors.count).toBe('Ask for at least one image.');
+    // The old form checked only "at least one"; the contract's upper bound now holds here too.
+    expect(buildRequest({ ...form, count: REQUEST_LIMITS.count.max + 1 }, []).errors.count).toBe(
+      'A request makes at most 10 images.',
+    );
   });
 
-  it('refuses a number past the largest seed', () => {
-    expect(parseSeed(String(MAX_SEED + 1))).toBeNull();
-    expect(parseSeed('9007199254740993')).toBeNull();
-    expect(parseSeed('99999999999999999999')).toBeNull();
+  it('checks steps and guidance against the pinned model, and sends them only when they fit', () => {
+    const out = buildRequest({ ...pinned, stepsText: '60', guidanceText: '0.5' }, [stability]);
+    expect(out.errors).toEqual({
+      steps: 'Steps are a whole number from 10 to 50.',
+      guidance: 'Guidance is a number from 1 to 20.',
+    });
+    expect(out.request).not.toHaveProperty('steps');
+    expect(out.request).not.toHaveProperty('guidance');
+    const fits = buildRequest({ ...pinned, stepsText: '50', guidanceText: '7,5' }, [stability]);
+    expect(fits.errors).toEqual({});
+    expect(fits.request).toMatchObject({ steps: 50, guidance: 7.5 });
+    // Text that is no number is the form's own complaint, in the same words.
+    expect(buildRequest({ ...pinned, stepsText: 'many' }, [stability]).errors.steps).toBe(
+      'Steps are a whole number from 10 to 50.',
+    );
+  });
+
+  it('a lenient build (for estimates) drops what is wrong instead of sending it', () => {
+    const out = buildRequest(
+      { ...form, prompt: '', seedText: 'x', widthText: '10', heightText: '10' },
+      [],
+      true,
+    );
+    expect(out.request).toMatchObject({ prompt: 'estimate', seed: null });
+    expect(out.request.size).toBeUndefined();
   });
 });
 
-describe('buildRequest', () => {
-  it('an empty prompt is refused, naming what to write', () => {
-    const { errors } = buildRequest(form({ prompt: '   ' }), [stability]);
-    expect(errors.prompt).toMatch(/prompt/i);
-  });
-
-  it('lenient (for estimates) still has a request to price when the prompt is empty', () => {
-    expect(buildRequest(form({ prompt: '' }), [stability]).request.prompt).toBe('');
-    expect(buildRequest(form({ prompt: '' }), [stability], true).request.prompt.length).toBeGreaterThan(0);
-  });
-
-  it('Auto: the request carries the typed fields, trimmed, and no provider', () => {
-    const { request, errors } = buildRequest(
-      form({
-        prompt: '  a red kite  ',
-        negativePrompt: ' blur ',
-        aspectRatio: '16:9',
-        count: 3,
-        quality: 'draft',
-      }),
-      [stability],
-    );
-    expect(errors).toEqual({});
-    expect(request).toMatchObject({
-      prompt: 'a red kite',
-      negativePrompt: 'blur',
-      aspectRatio: '16:9',
-      count: 3,
-      quality: 'draft',
-      seed: null,
+describe('a refusal from the main process', () => {
+  it('puts its issues beside the fields they name, from their paths', async () => {
+    startAnswer = {
+      ok: false,
+      error: {
+        code: 'invalid_input',
+        message: 'seed: seed 3000000000 is outside the seeds IDEO takes (0 to 2,147,483,647).',
+        issues: [
+          {
+            path: ['seed'],
+            message: 'seed 3000000000 is outside the seeds IDEO takes (0 to 2,147,483,647).',
+          },
+        ],
+      },
+    };
+    useGenerateStore.setState({ form: { ...form, seedText: '3000000000' }, fieldErrors: {} });
+    await useGenerateStore.getState().generate();
+    expect(useGenerateStore.getState().fieldErrors).toEqual({
+      seed: 'Seed 3000000000 is outside the seeds IDEO takes (0 to 2,147,483,647).',
     });
-    expect(request.provider).toBeUndefined();
-    expect(request.size).toBeUndefined();
   });
 
-  it('a typed seed is sent; a malformed one names the seed field and is not sent', () => {
-    expect(buildRequest(form({ prompt: 'x', seedText: '123' }), [stability]).request.seed).toBe(123);
-    const bad = buildRequest(form({ prompt: 'x', seedText: '12.5' }), [stability]);
-    expect(bad.errors.seed).toMatch(/whole number/);
-    expect(bad.request.seed).toBeNull();
-  });
-
-  it("a seed outside the pinned model's range names the provider and its range", () => {
-    const pinned = { prompt: 'x', provider: 'stability', model: 'tiny-seed', seedText: '5000' };
-    const { errors, request } = buildRequest(form(pinned), [stability]);
-    expect(errors.seed).toContain('Stability AI');
-    expect(errors.seed).toContain('999');
-    expect(request.seed).toBeNull();
-    // In Auto the seed is not checked against one provider.
-    expect(
-      buildRequest(form({ ...pinned, provider: '', model: '' }), [stability]).errors.seed,
-    ).toBeUndefined();
-  });
-
-  it('an exact size needs both sides, whole pixels, within the limits', () => {
-    const size = (widthText: string, heightText: string) =>
-      buildRequest(form({ prompt: 'x', widthText, heightText }), [stability]);
-    expect(size('1024', '').errors.size).toMatch(/both/);
-    expect(size('10.5', '512').errors.size).toMatch(/whole/);
-    expect(size('32', '512').errors.size).toMatch(/64/);
-    expect(size('1024', '768').errors.size).toBeUndefined();
-    expect(size('1024', '768').request.size).toEqual({ width: 1024, height: 768 });
-  });
-
-  it("steps and guidance are sent only for a pinned model that takes them, within the model's range", () => {
-    const pinned = { prompt: 'x', provider: 'stability', model: 'sdxl' };
-    const ok = buildRequest(form({ ...pinned, stepsText: '25', guidanceText: '7,5' }), [stability]);
-    expect(ok.errors).toEqual({});
-    expect(ok.request).toMatchObject({ provider: 'stability', model: 'sdxl', steps: 25, guidance: 7.5 });
-
-    const out = buildRequest(form({ ...pinned, stepsText: '80', guidanceText: '30' }), [stability]);
-    expect(out.errors.steps).toMatch(/10 to 50/);
-    expect(out.errors.guidance).toMatch(/1 to 20/);
-
-    // Auto: no model to say what it takes, so nothing is sent and nothing is refused.
-    const auto = buildRequest(form({ prompt: 'x', stepsText: '80' }), [stability]);
-    expect(auto.errors.steps).toBeUndefined();
-    expect(auto.request.steps).toBeUndefined();
-  });
-
-  it('a count below one is refused', () => {
-    expect(buildRequest(form({ prompt: 'x', count: 0 }), [stability]).errors.count).toBeDefined();
-  });
-
-  it('a reference and a style travel with the request', () => {
-    const { request } = buildRequest(
-      form({
-        prompt: 'x',
-        reference: { path: '/refs/a.png', strength: 0.55, fromRunId: null } as GenerateForm['reference'],
-        style: {
-          versionId: 9,
-          styleId: 2,
-          name: 'Teal',
-          version: 3,
-          status: 'approved',
-        } as GenerateForm['style'],
-      }),
-      [stability],
-    );
-    expect(request.reference).toEqual({ path: '/refs/a.png', strength: 0.55 });
-    expect(request.style).toEqual({ versionId: 9 });
+  it('leaves the fields alone for a refusal without issues', async () => {
+    startAnswer = {
+      ok: false,
+      error: { code: 'budget_exceeded', message: 'seed: over budget', fix: 'budgets' },
+    };
+    useGenerateStore.setState({ form, fieldErrors: {} });
+    await useGenerateStore.getState().generate();
+    expect(useGenerateStore.getState().fieldErrors).toEqual({});
   });
 });

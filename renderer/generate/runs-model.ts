@@ -3,10 +3,14 @@
 import type { EventPayload } from '../../shared/contract';
 import type { GenerationRequest, RunDetail, RunPhase } from '../../shared/domain';
 import type { ActiveRun } from '../../shared/queue-contract';
+import type { ErrorFix, ErrorIssue } from '../../shared/result';
 
+/** How a run ended, or why it never started: a refusal keeps its typed details (`issues`, `fix`). */
 export interface RunFailure {
   code: string;
   message: string;
+  issues?: ErrorIssue[];
+  fix?: ErrorFix;
 }
 
 export interface RunLiveProgress {

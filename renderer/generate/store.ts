@@ -2,10 +2,19 @@
 
 import { create } from 'zustand';
 import { MAX_SEED, REFERENCE_STRENGTH, type TaskType } from '../../shared/constants';
-import type { AspectRatio, GenerationRequest, ProviderInfo, QualityTier } from '../../shared/domain';
+import {
+  type AspectRatio,
+  GenerationRequest,
+  type ProviderInfo,
+  type QualityTier,
+} from '../../shared/domain';
 import { subjectVariable, type TemplateFields, type TemplateValues } from '../../shared/library-contract';
+import { REQUEST_LIMITS } from '../../shared/limits';
+import { capabilitiesOf, refineForModel } from '../../shared/model-rules';
+import { type ErrorIssue, zodIssues } from '../../shared/result';
 import { api } from '../api';
-import { capabilitiesOf, findModel, useCatalogStore } from '../app/catalog';
+import { findModel, useCatalogStore } from '../app/catalog';
+import { issuesByField } from '../lib/errors';
 import { onRunResult, useRunsStore } from './runs-store';
 import { templateValues } from './template-form';
 
@@ -192,7 +201,8 @@ function parseDecimal(text: string): number | null {
   return Number.isFinite(value) ? value : null;
 }
 
-export const SIZE_LIMITS = { min: 64, max: 8192 } as const;
+/** Pixels per side of an exact size: the contract's own band (shared/limits.ts). */
+export const SIZE_LIMITS = REQUEST_LIMITS.size;
 
 /**
  * Why a seed does not fit the pinned provider's range (catalog data), naming the provider; null when it fits
@@ -206,14 +216,45 @@ export function seedRangeError(
 ): string | null {
   const provider = providers.find((p) => p.id === providerId);
   const model = findModel(providers, providerId, modelId || (provider?.defaultModel ?? ''));
-  const range = model?.seedRange;
-  if (!provider || !range || (seed >= range.min && seed <= range.max)) return null;
-  return `${provider.name} takes seeds from ${range.min.toLocaleString('en-US')} to ${range.max.toLocaleString('en-US')}; clear the box for a random one.`;
+  if (!provider || !model) return null;
+  return refineForModel({ seed }, model, provider).find((issue) => issue.path[0] === 'seed')?.message ?? null;
 }
 
+type Capabilities = ReturnType<typeof capabilitiesOf>;
+
+/** The form's words for a value the shared schema refuses, by the field it is about. */
+function refusedText(field: Exclude<FieldName, 'prompt'>, caps: Capabilities, count = 1): string {
+  switch (field) {
+    case 'size':
+      return `Each side is ${SIZE_LIMITS.min} to ${SIZE_LIMITS.max.toLocaleString()} pixels.`;
+    case 'count':
+      return count < REQUEST_LIMITS.count.min
+        ? 'Ask for at least one image.'
+        : `A request makes at most ${REQUEST_LIMITS.count.max} images.`;
+    case 'seed':
+      return `A seed is a whole number from 0 to ${MAX_SEED.toLocaleString()}.`;
+    case 'steps': {
+      const range = caps.steps ?? REQUEST_LIMITS.steps;
+      return `Steps are a whole number from ${range.min} to ${range.max}.`;
+    }
+    case 'guidance': {
+      const range = caps.guidance ?? REQUEST_LIMITS.guidance;
+      return `Guidance is a number from ${range.min} to ${range.max}.`;
+    }
+  }
+}
+
+/** The fields whose values the shared rules check; the prompt has its own words (its length is held by the box). */
+const CHECKED_FIELDS = ['seed', 'count', 'size', 'steps', 'guidance'] as const;
+/** Every field of the form a refusal's issue may be about. */
+const CHECKED_AND_PROMPT: readonly FieldName[] = ['prompt', ...CHECKED_FIELDS];
+const checkedField = (issue: ErrorIssue) => CHECKED_FIELDS.find((name) => name === issue.path[0]);
+
 /**
- * The request the form describes, or what is wrong with it. `lenient` (for estimates) drops what is
- * unfinished instead of complaining, and stands in for an empty prompt.
+ * The request the form describes, or what is wrong with it. The form reads what was typed (is it a
+ * number?); what the numbers may be is the shared schema's (`GenerationRequest`) and the pinned model's
+ * (`refineForModel`), each issue placed by its path. `lenient` (for estimates) drops what is unfinished
+ * instead of complaining, and stands in for an empty prompt.
  */
 export function buildRequest(
   form: GenerateForm,
@@ -233,18 +274,16 @@ export function buildRequest(
     errors.prompt = `The subject is at most ${subject.maxLength} characters in this template; it has ${prompt.length}.`;
 
   const pinned = form.provider !== '';
-  // A typed seed is the seed: the lock only says whether it stays for the next runs.
+  const provider = pinned ? providers.find((p) => p.id === form.provider) : undefined;
+  const model = provider ? findModel(providers, provider.id, form.model || provider.defaultModel) : undefined;
+  const caps = capabilitiesOf(pinned ? findModel(providers, form.provider, form.model) : undefined);
+
+  // What was typed, read as numbers. A typed seed is the seed: the lock only says whether it stays.
   let seed: number | null = null;
   if (form.seedText.trim() !== '') {
     seed = parseSeed(form.seedText);
-    if (seed === null) errors.seed = `A seed is a whole number from 0 to ${MAX_SEED.toLocaleString()}.`;
-    else if (pinned) errors.seed = seedRangeError(providers, form.provider, form.model, seed) ?? undefined;
-    if (errors.seed === undefined) delete errors.seed;
+    if (seed === null) errors.seed = refusedText('seed', caps);
   }
-  if (!Number.isInteger(form.count) || form.count < 1) errors.count = 'Ask for at least one image.';
-
-  const caps = capabilitiesOf(pinned ? findModel(providers, form.provider, form.model) : undefined);
-
   let size: { width: number; height: number } | undefined;
   const widthTyped = form.widthText.trim() !== '';
   const heightTyped = form.heightText.trim() !== '';
@@ -253,25 +292,43 @@ export function buildRequest(
     const height = parseWhole(form.heightText);
     if (!widthTyped || !heightTyped) errors.size = 'Give both width and height, or leave both empty.';
     else if (width === null || height === null) errors.size = 'Width and height are whole numbers of pixels.';
-    else if (Math.min(width, height) < SIZE_LIMITS.min || Math.max(width, height) > SIZE_LIMITS.max)
-      errors.size = `Each side is ${SIZE_LIMITS.min} to ${SIZE_LIMITS.max.toLocaleString()} pixels.`;
     else size = { width, height };
   }
-
+  // Steps and guidance go only to a pinned model that takes them.
   let steps: number | undefined;
   if (caps.steps && form.stepsText.trim() !== '') {
-    const value = parseWhole(form.stepsText);
-    if (value === null || value < caps.steps.min || value > caps.steps.max)
-      errors.steps = `Steps are a whole number from ${caps.steps.min} to ${caps.steps.max}.`;
-    else steps = value;
+    steps = parseWhole(form.stepsText) ?? undefined;
+    if (steps === undefined) errors.steps = refusedText('steps', caps);
   }
   let guidance: number | undefined;
   if (caps.guidance && form.guidanceText.trim() !== '') {
-    const value = parseDecimal(form.guidanceText);
-    if (value === null || value < caps.guidance.min || value > caps.guidance.max)
-      errors.guidance = `Guidance is a number from ${caps.guidance.min} to ${caps.guidance.max}.`;
-    else guidance = value;
+    guidance = parseDecimal(form.guidanceText) ?? undefined;
+    if (guidance === undefined) errors.guidance = refusedText('guidance', caps);
   }
+
+  // The numbers against the contract's own rules, then the pinned model's: each defined once, in shared/.
+  const checked = GenerationRequest.safeParse({
+    prompt: 'checked',
+    seed,
+    count: form.count,
+    ...(size ? { size } : {}),
+    ...(steps !== undefined ? { steps } : {}),
+    ...(guidance !== undefined ? { guidance } : {}),
+  });
+  for (const issue of checked.success ? [] : zodIssues(checked.error)) {
+    const field = checkedField(issue);
+    if (field && errors[field] === undefined) errors[field] = refusedText(field, caps, form.count);
+  }
+  if (model && provider) {
+    // The model's own words name the provider and its range.
+    for (const issue of refineForModel({ seed, steps, guidance }, model, provider)) {
+      const field = checkedField(issue);
+      if (field && errors[field] === undefined) errors[field] = issue.message;
+    }
+  }
+  if (errors.size) size = undefined;
+  if (errors.steps) steps = undefined;
+  if (errors.guidance) guidance = undefined;
 
   const request: GenerationRequest = {
     // With a template its rendered prompt replaces this one; the schema still wants some text.
@@ -634,7 +691,13 @@ export const useGenerateStore = create<GenerateState>()((set, get) => {
       }
       set({ fieldErrors: {}, reusedFrom: null });
       // Queued behind whatever is in flight; the form stays free for the next one.
-      await useRunsStore.getState().start(request, form.provider);
+      const started = await useRunsStore.getState().start(request, form.provider);
+      if (started) return;
+      // A refusal's issues about this form's fields are shown beside them too, placed by their paths.
+      const refused = useRunsStore.getState().latest;
+      if (refused?.kind !== 'failed' || refused.request !== request || !refused.error.issues) return;
+      const { fields } = issuesByField(refused.error.issues, CHECKED_AND_PROMPT, false);
+      if (Object.keys(fields).length > 0) set({ fieldErrors: fields });
     },
   };
 });

@@ -19,14 +19,35 @@ describe('readableError', () => {
     expect(e.detail).toContain('$5.00');
   });
 
-  it('an input error names each field as a label, never as a raw path', () => {
+  it('an input error names each field as a label, from the issue paths, never as a raw path', () => {
     const e = readableError(
-      { code: 'invalid_input', message: 'prompt: must not be empty' },
+      {
+        code: 'invalid_input',
+        message: 'prompt: must not be empty; count: must be at most 4',
+        issues: [
+          { path: ['prompt'], message: 'must not be empty' },
+          { path: ['count'], message: 'must be at most 4' },
+        ],
+      },
       'The provider',
       'Not started',
     );
     expect(e.title).toBe('Not started');
-    expect(e.detail).toMatch(/^Prompt must not be empty\.?$/);
+    expect(e.detail).toBe('Prompt must not be empty. Images must be at most 4.');
+    expect(e.issues).toHaveLength(2);
+  });
+
+  it('the fix the error names decides where to send the user, not the words of its message', () => {
+    const named = readableError(
+      { code: 'invalid_input', message: 'Add a key first.', fix: 'keys' },
+      'OpenAI',
+    );
+    expect(named).toMatchObject({ fix: 'keys', keyProblem: true, title: 'OpenAI needs an API key' });
+    const worded = readableError(
+      { code: 'invalid_input', message: 'There is no API key for OpenAI.' },
+      'OpenAI',
+    );
+    expect(worded).toMatchObject({ fix: null, keyProblem: false });
   });
 
   it('a missing access token says how to get a fresh one', () => {
@@ -41,7 +62,8 @@ describe('readableError', () => {
   });
 
   it('tells an absent call from any other not-found', () => {
-    expect(isMissingCall({ code: 'not_found', message: 'There is no call named "runs.export".' })).toBe(true);
-    expect(isMissingCall({ code: 'not_found', message: 'Run 4 does not exist.' })).toBe(false);
+    expect(isMissingCall({ code: 'not_found', details: { unknownCall: true } })).toBe(true);
+    expect(isMissingCall({ code: 'not_found' })).toBe(false);
+    expect(isMissingCall({ code: 'invalid_input', details: { unknownCall: true } })).toBe(false);
   });
 });

@@ -1,12 +1,25 @@
-// Turns `{ code, message }` from the main process or a run into words for a designer; never raw JSON.
+// Turns an error from the main process or a run into words for a designer; never raw JSON. What to do
+// about it is decided from the code and the typed details (`issues`, `fix`) alone, never from the sentence.
 
-import { isCallName } from '../../shared/contract';
+import type { ErrorFix, ErrorIssue } from '../../shared/result';
+
+/** An error as the renderer receives it: a call's refusal carries `issues` and `fix`; a run's end only a code. */
+export interface ErrorLike {
+  code: string;
+  message: string;
+  issues?: readonly ErrorIssue[];
+  fix?: ErrorFix;
+}
 
 export interface ReadableError {
   title: string;
-  /** The longer explanation, usually the main process's own sentence. */
+  /** The longer explanation: the issues, field by field, or the main process's own sentence. */
   detail: string;
   code: string;
+  /** The Settings tab that mends it (an API key to add, a budget to raise, a server to add), or null. */
+  fix: ErrorFix | null;
+  /** The per-field issues, for views that show each beside its field. */
+  issues: readonly ErrorIssue[];
   /** True when the fix is in Settings → API keys. */
   keyProblem: boolean;
   /** True when a spending limit stopped it: the fix is in Settings → Budgets. */
@@ -52,37 +65,93 @@ function variableLabel(name: string): string {
   return capitalize(name.replace(/_/g, ' '));
 }
 
-function labelOf(path: string[]): string | undefined {
+/** The label of the field an issue is about, from its path; undefined when Atelier has no name for it. */
+function labelOf(path: readonly (string | number)[]): string | undefined {
   const [head, next] = path;
-  if (head === 'values' && next) return variableLabel(next.replace(/^"|"$/g, ''));
-  if (head === 'input' && path.length === 1) return 'The request';
-  return head ? FIELD_LABELS[head] : undefined;
+  if (path.length === 0) return 'The request';
+  if (head === 'values' && typeof next === 'string') return variableLabel(next);
+  return typeof head === 'string' ? FIELD_LABELS[head] : undefined;
+}
+
+/** `tags.2`, `values.""`: the path as written, for a field without a label. */
+function pathText(path: readonly (string | number)[]): string {
+  return path.map((segment) => (segment === '' ? '""' : String(segment))).join('.');
 }
 
 /**
- * "prompt: must not be empty; count: must be at most 4" -> "Prompt must not be empty. Images must be at most 4."
- * Only a leading call name ("styles.generatePreviews: ") is dropped; a field path such as
- * `values.subject` is a field and always stays named, as its label or as written.
+ * One issue as a sentence naming its field: `{ path: ['prompt'], message: 'must not be empty' }` reads
+ * "Prompt must not be empty." A template variable (`values.subject`) reads as its name ("Subject"); a
+ * field without a label stays named as written. Only the wording is chosen here; the field comes from the path.
  */
-export function humanizeFieldMessage(message: string): string {
-  const prefix = /^([a-zA-Z]+\.[a-zA-Z]+): /.exec(message);
-  const body = prefix && isCallName(prefix[1]) ? message.slice(prefix[0].length) : message;
-  return body
-    .split('; ')
-    .map((part) => {
-      const match = /^([\w."]+): (.*)$/s.exec(part);
-      if (!match) return part;
-      const label = labelOf(match[1]!.split('.'));
-      if (!label) return part;
-      const rest = match[2]!;
-      // Sentences that name their subject already ("no API key for OpenAI…") read better without the label.
-      if (/^(no|there|the|this)\b/i.test(rest)) return capitalize(rest);
-      // A sentence of its own ("Invalid input: expected text") still says which field it is about.
-      if (/^[A-Z]/.test(rest)) return `${label}: ${rest}`;
-      return `${label} ${rest}`;
-    })
-    .map((sentence) => (/[.!?]$/.test(sentence) ? sentence : `${sentence}.`))
-    .join(' ');
+export function issueSentence(issue: ErrorIssue): string {
+  const label = labelOf(issue.path);
+  const rest = issue.message.trim();
+  let sentence: string;
+  if (!label) sentence = `${pathText(issue.path)}: ${rest}`;
+  // Wording only: a message that names its own subject ("there is no provider…") reads better alone.
+  else if (/^(no|there|the|this)\b/i.test(rest)) sentence = capitalize(rest);
+  // A sentence of its own ("Invalid input: expected text") still says which field it is about.
+  else if (/^[A-Z]/.test(rest)) sentence = `${label}: ${rest}`;
+  else sentence = `${label} ${rest}`;
+  return /[.!?]$/.test(sentence) ? sentence : `${sentence}.`;
+}
+
+/** Every issue as a sentence: "Prompt must not be empty. Images must be at most 4." */
+export function issuesText(issues: readonly ErrorIssue[]): string {
+  return issues.map(issueSentence).join(' ');
+}
+
+/**
+ * Issues on a form's own fields, each as a sentence under its box (several on one field join); the
+ * issues about anything else are left in `rest`, for the error card.
+ */
+export function issuesByField<K extends string>(
+  issues: readonly ErrorIssue[],
+  keys: readonly K[],
+  /** False where the field's own label is beside the message: then the message stands alone. */
+  labelled = true,
+): { fields: Partial<Record<K, string>>; rest: ErrorIssue[] } {
+  const fields: Partial<Record<K, string>> = {};
+  const rest: ErrorIssue[] = [];
+  for (const issue of issues) {
+    const head = issue.path[0];
+    const key = keys.find((k) => k === head);
+    if (key === undefined) {
+      rest.push(issue);
+      continue;
+    }
+    const sentence = labelled ? issueSentence(issue) : asSentence(issue.message);
+    fields[key] = fields[key] ? `${fields[key]} ${sentence}` : sentence;
+  }
+  return { fields, rest };
+}
+
+/**
+ * Issues on the items of one list (`['chain', 1, 'model']` is item 1 of `chain`), by index, in the main
+ * process's own words; the rest are left in `rest`.
+ */
+export function issuesByItem(
+  issues: readonly ErrorIssue[],
+  list: string,
+): { items: Map<number, string>; rest: ErrorIssue[] } {
+  const items = new Map<number, string>();
+  const rest: ErrorIssue[] = [];
+  for (const issue of issues) {
+    const [head, index] = issue.path;
+    if (head !== list || typeof index !== 'number') {
+      rest.push(issue);
+      continue;
+    }
+    const before = items.get(index);
+    items.set(index, before ? `${before} ${issue.message}` : issue.message);
+  }
+  return { items, rest };
+}
+
+/** "is required" -> "Is required." */
+function asSentence(text: string): string {
+  const trimmed = capitalize(text.trim());
+  return /[.!?]$/.test(trimmed) ? trimmed : `${trimmed}.`;
 }
 
 function capitalize(text: string): string {
@@ -168,19 +237,38 @@ const OUTCOME_TITLES: Record<string, string> = {
   cancelled: 'Cancelled',
 };
 
+/** Run and step endings whose fix is always in one Settings tab; a call's refusal names its own `fix`. */
+const FIX_BY_CODE: Record<string, ErrorFix> = {
+  auth_failed: 'keys',
+  no_key: 'keys',
+  key_unreadable: 'keys',
+  budget_exceeded: 'budgets',
+  budget: 'budgets',
+  no_server: 'local',
+};
+
+/** The Settings tab that mends this error, from its `fix` or else its code; null when Settings cannot help. */
+export function fixOf(error: ErrorLike): ErrorFix | null {
+  return error.fix ?? FIX_BY_CODE[error.code] ?? null;
+}
+
 /** `provider` is the provider's display name, used for run outcomes ("OpenAI rejected the API key"). */
 export function readableError(
-  error: { code: string; message: string },
+  error: ErrorLike,
   provider = 'The provider',
   /** A title that says what failed in this place ("The key was not saved"), for input errors. */
   inputTitle?: string,
 ): ReadableError {
   const code = error.code;
-  const title =
+  const fix = fixOf(error);
+  const issues = error.issues ?? [];
+  let title =
     providerTitle(code, provider) ??
     ((code === 'invalid_input' || code === 'not_found') && inputTitle ? inputTitle : APP_TITLES[code]) ??
     'Something went wrong';
-  let detail = code === 'invalid_input' ? humanizeFieldMessage(error.message) : error.message.trim();
+  // A refusal whose fix is a key deserves a title that names the fix, not "Check the request".
+  if (fix === 'keys' && code === 'invalid_input' && !inputTitle) title = `${provider} needs an API key`;
+  let detail = issues.length > 0 ? issuesText(issues) : error.message.trim();
   if (code === 'unauthorized') {
     detail = 'Open the address printed by `npm run serve` again: it carries a fresh access token.';
   }
@@ -190,17 +278,18 @@ export function readableError(
     if (end !== -1) detail = detail.slice(end + 2);
     else if (detail.replace(/[.!\s]+$/, '') === title) detail = '';
   }
-  const keyProblem =
-    code === 'auth_failed' ||
-    ((code === 'invalid_input' || code === 'not_found') && /\bAPI key\b/i.test(error.message));
-  // "No API key for OpenAI" deserves a title that names the fix, not "Check the request".
-  if (keyProblem && code === 'invalid_input' && !inputTitle && /\bno API key\b/i.test(error.message)) {
-    return { title: `${provider} needs an API key`, detail, code, keyProblem, budgetProblem: false };
-  }
-  return { title, detail, code, keyProblem, budgetProblem: code === 'budget_exceeded' };
+  return {
+    title,
+    detail,
+    code,
+    fix,
+    issues,
+    keyProblem: fix === 'keys',
+    budgetProblem: fix === 'budgets',
+  };
 }
 
 /** True when the main process does not offer this call at all (an older build): views say so calmly. */
-export function isMissingCall(error: { code: string; message: string }): boolean {
-  return error.code === 'not_found' && /^There is no call named/.test(error.message);
+export function isMissingCall(error: { code: string; details?: Record<string, unknown> }): boolean {
+  return error.code === 'not_found' && error.details?.unknownCall === true;
 }

@@ -1,11 +1,12 @@
-import { ASPECT_RATIOS, type ProviderInfo } from '../../../shared/domain';
-import { AppError } from '../../../shared/result';
+import { ASPECT_RATIOS, ModelCapabilities, type ProviderInfo } from '../../../shared/domain';
+import { AppError, fieldError } from '../../../shared/result';
 import type { Dispatcher } from '../dispatch';
 import { describeOutcome } from '../dispatch/messages';
 import type { EventBus } from '../events';
+import type { GenerationService } from '../generation';
 import { createLibraryHandlers, type LibraryHandlerDeps } from '../library/handlers';
 import type { Clock, FetchLike } from '../ports';
-import { type Catalog, type CatalogProvider, seedRangeOf } from '../providers/catalog';
+import { type Catalog, type CatalogProvider, providerEndpoint, seedRangeOf } from '../providers/catalog';
 import { providerExcerpt } from '../providers/redact';
 import type { ProviderAdapter } from '../providers/types';
 import type { ReferenceService } from '../references';
@@ -21,6 +22,7 @@ export interface HandlerDeps {
   keys: KeyRing;
   runs: RunsRepo;
   dispatcher: Dispatcher;
+  generation: GenerationService;
   events: EventBus;
   fetch: FetchLike;
   clock: Clock;
@@ -31,12 +33,11 @@ export interface HandlerDeps {
 
 /** The handler table: one entry per contract call, each receiving input its schema already parsed. */
 export function createHandlers(deps: HandlerDeps) {
-  const { catalog, keys, runs, dispatcher, events, clock } = deps;
-  const { generation } = dispatcher;
+  const { catalog, keys, runs, dispatcher, generation, events, clock } = deps;
 
   function provider(id: string): CatalogProvider {
     const found = catalog.providers.find((p) => p.id === id);
-    if (!found) throw new AppError('invalid_input', `provider: there is no provider "${id}".`);
+    if (!found) throw fieldError(['provider'], `there is no provider "${id}".`);
     return found;
   }
 
@@ -65,10 +66,8 @@ export function createHandlers(deps: HandlerDeps) {
         pricePerImageUsd: m.pricing.perImageUsd,
         ...(m.pricing.perImageCredits ? { pricePerImageCredits: m.pricing.perImageCredits } : {}),
         priceSource: `${m.pricing.source} (${m.pricing.asOf})`,
-        steps: m.capabilities.steps,
-        guidance: m.capabilities.guidance,
-        exactSize: m.capabilities.exactSize,
-        imageInput: m.capabilities.imageInput,
+        // The shared shape, projected from the catalog's: one definition of what a model takes.
+        ...ModelCapabilities.parse(m.capabilities),
         edits: m.capabilities.edits,
       })),
     };
@@ -98,14 +97,14 @@ export function createHandlers(deps: HandlerDeps) {
     'keys.test': async ({ provider: id }) => {
       const p = provider(id);
       const adapter = deps.adapters[p.id];
-      if (!adapter)
-        throw new AppError('invalid_input', `provider: ${p.name} is not available in this version yet.`);
+      if (!adapter) throw fieldError(['provider'], `${p.name} is not available in this version yet.`);
       const apiKey = keys.secretFor(p.id);
-      if (!apiKey) throw new AppError('not_found', `There is no ${p.name} key to test. Add one first.`);
+      if (!apiKey)
+        throw new AppError('not_found', `There is no ${p.name} key to test. Add one first.`, { fix: 'keys' });
       const check = await adapter.testKey({
         provider: p,
         apiKey,
-        endpoint: (deps.endpoints[p.id] ?? p.defaultEndpoint).replace(/\/+$/, ''),
+        endpoint: providerEndpoint(p, deps.endpoints),
         server: null,
         signal: AbortSignal.timeout(20_000),
         fetch: deps.fetch,
@@ -151,6 +150,7 @@ export function createHandlers(deps: HandlerDeps) {
       return { cancelled: generation.cancel(runId) };
     },
     'generation.active': async () => ({ runs: generation.active() }),
+    'styles.generatePreviews': async (input) => generation.previews(input),
 
     'runs.list': async ({ before, limit }) => runs.list({ before, limit }),
     'runs.get': async ({ id }) => {

@@ -5,7 +5,7 @@ import {
   isCallName,
   type ParsedInput,
 } from '../../../shared/contract';
-import { AppError, describeZodError, err, ok, type Result } from '../../../shared/result';
+import { AppError, describeIssues, err, ok, type Result, zodIssues } from '../../../shared/result';
 import type { Logger } from '../ports';
 
 export type HandlerTable = { [K in CallName]: (input: ParsedInput<K>) => Promise<CallOutput<K>> };
@@ -21,19 +21,21 @@ export async function invokeCall(
   log: Logger,
 ): Promise<Result<unknown>> {
   if (!isCallName(name)) {
-    return err('not_found', `There is no call named ${JSON.stringify(String(name)).slice(0, 80)}.`);
+    return err('not_found', `There is no call named ${JSON.stringify(String(name)).slice(0, 80)}.`, {
+      details: { unknownCall: true },
+    });
   }
   const parsed = calls[name].input.safeParse(rawInput ?? {});
   if (!parsed.success) {
-    return err('invalid_input', `${name}: ${describeZodError(parsed.error)}`, {
-      fields: parsed.error.issues.map((issue) => issue.path.map(String).join('.')),
-    });
+    const issues = zodIssues(parsed.error);
+    // The issues carry each field's path; the message says the same in one line, for logs.
+    return err('invalid_input', `${name}: ${describeIssues(issues)}`, { issues });
   }
   try {
     const handler = handlers[name] as (input: unknown) => Promise<unknown>;
     return ok(await handler(parsed.data));
   } catch (error) {
-    if (error instanceof AppError) return err(error.code, error.message, error.details);
+    if (error instanceof AppError) return { ok: false, error: error.toShape() };
     log.error('call failed unexpectedly', {
       call: name,
       error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),

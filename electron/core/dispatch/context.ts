@@ -2,7 +2,7 @@ import type { ProviderLimits } from '../../../shared/domain';
 import type { EventBus } from '../events';
 import type { MediaStore } from '../media';
 import type { Clock, FetchLike, Logger } from '../ports';
-import type { Catalog, CatalogProvider, SeedRange } from '../providers/catalog';
+import { type Catalog, type CatalogProvider, providerEndpoint, type SeedRange } from '../providers/catalog';
 import type { ProviderAdapter } from '../providers/types';
 import type { JobsRepo, RunsRepo } from '../store';
 import type { KeyRing } from '../vault/keyring';
@@ -90,5 +90,5 @@ function breakerReason(ctx: DispatchContext, provider: CatalogProvider): string 
 
 /** The base URL for a cloud provider: the launch override, else the catalog's. */
 export function endpointOf(ctx: DispatchContext, provider: CatalogProvider): string {
-  return (ctx.endpoints[provider.id] ?? provider.defaultEndpoint).replace(/\/+$/, '');
+  return providerEndpoint(provider, ctx.endpoints);
 }

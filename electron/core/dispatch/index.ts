@@ -8,6 +8,6 @@ export {
   createDispatcher,
   type Dispatcher,
   type DispatcherDeps,
-  type GenerationService,
   type ProviderDesk,
+  type RunQueue,
 } from './service';

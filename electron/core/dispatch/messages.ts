@@ -57,19 +57,5 @@ export function describeOutcome(outcome: AttemptOutcome, providerName: string): 
   }
 }
 
-/** Why a step was not sent; stored as the skipped attempt's provider code. */
-export const SKIP_CODES = [
-  'unknown_provider',
-  'unknown_model',
-  'retired_model',
-  'not_implemented',
-  'no_key',
-  'key_unreadable',
-  'breaker_open',
-  'allowance_spent',
-  'budget',
-  'no_server',
-  /** The request's explicit seed is outside the seeds this provider takes; it is never wrapped or changed. */
-  'seed_out_of_range',
-] as const;
-export type SkipCode = (typeof SKIP_CODES)[number];
+// Why a step was not sent is named once, in shared/ (the estimate carries it to the renderer).
+export { SKIP_CODES, type SkipCode } from '../../../shared/constants';

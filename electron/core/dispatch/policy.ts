@@ -41,53 +41,99 @@ export const DEFAULT_POLICY: DispatchPolicy = {
   healthCheckIntervalMs: 60_000,
 };
 
-/** What the chain does after one failed attempt. */
-export type Decision =
-  | { kind: 'retry'; delayMs: number; why: string }
-  | { kind: 'next'; flagKey: boolean }
-  | { kind: 'stop' };
-
-export interface DecisionContext {
+/** Where one step of the chain stands between its attempts. */
+export interface StepState {
   /** Backoff retries already spent on this step (unavailable/timeout). */
   retries: number;
   /** Whether this step already waited out one 429. */
   rateLimitRetried: boolean;
+}
+
+export const FIRST_ATTEMPT: StepState = { retries: 0, rateLimitRetried: false };
+
+/** What one failed attempt came to, as far as the chain's policy cares. */
+export interface AttemptReport {
+  outcome: ProviderErrorClass;
   retryAfterMs: number | null;
+  /** The run was stopped while the attempt was out: cancelled or shut down (`run`), or its deadline passed. */
+  interrupted: 'run' | 'deadline' | null;
+  /** The attempt found its local server down (it left the pool): whether another server of the pool is up. */
+  serverDown: { anotherUp: boolean } | null;
+}
+
+/** The fixed inputs of the policy for one run. */
+export interface ChainRules {
+  policy: DispatchPolicy;
+  /** The route opts in to falling through a content-policy block. */
   allowContentFallthrough: boolean;
   /** 0 ≤ random() < 1, injected so tests know the jitter. */
   random: () => number;
 }
 
-/** The chain's rule per error class (see ARCHITECTURE.md, "Error classes of the dispatcher"). */
-export function decide(outcome: ProviderErrorClass, ctx: DecisionContext, policy: DispatchPolicy): Decision {
+/** What the chain does after one failed attempt (a success ends the run). */
+export type Decision =
+  /** The run's own signal fired: it ends as cancelled, interrupted or timed out, whatever the provider said. */
+  | { kind: 'interrupted'; by: 'run' | 'deadline' }
+  /** The same provider again after `delayMs`, in `state`. */
+  | { kind: 'retry'; delayMs: number; why: string; state: StepState }
+  /** The same provider at once, on the next server of its local pool. */
+  | { kind: 'next_server' }
+  /** Fall through to the next step; `flagKey` marks the key in Settings, `blockFallthrough` is recorded on the run. */
+  | { kind: 'next'; flagKey: boolean; blockFallthrough: boolean }
+  | { kind: 'stop' };
+
+/** The chain's rule per error class (see ARCHITECTURE.md, "Error classes of the dispatcher"). Pure. */
+export function decide(state: StepState, report: AttemptReport, rules: ChainRules): Decision {
+  const { outcome } = report;
+  if (report.interrupted !== null) return { kind: 'interrupted', by: report.interrupted };
+  // A pool's health is per server: one dead GPU box sends the request to the next, not down the chain.
+  if (report.serverDown !== null) {
+    return report.serverDown.anotherUp ? { kind: 'next_server' } : fallThrough(false);
+  }
+  const { policy } = rules;
   switch (outcome) {
     case 'rate_limited':
       if (
-        !ctx.rateLimitRetried &&
-        ctx.retryAfterMs !== null &&
-        ctx.retryAfterMs <= policy.rateLimitWaitCapMs
+        !state.rateLimitRetried &&
+        report.retryAfterMs !== null &&
+        report.retryAfterMs <= policy.rateLimitWaitCapMs
       ) {
-        return { kind: 'retry', delayMs: ctx.retryAfterMs, why: `waiting ${ctx.retryAfterMs} ms as asked` };
+        return {
+          kind: 'retry',
+          delayMs: report.retryAfterMs,
+          why: `waiting ${report.retryAfterMs} ms as asked`,
+          state: { ...state, rateLimitRetried: true },
+        };
       }
-      return { kind: 'next', flagKey: false };
+      return fallThrough(false);
     case 'unavailable':
     case 'timeout':
-      if (ctx.retries < policy.retryLimit) {
-        const delayMs = backoffDelay(ctx.retries, policy, ctx.random);
-        return { kind: 'retry', delayMs, why: `retry ${ctx.retries + 1} of ${policy.retryLimit}` };
+      if (state.retries < policy.retryLimit) {
+        return {
+          kind: 'retry',
+          delayMs: backoffDelay(state.retries, policy, rules.random),
+          why: `retry ${state.retries + 1} of ${policy.retryLimit}`,
+          state: { ...state, retries: state.retries + 1 },
+        };
       }
-      return { kind: 'next', flagKey: false };
+      return fallThrough(false);
     case 'quota_exhausted':
     case 'auth_failed':
-      return { kind: 'next', flagKey: true };
+      return fallThrough(true);
     case 'content_blocked':
-      return ctx.allowContentFallthrough ? { kind: 'next', flagKey: false } : { kind: 'stop' };
+      return rules.allowContentFallthrough
+        ? { kind: 'next', flagKey: false, blockFallthrough: true }
+        : { kind: 'stop' };
     case 'no_image':
-      return { kind: 'next', flagKey: false };
+      return fallThrough(false);
     case 'invalid_request':
     case 'cancelled':
       return { kind: 'stop' };
   }
+}
+
+function fallThrough(flagKey: boolean): Decision {
+  return { kind: 'next', flagKey, blockFallthrough: false };
 }
 
 /** Exponential backoff with jitter: base × 2^retry, scaled to 50–100 % so parallel runs do not retry in step. */

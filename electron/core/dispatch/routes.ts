@@ -109,7 +109,14 @@ export function createRouteBook(deps: {
           resolveModel(catalog, step.provider, step.model);
         } catch (error) {
           if (error instanceof AppError) {
-            throw new AppError('invalid_input', `chain.${i}: ${error.message}`, error.details);
+            throw new AppError('invalid_input', `chain.${i}: ${error.message}`, {
+              issues: (error.issues ?? [{ path: [], message: error.message }]).map((issue) => ({
+                path: ['chain', i, ...issue.path],
+                message: issue.message,
+              })),
+              ...(error.fix ? { fix: error.fix } : {}),
+              ...(error.details ? { details: error.details } : {}),
+            });
           }
           throw error;
         }

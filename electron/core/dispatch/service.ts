@@ -1,5 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import type { SkipCode } from '../../../shared/constants';
 import {
   type CostEstimate,
   type GenerationRequest,
@@ -8,14 +9,14 @@ import {
   type ProviderStatus,
 } from '../../../shared/domain';
 import type { ActiveRun } from '../../../shared/queue-contract';
-import { AppError } from '../../../shared/result';
+import { AppError, fieldError } from '../../../shared/result';
 import { settingsPath } from '../../../shared/settings-tabs';
 import type { EventBus } from '../events';
 import { createActiveRunsBook } from '../jobs/active';
 import { createJobQueue, type JobQueue } from '../jobs/queue';
 import type { MediaStore } from '../media';
 import type { Clock, FetchLike, Logger } from '../ports';
-import { type Catalog, type CatalogProvider, type SeedRange, seedOutOfRange } from '../providers/catalog';
+import type { Catalog, CatalogProvider, SeedRange } from '../providers/catalog';
 import type { ProviderAdapter } from '../providers/types';
 import type { DispatchSettings, JobsRepo, LocalServersRepo, RunsRepo, UsageRepo } from '../store';
 import type { KeyRing } from '../vault/keyring';
@@ -23,24 +24,29 @@ import type { Vault } from '../vault/vault';
 import { createAllowances, DAY_MS } from './allowance';
 import { createBreakers } from './breaker';
 import { type BudgetBook, createBudgetBook } from './budgets';
-import { cacheKey } from './cache';
-import { type DispatchContext, gateStep } from './context';
+import type { DispatchContext } from './context';
 import { estimateStep } from './estimate';
 import { createKeyFlags } from './key-flags';
+import { interruptedMessage } from './ledger';
 import { createLocalPool, isLocalKind, type LocalPool } from './local-pool';
-import { resolveStep, routeFor } from './plan';
+import { findCached, planRoute, readiness } from './plan';
 import { DEFAULT_POLICY, type DispatchPolicy } from './policy';
 import { createRouteBook, type RouteBook, type ShippedRoutes } from './routes';
-import { executeRun, interruptedMessage } from './runner';
+import { executeRun } from './runner';
 import { createSlots } from './slots';
 
-export interface GenerationService {
-  /** Checks the request against routes, keys and budgets, records a queued run and its job, and queues it. */
-  start(request: GenerationRequest): number;
+/**
+ * Runs as the dispatcher takes them: requests already rendered (the generation service prepares them), priced,
+ * checked, queued, followed and stopped.
+ */
+export interface RunQueue {
+  /**
+   * Checks the request against routes, keys and budgets, records a queued run and its job, and queues it.
+   * `link` runs inside the transaction that creates the run (the caller records what the run was made from).
+   */
+  enqueue(request: GenerationRequest, link?: (runId: number) => void): number;
   /** What the request would cost and which steps could run now; changes nothing. */
   estimate(request: GenerationRequest): CostEstimate;
-  /** A new run from an earlier run's request (fresh by default: the cache is bypassed). */
-  retry(runId: number, fresh: boolean): number;
   /** Cancels this run only: one waiting is taken out of the queue, one running has its own signal aborted. */
   cancel(runId: number): boolean;
   /** Queued and running runs, oldest first, with the phase and progress last reported for each. */
@@ -59,7 +65,7 @@ export interface ProviderDesk {
 }
 
 export interface Dispatcher {
-  generation: GenerationService;
+  queue: RunQueue;
   providers: ProviderDesk;
   routes: RouteBook;
   budgets: BudgetBook;
@@ -93,23 +99,6 @@ export interface DispatcherDeps {
   random?: () => number;
   /** A seed inside the range (both ends included). */
   randomSeed?: (range: SeedRange) => number;
-  /** The style library: renders a request's style/template before dispatch and links the run to their versions. */
-  library?: RequestLibrary;
-}
-
-/** What the dispatcher needs from the style library (electron/core/library). */
-export interface RequestLibrary {
-  prepare(request: GenerationRequest): {
-    request: GenerationRequest;
-    styleVersionId: number | null;
-    templateVersionId: number | null;
-    warnings: string[];
-    /** The request as made (style and template named, values as rendered); null for a plain one. */
-    requested: GenerationRequest | null;
-  };
-  link(runId: number, prepared: ReturnType<RequestLibrary['prepare']>): void;
-  /** A retry replays the rendered request: it inherits the earlier run's versions. */
-  copyLink(fromRunId: number, toRunId: number): void;
 }
 
 export function createDispatcher(deps: DispatcherDeps): Dispatcher {
@@ -201,47 +190,26 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
 
   /** Each step of the request's chain with its price and whether it could run now. */
   function plan(request: GenerationRequest) {
-    const route = routeFor(request, routes, catalog);
-    const steps = route.chain.map((step) => {
-      const resolved = resolveStep(step, catalog, deps.adapters);
-      if (!resolved.ok) {
+    const { route, steps: planned } = planRoute(ctx, request);
+    const steps = planned.map((step) => {
+      const { reason, skip, runnable, overBudget } = readiness(ctx, step);
+      if (!step.ok) {
         return {
-          provider: step.provider,
-          model: resolved.model,
+          provider: step.step.provider,
+          model: step.model,
           estimateUsd: null,
           converted: false,
           eligible: false,
-          reason: resolved.reason,
-          runnable: false,
-          overBudget: false,
-          seedRefused: false,
+          reason,
+          skip,
+          runnable,
+          overBudget,
           takesReference: false,
-          providerName: resolved.providerName,
-          modelName: resolved.model,
+          providerName: step.providerName,
+          modelName: step.model,
         };
       }
-      const { provider, model } = resolved;
-      const estimate = estimateStep(request, provider, model);
-      let reason: string | null = null;
-      let runnable = true;
-      let overBudget = false;
-      const seedRefusal = request.seed === null ? null : seedOutOfRange(provider, model, request.seed);
-      if (seedRefusal !== null) {
-        reason = seedRefusal;
-        runnable = false;
-      } else if (provider.auth === 'key' && keys.info(provider.id) === null) {
-        reason = 'no API key';
-        runnable = false;
-      } else if (provider.kind === 'local' && isLocalKind(provider.id) && !pool.hasEnabled(provider.id)) {
-        reason = pool.unavailableReason(provider.id);
-        runnable = false;
-      } else {
-        const gate = gateStep(ctx, provider, estimate.usd, false);
-        if (!gate.ok) {
-          reason = gate.reason;
-          overBudget = gate.code === 'budget';
-        }
-      }
+      const { provider, model, estimate } = step;
       return {
         provider: provider.id,
         model: model.id,
@@ -249,29 +217,18 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
         converted: estimate.converted,
         eligible: reason === null,
         reason,
+        skip,
         runnable,
         overBudget,
-        seedRefused: seedRefusal !== null,
         takesReference: model.capabilities.imageInput,
         providerName: provider.name,
         modelName: model.name,
       };
     });
-    let cached = false;
-    if (request.seed !== null && !request.fresh) {
-      cached = route.chain.some((step) => {
-        const resolved = resolveStep(step, catalog, deps.adapters);
-        return (
-          resolved.ok && runs.findCached(cacheKey(request, resolved.provider.id, resolved.model.id)) !== null
-        );
-      });
-    }
-    return { route, steps, cached };
+    return { route, steps, cached: findCached(ctx, request, planned) !== null };
   }
 
-  function estimate(original: GenerationRequest): CostEstimate {
-    const prepared = deps.library?.prepare(original) ?? null;
-    const request = prepared?.request ?? original;
+  function estimate(request: GenerationRequest): CostEstimate {
     const { route, steps, cached } = plan(request);
     const first = steps.find((s) => s.eligible);
     const warnings: string[] = [];
@@ -283,16 +240,16 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       warnings.push(`${first.modelName} does not take a reference image; the reference would be ignored.`);
     }
     if (!first) warnings.push('No provider in this route can run now; see each step for why.');
-    if (prepared) warnings.push(...prepared.warnings);
     return {
       taskType: route.taskType,
-      steps: steps.map(({ provider, model, estimateUsd, converted, eligible, reason }) => ({
+      steps: steps.map(({ provider, model, estimateUsd, converted, eligible, reason, skip }) => ({
         provider,
         model,
         estimateUsd,
         converted,
         eligible,
         reason,
+        skip,
       })),
       likelyUsd: cached ? 0 : (first?.estimateUsd ?? null),
       likelyConverted: !cached && (first?.converted ?? false),
@@ -301,27 +258,35 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     };
   }
 
-  function start(original: GenerationRequest): number {
-    // Style and template are rendered into the prompt first; the run records their exact versions.
-    const prepared = deps.library?.prepare(original) ?? null;
-    const request = prepared?.request ?? original;
+  function enqueue(request: GenerationRequest, link?: (runId: number) => void): number {
     const { route, steps, cached } = plan(request);
     const runnable = steps.filter((s) => s.runnable);
-    const seedRefused = steps.filter((s) => s.seedRefused);
+    const seedRefused = steps.filter((s) => s.skip === 'seed_out_of_range');
     if (runnable.length === 0 && seedRefused.length > 0) {
       // Refused, not wrapped: another number would make another image than the seed promises.
-      throw new AppError(
-        'invalid_input',
-        `seed: ${seedRefused.map((s) => s.reason).join('; ')}. Leave the seed empty for a random one, or type one this provider takes.`,
+      throw fieldError(
+        ['seed'],
+        `${seedRefused.map((s) => s.reason).join('; ')}. Leave the seed empty for a random one, or type one this provider takes.`,
       );
     }
     if (runnable.length === 0) {
       const why = steps.map((s) => `${s.providerName}: ${s.reason}`).join('; ');
-      const needsKey = steps.some((s) => s.reason === 'no API key');
-      const needsServer = steps.some((s) => s.reason?.includes(settingsPath('local')));
+      // Decided from the skip kinds: the fix a designer is pointed at is never read back out of a sentence.
+      const needsKey = steps.some((s) => s.skip === 'no_key');
+      const needsServer = steps.some((s) => s.skip === 'no_server');
+      // A route made only of steps this version cannot run is mended in Settings → Routes.
+      const unusable = steps.every((s) => s.skip !== null && UNUSABLE_STEPS.has(s.skip));
+      const fix = needsKey
+        ? 'keys'
+        : needsServer
+          ? 'local'
+          : unusable && !route.pinned
+            ? 'routes'
+            : undefined;
       throw new AppError(
         'invalid_input',
         `No provider can run this request (${why}).${needsKey ? ` Add a key in ${settingsPath('keys')}.` : ''}${needsServer ? ` Add a server in ${settingsPath('local')}.` : ''}`,
+        fix ? { fix } : {},
       );
     }
     // Refused before anything is sent when no provider that could run fits the budgets.
@@ -329,15 +294,18 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       throw new AppError(
         'budget_exceeded',
         `This request would exceed a budget: ${runnable.map((s) => s.reason).join('; ')}. Raise it in ${settingsPath('budgets')}.`,
+        { fix: 'budgets' },
       );
     }
     if (request.reference && !existsSync(deps.media.absolutePath(request.reference.path))) {
-      throw new AppError('not_found', `reference: there is no stored image ${request.reference.path}.`);
+      throw new AppError('not_found', `reference: there is no stored image ${request.reference.path}.`, {
+        issues: [{ path: ['reference'], message: `there is no stored image ${request.reference.path}.` }],
+      });
     }
     const now = clock.now();
     const runId = deps.transaction(() => {
       const id = runs.create({ request, now, route });
-      if (prepared) deps.library?.link(id, prepared);
+      link?.(id);
       jobs.enqueue(id, now);
       return id;
     });
@@ -386,20 +354,13 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
 
   function requireProvider(id: string): CatalogProvider {
     const provider = providerById(id);
-    if (!provider) throw new AppError('invalid_input', `provider: there is no provider "${id}".`);
+    if (!provider) throw fieldError(['provider'], `there is no provider "${id}".`);
     return provider;
   }
 
-  const generation: GenerationService = {
-    start,
+  const runQueue: RunQueue = {
+    enqueue,
     estimate,
-    retry(runId, fresh) {
-      const work = runs.work(runId);
-      if (!work) throw new AppError('not_found', `There is no run ${runId}.`);
-      const retried = start({ ...work.request, fresh });
-      deps.library?.copyLink(runId, retried);
-      return retried;
-    },
     cancel(runId) {
       const where = queue.cancel(runId, new Error('cancelled by the user'));
       if (where === 'queued')
@@ -412,7 +373,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   };
 
   return {
-    generation,
+    queue: runQueue,
     providers: {
       status: () => catalog.providers.map(statusOf),
       statusOf: (id) => statusOf(requireProvider(id)),
@@ -509,6 +470,14 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     },
   };
 }
+
+/** Skip kinds no key, server or budget can mend: the step itself names what this version cannot run. */
+const UNUSABLE_STEPS: ReadonlySet<SkipCode> = new Set([
+  'unknown_provider',
+  'unknown_model',
+  'retired_model',
+  'not_implemented',
+]);
 
 /** A uniform seed in the range; `randomInt` takes spans below 2^48, far above any seed range. */
 export function drawSeed(range: SeedRange): number {

@@ -5,49 +5,11 @@ import { fakeClock } from '../../../test/support/clocks';
 import { createAllowances, DAY_MS } from './allowance';
 import { createBreakers } from './breaker';
 import { cacheKey, canonicalJson } from './cache';
-import { backoffDelay, DEFAULT_POLICY, decide } from './policy';
+import { backoffDelay, DEFAULT_POLICY } from './policy';
 import { loadRoutes, parseRoutes, RoutesError } from './routes';
 import { createSlots } from './slots';
 
-const ctx = {
-  retries: 0,
-  rateLimitRetried: false,
-  retryAfterMs: null,
-  allowContentFallthrough: false,
-  random: () => 0.5,
-};
-
 describe('policy', () => {
-  it('decides per error class', () => {
-    expect(decide('rate_limited', { ...ctx, retryAfterMs: 2000 }, DEFAULT_POLICY)).toMatchObject({
-      kind: 'retry',
-      delayMs: 2000,
-    });
-    expect(decide('rate_limited', { ...ctx, retryAfterMs: 20_001 }, DEFAULT_POLICY)).toEqual({
-      kind: 'next',
-      flagKey: false,
-    });
-    expect(
-      decide('rate_limited', { ...ctx, retryAfterMs: 10, rateLimitRetried: true }, DEFAULT_POLICY).kind,
-    ).toBe('next');
-    expect(decide('rate_limited', ctx, DEFAULT_POLICY).kind).toBe('next');
-    expect(decide('unavailable', ctx, DEFAULT_POLICY)).toMatchObject({ kind: 'retry', delayMs: 375 });
-    expect(decide('timeout', { ...ctx, retries: 1 }, DEFAULT_POLICY)).toMatchObject({
-      kind: 'retry',
-      delayMs: 750,
-    });
-    expect(decide('timeout', { ...ctx, retries: 2 }, DEFAULT_POLICY).kind).toBe('next');
-    expect(decide('quota_exhausted', ctx, DEFAULT_POLICY)).toEqual({ kind: 'next', flagKey: true });
-    expect(decide('auth_failed', ctx, DEFAULT_POLICY)).toEqual({ kind: 'next', flagKey: true });
-    expect(decide('content_blocked', ctx, DEFAULT_POLICY)).toEqual({ kind: 'stop' });
-    expect(decide('content_blocked', { ...ctx, allowContentFallthrough: true }, DEFAULT_POLICY).kind).toBe(
-      'next',
-    );
-    expect(decide('invalid_request', ctx, DEFAULT_POLICY)).toEqual({ kind: 'stop' });
-    expect(decide('no_image', ctx, DEFAULT_POLICY).kind).toBe('next');
-    expect(decide('cancelled', ctx, DEFAULT_POLICY)).toEqual({ kind: 'stop' });
-  });
-
   it('jitters backoff between 50 and 100 % of an exponential ceiling, capped', () => {
     expect(backoffDelay(0, DEFAULT_POLICY, () => 0)).toBe(250);
     expect(backoffDelay(0, DEFAULT_POLICY, () => 0.999999)).toBe(500);

@@ -8,11 +8,14 @@ export interface LibraryHandlerDeps {
   pack: Omit<PackDeps, 'repo'>;
 }
 
+/** The library's calls that start runs; the generation service answers them (api/handlers.ts). */
+type GenerationCalls = 'styles.generatePreviews';
+
 /** The library's part of the handler table; api/handlers.ts spreads it in. */
 export function createLibraryHandlers({
   library,
   pack,
-}: LibraryHandlerDeps): Pick<HandlerTable, keyof typeof libraryCalls> {
+}: LibraryHandlerDeps): Pick<HandlerTable, Exclude<keyof typeof libraryCalls, GenerationCalls>> {
   const packDeps: PackDeps = { ...pack, repo: library.repo };
   return {
     'styles.list': async (input) => library.list(input),
@@ -26,7 +29,6 @@ export function createLibraryHandlers({
       library.setStatus(id, status, deprecatedOn, successorId),
     'styles.diff': async ({ fromVersionId, toVersionId }) => library.diff(fromVersionId, toVersionId),
     'styles.revert': async ({ id, toVersionId }) => library.revert(id, toVersionId),
-    'styles.generatePreviews': async (input) => library.generatePreviews(input),
     'styles.exportPack': async ({ id, versions }) => exportStylePack(packDeps, id, versions),
     'styles.importPack': async (input) => {
       const report = await importStylePack(packDeps, input);

@@ -10,7 +10,7 @@ import {
   type TemplateValues,
   type TemplateVariable,
 } from '../../../shared/library-contract';
-import { AppError } from '../../../shared/result';
+import { AppError, fieldError } from '../../../shared/result';
 import { settingsPath } from '../../../shared/settings-tabs';
 import type { CatalogModel, CatalogProvider } from '../providers/catalog';
 import { FLUX_NEGATIVE_PROMPT_NOTE, negativePromptWarning } from '../providers/image-params';
@@ -45,7 +45,7 @@ const NEUTRALIZED = /[()[\]{}<>|\\]/g;
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\ufeff]/g;
 
 function refuse(variable: string, why: string): never {
-  throw new AppError('invalid_input', `values.${variable}: ${why}`, { variable });
+  throw fieldError(['values', variable], why, { details: { variable } });
 }
 
 /** One text value made safe to place inside a segment, or refused naming the variable. */
@@ -141,28 +141,25 @@ export function validateTemplate(fields: TemplateFields): void {
   const names = new Set<string>();
   for (const variable of fields.variables) {
     if (names.has(variable.name)) {
-      throw new AppError('invalid_input', `variables: "${variable.name}" is declared twice.`);
+      throw fieldError(['variables'], `"${variable.name}" is declared twice.`);
     }
     names.add(variable.name);
     if (variable.kind === 'number' && variable.min > variable.max) {
-      throw new AppError('invalid_input', `variables.${variable.name}: min must not exceed max.`);
+      throw fieldError(['variables', variable.name], `min must not exceed max.`);
     }
     if (
       variable.kind === 'enum' &&
       variable.default !== undefined &&
       !variable.values.includes(variable.default)
     ) {
-      throw new AppError(
-        'invalid_input',
-        `variables.${variable.name}: the default must be one of its values.`,
-      );
+      throw fieldError(['variables', variable.name], `the default must be one of its values.`);
     }
   }
   for (const segment of SEGMENT_NAMES) {
     for (const match of fields.segments[segment].matchAll(PLACEHOLDER)) {
       const name = match[1] ?? '';
       if (!names.has(name)) {
-        throw new AppError('invalid_input', `segments.${segment}: {{${name}}} is not a declared variable.`);
+        throw fieldError(['segments', segment], `{{${name}}} is not a declared variable.`);
       }
     }
   }
@@ -223,7 +220,7 @@ export function composeSegments(input: ComposeInput): {
 } {
   const warnings: string[] = [];
   if (!input.template && Object.keys(input.values).length > 0) {
-    throw new AppError('invalid_input', 'values: there is no template to fill.');
+    throw fieldError(['values'], 'there is no template to fill.');
   }
   const values = input.template ? withSubject(input.template, input.values, input.prompt) : {};
   const segments: TemplateSegments = input.template
@@ -279,7 +276,7 @@ function refuseBanned(term: string, segment: SegmentName, field: string | null):
   throw new AppError(
     'invalid_input',
     `The prompt uses the banned term "${term}" in ${where}. Remove it, or edit the list in ${settingsPath('library')}.`,
-    field ? { term, segment, field } : { term, segment },
+    { fix: 'library', details: field ? { term, segment, field } : { term, segment } },
   );
 }
 

@@ -18,7 +18,7 @@ import {
 } from '../../../shared/library-contract';
 import { NEGATIVE_PROMPT_MAX_CHARS, PROMPT_MAX_CHARS } from '../../../shared/limits';
 import type { ReferenceStyleUse } from '../../../shared/references-contract';
-import { AppError } from '../../../shared/result';
+import { AppError, fieldError } from '../../../shared/result';
 import { settingsPath } from '../../../shared/settings-tabs';
 import type { EventBus } from '../events';
 import type { Clock } from '../ports';
@@ -58,12 +58,16 @@ export interface StyleLibraryDeps {
   events: EventBus;
   /** Provider ids with an adapter (the live view renders for these). */
   implemented: () => readonly string[];
-  /** The generation path (late-bound: the dispatcher is built after the library). */
-  startGeneration: (request: GenerationRequest) => number;
-  /** The chain a request would walk now, each step eligible or not (late-bound, like startGeneration). */
-  planChain: (
-    request: GenerationRequest,
-  ) => readonly { provider: string; model: string; eligible: boolean }[];
+}
+
+/** The runs that preview one style version, before they are routed: one request per seed. */
+export interface PreviewPlan {
+  versionId: number;
+  styleId: number;
+  /** Fixed by default, so previews of two versions compare like for like. */
+  seeds: number[];
+  /** The request of the first seed; each preview takes its own seed. */
+  request: GenerationRequest;
 }
 
 export type StyleLibrary = ReturnType<typeof createStyleLibrary>;
@@ -186,10 +190,10 @@ export function createStyleLibrary(deps: StyleLibraryDeps) {
 
   function checkStyleRefs(fields: StyleFields): void {
     if (fields.templateId !== null && !repo.template(fields.templateId)) {
-      throw new AppError('invalid_input', `fields.templateId: there is no template ${fields.templateId}.`);
+      throw fieldError(['fields', 'templateId'], `there is no template ${fields.templateId}.`);
     }
     if (fields.successorId !== null && !repo.style(fields.successorId)) {
-      throw new AppError('invalid_input', `fields.successorId: there is no style ${fields.successorId}.`);
+      throw fieldError(['fields', 'successorId'], `there is no style ${fields.successorId}.`);
     }
   }
 
@@ -361,10 +365,10 @@ export function createStyleLibrary(deps: StyleLibraryDeps) {
           `The style ${label} is deprecated${style.deprecatedOn ? ` (since ${style.deprecatedOn})` : ''}${successor ? `; use ${successor.name} instead` : ''}.`,
         );
       } else if (style.status === 'draft' && approvedOnly) {
-        throw new AppError(
-          'invalid_input',
-          `style: ${label} is a draft and ${settingsPath('library')} allows approved styles only. Approve it first.`,
-          { styleVersionId },
+        throw fieldError(
+          ['style'],
+          `${label} is a draft and ${settingsPath('library')} allows approved styles only. Approve it first.`,
+          { fix: 'library', details: { styleVersionId } },
         );
       }
     }
@@ -418,9 +422,9 @@ export function createStyleLibrary(deps: StyleLibraryDeps) {
       // shows it and it can be removed (Generate and previews attach the style's first one explicitly).
     }
     if (prepared.prompt.length > PROMPT_MAX_CHARS) {
-      throw new AppError(
-        'invalid_input',
-        `prompt: the rendered prompt is ${prepared.prompt.length} characters; at most ${PROMPT_MAX_CHARS}.`,
+      throw fieldError(
+        ['prompt'],
+        `the rendered prompt is ${prepared.prompt.length} characters; at most ${PROMPT_MAX_CHARS}.`,
       );
     }
     if (prepared.negativePrompt.length > NEGATIVE_PROMPT_MAX_CHARS) {
@@ -482,74 +486,19 @@ export function createStyleLibrary(deps: StyleLibraryDeps) {
     return { renders };
   }
 
-  /**
-   * Where previews go: the pinned provider, else the first step of the route that keeps seeds and can
-   * run now (fixed seeds are the point of previews), else the route as it is, said plainly.
-   */
-  function previewTarget(
-    request: GenerationRequest,
-    pinned: string | undefined,
-  ): { provider: string | null; model: string | null; reproducible: boolean; note: string | null } {
-    const keepsSeed = (providerId: string, modelId: string) => {
-      const provider = catalog.providers.find((p) => p.id === providerId);
-      return provider?.models.find((m) => m.id === modelId)?.capabilities.seed === true;
-    };
-    const nameOf = (id: string) => catalog.providers.find((p) => p.id === id)?.name ?? id;
-    if (pinned) {
-      const { model } = resolveModel(catalog, pinned);
-      return model.capabilities.seed
-        ? { provider: pinned, model: model.id, reproducible: true, note: null }
-        : {
-            provider: pinned,
-            model: model.id,
-            reproducible: false,
-            note: `${model.name} ignores seeds: these previews cannot be reproduced.`,
-          };
-    }
-    const steps = deps.planChain(request);
-    const seeded = steps.find((step) => step.eligible && keepsSeed(step.provider, step.model));
-    if (seeded) {
-      const skipped = steps.slice(0, steps.indexOf(seeded)).filter((s) => s.eligible);
-      return {
-        provider: seeded.provider,
-        model: seeded.model,
-        reproducible: true,
-        note:
-          skipped.length > 0
-            ? `Sent to ${nameOf(seeded.provider)}, the first provider of the route that keeps seeds (${[...new Set(skipped.map((s) => nameOf(s.provider)))].join(', ')} would ignore them).`
-            : null,
-      };
-    }
-    const seedless = [...new Set(steps.filter((s) => s.eligible).map((s) => nameOf(s.provider)))];
-    return {
-      provider: null,
-      model: null,
-      reproducible: false,
-      note: `No provider on this style's route keeps seeds and can run now${seedless.length > 0 ? ` (${seedless.join(', ')} ignore${seedless.length === 1 ? 's' : ''} them)` : ''}: these previews cannot be reproduced. Pin a provider that keeps seeds to make ones that can.`,
-    };
-  }
-
-  function generatePreviews(input: {
+  function previewPlan(input: {
     versionId: number;
-    provider?: string;
     count: number;
     seeds?: number[];
     subject?: string;
-  }): {
-    runIds: number[];
-    seeds: number[];
-    provider: string | null;
-    model: string | null;
-    reproducible: boolean;
-    note: string | null;
-  } {
+  }): PreviewPlan {
     const row = styleVersionRow(input.versionId);
     const style = parseStyleFields(row);
     // Fixed seeds by default, so previews of two versions compare like for like.
     const seeds = Array.from({ length: input.count }, (_, i) => input.seeds?.[i] ?? 1000 + i * 7919);
     const template = templateOfStyle(style);
     const attached = style.referencePaths[0];
-    const base: GenerationRequest = {
+    const request: GenerationRequest = {
       // The subject: the template's subject variable, or the whole prompt without a template.
       prompt: input.subject?.trim() || SAMPLE_SUBJECT,
       negativePrompt: '',
@@ -566,28 +515,14 @@ export function createStyleLibrary(deps: StyleLibraryDeps) {
         ? { reference: { path: attached, strength: REFERENCE_STRENGTH.default } }
         : {}),
     };
-    const target = previewTarget(base, input.provider);
-    const runIds: number[] = [];
-    for (const seed of seeds) {
-      const request: GenerationRequest = {
-        ...base,
-        seed,
-        ...(target.provider ? { provider: target.provider } : {}),
-        ...(target.provider && target.model ? { model: target.model } : {}),
-      };
-      const runId = deps.startGeneration(request);
-      repo.addPreview(row.id, { runId, seed, provider: target.provider }, clock.now());
-      runIds.push(runId);
-    }
-    changed('previews', row.ownerId);
-    return { runIds, seeds, ...target };
+    return { versionId: row.id, styleId: row.ownerId, seeds, request };
   }
 
   function diffStyles(fromVersionId: number, toVersionId: number): VersionDiff {
     const a = styleVersionRow(fromVersionId);
     const b = styleVersionRow(toVersionId);
     if (a.ownerId !== b.ownerId)
-      throw new AppError('invalid_input', 'toVersionId: both versions must belong to the same style.');
+      throw fieldError(['toVersionId'], 'both versions must belong to the same style.');
     return {
       from: { versionId: a.id, version: a.version },
       to: { versionId: b.id, version: b.version },
@@ -599,7 +534,7 @@ export function createStyleLibrary(deps: StyleLibraryDeps) {
     const a = templateVersionRow(fromVersionId);
     const b = templateVersionRow(toVersionId);
     if (a.ownerId !== b.ownerId)
-      throw new AppError('invalid_input', 'toVersionId: both versions must belong to the same template.');
+      throw fieldError(['toVersionId'], 'both versions must belong to the same template.');
     const fa = parseTemplateFields(a);
     const fb = parseTemplateFields(b);
     // Segments diff one by one: "more cinematic" touches the style vector alone.
@@ -661,8 +596,7 @@ export function createStyleLibrary(deps: StyleLibraryDeps) {
     ): StyleDetail {
       const row = styleRow(id);
       const fields = parseStyleFields(styleVersionRow(row.latestVersionId));
-      if (successorId === id)
-        throw new AppError('invalid_input', 'successorId: a style cannot succeed itself.');
+      if (successorId === id) throw fieldError(['successorId'], 'a style cannot succeed itself.');
       const next: StyleFields = {
         ...fields,
         status,
@@ -675,10 +609,14 @@ export function createStyleLibrary(deps: StyleLibraryDeps) {
     revert(id: number, toVersionId: number): StyleDetail {
       const target = styleVersionRow(toVersionId);
       if (target.ownerId !== id)
-        throw new AppError('invalid_input', `toVersionId: version ${toVersionId} is not of style ${id}.`);
+        throw fieldError(['toVersionId'], `version ${toVersionId} is not of style ${id}.`);
       return saveStyleVersion(id, parseStyleFields(target), `reverted to v${target.version}`);
     },
-    generatePreviews,
+    previewPlan,
+    /** Records one preview run of a style version (the style's grid shows it). */
+    addPreview(versionId: number, preview: { runId: number; seed: number; provider: string | null }): void {
+      repo.addPreview(versionId, preview, clock.now());
+    },
 
     templates: () => ({ items: repo.templates().map(templateSummary) }),
     template: templateDetail,
@@ -690,7 +628,7 @@ export function createStyleLibrary(deps: StyleLibraryDeps) {
     revertTemplate(id: number, toVersionId: number): TemplateVersion {
       const target = templateVersionRow(toVersionId);
       if (target.ownerId !== id)
-        throw new AppError('invalid_input', `toVersionId: version ${toVersionId} is not of template ${id}.`);
+        throw fieldError(['toVersionId'], `version ${toVersionId} is not of template ${id}.`);
       return saveTemplateVersion(id, parseTemplateFields(target), `reverted to v${target.version}`);
     },
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { statSync, utimesSync } from 'node:fs';
 import { type FileHandle, mkdir, open, rename, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
-import { AppError } from '../../../shared/result';
+import { fieldError } from '../../../shared/result';
 
 export type AtomicData = string | Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array>;
 
@@ -94,7 +94,7 @@ export async function writeFileAtomic(target: string, data: AtomicData): Promise
  */
 export function resolveInside(dataDir: string, relative: string): string {
   const refuse = (why: string): never => {
-    throw new AppError('invalid_input', `path: ${why}`);
+    throw fieldError(['path'], why);
   };
   if (typeof relative !== 'string' || relative.trim() === '') refuse('must not be empty');
   if (relative.includes('\0')) refuse('must not contain NUL');

@@ -2,7 +2,8 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { AspectRatio, MAX_SEED, ProviderId, QualityTier } from '../../../shared/domain';
-import { AppError } from '../../../shared/result';
+import { seedInRange } from '../../../shared/model-rules';
+import { fieldError } from '../../../shared/result';
 
 /** One JSON file per provider, so adding a provider is adding a file. */
 const CATALOG_DIR = path.join('resources', 'providers');
@@ -289,25 +290,25 @@ export function resolveModel(
   const provider = catalog.providers.find((p) => p.id === providerId);
   if (!provider) {
     const known = catalog.providers.map((p) => p.id).join(', ') || 'none';
-    throw new AppError('invalid_input', `provider: there is no provider "${providerId}" (known: ${known}).`);
+    throw fieldError(['provider'], `there is no provider "${providerId}" (known: ${known}).`);
   }
   const wanted = modelId ?? provider.defaultModel;
   const model = provider.models.find((m) => m.id === wanted);
   if (!model) {
     const active = provider.models.filter((m) => m.status === 'active').map((m) => m.id);
-    throw new AppError(
-      'invalid_input',
-      `model: ${provider.name} has no model "${wanted}" (available: ${active.join(', ') || 'none'}).`,
+    throw fieldError(
+      ['model'],
+      `${provider.name} has no model "${wanted}" (available: ${active.join(', ') || 'none'}).`,
     );
   }
   if (model.status === 'retired') {
     const successor = model.successor ? provider.models.find((m) => m.id === model.successor) : undefined;
     const instead = successor ? ` Use ${successor.name} (${successor.id}) instead.` : '';
     const when = model.retiredOn ? ` on ${model.retiredOn}` : '';
-    throw new AppError(
-      'invalid_input',
-      `model: ${model.name} (${model.id}) was retired by ${provider.name}${when} and can no longer be used.${instead}`,
-      { retiredOn: model.retiredOn, successor: model.successor },
+    throw fieldError(
+      ['model'],
+      `${model.name} (${model.id}) was retired by ${provider.name}${when} and can no longer be used.${instead}`,
+      { details: { retiredOn: model.retiredOn, successor: model.successor } },
     );
   }
   return { provider, model };
@@ -348,6 +349,17 @@ export interface SeedRange {
 }
 
 /** The seeds a model takes, or null when it takes none. */
+/**
+ * The base URL a cloud provider is called at: the launch override (`ATELIER_ENDPOINT_…`), else the
+ * catalog's, without a trailing slash. One definition for the dispatcher and the key test.
+ */
+export function providerEndpoint(
+  provider: Pick<CatalogProvider, 'id' | 'defaultEndpoint'>,
+  overrides: Readonly<Record<string, string>>,
+): string {
+  return (overrides[provider.id] ?? provider.defaultEndpoint).replace(/\/+$/, '');
+}
+
 export function seedRangeOf(model: CatalogModel): SeedRange | null {
   const range = model.capabilities.seed ? model.capabilities.seedRange : null;
   return range ? { min: range.min, max: range.max } : null;
@@ -356,7 +368,7 @@ export function seedRangeOf(model: CatalogModel): SeedRange | null {
 /** Why an explicit seed cannot go to this provider, or null when it can (or the model ignores seeds). */
 export function seedOutOfRange(provider: CatalogProvider, model: CatalogModel, seed: number): string | null {
   const range = seedRangeOf(model);
-  if (range === null || (seed >= range.min && seed <= range.max)) return null;
+  if (range === null || seedInRange(range, seed)) return null;
   return `seed ${seed} is outside the seeds ${provider.name} takes (${range.min.toLocaleString('en-US')} to ${range.max.toLocaleString('en-US')})`;
 }
 

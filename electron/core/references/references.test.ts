@@ -391,10 +391,24 @@ describe('used in and delete', () => {
 
   it('deletes the row but keeps the content-addressed files; refuses while a style attaches it', async () => {
     const ref = imported((await service.import([file('r.png', await pixels(80, 80).png().toBuffer())]))[0]);
-    service.setStyleUsage((id) => (id === ref.id ? [{ styleId: 7, name: 'Cinematic', version: 3 }] : []));
-    expect(service.get(ref.id).usedIn.styles).toEqual([{ styleId: 7, name: 'Cinematic', version: 3 }]);
-    expect(() => service.delete(ref.id)).toThrow(/attached to the style "Cinematic"/);
-    service.setStyleUsage(() => []);
+    // The style library answers by path, the stripped copy's and the original's, given at construction.
+    const asked: (readonly string[])[] = [];
+    const attached = createReferenceService({
+      repo: createReferencesRepo(db),
+      media: createMediaStore({ dataDir, maxPixels: 1_000_000 }),
+      clock: systemClock,
+      stylesUsing: (paths) => {
+        asked.push(paths);
+        return paths.includes(ref.path) ? [{ styleId: 7, name: 'Cinematic', version: 3 }] : [];
+      },
+    });
+    expect(attached.get(ref.id).usedIn.styles).toEqual([{ styleId: 7, name: 'Cinematic', version: 3 }]);
+    expect(() => attached.delete(ref.id)).toThrow(/attached to the style "Cinematic"/);
+    expect(asked).toEqual([
+      [ref.path, ref.originalPath],
+      [ref.path, ref.originalPath],
+    ]);
+    expect(service.get(ref.id).usedIn.styles).toEqual([]);
     const files = storedFiles();
     expect(service.delete(ref.id)).toBe(true);
     expect(service.delete(ref.id)).toBe(false);

@@ -27,7 +27,8 @@ import type { Clock } from '../ports';
 import type { ReferenceFilter, ReferencePage, ReferencesRepo } from '../store';
 
 /** Styles that attach a reference; the style library registers this once it exists. */
-export type StyleUsageLookup = (referenceId: number) => ReferenceStyleUse[];
+/** The styles whose latest version attaches one of `paths` (a reference's stripped copy or original). */
+export type StyleUsageLookup = (paths: readonly string[]) => ReferenceStyleUse[];
 
 export interface ReferenceFile {
   name: string;
@@ -45,6 +46,8 @@ export interface ReferenceServiceOptions {
   maxFileBytes?: number;
   /** Files processed at once; the media store bounds the decodes themselves. */
   importConcurrency?: number;
+  /** The style library's answer, so "used in" and delete know about styles; no styles when absent. */
+  stylesUsing?: StyleUsageLookup;
 }
 
 export interface ReferenceService {
@@ -70,8 +73,6 @@ export interface ReferenceService {
   /** Refuses with `conflict` while a style attaches it; the stored files stay. */
   delete(id: number): boolean;
   tags(): ReturnType<ReferencesRepo['tagCounts']>;
-  /** The style library calls this once so "used in" and delete know about styles. */
-  setStyleUsage(lookup: StyleUsageLookup): void;
 }
 
 /** The stripped copy keeps formats every provider takes; the rest become PNG. */
@@ -99,7 +100,8 @@ export function createReferenceService(options: ReferenceServiceOptions): Refere
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
   const maxFileBytes = options.maxFileBytes ?? REFERENCE_LIMITS.maxFileBytes;
   const concurrency = Math.max(1, options.importConcurrency ?? 4);
-  let styleUsage: StyleUsageLookup = () => [];
+  const styleUsage = (reference: Reference): ReferenceStyleUse[] =>
+    options.stylesUsing?.([reference.path, reference.originalPath]) ?? [];
 
   /** Pixels re-encoded without any metadata (sharp drops EXIF, XMP, IPTC and ICC unless asked), orientation applied. */
   async function strippedCopy(bytes: Uint8Array, format: string): Promise<{ data: Buffer; ext: string }> {
@@ -216,7 +218,7 @@ export function createReferenceService(options: ReferenceServiceOptions): Refere
       const reference = repo.get(id);
       if (!reference) throw notFound(id);
       const { runs, total } = repo.runsUsing([reference.path, reference.originalPath], MAX_USED_IN_RUNS);
-      return { ...reference, usedIn: { runs, runsTotal: total, styles: styleUsage(id) } };
+      return { ...reference, usedIn: { runs, runsTotal: total, styles: styleUsage(reference) } };
     },
     update(id, change) {
       const updated = repo.update(id, change);
@@ -225,13 +227,14 @@ export function createReferenceService(options: ReferenceServiceOptions): Refere
       return updated;
     },
     delete(id) {
-      const styles = styleUsage(id);
+      const reference = repo.get(id);
+      const styles = reference ? styleUsage(reference) : [];
       if (styles.length > 0) {
         const names = styles.map((s) => `"${s.name}"`).join(', ');
         throw new AppError(
           'conflict',
           `This reference is attached to ${styles.length === 1 ? 'the style' : 'the styles'} ${names}; remove it there first.`,
-          { styles: styles.map((s) => s.styleId) },
+          { details: { styles: styles.map((s) => s.styleId) } },
         );
       }
       const deleted = repo.delete(id);
@@ -239,9 +242,6 @@ export function createReferenceService(options: ReferenceServiceOptions): Refere
       return deleted;
     },
     tags: () => repo.tagCounts(),
-    setStyleUsage(lookup) {
-      styleUsage = lookup;
-    },
   };
 }
 

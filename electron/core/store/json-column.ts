@@ -21,7 +21,7 @@ export class StoredDataError extends AppError {
     super(
       'internal',
       `The stored ${at.table} row ${JSON.stringify(at.id)} could not be read (${at.column}: ${reason}). It was left unchanged.`,
-      { table: at.table, column: at.column, id: at.id },
+      { details: { table: at.table, column: at.column, id: at.id } },
     );
     this.name = 'StoredDataError';
   }

@@ -12,7 +12,7 @@ import {
   type RunSummary,
   TaskType,
 } from '../../../shared/domain';
-import { AppError, describeZodError } from '../../../shared/result';
+import { AppError, describeIssues, fieldError, zodIssues } from '../../../shared/result';
 import type { Logger } from '../ports';
 import type { LibraryDatabase } from './db';
 import { createJsonColumns, type JsonColumns } from './json-column';
@@ -512,7 +512,10 @@ export function createRunsRepo(db: LibraryDatabase, log: Logger): RunsRepo {
   return {
     create({ request, now, route }) {
       const parsed = GenerationRequest.safeParse(request);
-      if (!parsed.success) throw new AppError('invalid_input', describeZodError(parsed.error));
+      if (!parsed.success) {
+        const issues = zodIssues(parsed.error);
+        throw new AppError('invalid_input', describeIssues(issues), { issues });
+      }
       const normalized = parsed.data;
       const first = route?.chain[0];
       const { lastInsertRowid } = insertRun.run({
@@ -621,7 +624,7 @@ export function createRunsRepo(db: LibraryDatabase, log: Logger): RunsRepo {
 
     list({ before, limit }) {
       if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
-        throw new AppError('invalid_input', `limit: must be a whole number from 1 to ${MAX_PAGE_SIZE}`);
+        throw fieldError(['limit'], `must be a whole number from 1 to ${MAX_PAGE_SIZE}`);
       }
       // One extra row tells whether an older page exists without a second query.
       const rows = selectPage.all({ before: before ?? NO_UPPER_BOUND, limit: limit + 1 });
@@ -636,7 +639,7 @@ export function createRunsRepo(db: LibraryDatabase, log: Logger): RunsRepo {
 
     rate(outputId, rating, now) {
       if (!Number.isInteger(rating) || rating < 0 || rating > 5) {
-        throw new AppError('invalid_input', 'rating: must be 0 (clear) to 5');
+        throw fieldError(['rating'], 'must be 0 (clear) to 5');
       }
       if (outputExists.get(outputId) === undefined)
         throw new AppError('not_found', `There is no output ${outputId}.`);

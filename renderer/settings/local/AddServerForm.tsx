@@ -1,7 +1,10 @@
 import { type ChangeEvent, type FormEvent, useId, useRef, useState } from 'react';
+import { calls } from '../../../shared/contract';
 import type { LocalServer } from '../../../shared/domain';
+import { SERVER_SLOTS } from '../../../shared/limits';
+import { zodIssues } from '../../../shared/result';
 import { Button, ErrorCard, Field, Icon, SegmentedControl } from '../../components';
-import { humanizeFieldMessage, readableError } from '../../lib/errors';
+import { issueSentence, issuesByField, readableError } from '../../lib/errors';
 import { KIND_LABEL } from './ServerCard';
 import { useLocalServersStore } from './store';
 
@@ -14,16 +17,27 @@ const DEFAULT_URL: Record<Kind, string> = {
 
 type FieldKey = 'url' | 'label' | 'slots' | 'basicAuth' | 'workflow';
 
-/** invalid_input from the main process names fields (`url: must be…`): show each under its box. */
-function fieldErrorsFrom(message: string): { fields: Partial<Record<FieldKey, string>>; rest: string[] } {
-  const fields: Partial<Record<FieldKey, string>> = {};
-  const rest: string[] = [];
-  for (const part of message.replace(/^[a-z]+\.[a-zA-Z]+: /, '').split('; ')) {
-    const match = /^(url|label|slots|basicAuth|workflow)(?:\.[\w.]+)?: (.*)$/s.exec(part);
-    if (match) fields[match[1] as FieldKey] = humanizeFieldMessage(part);
-    else rest.push(part);
+const FIELD_KEYS: readonly FieldKey[] = ['url', 'label', 'slots', 'basicAuth', 'workflow'];
+
+/** The form's own words for a field the schema refuses; the others say the schema's, labelled. */
+const FORM_WORDS: Partial<Record<FieldKey, string>> = {
+  url: 'Give the address like http://127.0.0.1:7860.',
+  slots: `Slots are a whole number from ${SERVER_SLOTS.min} to ${SERVER_SLOTS.max}.`,
+  basicAuth: 'Write it as user:password.',
+};
+
+/**
+ * What is wrong with a server to add, per field, checked with the call's own schema before it is sent;
+ * each refused field gets the form's words. Empty when the main process will take it.
+ */
+export function serverInputProblems(input: Record<string, unknown>): Partial<Record<FieldKey, string>> {
+  const checked = calls['localServers.add'].input.safeParse(input);
+  const problems: Partial<Record<FieldKey, string>> = {};
+  for (const issue of checked.success ? [] : zodIssues(checked.error)) {
+    const field = FIELD_KEYS.find((key) => key === issue.path[0]);
+    if (field && problems[field] === undefined) problems[field] = FORM_WORDS[field] ?? issueSentence(issue);
   }
-  return { fields, rest };
+  return problems;
 }
 
 /** Connect an A1111/Forge (started with --api) or ComfyUI server on this machine or the network. */
@@ -46,7 +60,9 @@ export function AddServerForm() {
   const [local, setLocal] = useState<Partial<Record<FieldKey, string>>>({});
   const [added, setAdded] = useState<string | null>(null);
 
-  const server = addError?.code === 'invalid_input' ? fieldErrorsFrom(addError.message) : null;
+  // invalid_input carries issues by path (`['url']`): each shows under its box, the rest in the card.
+  const server =
+    addError?.code === 'invalid_input' && addError.issues ? issuesByField(addError.issues, FIELD_KEYS) : null;
   const errorOf = (key: FieldKey) => local[key] ?? server?.fields[key] ?? null;
 
   function touched(key: FieldKey) {
@@ -79,23 +95,19 @@ export function AddServerForm() {
 
   async function onSubmit(event: FormEvent) {
     event.preventDefault();
-    const problems: Partial<Record<FieldKey, string>> = {};
     const address = url.trim() || DEFAULT_URL[kind];
-    if (!/^https?:\/\/[^\s/]+/.test(address)) problems.url = 'Give the address like http://127.0.0.1:7860.';
-    const n = Number(slots);
-    if (!Number.isInteger(n) || n < 1 || n > 16) problems.slots = 'Slots are a whole number from 1 to 16.';
-    if (kind === 'a1111' && auth !== '' && !/^[^:]+:.+$/.test(auth))
-      problems.basicAuth = 'Write it as user:password.';
-    setLocal(problems);
-    if (Object.keys(problems).length > 0) return;
-    const ok = await add({
+    const input = {
       kind,
       url: address,
-      slots: n,
+      slots: slots.trim() === '' ? Number.NaN : Number(slots),
       ...(label.trim() ? { label: label.trim() } : {}),
       ...(kind === 'a1111' && auth ? { basicAuth: auth } : {}),
       ...(kind === 'comfyui' && workflow ? { workflow: workflow.json } : {}),
-    });
+    };
+    const problems = serverInputProblems(input);
+    setLocal(problems);
+    if (Object.keys(problems).length > 0) return;
+    const ok = await add(input);
     if (ok) {
       setAdded(label.trim() || address);
       setUrl('');
@@ -178,8 +190,8 @@ export function AddServerForm() {
               id={id}
               className="input input--number"
               type="number"
-              min={1}
-              max={16}
+              min={SERVER_SLOTS.min}
+              max={SERVER_SLOTS.max}
               value={slots}
               aria-describedby={describedBy}
               aria-invalid={invalid || undefined}
@@ -246,7 +258,7 @@ export function AddServerForm() {
         <ErrorCard
           compact
           error={readableError(
-            server ? { code: addError.code, message: server.rest.join('; ') } : addError,
+            server ? { ...addError, issues: server.rest } : addError,
             undefined,
             'The server was not added',
           )}

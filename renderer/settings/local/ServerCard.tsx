@@ -1,5 +1,6 @@
 import { useEffect, useId, useState } from 'react';
 import type { LocalServer } from '../../../shared/domain';
+import { SERVER_SLOTS } from '../../../shared/limits';
 import { Badge, type BadgeTone, Button, Checkbox, ErrorCard } from '../../components';
 import { readableError } from '../../lib/errors';
 import { formatRelative } from '../../lib/format';
@@ -40,7 +41,7 @@ export function ServerCard({ server, now }: { server: LocalServer; now: number }
 
   function commitSlots() {
     const n = Number(slotsText);
-    if (!Number.isInteger(n) || n < 1 || n > 16) {
+    if (!Number.isInteger(n) || n < SERVER_SLOTS.min || n > SERVER_SLOTS.max) {
       setSlotsText(String(server.slots));
       return;
     }
@@ -114,8 +115,8 @@ export function ServerCard({ server, now }: { server: LocalServer; now: number }
               id={slotsId}
               className="input input--sm input--number"
               type="number"
-              min={1}
-              max={16}
+              min={SERVER_SLOTS.min}
+              max={SERVER_SLOTS.max}
               value={slotsText}
               onChange={(event) => setSlotsText(event.target.value)}
               onBlur={commitSlots}

@@ -1,9 +1,10 @@
 import { type DragEvent, useEffect, useId, useRef, useState } from 'react';
 import type { TaskType } from '../../../shared/constants';
 import type { ProviderInfo, Route } from '../../../shared/domain';
+import type { AppErrorShape } from '../../../shared/result';
 import { useCatalogStore } from '../../app/catalog';
 import { Badge, Button, Checkbox, ErrorCard, Icon, Select, type SelectOption } from '../../components';
-import { humanizeFieldMessage, readableError } from '../../lib/errors';
+import { issueSentence, issuesByItem, readableError } from '../../lib/errors';
 import {
   type DraftStep,
   draftFrom,
@@ -49,18 +50,19 @@ function checkDraft(draft: RouteDraft, providers: ProviderInfo[]): Check {
   return { general, steps };
 }
 
-/** The main process names fields like `chain.1.model`: put each message beside its step. */
+/** The main process's issues name paths like `['chain', 1, 'model']`: put each message beside its step. */
 function serverIssues(
-  message: string,
-  chain: DraftStep[],
+  error: Pick<AppErrorShape, 'message' | 'issues'>,
+  chain: readonly DraftStep[],
 ): { general: string[]; steps: Map<number, string> } {
-  const general: string[] = [];
   const steps = new Map<number, string>();
-  for (const part of message.replace(/^[a-z]+\.[a-zA-Z]+: /, '').split('; ')) {
-    const match = /^chain\.(\d+)(?:\.\w+)?: (.*)$/s.exec(part);
-    const step = match ? chain[Number(match[1])] : undefined;
-    if (match && step) steps.set(step.key, match[2]!);
-    else general.push(humanizeFieldMessage(part));
+  if (!error.issues || error.issues.length === 0) return { general: [error.message], steps };
+  const { items, rest } = issuesByItem(error.issues, 'chain');
+  const general = rest.map(issueSentence);
+  for (const [index, message] of items) {
+    const step = chain[index];
+    if (step) steps.set(step.key, message);
+    else general.push(message);
   }
   return { general, steps };
 }
@@ -109,7 +111,7 @@ export function RouteBlock({ route }: { route: Route }) {
   const check = checkDraft(working, providers);
   const server =
     message?.kind === 'error' && message.error.code === 'invalid_input'
-      ? serverIssues(message.error.message, working.chain)
+      ? serverIssues(message.error, working.chain)
       : null;
   const blocked = check.general !== null || [...check.steps.values()].some((s) => s.error);
 

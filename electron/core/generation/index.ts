@@ -1,0 +1,7 @@
+export {
+  createGenerationService,
+  type GenerationDeps,
+  type GenerationService,
+  type PreviewInput,
+  type PreviewResult,
+} from './service';
