@@ -1,5 +1,6 @@
 // The one place in app/ that imports features (the architecture check holds everything else in app/ to
 // that): it starts each feature (its intent handlers and events, see actions.ts) and mounts its screen.
+import './app.css';
 import { useEffect, useSyncExternalStore } from 'react';
 import { api } from '../api';
 import { Button, ErrorCard } from '../components';

@@ -19,3 +19,13 @@ export { Select, type SelectOption } from './Select';
 export { ProgressBar, Spinner } from './Spinner';
 export { type TabItem, TabPanel, Tabs, tabId, tabPanelId } from './Tabs';
 export { VirtualGrid } from './VirtualGrid';
+
+// Shared looks with no component of their own, used by more than one feature.
+import './notice.css';
+import './result-tile.css';
+import './thumb.css';
+import './kv.css';
+import './stars.css';
+import './attempts.css';
+import './tags.css';
+import './library.css';

@@ -4,6 +4,7 @@ import { Button, EmptyState, ErrorCard, Spinner, VirtualGrid } from '../componen
 import { readableError } from '../lib/errors';
 import { RunCard } from './RunCard';
 import { useHistoryStore } from './store';
+import './gallery.css';
 
 /** Height of a card's text: two lines of prompt, the rating and tags line, and the provider line. */
 const RUN_CARD_BODY = 100;

@@ -9,6 +9,7 @@ import { RunQueue } from './RunQueue';
 import { EarlierRuns, RunResult } from './RunResult';
 import { useRunsStore } from './runs-store';
 import { useGenerateStore } from './store';
+import './generate.css';
 
 /** The result on the canvas, or where it will appear, or what to do first. */
 function Stage() {

@@ -20,6 +20,7 @@ import { readableError } from '../lib/errors';
 import { formatRelative } from '../lib/format';
 import { STEER_LABEL, STEERS } from '../lib/steers';
 import { useReferencesStore } from './store';
+import './references.css';
 
 const RESULT_TONE = { imported: 'success', duplicate: 'info', refused: 'danger' } as const;
 const RESULT_LABEL = { imported: 'Imported', duplicate: 'Duplicate', refused: 'Refused' } as const;
