@@ -1,4 +1,4 @@
-// `npm test`: lint, type check, unit + integration (vitest), build, end to end (Playwright in Chromium).
+// `npm test`: lint, architecture check, type check, unit + integration (vitest), build, end to end (Playwright in Chromium).
 // Ends with one line that counts every test: "tests: N passed, N failed, N skipped".
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -13,6 +13,8 @@ const playwrightJson = path.join(reports, 'playwright.json');
 
 const stages = [
   { name: 'lint', cmd: ['npx', 'biome', 'ci', '.'] },
+  // The arrows of docs/ARCHITECTURE.md (dependency-cruiser, .dependency-cruiser.cjs) and no SQL outside store/.
+  { name: 'arch', cmd: ['npm', 'run', 'lint:arch', '--silent'] },
   { name: 'types', cmd: ['npx', 'tsc', '--noEmit', '-p', 'tsconfig.json'] },
   {
     name: 'unit',

@@ -1,20 +1,46 @@
+// The one place in app/ that imports features (the architecture check holds everything else in app/ to
+// that): it starts each feature (its intent handlers and events, see actions.ts) and mounts its screen.
+import './app.css';
 import { useEffect, useSyncExternalStore } from 'react';
 import { api } from '../api';
 import { Button, ErrorCard } from '../components';
 import { HistoryView } from '../gallery/HistoryView';
 import { RunDetailDialog } from '../gallery/RunDetailDialog';
+import { startGallery } from '../gallery/start';
 import { GenerateView } from '../generate/GenerateView';
+import { startGenerate } from '../generate/start';
 import { readableError } from '../lib/errors';
 import { ReferencesView } from '../references/ReferencesView';
-import { useLocalServersStore } from '../settings/local/store';
+import { startReferences } from '../references/start';
 import { SettingsView } from '../settings/SettingsView';
+import { startSettings } from '../settings/start';
 import { StylesView } from '../styles/StylesView';
+import { startStyles } from '../styles/start';
 import { useCatalogStore } from './catalog';
 import { startLiveUpdates } from './live';
+import { useLocalServersStore } from './local-servers';
 import { Nav } from './Nav';
 import { useRoutesStore } from './routes';
 import { followHash, useAppStore } from './store';
 import { TokenMissing } from './TokenMissing';
+
+/**
+ * Starts what app/ keeps for every screen and then each feature: its intent handlers (actions.ts) and the
+ * events that keep its stores current. Returns the function that stops them all.
+ */
+export function startFeatures(): () => void {
+  const stops = [
+    startLiveUpdates(),
+    startGenerate(),
+    startGallery(),
+    startStyles(),
+    startReferences(),
+    startSettings(),
+  ];
+  return () => {
+    for (const stop of stops) stop();
+  };
+}
 
 export function App() {
   if (api.mode === 'browser' && !api.hasToken) return <TokenMissing />;
@@ -29,14 +55,14 @@ function Shell() {
 
   useEffect(() => {
     const unfollow = followHash();
-    const stopLive = startLiveUpdates();
+    const stopFeatures = startFeatures();
     void useCatalogStore.getState().load();
     void useRoutesStore.getState().load();
     // A local server counts as a way to generate, so onboarding steps aside for it too.
     void useLocalServersStore.getState().load();
     return () => {
       unfollow();
-      stopLive();
+      stopFeatures();
     };
   }, []);
 

@@ -1,9 +1,13 @@
 // Providers, their models and the key each one has: shared by Generate, History and Settings.
 
 import { create } from 'zustand';
-import type { KeyStorageInfo, ModelInfo, ProviderInfo } from '../../shared/domain';
+import type { KeyStorageInfo, ProviderInfo } from '../../shared/domain';
 import type { AppErrorShape } from '../../shared/result';
 import { api } from '../api';
+import { modelName } from '../lib/provider-names';
+
+// Pure look-ups over the catalog live in lib/ so that components/ can use them too.
+export { findModel, modelName, providerName } from '../lib/provider-names';
 
 interface CatalogState {
   status: 'idle' | 'loading' | 'ready' | 'error';
@@ -37,25 +41,6 @@ export const useCatalogStore = create<CatalogState>()((set, get) => ({
     });
   },
 }));
-
-export function providerName(providers: ProviderInfo[], id: string | null | undefined): string {
-  if (!id) return 'The provider';
-  return providers.find((p) => p.id === id)?.name ?? id;
-}
-
-export function modelName(providers: ProviderInfo[], providerId: string, modelId: string | null): string {
-  if (!modelId) return '—';
-  const model = providers.find((p) => p.id === providerId)?.models.find((m) => m.id === modelId);
-  return model?.name ?? modelId;
-}
-
-export function findModel(
-  providers: ProviderInfo[],
-  providerId: string,
-  modelId: string,
-): ModelInfo | undefined {
-  return providers.find((p) => p.id === providerId)?.models.find((m) => m.id === modelId);
-}
 
 export const hasAnyKey = (providers: ProviderInfo[]) => providers.some((p) => p.key !== null);
 

@@ -1,4 +1,5 @@
 import { type ReactNode, useId } from 'react';
+import './Checkbox.css';
 
 /** A native checkbox with its label, and a hint read after the name (not as part of it). */
 export function Checkbox({

@@ -1,5 +1,6 @@
 import type { ReactNode } from 'react';
 import { Icon } from './Icon';
+import './Chips.css';
 
 export interface ChipOption<T extends string> {
   value: T;

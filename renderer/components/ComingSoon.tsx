@@ -1,5 +1,6 @@
 import { Badge } from './Badge';
 import { Icon, type IconName } from './Icon';
+import './ComingSoon.css';
 
 /** An honest placeholder for a part of Atelier that is planned but not built: what it will do, nothing fake. */
 export function ComingSoon({

@@ -1,4 +1,5 @@
 import { type ReactNode, type RefObject, useEffect, useRef } from 'react';
+import './Dialog.css';
 
 export interface DialogProps {
   open: boolean;

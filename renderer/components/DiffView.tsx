@@ -1,4 +1,5 @@
 import { asText, diffWords } from '../lib/diff';
+import './DiffView.css';
 
 export interface DiffRow {
   label: string;

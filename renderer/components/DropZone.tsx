@@ -2,6 +2,7 @@ import { type DragEvent, type ReactNode, useId, useRef, useState } from 'react';
 import { filesFromDrop, filesFromInput, type PickedFile } from '../lib/files';
 import { Button } from './Button';
 import { Icon } from './Icon';
+import './DropZone.css';
 
 /**
  * Drop files or folders here, or pick them: two native inputs (files, a folder) behind real buttons,

@@ -1,5 +1,6 @@
 import type { ReactNode } from 'react';
 import { Icon, type IconName } from './Icon';
+import './EmptyState.css';
 
 export function EmptyState({
   icon,

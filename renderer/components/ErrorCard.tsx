@@ -3,6 +3,7 @@ import { type SettingsTab, settingsPath } from '../../shared/settings-tabs';
 import type { ReadableError } from '../lib/errors';
 import { Button } from './Button';
 import { Icon, type IconName } from './Icon';
+import './ErrorCard.css';
 
 const FIX_ICONS: Record<SettingsTab, IconName> = {
   keys: 'key',

@@ -1,4 +1,5 @@
 import { type ReactNode, useId } from 'react';
+import './Field.css';
 
 export interface FieldIds {
   id: string;

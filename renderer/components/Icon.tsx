@@ -1,4 +1,5 @@
 import type { ReactNode } from 'react';
+import './Icon.css';
 
 // A small hand-drawn icon set (24-unit grid, 1.75 stroke): no icon font, nothing fetched.
 const PATHS = {

@@ -11,6 +11,7 @@ import { copyText } from '../lib/clipboard';
 import { downloadUrl } from '../lib/files';
 import { Button } from './Button';
 import { Dialog } from './Dialog';
+import './ImageViewer.css';
 
 export interface ViewerImage {
   src: string;

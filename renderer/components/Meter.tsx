@@ -1,3 +1,4 @@
+import './Meter.css';
 /**
  * How much of an allowance or budget is used: a native <meter>, drawn as a thin bar that turns amber
  * near the limit and red at it. Without a limit there is nothing to measure against: no bar at all.

@@ -1,4 +1,5 @@
 import { type ReactNode, useId } from 'react';
+import './SegmentedControl.css';
 
 export interface Segment<T extends string> {
   value: T;

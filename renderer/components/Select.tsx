@@ -1,5 +1,6 @@
 import type { Ref, SelectHTMLAttributes } from 'react';
 import { Icon } from './Icon';
+import './Select.css';
 
 export interface SelectOption {
   value: string;

@@ -1,3 +1,4 @@
+import './Spinner.css';
 export function Spinner({ size = 16, className }: { size?: number; className?: string }) {
   return (
     <svg

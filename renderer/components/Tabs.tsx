@@ -1,5 +1,6 @@
 import { type KeyboardEvent, type ReactNode, useRef } from 'react';
 import { Icon, type IconName } from './Icon';
+import './Tabs.css';
 
 export interface TabItem<T extends string> {
   value: T;

@@ -8,6 +8,7 @@ import {
   useRef,
   useState,
 } from 'react';
+import './VirtualGrid.css';
 
 /**
  * A virtualized grid of cards: only the rows in view are rendered (thousands of items stay instant),

@@ -6,6 +6,7 @@ import { FilterBar } from './FilterBar';
 import { activeFilterCount, useHistoryFilters } from './filters';
 import { RunCard } from './RunCard';
 import { useHistoryStore } from './store';
+import './gallery.css';
 
 /** Height of a card's text: two lines of prompt, the rating and tags line, and the provider line. */
 const RUN_CARD_BODY = 100;

@@ -58,16 +58,16 @@ export const RunCard = memo(function RunCard({
             draggable={false}
           />
         ) : run.status === 'failed' ? (
-          <span className="history-card__placeholder history-card__placeholder--failed">
+          <span className="thumb-placeholder history-card__placeholder history-card__placeholder--failed">
             <Icon name="alert" size={20} />
             <span className="history-card__reason">{run.error ? errorLabel(run.error.code) : 'Failed'}</span>
           </span>
         ) : inFlight ? (
-          <span className="history-card__placeholder">
+          <span className="thumb-placeholder history-card__placeholder">
             <Spinner size={20} />
           </span>
         ) : (
-          <span className="history-card__placeholder">
+          <span className="thumb-placeholder history-card__placeholder">
             <Icon name="image" size={20} />
           </span>
         )}

@@ -10,11 +10,20 @@ import {
 import { TASK_TYPE_LABELS } from '../../shared/constants';
 import type { RunDetail } from '../../shared/domain';
 import { api } from '../api';
+import { send } from '../app/actions';
 import { findModel, modelName, providerName, stepName, useCatalogStore } from '../app/catalog';
 import { useAppStore } from '../app/store';
-import { Badge, Button, Dialog, ErrorCard, Icon, ImageViewer, Spinner } from '../components';
-import { useRunsStore } from '../generate/runs-store';
-import { useGenerateStore } from '../generate/store';
+import {
+  AttemptsList,
+  Badge,
+  Button,
+  Dialog,
+  ErrorCard,
+  Icon,
+  ImageViewer,
+  RunFactBadges,
+  Spinner,
+} from '../components';
 import { attemptsPath, runWarnings } from '../lib/attempts';
 import { copyText } from '../lib/clipboard';
 import { readableError } from '../lib/errors';
@@ -26,8 +35,6 @@ import {
   STATUS_LABEL,
   STATUS_TONE,
 } from '../lib/format';
-import { AttemptsList } from './AttemptsList';
-import { RunFactBadges } from './RunFactBadges';
 import { RunStyle } from './RunStyle';
 import { RunTemplate } from './RunTemplate';
 import { StarRating } from './StarRating';
@@ -126,9 +133,6 @@ function Body({ detail }: { detail: RunDetail }) {
   const providers = useCatalogStore((s) => s.providers);
   const rate = useRunDetailStore((s) => s.rate);
   const actionError = useRunDetailStore((s) => s.actionError);
-  const applyRequest = useGenerateStore((s) => s.applyRequest);
-  const referenceFrom = useGenerateStore((s) => s.referenceFrom);
-  const retry = useRunsStore((s) => s.retry);
   const go = useAppStore((s) => s.go);
   const closeRun = useAppStore((s) => s.closeRun);
   const [viewing, setViewing] = useState<number | null>(null);
@@ -154,27 +158,27 @@ function Body({ detail }: { detail: RunDetail }) {
     // A run rendered from a style starts again from the request as it was made (the typed subject,
     // the template's values, the style), not from the rendered prompt, which the style would render twice.
     const made = detail.requested ?? request;
-    applyRequest(
-      {
+    send('generate.reuseRequest', {
+      request: {
         ...made,
         seed: detail.seed ?? made.seed,
         model: made.provider ? (model ?? undefined) : undefined,
       },
-      detail.id,
-      detail.requested ? null : (detail.styleVersionId ?? null),
-    );
+      fromRunId: detail.id,
+      styleVersionId: detail.requested ? null : (detail.styleVersionId ?? null),
+    });
     closeRun();
     go('generate');
   }
 
   function reference(path: string) {
-    referenceFrom(path, detail.id);
+    send('generate.useReference', { path, fromRunId: detail.id });
     closeRun();
     go('generate');
   }
 
   function runAgain() {
-    void retry(detail.id, request);
+    send('generate.retryRun', { runId: detail.id, request });
     closeRun();
     go('generate');
   }
@@ -211,7 +215,7 @@ function Body({ detail }: { detail: RunDetail }) {
         </div>
       )}
       {detail.attempts.length > 1 && <p className="attempts-path">{path}</p>}
-      <AttemptsList attempts={detail.attempts} labelId={attemptsId} />
+      <AttemptsList attempts={detail.attempts} providers={providers} labelId={attemptsId} />
     </section>
   );
 

@@ -1,9 +1,9 @@
 import { useEffect, useState } from 'react';
 import type { StyleVersion } from '../../shared/library-contract';
 import { api } from '../api';
+import { send } from '../app/actions';
 import { useAppStore } from '../app/store';
 import { Badge } from '../components';
-import { useStylesStore } from '../styles/store';
 
 /** The exact style version a run used: it never follows later edits of the style. */
 export function RunStyle({ versionId }: { versionId: number }) {
@@ -30,7 +30,7 @@ export function RunStyle({ versionId }: { versionId: number }) {
         onClick={() => {
           useAppStore.getState().closeRun();
           useAppStore.getState().go('styles');
-          void useStylesStore.getState().open(version.styleId);
+          send('styles.open', { styleId: version.styleId });
         }}
       >
         {version.fields.name}

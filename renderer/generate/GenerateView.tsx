@@ -1,7 +1,7 @@
 import { useEffect } from 'react';
 import { hasAnyKey, useCatalogStore } from '../app/catalog';
+import { useLocalServersStore } from '../app/local-servers';
 import { EmptyState, Spinner } from '../components';
-import { useLocalServersStore } from '../settings/local/store';
 import { GenerateForm, SUBMIT_HINT } from './GenerateForm';
 import { Onboarding } from './Onboarding';
 import { PlaceholderTiles } from './RunProgress';
@@ -9,6 +9,7 @@ import { RunQueue } from './RunQueue';
 import { EarlierRuns, RunResult } from './RunResult';
 import { useRunsStore } from './runs-store';
 import { useGenerateStore } from './store';
+import './generate.css';
 
 /** The result on the canvas, or where it will appear, or what to do first. */
 function Stage() {

@@ -4,6 +4,7 @@ import { api } from '../api';
 import { providerName, useCatalogStore } from '../app/catalog';
 import { useAppStore } from '../app/store';
 import {
+  AttemptsList,
   Badge,
   type BadgeTone,
   Button,
@@ -12,10 +13,9 @@ import {
   Icon,
   type IconName,
   ImageViewer,
+  RunFactBadges,
   Spinner,
 } from '../components';
-import { AttemptsList } from '../gallery/AttemptsList';
-import { RunFactBadges } from '../gallery/RunFactBadges';
 import { runFacts, runWarnings } from '../lib/attempts';
 import { readableError } from '../lib/errors';
 import { formatDuration, formatRecordedCost } from '../lib/format';
@@ -66,13 +66,14 @@ function Outputs({ detail }: { detail: RunDetail }) {
 /** The attempts of the run on the canvas, compact: who was tried and how each try ended. */
 function Timeline({ detail }: { detail: RunDetail }) {
   const labelId = useId();
+  const providers = useCatalogStore((s) => s.providers);
   if (detail.attempts.length === 0) return null;
   return (
     <section className="result__attempts" aria-labelledby={labelId}>
       <h3 className="result__h3" id={labelId}>
         Attempts
       </h3>
-      <AttemptsList attempts={detail.attempts} labelId={labelId} compact />
+      <AttemptsList attempts={detail.attempts} providers={providers} labelId={labelId} compact />
     </section>
   );
 }

@@ -1,6 +1,6 @@
+import { send } from '../app/actions';
 import { useAppStore } from '../app/store';
 import { Badge, Button, Icon } from '../components';
-import { useStylesStore } from '../styles/store';
 import { useGenerateStore } from './store';
 
 /** The style (and template) this run will be rendered with, from "Generate with this style". */
@@ -22,7 +22,7 @@ export function StyleNote() {
               className="link"
               onClick={() => {
                 go('styles');
-                void useStylesStore.getState().open(style.styleId);
+                send('styles.open', { styleId: style.styleId });
               }}
             >
               {name}

@@ -13,6 +13,7 @@ import { REQUEST_LIMITS } from '../../shared/limits';
 import { capabilitiesOf, refineForModel } from '../../shared/model-rules';
 import { type ErrorIssue, zodIssues } from '../../shared/result';
 import { api } from '../api';
+import type { StyleChoice } from '../app/actions';
 import { findModel, useCatalogStore } from '../app/catalog';
 import { issuesByField } from '../lib/errors';
 import { onRunResult, useRunsStore } from './runs-store';
@@ -29,15 +30,8 @@ export interface ReferenceChoice {
   fromStyle?: string | null;
 }
 
-/** A style version from the library, rendered in by the main process before dispatch. */
-export interface StyleChoice {
-  versionId: number;
-  /** 0 when only the version is known (a reused run). */
-  styleId: number;
-  name: string;
-  version: number;
-  status: 'draft' | 'approved' | 'deprecated' | null;
-}
+/** A style version from the library (the type "Generate with this style" sends; see app/actions.ts). */
+export type { StyleChoice };
 
 /**
  * A template version and the values of its variables. The Prompt box is its subject variable (see

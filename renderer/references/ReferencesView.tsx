@@ -1,6 +1,7 @@
 import { memo, useEffect, useRef, useState } from 'react';
 import type { Reference, ReferenceImportResult } from '../../shared/references-contract';
 import { api } from '../api';
+import { send } from '../app/actions';
 import { useAppStore } from '../app/store';
 import {
   Badge,
@@ -15,10 +16,11 @@ import {
   TagPill,
   VirtualGrid,
 } from '../components';
-import { useGenerateStore } from '../generate/store';
 import { readableError } from '../lib/errors';
 import { formatRelative } from '../lib/format';
-import { STEER_LABEL, STEERS, useReferencesStore } from './store';
+import { STEER_LABEL, STEERS } from '../lib/steers';
+import { useReferencesStore } from './store';
+import './references.css';
 
 const RESULT_TONE = { imported: 'success', duplicate: 'info', refused: 'danger' } as const;
 const RESULT_LABEL = { imported: 'Imported', duplicate: 'Duplicate', refused: 'Refused' } as const;
@@ -145,7 +147,7 @@ function ReferenceDetailDialog() {
                 variant="primary"
                 icon="image"
                 onClick={() => {
-                  useGenerateStore.getState().referenceFrom(detail.path, null);
+                  send('generate.useReference', { path: detail.path, fromRunId: null });
                   close();
                   go('generate');
                 }}

@@ -12,19 +12,6 @@ import type { AppErrorShape, Result } from '../../shared/result';
 import { api } from '../api';
 import { fileToBase64, isImageName, type PickedFile } from '../lib/files';
 
-export const STEERS = [
-  'composition',
-  'lighting',
-  'style',
-  'subject',
-] as const satisfies readonly ReferenceSteer[];
-export const STEER_LABEL: Record<ReferenceSteer, string> = {
-  composition: 'Composition',
-  lighting: 'Lighting',
-  style: 'Style',
-  subject: 'Subject',
-};
-
 /** Files per call: the loopback body limit is 64 MiB, so large drops go in batches. */
 const BATCH_BYTES = 24 * 1024 * 1024;
 const BATCH_FILES = 40;

@@ -12,6 +12,7 @@ import { LocalServersPanel } from './local/LocalServersPanel';
 import { ProvidersPanel } from './providers/ProvidersPanel';
 import { RoutesEditor } from './routes/RoutesEditor';
 import { useSettingsStore } from './store';
+import './settings.css';
 
 const TAB_ICONS: Record<SettingsTab, IconName> = {
   keys: 'key',

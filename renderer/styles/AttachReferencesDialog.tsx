@@ -3,7 +3,7 @@ import type { Reference, ReferenceSteer } from '../../shared/references-contract
 import { api } from '../api';
 import { Button, Dialog, EmptyState, ErrorCard, FilterChips, Icon, Spinner } from '../components';
 import { type ReadableError, readableError } from '../lib/errors';
-import { STEER_LABEL, STEERS } from '../references/store';
+import { STEER_LABEL, STEERS } from '../lib/steers';
 
 /** A style attaches at most this many references (the contract's limit). */
 export const MAX_STYLE_REFERENCES = 16;

@@ -40,7 +40,7 @@ export const StyleCard = memo(function StyleCard({
             draggable={false}
           />
         ) : (
-          <span className="style-card__placeholder" aria-hidden="true">
+          <span className="thumb-placeholder style-card__placeholder" aria-hidden="true">
             <span className="style-card__initial">{style.name.slice(0, 1).toUpperCase()}</span>
             <span className="style-card__no-preview">No previews yet</span>
           </span>

@@ -9,6 +9,7 @@ import {
 import type { ProviderInfo } from '../../shared/domain';
 import { SAMPLE_SUBJECT, type StyleFields, type StyleOverrides } from '../../shared/library-contract';
 import { api } from '../api';
+import { send } from '../app/actions';
 import { findModel, providerName, useCatalogStore } from '../app/catalog';
 import { useAppStore } from '../app/store';
 import {
@@ -25,8 +26,6 @@ import {
   TabPanel,
   Tabs,
 } from '../components';
-import { useGenerateStore } from '../generate/store';
-import { initialTemplateValues } from '../generate/template-form';
 import { readableError } from '../lib/errors';
 import { downloadUrl } from '../lib/files';
 import { AttachReferencesDialog, MAX_STYLE_REFERENCES } from './AttachReferencesDialog';
@@ -735,25 +734,21 @@ function useGenerateWithStyle() {
     const fields: StyleFields = detail.latest.fields;
     // The editor's sample values stay in the editor: Generate starts from the template's defaults and
     // the designer's own prompt as the subject.
-    useGenerateStore.getState().applyStyle(
-      {
+    send('generate.useStyle', {
+      style: {
         versionId: detail.latestVersionId,
         styleId: detail.id,
         name: detail.name,
         version: detail.version,
         status: detail.status,
       },
-      template && templateVersionId && fields.templateId !== null
-        ? {
-            versionId: templateVersionId,
-            name: template.name,
-            fields: template,
-            values: initialTemplateValues(template),
-          }
-        : null,
-      { ...fields.defaults, taskType: fields.preferredRoute },
-      fields.referencePaths[0] ? { path: fields.referencePaths[0] } : null,
-    );
+      template:
+        template && templateVersionId && fields.templateId !== null
+          ? { versionId: templateVersionId, name: template.name, fields: template }
+          : null,
+      defaults: { ...fields.defaults, taskType: fields.preferredRoute },
+      reference: fields.referencePaths[0] ? { path: fields.referencePaths[0] } : null,
+    });
     useAppStore.getState().go('generate');
   };
 }

@@ -3,10 +3,10 @@ import { calls } from '../../../shared/contract';
 import type { LocalServer } from '../../../shared/domain';
 import { SERVER_SLOTS } from '../../../shared/limits';
 import { zodIssues } from '../../../shared/result';
+import { useLocalServersStore } from '../../app/local-servers';
 import { Button, ErrorCard, Field, Icon, SegmentedControl } from '../../components';
 import { issueSentence, issuesByField, readableError } from '../../lib/errors';
 import { KIND_LABEL } from './ServerCard';
-import { useLocalServersStore } from './store';
 
 type Kind = LocalServer['kind'];
 

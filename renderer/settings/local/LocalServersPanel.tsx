@@ -1,11 +1,11 @@
 import { useEffect } from 'react';
 import { settingsPath } from '../../../shared/settings-tabs';
+import { useLocalServersStore } from '../../app/local-servers';
 import { Button, EmptyState, ErrorCard, Spinner } from '../../components';
 import { isMissingCall, readableError } from '../../lib/errors';
 import { useNow } from '../../lib/useNow';
 import { AddServerForm } from './AddServerForm';
 import { ServerCard } from './ServerCard';
-import { useLocalServersStore } from './store';
 
 /** Settings → Local GPU: your own Stable Diffusion / Flux servers, free per image. */
 export function LocalServersPanel() {

@@ -1,10 +1,10 @@
 import { useEffect, useId, useState } from 'react';
 import type { LocalServer } from '../../../shared/domain';
 import { SERVER_SLOTS } from '../../../shared/limits';
+import { useLocalServersStore } from '../../app/local-servers';
 import { Badge, type BadgeTone, Button, Checkbox, ErrorCard } from '../../components';
 import { readableError } from '../../lib/errors';
 import { formatRelative } from '../../lib/format';
-import { useLocalServersStore } from './store';
 
 export const KIND_LABEL: Record<LocalServer['kind'], string> = { a1111: 'A1111 / Forge', comfyui: 'ComfyUI' };
 

@@ -1,9 +1,10 @@
 import { useState } from 'react';
-import type { AttemptRecord } from '../../shared/domain';
-import { modelName, providerName, useCatalogStore } from '../app/catalog';
-import { Icon, type IconName } from '../components';
+import type { AttemptRecord, ProviderInfo } from '../../shared/domain';
 import { attemptOutcomeText, sortedAttempts } from '../lib/attempts';
 import { costBasisNote, formatDuration, formatRecordedCost, formatTime } from '../lib/format';
+import { modelName, providerName } from '../lib/provider-names';
+import { Icon, type IconName } from './Icon';
+import './AttemptsList.css';
 
 function sentValue(value: unknown): string {
   if (value === null || value === undefined) return '—';
@@ -102,15 +103,17 @@ function itemsOf(attempts: AttemptRecord[]): Row[][] {
  */
 export function AttemptsList({
   attempts,
+  providers,
   labelId,
   compact = false,
 }: {
   attempts: AttemptRecord[];
+  /** The catalog (app/catalog.ts), for provider and model names. */
+  providers: ProviderInfo[];
   labelId: string;
   /** The Generate canvas: outcomes only; warnings are shown above the images there. */
   compact?: boolean;
 }) {
-  const providers = useCatalogStore((s) => s.providers);
   if (attempts.length === 0) {
     return (
       <>

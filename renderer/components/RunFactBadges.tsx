@@ -1,6 +1,6 @@
 import type { RunDetail } from '../../shared/domain';
-import { Badge } from '../components';
 import { cachedText, runFacts } from '../lib/attempts';
+import { Badge } from './Badge';
 
 /** "cached (from run 12, no charge)" and "content-policy fall-through allowed by route", where they apply. */
 export function RunFactBadges({ detail }: { detail: RunDetail }) {

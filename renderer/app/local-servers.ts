@@ -1,10 +1,11 @@
-// Settings → Local GPU: the A1111/Forge and ComfyUI servers Atelier may send work to.
+// The A1111/Forge and ComfyUI servers Atelier may send work to: edited in Settings → Local GPU, and read by
+// Generate (a local server counts as a way to generate), so it is kept here for every screen.
 
 import { create } from 'zustand';
-import type { CallInput } from '../../../shared/contract';
-import type { LocalServer } from '../../../shared/domain';
-import type { AppErrorShape } from '../../../shared/result';
-import { api } from '../../api';
+import type { CallInput } from '../../shared/contract';
+import type { LocalServer } from '../../shared/domain';
+import type { AppErrorShape } from '../../shared/result';
+import { api } from '../api';
 
 export type ServerAction = 'check' | 'update' | 'remove';
 

@@ -1,0 +1,80 @@
+// Cross-feature intents: how one screen asks another to act without importing it.
+//
+// A feature never imports another feature (the architecture check enforces it). When History wants
+// Generate to reuse a run's settings, it sends an intent here; Generate, which owns that state,
+// registers the one handler for it when the app starts (each feature's start.ts, called by App.tsx).
+// The sender still moves the view (`useAppStore.go`) itself, as before.
+//
+// To add one ("branch from seed", "add to board"): name it in `Intents` with its payload, send it
+// from the screen that offers it, and `handle` it in the start.ts of the feature that owns the state.
+
+import type { TaskType } from '../../shared/constants';
+import type { AspectRatio, GenerationRequest, QualityTier } from '../../shared/domain';
+import type { TemplateFields } from '../../shared/library-contract';
+
+/** A style version from the library, rendered in by the main process before dispatch. */
+export interface StyleChoice {
+  versionId: number;
+  /** 0 when only the version is known (a reused run). */
+  styleId: number;
+  name: string;
+  version: number;
+  status: 'draft' | 'approved' | 'deprecated' | null;
+}
+
+/** "Generate with this style": what the Styles editor hands to Generate. */
+export interface UseStyle {
+  style: StyleChoice;
+  /** The style's template; Generate starts its variables from their defaults. */
+  template: { versionId: number; name: string; fields: TemplateFields } | null;
+  defaults: {
+    aspectRatio?: AspectRatio;
+    quality?: QualityTier;
+    steps?: number;
+    guidance?: number;
+    taskType?: TaskType | null;
+  };
+  /** The style's first reference image. */
+  reference: { path: string } | null;
+}
+
+/** Every intent and its payload. */
+export interface Intents {
+  /** Generate's form takes a style, its template, its defaults and its first reference (Generate). */
+  'generate.useStyle': UseStyle;
+  /** A stored image becomes the next run's reference: a run's output or a library reference (Generate). */
+  'generate.useReference': { path: string; fromRunId: number | null };
+  /**
+   * "Reuse settings": Generate's form is filled from an earlier run's request, seed locked.
+   * `styleVersionId` brings the run's style back when the request itself does not carry it (Generate).
+   */
+  'generate.reuseRequest': { request: GenerationRequest; fromRunId: number; styleVersionId: number | null };
+  /** "Run again": a failed run's request is queued again (Generate's run queue). */
+  'generate.retryRun': { runId: number; request: GenerationRequest | null };
+  /** A style opens in the Styles editor (Styles). */
+  'styles.open': { styleId: number };
+}
+
+export type IntentName = keyof Intents;
+type Handlers = { [K in IntentName]?: (payload: Intents[K]) => void };
+
+const handlers: Handlers = {};
+
+/**
+ * Registers the handler of an intent; returns the function that removes it. One handler per intent:
+ * a second registration is a wiring mistake and throws.
+ */
+export function handle<K extends IntentName>(intent: K, handler: (payload: Intents[K]) => void): () => void {
+  if (handlers[intent]) throw new Error(`The intent ${intent} already has a handler`);
+  (handlers as Record<K, (payload: Intents[K]) => void>)[intent] = handler;
+  return () => {
+    if (handlers[intent] === handler) delete handlers[intent];
+  };
+}
+
+/** Asks the owning feature to act. Throws when no feature handles the intent (it was never started). */
+export function send<K extends IntentName>(intent: K, payload: Intents[K]): void {
+  const handler = handlers[intent] as ((payload: Intents[K]) => void) | undefined;
+  if (!handler) throw new Error(`No feature handles the intent ${intent}: was it started in App.tsx?`);
+  handler(payload);
+}

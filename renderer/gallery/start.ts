@@ -1,0 +1,38 @@
+// History's part of start-up (called by app/App.tsx): the events that keep the run list and the open run current.
+
+import { api } from '../api';
+import { useHistoryStore, useRunDetailStore } from './store';
+
+export function startGallery(): () => void {
+  let refreshTimer: ReturnType<typeof setTimeout> | undefined;
+  // Several events in a burst (queued, requesting, …) become one list refresh.
+  const refreshHistory = () => {
+    clearTimeout(refreshTimer);
+    refreshTimer = setTimeout(() => {
+      if (useHistoryStore.getState().status !== 'idle') void useHistoryStore.getState().refreshTop();
+    }, 150);
+  };
+
+  let wasDown = false;
+  const offs = [
+    api.on('run.updated', (payload) => {
+      if (payload.status === 'queued' || payload.phase === 'done') refreshHistory();
+    }),
+    api.on('run.completed', (payload) => {
+      refreshHistory();
+      void useRunDetailStore.getState().reloadIfOpen(payload.runId);
+    }),
+    api.onConnection((state) => {
+      if (state === 'reconnecting' || state === 'unauthorized') wasDown = true;
+      if (state === 'open' && wasDown) {
+        // Events were missed while the stream was down.
+        wasDown = false;
+        refreshHistory();
+      }
+    }),
+  ];
+  return () => {
+    clearTimeout(refreshTimer);
+    for (const off of offs) off();
+  };
+}

@@ -1,0 +1,22 @@
+// Names and models looked up in the provider catalog (the list app/catalog.ts loads).
+
+import type { ModelInfo, ProviderInfo } from '../../shared/domain';
+
+export function providerName(providers: ProviderInfo[], id: string | null | undefined): string {
+  if (!id) return 'The provider';
+  return providers.find((p) => p.id === id)?.name ?? id;
+}
+
+export function modelName(providers: ProviderInfo[], providerId: string, modelId: string | null): string {
+  if (!modelId) return '—';
+  const model = providers.find((p) => p.id === providerId)?.models.find((m) => m.id === modelId);
+  return model?.name ?? modelId;
+}
+
+export function findModel(
+  providers: ProviderInfo[],
+  providerId: string,
+  modelId: string,
+): ModelInfo | undefined {
+  return providers.find((p) => p.id === providerId)?.models.find((m) => m.id === modelId);
+}
