@@ -8,6 +8,7 @@ import { modelName, providerName, useCatalogStore } from '../app/catalog';
 import { Button, Select, type SelectOption } from '../components';
 import { STATUS_LABEL } from '../lib/format';
 import { activeFilterCount, type ListFilter, useHistoryFilters } from './filters';
+import './filter-bar.css';
 
 const TEXT_DELAY_MS = 250;
 

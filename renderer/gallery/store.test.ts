@@ -16,17 +16,22 @@ const run = (id: number, patch: Partial<RunSummary> = {}): RunSummary =>
     ...patch,
   }) as unknown as RunSummary;
 
-/** The library holds runs 1..total; pages are newest first. */
+/** The library holds runs 1..total; pages are newest first, a cursor is the last id shown. */
 function library(total: number) {
   const all = Array.from({ length: total }, (_, i) => run(total - i));
   return (name: string, input: Record<string, unknown>): Answer => {
-    if (name !== 'runs.list') throw new Error(`unexpected call ${name}`);
-    const before = (input.before as number | undefined) ?? Number.POSITIVE_INFINITY;
+    if (name !== 'runs.search') throw new Error(`unexpected call ${name}`);
+    const cursor = input.cursor as string | null;
+    const before = cursor === null ? Number.POSITIVE_INFINITY : Number(cursor);
     const limit = input.limit as number;
     const items = all.filter((r) => r.id < before).slice(0, limit);
     const last = items.at(-1);
     const more = last !== undefined && all.some((r) => r.id < last.id);
-    return ok({ items, nextBefore: more ? last.id : null, total: all.length });
+    return ok({
+      items,
+      nextCursor: more ? String(last.id) : null,
+      total: cursor === null ? all.length : null,
+    });
   };
 }
 
@@ -35,8 +40,21 @@ async function freshStore() {
   return (await import('./store')).useHistoryStore;
 }
 
+async function freshFilters() {
+  return (await import('./filters')).useHistoryFilters;
+}
+
+/** The browser's localStorage, as a map (the tests run in Node). */
+const stored = new Map<string, string>();
+vi.stubGlobal('localStorage', {
+  getItem: (key: string) => stored.get(key) ?? null,
+  setItem: (key: string, value: string) => stored.set(key, value),
+  removeItem: (key: string) => stored.delete(key),
+});
+
 beforeEach(() => {
   resetApi();
+  stored.clear();
 });
 
 describe('History store', () => {
@@ -98,5 +116,39 @@ describe('History store', () => {
     const items = store.getState().items;
     store.getState().patchRun(99, { bestRating: 1, tags: [] });
     expect(store.getState().items).toBe(items);
+  });
+
+  it('pages with the view’s query and sort, and a changed view starts from its first page', async () => {
+    answerWith(library(100));
+    const store = await freshStore();
+    const filters = await freshFilters();
+    filters.getState().choose('providers', 'openai');
+    filters.getState().setSort({ key: 'cost', dir: 'asc' });
+    await store.getState().loadFirst();
+    await store.getState().loadMore();
+    const searches = apiCalls.filter((c) => c.name === 'runs.search');
+    expect(searches.map((c) => (c.input as { cursor: string | null }).cursor)).toEqual([null, '41']);
+    expect(searches[1]!.input).toMatchObject({
+      query: { providers: ['openai'] },
+      sort: { key: 'cost', dir: 'asc' },
+    });
+    // Another order never merges by id: a refresh shows the fresh first page alone.
+    await store.getState().refreshTop();
+    expect(store.getState().items).toHaveLength(60);
+    filters.getState().patch({ text: 'lake' });
+    await store.getState().reload();
+    expect(apiCalls.at(-1)!.input).toMatchObject({
+      query: { text: 'lake', providers: ['openai'] },
+      cursor: null,
+    });
+    expect(JSON.parse(stored.get('atelier.history.view')!)).toMatchObject({
+      query: { text: 'lake', providers: ['openai'] },
+      sort: { key: 'cost', dir: 'asc' },
+    });
+    // A reload of the page reads the view back.
+    vi.resetModules();
+    const reloaded = (await freshFilters()).getState();
+    expect(reloaded.query).toMatchObject({ text: 'lake', providers: ['openai'] });
+    expect(reloaded.sort).toEqual({ key: 'cost', dir: 'asc' });
   });
 });
