@@ -98,8 +98,7 @@ export function fillHistory(db: LibraryDatabase): { boards: number[]; styles: nu
     for (let b = 0; b < 20; b++) {
       boards.push(
         Number(
-          db.prepare('INSERT INTO boards (name, created_at) VALUES (?, 1)').run(`Board ${b}`)
-            .lastInsertRowid,
+          db.prepare('INSERT INTO boards (name, created_at) VALUES (?, 1)').run(`Board ${b}`).lastInsertRowid,
         ),
       );
     }

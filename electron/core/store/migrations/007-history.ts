@@ -64,11 +64,11 @@ export const historySchema: Migration = {
       CREATE INDEX runs_by_duration ON runs (ifnull(duration_ms, -1), id) WHERE deleted_at IS NULL;
       CREATE INDEX runs_favorite ON runs (id) WHERE has_favorite = 1 AND deleted_at IS NULL;
       CREATE INDEX runs_by_template_version ON runs (template_version_id) WHERE template_version_id IS NOT NULL;
-      -- Every column a filter or facet reads, led by deleted_at (IS NULL is then a range, and the index is
-      -- covering: a partial index's own WHERE column is not): counts and facets never read the wide rows
-      -- (the request JSON). Leading provider, model also serves those filters.
-      CREATE INDEX runs_filters ON runs (deleted_at, provider, model, status, task_type, best_rating, has_favorite,
-        review_mask, has_reference, style_version_id, template_version_id, created_at, cost_usd);
+      -- Every column a filter or facet reads, deleted_at last (a partial index's own WHERE column is not
+      -- readable from it, so it is a column here): counts and the facet snapshot never read the wide rows
+      -- (the request JSON). Not led by deleted_at, so sorted pages keep to their own indexes.
+      CREATE INDEX runs_filters ON runs (provider, model, status, task_type, best_rating, has_favorite, review_mask,
+        has_reference, style_version_id, template_version_id, created_at, cost_usd, deleted_at);
 
       UPDATE runs SET has_reference = json_extract(request, '$.reference.path') IS NOT NULL;
       CREATE TRIGGER runs_reference_ai AFTER INSERT ON runs
