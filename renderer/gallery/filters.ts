@@ -92,7 +92,11 @@ export const useHistoryFilters = create<FiltersState>()((set, get) => {
       apply({ query: get().query, sort });
     },
     clear() {
-      apply({ query: { ...DEFAULT_QUERY, trash: get().query.trash }, sort: get().sort });
+      // The search text and the trash scope are not filters the button counts: they stay.
+      apply({
+        query: { ...DEFAULT_QUERY, text: get().query.text, trash: get().query.trash },
+        sort: get().sort,
+      });
     },
     async loadFacets() {
       const seq = ++facetSeq;
