@@ -1,5 +1,6 @@
 // `npm run bench`: speed, reported against baselines measured in the same process. Not part of `npm test`.
 import { benchDispatch } from './dispatch.bench';
+import { benchHistory } from './history.bench';
 import { benchIngest } from './ingest.bench';
 import { benchLibrary } from './library.bench';
 import { benchReferences } from './references.bench';
@@ -8,6 +9,7 @@ import { benchStore } from './store.bench';
 
 const suites: Array<[string, () => Promise<BenchRow[]>]> = [
   ['Store and history', benchStore],
+  ['History search', benchHistory],
   ['Image ingest', benchIngest],
   ['Dispatcher', benchDispatch],
   ['Reference library', benchReferences],
