@@ -529,6 +529,35 @@ describe('history facets', () => {
     }
   });
 
+  it('follow writes made since the last count (the snapshot is read again)', () => {
+    const query = HistoryQuery.parse({ trash: 'include' });
+    const before = history.facets(query);
+    const victim = seeded.find((r) => r.outputs.length > 0 && !r.trashed && bestRating(r) < 5)!;
+    const outputId = db
+      .prepare<[number], number>(
+        'SELECT id FROM outputs WHERE run_id = ? AND deleted_at IS NULL ORDER BY idx LIMIT 1',
+      )
+      .pluck()
+      .get(victim.id)!;
+    const previous = db
+      .prepare<[number], number>('SELECT rating FROM ratings WHERE output_id = ?')
+      .pluck()
+      .get(outputId);
+    db.prepare('INSERT OR REPLACE INTO ratings (output_id, rating, updated_at) VALUES (?, 5, 1)').run(
+      outputId,
+    );
+    try {
+      const after = history.facets(query);
+      expect(after.ratings.find((r) => r.value === '5')!.count).toBe(
+        before.ratings.find((r) => r.value === '5')!.count + 1,
+      );
+    } finally {
+      if (previous === undefined) db.prepare('DELETE FROM ratings WHERE output_id = ?').run(outputId);
+      else db.prepare('UPDATE ratings SET rating = ? WHERE output_id = ?').run(previous, outputId);
+    }
+    expect(history.facets(query)).toEqual(before);
+  });
+
   it('names styles, versions, templates and boards, and keeps selected values listed', () => {
     const facets = history.facets(
       HistoryQuery.parse({
