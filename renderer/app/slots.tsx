@@ -7,7 +7,7 @@ import { useSyncExternalStore } from 'react';
 /** Every slot and the props its filler receives. */
 export interface Slots {
   /** History's left column: the board sidebar (Boards). */
-  'history.sidebar': Record<string, never>;
+  'history.sidebar': { readonly _?: never };
 }
 
 export type SlotName = keyof Slots;
