@@ -7,6 +7,7 @@ import type { AppErrorShape } from '../../shared/result';
 import { api } from '../api';
 import { Button, Dialog, Icon } from '../components';
 import { readableError } from '../lib/errors';
+import { boardProblem } from './messages';
 import { useBoardsStore } from './store';
 
 export function AddToBoardDialog() {
@@ -53,7 +54,7 @@ function Picker({ outputIds }: { outputIds: number[] }) {
   }, [key, boards]);
 
   const done = (failure: AppErrorShape | null, text: string) => {
-    if (failure) setError(readableError(failure).detail);
+    if (failure) setError(boardProblem(failure));
     else {
       setError(null);
       setMessage(text);

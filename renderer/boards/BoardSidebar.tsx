@@ -5,6 +5,7 @@ import { type FormEvent, useEffect, useState } from 'react';
 import { carriesOutputs, readDraggedOutputs } from '../app/drag';
 import { Button, Icon } from '../components';
 import { readableError } from '../lib/errors';
+import { boardProblem } from './messages';
 import { useBoardsStore } from './store';
 import './boards.css';
 
@@ -26,7 +27,7 @@ export function BoardSidebar() {
     event.preventDefault();
     const result = await useBoardsStore.getState().create(name);
     if ('error' in result) {
-      setNameError(readableError(result.error).detail);
+      setNameError(boardProblem(result.error));
       return;
     }
     setName('');

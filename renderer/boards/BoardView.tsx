@@ -3,10 +3,12 @@
 
 import { type CSSProperties, useId, useState } from 'react';
 import { COMPARE_MAX, COMPARE_MIN } from '../../shared/boards-contract';
+import type { AppErrorShape } from '../../shared/result';
 import { api } from '../api';
 import { Button, Dialog, ErrorCard } from '../components';
 import { readableError } from '../lib/errors';
 import { baselineFirst } from './compare-model';
+import { boardProblem } from './messages';
 import { useBoardsStore } from './store';
 
 export function BoardView() {
@@ -32,8 +34,8 @@ function BoardBody({ boardId, onClose }: { boardId: number; onClose: () => void 
 
   const toggle = (id: number) =>
     setSelected((ids) => (ids.includes(id) ? ids.filter((x) => x !== id) : [...ids, id]));
-  const report = (error: Parameters<typeof readableError>[0] | null, done: string) =>
-    setMessage(error ? readableError(error).detail : done);
+  const report = (error: AppErrorShape | null, done: string) =>
+    setMessage(error ? boardProblem(error) : done);
 
   async function rename() {
     if (renaming === null) return;

@@ -130,22 +130,30 @@ function CompareBody({ count, onClose }: { count: number; onClose: () => void })
           ) : (
             <div className="compare__stages compare__stages--1">
               <Stage view={view} onView={setView} label={shown === 'wipe' ? 'A/B wipe' : 'Onion skin'}>
-                <Picture item={items[0]!} />
+                {/* A frame of A's shape: the wipe and the overlay are measured on the image, not the stage. */}
                 <div
-                  className="compare__overlay"
+                  className="compare__frame"
                   style={
-                    shown === 'wipe'
-                      ? { clipPath: `inset(0 0 0 ${wipe}%)` }
-                      : ({ opacity: opacity / 100 } as CSSProperties)
+                    { '--r': items[0]!.output.width / Math.max(1, items[0]!.output.height) } as CSSProperties
                   }
                 >
-                  <Picture item={items[1]!} />
+                  <Picture item={items[0]!} />
+                  <div
+                    className="compare__overlay"
+                    style={
+                      shown === 'wipe'
+                        ? { clipPath: `inset(0 0 0 ${wipe}%)` }
+                        : ({ opacity: opacity / 100 } as CSSProperties)
+                    }
+                  >
+                    <Picture item={items[1]!} />
+                  </div>
+                  {shown === 'wipe' && (
+                    <span className="compare__wipe-line" style={{ left: `${wipe}%` }} aria-hidden="true" />
+                  )}
+                  <span className="compare__letter">A</span>
+                  <span className="compare__letter compare__letter--right">B</span>
                 </div>
-                {shown === 'wipe' && (
-                  <span className="compare__wipe-line" style={{ left: `${wipe}%` }} aria-hidden="true" />
-                )}
-                <span className="compare__letter">A</span>
-                <span className="compare__letter compare__letter--right">B</span>
               </Stage>
             </div>
           )}
