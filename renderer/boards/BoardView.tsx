@@ -182,9 +182,7 @@ function BoardBody({ boardId, onClose }: { boardId: number; onClose: () => void 
                 <Button
                   size="sm"
                   variant="ghost"
-                  aria-label="Remove from board"
                   title="Remove from board (the output stays in History)"
-                  icon="close"
                   onClick={async () => {
                     setSelected((ids) => ids.filter((x) => x !== item.outputId));
                     report(
@@ -192,7 +190,9 @@ function BoardBody({ boardId, onClose }: { boardId: number; onClose: () => void 
                       'Removed from the board.',
                     );
                   }}
-                />
+                >
+                  Remove
+                </Button>
               </div>
             </li>
           );
