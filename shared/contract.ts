@@ -32,6 +32,7 @@ const secret = z
   .max(1024, 'is longer than any API key')
   .regex(/^[\x21-\x7e]+$/, 'must be a single token without spaces');
 
+import { boardCalls, boardEvents } from './boards-contract';
 import { historyCalls } from './history-contract';
 import { labelText, refuseDeepNesting } from './input-rules';
 import { libraryCalls, libraryEvents } from './library-contract';
@@ -193,6 +194,7 @@ export const calls = {
   ...referenceCalls,
   ...queueCalls,
   ...historyCalls,
+  ...boardCalls,
 } as const;
 
 /** Every event the main process pushes to the renderer. */
@@ -223,6 +225,7 @@ export const events = {
   'localServers.changed': z.object({ id: z.number().nullable() }),
   ...libraryEvents,
   ...referenceEvents,
+  ...boardEvents,
 } as const;
 
 export type Calls = typeof calls;
