@@ -78,6 +78,17 @@ export function FilterBar() {
   const clear = useHistoryFilters((s) => s.clear);
   const providers = useCatalogStore((s) => s.providers);
   const [text, setText] = useState(query.text);
+  // The less used filters fold away; they stay open while one of them is set.
+  const [more, setMore] = useState(
+    () =>
+      query.styles.length + query.templates.length + query.taskTypes.length > 0 ||
+      query.usedReference !== null ||
+      query.from !== null ||
+      query.to !== null ||
+      query.costMin !== null ||
+      query.costMax !== null ||
+      query.trash !== 'exclude',
+  );
 
   // The box follows the query when it changes elsewhere (Clear, a reload).
   useEffect(() => setText(query.text), [query.text]);
@@ -140,26 +151,6 @@ export function FilterBar() {
           }))}
         />
         <ListSelect
-          filter="styles"
-          label="Style"
-          anyLabel="Any style"
-          options={byId(facets?.styles)}
-          parse={Number}
-        />
-        <ListSelect
-          filter="templates"
-          label="Template"
-          anyLabel="Any template"
-          options={byId(facets?.templates)}
-          parse={Number}
-        />
-        <ListSelect
-          filter="taskTypes"
-          label="Task"
-          anyLabel="Any task"
-          options={byValue(facets?.taskTypes, (t) => TASK_TYPE_LABELS[t as TaskType] ?? t)}
-        />
-        <ListSelect
           filter="statuses"
           label="Status"
           anyLabel="Any status"
@@ -194,30 +185,6 @@ export function FilterBar() {
           options={byId(facets?.boards)}
           parse={Number}
         />
-        <div className="filter-bar__field">
-          <span className="filter-bar__label">Reference</span>
-          <Select
-            aria-label="Used a reference"
-            value={query.usedReference === null ? '' : query.usedReference ? 'yes' : 'no'}
-            options={[
-              { value: '', label: 'With or without a reference' },
-              {
-                value: 'yes',
-                label: withCount(
-                  'Used a reference',
-                  facets?.usedReference.find((r) => r.value === 'yes')?.count,
-                ),
-              },
-              {
-                value: 'no',
-                label: withCount('No reference', facets?.usedReference.find((r) => r.value === 'no')?.count),
-              },
-            ]}
-            onChange={(event) =>
-              patch({ usedReference: event.target.value === '' ? null : event.target.value === 'yes' })
-            }
-          />
-        </div>
         <label className="filter-bar__check">
           <input
             type="checkbox"
@@ -226,72 +193,126 @@ export function FilterBar() {
           />
           {withCount('Favourites', facets?.favorite)}
         </label>
-        <div className="filter-bar__field">
-          <span className="filter-bar__label">From</span>
-          <input
-            type="date"
-            aria-label="Made on or after"
-            className="filter-bar__date"
-            value={dayOf(query.from)}
-            onChange={(event) => patch({ from: startOfDay(event.target.value) })}
-          />
-        </div>
-        <div className="filter-bar__field">
-          <span className="filter-bar__label">To</span>
-          <input
-            type="date"
-            aria-label="Made on or before"
-            className="filter-bar__date"
-            value={dayOf(query.to === null ? null : query.to - 1)}
-            onChange={(event) => {
-              const start = startOfDay(event.target.value);
-              patch({ to: start === null ? null : start + 86_400_000 });
-            }}
-          />
-        </div>
-        <div className="filter-bar__field">
-          <span className="filter-bar__label">Cost $</span>
-          <span className="filter-bar__range">
-            <input
-              type="number"
-              min={0}
-              step={0.01}
-              aria-label="Cost at least (US dollars)"
-              className="filter-bar__money"
-              value={query.costMin ?? ''}
-              onChange={(event) => patch({ costMin: money(event.target.value) })}
-            />
-            –
-            <input
-              type="number"
-              min={0}
-              step={0.01}
-              aria-label="Cost at most (US dollars)"
-              className="filter-bar__money"
-              value={query.costMax ?? ''}
-              onChange={(event) => patch({ costMax: money(event.target.value) })}
-            />
-          </span>
-        </div>
-        <div className="filter-bar__field">
-          <span className="filter-bar__label">Trash</span>
-          <Select
-            aria-label="Trash"
-            value={query.trash}
-            options={[
-              { value: 'exclude', label: 'Hide the trash' },
-              { value: 'only', label: 'Trash only' },
-              { value: 'include', label: 'Include the trash' },
-            ]}
-            onChange={(event) => patch({ trash: event.target.value as typeof query.trash })}
-          />
-        </div>
+        <Button size="sm" variant="ghost" aria-expanded={more} onClick={() => setMore(!more)}>
+          {more ? 'Fewer filters' : 'More filters'}
+        </Button>
         {active > 0 && (
           <Button size="sm" variant="ghost" onClick={clear}>
             Clear {active === 1 ? 'the filter' : `${active} filters`}
           </Button>
         )}
       </div>
+      {more && (
+        <div className="filter-bar__row filter-bar__row--wrap">
+          <ListSelect
+            filter="styles"
+            label="Style"
+            anyLabel="Any style"
+            options={byId(facets?.styles)}
+            parse={Number}
+          />
+          <ListSelect
+            filter="templates"
+            label="Template"
+            anyLabel="Any template"
+            options={byId(facets?.templates)}
+            parse={Number}
+          />
+          <ListSelect
+            filter="taskTypes"
+            label="Task"
+            anyLabel="Any task"
+            options={byValue(facets?.taskTypes, (t) => TASK_TYPE_LABELS[t as TaskType] ?? t)}
+          />
+          <div className="filter-bar__field">
+            <span className="filter-bar__label">Reference</span>
+            <Select
+              aria-label="Used a reference"
+              value={query.usedReference === null ? '' : query.usedReference ? 'yes' : 'no'}
+              options={[
+                { value: '', label: 'With or without a reference' },
+                {
+                  value: 'yes',
+                  label: withCount(
+                    'Used a reference',
+                    facets?.usedReference.find((r) => r.value === 'yes')?.count,
+                  ),
+                },
+                {
+                  value: 'no',
+                  label: withCount(
+                    'No reference',
+                    facets?.usedReference.find((r) => r.value === 'no')?.count,
+                  ),
+                },
+              ]}
+              onChange={(event) =>
+                patch({ usedReference: event.target.value === '' ? null : event.target.value === 'yes' })
+              }
+            />
+          </div>
+          <div className="filter-bar__field">
+            <span className="filter-bar__label">From</span>
+            <input
+              type="date"
+              aria-label="Made on or after"
+              className="filter-bar__date"
+              value={dayOf(query.from)}
+              onChange={(event) => patch({ from: startOfDay(event.target.value) })}
+            />
+          </div>
+          <div className="filter-bar__field">
+            <span className="filter-bar__label">To</span>
+            <input
+              type="date"
+              aria-label="Made on or before"
+              className="filter-bar__date"
+              value={dayOf(query.to === null ? null : query.to - 1)}
+              onChange={(event) => {
+                const start = startOfDay(event.target.value);
+                patch({ to: start === null ? null : start + 86_400_000 });
+              }}
+            />
+          </div>
+          <div className="filter-bar__field">
+            <span className="filter-bar__label">Cost $</span>
+            <span className="filter-bar__range">
+              <input
+                type="number"
+                min={0}
+                step={0.01}
+                aria-label="Cost at least (US dollars)"
+                className="filter-bar__money"
+                value={query.costMin ?? ''}
+                onChange={(event) => patch({ costMin: money(event.target.value) })}
+              />
+              –
+              <input
+                type="number"
+                min={0}
+                step={0.01}
+                aria-label="Cost at most (US dollars)"
+                className="filter-bar__money"
+                value={query.costMax ?? ''}
+                onChange={(event) => patch({ costMax: money(event.target.value) })}
+              />
+            </span>
+          </div>
+          <div className="filter-bar__field">
+            <span className="filter-bar__label">Trash</span>
+            <Select
+              aria-label="Trash"
+              value={query.trash}
+              options={[
+                { value: 'exclude', label: 'Hide the trash' },
+                { value: 'only', label: 'Trash only' },
+                { value: 'include', label: 'Include the trash' },
+              ]}
+              onChange={(event) => patch({ trash: event.target.value as typeof query.trash })}
+            />
+          </div>
+        </div>
+      )}
     </section>
   );
 }
