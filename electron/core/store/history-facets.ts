@@ -49,6 +49,11 @@ export interface FacetSnapshot {
   taskType: Uint8Array;
   styleVersion: Int32Array; // -1 when none
   templateVersion: Int32Array;
+  /** The style and template of those versions, -1 when none. */
+  style: Int32Array;
+  template: Int32Array;
+  /** One past the largest style, style version, template and board id, for tables indexed by id. */
+  idBound: number;
   rating: Uint8Array;
   favorite: Uint8Array;
   reviewMask: Uint8Array;
@@ -104,6 +109,9 @@ export function readSnapshot(db: LibraryDatabase): FacetSnapshot {
     taskType: new Uint8Array(total),
     styleVersion: new Int32Array(total),
     templateVersion: new Int32Array(total),
+    style: new Int32Array(total),
+    template: new Int32Array(total),
+    idBound: 1,
     rating: new Uint8Array(total),
     favorite: new Uint8Array(total),
     reviewMask: new Uint8Array(total),
@@ -219,6 +227,17 @@ export function readSnapshot(db: LibraryDatabase): FacetSnapshot {
     id: number;
     name: string;
   }>;
+  let bound = 0;
+  for (let at = 0; at < s.count; at++) {
+    const sv = s.styleVersion[at]!;
+    const tv = s.templateVersion[at]!;
+    s.style[at] = sv === -1 ? -1 : (s.styleOfVersion.get(sv)?.styleId ?? -1);
+    s.template[at] = tv === -1 ? -1 : (s.templateOfVersion.get(tv) ?? -1);
+    bound = Math.max(bound, sv, tv, s.style[at]!, s.template[at]!);
+  }
+  for (const id of s.boardId) bound = Math.max(bound, id);
+  for (const board of s.boards) bound = Math.max(bound, board.id);
+  s.idBound = bound + 1;
   return s;
 }
 
@@ -259,7 +278,6 @@ const F = {
   boards: 12,
   count: 13,
 } as const;
-type F = (typeof F)[keyof typeof F];
 
 /**
  * Counts every facet of `query` in one pass. `textMatch` marks the positions the search text lets through
@@ -295,22 +313,50 @@ export function countFacets(
   const statusCounts = new Float64Array(s.statuses.values.length);
   const taskCounts = new Float64Array(s.taskTypes.values.length);
   const tagCounts = new Float64Array(s.tags.values.length);
-  const styleCounts = new Map<number, number>();
-  const styleVersionCounts = new Map<number, number>();
-  const templateCounts = new Map<number, number>();
-  const boardCounts = new Map<number, number>();
+  const styleCounts = new Float64Array(s.idBound);
+  const styleVersionCounts = new Float64Array(s.idBound);
+  const templateCounts = new Float64Array(s.idBound);
+  const boardCounts = new Float64Array(s.idBound);
   const ratingCounts = [0, 0, 0, 0, 0, 0];
   const reviewCounts = [0, 0, 0];
   const referenceCounts = [0, 0];
   let favoriteCount = 0;
   let total = 0;
-  const bump = (map: Map<number, number>, key: number) => map.set(key, (map.get(key) ?? 0) + 1);
-  const fails = new Uint8Array(F.count);
+
+  // Selections as tables indexed by code or id: one array read per row and filter.
+  const table = (size: number, selected: Iterable<number>) => {
+    const t = new Uint8Array(size + 1);
+    for (const code of selected) if (code >= 0 && code < size) t[code] = 1;
+    return t;
+  };
+  const providerSel = table(s.providers.values.length, providers);
+  const modelSel = table(
+    s.models.values.length,
+    modelValue.flatMap((value, code) => (modelNames.has(value) ? [code] : [])),
+  );
+  const statusSel = table(s.statuses.values.length, statuses);
+  const taskSel = table(s.taskTypes.values.length, tasks);
+  const styleSel = table(s.idBound, styles);
+  const styleVersionSel = table(s.idBound, styleVersions);
+  const templateSel = table(s.idBound, templates);
+  const tagSel = table(s.tags.values.length, tags);
+  const boardSel = table(s.idBound, boards);
+  const onProviders = query.providers.length > 0;
+  const onModels = query.models.length > 0;
+  const onStatuses = query.statuses.length > 0;
+  const onTasks = query.taskTypes.length > 0;
+  const onStyles = styles.size > 0;
+  const onStyleVersions = styleVersions.size > 0;
+  const onTemplates = templates.size > 0;
+  const onTags = query.tags.length > 0;
+  const onBoards = boards.size > 0;
+  const wantReference = query.usedReference === null ? -1 : query.usedReference ? 1 : 0;
+  const trash = query.trash;
 
   for (let p = 0; p < s.count; p++) {
     // Conditions without a facet: the trash, the text, dates and costs.
-    if (query.trash === 'exclude' ? s.deleted[p] === 1 : query.trash === 'only' && s.deleted[p] === 0)
-      continue;
+    const deleted = s.deleted[p]!;
+    if (trash === 'exclude' ? deleted === 1 : trash === 'only' && deleted === 0) continue;
     if (textMatch !== null && textMatch[p] === 0) continue;
     const created = s.createdAt[p]!;
     if (query.from !== null && created < query.from) continue;
@@ -320,67 +366,108 @@ export function countFacets(
     if (query.costMax !== null && !(cost <= query.costMax)) continue;
 
     const sv = s.styleVersion[p]!;
-    const tv = s.templateVersion[p]!;
-    const style = sv === -1 ? -1 : (s.styleOfVersion.get(sv)?.styleId ?? -1);
-    const template = tv === -1 ? -1 : (s.templateOfVersion.get(tv) ?? -1);
+    const _tv = s.templateVersion[p]!;
+    const style = s.style[p]!;
+    const template = s.template[p]!;
     const model = s.model[p]!;
-    fails[F.providers] = query.providers.length > 0 ? +!providers.has(s.provider[p]!) : 0;
-    fails[F.models] = query.models.length > 0 ? +(model === -1 || !modelNames.has(modelValue[model]!)) : 0;
-    fails[F.statuses] = query.statuses.length > 0 ? +!statuses.has(s.status[p]!) : 0;
-    fails[F.taskTypes] = query.taskTypes.length > 0 ? +!tasks.has(s.taskType[p]!) : 0;
-    fails[F.styles] = styles.size > 0 ? +!styles.has(style) : 0;
-    fails[F.styleVersions] = styleVersions.size > 0 ? +!styleVersions.has(sv) : 0;
-    fails[F.templates] = templates.size > 0 ? +!templates.has(template) : 0;
-    fails[F.minRating] = +(s.rating[p]! < query.minRating);
-    fails[F.favorite] = query.favorite ? +(s.favorite[p] === 0) : 0;
-    fails[F.review] = mask !== 0 ? +((s.reviewMask[p]! & mask) === 0) : 0;
-    fails[F.usedReference] =
-      query.usedReference === null ? 0 : +(s.reference[p] !== (query.usedReference ? 1 : 0));
-    let tagFail = 0;
-    if (query.tags.length > 0) {
-      tagFail = 1;
-      for (let k = s.tagStart[p]!; k < s.tagStart[p + 1]!; k++) if (tags.has(s.tagCode[k]!)) tagFail = 0;
-    }
-    fails[F.tags] = tagFail;
-    let boardFail = 0;
-    if (boards.size > 0) {
-      boardFail = 1;
-      for (let k = s.boardStart[p]!; k < s.boardStart[p + 1]!; k++)
-        if (boards.has(s.boardId[k]!)) boardFail = 0;
-    }
-    fails[F.boards] = boardFail;
-
     let failing = 0;
     let only = -1;
-    for (let f = 0; f < F.count; f++) {
-      if (fails[f] === 1) {
+    if (onProviders && providerSel[s.provider[p]!] === 0) {
+      failing += 1;
+      only = F.providers;
+    }
+    if (onModels && (model === -1 || modelSel[model] === 0)) {
+      failing += 1;
+      only = F.models;
+    }
+    if (onStatuses && statusSel[s.status[p]!] === 0) {
+      failing += 1;
+      only = F.statuses;
+    }
+    if (onTasks && taskSel[s.taskType[p]!] === 0) {
+      failing += 1;
+      only = F.taskTypes;
+    }
+    if (onStyles && (style === -1 || styleSel[style] === 0)) {
+      failing += 1;
+      only = F.styles;
+    }
+    if (onStyleVersions && (sv === -1 || styleVersionSel[sv] === 0)) {
+      failing += 1;
+      only = F.styleVersions;
+    }
+    if (onTemplates && (template === -1 || templateSel[template] === 0)) {
+      failing += 1;
+      only = F.templates;
+    }
+    if (s.rating[p]! < query.minRating) {
+      failing += 1;
+      only = F.minRating;
+    }
+    if (query.favorite && s.favorite[p] === 0) {
+      failing += 1;
+      only = F.favorite;
+    }
+    if (mask !== 0 && (s.reviewMask[p]! & mask) === 0) {
+      failing += 1;
+      only = F.review;
+    }
+    if (wantReference !== -1 && s.reference[p] !== wantReference) {
+      failing += 1;
+      only = F.usedReference;
+    }
+    if (failing > 1) continue;
+    const tagFrom = s.tagStart[p]!;
+    const tagTo = s.tagStart[p + 1]!;
+    if (onTags) {
+      let hit = false;
+      for (let k = tagFrom; k < tagTo; k++) if (tagSel[s.tagCode[k]!] === 1) hit = true;
+      if (!hit) {
         failing += 1;
-        only = f;
+        only = F.tags;
+      }
+    }
+    const boardFrom = s.boardStart[p]!;
+    const boardTo = s.boardStart[p + 1]!;
+    if (onBoards) {
+      let hit = false;
+      for (let k = boardFrom; k < boardTo; k++) if (boardSel[s.boardId[k]!] === 1) hit = true;
+      if (!hit) {
+        failing += 1;
+        only = F.boards;
       }
     }
     if (failing > 1) continue;
     // A run failing no filter counts everywhere; failing exactly one, only beside that one.
-    const counts = (f: F) => failing === 0 || only === f;
-    if (failing === 0) total += 1;
-    if (counts(F.providers)) providerCounts[s.provider[p]!]! += 1;
-    if (counts(F.models) && model !== -1) modelCounts[model]! += 1;
-    if (counts(F.statuses)) statusCounts[s.status[p]!]! += 1;
-    if (counts(F.taskTypes)) taskCounts[s.taskType[p]!]! += 1;
-    if (counts(F.styles) && style !== -1) bump(styleCounts, style);
-    if (counts(F.styleVersions) && sv !== -1) bump(styleVersionCounts, sv);
-    if (counts(F.templates) && template !== -1) bump(templateCounts, template);
-    if (counts(F.minRating)) ratingCounts[s.rating[p]!]! += 1;
-    if (counts(F.favorite) && s.favorite[p] === 1) favoriteCount += 1;
-    if (counts(F.review)) {
+    const all = failing === 0;
+    if (all) total += 1;
+    if (all || only === F.providers) providerCounts[s.provider[p]!]! += 1;
+    if ((all || only === F.models) && model !== -1) modelCounts[model]! += 1;
+    if (all || only === F.statuses) statusCounts[s.status[p]!]! += 1;
+    if (all || only === F.taskTypes) taskCounts[s.taskType[p]!]! += 1;
+    if ((all || only === F.styles) && style !== -1) styleCounts[style]! += 1;
+    if ((all || only === F.styleVersions) && sv !== -1) styleVersionCounts[sv]! += 1;
+    if ((all || only === F.templates) && template !== -1) templateCounts[template]! += 1;
+    if (all || only === F.minRating) ratingCounts[s.rating[p]!]! += 1;
+    if ((all || only === F.favorite) && s.favorite[p] === 1) favoriteCount += 1;
+    if (all || only === F.review) {
       const m = s.reviewMask[p]!;
-      for (let bit = 0; bit < 3; bit++) if (m & (1 << bit)) reviewCounts[bit]! += 1;
+      if (m & 1) reviewCounts[0]! += 1;
+      if (m & 2) reviewCounts[1]! += 1;
+      if (m & 4) reviewCounts[2]! += 1;
     }
-    if (counts(F.usedReference)) referenceCounts[s.reference[p]!]! += 1;
-    if (counts(F.tags))
-      for (let k = s.tagStart[p]!; k < s.tagStart[p + 1]!; k++) tagCounts[s.tagCode[k]!]! += 1;
-    if (counts(F.boards))
-      for (let k = s.boardStart[p]!; k < s.boardStart[p + 1]!; k++) bump(boardCounts, s.boardId[k]!);
+    if (all || only === F.usedReference) referenceCounts[s.reference[p]!]! += 1;
+    if (all || only === F.tags) for (let k = tagFrom; k < tagTo; k++) tagCounts[s.tagCode[k]!]! += 1;
+    if (all || only === F.boards) for (let k = boardFrom; k < boardTo; k++) boardCounts[s.boardId[k]!]! += 1;
   }
+
+  const asMap = (counts: Float64Array) => {
+    const map = new Map<number, number>();
+    counts.forEach((count, id) => {
+      if (count > 0) map.set(id, count);
+    });
+    return map;
+  };
 
   const byValue = (
     values: readonly string[],
@@ -436,15 +523,15 @@ export function countFacets(
     models,
     statuses: byValue(s.statuses.values, statusCounts, query.statuses),
     taskTypes: byValue(s.taskTypes.values, taskCounts, query.taskTypes),
-    styles: byId(styleCounts, query.styles, (id) => s.styleNames.get(id)),
-    styleVersions: byId(styleVersionCounts, query.styleVersions, (id) => {
+    styles: byId(asMap(styleCounts), query.styles, (id) => s.styleNames.get(id)),
+    styleVersions: byId(asMap(styleVersionCounts), query.styleVersions, (id) => {
       const v = s.styleOfVersion.get(id);
       return v === undefined ? undefined : `${s.styleNames.get(v.styleId) ?? ''} v${v.version}`;
     }).map((entry) => {
       const v = s.styleOfVersion.get(entry.id)!;
       return { ...entry, styleId: v.styleId, version: v.version };
     }),
-    templates: byId(templateCounts, query.templates, (id) => s.templateNames.get(id)),
+    templates: byId(asMap(templateCounts), query.templates, (id) => s.templateNames.get(id)),
     ratings: atLeast,
     favorite: favoriteCount,
     review: REVIEW_STATUSES.map((value, bit) => ({ value, count: reviewCounts[bit]! })),
@@ -453,6 +540,6 @@ export function countFacets(
       { value: 'no', count: referenceCounts[0]! },
     ],
     tags: tagList,
-    boards: s.boards.map((board) => ({ ...board, count: boardCounts.get(board.id) ?? 0 })),
+    boards: s.boards.map((board) => ({ ...board, count: boardCounts[board.id] ?? 0 })),
   };
 }
