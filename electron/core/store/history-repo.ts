@@ -238,10 +238,8 @@ export function createHistoryRepo(db: LibraryDatabase, log: Logger): HistoryRepo
     const key = SORT_EXPRESSION[sort.key];
     const direction = sort.dir === 'desc' ? 'DESC' : 'ASC';
     const before = sort.dir === 'desc' ? '<' : '>';
-    // Newest first walks the rowid backwards and stops after a page; the unary + keeps the planner from
-    // trading that for the runs_filters index (deleted_at = NULL) and a sort of every live run.
-    const pageConditions =
-      key === null ? c.map((x) => (x === 'r.deleted_at IS NULL' ? '+r.deleted_at IS NULL' : x)) : [...c];
+    const pageConditions = [...c];
+    key === null ? c.map((x) => (x === 'r.deleted_at IS NULL' ? '+r.deleted_at IS NULL' : x)) : [...c];
     if (after !== null) {
       pageConditions.push(
         key === null
