@@ -198,6 +198,7 @@ export function createHistoryRepo(db: LibraryDatabase, log: Logger): HistoryRepo
     )
     .pluck();
   const changes = db.prepare<[], number>('SELECT total_changes()').pluck();
+  const ftsIds = db.prepare<[string], number>('SELECT rowid FROM runs_fts WHERE runs_fts MATCH ?').pluck();
   let snapshot: { data: FacetSnapshot; stamp: string } | null = null;
 
   /** The facet snapshot, read again when anything was written since (by this connection or another). */
@@ -267,15 +268,32 @@ export function createHistoryRepo(db: LibraryDatabase, log: Logger): HistoryRepo
     const p = new Params();
     const text = textConditions(plan, p);
     let textMatch: Uint8Array | null = null;
-    if (text.length > 0) {
-      textMatch = new Uint8Array(data.count);
-      const ids = prepared(`SELECT r.id FROM runs r ${whereSql(text)}`)
-        .pluck()
-        .all(p.values) as number[];
+    const mark = (ids: readonly number[], value: 0 | 1) => {
       for (const id of ids) {
         const at = id < data.position.length ? data.position[id]! : -1;
-        if (at >= 0) textMatch[at] = 1;
+        if (at >= 0) textMatch![at] = value;
       }
+    };
+    if (
+      plan.contains.length === 0 &&
+      plan.lacks.length === 0 &&
+      (plan.match !== null || plan.exclude !== null)
+    ) {
+      // Words only: the ids come straight from the FTS index, without visiting a run row.
+      textMatch = new Uint8Array(data.count);
+      if (plan.match !== null) mark(ftsIds.all(plan.match), 1);
+      else {
+        textMatch.fill(1);
+        mark(ftsIds.all(plan.exclude!), 0);
+      }
+    } else if (text.length > 0) {
+      textMatch = new Uint8Array(data.count);
+      mark(
+        prepared(`SELECT r.id FROM runs r ${whereSql(text)}`)
+          .pluck()
+          .all(p.values) as number[],
+        1,
+      );
     }
     return countFacets(data, query, textMatch);
   }
