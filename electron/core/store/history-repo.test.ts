@@ -516,7 +516,13 @@ describe('history facets', () => {
     const filters = oneOfEach();
     const dims = Object.keys(filters) as Dim[];
     const random = seededRandom(5);
-    const inputs: HistoryQueryInput[] = [{}, { text: 'lake' }, { trash: 'only' }, { text: '-teapot' }, { text: '猫 -lake' }];
+    const inputs: HistoryQueryInput[] = [
+      {},
+      { text: 'lake' },
+      { trash: 'only' },
+      { text: '-teapot' },
+      { text: '猫 -lake' },
+    ];
     for (const dim of dims) inputs.push(filters[dim]);
     for (let n = 0; n < 25; n++) {
       const input: HistoryQueryInput = { text: n % 3 === 0 ? 'her*' : '' };
