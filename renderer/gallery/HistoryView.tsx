@@ -1,16 +1,62 @@
-import { useCallback, useEffect, useRef } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
+import type { RunSummary } from '../../shared/domain';
+import { api } from '../api';
+import { type GallerySelection, onSelectionActions, selectionActionList } from '../app/actions';
 import { useAppStore } from '../app/store';
-import { Button, EmptyState, ErrorCard, Spinner, VirtualGrid } from '../components';
+import {
+  Button,
+  EmptyState,
+  ErrorCard,
+  ImageViewer,
+  SegmentedControl,
+  Spinner,
+  type ViewerImage,
+  VirtualGrid,
+} from '../components';
 import { readableError } from '../lib/errors';
-import { RunCard } from './RunCard';
-import { useHistoryStore } from './store';
+import { clampAspect, extendRows, type JustifiedRow, targetHeightFor } from './justify';
+import { RunRow, RunTile } from './RunTile';
+import {
+  DENSITY_MAX,
+  DENSITY_MIN,
+  type GalleryMode,
+  selectedCount,
+  useGalleryPrefs,
+  useSelection,
+} from './selection';
+import { runAt, useHistoryStore } from './store';
 import './gallery.css';
 
-/** Height of a card's text: two lines of prompt, the rating and tags line, and the provider line. */
-const RUN_CARD_BODY = 100;
+const GAP = 6;
+/** Grid width the density is named for (a 1440 px window less the navigation). */
+const DENSITY_WIDTH = 1200;
+const LIST_ROW = 56;
+/** Runs on each side of the open one that the viewer can step to without waiting. */
+const VIEWER_WINDOW = 40;
+
+/** Rows of the justified grid, extended page by page and rebuilt only when the width, density or order change. */
+function useJustifiedRows(aspects: number[], count: number, epoch: number, density: number) {
+  const cache = useRef<{ key: string; rows: JustifiedRow[]; n: number }>({ key: '', rows: [], n: 0 });
+  return useCallback(
+    (width: number) => {
+      const options = { width, targetHeight: targetHeightFor(DENSITY_WIDTH, density, GAP), gap: GAP };
+      const key = `${width}|${density}|${epoch}`;
+      const c = cache.current;
+      if (c.key !== key || count < c.n)
+        cache.current = { key, rows: extendRows([], aspects, options), n: count };
+      else if (count > c.n) cache.current = { key, rows: extendRows(c.rows, aspects, options), n: count };
+      return cache.current.rows;
+    },
+    // `count` changes with every page, so the callback (and the grid) sees the new rows.
+    [aspects, count, epoch, density],
+  );
+}
 
 export function HistoryView() {
-  const items = useHistoryStore((s) => s.items);
+  const paged = useHistoryStore((s) => s.paged);
+  const version = useHistoryStore((s) => s.version);
+  const count = useHistoryStore((s) => s.count);
+  const epoch = useHistoryStore((s) => s.epoch);
   const status = useHistoryStore((s) => s.status);
   const total = useHistoryStore((s) => s.total);
   const nextBefore = useHistoryStore((s) => s.nextBefore);
@@ -18,8 +64,11 @@ export function HistoryView() {
   const error = useHistoryStore((s) => s.error);
   const focusIndex = useHistoryStore((s) => s.focusIndex);
   const setFocusIndex = useHistoryStore((s) => s.setFocusIndex);
+  const { density, mode, set: setPrefs } = useGalleryPrefs();
+  const selection = useSelection();
   const go = useAppStore((s) => s.go);
   const openRun = useAppStore((s) => s.openRun);
+  const [viewIndex, setViewIndex] = useState<number | null>(null);
 
   const scrollRef = useRef<HTMLDivElement>(null);
 
@@ -31,22 +80,153 @@ export function HistoryView() {
   const onNearEnd = useCallback(() => {
     if (nextBefore !== null && !loadingMore && status === 'ready') void useHistoryStore.getState().loadMore();
   }, [nextBefore, loadingMore, status]);
+  const onRangeChange = useCallback((first: number, last: number) => {
+    useHistoryStore.getState().showRange(first, last);
+  }, []);
+
+  const justifiedRows = useJustifiedRows(paged.aspects, count, epoch, density);
+  const listRows = useCallback(
+    () => Array.from({ length: count }, (_, i) => ({ start: i, end: i + 1, height: LIST_ROW })),
+    [count],
+  );
+
+  const onSelect = useCallback(
+    (index: number, run: RunSummary, how: 'only' | 'toggle' | 'range') => {
+      setFocusIndex(index);
+      useSelection.getState().click(index, run.id, how, (from, to) => {
+        const ids: number[] = [];
+        const { paged: p } = useHistoryStore.getState();
+        for (let i = from; i <= to; i++) {
+          const r = runAt(p, i);
+          if (r) ids.push(r.id);
+        }
+        return ids;
+      });
+    },
+    [setFocusIndex],
+  );
+  const onDetails = useCallback((run: RunSummary) => openRun(run.id), [openRun]);
+
+  const actions = useSyncExternalStore(onSelectionActions, selectionActionList);
+  const chosen = selectedCount(selection, total);
+  const gallerySelection: GallerySelection = {
+    runIds: [...selection.ids],
+    allMatching: selection.all,
+    total: chosen,
+  };
+
+  // The viewer steps through the gallery's order: the covered runs around the open one.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `paged` is mutated in place; `version` marks each change.
+  const viewer = useMemo(() => {
+    if (viewIndex === null) return null;
+    const images: ViewerImage[] = [];
+    const order: number[] = [];
+    for (
+      let i = Math.max(0, viewIndex - VIEWER_WINDOW);
+      i < Math.min(count, viewIndex + VIEWER_WINDOW);
+      i++
+    ) {
+      const run = runAt(paged, i);
+      if (!run?.cover) continue;
+      order.push(i);
+      images.push({
+        src: api.mediaUrl(run.cover.thumbPath),
+        alt: run.prompt,
+        width: run.cover.width,
+        height: run.cover.height,
+        caption: run.prompt,
+        prompt: run.prompt,
+        seed: run.seed,
+        fileName: `run-${run.id}`,
+      });
+    }
+    const at = order.indexOf(viewIndex);
+    return { images, order, at: at === -1 ? null : at };
+  }, [viewIndex, paged, count, version]);
 
   return (
-    <div className="history">
-      <header className="view-header">
+    // biome-ignore lint/a11y/noStaticElementInteractions: Esc clearing the selection anywhere in History.
+    <div
+      className="history"
+      onKeyDown={(event) => {
+        if (event.key === 'Escape' && viewIndex === null && (selection.ids.size > 0 || selection.all)) {
+          event.preventDefault();
+          selection.clear();
+        }
+      }}
+    >
+      <header className="view-header history__header">
         <div>
           <h1 className="view-title">History</h1>
           <p className="view-subtitle">
             {status === 'ready'
               ? total === 0
                 ? 'Every run you make is kept here.'
-                : `${total.toLocaleString()} ${total === 1 ? 'run' : 'runs'}, newest first. Arrow keys move, Enter opens.`
+                : `${total.toLocaleString()} ${total === 1 ? 'run' : 'runs'}, newest first. Click to select, Shift-click for a range, Enter or double-click to view.`
               : 'Every run, newest first.'}
           </p>
         </div>
+        <div className="gallery-controls">
+          <label className="gallery-density" hidden={mode !== 'grid'}>
+            <span>Per row</span>
+            <input
+              type="range"
+              min={DENSITY_MIN}
+              max={DENSITY_MAX}
+              step={1}
+              value={density}
+              aria-label="Images per row"
+              onChange={(event) => setPrefs({ density: Number(event.target.value) })}
+            />
+            <output>{density}</output>
+          </label>
+          <SegmentedControl<GalleryMode>
+            label="Layout"
+            value={mode}
+            options={[
+              { value: 'grid', label: 'Grid' },
+              { value: 'list', label: 'List' },
+            ]}
+            onChange={(value) => setPrefs({ mode: value })}
+          />
+        </div>
       </header>
 
+      {chosen > 0 && (
+        <div className="selection-bar" role="toolbar" aria-label="Selection">
+          <span className="selection-bar__count" data-testid="selection-count">
+            {chosen.toLocaleString()} selected{selection.all ? ' (all matching)' : ''}
+          </span>
+          {!selection.all && total > chosen && (
+            <Button size="sm" variant="ghost" onClick={selection.selectAll}>
+              Select all {total.toLocaleString()}
+            </Button>
+          )}
+          <span className="selection-bar__actions">
+            {actions.map((action) => (
+              <Button
+                key={action.id}
+                size="sm"
+                disabled={action.enabled ? !action.enabled(gallerySelection) : false}
+                onClick={() => action.run(gallerySelection)}
+              >
+                {action.label}
+              </Button>
+            ))}
+          </span>
+          <Button size="sm" variant="ghost" onClick={selection.clear}>
+            Clear (Esc)
+          </Button>
+        </div>
+      )}
+
+      {mode === 'list' && count > 0 && (
+        <div className="gallery-list__head" aria-hidden="true">
+          {['', 'Prompt', 'Provider', 'Model', 'Seed', 'Rating', 'Cost', 'Date'].map((name, i) => (
+            <span key={name || i}>{name}</span>
+          ))}
+        </div>
+      )}
       <div className="history__scroll" ref={scrollRef}>
         {status === 'error' && error && (
           <ErrorCard
@@ -54,12 +234,12 @@ export function HistoryView() {
             actions={<Button onClick={() => void useHistoryStore.getState().loadFirst()}>Try again</Button>}
           />
         )}
-        {status === 'loading' && items.length === 0 && (
+        {status === 'loading' && count === 0 && (
           <div className="history__loading">
             <Spinner size={20} /> Loading runs…
           </div>
         )}
-        {status === 'ready' && items.length === 0 && (
+        {status === 'ready' && count === 0 && (
           <EmptyState
             icon="history"
             title="No runs yet"
@@ -72,31 +252,48 @@ export function HistoryView() {
             <p>Each generation lands here with its prompt, seed, provider, cost and every attempt it took.</p>
           </EmptyState>
         )}
-        <VirtualGrid
-          items={items}
+        <VirtualGrid<RunSummary>
+          key={mode}
+          items={[]}
           getKey={(run) => run.id}
           label="Runs"
+          className={mode === 'list' ? 'gallery-list' : 'gallery-grid'}
           scrollRef={scrollRef}
-          cardBody={RUN_CARD_BODY}
+          cardBody={0}
+          gap={mode === 'list' ? 0 : GAP}
+          overscan={1}
           focusIndex={focusIndex}
           onFocusIndexChange={setFocusIndex}
           onNearEnd={onNearEnd}
-          renderCard={(run, { index, tabIndex, onFocus }) => (
-            <RunCard
-              run={run}
-              index={index}
-              tabbable={tabIndex === 0}
-              onOpen={() => openRun(run.id)}
-              onFocus={onFocus}
-            />
-          )}
+          onRangeChange={onRangeChange}
+          justified={{
+            count,
+            itemAt: (index) => runAt(paged, index),
+            rows: mode === 'list' ? listRows : justifiedRows,
+            widthOf: (index, height) =>
+              mode === 'list' ? -1 : Math.floor(clampAspect(paged.aspects[index] ?? 1) * height),
+          }}
+          renderPlaceholder={() => <span className="thumb-placeholder gallery-tile__pending" />}
+          renderCard={(run, { index, tabIndex, onFocus }) => {
+            const props = {
+              run,
+              index,
+              tabbable: tabIndex === 0,
+              selected: selection.all || selection.ids.has(run.id),
+              onSelect,
+              onView: setViewIndex,
+              onDetails,
+              onFocus,
+            };
+            return mode === 'list' ? <RunRow {...props} /> : <RunTile {...props} />;
+          }}
         />
         {loadingMore && (
           <div className="history__more">
             <Spinner size={16} /> Loading older runs…
           </div>
         )}
-        {status === 'ready' && error && items.length > 0 && (
+        {status === 'ready' && error && count > 0 && (
           <div className="history__more">
             <ErrorCard
               compact
@@ -110,6 +307,19 @@ export function HistoryView() {
           </div>
         )}
       </div>
+      {viewer && (
+        <ImageViewer
+          images={viewer.images}
+          index={viewer.at}
+          onIndexChange={(at) => {
+            const index = viewer.order[at];
+            if (index === undefined) return;
+            setViewIndex(index);
+            setFocusIndex(index);
+          }}
+          onClose={() => setViewIndex(null)}
+        />
+      )}
     </div>
   );
 }

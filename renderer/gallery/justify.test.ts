@@ -28,7 +28,7 @@ describe('justifyRows', () => {
     const aspects = [16 / 9, 9 / 16, 16 / 9, 9 / 16, 1, 1, 1];
     const rows = justifyRows(aspects, opts);
     const widths = rowWidths(rows[0]!, aspects);
-    expect(widths[0]! / widths[1]!).toBeCloseTo((16 / 9) / (9 / 16), 1);
+    expect(widths[0]! / widths[1]!).toBeCloseTo(16 / 9 / (9 / 16), 1);
   });
 
   it('leaves the last, open row at the target height instead of stretching it', () => {
