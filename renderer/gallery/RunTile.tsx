@@ -45,7 +45,7 @@ function Thumb({ run }: { run: RunSummary }) {
       <img
         className="gallery-tile__img"
         src={api.mediaUrl(cover.thumbPath)}
-        alt=""
+        alt={run.prompt}
         width={cover.width || undefined}
         height={cover.height || undefined}
         loading="lazy"
@@ -143,25 +143,37 @@ export const RunTile = memo(function RunTile({
         onFocus={onFocus}
       >
         <Thumb run={run} />
+        <Marks run={run} />
+        {run.outputsCount > 1 && (
+          <span className="gallery-tile__count" title={`${run.outputsCount} images`}>
+            <Icon name="image" size={11} /> {run.outputsCount}
+          </span>
+        )}
+        {selected && (
+          <span className="gallery-tile__check" aria-hidden="true">
+            <Icon name="check" size={12} />
+          </span>
+        )}
       </button>
-      <Marks run={run} />
-      {run.outputsCount > 1 && (
-        <span className="gallery-tile__count" title={`${run.outputsCount} images`}>
-          <Icon name="image" size={11} /> {run.outputsCount}
-        </span>
-      )}
-      {selected && (
-        <span className="gallery-tile__check" aria-hidden="true">
-          <Icon name="check" size={12} />
-        </span>
-      )}
       <span className="gallery-tile__hover">
         <span className="gallery-tile__prompt">{run.prompt}</span>
         <span className="gallery-tile__actions">
-          <button type="button" className="gallery-tile__action" onClick={() => onView(index)} tabIndex={-1}>
+          <button
+            type="button"
+            className="gallery-tile__action"
+            aria-label={`View run ${run.id}`}
+            onClick={() => onView(index)}
+            tabIndex={-1}
+          >
             View
           </button>
-          <button type="button" className="gallery-tile__action" onClick={() => onDetails(run)} tabIndex={-1}>
+          <button
+            type="button"
+            className="gallery-tile__action"
+            aria-label={`Details of run ${run.id}`}
+            onClick={() => onDetails(run)}
+            tabIndex={-1}
+          >
             Details
           </button>
         </span>
