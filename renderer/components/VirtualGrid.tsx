@@ -34,7 +34,16 @@ export function VirtualGrid<T>({
 }: {
   items: T[];
   getKey: (item: T) => string | number;
-  renderCard: (item: T, props: { index: number; tabIndex: 0 | -1; onFocus: () => void }) => ReactNode;
+  renderCard: (
+    item: T,
+    props: {
+      index: number;
+      tabIndex: 0 | -1;
+      onFocus: () => void;
+      /** In the viewport (not an overscan row): its image should load first. */
+      visible?: boolean;
+    },
+  ) => ReactNode;
   label: string;
   /** The scrolling ancestor. */
   scrollRef: RefObject<HTMLElement | null>;
@@ -195,6 +204,8 @@ export function VirtualGrid<T>({
       {virtualRows.map((row) => {
         if (jrows && justified) {
           const jrow = jrows[row.index]!;
+          const range = virtualizer.range;
+          const visible = !range || (row.index >= range.startIndex && row.index <= range.endIndex);
           const cells: ReactNode[] = [];
           for (let index = jrow.start; index < jrow.end; index++) {
             const item = justified.itemAt(index);
@@ -213,6 +224,7 @@ export function VirtualGrid<T>({
                       index,
                       tabIndex: index === tabbable ? 0 : -1,
                       onFocus: () => setFocusIndex(index),
+                      visible,
                     })
                   : renderPlaceholder?.({ index, width: tileWidth, height: jrow.height })}
               </div>,

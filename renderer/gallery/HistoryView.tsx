@@ -274,7 +274,7 @@ export function HistoryView() {
               mode === 'list' ? -1 : Math.floor(clampAspect(paged.aspects[index] ?? 1) * height),
           }}
           renderPlaceholder={() => <span className="thumb-placeholder gallery-tile__pending" />}
-          renderCard={(run, { index, tabIndex, onFocus }) => {
+          renderCard={(run, { index, tabIndex, onFocus, visible }) => {
             const props = {
               run,
               index,
@@ -284,6 +284,7 @@ export function HistoryView() {
               onView: setViewIndex,
               onDetails,
               onFocus,
+              visible,
             };
             return mode === 'list' ? <RunRow {...props} /> : <RunTile {...props} />;
           }}

@@ -22,6 +22,8 @@ export interface TileProps {
   onView: (index: number) => void;
   onDetails: (run: RunSummary) => void;
   onFocus: () => void;
+  /** On screen: its thumbnail is fetched before the overscan rows' ones. */
+  visible?: boolean;
 }
 
 function modeOf(event: MouseEvent): SelectMode {
@@ -38,7 +40,7 @@ export function reviewOf(run: RunSummary): keyof typeof REVIEW_LABEL | null {
   return null;
 }
 
-function Thumb({ run }: { run: RunSummary }) {
+function Thumb({ run, visible = true }: { run: RunSummary; visible?: boolean }) {
   const cover = run.cover;
   if (cover)
     return (
@@ -48,7 +50,8 @@ function Thumb({ run }: { run: RunSummary }) {
         alt={run.prompt}
         width={cover.width || undefined}
         height={cover.height || undefined}
-        loading="lazy"
+        loading={visible ? 'eager' : 'lazy'}
+        fetchPriority={visible ? 'high' : 'low'}
         decoding="async"
         draggable={false}
       />
@@ -117,6 +120,7 @@ export const RunTile = memo(function RunTile({
   onView,
   onDetails,
   onFocus,
+  visible,
 }: TileProps) {
   const label = `${runCardLabel(run)}${run.favorite ? ', favourite' : ''}${selected ? ', selected' : ''}`;
   return (
@@ -142,7 +146,7 @@ export const RunTile = memo(function RunTile({
         }}
         onFocus={onFocus}
       >
-        <Thumb run={run} />
+        <Thumb run={run} visible={visible} />
         <Marks run={run} />
         {run.outputsCount > 1 && (
           <span className="gallery-tile__count" title={`${run.outputsCount} images`}>
@@ -192,6 +196,7 @@ export const RunRow = memo(function RunRow({
   onView,
   onDetails,
   onFocus,
+  visible,
 }: TileProps) {
   const providers = useCatalogStore((s) => s.providers);
   return (
@@ -215,7 +220,7 @@ export const RunRow = memo(function RunRow({
       onFocus={onFocus}
     >
       <span className="gallery-row__thumb">
-        <Thumb run={run} />
+        <Thumb run={run} visible={visible} />
       </span>
       <span className="gallery-row__prompt" title={run.prompt}>
         {run.favorite && <Icon name="heart" size={12} className="gallery-row__fav" />}

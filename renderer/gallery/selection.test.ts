@@ -9,7 +9,8 @@ async function fresh() {
 
 beforeEach(() => localStorage.clear());
 
-const between = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => 1000 - (from + i));
+const between = (from: number, to: number) =>
+  Array.from({ length: to - from + 1 }, (_, i) => 1000 - (from + i));
 
 describe('gallery selection', () => {
   it('click picks one, Ctrl/Cmd-click toggles, Shift-click takes the range from the last click', async () => {
