@@ -4,11 +4,12 @@ import { addOpenAIKey, expect, openScreen, test } from './fixtures';
 
 const SHOTS = 'test-results/history-gallery';
 
-async function generateIn(page: Page, prompt: string, ratio: string): Promise<void> {
+async function generateIn(page: Page, prompt: string, ratio: string, images = 1): Promise<void> {
   await openScreen(page, 'Generate');
   await page.getByRole('textbox', { name: 'Prompt', exact: true }).fill(prompt);
   await page.locator('main').getByTitle(ratio, { exact: true }).click();
   await expect(page.getByRole('radio', { name: ratio, exact: true })).toBeChecked();
+  await page.getByRole('spinbutton', { name: 'Images' }).fill(String(images));
   await page.locator('main').getByRole('button', { name: 'Generate', exact: true }).click();
   const image = page.getByRole('img', { name: prompt }).first();
   await expect(image).toBeVisible();
@@ -32,7 +33,7 @@ test('the gallery shows true shapes, changes density, selects ranges, lists colu
   await generateIn(page, 'a wide harbour at dawn', '16:9');
   await generateIn(page, 'a tall lighthouse at dusk', '9:16');
   await generateIn(page, 'a wide field of poppies', '16:9');
-  await generateIn(page, 'a square tile of moss', '1:1');
+  await generateIn(page, 'a square tile of moss', '1:1', 2);
 
   await openScreen(page, 'History');
   const tile = (id: number) => page.getByRole('button', { name: new RegExp(`^Run ${id}: `) });
@@ -95,6 +96,17 @@ test('the gallery shows true shapes, changes density, selects ranges, lists colu
   await expect(viewer.getByRole('img', { name: 'a tall lighthouse at dusk' })).toBeVisible();
   await page.keyboard.press('Escape');
   await expect(viewer).toBeHidden();
+
+  // A two-image run is one tile with a count; "Every image" gives its second image a tile of its own.
+  await expect(tile(4)).toContainText('2');
+  await page.getByRole('checkbox', { name: 'Every image' }).check();
+  const second = page.getByRole('button', { name: /^Image 2 of Run 4: / });
+  await expect
+    .poll(() => second.getByRole('img').evaluate((img: HTMLImageElement) => img.naturalWidth))
+    .toBeGreaterThan(0);
+  await page.screenshot({ path: `${SHOTS}/expanded-1440.png` });
+  await page.getByRole('checkbox', { name: 'Every image' }).uncheck();
+  await expect(second).toBeHidden();
 
   // List view: the columns, and a row per run with its provider and date.
   await page.getByText('List', { exact: true }).click();

@@ -24,7 +24,7 @@ import {
   useGalleryPrefs,
   useSelection,
 } from './selection';
-import { runAt, useHistoryStore } from './store';
+import { type HistoryPages, runAt, useHistoryStore } from './store';
 import './gallery.css';
 
 const GAP = 6;
@@ -52,6 +52,68 @@ function useJustifiedRows(aspects: number[], count: number, epoch: number, densi
   );
 }
 
+/** One tile: a run, and which of its images (0 when grouped). */
+interface Tile {
+  run: RunSummary;
+  output: number;
+}
+
+/**
+ * The gallery's tiles over the known runs: one per run (grouped), or one per image (expanded). Extended
+ * run by run as pages arrive; rebuilt when the order is.
+ */
+function useTiles(paged: HistoryPages, count: number, epoch: number, expanded: boolean) {
+  const cache = useRef({
+    key: '',
+    n: 0,
+    aspects: [] as number[],
+    run: [] as number[],
+    output: [] as number[],
+  });
+  return useMemo(() => {
+    if (!expanded) return { aspects: paged.aspects, count, run: null, output: null };
+    const key = `${epoch}`;
+    if (cache.current.key !== key || count < cache.current.n)
+      cache.current = { key, n: 0, aspects: [], run: [], output: [] };
+    const c = cache.current;
+    for (let i = c.n; i < count; i++) {
+      for (let k = 0; k < (paged.counts[i] ?? 1); k++) {
+        c.aspects.push(paged.aspects[i] ?? 1);
+        c.run.push(i);
+        c.output.push(k);
+      }
+    }
+    c.n = count;
+    return { aspects: c.aspects, count: c.aspects.length, run: c.run, output: c.output };
+  }, [paged, count, epoch, expanded]);
+}
+
+/** Images of multi-image runs (for expanded tiles past the cover), fetched as their tiles appear. */
+function useRunImages() {
+  const [images, setImages] = useState<Map<number, { thumbPath: string; width: number; height: number }[]>>(
+    () => new Map(),
+  );
+  const asked = useRef(new Set<number>());
+  const want = useCallback((runId: number) => {
+    if (asked.current.has(runId)) return;
+    asked.current.add(runId);
+    void api.call('runs.get', { id: runId }).then((result) => {
+      if (!result.ok) {
+        asked.current.delete(runId);
+        return;
+      }
+      setImages((old) => {
+        // Bounded: the oldest fetched runs go first.
+        const next = new Map(old);
+        if (next.size >= 300) next.delete(next.keys().next().value!);
+        next.set(runId, result.value.outputs);
+        return next;
+      });
+    });
+  }, []);
+  return { images, want };
+}
+
 export function HistoryView() {
   const paged = useHistoryStore((s) => s.paged);
   const version = useHistoryStore((s) => s.version);
@@ -64,7 +126,7 @@ export function HistoryView() {
   const error = useHistoryStore((s) => s.error);
   const focusIndex = useHistoryStore((s) => s.focusIndex);
   const setFocusIndex = useHistoryStore((s) => s.setFocusIndex);
-  const { density, mode, set: setPrefs } = useGalleryPrefs();
+  const { density, mode, expanded, set: setPrefs } = useGalleryPrefs();
   const selection = useSelection();
   const go = useAppStore((s) => s.go);
   const openRun = useAppStore((s) => s.openRun);
@@ -80,11 +142,25 @@ export function HistoryView() {
   const onNearEnd = useCallback(() => {
     if (nextBefore !== null && !loadingMore && status === 'ready') void useHistoryStore.getState().loadMore();
   }, [nextBefore, loadingMore, status]);
-  const onRangeChange = useCallback((first: number, last: number) => {
-    useHistoryStore.getState().showRange(first, last);
-  }, []);
 
-  const justifiedRows = useJustifiedRows(paged.aspects, count, epoch, density);
+  const tiles = useTiles(paged, count, epoch, expanded && mode === 'grid');
+  const runIndex = useCallback((tile: number) => (tiles.run ? (tiles.run[tile] ?? tile) : tile), [tiles]);
+  const tileAt = useCallback(
+    (index: number): Tile | null => {
+      const run = runAt(paged, runIndex(index));
+      // biome-ignore lint/style/noNonNullAssertion: the output list is as long as the run list.
+      return run ? { run, output: tiles.output ? tiles.output[index]! : 0 } : null;
+    },
+    [paged, runIndex, tiles],
+  );
+  const runImages = useRunImages();
+  const onRangeChange = useCallback(
+    (first: number, last: number) => {
+      useHistoryStore.getState().showRange(runIndex(first), runIndex(last));
+    },
+    [runIndex],
+  );
+  const justifiedRows = useJustifiedRows(tiles.aspects, tiles.count, epoch + (tiles.run ? 0.5 : 0), density);
   const listRows = useCallback(
     () => Array.from({ length: count }, (_, i) => ({ start: i, end: i + 1, height: LIST_ROW })),
     [count],
@@ -142,7 +218,7 @@ export function HistoryView() {
     }
     const at = order.indexOf(viewIndex);
     return { images, order, at: at === -1 ? null : at };
-  }, [viewIndex, paged, count, version]);
+  }, [viewIndex, tileAt, tiles.count, runImages.images, version]);
 
   return (
     // biome-ignore lint/a11y/noStaticElementInteractions: Esc clearing the selection anywhere in History.
@@ -179,6 +255,14 @@ export function HistoryView() {
               onChange={(event) => setPrefs({ density: Number(event.target.value) })}
             />
             <output>{density}</output>
+          </label>
+          <label className="gallery-expand" hidden={mode !== 'grid'}>
+            <input
+              type="checkbox"
+              checked={expanded}
+              onChange={(event) => setPrefs({ expanded: event.target.checked })}
+            />
+            Every image
           </label>
           <SegmentedControl<GalleryMode>
             label="Layout"
@@ -252,10 +336,10 @@ export function HistoryView() {
             <p>Each generation lands here with its prompt, seed, provider, cost and every attempt it took.</p>
           </EmptyState>
         )}
-        <VirtualGrid<RunSummary>
+        <VirtualGrid<Tile>
           key={mode}
           items={[]}
-          getKey={(run) => run.id}
+          getKey={(tile) => `${tile.run.id}-${tile.output}`}
           label="Runs"
           className={mode === 'list' ? 'gallery-list' : 'gallery-grid'}
           scrollRef={scrollRef}
@@ -267,14 +351,15 @@ export function HistoryView() {
           onNearEnd={onNearEnd}
           onRangeChange={onRangeChange}
           justified={{
-            count,
-            itemAt: (index) => runAt(paged, index),
+            count: mode === 'list' ? count : tiles.count,
+            itemAt: tileAt,
             rows: mode === 'list' ? listRows : justifiedRows,
             widthOf: (index, height) =>
-              mode === 'list' ? -1 : Math.floor(clampAspect(paged.aspects[index] ?? 1) * height),
+              mode === 'list' ? -1 : Math.floor(clampAspect(tiles.aspects[index] ?? 1) * height),
           }}
           renderPlaceholder={() => <span className="thumb-placeholder gallery-tile__pending" />}
-          renderCard={(run, { index, tabIndex, onFocus, visible }) => {
+          renderCard={({ run, output }, { index, tabIndex, onFocus, visible }) => {
+            if (output > 0) runImages.want(run.id);
             const props = {
               run,
               index,
@@ -285,6 +370,8 @@ export function HistoryView() {
               onDetails,
               onFocus,
               visible,
+              output,
+              image: output > 0 ? (runImages.images.get(run.id)?.[output] ?? null) : undefined,
             };
             return mode === 'list' ? <RunRow {...props} /> : <RunTile {...props} />;
           }}

@@ -24,6 +24,10 @@ export interface TileProps {
   onFocus: () => void;
   /** On screen: its thumbnail is fetched before the overscan rows' ones. */
   visible?: boolean;
+  /** Expanded grid: which of the run's images this tile is (0: the cover). */
+  output?: number;
+  /** That image, when it is not the cover (null while it loads). */
+  image?: { thumbPath: string; width: number; height: number } | null;
 }
 
 function modeOf(event: MouseEvent): SelectMode {
@@ -40,8 +44,17 @@ export function reviewOf(run: RunSummary): keyof typeof REVIEW_LABEL | null {
   return null;
 }
 
-function Thumb({ run, visible = true }: { run: RunSummary; visible?: boolean }) {
-  const cover = run.cover;
+function Thumb({
+  run,
+  visible = true,
+  image,
+}: {
+  run: RunSummary;
+  visible?: boolean;
+  image?: TileProps['image'];
+}) {
+  const cover = image === undefined ? run.cover : image;
+  if (image === null) return <span className="thumb-placeholder gallery-tile__pending" />;
   if (cover)
     return (
       <img
@@ -121,8 +134,10 @@ export const RunTile = memo(function RunTile({
   onDetails,
   onFocus,
   visible,
+  output = 0,
+  image,
 }: TileProps) {
-  const label = `${runCardLabel(run)}${run.favorite ? ', favourite' : ''}${selected ? ', selected' : ''}`;
+  const label = `${output > 0 ? `Image ${output + 1} of ` : ''}${runCardLabel(run)}${run.favorite ? ', favourite' : ''}${selected ? ', selected' : ''}`;
   return (
     <div className={`gallery-tile${selected ? ' is-selected' : ''} gallery-tile--${run.status}`}>
       <button
@@ -146,9 +161,9 @@ export const RunTile = memo(function RunTile({
         }}
         onFocus={onFocus}
       >
-        <Thumb run={run} visible={visible} />
+        <Thumb run={run} visible={visible} image={image} />
         <Marks run={run} />
-        {run.outputsCount > 1 && (
+        {run.outputsCount > 1 && output === 0 && image === undefined && (
           <span className="gallery-tile__count" title={`${run.outputsCount} images`}>
             <Icon name="image" size={11} /> {run.outputsCount}
           </span>

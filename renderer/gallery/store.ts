@@ -33,10 +33,12 @@ export interface HistoryPages {
   offsets: number[];
   /** Every known run's aspect ratio (width / height), in gallery order: what the layout reads. */
   aspects: number[];
+  /** Every known run's image count (at least 1), in gallery order: the expanded grid's tiles. */
+  counts: number[];
 }
 
 function emptyPages(): HistoryPages {
-  return { pages: [], ids: new Map(), offsets: [], aspects: [] };
+  return { pages: [], ids: new Map(), offsets: [], aspects: [], counts: [] };
 }
 
 /** A run's tile shape: its cover's aspect, square until it has one. */
@@ -121,6 +123,7 @@ export const useHistoryStore = create<HistoryState>()((set, get) => {
     paged.pages.push({ index, before, items: fresh, aspects });
     paged.ids.set(index, new Set(fresh.map((item) => item.id)));
     for (const aspect of aspects) paged.aspects.push(aspect);
+    for (const item of fresh) paged.counts.push(Math.max(1, item.outputsCount));
   }
 
   return {
@@ -248,11 +251,16 @@ export const useHistoryStore = create<HistoryState>()((set, get) => {
       top.items = items;
       old.ids.set(0, new Set(items.map((item) => item.id)));
       const aspects = items.map(runAspect);
-      const same = grew === 0 && aspects.every((aspect, i) => aspect === top.aspects[i]);
+      const counts = items.map((item) => Math.max(1, item.outputsCount));
+      const same =
+        grew === 0 &&
+        aspects.every((aspect, i) => aspect === top.aspects[i]) &&
+        counts.every((n, i) => n === old.counts[i]);
       top.aspects = aspects;
       if (!same) {
         for (let i = 1; i < old.offsets.length; i++) old.offsets[i]! += grew;
         old.aspects.splice(0, aspects.length - grew, ...aspects);
+        old.counts.splice(0, counts.length - grew, ...counts);
       }
       bump({
         status: 'ready',
