@@ -371,6 +371,7 @@ export function HistoryView() {
               onFocus,
               visible,
               output,
+              grouped: !tiles.run,
               image: output > 0 ? (runImages.images.get(run.id)?.[output] ?? null) : undefined,
             };
             return mode === 'list' ? <RunRow {...props} /> : <RunTile {...props} />;

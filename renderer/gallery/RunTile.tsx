@@ -26,6 +26,8 @@ export interface TileProps {
   visible?: boolean;
   /** Expanded grid: which of the run's images this tile is (0: the cover). */
   output?: number;
+  /** Grouped grid: a multi-image run shows its count on its one tile. */
+  grouped?: boolean;
   /** That image, when it is not the cover (null while it loads). */
   image?: { thumbPath: string; width: number; height: number } | null;
 }
@@ -136,6 +138,7 @@ export const RunTile = memo(function RunTile({
   visible,
   output = 0,
   image,
+  grouped = true,
 }: TileProps) {
   const label = `${output > 0 ? `Image ${output + 1} of ` : ''}${runCardLabel(run)}${run.favorite ? ', favourite' : ''}${selected ? ', selected' : ''}`;
   return (
@@ -163,7 +166,7 @@ export const RunTile = memo(function RunTile({
       >
         <Thumb run={run} visible={visible} image={image} />
         <Marks run={run} />
-        {run.outputsCount > 1 && output === 0 && image === undefined && (
+        {run.outputsCount > 1 && grouped && (
           <span className="gallery-tile__count" title={`${run.outputsCount} images`}>
             <Icon name="image" size={11} /> {run.outputsCount}
           </span>
