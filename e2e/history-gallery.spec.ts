@@ -75,17 +75,23 @@ test('the gallery shows true shapes, changes density, selects ranges, lists colu
   await expect(page.getByRole('slider', { name: 'Images per row' })).toHaveValue('12');
   await page.getByRole('slider', { name: 'Images per row' }).fill('6');
 
-  // Multi-select: click, Shift-click a range (newest first: 4, 3, 2), Ctrl-click adds one, Esc clears.
-  await tile(4).click();
+  // Multi-select: Ctrl-click starts it, Shift-click takes a range (newest first: 4, 3, 2), a plain click
+  // while selecting adds one, Esc clears.
+  await tile(4).click({ modifiers: ['ControlOrMeta'] });
   await expect(page.getByTestId('selection-count')).toHaveText('1 selected');
   await tile(2).click({ modifiers: ['Shift'] });
   await expect(page.getByTestId('selection-count')).toHaveText('3 selected');
   await expect(tile(3)).toHaveAttribute('aria-pressed', 'true');
-  await tile(1).click({ modifiers: ['ControlOrMeta'] });
+  await tile(1).click();
   await expect(page.getByTestId('selection-count')).toHaveText('4 selected');
   await page.screenshot({ path: `${SHOTS}/selection-1440.png` });
   await page.keyboard.press('Escape');
   await expect(page.getByRole('toolbar', { name: 'Selection' })).toBeHidden();
+  // With nothing selected, a click opens the run's details.
+  await tile(2).click();
+  await expect(page.getByRole('heading', { name: 'Run 2' })).toBeVisible();
+  await page.keyboard.press('Escape');
+  await expect(page.getByRole('heading', { name: 'Run 2' })).toBeHidden();
 
   // Viewer: Enter opens the focused run; the arrow key steps to the next one in the gallery's order.
   await tile(3).focus();

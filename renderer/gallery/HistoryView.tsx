@@ -169,17 +169,25 @@ export function HistoryView() {
   const onSelect = useCallback(
     (index: number, run: RunSummary, how: 'only' | 'toggle' | 'range') => {
       setFocusIndex(index);
-      useSelection.getState().click(index, run.id, how, (from, to) => {
+      const selecting = useSelection.getState();
+      if (how === 'only' && selecting.ids.size === 0 && !selecting.all) {
+        // Nothing selected: a click opens the run; Ctrl/Cmd-click or Shift-click start a selection.
+        selecting.setAnchor(index);
+        openRun(run.id);
+        return;
+      }
+      // While selecting, a plain click adds or removes the run.
+      selecting.click(index, run.id, how === 'only' ? 'toggle' : how, (from, to) => {
         const ids: number[] = [];
         const { paged: p } = useHistoryStore.getState();
         for (let i = from; i <= to; i++) {
-          const r = runAt(p, i);
-          if (r) ids.push(r.id);
+          const r = runAt(p, runIndex(i));
+          if (r && ids.at(-1) !== r.id) ids.push(r.id);
         }
         return ids;
       });
     },
-    [setFocusIndex],
+    [setFocusIndex, runIndex, openRun],
   );
   const onDetails = useCallback((run: RunSummary) => openRun(run.id), [openRun]);
 
@@ -238,7 +246,7 @@ export function HistoryView() {
             {status === 'ready'
               ? total === 0
                 ? 'Every run you make is kept here.'
-                : `${total.toLocaleString()} ${total === 1 ? 'run' : 'runs'}, newest first. Click to select, Shift-click for a range, Enter or double-click to view.`
+                : `${total.toLocaleString()} ${total === 1 ? 'run' : 'runs'}, newest first. Click opens a run, Ctrl-click or Shift-click selects, Enter views full size.`
               : 'Every run, newest first.'}
           </p>
         </div>

@@ -192,11 +192,11 @@ export const RunTile = memo(function RunTile({
           <button
             type="button"
             className="gallery-tile__action"
-            aria-label={`Details of run ${run.id}`}
-            onClick={() => onDetails(run)}
+            aria-label={`${selected ? 'Deselect' : 'Select'} run ${run.id}`}
+            onClick={() => onSelect(index, run, 'toggle')}
             tabIndex={-1}
           >
-            Details
+            {selected ? 'Deselect' : 'Select'}
           </button>
         </span>
       </span>

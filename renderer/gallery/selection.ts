@@ -18,6 +18,8 @@ interface SelectionState {
     mode: SelectMode,
     idsBetween: (from: number, to: number) => number[],
   ): void;
+  /** Where the next Shift-click extends from, without selecting (a plain click that opened a run). */
+  setAnchor(index: number): void;
   selectAll(): void;
   clear(): void;
 }
@@ -43,6 +45,10 @@ export const useSelection = create<SelectionState>()((set, get) => ({
       return;
     }
     set({ ids: new Set([id]), anchor: index, all: false });
+  },
+
+  setAnchor(index) {
+    set({ anchor: index });
   },
 
   selectAll() {
