@@ -32,6 +32,7 @@ const secret = z
   .max(1024, 'is longer than any API key')
   .regex(/^[\x21-\x7e]+$/, 'must be a single token without spaces');
 
+import { boardCalls, boardEvents } from './boards-contract';
 import { labelText, refuseDeepNesting } from './input-rules';
 import { libraryCalls, libraryEvents } from './library-contract';
 import { SERVER_SLOTS } from './limits';
@@ -191,6 +192,7 @@ export const calls = {
   ...libraryCalls,
   ...referenceCalls,
   ...queueCalls,
+  ...boardCalls,
 } as const;
 
 /** Every event the main process pushes to the renderer. */
@@ -221,6 +223,7 @@ export const events = {
   'localServers.changed': z.object({ id: z.number().nullable() }),
   ...libraryEvents,
   ...referenceEvents,
+  ...boardEvents,
 } as const;
 
 export type Calls = typeof calls;

@@ -22,6 +22,7 @@ import { createReferenceService } from './references';
 import {
   CONTENT_PATH,
   closeDatabase,
+  createBoardsRepo,
   createContentRefsRepo,
   createDispatchSettings,
   createJobsRepo,
@@ -183,6 +184,7 @@ export function createCore(options: CoreOptions): Core {
     clock,
     references,
     library: { library, pack: { media, dataDir, clock, appVersion: options.version, references } },
+    boards: { boards: createBoardsRepo(db) },
   });
 
   const sweepStop = new AbortController();

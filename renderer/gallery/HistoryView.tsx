@@ -2,6 +2,7 @@ import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore
 import type { RunSummary } from '../../shared/domain';
 import { api } from '../api';
 import { type GallerySelection, onSelectionActions, selectionActionList } from '../app/actions';
+import { Slot } from '../app/slots';
 import { useAppStore } from '../app/store';
 import {
   Button,
@@ -229,194 +230,199 @@ export function HistoryView() {
   }, [viewIndex, tileAt, tiles.count, runImages.images, version]);
 
   return (
-    // biome-ignore lint/a11y/noStaticElementInteractions: Esc clearing the selection anywhere in History.
-    <div
-      className="history"
-      onKeyDown={(event) => {
-        if (event.key === 'Escape' && viewIndex === null && (selection.ids.size > 0 || selection.all)) {
-          event.preventDefault();
-          selection.clear();
-        }
-      }}
-    >
-      <header className="view-header history__header">
-        <div>
-          <h1 className="view-title">History</h1>
-          <p className="view-subtitle">
-            {status === 'ready'
-              ? total === 0
-                ? 'Every run you make is kept here.'
-                : `${total.toLocaleString()} ${total === 1 ? 'run' : 'runs'}, newest first. Click opens a run, Ctrl-click or Shift-click selects, Enter views full size.`
-              : 'Every run, newest first.'}
-          </p>
-        </div>
-        <div className="gallery-controls">
-          <label className="gallery-density" hidden={mode !== 'grid'}>
-            <span>Per row</span>
-            <input
-              type="range"
-              min={DENSITY_MIN}
-              max={DENSITY_MAX}
-              step={1}
-              value={density}
-              aria-label="Images per row"
-              onChange={(event) => setPrefs({ density: Number(event.target.value) })}
+    <div className="history-with-sidebar">
+      <Slot name="history.sidebar" />
+      {/* biome-ignore lint/a11y/noStaticElementInteractions: Esc clearing the selection anywhere in History. */}
+      <div
+        className="history"
+        onKeyDown={(event) => {
+          if (event.key === 'Escape' && viewIndex === null && (selection.ids.size > 0 || selection.all)) {
+            event.preventDefault();
+            selection.clear();
+          }
+        }}
+      >
+        <header className="view-header history__header">
+          <div>
+            <h1 className="view-title">History</h1>
+            <p className="view-subtitle">
+              {status === 'ready'
+                ? total === 0
+                  ? 'Every run you make is kept here.'
+                  : `${total.toLocaleString()} ${total === 1 ? 'run' : 'runs'}, newest first. Click opens a run, Ctrl-click or Shift-click selects, Enter views full size.`
+                : 'Every run, newest first.'}
+            </p>
+          </div>
+          <div className="gallery-controls">
+            <label className="gallery-density" hidden={mode !== 'grid'}>
+              <span>Per row</span>
+              <input
+                type="range"
+                min={DENSITY_MIN}
+                max={DENSITY_MAX}
+                step={1}
+                value={density}
+                aria-label="Images per row"
+                onChange={(event) => setPrefs({ density: Number(event.target.value) })}
+              />
+              <output>{density}</output>
+            </label>
+            <label className="gallery-expand" hidden={mode !== 'grid'}>
+              <input
+                type="checkbox"
+                checked={expanded}
+                onChange={(event) => setPrefs({ expanded: event.target.checked })}
+              />
+              Every image
+            </label>
+            <SegmentedControl<GalleryMode>
+              label="Layout"
+              value={mode}
+              options={[
+                { value: 'grid', label: 'Grid' },
+                { value: 'list', label: 'List' },
+              ]}
+              onChange={(value) => setPrefs({ mode: value })}
             />
-            <output>{density}</output>
-          </label>
-          <label className="gallery-expand" hidden={mode !== 'grid'}>
-            <input
-              type="checkbox"
-              checked={expanded}
-              onChange={(event) => setPrefs({ expanded: event.target.checked })}
-            />
-            Every image
-          </label>
-          <SegmentedControl<GalleryMode>
-            label="Layout"
-            value={mode}
-            options={[
-              { value: 'grid', label: 'Grid' },
-              { value: 'list', label: 'List' },
-            ]}
-            onChange={(value) => setPrefs({ mode: value })}
-          />
-        </div>
-      </header>
+          </div>
+        </header>
 
-      {chosen > 0 && (
-        <div className="selection-bar" role="toolbar" aria-label="Selection">
-          <span className="selection-bar__count" data-testid="selection-count">
-            {chosen.toLocaleString()} selected{selection.all ? ' (all matching)' : ''}
-          </span>
-          {!selection.all && total > chosen && (
-            <Button size="sm" variant="ghost" onClick={selection.selectAll}>
-              Select all {total.toLocaleString()}
+        {chosen > 0 && (
+          <div className="selection-bar" role="toolbar" aria-label="Selection">
+            <span className="selection-bar__count" data-testid="selection-count">
+              {chosen.toLocaleString()} selected{selection.all ? ' (all matching)' : ''}
+            </span>
+            {!selection.all && total > chosen && (
+              <Button size="sm" variant="ghost" onClick={selection.selectAll}>
+                Select all {total.toLocaleString()}
+              </Button>
+            )}
+            <span className="selection-bar__actions">
+              {actions.map((action) => (
+                <Button
+                  key={action.id}
+                  size="sm"
+                  disabled={action.enabled ? !action.enabled(gallerySelection) : false}
+                  onClick={() => action.run(gallerySelection)}
+                >
+                  {action.label}
+                </Button>
+              ))}
+            </span>
+            <Button size="sm" variant="ghost" onClick={selection.clear}>
+              Clear (Esc)
             </Button>
-          )}
-          <span className="selection-bar__actions">
-            {actions.map((action) => (
-              <Button
-                key={action.id}
-                size="sm"
-                disabled={action.enabled ? !action.enabled(gallerySelection) : false}
-                onClick={() => action.run(gallerySelection)}
-              >
-                {action.label}
-              </Button>
-            ))}
-          </span>
-          <Button size="sm" variant="ghost" onClick={selection.clear}>
-            Clear (Esc)
-          </Button>
-        </div>
-      )}
+          </div>
+        )}
 
-      {mode === 'list' && count > 0 && (
-        <div className="gallery-list__head" aria-hidden="true">
-          {['', 'Prompt', 'Provider', 'Model', 'Seed', 'Rating', 'Cost', 'Date'].map((name, i) => (
-            <span key={name || i}>{name}</span>
-          ))}
-        </div>
-      )}
-      <div className="history__scroll" ref={scrollRef}>
-        {status === 'error' && error && (
-          <ErrorCard
-            error={readableError(error)}
-            actions={<Button onClick={() => void useHistoryStore.getState().loadFirst()}>Try again</Button>}
-          />
-        )}
-        {status === 'loading' && count === 0 && (
-          <div className="history__loading">
-            <Spinner size={20} /> Loading runs…
+        {mode === 'list' && count > 0 && (
+          <div className="gallery-list__head" aria-hidden="true">
+            {['', 'Prompt', 'Provider', 'Model', 'Seed', 'Rating', 'Cost', 'Date'].map((name, i) => (
+              <span key={name || i}>{name}</span>
+            ))}
           </div>
         )}
-        {status === 'ready' && count === 0 && (
-          <EmptyState
-            icon="history"
-            title="No runs yet"
-            actions={
-              <Button variant="primary" icon="generate" onClick={() => go('generate')}>
-                Start generating
-              </Button>
-            }
-          >
-            <p>Each generation lands here with its prompt, seed, provider, cost and every attempt it took.</p>
-          </EmptyState>
-        )}
-        <VirtualGrid<Tile>
-          key={mode}
-          items={[]}
-          getKey={(tile) => `${tile.run.id}-${tile.output}`}
-          label="Runs"
-          className={mode === 'list' ? 'gallery-list' : 'gallery-grid'}
-          scrollRef={scrollRef}
-          cardBody={0}
-          gap={mode === 'list' ? 0 : GAP}
-          overscan={1}
-          focusIndex={focusIndex}
-          onFocusIndexChange={setFocusIndex}
-          onNearEnd={onNearEnd}
-          onRangeChange={onRangeChange}
-          justified={{
-            count: mode === 'list' ? count : tiles.count,
-            itemAt: tileAt,
-            rows: mode === 'list' ? listRows : justifiedRows,
-            widthOf: (index, height) =>
-              mode === 'list' ? -1 : Math.floor(clampAspect(tiles.aspects[index] ?? 1) * height),
-          }}
-          renderPlaceholder={() => <span className="thumb-placeholder gallery-tile__pending" />}
-          renderCard={({ run, output }, { index, tabIndex, onFocus, visible }) => {
-            if (output > 0) runImages.want(run.id);
-            const props = {
-              run,
-              index,
-              tabbable: tabIndex === 0,
-              selected: selection.all || selection.ids.has(run.id),
-              onSelect,
-              onView: setViewIndex,
-              onDetails,
-              onFocus,
-              visible,
-              output,
-              grouped: !tiles.run,
-              image: output > 0 ? (runImages.images.get(run.id)?.[output] ?? null) : undefined,
-            };
-            return mode === 'list' ? <RunRow {...props} /> : <RunTile {...props} />;
-          }}
-        />
-        {loadingMore && (
-          <div className="history__more">
-            <Spinner size={16} /> Loading older runs…
-          </div>
-        )}
-        {status === 'ready' && error && count > 0 && (
-          <div className="history__more">
+        <div className="history__scroll" ref={scrollRef}>
+          {status === 'error' && error && (
             <ErrorCard
-              compact
               error={readableError(error)}
+              actions={<Button onClick={() => void useHistoryStore.getState().loadFirst()}>Try again</Button>}
+            />
+          )}
+          {status === 'loading' && count === 0 && (
+            <div className="history__loading">
+              <Spinner size={20} /> Loading runs…
+            </div>
+          )}
+          {status === 'ready' && count === 0 && (
+            <EmptyState
+              icon="history"
+              title="No runs yet"
               actions={
-                <Button size="sm" onClick={() => void useHistoryStore.getState().loadMore()}>
-                  Try again
+                <Button variant="primary" icon="generate" onClick={() => go('generate')}>
+                  Start generating
                 </Button>
               }
-            />
-          </div>
+            >
+              <p>
+                Each generation lands here with its prompt, seed, provider, cost and every attempt it took.
+              </p>
+            </EmptyState>
+          )}
+          <VirtualGrid<Tile>
+            key={mode}
+            items={[]}
+            getKey={(tile) => `${tile.run.id}-${tile.output}`}
+            label="Runs"
+            className={mode === 'list' ? 'gallery-list' : 'gallery-grid'}
+            scrollRef={scrollRef}
+            cardBody={0}
+            gap={mode === 'list' ? 0 : GAP}
+            overscan={1}
+            focusIndex={focusIndex}
+            onFocusIndexChange={setFocusIndex}
+            onNearEnd={onNearEnd}
+            onRangeChange={onRangeChange}
+            justified={{
+              count: mode === 'list' ? count : tiles.count,
+              itemAt: tileAt,
+              rows: mode === 'list' ? listRows : justifiedRows,
+              widthOf: (index, height) =>
+                mode === 'list' ? -1 : Math.floor(clampAspect(tiles.aspects[index] ?? 1) * height),
+            }}
+            renderPlaceholder={() => <span className="thumb-placeholder gallery-tile__pending" />}
+            renderCard={({ run, output }, { index, tabIndex, onFocus, visible }) => {
+              if (output > 0) runImages.want(run.id);
+              const props = {
+                run,
+                index,
+                tabbable: tabIndex === 0,
+                selected: selection.all || selection.ids.has(run.id),
+                onSelect,
+                onView: setViewIndex,
+                onDetails,
+                onFocus,
+                visible,
+                output,
+                grouped: !tiles.run,
+                image: output > 0 ? (runImages.images.get(run.id)?.[output] ?? null) : undefined,
+              };
+              return mode === 'list' ? <RunRow {...props} /> : <RunTile {...props} />;
+            }}
+          />
+          {loadingMore && (
+            <div className="history__more">
+              <Spinner size={16} /> Loading older runs…
+            </div>
+          )}
+          {status === 'ready' && error && count > 0 && (
+            <div className="history__more">
+              <ErrorCard
+                compact
+                error={readableError(error)}
+                actions={
+                  <Button size="sm" onClick={() => void useHistoryStore.getState().loadMore()}>
+                    Try again
+                  </Button>
+                }
+              />
+            </div>
+          )}
+        </div>
+        {viewer && (
+          <ImageViewer
+            images={viewer.images}
+            index={viewer.at}
+            onIndexChange={(at) => {
+              const index = viewer.order[at];
+              if (index === undefined) return;
+              setViewIndex(index);
+              setFocusIndex(index);
+            }}
+            onClose={() => setViewIndex(null)}
+          />
         )}
       </div>
-      {viewer && (
-        <ImageViewer
-          images={viewer.images}
-          index={viewer.at}
-          onIndexChange={(at) => {
-            const index = viewer.order[at];
-            if (index === undefined) return;
-            setViewIndex(index);
-            setFocusIndex(index);
-          }}
-          onClose={() => setViewIndex(null)}
-        />
-      )}
     </div>
   );
 }

@@ -2,6 +2,7 @@ import { type MouseEvent, memo } from 'react';
 import type { RunSummary } from '../../shared/domain';
 import { api } from '../api';
 import { providerName, useCatalogStore } from '../app/catalog';
+import { setDraggedOutputs } from '../app/drag';
 import { Icon, Spinner } from '../components';
 import { errorLabel } from '../lib/errors';
 import { formatCost, formatDateTime } from '../lib/format';
@@ -151,6 +152,9 @@ export const RunTile = memo(function RunTile({
         tabIndex={tabbable ? 0 : -1}
         aria-label={label}
         aria-pressed={selected}
+        // Dropped on a board in the sidebar, the run's images join it.
+        draggable={run.outputsCount > 0}
+        onDragStart={(event) => setDraggedOutputs(event.dataTransfer, { runIds: [run.id] })}
         onClick={(event) => onSelect(index, run, modeOf(event))}
         onDoubleClick={() => onView(index)}
         onKeyDown={(event) => {

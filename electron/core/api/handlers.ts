@@ -1,5 +1,6 @@
 import { ASPECT_RATIOS, ModelCapabilities, type ProviderInfo } from '../../../shared/domain';
 import { AppError, fieldError } from '../../../shared/result';
+import { type BoardHandlerDeps, createBoardHandlers } from '../boards/handlers';
 import type { Dispatcher } from '../dispatch';
 import { describeOutcome } from '../dispatch/messages';
 import type { EventBus } from '../events';
@@ -29,6 +30,8 @@ export interface HandlerDeps {
   references: ReferenceService;
   /** The style library (templates, styles, negatives, packs). */
   library: LibraryHandlerDeps;
+  /** Boards and compare. */
+  boards: Pick<BoardHandlerDeps, 'boards'>;
 }
 
 /** The handler table: one entry per contract call, each receiving input its schema already parsed. */
@@ -173,6 +176,13 @@ export function createHandlers(deps: HandlerDeps) {
     'references.delete': async ({ id }) => ({ deleted: deps.references.delete(id) }),
     'references.tags': async () => deps.references.tags(),
     ...createLibraryHandlers(deps.library),
+    ...createBoardHandlers({
+      boards: deps.boards.boards,
+      runs,
+      library: deps.library.library,
+      events,
+      clock,
+    }),
   } satisfies HandlerTable;
   return table;
 }
