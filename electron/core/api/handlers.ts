@@ -1,4 +1,5 @@
 import { ASPECT_RATIOS, ModelCapabilities, type ProviderInfo } from '../../../shared/domain';
+import { requestDifferences } from '../../../shared/lineage';
 import { AppError, fieldError } from '../../../shared/result';
 import type { Dispatcher } from '../dispatch';
 import { describeOutcome } from '../dispatch/messages';
@@ -142,7 +143,23 @@ export function createHandlers(deps: HandlerDeps) {
     'localServers.remove': async ({ id }) => ({ removed: dispatcher.localServers.remove(id) }),
     'localServers.check': async ({ id }) => dispatcher.localServers.check(id),
 
-    'generation.start': async (request) => ({ runId: generation.start(request) }),
+    'generation.start': async ({ parent, ...request }) => ({ runId: generation.start(request, parent) }),
+    'generation.reproducibility': async ({ runId }) => generation.reproducibility(runId),
+    'generation.reproduce': async ({ runId }) => ({ runId: generation.reproduce(runId) }),
+    'generation.reroll': async ({ runId }) => ({ runId: generation.reroll(runId) }),
+    'runs.lineage': async ({ id }) => {
+      const { parent, children } = runs.lineage(id);
+      const child = runs.get(id);
+      const parentRun = parent ? runs.get(parent.id) : null;
+      const differences =
+        child && parentRun
+          ? requestDifferences(
+              { request: parentRun.requested ?? parentRun.request, seed: parentRun.seed },
+              { request: child.requested ?? child.request, seed: child.seed },
+            )
+          : [];
+      return { parent, children, differences };
+    },
     'generation.estimate': async (request) => generation.estimate(request),
     'generation.retry': async ({ runId, fresh }) => ({ runId: generation.retry(runId, fresh) }),
     'generation.cancel': async ({ runId }) => {
