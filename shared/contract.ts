@@ -172,7 +172,9 @@ export const calls = {
       parent: RunSummary.nullable(),
       children: z.array(RunSummary),
       /** What this run changed from its parent; empty when it has none. */
-      differences: z.array(z.object({ label: z.string(), parent: z.string(), child: z.string() })),
+      differences: z.array(
+        z.object({ field: z.string(), label: z.string(), parent: z.string(), child: z.string() }),
+      ),
     }),
   },
   'generation.estimate': {

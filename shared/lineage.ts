@@ -2,6 +2,8 @@ import type { GenerationRequest } from './domain';
 
 /** One setting a child run changed from its parent: what the run dialog's "Differs from parent" lists. */
 export interface RequestDifference {
+  /** Which setting: the renderer shows provider and model by their names. */
+  field: string;
   /** A readable name ("Seed", "Prompt"). */
   label: string;
   parent: string;
@@ -11,35 +13,58 @@ export interface RequestDifference {
 /** What a designer means by "the run's settings": the request as made (before the library rendered it). */
 type Compared = Pick<GenerationRequest, 'prompt' | 'negativePrompt'> & Partial<GenerationRequest>;
 
-const FIELDS: Array<[label: string, read: (r: Compared, seed: number | null) => string]> = [
-  ['Prompt', (r) => r.prompt],
-  ['Negative prompt', (r) => r.negativePrompt || '—'],
-  ['Seed', (r, seed) => (seed ?? r.seed ?? 'random').toString()],
-  ['Provider', (r) => r.provider ?? 'route decides'],
-  ['Model', (r) => r.model ?? 'default'],
-  ['Aspect ratio', (r) => (r.size ? `${r.size.width}×${r.size.height}` : (r.aspectRatio ?? '1:1'))],
-  ['Steps', (r) => (r.steps ?? 'default').toString()],
-  ['Guidance', (r) => (r.guidance ?? 'default').toString()],
-  ['Images', (r) => (r.count ?? 1).toString()],
-  ['Quality', (r) => r.quality ?? 'final'],
-  ['Reference', (r) => (r.reference ? `image, strength ${r.reference.strength}` : 'none')],
-  ['Style version', (r) => (r.style ? `#${r.style.versionId}` : 'none')],
-  ['Template variables', (r) => (r.template ? JSON.stringify(r.template.values ?? {}) : 'none')],
+/** One side of the comparison: the request as made, and what the run really used. */
+export interface ComparedRun {
+  request: Compared;
+  seed: number | null;
+  provider: string;
+  model: string | null;
+}
+
+const FIELDS: Array<[field: string, label: string, read: (r: ComparedRun) => string]> = [
+  ['prompt', 'Prompt', (r) => r.request.prompt],
+  ['negativePrompt', 'Negative prompt', (r) => r.request.negativePrompt || '—'],
+  ['seed', 'Seed', (r) => (r.seed ?? r.request.seed ?? 'random').toString()],
+  ['provider', 'Provider', (r) => r.provider],
+  ['model', 'Model', (r) => r.model ?? ''],
+  [
+    'aspectRatio',
+    'Aspect ratio',
+    (r) =>
+      r.request.size ? `${r.request.size.width}×${r.request.size.height}` : (r.request.aspectRatio ?? '1:1'),
+  ],
+  ['steps', 'Steps', (r) => (r.request.steps ?? 'default').toString()],
+  ['guidance', 'Guidance', (r) => (r.request.guidance ?? 'default').toString()],
+  ['count', 'Images', (r) => (r.request.count ?? 1).toString()],
+  ['quality', 'Quality', (r) => (r.request.quality === 'draft' ? 'Draft' : 'Final')],
+  [
+    'reference',
+    'Reference',
+    (r) => (r.request.reference ? `image, strength ${r.request.reference.strength}` : 'none'),
+  ],
+  ['style', 'Style version', (r) => (r.request.style ? `version ${r.request.style.versionId}` : 'none')],
+  [
+    'template',
+    'Template values',
+    (r) =>
+      r.request.template
+        ? Object.entries(r.request.template.values ?? {})
+            .map(([k, v]) => `${k}: ${v}`)
+            .join(', ') || 'none'
+        : 'none',
+  ],
 ];
 
 /**
- * The settings that differ between a parent run and its child, in reading order. `seed` is each run's
- * recorded seed (what the provider used), which wins over the request's (null asks for a random one).
+ * The settings that differ between a parent run and its child, in reading order. Seed, provider and model
+ * are what each run really used (a reproduction pins what its parent's route chose: no difference).
  */
-export function requestDifferences(
-  parent: { request: Compared; seed: number | null },
-  child: { request: Compared; seed: number | null },
-): RequestDifference[] {
+export function requestDifferences(parent: ComparedRun, child: ComparedRun): RequestDifference[] {
   const out: RequestDifference[] = [];
-  for (const [label, read] of FIELDS) {
-    const a = read(parent.request, parent.seed);
-    const b = read(child.request, child.seed);
-    if (a !== b) out.push({ label, parent: a, child: b });
+  for (const [field, label, read] of FIELDS) {
+    const a = read(parent);
+    const b = read(child);
+    if (a !== b) out.push({ field, label, parent: a, child: b });
   }
   return out;
 }

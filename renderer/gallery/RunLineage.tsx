@@ -6,6 +6,7 @@ import type { RequestDifference } from '../../shared/lineage';
 import type { AppErrorShape } from '../../shared/result';
 import { api } from '../api';
 import { send } from '../app/actions';
+import { modelName, providerName, useCatalogStore } from '../app/catalog';
 import { useAppStore } from '../app/store';
 import { Button, ErrorCard } from '../components';
 import { readableError } from '../lib/errors';
@@ -41,16 +42,19 @@ export function RunActions({ detail }: { detail: RunDetail }) {
   const [error, setError] = useState<AppErrorShape | null>(null);
   const whyId = useId();
 
+  // Asked again when the run's status changes: a run still drawing has nothing to reproduce yet.
+  const { id: runId, status } = detail;
   useEffect(() => {
     let live = true;
     setVerdict(null);
-    void api.call('generation.reproducibility', { runId: detail.id }).then((result) => {
+    if (status === 'queued' || status === 'running') return;
+    void api.call('generation.reproducibility', { runId }).then((result) => {
       if (live && result.ok) setVerdict(result.value);
     });
     return () => {
       live = false;
     };
-  }, [detail.id]);
+  }, [runId, status]);
 
   function openGenerate(derivation: 'branch' | 'vary') {
     send('generate.reuseRequest', {
@@ -133,6 +137,7 @@ function RunLink({ run, onOpen }: { run: RunSummary; onOpen(id: number): void })
 
 export function RunLineage({ detail }: { detail: RunDetail }) {
   const openRun = useAppStore((s) => s.openRun);
+  const providers = useCatalogStore((s) => s.providers);
   const [lineage, setLineage] = useState<Lineage | null>(null);
   const headingId = useId();
 
@@ -147,6 +152,15 @@ export function RunLineage({ detail }: { detail: RunDetail }) {
   }, [detail]);
 
   if (!lineage || (lineage.parent === null && lineage.children.length === 0)) return null;
+  // Provider and model are shown by their names, never their ids.
+  const shown = (d: RequestDifference, side: 'parent' | 'child') => {
+    if (d.field === 'provider') return providerName(providers, d[side]);
+    if (d.field === 'model') {
+      const provider = side === 'child' ? detail.provider : (lineage.parent?.provider ?? '');
+      return d[side] ? modelName(providers, provider, d[side]) : 'default';
+    }
+    return d[side];
+  };
   return (
     <section className="lineage" aria-labelledby={headingId}>
       <h3 className="detail__h3" id={headingId}>
@@ -164,7 +178,7 @@ export function RunLineage({ detail }: { detail: RunDetail }) {
             <div key={d.label} className="lineage__diff-row">
               <dt>{d.label}</dt>
               <dd>
-                <del>{d.parent}</del> → <ins>{d.child}</ins>
+                <del>{shown(d, 'parent')}</del> → <ins>{shown(d, 'child')}</ins>
               </dd>
             </div>
           ))}

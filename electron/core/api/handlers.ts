@@ -154,8 +154,8 @@ export function createHandlers(deps: HandlerDeps) {
       const differences =
         child && parentRun
           ? requestDifferences(
-              { request: parentRun.requested ?? parentRun.request, seed: parentRun.seed },
-              { request: child.requested ?? child.request, seed: child.seed },
+              { ...parentRun, request: parentRun.requested ?? parentRun.request },
+              { ...child, request: child.requested ?? child.request },
             )
           : [];
       return { parent, children, differences };

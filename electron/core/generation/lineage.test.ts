@@ -59,7 +59,7 @@ describe('lineage', () => {
     const ofChild = await h.call<Lineage>('runs.lineage', { id: child.id });
     expect(ofChild.parent?.id).toBe(parent.id);
     expect(ofChild.differences).toEqual([
-      { label: 'Prompt', parent: 'a red chair', child: 'a red chair, studio light' },
+      { field: 'prompt', label: 'Prompt', parent: 'a red chair', child: 'a red chair, studio light' },
     ]);
     const ofParent = await h.call<Lineage>('runs.lineage', { id: parent.id });
     expect(ofParent.parent).toBeNull();
@@ -110,6 +110,8 @@ describe('reproduce and reroll', () => {
       'reproduce',
     ]);
     expect(child.cachedFrom ?? null).toBeNull();
+    // The route chose pa for the parent; the reproduction pins it: nothing differs.
+    expect((await h.call<Lineage>('runs.lineage', { id: runId })).differences).toEqual([]);
   });
 
   it('says plainly why a seedless provider cannot reproduce, and refuses', async () => {

@@ -1,0 +1,84 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { describeZodError } from '../../../shared/result';
+
+/**
+ * The failure-mode catalog a reviewer rejects with (resources/failure-modes.json): each reason maps to a
+ * mitigation that "Apply to next Branch" puts in the next request, a negative group from the starter
+ * library or a provider to switch the route to. Validated when loaded, against the groups and providers
+ * that exist, so a typo in the file stops the app at start instead of offering a mitigation that does nothing.
+ */
+export const Mitigation = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('negativeGroup'), group: z.string().min(1) }),
+  z.strictObject({ kind: z.literal('provider'), provider: z.string().min(1) }),
+]);
+export type Mitigation = z.infer<typeof Mitigation>;
+
+export const FailureMode = z.strictObject({
+  id: z.string().regex(/^[a-z0-9-]{1,40}$/, 'must be lower-case letters, digits and dashes'),
+  label: z.string().trim().min(1).max(60),
+  description: z.string().max(300).default(''),
+  mitigation: Mitigation.nullable(),
+});
+export type FailureMode = z.infer<typeof FailureMode>;
+
+const CatalogFile = z.strictObject({
+  version: z.literal(1),
+  modes: z.array(FailureMode).min(1, 'must list at least one failure mode'),
+});
+
+export class FailureModeCatalogError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'FailureModeCatalogError';
+  }
+}
+
+/** What the mitigations may name. */
+export interface MitigationTargets {
+  negativeGroups: readonly string[];
+  providers: readonly string[];
+}
+
+export function parseFailureModes(
+  data: unknown,
+  targets: MitigationTargets,
+  source = 'failure-modes.json',
+): FailureMode[] {
+  const parsed = CatalogFile.safeParse(data);
+  if (!parsed.success) throw new FailureModeCatalogError(`${source}: ${describeZodError(parsed.error)}`);
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  parsed.data.modes.forEach((mode, i) => {
+    if (seen.has(mode.id)) problems.push(`modes[${i}].id: "${mode.id}" is listed twice`);
+    seen.add(mode.id);
+    const m = mode.mitigation;
+    if (m?.kind === 'negativeGroup' && !targets.negativeGroups.includes(m.group)) {
+      problems.push(`modes[${i}].mitigation.group: there is no negative group "${m.group}"`);
+    }
+    if (m?.kind === 'provider' && !targets.providers.includes(m.provider)) {
+      problems.push(`modes[${i}].mitigation.provider: there is no provider "${m.provider}"`);
+    }
+  });
+  if (problems.length > 0) throw new FailureModeCatalogError(`${source}: ${problems.join('; ')}`);
+  return parsed.data.modes;
+}
+
+const SHIPPED_FILE = path.join('resources', 'failure-modes.json');
+
+/** Walks up from this module: the source tree and the bundle sit at different depths. */
+export function findFailureModes(): string {
+  let dir = import.meta.dirname;
+  for (;;) {
+    const candidate = path.join(dir, SHIPPED_FILE);
+    if (existsSync(candidate)) return candidate;
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error(`Cannot find ${SHIPPED_FILE} above ${import.meta.dirname}.`);
+    dir = parent;
+  }
+}
+
+export function loadFailureModes(targets: MitigationTargets, file = findFailureModes()): FailureMode[] {
+  return parseFailureModes(JSON.parse(readFileSync(file, 'utf8')), targets, path.basename(file));
+}
