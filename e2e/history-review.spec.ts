@@ -97,6 +97,8 @@ test('reproduce exactly pins provider, model and seed; a provider without seeds 
   await page.screenshot({ path: 'test-results/history-review-reproduce.png' });
 
   // OpenAI takes no seed: Reproduce is off and the dialog says so in words.
+  await page.keyboard.press('Escape');
+  await expect(dialog).toBeHidden();
   await openScreen(page, 'Generate');
   await page.getByRole('combobox', { name: 'Provider' }).selectOption({ label: 'OpenAI' });
   await page.getByRole('textbox', { name: 'Seed' }).fill('');

@@ -39,6 +39,7 @@ import { libraryCalls, libraryEvents } from './library-contract';
 import { SERVER_SLOTS } from './limits';
 import { queueCalls } from './queue-contract';
 import { referenceCalls, referenceEvents } from './references-contract';
+import { reviewCalls } from './review-contract';
 
 /**
  * Every call that crosses the process boundary: `noun.verb` -> input and output schemas.
@@ -217,6 +218,7 @@ export const calls = {
   ...libraryCalls,
   ...referenceCalls,
   ...queueCalls,
+  ...reviewCalls,
 } as const;
 
 /** Every event the main process pushes to the renderer. */

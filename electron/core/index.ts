@@ -19,6 +19,7 @@ import { type Catalog, loadCatalog } from './providers/catalog';
 import { adapters as builtInAdapters } from './providers/registry';
 import type { ProviderAdapter } from './providers/types';
 import { createReferenceService } from './references';
+import { type FailureMode, loadFailureModes } from './review/failure-modes';
 import {
   CONTENT_PATH,
   closeDatabase,
@@ -28,6 +29,7 @@ import {
   createKeysRepo,
   createLibraryRepo,
   createLocalServersRepo,
+  createOutputsRepo,
   createReferencesRepo,
   createRunsRepo,
   createSettingsRepo,
@@ -39,6 +41,8 @@ import type { Vault } from './vault/vault';
 
 export interface CoreOptions {
   dataDir: string;
+  /** The failure-mode catalog; the shipped resources/failure-modes.json when not given. */
+  failureModes?: FailureMode[];
   vault: Vault;
   log: Logger;
   mode: 'desktop' | 'browser';
@@ -98,6 +102,13 @@ export function createCore(options: CoreOptions): Core {
   const shippedRoutes = options.routes ?? loadRoutes();
   const db = openDatabase(path.join(dataDir, DATABASE_FILE));
   const runs = createRunsRepo(db, log);
+  // Checked against the shipped starter groups and shipped providers (a test catalog may lack the named one).
+  const failureModes =
+    options.failureModes ??
+    loadFailureModes({
+      negativeGroups: readStarterLibrary().negatives.map((n) => n.slug),
+      providers: (options.catalog ? loadCatalog() : catalog).providers.map((p) => p.id),
+    });
 
   const events = createEventBus((error) =>
     log.error('event listener failed', { error: error instanceof Error ? error.message : String(error) }),
@@ -183,6 +194,7 @@ export function createCore(options: CoreOptions): Core {
     clock,
     references,
     library: { library, pack: { media, dataDir, clock, appVersion: options.version, references } },
+    review: { outputs: createOutputsRepo(db), runs, clock, modes: () => failureModes },
   });
 
   const sweepStop = new AbortController();

@@ -11,6 +11,7 @@ import { type Catalog, type CatalogProvider, providerEndpoint, seedRangeOf } fro
 import { providerExcerpt } from '../providers/redact';
 import type { ProviderAdapter } from '../providers/types';
 import type { ReferenceService } from '../references';
+import { createReviewHandlers, type ReviewHandlerDeps } from '../review/handlers';
 import type { RunsRepo } from '../store';
 import type { KeyRing } from '../vault/keyring';
 import type { HandlerTable } from './invoke';
@@ -30,6 +31,8 @@ export interface HandlerDeps {
   references: ReferenceService;
   /** The style library (templates, styles, negatives, packs). */
   library: LibraryHandlerDeps;
+  /** The review queue (outputs' marks and the failure-mode catalog). */
+  review: ReviewHandlerDeps;
 }
 
 /** The handler table: one entry per contract call, each receiving input its schema already parsed. */
@@ -190,6 +193,7 @@ export function createHandlers(deps: HandlerDeps) {
     'references.delete': async ({ id }) => ({ deleted: deps.references.delete(id) }),
     'references.tags': async () => deps.references.tags(),
     ...createLibraryHandlers(deps.library),
+    ...createReviewHandlers(deps.review),
   } satisfies HandlerTable;
   return table;
 }

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { describeZodError } from '../../../shared/result';
+import { FailureMode } from '../../../shared/review-contract';
 
 /**
  * The failure-mode catalog a reviewer rejects with (resources/failure-modes.json): each reason maps to a
@@ -9,19 +10,7 @@ import { describeZodError } from '../../../shared/result';
  * library or a provider to switch the route to. Validated when loaded, against the groups and providers
  * that exist, so a typo in the file stops the app at start instead of offering a mitigation that does nothing.
  */
-export const Mitigation = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('negativeGroup'), group: z.string().min(1) }),
-  z.strictObject({ kind: z.literal('provider'), provider: z.string().min(1) }),
-]);
-export type Mitigation = z.infer<typeof Mitigation>;
-
-export const FailureMode = z.strictObject({
-  id: z.string().regex(/^[a-z0-9-]{1,40}$/, 'must be lower-case letters, digits and dashes'),
-  label: z.string().trim().min(1).max(60),
-  description: z.string().max(300).default(''),
-  mitigation: Mitigation.nullable(),
-});
-export type FailureMode = z.infer<typeof FailureMode>;
+export type { FailureMode, Mitigation } from '../../../shared/review-contract';
 
 const CatalogFile = z.strictObject({
   version: z.literal(1),
