@@ -12,6 +12,7 @@ import { startGenerate } from '../generate/start';
 import { readableError } from '../lib/errors';
 import { ReferencesView } from '../references/ReferencesView';
 import { startReferences } from '../references/start';
+import { ReviewView } from '../review/ReviewView';
 import { SettingsView } from '../settings/SettingsView';
 import { startSettings } from '../settings/start';
 import { StylesView } from '../styles/StylesView';
@@ -70,6 +71,7 @@ function Shell() {
     const titles = {
       generate: 'Generate',
       history: 'History',
+      review: 'Review',
       styles: 'Styles',
       references: 'References',
       settings: 'Settings',
@@ -101,6 +103,7 @@ function Shell() {
         )}
         {view === 'generate' && <GenerateView />}
         {view === 'history' && <HistoryView />}
+        {view === 'review' && <ReviewView />}
         {view === 'styles' && <StylesView />}
         {view === 'references' && <ReferencesView />}
         {view === 'settings' && <SettingsView />}
