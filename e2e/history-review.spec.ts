@@ -111,3 +111,49 @@ test('reproduce exactly pins provider, model and seed; a provider without seeds 
   await expect(dialog).toContainText('takes no seed, so every run draws a new image');
   await expect(dialog.getByRole('button', { name: 'Reproduce exactly' })).toBeDisabled();
 });
+
+test('review ten outputs from the keyboard, one rejected with a reason, one approval undone', async ({
+  app,
+  page,
+}) => {
+  await page.goto(app.launchUrl);
+  await openScreen(page, 'Generate');
+  const prompt = page.getByRole('textbox', { name: 'Prompt', exact: true });
+  for (let i = 1; i <= 10; i++) {
+    await prompt.fill(`tile study ${i}`);
+    await page.locator('main').getByRole('button', { name: 'Generate', exact: true }).click();
+  }
+  const nav = page.getByRole('navigation');
+  await expect(nav.getByRole('link', { name: /Review/ })).toContainText('10', { timeout: 30_000 });
+
+  await nav.getByRole('link', { name: /Review/ }).click();
+  const side = page.getByRole('complementary', { name: 'Review' });
+  await expect(side).toContainText('Image 1 of 10 · 0 reviewed');
+  await page.getByLabel('Approval reference (optional)').fill('LEGAL-2041');
+  await page.getByLabel('Approval reference (optional)').press('Enter');
+
+  for (let i = 1; i <= 3; i++) await page.keyboard.press('a');
+  await expect(side).toContainText('Image 4 of 10 · 3 reviewed');
+  // The fourth: rated 2, then rejected for anatomy (X, then its digit in the picker).
+  await page.keyboard.press('2');
+  await page.keyboard.press('x');
+  const picker = page.getByRole('listbox', { name: 'Reject reason' });
+  await expect(picker.getByRole('option', { name: /Anatomy/ })).toBeVisible();
+  await page.screenshot({ path: 'test-results/history-review-queue-picker.png' });
+  await page.keyboard.press('2');
+  await expect(side).toContainText('Rejected');
+  await expect(side).toContainText('Anatomy');
+  await page.keyboard.press('ArrowRight');
+  // Approve the fifth, then undo: it is pending again and the cursor is back on it.
+  await page.keyboard.press('a');
+  await expect(side).toContainText('Image 6 of 10 · 5 reviewed');
+  await page.keyboard.press('z');
+  await expect(side).toContainText('Image 5 of 10 · 4 reviewed');
+  await expect(side).toContainText('Pending');
+  await page.keyboard.press('f');
+  await expect(side).toContainText('Favourite');
+  for (let i = 5; i <= 10; i++) await page.keyboard.press('a');
+  await expect(side).toContainText('10 reviewed');
+  await expect(nav.getByRole('link', { name: /Review/ })).not.toContainText(/\d/);
+  await page.screenshot({ path: 'test-results/history-review-queue-done.png' });
+});

@@ -43,6 +43,13 @@ function fromSnapshot(item: ReviewItem, s: ReviewSnapshot): ReviewItem {
 }
 
 export const useReviewStore = create<ReviewState>()((set, get) => {
+  // Keys come faster than answers: each change waits for the one before, so the cursor it acts on is current.
+  let chain: Promise<void> = Promise.resolve();
+  const serial = (work: () => Promise<void>): Promise<void> => {
+    chain = chain.then(work, work);
+    return chain;
+  };
+
   async function change(
     call: () => ReturnType<typeof api.call<'review.decide'>>,
     patch: (item: ReviewItem) => ReviewItem,
@@ -97,48 +104,65 @@ export const useReviewStore = create<ReviewState>()((set, get) => {
       set((state) => ({ index: Math.max(0, Math.min(state.items.length - 1, state.index + step)) }));
     },
     approve() {
-      const item = get().items[get().index];
-      const approvalRef = get().approvalRef.trim() || null;
-      return change(
-        () =>
-          api.call('review.decide', {
-            outputIds: [item!.outputId],
-            decision: { status: 'approved', approvalRef },
-          }),
-        (i) => ({ ...i, status: 'approved', approvalRef, rejectReason: null }),
-        true,
-      );
+      return serial(() => {
+        const item = get().items[get().index];
+        const approvalRef = get().approvalRef.trim() || null;
+        return change(
+          () =>
+            api.call('review.decide', {
+              outputIds: [item!.outputId],
+              decision: { status: 'approved', approvalRef },
+            }),
+          (i) => ({ ...i, status: 'approved', approvalRef, rejectReason: null }),
+          true,
+        );
+      });
     },
     reject(reason) {
-      const item = get().items[get().index];
-      return change(
-        () =>
-          api.call('review.decide', {
-            outputIds: [item!.outputId],
-            decision: { status: 'rejected', reason, note: null },
-          }),
-        (i) => ({ ...i, status: 'rejected', rejectReason: reason, approvalRef: null }),
-        false,
-      );
+      return serial(() => {
+        const item = get().items[get().index];
+        return change(
+          () =>
+            api.call('review.decide', {
+              outputIds: [item!.outputId],
+              decision: { status: 'rejected', reason, note: null },
+            }),
+          (i) => ({ ...i, status: 'rejected', rejectReason: reason, approvalRef: null }),
+          false,
+        );
+      });
     },
     rate(rating) {
-      const item = get().items[get().index];
-      return change(
-        () => api.call('review.rate', { outputId: item!.outputId, rating }),
-        (i) => ({ ...i, rating }),
-        false,
-      );
+      return serial(() => {
+        const item = get().items[get().index];
+        return change(
+          () => api.call('review.rate', { outputId: item!.outputId, rating }),
+          (i) => ({ ...i, rating }),
+          false,
+        );
+      });
     },
     toggleFavorite() {
-      const item = get().items[get().index];
-      const favorite = !item?.favorite;
-      return change(
-        () => api.call('review.favorite', { outputIds: [item!.outputId], favorite }),
-        (i) => ({ ...i, favorite }),
-        false,
-      );
+      return serial(() => {
+        const item = get().items[get().index];
+        const favorite = !item?.favorite;
+        return change(
+          () => api.call('review.favorite', { outputIds: [item!.outputId], favorite }),
+          (i) => ({ ...i, favorite }),
+          false,
+        );
+      });
     },
-    async undoLast() {
+    undoLast() {
+      return serial(() => undo());
+    },
+    setApprovalRef(value) {
+      set({ approvalRef: value });
+    },
+  };
+
+  async function undo() {
+    {
       const last = get().undo.at(-1);
       if (!last) return;
       const result = await api.call('review.undo', { previous: last.previous });
@@ -157,9 +181,6 @@ export const useReviewStore = create<ReviewState>()((set, get) => {
           return s ? fromSnapshot(i, s) : i;
         }),
       }));
-    },
-    setApprovalRef(value) {
-      set({ approvalRef: value });
-    },
-  };
+    }
+  }
 });
