@@ -39,7 +39,7 @@ import { libraryCalls, libraryEvents } from './library-contract';
 import { SERVER_SLOTS } from './limits';
 import { queueCalls } from './queue-contract';
 import { referenceCalls, referenceEvents } from './references-contract';
-import { reviewCalls } from './review-contract';
+import { reviewCalls, trashCalls } from './review-contract';
 
 /**
  * Every call that crosses the process boundary: `noun.verb` -> input and output schemas.
@@ -219,6 +219,7 @@ export const calls = {
   ...referenceCalls,
   ...queueCalls,
   ...reviewCalls,
+  ...trashCalls,
 } as const;
 
 /** Every event the main process pushes to the renderer. */

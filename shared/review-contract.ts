@@ -96,3 +96,31 @@ export const reviewCalls = {
     output: z.object({ counts: ReviewCounts }),
   },
 } as const;
+
+// ---------------------------------------------------------------- trash
+
+const TrashTarget = z.strictObject({
+  runIds: z.array(z.number().int().positive()).max(500).default([]),
+  outputIds: z.array(OutputId).max(500).default([]),
+});
+
+export const TrashList = z.object({
+  runs: z.array(z.object({ id: z.number(), prompt: z.string(), deletedAt: z.number(), thumbPath: z.string().nullable() })),
+  outputs: z.array(
+    z.object({ id: z.number(), runId: z.number(), prompt: z.string(), deletedAt: z.number(), thumbPath: z.string() }),
+  ),
+});
+export type TrashList = z.infer<typeof TrashList>;
+
+const Moved = z.object({ runs: z.number(), outputs: z.number() });
+
+export const trashCalls = {
+  /** Refused with `conflict` (details.uses) when a style preview or board baseline uses it, unless `force`. */
+  'trash.move': { input: TrashTarget.extend({ force: z.boolean().default(false) }), output: Moved },
+  'trash.restore': { input: TrashTarget, output: Moved },
+  'trash.list': { input: z.strictObject({}), output: TrashList },
+  'trash.empty': {
+    input: z.strictObject({}),
+    output: z.object({ runs: z.number(), outputs: z.number(), filesRemoved: z.number() }),
+  },
+} as const;

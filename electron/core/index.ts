@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Result } from '../../shared/result';
 import { createHandlers } from './api/handlers';
+import { createTrashService } from './trash/service';
 import { type HandlerTable, invokeCall } from './api/invoke';
 import {
   createDispatcher,
@@ -32,6 +33,7 @@ import {
   createOutputsRepo,
   createReferencesRepo,
   createRunsRepo,
+  createTrashRepo,
   createSettingsRepo,
   createUsageRepo,
   openDatabase,
@@ -180,6 +182,23 @@ export function createCore(options: CoreOptions): Core {
     });
   }
 
+  const trash = createTrashService({
+    repo: createTrashRepo(db),
+    dataDir,
+    clock,
+    log,
+    mentions: () => createContentRefsRepo(db).mentions(),
+    contentPath: CONTENT_PATH,
+  });
+  // What has been in the trash for 30 days goes, with the files no other row uses.
+  void trash.purgeExpired().then(
+    (report) => {
+      if (report.runs + report.outputs > 0) log.info('purged the trash', { ...report });
+    },
+    (error: unknown) =>
+      log.error('purging the trash failed', { error: error instanceof Error ? error.message : String(error) }),
+  );
+
   const handlers = createHandlers({
     app: { name: 'Atelier', version: options.version, mode: options.mode, dataDir },
     catalog,
@@ -194,7 +213,7 @@ export function createCore(options: CoreOptions): Core {
     clock,
     references,
     library: { library, pack: { media, dataDir, clock, appVersion: options.version, references } },
-    review: { outputs: createOutputsRepo(db), runs, clock, modes: () => failureModes },
+    review: { outputs: createOutputsRepo(db), runs, clock, modes: () => failureModes, trash },
   });
 
   const sweepStop = new AbortController();

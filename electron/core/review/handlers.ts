@@ -2,6 +2,7 @@ import { fieldError } from '../../../shared/result';
 import type { ReviewCounts, ReviewSnapshot } from '../../../shared/review-contract';
 import type { Clock } from '../ports';
 import type { OutputsRepo, RunsRepo } from '../store';
+import type { TrashService } from '../trash/service';
 import type { FailureMode } from './failure-modes';
 
 export interface ReviewHandlerDeps {
@@ -10,13 +11,14 @@ export interface ReviewHandlerDeps {
   clock: Clock;
   /** The failure-mode catalog, validated at load. */
   modes: () => FailureMode[];
+  trash: TrashService;
 }
 
 /**
  * The review queue's calls. Every change answers with the marks it replaced (`previous`), so the queue's
  * Z can write them back with `review.undo`, and with the counts the navigation shows.
  */
-export function createReviewHandlers({ outputs, runs, clock, modes }: ReviewHandlerDeps) {
+export function createReviewHandlers({ outputs, runs, clock, modes, trash }: ReviewHandlerDeps) {
   const counts = (): ReviewCounts => outputs.reviewCounts();
   function changed(ids: readonly number[], apply: () => void) {
     const previous: ReviewSnapshot[] = outputs.snapshot(ids);
@@ -49,6 +51,11 @@ export function createReviewHandlers({ outputs, runs, clock, modes }: ReviewHand
       changed(outputIds, () => outputs.setFavorite(outputIds, favorite)),
     'review.rate': async ({ outputId, rating }: { outputId: number; rating: number }) =>
       changed([outputId], () => runs.rate(outputId, rating, clock.now())),
+    'trash.move': async ({ runIds, outputIds, force }: { runIds: number[]; outputIds: number[]; force: boolean }) =>
+      trash.trash({ runIds, outputIds }, force),
+    'trash.restore': async (target: { runIds: number[]; outputIds: number[] }) => trash.restore(target),
+    'trash.list': async () => trash.list(),
+    'trash.empty': async () => trash.empty(),
     'review.undo': async ({ previous }: { previous: ReviewSnapshot[] }) => {
       outputs.restore(previous, clock.now());
       return { counts: counts() };
