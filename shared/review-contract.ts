@@ -105,9 +105,17 @@ const TrashTarget = z.strictObject({
 });
 
 export const TrashList = z.object({
-  runs: z.array(z.object({ id: z.number(), prompt: z.string(), deletedAt: z.number(), thumbPath: z.string().nullable() })),
+  runs: z.array(
+    z.object({ id: z.number(), prompt: z.string(), deletedAt: z.number(), thumbPath: z.string().nullable() }),
+  ),
   outputs: z.array(
-    z.object({ id: z.number(), runId: z.number(), prompt: z.string(), deletedAt: z.number(), thumbPath: z.string() }),
+    z.object({
+      id: z.number(),
+      runId: z.number(),
+      prompt: z.string(),
+      deletedAt: z.number(),
+      thumbPath: z.string(),
+    }),
   ),
 });
 export type TrashList = z.infer<typeof TrashList>;

@@ -2,7 +2,6 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Result } from '../../shared/result';
 import { createHandlers } from './api/handlers';
-import { createTrashService } from './trash/service';
 import { type HandlerTable, invokeCall } from './api/invoke';
 import {
   createDispatcher,
@@ -33,11 +32,12 @@ import {
   createOutputsRepo,
   createReferencesRepo,
   createRunsRepo,
-  createTrashRepo,
   createSettingsRepo,
+  createTrashRepo,
   createUsageRepo,
   openDatabase,
 } from './store';
+import { createTrashService } from './trash/service';
 import { createKeyRing } from './vault/keyring';
 import type { Vault } from './vault/vault';
 
@@ -196,7 +196,9 @@ export function createCore(options: CoreOptions): Core {
       if (report.runs + report.outputs > 0) log.info('purged the trash', { ...report });
     },
     (error: unknown) =>
-      log.error('purging the trash failed', { error: error instanceof Error ? error.message : String(error) }),
+      log.error('purging the trash failed', {
+        error: error instanceof Error ? error.message : String(error),
+      }),
   );
 
   const handlers = createHandlers({

@@ -51,8 +51,15 @@ export function createReviewHandlers({ outputs, runs, clock, modes, trash }: Rev
       changed(outputIds, () => outputs.setFavorite(outputIds, favorite)),
     'review.rate': async ({ outputId, rating }: { outputId: number; rating: number }) =>
       changed([outputId], () => runs.rate(outputId, rating, clock.now())),
-    'trash.move': async ({ runIds, outputIds, force }: { runIds: number[]; outputIds: number[]; force: boolean }) =>
-      trash.trash({ runIds, outputIds }, force),
+    'trash.move': async ({
+      runIds,
+      outputIds,
+      force,
+    }: {
+      runIds: number[];
+      outputIds: number[];
+      force: boolean;
+    }) => trash.trash({ runIds, outputIds }, force),
     'trash.restore': async (target: { runIds: number[]; outputIds: number[] }) => trash.restore(target),
     'trash.list': async () => trash.list(),
     'trash.empty': async () => trash.empty(),

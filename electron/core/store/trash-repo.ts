@@ -61,7 +61,10 @@ export function createTrashRepo(db: LibraryDatabase): TrashRepo {
      WHERE o.run_id = ? ORDER BY b.id`,
   );
   const runOfOutput = db.prepare<[number], number>('SELECT run_id FROM outputs WHERE id = ?').pluck();
-  const trashedRuns = db.prepare<[], { id: number; prompt: string; deleted_at: number; thumb: string | null }>(
+  const trashedRuns = db.prepare<
+    [],
+    { id: number; prompt: string; deleted_at: number; thumb: string | null }
+  >(
     `SELECT r.id, r.prompt, r.deleted_at,
        (SELECT o.thumb_path FROM outputs o WHERE o.run_id = r.id ORDER BY o.idx LIMIT 1) AS thumb
      FROM runs r WHERE r.deleted_at IS NOT NULL ORDER BY r.deleted_at DESC, r.id DESC`,
@@ -80,7 +83,9 @@ export function createTrashRepo(db: LibraryDatabase): TrashRepo {
   const pathsOfOutputs = db.prepare<[number], { path: string; thumb_path: string }>(
     'SELECT path, thumb_path FROM outputs WHERE deleted_at IS NOT NULL AND deleted_at <= ?',
   );
-  const deleteRuns = db.prepare<[number]>('DELETE FROM runs WHERE deleted_at IS NOT NULL AND deleted_at <= ?');
+  const deleteRuns = db.prepare<[number]>(
+    'DELETE FROM runs WHERE deleted_at IS NOT NULL AND deleted_at <= ?',
+  );
   const deleteOutputs = db.prepare<[number]>(
     'DELETE FROM outputs WHERE deleted_at IS NOT NULL AND deleted_at <= ?',
   );
@@ -156,7 +161,9 @@ export function createTrashRepo(db: LibraryDatabase): TrashRepo {
     },
     list() {
       return {
-        runs: trashedRuns.all().map((r) => ({ id: r.id, prompt: r.prompt, deletedAt: r.deleted_at, thumbPath: r.thumb })),
+        runs: trashedRuns
+          .all()
+          .map((r) => ({ id: r.id, prompt: r.prompt, deletedAt: r.deleted_at, thumbPath: r.thumb })),
         outputs: trashedOutputs.all().map((o) => ({
           id: o.id,
           runId: o.run_id,

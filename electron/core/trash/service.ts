@@ -56,7 +56,8 @@ export function createTrashService(deps: TrashDeps): TrashService {
     if (candidates.length === 0) return 0;
     const unused = new Set(candidates);
     for (const batch of deps.mentions()) {
-      for (const value of batch) for (const match of value.matchAll(deps.contentPath)) unused.delete(match[0]);
+      for (const value of batch)
+        for (const match of value.matchAll(deps.contentPath)) unused.delete(match[0]);
       if (unused.size === 0) return 0;
     }
     let removed = 0;
