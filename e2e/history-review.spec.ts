@@ -157,3 +157,29 @@ test('review ten outputs from the keyboard, one rejected with a reason, one appr
   await expect(nav.getByRole('link', { name: /Review/ })).not.toContainText(/\d/);
   await page.screenshot({ path: 'test-results/history-review-queue-done.png' });
 });
+
+test('trash and restore: a deleted run leaves History, waits in Trash, and comes back', async ({
+  app,
+  page,
+}) => {
+  await page.goto(app.launchUrl);
+  await generateWithSeed(page, 'a copper kettle', '12');
+  await generateWithSeed(page, 'a glass jar', '13');
+  await openScreen(page, 'History');
+  await page.getByRole('button', { name: /^Run 1: a copper kettle/ }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByRole('button', { name: 'Move to trash' }).click();
+  await expect(dialog).toBeHidden();
+  await expect(page.getByRole('button', { name: /^Run 1: a copper kettle/ })).toHaveCount(0);
+  await expect(page.getByRole('button', { name: /^Run 2: a glass jar/ })).toBeVisible();
+
+  await page.getByRole('navigation').getByRole('link', { name: 'Trash' }).click();
+  const list = page.getByRole('list', { name: 'In the trash' });
+  await expect(list).toContainText('Run 1');
+  await page.screenshot({ path: 'test-results/history-review-trash.png' });
+  await list.getByRole('button', { name: 'Restore run 1' }).click();
+  await expect(page.getByText('The trash is empty')).toBeVisible();
+
+  await openScreen(page, 'History');
+  await expect(page.getByRole('button', { name: /^Run 1: a copper kettle/ })).toBeVisible();
+});

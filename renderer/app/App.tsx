@@ -17,6 +17,7 @@ import { SettingsView } from '../settings/SettingsView';
 import { startSettings } from '../settings/start';
 import { StylesView } from '../styles/StylesView';
 import { startStyles } from '../styles/start';
+import { TrashView } from '../trash/TrashView';
 import { useCatalogStore } from './catalog';
 import { startLiveUpdates } from './live';
 import { useLocalServersStore } from './local-servers';
@@ -72,6 +73,7 @@ function Shell() {
       generate: 'Generate',
       history: 'History',
       review: 'Review',
+      trash: 'Trash',
       styles: 'Styles',
       references: 'References',
       settings: 'Settings',
@@ -104,6 +106,7 @@ function Shell() {
         {view === 'generate' && <GenerateView />}
         {view === 'history' && <HistoryView />}
         {view === 'review' && <ReviewView />}
+        {view === 'trash' && <TrashView />}
         {view === 'styles' && <StylesView />}
         {view === 'references' && <ReferencesView />}
         {view === 'settings' && <SettingsView />}

@@ -9,6 +9,7 @@ const ITEMS: { view: View; label: string; icon: IconName; soon?: boolean }[] = [
   { view: 'review', label: 'Review', icon: 'check' },
   { view: 'styles', label: 'Styles', icon: 'styles' },
   { view: 'references', label: 'References', icon: 'references' },
+  { view: 'trash', label: 'Trash', icon: 'trash' },
   { view: 'settings', label: 'Settings', icon: 'settings' },
 ];
 
