@@ -3,8 +3,11 @@
 import './review.css';
 import { useEffect, useId, useState } from 'react';
 import { api } from '../api';
+import { send } from '../app/actions';
+import { useAppStore } from '../app/store';
 import { Badge, Button, EmptyState, ErrorCard, Spinner } from '../components';
 import { readableError } from '../lib/errors';
+import { mitigatedBranch } from './mitigation';
 import { useReviewStore } from './store';
 
 const store = useReviewStore.getState;
@@ -26,6 +29,7 @@ export function ReviewView() {
   const pickerId = useId();
   const refId = useId();
   const item = items[index];
+  const go = useAppStore((s) => s.go);
 
   useEffect(() => {
     void store().load();
@@ -174,6 +178,31 @@ export function ReviewView() {
                 Undo
               </Button>
             </div>
+            {item.status === 'rejected' && reason?.mitigation && (
+              <Button
+                variant="secondary"
+                title={
+                  reason.mitigation.kind === 'provider'
+                    ? 'Branch from this run on another provider'
+                    : 'Branch from this run with the negative group added'
+                }
+                onClick={() => {
+                  const mitigation = reason.mitigation!;
+                  void mitigatedBranch(item.runId, mitigation).then((result) => {
+                    if (!result.ok) return;
+                    send('generate.reuseRequest', {
+                      request: result.request,
+                      fromRunId: item.runId,
+                      styleVersionId: null,
+                      derivation: 'branch',
+                    });
+                    go('generate');
+                  });
+                }}
+              >
+                Apply mitigation to next Branch
+              </Button>
+            )}
             {picking !== null && (
               <div className="review__picker" role="listbox" id={pickerId} aria-label="Reject reason">
                 {modes.map((mode, i) => (
