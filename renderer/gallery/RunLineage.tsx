@@ -82,7 +82,7 @@ export function RunActions({ detail }: { detail: RunDetail }) {
     if (result.ok) {
       setConfirm(null);
       closeRun();
-      void useHistoryStore.getState().loadFirst();
+      useHistoryStore.getState().removeRuns([detail.id]);
     } else if (result.error.code === 'conflict' && !force) {
       // A style preview or a board baseline uses it: say which, and ask.
       setConfirm(result.error.message);

@@ -99,4 +99,27 @@ describe('History store', () => {
     store.getState().patchRun(99, { bestRating: 1, tags: [] });
     expect(store.getState().items).toBe(items);
   });
+
+  it('a refresh of a library that fits one page drops a run that left it (trashed)', async () => {
+    answerWith(library(3));
+    const store = await freshStore();
+    await store.getState().loadFirst();
+    // Run 1 goes to the trash: the main process no longer lists it.
+    answerWith((name) =>
+      name === 'runs.list'
+        ? ok({ items: [run(3), run(2)], nextBefore: null, total: 2 })
+        : fail('internal', name),
+    );
+    await store.getState().refreshTop();
+    expect(store.getState().items.map((r) => r.id)).toEqual([3, 2]);
+  });
+
+  it('removeRuns takes trashed runs out of the loaded list and the total', async () => {
+    answerWith(library(3));
+    const store = await freshStore();
+    await store.getState().loadFirst();
+    store.getState().removeRuns([2]);
+    expect(store.getState().items.map((r) => r.id)).toEqual([3, 1]);
+    expect(store.getState().total).toBe(2);
+  });
 });

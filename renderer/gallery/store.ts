@@ -21,6 +21,8 @@ interface HistoryState {
   loadMore(): Promise<void>;
   /** Fetches the newest page and merges it in front: new runs appear, finished ones update. */
   refreshTop(): Promise<void>;
+  /** Takes runs moved to the trash out of the loaded list. */
+  removeRuns(ids: readonly number[]): void;
   /** Puts what the run dialog just changed (rating, tags) on the run's card, without a reload. */
   patchRun(id: number, patch: Pick<RunSummary, 'bestRating' | 'tags'>): void;
 }
@@ -78,6 +80,14 @@ export const useHistoryStore = create<HistoryState>()((set, get) => ({
     });
   },
 
+  removeRuns(ids) {
+    const gone = new Set(ids);
+    set((state) => {
+      const items = state.items.filter((item) => !gone.has(item.id));
+      return { items, total: Math.max(0, state.total - (state.items.length - items.length)) };
+    });
+  },
+
   async refreshTop() {
     const seq = ++topSeq;
     const result = await api.call('runs.list', { limit: PAGE });
@@ -99,7 +109,11 @@ export const useHistoryStore = create<HistoryState>()((set, get) => ({
       }
       const freshIds = new Set(fresh.map((item) => item.id));
       const oldestFresh = fresh[fresh.length - 1]!.id;
-      const older = state.items.filter((item) => !freshIds.has(item.id) && item.id < oldestFresh);
+      // The first page is the last one: nothing older exists (a run trashed since is gone too).
+      const older =
+        result.value.nextBefore === null
+          ? []
+          : state.items.filter((item) => !freshIds.has(item.id) && item.id < oldestFresh);
       return {
         status: 'ready',
         error: null,
