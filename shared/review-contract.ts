@@ -90,6 +90,13 @@ export const reviewCalls = {
     input: z.strictObject({ outputId: OutputId, rating: z.number().int().min(0).max(5) }),
     output: Changed,
   },
+  /** Replaces the failure-mode list with an edited one (Settings → Review); checked like the shipped file. */
+  'review.saveModes': {
+    input: z.strictObject({ modes: z.array(FailureMode).min(1).max(40) }),
+    output: z.object({ modes: z.array(FailureMode) }),
+  },
+  /** Drops the edits: the shipped list again. */
+  'review.resetModes': { input: z.strictObject({}), output: z.object({ modes: z.array(FailureMode) }) },
   /** Writes the snapshots an earlier change answered with back (Z). */
   'review.undo': {
     input: z.strictObject({ previous: z.array(ReviewSnapshot).min(1).max(500) }),

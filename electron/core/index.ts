@@ -19,7 +19,7 @@ import { type Catalog, loadCatalog } from './providers/catalog';
 import { adapters as builtInAdapters } from './providers/registry';
 import type { ProviderAdapter } from './providers/types';
 import { createReferenceService } from './references';
-import { type FailureMode, loadFailureModes } from './review/failure-modes';
+import { createFailureModeBook, type FailureMode, loadFailureModes } from './review/failure-modes';
 import {
   CONTENT_PATH,
   closeDatabase,
@@ -105,12 +105,16 @@ export function createCore(options: CoreOptions): Core {
   const db = openDatabase(path.join(dataDir, DATABASE_FILE));
   const runs = createRunsRepo(db, log);
   // Checked against the shipped starter groups and shipped providers (a test catalog may lack the named one).
-  const failureModes =
-    options.failureModes ??
-    loadFailureModes({
-      negativeGroups: readStarterLibrary().negatives.map((n) => n.slug),
-      providers: (options.catalog ? loadCatalog() : catalog).providers.map((p) => p.id),
-    });
+  const modeTargets = {
+    negativeGroups: readStarterLibrary().negatives.map((n) => n.slug),
+    providers: (options.catalog ? loadCatalog() : catalog).providers.map((p) => p.id),
+  };
+  const failureModes = createFailureModeBook({
+    shipped: options.failureModes ?? loadFailureModes(modeTargets),
+    targets: modeTargets,
+    settings: createSettingsRepo(db, log),
+    now: () => clock.now(),
+  });
 
   const events = createEventBus((error) =>
     log.error('event listener failed', { error: error instanceof Error ? error.message : String(error) }),
@@ -215,7 +219,14 @@ export function createCore(options: CoreOptions): Core {
     clock,
     references,
     library: { library, pack: { media, dataDir, clock, appVersion: options.version, references } },
-    review: { outputs: createOutputsRepo(db), runs, clock, modes: () => failureModes, trash },
+    review: {
+      outputs: createOutputsRepo(db),
+      runs,
+      clock,
+      modes: failureModes.modes,
+      saveModes: failureModes.save,
+      trash,
+    },
   });
 
   const sweepStop = new AbortController();

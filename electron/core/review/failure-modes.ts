@@ -1,8 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { describeZodError } from '../../../shared/result';
+import { AppError, describeZodError } from '../../../shared/result';
 import { FailureMode } from '../../../shared/review-contract';
+import type { SettingsRepo } from '../store';
 
 /**
  * The failure-mode catalog a reviewer rejects with (resources/failure-modes.json): each reason maps to a
@@ -70,4 +71,34 @@ export function findFailureModes(): string {
 
 export function loadFailureModes(targets: MitigationTargets, file = findFailureModes()): FailureMode[] {
   return parseFailureModes(JSON.parse(readFileSync(file, 'utf8')), targets, path.basename(file));
+}
+
+/** Where Settings → Review keeps an edited list. */
+export const FAILURE_MODES_SETTING = 'review.failureModes';
+
+/**
+ * The failure modes in effect: the edited list stored in settings, else the shipped one. An edited list is
+ * checked with the same rules as the shipped file (the field names the problem: `modes[2].mitigation.group`).
+ */
+export function createFailureModeBook(deps: {
+  shipped: FailureMode[];
+  targets: MitigationTargets;
+  settings: Pick<SettingsRepo, 'get' | 'set'>;
+  now: () => number;
+}) {
+  const stored = () => deps.settings.get(FAILURE_MODES_SETTING, z.array(FailureMode).nullable(), null);
+  return {
+    modes: (): FailureMode[] => stored() ?? deps.shipped,
+    save(modes: FailureMode[] | null): FailureMode[] {
+      if (modes !== null) {
+        try {
+          parseFailureModes({ version: 1, modes }, deps.targets, 'edited list');
+        } catch (error) {
+          throw new AppError('invalid_input', (error as Error).message.replace(/^edited list: /, ''));
+        }
+      }
+      deps.settings.set(FAILURE_MODES_SETTING, modes, deps.now());
+      return modes ?? deps.shipped;
+    },
+  };
 }

@@ -9,8 +9,10 @@ export interface ReviewHandlerDeps {
   outputs: OutputsRepo;
   runs: Pick<RunsRepo, 'rate'>;
   clock: Clock;
-  /** The failure-mode catalog, validated at load. */
+  /** The failure-mode catalog in effect (the shipped one, or the edits stored in settings). */
   modes: () => FailureMode[];
+  /** Checks and stores an edited list (null drops the edits); returns the list now in effect. */
+  saveModes: (modes: FailureMode[] | null) => FailureMode[];
   trash: TrashService;
 }
 
@@ -18,7 +20,7 @@ export interface ReviewHandlerDeps {
  * The review queue's calls. Every change answers with the marks it replaced (`previous`), so the queue's
  * Z can write them back with `review.undo`, and with the counts the navigation shows.
  */
-export function createReviewHandlers({ outputs, runs, clock, modes, trash }: ReviewHandlerDeps) {
+export function createReviewHandlers({ outputs, runs, clock, modes, saveModes, trash }: ReviewHandlerDeps) {
   const counts = (): ReviewCounts => outputs.reviewCounts();
   function changed(ids: readonly number[], apply: () => void) {
     const previous: ReviewSnapshot[] = outputs.snapshot(ids);
@@ -27,6 +29,8 @@ export function createReviewHandlers({ outputs, runs, clock, modes, trash }: Rev
   }
   return {
     'review.modes': async () => ({ modes: modes() }),
+    'review.saveModes': async ({ modes: edited }: { modes: FailureMode[] }) => ({ modes: saveModes(edited) }),
+    'review.resetModes': async () => ({ modes: saveModes(null) }),
     'review.counts': async () => counts(),
     'review.queue': async ({ limit }: { limit: number }) => ({
       items: outputs.pending(limit),

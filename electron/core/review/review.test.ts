@@ -103,4 +103,22 @@ describe('review queue', () => {
       group: 'text-distortion',
     });
   });
+
+  it('an edited failure-mode list is checked, stored, served, and reset to the shipped one', async () => {
+    const h = setup();
+    type Modes = { modes: Array<{ id: string; label: string }> };
+    await expect(
+      h.call('review.saveModes', {
+        modes: [{ id: 'hands', label: 'Hands', mitigation: { kind: 'negativeGroup', group: 'nope' } }],
+      }),
+    ).rejects.toThrow(/invalid_input: modes\[0\]\.mitigation\.group: there is no negative group "nope"/);
+    await h.call('review.saveModes', {
+      modes: [{ id: 'hands', label: 'Hands', mitigation: { kind: 'negativeGroup', group: 'anatomy' } }],
+    });
+    await h.restart();
+    expect((await h.call<Modes>('review.modes', {})).modes.map((m) => m.id)).toEqual(['hands']);
+    const reset = await h.call<Modes>('review.resetModes', {});
+    expect(reset.modes.map((m) => m.id)).toContain('mangled-text');
+    expect((await h.call<Modes>('review.modes', {})).modes.map((m) => m.id)).toContain('anatomy');
+  });
 });
