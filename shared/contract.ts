@@ -34,6 +34,7 @@ const secret = z
   .max(1024, 'is longer than any API key')
   .regex(/^[\x21-\x7e]+$/, 'must be a single token without spaces');
 
+import { boardCalls, boardEvents } from './boards-contract';
 import { labelText, refuseDeepNesting } from './input-rules';
 import { libraryCalls, libraryEvents } from './library-contract';
 import { SERVER_SLOTS } from './limits';
@@ -220,6 +221,7 @@ export const calls = {
   ...queueCalls,
   ...reviewCalls,
   ...trashCalls,
+  ...boardCalls,
 } as const;
 
 /** Every event the main process pushes to the renderer. */
@@ -250,6 +252,7 @@ export const events = {
   'localServers.changed': z.object({ id: z.number().nullable() }),
   ...libraryEvents,
   ...referenceEvents,
+  ...boardEvents,
 } as const;
 
 export type Calls = typeof calls;

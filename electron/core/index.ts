@@ -23,6 +23,7 @@ import { createFailureModeBook, type FailureMode, loadFailureModes } from './rev
 import {
   CONTENT_PATH,
   closeDatabase,
+  createBoardsRepo,
   createContentRefsRepo,
   createDispatchSettings,
   createJobsRepo,
@@ -227,6 +228,7 @@ export function createCore(options: CoreOptions): Core {
       saveModes: failureModes.save,
       trash,
     },
+    boards: { boards: createBoardsRepo(db) },
   });
 
   const sweepStop = new AbortController();

@@ -3,6 +3,10 @@
 import './app.css';
 import { useEffect, useSyncExternalStore } from 'react';
 import { api } from '../api';
+import { AddToBoardDialog } from '../boards/AddToBoardDialog';
+import { BoardView } from '../boards/BoardView';
+import { CompareDialog } from '../boards/CompareDialog';
+import { startBoards } from '../boards/start';
 import { Button, ErrorCard } from '../components';
 import { HistoryView } from '../gallery/HistoryView';
 import { RunDetailDialog } from '../gallery/RunDetailDialog';
@@ -38,6 +42,7 @@ export function startFeatures(): () => void {
     startStyles(),
     startReferences(),
     startSettings(),
+    startBoards(),
   ];
   return () => {
     for (const stop of stops) stop();
@@ -112,6 +117,9 @@ function Shell() {
         {view === 'settings' && <SettingsView />}
       </main>
       <RunDetailDialog />
+      <BoardView />
+      <AddToBoardDialog />
+      <CompareDialog />
     </div>
   );
 }

@@ -59,6 +59,10 @@ export interface Intents {
   'generate.retryRun': { runId: number; request: GenerationRequest | null };
   /** A style opens in the Styles editor (Styles). */
   'styles.open': { styleId: number };
+  /** "Add to board": the board picker opens for these outputs (Boards). */
+  'boards.addOutputs': { outputIds: number[] };
+  /** "Compare": 2–4 outputs open side by side with their parameters (Boards). */
+  'compare.open': { outputIds: number[] };
 }
 
 export type IntentName = keyof Intents;

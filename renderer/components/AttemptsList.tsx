@@ -4,6 +4,7 @@ import { attemptOutcomeText, sortedAttempts } from '../lib/attempts';
 import { costBasisNote, formatDuration, formatRecordedCost, formatTime } from '../lib/format';
 import { modelName, providerName } from '../lib/provider-names';
 import { Icon, type IconName } from './Icon';
+import './AttemptsList.css';
 
 function sentValue(value: unknown): string {
   if (value === null || value === undefined) return '—';

@@ -1,5 +1,6 @@
 import {
   type KeyboardEvent as ReactKeyboardEvent,
+  type ReactNode,
   type PointerEvent as ReactPointerEvent,
   useEffect,
   useId,
@@ -40,11 +41,14 @@ export function ImageViewer({
   index,
   onIndexChange,
   onClose,
+  actions,
 }: {
   images: ViewerImage[];
   index: number | null;
   onIndexChange: (index: number) => void;
   onClose: () => void;
+  /** Buttons the opening screen adds for the image shown (e.g. "Add to board"). */
+  actions?: (index: number) => ReactNode;
 }) {
   const headingId = useId();
   const closeRef = useRef<HTMLButtonElement>(null);
@@ -195,6 +199,7 @@ export function ImageViewer({
                   Copy seed
                 </Button>
               )}
+              {actions?.(index)}
               <span className="viewer__divider" aria-hidden="true" />
               <Button
                 variant="ghost"

@@ -25,7 +25,5 @@ import './notice.css';
 import './result-tile.css';
 import './thumb.css';
 import './kv.css';
-import './stars.css';
-import './attempts.css';
 import './tags.css';
 import './library.css';

@@ -2,6 +2,7 @@ import { memo } from 'react';
 import type { RunSummary } from '../../shared/domain';
 import { api } from '../api';
 import { providerName, useCatalogStore } from '../app/catalog';
+import { setDraggedOutputs } from '../app/drag';
 import { Badge, Icon, Spinner } from '../components';
 import { errorLabel } from '../lib/errors';
 import { excerpt, formatRelative, STATUS_LABEL, STATUS_TONE } from '../lib/format';
@@ -42,6 +43,9 @@ export const RunCard = memo(function RunCard({
       data-index={index}
       tabIndex={tabbable ? 0 : -1}
       aria-label={runCardLabel(run)}
+      // Dropped on a board in the sidebar, the run's images join it.
+      draggable={run.outputsCount > 0}
+      onDragStart={(event) => setDraggedOutputs(event.dataTransfer, { runIds: [run.id] })}
       onClick={onOpen}
       onFocus={onFocus}
     >

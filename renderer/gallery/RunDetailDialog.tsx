@@ -12,6 +12,7 @@ import type { RunDetail } from '../../shared/domain';
 import { api } from '../api';
 import { send } from '../app/actions';
 import { findModel, modelName, providerName, stepName, useCatalogStore } from '../app/catalog';
+import { setDraggedOutputs } from '../app/drag';
 import { useAppStore } from '../app/store';
 import {
   AttemptsList,
@@ -246,6 +247,8 @@ function Body({ detail }: { detail: RunDetail }) {
                     type="button"
                     className="result-tile detail__tile"
                     aria-label={`View image ${index + 1} full size`}
+                    draggable
+                    onDragStart={(event) => setDraggedOutputs(event.dataTransfer, { outputIds: [output.id] })}
                     onClick={() => setViewing(index)}
                   >
                     <img
@@ -279,6 +282,15 @@ function Body({ detail }: { detail: RunDetail }) {
                     onClick={() => reference(output.path)}
                   >
                     Use as reference
+                  </Button>
+                  <Button
+                    size="sm"
+                    variant="ghost"
+                    icon="plus"
+                    title="Add this image to a board, or compare it with a board's baseline"
+                    onClick={() => send('boards.addOutputs', { outputIds: [output.id] })}
+                  >
+                    Add to board
                   </Button>
                 </div>
               </li>
@@ -416,6 +428,19 @@ function Body({ detail }: { detail: RunDetail }) {
         index={viewing}
         onIndexChange={setViewing}
         onClose={() => setViewing(null)}
+        actions={(index) => {
+          const output = detail.outputs[index];
+          return output ? (
+            <Button
+              variant="ghost"
+              size="sm"
+              icon="plus"
+              onClick={() => send('boards.addOutputs', { outputIds: [output.id] })}
+            >
+              Add to board
+            </Button>
+          ) : null;
+        }}
       />
     </div>
   );

@@ -1,5 +1,6 @@
 import { useId } from 'react';
 import { Icon } from '../components';
+import './stars.css';
 
 /** 1–5 stars as native radios; choosing the current rating again clears it. */
 export function StarRating({

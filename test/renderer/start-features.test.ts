@@ -56,6 +56,8 @@ const SAMPLE: Intents = {
   },
   'generate.retryRun': { runId: 1, request: null },
   'styles.open': { styleId: 1 },
+  'boards.addOutputs': { outputIds: [1] },
+  'compare.open': { outputIds: [1, 2] },
 };
 
 let stop: (() => void) | null = null;

@@ -1,6 +1,7 @@
 import { ASPECT_RATIOS, ModelCapabilities, type ProviderInfo } from '../../../shared/domain';
 import { requestDifferences } from '../../../shared/lineage';
 import { AppError, fieldError } from '../../../shared/result';
+import { type BoardHandlerDeps, createBoardHandlers } from '../boards/handlers';
 import type { Dispatcher } from '../dispatch';
 import { describeOutcome } from '../dispatch/messages';
 import type { EventBus } from '../events';
@@ -33,6 +34,8 @@ export interface HandlerDeps {
   library: LibraryHandlerDeps;
   /** The review queue (outputs' marks and the failure-mode catalog). */
   review: ReviewHandlerDeps;
+  /** Boards and compare. */
+  boards: Pick<BoardHandlerDeps, 'boards'>;
 }
 
 /** The handler table: one entry per contract call, each receiving input its schema already parsed. */
@@ -194,6 +197,13 @@ export function createHandlers(deps: HandlerDeps) {
     'references.tags': async () => deps.references.tags(),
     ...createLibraryHandlers(deps.library),
     ...createReviewHandlers(deps.review),
+    ...createBoardHandlers({
+      boards: deps.boards.boards,
+      runs,
+      library: deps.library.library,
+      events,
+      clock,
+    }),
   } satisfies HandlerTable;
   return table;
 }

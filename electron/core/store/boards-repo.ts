@@ -30,6 +30,43 @@ export interface BoardsRepo {
   setBaseline(boardId: number, outputId: number | null): void;
   /** Board ids per output, for the badges on cards. */
   boardsOf(outputIds: readonly number[]): Map<number, number[]>;
+  /** A page of the board's live outputs, newest added first; `before` is the previous page's cursor. */
+  outputs(boardId: number, page: { before?: BoardCursor | undefined; limit: number }): BoardOutputsPage;
+  /** The run each output belongs to (outputs that do not exist are left out). */
+  runsOf(outputIds: readonly number[]): Map<number, number>;
+}
+
+/** Keyset position in a board: when the output was added, then its id (both descending). */
+export interface BoardCursor {
+  addedAt: number;
+  outputId: number;
+}
+
+export interface BoardOutputRow {
+  outputId: number;
+  runId: number;
+  addedAt: number;
+  path: string;
+  thumbPath: string;
+  width: number;
+  height: number;
+  prompt: string;
+}
+
+export interface BoardOutputsPage {
+  items: BoardOutputRow[];
+  next: BoardCursor | null;
+}
+
+interface MemberRow {
+  output_id: number;
+  run_id: number;
+  added_at: number;
+  path: string;
+  thumb_path: string;
+  width: number;
+  height: number;
+  prompt: string;
 }
 
 interface Row {
@@ -74,6 +111,23 @@ export function createBoardsRepo(db: LibraryDatabase): BoardsRepo {
      WHERE output_id IN (SELECT value FROM json_each(?)) ORDER BY output_id, board_id`,
   );
 
+  const MEMBER_COLUMNS = `x.output_id, o.run_id, x.added_at, o.path, o.thumb_path, o.width, o.height, r.prompt
+     FROM board_outputs x JOIN outputs o ON o.id = x.output_id JOIN runs r ON r.id = o.run_id`;
+  const selectFirstPage = db.prepare<[number, number], MemberRow>(
+    `SELECT ${MEMBER_COLUMNS}
+     WHERE x.board_id = ? AND o.deleted_at IS NULL
+     ORDER BY x.added_at DESC, x.output_id DESC LIMIT ?`,
+  );
+  const selectNextPage = db.prepare<[number, number, number, number, number], MemberRow>(
+    `SELECT ${MEMBER_COLUMNS}
+     WHERE x.board_id = ? AND o.deleted_at IS NULL
+       AND (x.added_at < ? OR (x.added_at = ? AND x.output_id < ?))
+     ORDER BY x.added_at DESC, x.output_id DESC LIMIT ?`,
+  );
+  const selectRunsOf = db.prepare<[string], { id: number; run_id: number }>(
+    'SELECT id, run_id FROM outputs WHERE id IN (SELECT value FROM json_each(?))',
+  );
+
   function requireBoard(id: number): void {
     if (selectOne.get(id) === undefined) throw new AppError('not_found', `There is no board ${id}.`);
   }
@@ -85,7 +139,7 @@ export function createBoardsRepo(db: LibraryDatabase): BoardsRepo {
       throw fieldError(['name'], `must be at most ${BOARD_NAME_MAX} characters`);
     const taken = selectByName.get(name);
     if (taken !== undefined && taken !== exceptId) {
-      throw new AppError('conflict', `A board named "${name}" already exists.`);
+      throw fieldError(['name'], `a board named "${name}" already exists (names ignore case)`);
     }
     return name;
   }
@@ -151,6 +205,34 @@ export function createBoardsRepo(db: LibraryDatabase): BoardsRepo {
       }
       return map;
     },
+    outputs(boardId, { before, limit }) {
+      requireBoard(boardId);
+      const rows = before
+        ? selectNextPage.all(boardId, before.addedAt, before.addedAt, before.outputId, limit + 1)
+        : selectFirstPage.all(boardId, limit + 1);
+      const items = rows.slice(0, limit).map(toMember);
+      const last = items.at(-1);
+      return {
+        items,
+        next: rows.length > limit && last ? { addedAt: last.addedAt, outputId: last.outputId } : null,
+      };
+    },
+    runsOf(outputIds) {
+      return new Map(selectRunsOf.all(JSON.stringify(outputIds)).map((row) => [row.id, row.run_id]));
+    },
+  };
+}
+
+function toMember(row: MemberRow): BoardOutputRow {
+  return {
+    outputId: row.output_id,
+    runId: row.run_id,
+    addedAt: row.added_at,
+    path: row.path,
+    thumbPath: row.thumb_path,
+    width: row.width,
+    height: row.height,
+    prompt: row.prompt,
   };
 }
 

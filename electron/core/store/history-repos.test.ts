@@ -68,7 +68,10 @@ describe('boards repo', () => {
     const a = run(2);
     const b = run(1);
     const brief = boards.create('  Spring brief ', 10);
-    expect(errorOf(() => boards.create('SPRING BRIEF', 11))?.code).toBe('conflict');
+    expect(errorOf(() => boards.create('SPRING BRIEF', 11))).toEqual({
+      code: 'invalid_input',
+      message: 'name: a board named "SPRING BRIEF" already exists (names ignore case)',
+    });
     expect(errorOf(() => boards.create('  ', 11))).toEqual({
       code: 'invalid_input',
       message: 'name: must not be empty',

@@ -1,0 +1,110 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Board, BoardOutput, CompareItem } from '../../../shared/boards-contract';
+import { scriptedAdapter, testCatalog, testProvider, testRoutes } from '../../../test/support/dispatch';
+import { type Harness, makeHarness } from '../../../test/support/harness';
+
+let h: Harness;
+beforeEach(() => {
+  h = makeHarness({
+    catalog: testCatalog(testProvider('pa')),
+    routes: testRoutes([{ provider: 'pa' }]),
+    adapters: { pa: scriptedAdapter('pa') },
+    keys: ['pa'],
+  });
+});
+afterEach(() => h.close());
+
+async function refused(name: string, input: unknown): Promise<{ code: string; message: string }> {
+  const result = await h.core.invoke(name, input);
+  if (result.ok) throw new Error(`${name} was accepted`);
+  return { code: result.error.code, message: result.error.message };
+}
+
+async function outputs(n: number): Promise<number[]> {
+  const ids: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const run = await h.generate({ prompt: `a teapot ${i}`, seed: 10 + i });
+    ids.push(run.outputs[0]!.id);
+  }
+  return ids;
+}
+
+describe('boards through the contract', () => {
+  it('refuses a name already taken in any case as invalid input naming the name, and lists counts', async () => {
+    const [a, b, c] = await outputs(3);
+    const brief = await h.call<Board>('boards.create', { name: 'Spring brief' });
+    expect(await refused('boards.create', { name: '  SPRING brief ' })).toEqual({
+      code: 'invalid_input',
+      message: 'name: a board named "SPRING brief" already exists (names ignore case)',
+    });
+    const logos = await h.call<Board>('boards.create', { name: 'Logos' });
+    expect((await refused('boards.rename', { id: logos.id, name: 'spring brief' })).message).toMatch(
+      /^name: /,
+    );
+    await h.call('boards.addOutputs', { id: brief.id, outputIds: [a, b, c] });
+    await h.call('boards.addOutputs', { id: logos.id, outputIds: [a] });
+    const { boards } = await h.call<{ boards: Board[] }>('boards.list');
+    expect(boards.map((x) => [x.name, x.outputsCount])).toEqual([
+      ['Logos', 1],
+      ['Spring brief', 3],
+    ]);
+    expect(h.eventsOf('boards.changed').length).toBeGreaterThanOrEqual(4);
+  });
+
+  it('pages a board newest first and keeps its outputs when the board is deleted', async () => {
+    const ids = await outputs(3);
+    const brief = await h.call<Board>('boards.create', { name: 'Brief' });
+    for (const id of ids) {
+      h.clock.advance(1000);
+      await h.call('boards.addOutputs', { id: brief.id, outputIds: [id] });
+    }
+    type Page = { items: BoardOutput[]; next: { addedAt: number; outputId: number } | null };
+    const first = await h.call<Page>('boards.outputs', { id: brief.id, limit: 2 });
+    expect(first.items.map((o) => o.outputId)).toEqual([ids[2], ids[1]]);
+    const second = await h.call<Page>('boards.outputs', { id: brief.id, limit: 2, before: first.next });
+    expect(second.items.map((o) => o.outputId)).toEqual([ids[0]]);
+    expect(second.next).toBeNull();
+
+    expect(await h.call('boards.delete', { id: brief.id })).toEqual({ deleted: true });
+    expect((await h.call<{ boards: Board[] }>('boards.list')).boards).toEqual([]);
+    const run = await h.call<{ outputs: Array<{ id: number }> }>('runs.get', { id: second.items[0]!.runId });
+    expect(run.outputs.map((o) => o.id)).toEqual([ids[0]]);
+    expect((await refused('boards.outputs', { id: brief.id })).code).toBe('not_found');
+  });
+
+  it('sets a baseline only from the board, and removing that output clears it', async () => {
+    const [a, b] = await outputs(2);
+    const brief = await h.call<Board>('boards.create', { name: 'Brief' });
+    await h.call('boards.addOutputs', { id: brief.id, outputIds: [a] });
+    expect(await refused('boards.setBaseline', { id: brief.id, outputId: b })).toEqual({
+      code: 'invalid_input',
+      message: `outputId: output ${b} is not on this board`,
+    });
+    expect((await h.call<Board>('boards.setBaseline', { id: brief.id, outputId: a })).baselineOutputId).toBe(
+      a,
+    );
+    const { board } = await h.call<{ board: Board }>('boards.removeOutputs', {
+      id: brief.id,
+      outputIds: [a],
+    });
+    expect(board).toMatchObject({ baselineOutputId: null, outputsCount: 0 });
+  });
+});
+
+describe('outputs.compare', () => {
+  it('answers each output with its run, in the order asked, and names a missing one by position', async () => {
+    const [a, b] = await outputs(2);
+    const { items } = await h.call<{ items: CompareItem[] }>('outputs.compare', { outputIds: [b, a] });
+    expect(items.map((i) => [i.output.id, i.run.seed, i.run.prompt])).toEqual([
+      [b, 11, 'a teapot 1'],
+      [a, 10, 'a teapot 0'],
+    ]);
+    expect(await refused('outputs.compare', { outputIds: [a, 9999] })).toEqual({
+      code: 'invalid_input',
+      message: 'outputIds.1: there is no output 9999',
+    });
+    expect((await refused('outputs.compare', { outputIds: [a] })).message).toMatch(
+      /outputIds: pick at least 2 outputs$/,
+    );
+  });
+});

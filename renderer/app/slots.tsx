@@ -1,0 +1,48 @@
+// Places where one feature's screen shows another feature's panel without importing it: the screen renders
+// `<Slot name=… />`, and the feature that owns the panel fills it in its start.ts (like intents, actions.ts).
+
+import type { ComponentType } from 'react';
+import { useSyncExternalStore } from 'react';
+
+/** Every slot and the props its filler receives. */
+export interface Slots {
+  /** History's left column: the board sidebar (Boards). */
+  'history.sidebar': { readonly _?: never };
+}
+
+export type SlotName = keyof Slots;
+type Fillers = { [K in SlotName]?: ComponentType<Slots[K]> };
+
+const fillers: Fillers = {};
+const listeners = new Set<() => void>();
+let version = 0;
+
+/** Fills a slot; returns the function that empties it. One filler per slot: a second one throws. */
+export function fill<K extends SlotName>(name: K, component: ComponentType<Slots[K]>): () => void {
+  if (fillers[name]) throw new Error(`The slot ${name} is already filled`);
+  (fillers as Record<K, ComponentType<Slots[K]>>)[name] = component;
+  changed();
+  return () => {
+    if (fillers[name] === component) {
+      delete fillers[name];
+      changed();
+    }
+  };
+}
+
+function changed(): void {
+  version++;
+  for (const listener of listeners) listener();
+}
+
+function subscribe(listener: () => void): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+/** Renders whatever fills the slot, or nothing. */
+export function Slot<K extends SlotName>({ name, ...props }: { name: K } & Slots[K]) {
+  useSyncExternalStore(subscribe, () => version);
+  const Filler = fillers[name] as ComponentType<Slots[K]> | undefined;
+  return Filler ? <Filler {...(props as unknown as Slots[K])} /> : null;
+}
