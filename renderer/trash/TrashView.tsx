@@ -59,7 +59,7 @@ export function TrashView() {
       {error && <ErrorCard compact error={readableError(error)} />}
       {note && <p className="trash__note">{note}</p>}
       {list && count === 0 && (
-        <EmptyState icon="trash" title="The trash is empty" headingLevel={2}>
+        <EmptyState icon="trash" title="The trash is empty" headingLevel={2} className="trash__empty">
           Runs and images you delete from History wait here for 30 days.
         </EmptyState>
       )}
