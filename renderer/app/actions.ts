@@ -47,8 +47,14 @@ export interface Intents {
   /**
    * "Reuse settings": Generate's form is filled from an earlier run's request, seed locked.
    * `styleVersionId` brings the run's style back when the request itself does not carry it (Generate).
+   * `derivation` ("Branch from seed", "Vary") makes the next run record this one as its parent (lineage).
    */
-  'generate.reuseRequest': { request: GenerationRequest; fromRunId: number; styleVersionId: number | null };
+  'generate.reuseRequest': {
+    request: GenerationRequest;
+    fromRunId: number;
+    styleVersionId: number | null;
+    derivation?: 'branch' | 'vary';
+  };
   /** "Run again": a failed run's request is queued again (Generate's run queue). */
   'generate.retryRun': { runId: number; request: GenerationRequest | null };
   /** A style opens in the Styles editor (Styles). */

@@ -3,6 +3,7 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { RunSummary } from '../../shared/domain';
 import { type Answer, answerWith, apiCalls, fail, ok, resetApi } from '../../test/support/renderer-api';
+import { loadedRuns } from './store';
 
 vi.mock('../api', async () => ({ api: (await import('../../test/support/renderer-api')).stubApi }));
 
@@ -149,5 +150,31 @@ describe('History store', () => {
     const { paged } = store.getState();
     expect((await import('./store')).runAt(paged, 600)!.id).toBe(3000 - 600);
     expect(paged.pages[30]!.items).toBeNull();
+  });
+
+  it('a refresh of a library that fits one page drops a run that left it (trashed)', async () => {
+    answerWith(library(3));
+    const store = await freshStore();
+    await store.getState().loadFirst();
+    // Run 1 goes to the trash: the main process no longer lists it.
+    answerWith((name) =>
+      name === 'runs.list'
+        ? ok({ items: [run(3), run(2)], nextBefore: null, total: 2 })
+        : fail('internal', name),
+    );
+    await store.getState().refreshTop();
+    expect(loadedRuns(store.getState().paged).map((r) => r.id)).toEqual([3, 2]);
+    expect(store.getState().count).toBe(2);
+  });
+
+  it('removeRuns takes trashed runs out of the loaded list and the total', async () => {
+    answerWith(library(3));
+    const store = await freshStore();
+    await store.getState().loadFirst();
+    store.getState().removeRuns([2]);
+    expect(loadedRuns(store.getState().paged).map((r) => r.id)).toEqual([3, 1]);
+    expect(store.getState().paged.aspects).toHaveLength(2);
+    expect(store.getState().count).toBe(2);
+    expect(store.getState().total).toBe(2);
   });
 });

@@ -72,6 +72,8 @@ interface HistoryState {
   showRange(first: number, last: number): void;
   /** Fetches the newest page and merges it in front: new runs appear, finished ones update. */
   refreshTop(): Promise<void>;
+  /** Takes runs moved to the trash out of the loaded list. */
+  removeRuns(ids: readonly number[]): void;
   /** Puts what the run dialog just changed (rating, tags) on the run's card, without a reload. */
   patchRun(id: number, patch: Pick<RunSummary, 'bestRating' | 'tags'>): void;
 }
@@ -200,6 +202,43 @@ export const useHistoryStore = create<HistoryState>()((set, get) => {
       }
     },
 
+    removeRuns(ids) {
+      const gone = new Set(ids);
+      const { paged } = get();
+      let removed = 0;
+      const aspects: number[] = [];
+      const counts: number[] = [];
+      paged.pages.forEach((page, i) => {
+        const start = paged.offsets[i]!;
+        const pageCounts = paged.counts.slice(start, start + page.aspects.length);
+        paged.offsets[i] = aspects.length;
+        const items = page.items;
+        if (items?.some((item) => gone.has(item.id))) {
+          const kept = items.filter((item) => !gone.has(item.id));
+          removed += items.length - kept.length;
+          page.items = kept;
+          page.aspects = kept.map(runAspect);
+          paged.ids.set(i, new Set(kept.map((item) => item.id)));
+          for (const aspect of page.aspects) aspects.push(aspect);
+          for (const item of kept) counts.push(Math.max(1, item.outputsCount));
+        } else {
+          for (const aspect of page.aspects) aspects.push(aspect);
+          for (const n of pageCounts) counts.push(n);
+        }
+      });
+      if (removed === 0) return;
+      // Rebuilt in place (no spread: the arrays can hold every run of a deep scroll).
+      paged.aspects.length = 0;
+      for (const aspect of aspects) paged.aspects.push(aspect);
+      paged.counts.length = 0;
+      for (const n of counts) paged.counts.push(n);
+      bump({
+        epoch: get().epoch + 1,
+        count: paged.aspects.length,
+        total: Math.max(0, get().total - removed),
+      });
+    },
+
     patchRun(id, patch) {
       const { paged } = get();
       for (const [index, ids] of paged.ids) {
@@ -227,8 +266,9 @@ export const useHistoryStore = create<HistoryState>()((set, get) => {
       const fresh = result.value.items;
       const old = get().paged;
       const top = old.pages[0];
-      if (!top?.items || old.pages.length <= 1 || fresh.length === 0) {
-        // Nothing further back to keep: start over from the fresh page.
+      if (!top?.items || old.pages.length <= 1 || fresh.length === 0 || result.value.nextBefore === null) {
+        // Nothing further back to keep (or the fresh page is the whole library, so a run trashed since is
+        // gone too): start over from the fresh page.
         const paged = emptyPages();
         set({ paged });
         appendPage(fresh, undefined);
