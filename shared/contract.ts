@@ -13,9 +13,11 @@ import {
   ProviderInfo,
   ProviderLimits,
   ProviderStatus,
+  Reproducibility,
   Route,
   RunDetail,
   RunError,
+  RunParentRef,
   RunPhase,
   RunStatus,
   RunSummary,
@@ -39,6 +41,7 @@ import { libraryCalls, libraryEvents } from './library-contract';
 import { SERVER_SLOTS } from './limits';
 import { queueCalls } from './queue-contract';
 import { referenceCalls, referenceEvents } from './references-contract';
+import { reviewCalls, trashCalls } from './review-contract';
 
 /**
  * Every call that crosses the process boundary: `noun.verb` -> input and output schemas.
@@ -150,8 +153,32 @@ export const calls = {
     output: LocalServer,
   },
   'generation.start': {
-    input: GenerationRequest,
+    /** `parent` records lineage: the run this one was made from (Branch, Vary) and how. */
+    input: GenerationRequest.extend({ parent: RunParentRef.optional() }),
     output: z.object({ runId: z.number() }),
+  },
+  'generation.reproducibility': {
+    input: z.strictObject({ runId: RunId }),
+    output: Reproducibility,
+  },
+  'generation.reproduce': {
+    input: z.strictObject({ runId: RunId }),
+    output: z.object({ runId: z.number() }),
+  },
+  'generation.reroll': {
+    input: z.strictObject({ runId: RunId }),
+    output: z.object({ runId: z.number() }),
+  },
+  'runs.lineage': {
+    input: z.strictObject({ id: RunId }),
+    output: z.object({
+      parent: RunSummary.nullable(),
+      children: z.array(RunSummary),
+      /** What this run changed from its parent; empty when it has none. */
+      differences: z.array(
+        z.object({ field: z.string(), label: z.string(), parent: z.string(), child: z.string() }),
+      ),
+    }),
   },
   'generation.estimate': {
     input: GenerationRequest,
@@ -194,6 +221,8 @@ export const calls = {
   ...referenceCalls,
   ...queueCalls,
   ...historyCalls,
+  ...reviewCalls,
+  ...trashCalls,
   ...boardCalls,
 } as const;
 

@@ -237,6 +237,14 @@ export const DERIVATIONS = ['reproduce', 'branch', 'reroll', 'vary'] as const;
 export const Derivation = z.enum(DERIVATIONS);
 export type Derivation = z.infer<typeof Derivation>;
 
+/** Whether "Reproduce exactly" can draw the same image again; the reasons say plainly why not. */
+export const Reproducibility = z.object({ reproducible: z.boolean(), reasons: z.array(z.string()) });
+export type Reproducibility = z.infer<typeof Reproducibility>;
+
+/** The run a new one is made from, and how (lineage). */
+export const RunParentRef = z.strictObject({ runId: z.number().int().positive(), derivation: Derivation });
+export type RunParentRef = z.infer<typeof RunParentRef>;
+
 export const OutputRecord = z.object({
   id: z.number(),
   index: z.number(),

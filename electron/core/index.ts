@@ -19,6 +19,7 @@ import { type Catalog, loadCatalog } from './providers/catalog';
 import { adapters as builtInAdapters } from './providers/registry';
 import type { ProviderAdapter } from './providers/types';
 import { createReferenceService } from './references';
+import { createFailureModeBook, type FailureMode, loadFailureModes } from './review/failure-modes';
 import {
   CONTENT_PATH,
   closeDatabase,
@@ -30,17 +31,22 @@ import {
   createKeysRepo,
   createLibraryRepo,
   createLocalServersRepo,
+  createOutputsRepo,
   createReferencesRepo,
   createRunsRepo,
   createSettingsRepo,
+  createTrashRepo,
   createUsageRepo,
   openDatabase,
 } from './store';
+import { createTrashService } from './trash/service';
 import { createKeyRing } from './vault/keyring';
 import type { Vault } from './vault/vault';
 
 export interface CoreOptions {
   dataDir: string;
+  /** The failure-mode catalog; the shipped resources/failure-modes.json when not given. */
+  failureModes?: FailureMode[];
   vault: Vault;
   log: Logger;
   mode: 'desktop' | 'browser';
@@ -101,6 +107,17 @@ export function createCore(options: CoreOptions): Core {
   const db = openDatabase(path.join(dataDir, DATABASE_FILE));
   const runs = createRunsRepo(db, log);
   const history = createHistoryRepo(db, log);
+  // Checked against the shipped starter groups and shipped providers (a test catalog may lack the named one).
+  const modeTargets = {
+    negativeGroups: readStarterLibrary().negatives.map((n) => n.slug),
+    providers: (options.catalog ? loadCatalog() : catalog).providers.map((p) => p.id),
+  };
+  const failureModes = createFailureModeBook({
+    shipped: options.failureModes ?? loadFailureModes(modeTargets),
+    targets: modeTargets,
+    settings: createSettingsRepo(db, log),
+    now: () => clock.now(),
+  });
 
   const events = createEventBus((error) =>
     log.error('event listener failed', { error: error instanceof Error ? error.message : String(error) }),
@@ -172,6 +189,25 @@ export function createCore(options: CoreOptions): Core {
     });
   }
 
+  const trash = createTrashService({
+    repo: createTrashRepo(db),
+    dataDir,
+    clock,
+    log,
+    mentions: () => createContentRefsRepo(db).mentions(),
+    contentPath: CONTENT_PATH,
+  });
+  // What has been in the trash for 30 days goes, with the files no other row uses.
+  void trash.purgeExpired().then(
+    (report) => {
+      if (report.runs + report.outputs > 0) log.info('purged the trash', { ...report });
+    },
+    (error: unknown) =>
+      log.error('purging the trash failed', {
+        error: error instanceof Error ? error.message : String(error),
+      }),
+  );
+
   const handlers = createHandlers({
     app: { name: 'Atelier', version: options.version, mode: options.mode, dataDir },
     catalog,
@@ -187,6 +223,14 @@ export function createCore(options: CoreOptions): Core {
     clock,
     references,
     library: { library, pack: { media, dataDir, clock, appVersion: options.version, references } },
+    review: {
+      outputs: createOutputsRepo(db),
+      runs,
+      clock,
+      modes: failureModes.modes,
+      saveModes: failureModes.save,
+      trash,
+    },
     boards: { boards: createBoardsRepo(db) },
   });
 

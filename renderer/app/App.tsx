@@ -16,10 +16,12 @@ import { startGenerate } from '../generate/start';
 import { readableError } from '../lib/errors';
 import { ReferencesView } from '../references/ReferencesView';
 import { startReferences } from '../references/start';
+import { ReviewView } from '../review/ReviewView';
 import { SettingsView } from '../settings/SettingsView';
 import { startSettings } from '../settings/start';
 import { StylesView } from '../styles/StylesView';
 import { startStyles } from '../styles/start';
+import { TrashView } from '../trash/TrashView';
 import { useCatalogStore } from './catalog';
 import { startLiveUpdates } from './live';
 import { useLocalServersStore } from './local-servers';
@@ -75,6 +77,8 @@ function Shell() {
     const titles = {
       generate: 'Generate',
       history: 'History',
+      review: 'Review',
+      trash: 'Trash',
       styles: 'Styles',
       references: 'References',
       settings: 'Settings',
@@ -106,6 +110,8 @@ function Shell() {
         )}
         {view === 'generate' && <GenerateView />}
         {view === 'history' && <HistoryView />}
+        {view === 'review' && <ReviewView />}
+        {view === 'trash' && <TrashView />}
         {view === 'styles' && <StylesView />}
         {view === 'references' && <ReferencesView />}
         {view === 'settings' && <SettingsView />}

@@ -1,12 +1,15 @@
 import { api, type ConnectionState } from '../api';
 import { Icon, type IconName } from '../components';
+import { useReviewCountStore } from './review-count';
 import { useAppStore, type View, viewHref } from './store';
 
 const ITEMS: { view: View; label: string; icon: IconName; soon?: boolean }[] = [
   { view: 'generate', label: 'Generate', icon: 'generate' },
   { view: 'history', label: 'History', icon: 'history' },
+  { view: 'review', label: 'Review', icon: 'check' },
   { view: 'styles', label: 'Styles', icon: 'styles' },
   { view: 'references', label: 'References', icon: 'references' },
+  { view: 'trash', label: 'Trash', icon: 'trash' },
   { view: 'settings', label: 'Settings', icon: 'settings' },
 ];
 
@@ -20,6 +23,7 @@ const CONNECTION_LABEL: Record<ConnectionState, string> = {
 export function Nav({ connection }: { connection: ConnectionState }) {
   const view = useAppStore((s) => s.view);
   const go = useAppStore((s) => s.go);
+  const pending = useReviewCountStore((s) => s.pending);
   return (
     <nav className="nav" aria-label="Main">
       <div className="nav__brand">
@@ -35,7 +39,7 @@ export function Nav({ connection }: { connection: ConnectionState }) {
               href={viewHref(item.view)}
               className={item.view === view ? 'nav__item is-active' : 'nav__item'}
               aria-current={item.view === view ? 'page' : undefined}
-              title={item.label}
+              title={item.view === 'review' && pending ? `Review: ${pending} waiting` : item.label}
               onClick={(event) => {
                 if (event.metaKey || event.ctrlKey || event.shiftKey || event.button !== 0) return;
                 event.preventDefault();
@@ -44,6 +48,12 @@ export function Nav({ connection }: { connection: ConnectionState }) {
             >
               <Icon name={item.icon} size={18} />
               <span className="nav__label">{item.label}</span>
+              {item.view === 'review' && pending ? (
+                <span className="nav__count">
+                  {pending.toLocaleString('en-US')}
+                  <span className="visually-hidden"> waiting</span>
+                </span>
+              ) : null}
               {item.soon && (
                 <span className="nav__soon" aria-hidden="true">
                   Soon

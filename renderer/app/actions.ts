@@ -47,8 +47,14 @@ export interface Intents {
   /**
    * "Reuse settings": Generate's form is filled from an earlier run's request, seed locked.
    * `styleVersionId` brings the run's style back when the request itself does not carry it (Generate).
+   * `derivation` ("Branch from seed", "Vary") makes the next run record this one as its parent (lineage).
    */
-  'generate.reuseRequest': { request: GenerationRequest; fromRunId: number; styleVersionId: number | null };
+  'generate.reuseRequest': {
+    request: GenerationRequest;
+    fromRunId: number;
+    styleVersionId: number | null;
+    derivation?: 'branch' | 'vary';
+  };
   /** "Run again": a failed run's request is queued again (Generate's run queue). */
   'generate.retryRun': { runId: number; request: GenerationRequest | null };
   /** A style opens in the Styles editor (Styles). */
@@ -81,4 +87,48 @@ export function send<K extends IntentName>(intent: K, payload: Intents[K]): void
   const handler = handlers[intent] as ((payload: Intents[K]) => void) | undefined;
   if (!handler) throw new Error(`No feature handles the intent ${intent}: was it started in App.tsx?`);
   handler(payload);
+}
+
+// Selection actions: the buttons History's selection bar shows ("Compare", "Add to board", "Trash").
+// A feature registers its action in its start.ts; History renders every registered one, in order.
+
+/** What is selected in History: run ids, or every run that matches the gallery's query. */
+export interface GallerySelection {
+  runIds: number[];
+  /** "Select all matching": `runIds` then lists only the loaded ones; `total` counts them all. */
+  allMatching: boolean;
+  total: number;
+}
+
+export interface SelectionAction {
+  id: string;
+  label: string;
+  /** Whether the button can act on this selection (e.g. Compare wants 2 to 4). */
+  enabled?: (selection: GallerySelection) => boolean;
+  run: (selection: GallerySelection) => void;
+}
+
+const selectionActions: SelectionAction[] = [];
+const selectionListeners = new Set<() => void>();
+
+/** Adds a button to History's selection bar; returns the function that removes it. */
+export function registerSelectionAction(action: SelectionAction): () => void {
+  if (selectionActions.some((a) => a.id === action.id))
+    throw new Error(`The selection action ${action.id} is already registered`);
+  selectionActions.push(action);
+  for (const listener of selectionListeners) listener();
+  return () => {
+    const at = selectionActions.indexOf(action);
+    if (at !== -1) selectionActions.splice(at, 1);
+    for (const listener of selectionListeners) listener();
+  };
+}
+
+/** The registered selection actions, and a way to hear of changes (for useSyncExternalStore). */
+export function selectionActionList(): readonly SelectionAction[] {
+  return selectionActions;
+}
+export function onSelectionActions(listener: () => void): () => void {
+  selectionListeners.add(listener);
+  return () => selectionListeners.delete(listener);
 }

@@ -3,11 +3,17 @@
 import { api } from '../api';
 import { useCatalogStore } from './catalog';
 import { useLocalServersStore } from './local-servers';
+import { useReviewCountStore } from './review-count';
 import { useRoutesStore } from './routes';
 
 export function startLiveUpdates(): () => void {
   let wasDown = false;
+  void useReviewCountStore.getState().refresh();
   const offs = [
+    // A finished run's images arrive in the review queue: the navigation's count follows.
+    api.on('run.completed', () => {
+      void useReviewCountStore.getState().refresh();
+    }),
     api.on('keys.changed', () => {
       void useCatalogStore.getState().load();
     }),

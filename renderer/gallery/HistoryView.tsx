@@ -1,19 +1,127 @@
-import { useCallback, useEffect, useRef } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
+import type { RunSummary } from '../../shared/domain';
+import { api } from '../api';
+import { type GallerySelection, onSelectionActions, selectionActionList } from '../app/actions';
 import { Slot } from '../app/slots';
 import { useAppStore } from '../app/store';
-import { Button, EmptyState, ErrorCard, Spinner, VirtualGrid } from '../components';
+import {
+  Button,
+  EmptyState,
+  ErrorCard,
+  ImageViewer,
+  SegmentedControl,
+  Spinner,
+  type ViewerImage,
+  VirtualGrid,
+} from '../components';
 import { readableError } from '../lib/errors';
 import { FilterBar } from './FilterBar';
 import { activeFilterCount, useHistoryFilters } from './filters';
-import { RunCard } from './RunCard';
-import { useHistoryStore } from './store';
+import { clampAspect, extendRows, type JustifiedRow, targetHeightFor } from './justify';
+import { RunRow, RunTile } from './RunTile';
+import {
+  DENSITY_MAX,
+  DENSITY_MIN,
+  type GalleryMode,
+  selectedCount,
+  useGalleryPrefs,
+  useSelection,
+} from './selection';
+import { type HistoryPages, runAt, useHistoryStore } from './store';
 import './gallery.css';
 
-/** Height of a card's text: two lines of prompt, the rating and tags line, and the provider line. */
-const RUN_CARD_BODY = 100;
+const GAP = 6;
+/** Grid width the density is named for (a 1440 px window less the navigation). */
+const DENSITY_WIDTH = 1200;
+const LIST_ROW = 56;
+/** Runs on each side of the open one that the viewer can step to without waiting. */
+const VIEWER_WINDOW = 40;
+
+/** Rows of the justified grid, extended page by page and rebuilt only when the width, density or order change. */
+function useJustifiedRows(aspects: number[], count: number, epoch: number, density: number) {
+  const cache = useRef<{ key: string; rows: JustifiedRow[]; n: number }>({ key: '', rows: [], n: 0 });
+  return useCallback(
+    (width: number) => {
+      const options = { width, targetHeight: targetHeightFor(DENSITY_WIDTH, density, GAP), gap: GAP };
+      const key = `${width}|${density}|${epoch}`;
+      const c = cache.current;
+      if (c.key !== key || count < c.n)
+        cache.current = { key, rows: extendRows([], aspects, options), n: count };
+      else if (count > c.n) cache.current = { key, rows: extendRows(c.rows, aspects, options), n: count };
+      return cache.current.rows;
+    },
+    // `count` changes with every page, so the callback (and the grid) sees the new rows.
+    [aspects, count, epoch, density],
+  );
+}
+
+/** One tile: a run, and which of its images (0 when grouped). */
+interface Tile {
+  run: RunSummary;
+  output: number;
+}
+
+/**
+ * The gallery's tiles over the known runs: one per run (grouped), or one per image (expanded). Extended
+ * run by run as pages arrive; rebuilt when the order is.
+ */
+function useTiles(paged: HistoryPages, count: number, epoch: number, expanded: boolean) {
+  const cache = useRef({
+    key: '',
+    n: 0,
+    aspects: [] as number[],
+    run: [] as number[],
+    output: [] as number[],
+  });
+  return useMemo(() => {
+    if (!expanded) return { aspects: paged.aspects, count, run: null, output: null };
+    const key = `${epoch}`;
+    if (cache.current.key !== key || count < cache.current.n)
+      cache.current = { key, n: 0, aspects: [], run: [], output: [] };
+    const c = cache.current;
+    for (let i = c.n; i < count; i++) {
+      for (let k = 0; k < (paged.counts[i] ?? 1); k++) {
+        c.aspects.push(paged.aspects[i] ?? 1);
+        c.run.push(i);
+        c.output.push(k);
+      }
+    }
+    c.n = count;
+    return { aspects: c.aspects, count: c.aspects.length, run: c.run, output: c.output };
+  }, [paged, count, epoch, expanded]);
+}
+
+/** Images of multi-image runs (for expanded tiles past the cover), fetched as their tiles appear. */
+function useRunImages() {
+  const [images, setImages] = useState<Map<number, { thumbPath: string; width: number; height: number }[]>>(
+    () => new Map(),
+  );
+  const asked = useRef(new Set<number>());
+  const want = useCallback((runId: number) => {
+    if (asked.current.has(runId)) return;
+    asked.current.add(runId);
+    void api.call('runs.get', { id: runId }).then((result) => {
+      if (!result.ok) {
+        asked.current.delete(runId);
+        return;
+      }
+      setImages((old) => {
+        // Bounded: the oldest fetched runs go first.
+        const next = new Map(old);
+        if (next.size >= 300) next.delete(next.keys().next().value!);
+        next.set(runId, result.value.outputs);
+        return next;
+      });
+    });
+  }, []);
+  return { images, want };
+}
 
 export function HistoryView() {
-  const items = useHistoryStore((s) => s.items);
+  const paged = useHistoryStore((s) => s.paged);
+  const version = useHistoryStore((s) => s.version);
+  const count = useHistoryStore((s) => s.count);
+  const epoch = useHistoryStore((s) => s.epoch);
   const status = useHistoryStore((s) => s.status);
   const total = useHistoryStore((s) => s.total);
   const nextBefore = useHistoryStore((s) => s.nextBefore);
@@ -21,8 +129,11 @@ export function HistoryView() {
   const error = useHistoryStore((s) => s.error);
   const focusIndex = useHistoryStore((s) => s.focusIndex);
   const setFocusIndex = useHistoryStore((s) => s.setFocusIndex);
+  const { density, mode, expanded, set: setPrefs } = useGalleryPrefs();
+  const selection = useSelection();
   const go = useAppStore((s) => s.go);
   const openRun = useAppStore((s) => s.openRun);
+  const [viewIndex, setViewIndex] = useState<number | null>(null);
 
   const scrollRef = useRef<HTMLDivElement>(null);
   const filtersVersion = useHistoryFilters((s) => s.version);
@@ -46,11 +157,105 @@ export function HistoryView() {
     if (nextBefore !== null && !loadingMore && status === 'ready') void useHistoryStore.getState().loadMore();
   }, [nextBefore, loadingMore, status]);
 
+  const tiles = useTiles(paged, count, epoch, expanded && mode === 'grid');
+  const runIndex = useCallback((tile: number) => (tiles.run ? (tiles.run[tile] ?? tile) : tile), [tiles]);
+  const tileAt = useCallback(
+    (index: number): Tile | null => {
+      const run = runAt(paged, runIndex(index));
+      // biome-ignore lint/style/noNonNullAssertion: the output list is as long as the run list.
+      return run ? { run, output: tiles.output ? tiles.output[index]! : 0 } : null;
+    },
+    [paged, runIndex, tiles],
+  );
+  const runImages = useRunImages();
+  const onRangeChange = useCallback(
+    (first: number, last: number) => {
+      useHistoryStore.getState().showRange(runIndex(first), runIndex(last));
+    },
+    [runIndex],
+  );
+  const justifiedRows = useJustifiedRows(tiles.aspects, tiles.count, epoch + (tiles.run ? 0.5 : 0), density);
+  const listRows = useCallback(
+    () => Array.from({ length: count }, (_, i) => ({ start: i, end: i + 1, height: LIST_ROW })),
+    [count],
+  );
+
+  const onSelect = useCallback(
+    (index: number, run: RunSummary, how: 'only' | 'toggle' | 'range') => {
+      setFocusIndex(index);
+      const selecting = useSelection.getState();
+      if (how === 'only' && selecting.ids.size === 0 && !selecting.all) {
+        // Nothing selected: a click opens the run; Ctrl/Cmd-click or Shift-click start a selection.
+        selecting.setAnchor(index);
+        openRun(run.id);
+        return;
+      }
+      // While selecting, a plain click adds or removes the run.
+      selecting.click(index, run.id, how === 'only' ? 'toggle' : how, (from, to) => {
+        const ids: number[] = [];
+        const { paged: p } = useHistoryStore.getState();
+        for (let i = from; i <= to; i++) {
+          const r = runAt(p, runIndex(i));
+          if (r && ids.at(-1) !== r.id) ids.push(r.id);
+        }
+        return ids;
+      });
+    },
+    [setFocusIndex, runIndex, openRun],
+  );
+  const onDetails = useCallback((run: RunSummary) => openRun(run.id), [openRun]);
+
+  const actions = useSyncExternalStore(onSelectionActions, selectionActionList);
+  const chosen = selectedCount(selection, total);
+  const gallerySelection: GallerySelection = {
+    runIds: [...selection.ids],
+    allMatching: selection.all,
+    total: chosen,
+  };
+
+  // The viewer steps through the gallery's order: the covered runs around the open one.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `paged` is mutated in place; `version` marks each change.
+  const viewer = useMemo(() => {
+    if (viewIndex === null) return null;
+    const images: ViewerImage[] = [];
+    const order: number[] = [];
+    for (
+      let i = Math.max(0, viewIndex - VIEWER_WINDOW);
+      i < Math.min(count, viewIndex + VIEWER_WINDOW);
+      i++
+    ) {
+      const run = runAt(paged, i);
+      if (!run?.cover) continue;
+      order.push(i);
+      images.push({
+        src: api.mediaUrl(run.cover.thumbPath),
+        alt: run.prompt,
+        width: run.cover.width,
+        height: run.cover.height,
+        caption: run.prompt,
+        prompt: run.prompt,
+        seed: run.seed,
+        fileName: `run-${run.id}`,
+      });
+    }
+    const at = order.indexOf(viewIndex);
+    return { images, order, at: at === -1 ? null : at };
+  }, [viewIndex, tileAt, tiles.count, runImages.images, version]);
+
   return (
     <div className="history-with-sidebar">
       <Slot name="history.sidebar" />
-      <div className="history">
-        <header className="view-header">
+      {/* biome-ignore lint/a11y/noStaticElementInteractions: Esc clearing the selection anywhere in History. */}
+      <div
+        className="history"
+        onKeyDown={(event) => {
+          if (event.key === 'Escape' && viewIndex === null && (selection.ids.size > 0 || selection.all)) {
+            event.preventDefault();
+            selection.clear();
+          }
+        }}
+      >
+        <header className="view-header history__header">
           <div>
             <h1 className="view-title">History</h1>
             <p className="view-subtitle">
@@ -59,13 +264,80 @@ export function HistoryView() {
                   ? filtered
                     ? 'No run matches this search.'
                     : 'Every run you make is kept here.'
-                  : `${total.toLocaleString()} ${total === 1 ? 'run' : 'runs'}${filtered ? ' match' : ''}. Arrow keys move, Enter opens.`
+                  : `${total.toLocaleString()} ${total === 1 ? 'run' : 'runs'}${filtered ? ' match' : ''}. Click opens a run, Ctrl-click or Shift-click selects, Enter views full size.`
                 : 'Every run, newest first.'}
             </p>
+          </div>
+          <div className="gallery-controls">
+            <label className="gallery-density" hidden={mode !== 'grid'}>
+              <span>Per row</span>
+              <input
+                type="range"
+                min={DENSITY_MIN}
+                max={DENSITY_MAX}
+                step={1}
+                value={density}
+                aria-label="Images per row"
+                onChange={(event) => setPrefs({ density: Number(event.target.value) })}
+              />
+              <output>{density}</output>
+            </label>
+            <label className="gallery-expand" hidden={mode !== 'grid'}>
+              <input
+                type="checkbox"
+                checked={expanded}
+                onChange={(event) => setPrefs({ expanded: event.target.checked })}
+              />
+              Every image
+            </label>
+            <SegmentedControl<GalleryMode>
+              label="Layout"
+              value={mode}
+              options={[
+                { value: 'grid', label: 'Grid' },
+                { value: 'list', label: 'List' },
+              ]}
+              onChange={(value) => setPrefs({ mode: value })}
+            />
           </div>
         </header>
         <FilterBar />
 
+        {chosen > 0 && (
+          <div className="selection-bar" role="toolbar" aria-label="Selection">
+            <span className="selection-bar__count" data-testid="selection-count">
+              {chosen.toLocaleString()} selected{selection.all ? ' (all matching)' : ''}
+            </span>
+            {!selection.all && total > chosen && (
+              <Button size="sm" variant="ghost" onClick={selection.selectAll}>
+                Select all {total.toLocaleString()}
+              </Button>
+            )}
+            <span className="selection-bar__actions">
+              {actions.map((action) => (
+                <Button
+                  key={action.id}
+                  size="sm"
+                  disabled={action.enabled ? !action.enabled(gallerySelection) : false}
+                  onClick={() => action.run(gallerySelection)}
+                >
+                  {action.label}
+                </Button>
+              ))}
+            </span>
+            <Button size="sm" variant="ghost" onClick={selection.clear}>
+              Clear (Esc)
+            </Button>
+          </div>
+        )}
+
+        {mode === 'list' && count > 0 && (
+          <div className="gallery-list__head" aria-hidden="true">
+            {['', 'Prompt', 'Provider', 'Model', 'Seed', 'Rating', 'Cost', 'Date'].map((name, i) => (
+              <span key={name || i}>{name}</span>
+            ))}
+          </div>
+        )}
         <div className="history__scroll" ref={scrollRef}>
           {status === 'error' && error && (
             <ErrorCard
@@ -73,17 +345,17 @@ export function HistoryView() {
               actions={<Button onClick={() => void useHistoryStore.getState().loadFirst()}>Try again</Button>}
             />
           )}
-          {status === 'loading' && items.length === 0 && (
+          {status === 'loading' && count === 0 && (
             <div className="history__loading">
               <Spinner size={20} /> Loading runs…
             </div>
           )}
-          {status === 'ready' && items.length === 0 && filtered && (
+          {status === 'ready' && count === 0 && filtered && (
             <EmptyState icon="history" title="Nothing matches">
               <p>Try fewer words or clear a filter.</p>
             </EmptyState>
           )}
-          {status === 'ready' && items.length === 0 && !filtered && (
+          {status === 'ready' && count === 0 && !filtered && (
             <EmptyState
               icon="history"
               title="No runs yet"
@@ -98,31 +370,53 @@ export function HistoryView() {
               </p>
             </EmptyState>
           )}
-          <VirtualGrid
-            items={items}
-            getKey={(run) => run.id}
+          <VirtualGrid<Tile>
+            key={mode}
+            items={[]}
+            getKey={(tile) => `${tile.run.id}-${tile.output}`}
             label="Runs"
+            className={mode === 'list' ? 'gallery-list' : 'gallery-grid'}
             scrollRef={scrollRef}
-            cardBody={RUN_CARD_BODY}
+            cardBody={0}
+            gap={mode === 'list' ? 0 : GAP}
+            overscan={1}
             focusIndex={focusIndex}
             onFocusIndexChange={setFocusIndex}
             onNearEnd={onNearEnd}
-            renderCard={(run, { index, tabIndex, onFocus }) => (
-              <RunCard
-                run={run}
-                index={index}
-                tabbable={tabIndex === 0}
-                onOpen={() => openRun(run.id)}
-                onFocus={onFocus}
-              />
-            )}
+            onRangeChange={onRangeChange}
+            justified={{
+              count: mode === 'list' ? count : tiles.count,
+              itemAt: tileAt,
+              rows: mode === 'list' ? listRows : justifiedRows,
+              widthOf: (index, height) =>
+                mode === 'list' ? -1 : Math.floor(clampAspect(tiles.aspects[index] ?? 1) * height),
+            }}
+            renderPlaceholder={() => <span className="thumb-placeholder gallery-tile__pending" />}
+            renderCard={({ run, output }, { index, tabIndex, onFocus, visible }) => {
+              if (output > 0) runImages.want(run.id);
+              const props = {
+                run,
+                index,
+                tabbable: tabIndex === 0,
+                selected: selection.all || selection.ids.has(run.id),
+                onSelect,
+                onView: setViewIndex,
+                onDetails,
+                onFocus,
+                visible,
+                output,
+                grouped: !tiles.run,
+                image: output > 0 ? (runImages.images.get(run.id)?.[output] ?? null) : undefined,
+              };
+              return mode === 'list' ? <RunRow {...props} /> : <RunTile {...props} />;
+            }}
           />
           {loadingMore && (
             <div className="history__more">
               <Spinner size={16} /> Loading older runs…
             </div>
           )}
-          {status === 'ready' && error && items.length > 0 && (
+          {status === 'ready' && error && count > 0 && (
             <div className="history__more">
               <ErrorCard
                 compact
@@ -136,6 +430,19 @@ export function HistoryView() {
             </div>
           )}
         </div>
+        {viewer && (
+          <ImageViewer
+            images={viewer.images}
+            index={viewer.at}
+            onIndexChange={(at) => {
+              const index = viewer.order[at];
+              if (index === undefined) return;
+              setViewIndex(index);
+              setFocusIndex(index);
+            }}
+            onClose={() => setViewIndex(null)}
+          />
+        )}
       </div>
     </div>
   );

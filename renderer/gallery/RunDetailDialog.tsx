@@ -36,6 +36,7 @@ import {
   STATUS_LABEL,
   STATUS_TONE,
 } from '../lib/format';
+import { RunActions, RunLineage } from './RunLineage';
 import { RunStyle } from './RunStyle';
 import { RunTemplate } from './RunTemplate';
 import { StarRating } from './StarRating';
@@ -323,10 +324,12 @@ function Body({ detail }: { detail: RunDetail }) {
               Retry
             </Button>
           )}
-          <Button variant={failed ? 'secondary' : 'primary'} icon="reuse" onClick={reuse}>
+          <Button variant={failed ? 'secondary' : 'ghost'} icon="reuse" onClick={reuse}>
             Reuse settings
           </Button>
         </div>
+        {!failed && <RunActions detail={detail} />}
+        <RunLineage detail={detail} />
         <h3 className="detail__h3">Request</h3>
         <dl className="kv">
           <Row label={detail.requested ? 'Prompt sent' : 'Prompt'}>

@@ -3,6 +3,7 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { RunSummary } from '../../shared/domain';
 import { type Answer, answerWith, apiCalls, fail, ok, resetApi } from '../../test/support/renderer-api';
+import { loadedRuns } from './store';
 
 vi.mock('../api', async () => ({ api: (await import('../../test/support/renderer-api')).stubApi }));
 
@@ -16,13 +17,12 @@ const run = (id: number, patch: Partial<RunSummary> = {}): RunSummary =>
     ...patch,
   }) as unknown as RunSummary;
 
-/** The library holds runs 1..total; pages are newest first, a cursor is the last id shown. */
+/** The library holds runs 1..total; pages are newest first. */
 function library(total: number) {
   const all = Array.from({ length: total }, (_, i) => run(total - i));
   return (name: string, input: Record<string, unknown>): Answer => {
     if (name !== 'runs.search') throw new Error(`unexpected call ${name}`);
-    const cursor = input.cursor as string | null;
-    const before = cursor === null ? Number.POSITIVE_INFINITY : Number(cursor);
+    const before = input.cursor === null ? Number.POSITIVE_INFINITY : Number(input.cursor);
     const limit = input.limit as number;
     const items = all.filter((r) => r.id < before).slice(0, limit);
     const last = items.at(-1);
@@ -30,31 +30,23 @@ function library(total: number) {
     return ok({
       items,
       nextCursor: more ? String(last.id) : null,
-      total: cursor === null ? all.length : null,
+      total: input.cursor === null ? all.length : null,
     });
   };
 }
+
+type Store = Awaited<ReturnType<typeof freshStore>>;
+const items = (store: Store) => store.getState().paged.pages.flatMap((page) => page.items ?? []);
+
+const KEEP = 3;
 
 async function freshStore() {
   vi.resetModules();
   return (await import('./store')).useHistoryStore;
 }
 
-async function freshFilters() {
-  return (await import('./filters')).useHistoryFilters;
-}
-
-/** The browser's localStorage, as a map (the tests run in Node). */
-const stored = new Map<string, string>();
-vi.stubGlobal('localStorage', {
-  getItem: (key: string) => stored.get(key) ?? null,
-  setItem: (key: string, value: string) => stored.set(key, value),
-  removeItem: (key: string) => stored.delete(key),
-});
-
 beforeEach(() => {
   resetApi();
-  stored.clear();
 });
 
 describe('History store', () => {
@@ -63,10 +55,10 @@ describe('History store', () => {
     const store = await freshStore();
     await store.getState().loadFirst();
     expect(store.getState().status).toBe('ready');
-    expect(store.getState().items).toHaveLength(60);
-    expect(store.getState().items[0]!.id).toBe(100);
+    expect(items(store)).toHaveLength(60);
+    expect(items(store)[0]!.id).toBe(100);
     await store.getState().loadMore();
-    expect(store.getState().items.map((r) => r.id)).toEqual(Array.from({ length: 100 }, (_, i) => 100 - i));
+    expect(items(store).map((r) => r.id)).toEqual(Array.from({ length: 100 }, (_, i) => 100 - i));
     expect(store.getState().nextBefore).toBeNull();
     const before = apiCalls.length;
     await store.getState().loadMore();
@@ -80,7 +72,7 @@ describe('History store', () => {
     await store.getState().loadMore();
     answerWith(library(103));
     await store.getState().refreshTop();
-    const ids = store.getState().items.map((r) => r.id);
+    const ids = items(store).map((r) => r.id);
     expect(ids.slice(0, 4)).toEqual([103, 102, 101, 100]);
     expect(ids).toHaveLength(103);
     expect(new Set(ids).size).toBe(103);
@@ -100,7 +92,7 @@ describe('History store', () => {
     answerWith(() => fail('internal', 'again'));
     await store.getState().refreshTop();
     expect(store.getState().status).toBe('ready');
-    expect(store.getState().items).toHaveLength(3);
+    expect(items(store)).toHaveLength(3);
     expect(store.getState().error?.message).toBe('again');
   });
 
@@ -108,47 +100,115 @@ describe('History store', () => {
     answerWith(library(3));
     const store = await freshStore();
     await store.getState().loadFirst();
-    const untouched = store.getState().items[0];
+    const untouched = items(store)[0];
     store.getState().patchRun(2, { bestRating: 4, tags: ['hero'] });
-    expect(store.getState().items.find((r) => r.id === 2)).toMatchObject({ bestRating: 4, tags: ['hero'] });
-    expect(store.getState().items[0]).toBe(untouched);
+    expect(items(store).find((r) => r.id === 2)).toMatchObject({ bestRating: 4, tags: ['hero'] });
+    expect(items(store)[0]).toBe(untouched);
     // An unknown run changes nothing.
-    const items = store.getState().items;
+    const version = store.getState().version;
     store.getState().patchRun(99, { bestRating: 1, tags: [] });
-    expect(store.getState().items).toBe(items);
+    expect(store.getState().version).toBe(version);
   });
 
-  it('pages with the view’s query and sort, and a changed view starts from its first page', async () => {
-    answerWith(library(100));
+  it('each new page costs the same at any depth: no pass over the runs loaded before', async () => {
+    // Every id read is counted: the old store re-read all loaded ids (a Set of everything) on each page.
+    let reads = 0;
+    const counted = (id: number) => {
+      const r = run(id);
+      Object.defineProperty(r, 'id', { get: () => (reads++, id), enumerable: true });
+      return r;
+    };
+    const all = Array.from({ length: 3000 }, (_, i) => counted(3000 - i));
+    answerWith((_name, input) => {
+      const before = input.cursor === null ? Number.POSITIVE_INFINITY : Number(input.cursor);
+      const page = all.filter((r) => (reads--, r.id < before)).slice(0, input.limit as number);
+      const last = page.at(-1)?.id;
+      return ok({ items: page, nextCursor: last === undefined ? null : String(last), total: all.length });
+    });
     const store = await freshStore();
-    const filters = await freshFilters();
-    filters.getState().choose('providers', 'openai');
-    filters.getState().setSort({ key: 'cost', dir: 'asc' });
     await store.getState().loadFirst();
-    await store.getState().loadMore();
-    const searches = apiCalls.filter((c) => c.name === 'runs.search');
-    expect(searches.map((c) => (c.input as { cursor: string | null }).cursor)).toEqual([null, '41']);
-    expect(searches[1]!.input).toMatchObject({
-      query: { providers: ['openai'] },
-      sort: { key: 'cost', dir: 'asc' },
-    });
-    // Another order never merges by id: a refresh shows the fresh first page alone.
+    const work: number[] = [];
+    for (let n = 0; n < 40; n++) {
+      reads = 0;
+      await store.getState().loadMore();
+      work.push(reads);
+    }
+    // The stub's own filter pass is taken out above (reads-- per run it looks at): what is left is the store's.
+    expect(Math.max(...work.slice(30))).toBeLessThanOrEqual(Math.max(...work.slice(0, 5)) + 10);
+    expect(store.getState().count).toBe(41 * 60);
+  });
+
+  it('keeps memory bounded: pages far from the screen drop their runs and come back when scrolled to', async () => {
+    answerWith(library(3000));
+    const store = await freshStore();
+    await store.getState().loadFirst();
+    for (let n = 0; n < 30; n++) await store.getState().loadMore();
+    const loaded = () => store.getState().paged.pages.filter((page) => page.items).length;
+    // At the bottom: only page 0 (kept for refresh merges) and the pages near the end hold runs.
+    expect(loaded()).toBeLessThanOrEqual(2 + 2 * KEEP);
+    expect(store.getState().paged.ids.size).toBe(loaded());
+    expect(store.getState().paged.pages[10]!.items).toBeNull();
+    expect(store.getState().paged.aspects).toHaveLength(31 * 60);
+    // Scrolling back to run 600 fetches its page again with the cursor it was first loaded with.
+    store.getState().showRange(600, 620);
+    await vi.waitFor(() => expect(store.getState().paged.pages[10]!.items).not.toBeNull());
+    const { paged } = store.getState();
+    expect((await import('./store')).runAt(paged, 600)!.id).toBe(3000 - 600);
+    expect(paged.pages[30]!.items).toBeNull();
+  });
+
+  it('a refresh of a library that fits one page drops a run that left it (trashed)', async () => {
+    answerWith(library(3));
+    const store = await freshStore();
+    await store.getState().loadFirst();
+    // Run 1 goes to the trash: the main process no longer lists it.
+    answerWith((name) =>
+      name === 'runs.search'
+        ? ok({ items: [run(3), run(2)], nextCursor: null, total: 2 })
+        : fail('internal', name),
+    );
     await store.getState().refreshTop();
-    expect(store.getState().items).toHaveLength(60);
-    filters.getState().patch({ text: 'lake' });
-    await store.getState().reload();
-    expect(apiCalls.at(-1)!.input).toMatchObject({
-      query: { text: 'lake', providers: ['openai'] },
-      cursor: null,
+    expect(loadedRuns(store.getState().paged).map((r) => r.id)).toEqual([3, 2]);
+    expect(store.getState().count).toBe(2);
+  });
+
+  it('removeRuns takes trashed runs out of the loaded list and the total', async () => {
+    answerWith(library(3));
+    const store = await freshStore();
+    await store.getState().loadFirst();
+    store.getState().removeRuns([2]);
+    expect(loadedRuns(store.getState().paged).map((r) => r.id)).toEqual([3, 1]);
+    expect(store.getState().paged.aspects).toHaveLength(2);
+    expect(store.getState().count).toBe(2);
+    expect(store.getState().total).toBe(2);
+  });
+
+  it('pages with the view’s query and sort; the view is stored and read back after a reload', async () => {
+    const stored = new Map<string, string>();
+    vi.stubGlobal('localStorage', {
+      getItem: (key: string) => stored.get(key) ?? null,
+      setItem: (key: string, value: string) => stored.set(key, value),
     });
-    expect(JSON.parse(stored.get('atelier.history.view')!)).toMatchObject({
-      query: { text: 'lake', providers: ['openai'] },
-      sort: { key: 'cost', dir: 'asc' },
-    });
-    // A reload of the page reads the view back.
-    vi.resetModules();
-    const reloaded = (await freshFilters()).getState();
-    expect(reloaded.query).toMatchObject({ text: 'lake', providers: ['openai'] });
-    expect(reloaded.sort).toEqual({ key: 'cost', dir: 'asc' });
+    try {
+      answerWith(library(100));
+      const store = await freshStore();
+      const filters = (await import('./filters')).useHistoryFilters;
+      filters.getState().choose('providers', 'openai');
+      filters.getState().setSort({ key: 'cost', dir: 'asc' });
+      await store.getState().reload();
+      await store.getState().loadMore();
+      const searches = apiCalls.filter((c) => c.name === 'runs.search');
+      expect(searches.at(-1)!.input).toMatchObject({
+        query: { providers: ['openai'] },
+        sort: { key: 'cost', dir: 'asc' },
+        cursor: '41',
+      });
+      vi.resetModules();
+      const reloaded = (await import('./filters')).useHistoryFilters.getState();
+      expect(reloaded.query.providers).toEqual(['openai']);
+      expect(reloaded.sort).toEqual({ key: 'cost', dir: 'asc' });
+    } finally {
+      vi.unstubAllGlobals();
+    }
   });
 });

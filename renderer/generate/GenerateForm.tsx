@@ -173,6 +173,7 @@ export function GenerateForm() {
   const routesStatus = useRoutesStore((s) => s.status);
   const go = useAppStore((s) => s.go);
   const reusedFrom = useGenerateStore((s) => s.reusedFrom);
+  const derivation = useGenerateStore((s) => s.derivation);
   const clearReused = useGenerateStore((s) => s.clearReused);
   // With a style template the box is its subject variable, with that variable's own length limit.
   const subject = form.template?.fields ? subjectVariable(form.template.fields) : null;
@@ -227,7 +228,11 @@ export function GenerateForm() {
           <div className="reuse-note">
             <Icon name="reuse" size={14} />
             <span className="reuse-note__text">
-              Settings from Run {reusedFrom}
+              {derivation === 'branch'
+                ? `Branching from Run ${reusedFrom}`
+                : derivation === 'vary'
+                  ? `Varying Run ${reusedFrom}`
+                  : `Settings from Run ${reusedFrom}`}
               {form.seedLocked ? `, seed ${form.seedText} locked` : ''}. Change one thing and generate.
             </span>
             <Button variant="ghost" size="sm" icon="close" aria-label="Clear note" onClick={clearReused} />

@@ -33,7 +33,11 @@ interface RunsState {
   /** Why the queue could not be listed (the list may be missing runs), until a listing succeeds. */
   listError: RunFailure | null;
   /** Queues a run of `request` (built and checked by the form); false when it was refused. */
-  start(request: GenerationRequest, provider: string): Promise<boolean>;
+  start(
+    request: GenerationRequest,
+    provider: string,
+    parent?: { runId: number; derivation: 'branch' | 'vary' },
+  ): Promise<boolean>;
   /** Queues a failed run's request again (generation.retry). */
   retry(runId: number, request?: GenerationRequest | null): Promise<void>;
   /** Cancels this run and no other. */
@@ -194,8 +198,13 @@ export const useRunsStore = create<RunsState>()((set, get) => {
     earlier: [],
     listError: null,
 
-    start(request, provider) {
-      return begin(() => api.call('generation.start', request), request, provider, null);
+    start(request, provider, parent) {
+      return begin(
+        () => api.call('generation.start', parent ? { ...request, parent } : request),
+        request,
+        provider,
+        null,
+      );
     },
 
     async retry(runId, request) {

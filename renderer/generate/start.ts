@@ -32,8 +32,8 @@ export function startGenerate(): () => void {
     handle('generate.useReference', ({ path, fromRunId }) => {
       useGenerateStore.getState().referenceFrom(path, fromRunId);
     }),
-    handle('generate.reuseRequest', ({ request, fromRunId, styleVersionId }) => {
-      useGenerateStore.getState().applyRequest(request, fromRunId, styleVersionId);
+    handle('generate.reuseRequest', ({ request, fromRunId, styleVersionId, derivation }) => {
+      useGenerateStore.getState().applyRequest(request, fromRunId, styleVersionId, derivation ?? null);
     }),
     handle('generate.retryRun', ({ runId, request }) => {
       void useRunsStore.getState().retry(runId, request);

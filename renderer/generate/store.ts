@@ -82,6 +82,8 @@ interface GenerateState {
   advancedOpen: boolean;
   /** The run whose settings were loaded with "Reuse settings", until the next run or a dismissal. */
   reusedFrom: number | null;
+  /** How the next run is made from `reusedFrom` (lineage), or null for plain "Reuse settings". */
+  derivation: 'branch' | 'vary' | null;
   /** The seed the last finished run used, offered by the lock button; the box itself is left alone. */
   lastSeed: number | null;
   setField<K extends keyof GenerateForm>(key: K, value: GenerateForm[K]): void;
@@ -123,7 +125,12 @@ interface GenerateState {
    * Fills the form from an earlier run's request, seed locked. `styleVersionId` (the run's recorded
    * style version) brings the style back when the request itself does not carry it.
    */
-  applyRequest(request: GenerationRequest, fromRunId?: number, styleVersionId?: number | null): void;
+  applyRequest(
+    request: GenerationRequest,
+    fromRunId?: number,
+    styleVersionId?: number | null,
+    derivation?: 'branch' | 'vary' | null,
+  ): void;
   clearReused(): void;
   /**
    * Keeps provider, model, ratio and count valid once the catalog is known. `autoAvailable` is false
@@ -362,6 +369,7 @@ export const useGenerateStore = create<GenerateState>()((set, get) => {
     fieldErrors: {},
     advancedOpen: readAdvancedOpen(),
     reusedFrom: null,
+    derivation: null,
     lastSeed: null,
 
     setField(key, value) {
@@ -542,10 +550,10 @@ export const useGenerateStore = create<GenerateState>()((set, get) => {
     },
 
     clearReused() {
-      set({ reusedFrom: null });
+      set({ reusedFrom: null, derivation: null });
     },
 
-    applyRequest(request, fromRunId, styleVersionId) {
+    applyRequest(request, fromRunId, styleVersionId, derivation) {
       const styleVersion = request.style?.versionId ?? styleVersionId ?? null;
       const hasAdvanced =
         request.size !== undefined ||
@@ -555,6 +563,7 @@ export const useGenerateStore = create<GenerateState>()((set, get) => {
       if (hasAdvanced) writeAdvancedOpen(true);
       set((state) => ({
         reusedFrom: fromRunId ?? null,
+        derivation: fromRunId === undefined ? null : (derivation ?? null),
         advancedOpen: state.advancedOpen || hasAdvanced,
         form: {
           prompt: request.prompt,
@@ -683,9 +692,11 @@ export const useGenerateStore = create<GenerateState>()((set, get) => {
           get().setAdvancedOpen(true);
         return;
       }
-      set({ fieldErrors: {}, reusedFrom: null });
+      const { reusedFrom, derivation } = get();
+      const parent = reusedFrom !== null && derivation ? { runId: reusedFrom, derivation } : undefined;
+      set({ fieldErrors: {}, reusedFrom: null, derivation: null });
       // Queued behind whatever is in flight; the form stays free for the next one.
-      const started = await useRunsStore.getState().start(request, form.provider);
+      const started = await useRunsStore.getState().start(request, form.provider, parent);
       if (started) return;
       // A refusal's issues about this form's fields are shown beside them too, placed by their paths.
       const refused = useRunsStore.getState().latest;

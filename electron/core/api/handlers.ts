@@ -1,4 +1,5 @@
 import { ASPECT_RATIOS, ModelCapabilities, type ProviderInfo } from '../../../shared/domain';
+import { requestDifferences } from '../../../shared/lineage';
 import { AppError, fieldError } from '../../../shared/result';
 import { type BoardHandlerDeps, createBoardHandlers } from '../boards/handlers';
 import type { Dispatcher } from '../dispatch';
@@ -11,6 +12,7 @@ import { type Catalog, type CatalogProvider, providerEndpoint, seedRangeOf } fro
 import { providerExcerpt } from '../providers/redact';
 import type { ProviderAdapter } from '../providers/types';
 import type { ReferenceService } from '../references';
+import { createReviewHandlers, type ReviewHandlerDeps } from '../review/handlers';
 import type { HistoryRepo, RunsRepo } from '../store';
 import type { KeyRing } from '../vault/keyring';
 import type { HandlerTable } from './invoke';
@@ -32,6 +34,8 @@ export interface HandlerDeps {
   references: ReferenceService;
   /** The style library (templates, styles, negatives, packs). */
   library: LibraryHandlerDeps;
+  /** The review queue (outputs' marks and the failure-mode catalog). */
+  review: ReviewHandlerDeps;
   /** Boards and compare. */
   boards: Pick<BoardHandlerDeps, 'boards'>;
 }
@@ -147,7 +151,23 @@ export function createHandlers(deps: HandlerDeps) {
     'localServers.remove': async ({ id }) => ({ removed: dispatcher.localServers.remove(id) }),
     'localServers.check': async ({ id }) => dispatcher.localServers.check(id),
 
-    'generation.start': async (request) => ({ runId: generation.start(request) }),
+    'generation.start': async ({ parent, ...request }) => ({ runId: generation.start(request, parent) }),
+    'generation.reproducibility': async ({ runId }) => generation.reproducibility(runId),
+    'generation.reproduce': async ({ runId }) => ({ runId: generation.reproduce(runId) }),
+    'generation.reroll': async ({ runId }) => ({ runId: generation.reroll(runId) }),
+    'runs.lineage': async ({ id }) => {
+      const { parent, children } = runs.lineage(id);
+      const child = runs.get(id);
+      const parentRun = parent ? runs.get(parent.id) : null;
+      const differences =
+        child && parentRun
+          ? requestDifferences(
+              { ...parentRun, request: parentRun.requested ?? parentRun.request },
+              { ...child, request: child.requested ?? child.request },
+            )
+          : [];
+      return { parent, children, differences };
+    },
     'generation.estimate': async (request) => generation.estimate(request),
     'generation.retry': async ({ runId, fresh }) => ({ runId: generation.retry(runId, fresh) }),
     'generation.cancel': async ({ runId }) => {
@@ -180,6 +200,7 @@ export function createHandlers(deps: HandlerDeps) {
     'references.delete': async ({ id }) => ({ deleted: deps.references.delete(id) }),
     'references.tags': async () => deps.references.tags(),
     ...createLibraryHandlers(deps.library),
+    ...createReviewHandlers(deps.review),
     ...createBoardHandlers({
       boards: deps.boards.boards,
       runs,

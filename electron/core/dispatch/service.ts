@@ -18,7 +18,7 @@ import type { MediaStore } from '../media';
 import type { Clock, FetchLike, Logger } from '../ports';
 import type { Catalog, CatalogProvider, SeedRange } from '../providers/catalog';
 import type { ProviderAdapter } from '../providers/types';
-import type { DispatchSettings, JobsRepo, LocalServersRepo, RunsRepo, UsageRepo } from '../store';
+import type { DispatchSettings, JobsRepo, LocalServersRepo, RunParent, RunsRepo, UsageRepo } from '../store';
 import type { KeyRing } from '../vault/keyring';
 import type { Vault } from '../vault/vault';
 import { createAllowances, DAY_MS } from './allowance';
@@ -44,7 +44,7 @@ export interface RunQueue {
    * Checks the request against routes, keys and budgets, records a queued run and its job, and queues it.
    * `link` runs inside the transaction that creates the run (the caller records what the run was made from).
    */
-  enqueue(request: GenerationRequest, link?: (runId: number) => void): number;
+  enqueue(request: GenerationRequest, link?: (runId: number) => void, parent?: RunParent | null): number;
   /** What the request would cost and which steps could run now; changes nothing. */
   estimate(request: GenerationRequest): CostEstimate;
   /** Cancels this run only: one waiting is taken out of the queue, one running has its own signal aborted. */
@@ -258,7 +258,11 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     };
   }
 
-  function enqueue(request: GenerationRequest, link?: (runId: number) => void): number {
+  function enqueue(
+    request: GenerationRequest,
+    link?: (runId: number) => void,
+    parent?: RunParent | null,
+  ): number {
     const { route, steps, cached } = plan(request);
     const runnable = steps.filter((s) => s.runnable);
     const seedRefused = steps.filter((s) => s.skip === 'seed_out_of_range');
@@ -304,7 +308,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     }
     const now = clock.now();
     const runId = deps.transaction(() => {
-      const id = runs.create({ request, now, route });
+      const id = runs.create({ request, now, route, parent: parent ?? null });
       link?.(id);
       jobs.enqueue(id, now);
       return id;

@@ -92,6 +92,7 @@ function setup(opts: { steps?: CostEstimate['steps']; prepareWarnings?: string[]
         const stored = works.get(runId);
         return stored ? { id: runId, status: 'succeeded', request: stored, route: null, seed: null } : null;
       },
+      get: () => null,
     },
     catalog: testCatalog(testProvider('seedless', { seed: false }), testProvider('seeded')),
   });

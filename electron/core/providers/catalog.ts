@@ -31,6 +31,8 @@ const CatalogModelSchema = z.strictObject({
   capabilities: z.strictObject({
     negativePrompt: z.boolean(),
     seed: z.boolean(),
+    /** The provider rewrites the prompt before drawing (e.g. DALL·E 3), so the same seed can draw another image. */
+    rewritesPrompt: z.boolean().default(false),
     /**
      * The seeds the provider takes, where `seed` is true: random seeds are drawn inside it and an explicit
      * seed outside it is refused for this provider. Capped at Atelier's own range (MAX_SEED).

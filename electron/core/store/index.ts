@@ -69,5 +69,5 @@ export {
   type RunWork,
 } from './runs-repo';
 export { createSettingsRepo, type SettingsRepo } from './settings-repo';
-export { createTrashRepo, type TrashRepo } from './trash-repo';
+export { createTrashRepo, type TrashList, type TrashRepo, type TrashUse } from './trash-repo';
 export { createUsageRepo, type SentAttempt, type UsageRepo } from './usage-repo';

@@ -1,5 +1,6 @@
 import type { ReviewStatus } from '../../../shared/domain';
 import { AppError, fieldError } from '../../../shared/result';
+import type { ReviewItem, ReviewSnapshot } from '../../../shared/review-contract';
 import type { LibraryDatabase } from './db';
 
 /** A review decision; approving may carry a sign-off reference, rejecting names a failure mode. */
@@ -16,6 +17,12 @@ export interface OutputsRepo {
   review(outputIds: readonly number[], decision: ReviewDecision, now: number): void;
   /** Live outputs per review state: the counts the navigation shows. */
   reviewCounts(): Record<ReviewStatus, number>;
+  /** Live pending outputs of live runs, oldest first: the review queue. */
+  pending(limit: number): ReviewItem[];
+  /** The outputs' marks as they are now (in the order asked): what undo writes back. */
+  snapshot(outputIds: readonly number[]): ReviewSnapshot[];
+  /** Writes snapshots back exactly (review, favourite and rating), all or nothing. */
+  restore(snapshots: readonly ReviewSnapshot[], now: number): void;
 }
 
 export function createOutputsRepo(db: LibraryDatabase): OutputsRepo {
@@ -39,6 +46,54 @@ export function createOutputsRepo(db: LibraryDatabase): OutputsRepo {
   const countByStatus = db.prepare<[], { review_status: ReviewStatus; n: number }>(
     'SELECT review_status, count(*) AS n FROM outputs WHERE deleted_at IS NULL GROUP BY review_status',
   );
+
+  const selectPending = db.prepare<[number], PendingRow>(
+    `SELECT o.id, o.run_id, o.path, o.thumb_path, o.width, o.height, r.prompt, r.provider,
+       coalesce(rt.rating, 0) AS rating, o.favorite, o.review_status, o.reject_reason, o.approval_ref
+     FROM outputs o JOIN runs r ON r.id = o.run_id LEFT JOIN ratings rt ON rt.output_id = o.id
+     WHERE o.review_status = 'pending' AND o.deleted_at IS NULL AND r.deleted_at IS NULL
+     ORDER BY o.id LIMIT ?`,
+  );
+  const selectSnapshot = db.prepare<[number], SnapshotRow>(
+    `SELECT o.id, o.review_status, o.reviewed_at, o.approval_ref, o.reject_reason, o.reject_note, o.favorite,
+       coalesce(rt.rating, 0) AS rating
+     FROM outputs o LEFT JOIN ratings rt ON rt.output_id = o.id WHERE o.id = ?`,
+  );
+  const writeBack = db.prepare<{
+    id: number;
+    status: ReviewStatus;
+    at: number | null;
+    approvalRef: string | null;
+    reason: string | null;
+    note: string | null;
+    favorite: number;
+  }>(
+    `UPDATE outputs SET review_status = @status, reviewed_at = @at, approval_ref = @approvalRef,
+       reject_reason = @reason, reject_note = @note, favorite = @favorite
+     WHERE id = @id`,
+  );
+  const upsertRating = db.prepare<[number, number, number]>(
+    `INSERT INTO ratings (output_id, rating, updated_at) VALUES (?, ?, ?)
+     ON CONFLICT (output_id) DO UPDATE SET rating = excluded.rating, updated_at = excluded.updated_at`,
+  );
+  const deleteRating = db.prepare<[number]>('DELETE FROM ratings WHERE output_id = ?');
+
+  const restore = db.transaction((snapshots: readonly ReviewSnapshot[], now: number) => {
+    requireOutputs(snapshots.map((s) => s.outputId));
+    for (const s of snapshots) {
+      writeBack.run({
+        id: s.outputId,
+        status: s.status,
+        at: s.reviewedAt,
+        approvalRef: s.approvalRef,
+        reason: s.rejectReason,
+        note: s.rejectNote,
+        favorite: s.favorite ? 1 : 0,
+      });
+      if (s.rating === 0) deleteRating.run(s.outputId);
+      else upsertRating.run(s.outputId, s.rating, now);
+    }
+  });
 
   function requireOutputs(outputIds: readonly number[]): void {
     outputIds.forEach((id, i) => {
@@ -79,10 +134,73 @@ export function createOutputsRepo(db: LibraryDatabase): OutputsRepo {
         throw new AppError('invalid_input', 'outputIds: must name at least one output');
       review(outputIds, decision, now);
     },
+    pending(limit) {
+      return selectPending.all(limit).map((row) => ({
+        outputId: row.id,
+        runId: row.run_id,
+        path: row.path,
+        thumbPath: row.thumb_path,
+        width: row.width,
+        height: row.height,
+        prompt: row.prompt,
+        provider: row.provider,
+        rating: row.rating,
+        favorite: row.favorite === 1,
+        status: row.review_status,
+        rejectReason: row.reject_reason,
+        approvalRef: row.approval_ref,
+      }));
+    },
+    snapshot(outputIds) {
+      requireOutputs(outputIds);
+      return outputIds.map((id) => {
+        const row = selectSnapshot.get(id)!;
+        return {
+          outputId: row.id,
+          status: row.review_status,
+          reviewedAt: row.reviewed_at,
+          approvalRef: row.approval_ref,
+          rejectReason: row.reject_reason,
+          rejectNote: row.reject_note,
+          favorite: row.favorite === 1,
+          rating: row.rating,
+        };
+      });
+    },
+    restore(snapshots, now) {
+      restore(snapshots, now);
+    },
     reviewCounts() {
       const counts: Record<ReviewStatus, number> = { pending: 0, approved: 0, rejected: 0 };
       for (const row of countByStatus.all()) counts[row.review_status] = row.n;
       return counts;
     },
   };
+}
+
+interface PendingRow {
+  id: number;
+  run_id: number;
+  path: string;
+  thumb_path: string;
+  width: number;
+  height: number;
+  prompt: string;
+  provider: string;
+  rating: number;
+  favorite: number;
+  review_status: ReviewStatus;
+  reject_reason: string | null;
+  approval_ref: string | null;
+}
+
+interface SnapshotRow {
+  id: number;
+  review_status: ReviewStatus;
+  reviewed_at: number | null;
+  approval_ref: string | null;
+  reject_reason: string | null;
+  reject_note: string | null;
+  favorite: number;
+  rating: number;
 }

@@ -150,6 +150,8 @@ export interface RunsRepo {
   /** Live (not trashed) runs, newest first, keyset-paginated by id. */
   list(page: { before?: number; limit: number }): RunPage;
   get(id: number): RunDetail | null;
+  /** Lineage: the live run this one was made from (null when none) and the live runs made from it, oldest first. */
+  lineage(id: number): { parent: RunSummary | null; children: RunSummary[] };
   /** 1 to 5 stars; 0 clears the rating. */
   rate(outputId: number, rating: number, now: number): void;
   /** Replaces the run's tags and returns them as stored, sorted. */
@@ -425,6 +427,14 @@ export function createRunsRepo(db: LibraryDatabase, log: Logger): RunsRepo {
     `SELECT ${SUMMARY_COLUMNS}, r.request, r.route, r.requested, r.started_at, r.finished_at, r.duration_ms
      FROM runs r ${COVER_JOIN} WHERE r.id = ?`,
   );
+  const selectSummary = db.prepare<[number], SummaryRow>(
+    `SELECT ${SUMMARY_COLUMNS} FROM runs r ${COVER_JOIN} WHERE r.id = ? AND r.deleted_at IS NULL`,
+  );
+  // Reads the runs_by_parent index.
+  const selectChildren = db.prepare<[number], SummaryRow>(
+    `SELECT ${SUMMARY_COLUMNS} FROM runs r ${COVER_JOIN}
+     WHERE r.parent_run_id = ? AND r.deleted_at IS NULL ORDER BY r.id`,
+  );
   const selectAttempts = db.prepare<[number], AttemptRow>(
     `SELECT id, ordinal, provider, model, outcome, http_status, provider_code, provider_message, retry_after_ms,
        request_sent, warnings, started_at, latency_ms, cost_usd, cost_credits, cost_basis, cached, server_id
@@ -681,6 +691,15 @@ export function createRunsRepo(db: LibraryDatabase, log: Logger): RunsRepo {
 
     get(id) {
       return readDetail(id);
+    },
+    lineage(id) {
+      const run = selectDetail.get(id);
+      if (!run) throw new AppError('not_found', `There is no run ${id}.`);
+      const parentRow = run.parent_run_id === null ? undefined : selectSummary.get(run.parent_run_id);
+      return {
+        parent: parentRow ? toSummary(parentRow, json) : null,
+        children: selectChildren.all(id).map((row) => toSummary(row, json)),
+      };
     },
 
     rate(outputId, rating, now) {

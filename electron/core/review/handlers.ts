@@ -1,0 +1,75 @@
+import { fieldError } from '../../../shared/result';
+import type { ReviewCounts, ReviewSnapshot } from '../../../shared/review-contract';
+import type { Clock } from '../ports';
+import type { OutputsRepo, RunsRepo } from '../store';
+import type { TrashService } from '../trash/service';
+import type { FailureMode } from './failure-modes';
+
+export interface ReviewHandlerDeps {
+  outputs: OutputsRepo;
+  runs: Pick<RunsRepo, 'rate'>;
+  clock: Clock;
+  /** The failure-mode catalog in effect (the shipped one, or the edits stored in settings). */
+  modes: () => FailureMode[];
+  /** Checks and stores an edited list (null drops the edits); returns the list now in effect. */
+  saveModes: (modes: FailureMode[] | null) => FailureMode[];
+  trash: TrashService;
+}
+
+/**
+ * The review queue's calls. Every change answers with the marks it replaced (`previous`), so the queue's
+ * Z can write them back with `review.undo`, and with the counts the navigation shows.
+ */
+export function createReviewHandlers({ outputs, runs, clock, modes, saveModes, trash }: ReviewHandlerDeps) {
+  const counts = (): ReviewCounts => outputs.reviewCounts();
+  function changed(ids: readonly number[], apply: () => void) {
+    const previous: ReviewSnapshot[] = outputs.snapshot(ids);
+    apply();
+    return { previous, counts: counts() };
+  }
+  return {
+    'review.modes': async () => ({ modes: modes() }),
+    'review.saveModes': async ({ modes: edited }: { modes: FailureMode[] }) => ({ modes: saveModes(edited) }),
+    'review.resetModes': async () => ({ modes: saveModes(null) }),
+    'review.counts': async () => counts(),
+    'review.queue': async ({ limit }: { limit: number }) => ({
+      items: outputs.pending(limit),
+      counts: counts(),
+    }),
+    'review.decide': async ({
+      outputIds,
+      decision,
+    }: {
+      outputIds: number[];
+      decision:
+        | { status: 'approved'; approvalRef: string | null }
+        | { status: 'rejected'; reason: string; note: string | null }
+        | { status: 'pending' };
+    }) => {
+      if (decision.status === 'rejected' && !modes().some((m) => m.id === decision.reason)) {
+        throw fieldError(['decision', 'reason'], `there is no failure mode "${decision.reason}"`);
+      }
+      return changed(outputIds, () => outputs.review(outputIds, decision, clock.now()));
+    },
+    'review.favorite': async ({ outputIds, favorite }: { outputIds: number[]; favorite: boolean }) =>
+      changed(outputIds, () => outputs.setFavorite(outputIds, favorite)),
+    'review.rate': async ({ outputId, rating }: { outputId: number; rating: number }) =>
+      changed([outputId], () => runs.rate(outputId, rating, clock.now())),
+    'trash.move': async ({
+      runIds,
+      outputIds,
+      force,
+    }: {
+      runIds: number[];
+      outputIds: number[];
+      force: boolean;
+    }) => trash.trash({ runIds, outputIds }, force),
+    'trash.restore': async (target: { runIds: number[]; outputIds: number[] }) => trash.restore(target),
+    'trash.list': async () => trash.list(),
+    'trash.empty': async () => trash.empty(),
+    'review.undo': async ({ previous }: { previous: ReviewSnapshot[] }) => {
+      outputs.restore(previous, clock.now());
+      return { counts: counts() };
+    },
+  };
+}

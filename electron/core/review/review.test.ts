@@ -1,0 +1,124 @@
+// The review queue through the contract: new outputs arrive pending; approve (with a sign-off reference),
+// reject with a failure mode, rate and favourite each answer with what they replaced, and undo puts it back.
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ReviewCounts, ReviewItem, ReviewSnapshot } from '../../../shared/review-contract';
+import { scriptedAdapter, testCatalog, testProvider, testRoutes } from '../../../test/support/dispatch';
+import { type Harness, makeHarness } from '../../../test/support/harness';
+
+const open: Harness[] = [];
+afterEach(async () => {
+  for (const h of open.splice(0)) await h.close();
+});
+
+function setup() {
+  const h = makeHarness({
+    catalog: testCatalog(testProvider('pa')),
+    routes: testRoutes([{ provider: 'pa' }]),
+    adapters: { pa: scriptedAdapter('pa') },
+    keys: ['pa'],
+  });
+  open.push(h);
+  return h;
+}
+
+type Changed = { previous: ReviewSnapshot[]; counts: ReviewCounts };
+const queue = (h: Harness) => h.call<{ items: ReviewItem[]; counts: ReviewCounts }>('review.queue', {});
+
+describe('review queue', () => {
+  it('new outputs arrive pending, oldest first', async () => {
+    const h = setup();
+    const a = await h.generate({ prompt: 'one' });
+    const b = await h.generate({ prompt: 'two' });
+    const c = await h.generate({ prompt: 'three' });
+    const { items, counts } = await queue(h);
+    expect(items.map((i) => [i.runId, i.status])).toEqual([
+      [a.id, 'pending'],
+      [b.id, 'pending'],
+      [c.id, 'pending'],
+    ]);
+    expect(counts).toEqual({ pending: 3, approved: 0, rejected: 0 });
+  });
+
+  it('approve records when and the sign-off reference; undo puts the output back in the queue', async () => {
+    const h = setup();
+    const run = await h.generate();
+    const id = run.outputs[0]!.id;
+    const approved = await h.call<Changed>('review.decide', {
+      outputIds: [id],
+      decision: { status: 'approved', approvalRef: ' LEGAL-42 ' },
+    });
+    expect(approved.counts).toEqual({ pending: 0, approved: 1, rejected: 0 });
+    expect(approved.previous).toEqual([
+      expect.objectContaining({ outputId: id, status: 'pending', reviewedAt: null, approvalRef: null }),
+    ]);
+    const output = (await h.run(run.id)).outputs[0]!;
+    expect([output.reviewStatus, output.reviewedAt, output.approvalRef]).toEqual([
+      'approved',
+      h.clock.now(),
+      'LEGAL-42',
+    ]);
+    expect((await queue(h)).items).toEqual([]);
+
+    const undone = await h.call<{ counts: ReviewCounts }>('review.undo', { previous: approved.previous });
+    expect(undone.counts).toEqual({ pending: 1, approved: 0, rejected: 0 });
+    expect((await h.run(run.id)).outputs[0]).toMatchObject({
+      reviewStatus: 'pending',
+      reviewedAt: null,
+      approvalRef: null,
+    });
+  });
+
+  it('reject names a failure mode from the catalog; an unknown one is refused by field', async () => {
+    const h = setup();
+    const run = await h.generate();
+    const id = run.outputs[0]!.id;
+    await expect(
+      h.call('review.decide', { outputIds: [id], decision: { status: 'rejected', reason: 'ugly' } }),
+    ).rejects.toThrow(/decision\.reason: there is no failure mode "ugly"/);
+    await h.call('review.decide', { outputIds: [id], decision: { status: 'rejected', reason: 'anatomy' } });
+    expect((await h.run(run.id)).outputs[0]).toMatchObject({
+      reviewStatus: 'rejected',
+      rejectReason: 'anatomy',
+    });
+  });
+
+  it('rating and favourite undo to exactly what was there (a cleared rating stays cleared)', async () => {
+    const h = setup();
+    const run = await h.generate();
+    const id = run.outputs[0]!.id;
+    const rated = await h.call<Changed>('review.rate', { outputId: id, rating: 4 });
+    const faved = await h.call<Changed>('review.favorite', { outputIds: [id], favorite: true });
+    expect((await h.run(run.id)).outputs[0]).toMatchObject({ rating: 4, favorite: true });
+    await h.call('review.undo', { previous: faved.previous });
+    expect((await h.run(run.id)).outputs[0]).toMatchObject({ rating: 4, favorite: false });
+    await h.call('review.undo', { previous: rated.previous });
+    expect((await h.run(run.id)).outputs[0]).toMatchObject({ rating: 0, favorite: false });
+  });
+
+  it('lists the shipped failure modes with their mitigations', async () => {
+    const h = setup();
+    const { modes } = await h.call<{ modes: Array<{ id: string; mitigation: unknown }> }>('review.modes', {});
+    expect(modes.find((m) => m.id === 'mangled-text')?.mitigation).toEqual({
+      kind: 'negativeGroup',
+      group: 'text-distortion',
+    });
+  });
+
+  it('an edited failure-mode list is checked, stored, served, and reset to the shipped one', async () => {
+    const h = setup();
+    type Modes = { modes: Array<{ id: string; label: string }> };
+    await expect(
+      h.call('review.saveModes', {
+        modes: [{ id: 'hands', label: 'Hands', mitigation: { kind: 'negativeGroup', group: 'nope' } }],
+      }),
+    ).rejects.toThrow(/invalid_input: modes\[0\]\.mitigation\.group: there is no negative group "nope"/);
+    await h.call('review.saveModes', {
+      modes: [{ id: 'hands', label: 'Hands', mitigation: { kind: 'negativeGroup', group: 'anatomy' } }],
+    });
+    await h.restart();
+    expect((await h.call<Modes>('review.modes', {})).modes.map((m) => m.id)).toEqual(['hands']);
+    const reset = await h.call<Modes>('review.resetModes', {});
+    expect(reset.modes.map((m) => m.id)).toContain('mangled-text');
+    expect((await h.call<Modes>('review.modes', {})).modes.map((m) => m.id)).toContain('anatomy');
+  });
+});

@@ -1,0 +1,259 @@
+import { type MouseEvent, memo } from 'react';
+import type { RunSummary } from '../../shared/domain';
+import { api } from '../api';
+import { providerName, useCatalogStore } from '../app/catalog';
+import { setDraggedOutputs } from '../app/drag';
+import { Icon, Spinner } from '../components';
+import { errorLabel } from '../lib/errors';
+import { formatCost, formatDateTime } from '../lib/format';
+import { runCardLabel } from './RunCard';
+import type { SelectMode } from './selection';
+
+/** Tags shown on a tile before the rest fold into "+N". */
+const TILE_TAGS = 2;
+
+const REVIEW_LABEL = { pending: 'Pending review', approved: 'Approved', rejected: 'Rejected' } as const;
+
+export interface TileProps {
+  run: RunSummary;
+  index: number;
+  tabbable: boolean;
+  selected: boolean;
+  onSelect: (index: number, run: RunSummary, mode: SelectMode) => void;
+  onView: (index: number) => void;
+  onDetails: (run: RunSummary) => void;
+  onFocus: () => void;
+  /** On screen: its thumbnail is fetched before the overscan rows' ones. */
+  visible?: boolean;
+  /** Expanded grid: which of the run's images this tile is (0: the cover). */
+  output?: number;
+  /** Grouped grid: a multi-image run shows its count on its one tile. */
+  grouped?: boolean;
+  /** That image, when it is not the cover (null while it loads). */
+  image?: { thumbPath: string; width: number; height: number } | null;
+}
+
+function modeOf(event: MouseEvent): SelectMode {
+  if (event.shiftKey) return 'range';
+  if (event.metaKey || event.ctrlKey) return 'toggle';
+  return 'only';
+}
+
+/** The run's review state as one word: the most pressing of its images' states. */
+export function reviewOf(run: RunSummary): keyof typeof REVIEW_LABEL | null {
+  if (run.reviewStates.includes('rejected')) return 'rejected';
+  if (run.reviewStates.includes('pending')) return 'pending';
+  if (run.reviewStates.includes('approved')) return 'approved';
+  return null;
+}
+
+function Thumb({
+  run,
+  visible = true,
+  image,
+}: {
+  run: RunSummary;
+  visible?: boolean;
+  image?: TileProps['image'];
+}) {
+  const cover = image === undefined ? run.cover : image;
+  if (image === null) return <span className="thumb-placeholder gallery-tile__pending" />;
+  if (cover)
+    return (
+      <img
+        className="gallery-tile__img"
+        src={api.mediaUrl(cover.thumbPath)}
+        alt={run.prompt}
+        width={cover.width || undefined}
+        height={cover.height || undefined}
+        loading={visible ? 'eager' : 'lazy'}
+        fetchPriority={visible ? 'high' : 'low'}
+        decoding="async"
+        draggable={false}
+      />
+    );
+  if (run.status === 'failed')
+    return (
+      <span className="thumb-placeholder gallery-tile__placeholder gallery-tile__placeholder--failed">
+        <Icon name="alert" size={18} />
+        <span>{run.error ? errorLabel(run.error.code) : 'Failed'}</span>
+      </span>
+    );
+  return (
+    <span className="thumb-placeholder gallery-tile__placeholder">
+      {run.status === 'queued' || run.status === 'running' ? (
+        <Spinner size={18} />
+      ) : (
+        <Icon name="image" size={18} />
+      )}
+    </span>
+  );
+}
+
+/** Rating, favourite, review and tags, over the image. */
+function Marks({ run }: { run: RunSummary }) {
+  const review = reviewOf(run);
+  return (
+    <span className="gallery-tile__marks">
+      {run.favorite && (
+        <span className="gallery-tile__badge gallery-tile__fav" title="Favourite">
+          <Icon name="heart" size={12} />
+        </span>
+      )}
+      {run.bestRating > 0 && (
+        <span
+          className="gallery-tile__badge"
+          title={`Rated ${run.bestRating} of 5`}
+          data-rating={run.bestRating}
+        >
+          <Icon name="star" size={11} /> {run.bestRating}
+        </span>
+      )}
+      {review && review !== 'pending' && (
+        <span className={`gallery-tile__badge gallery-tile__review--${review}`} title={REVIEW_LABEL[review]}>
+          {review === 'approved' ? 'Approved' : 'Rejected'}
+        </span>
+      )}
+      {run.tags.slice(0, TILE_TAGS).map((tag) => (
+        <span key={tag} className="gallery-tile__badge gallery-tile__tag">
+          {tag}
+        </span>
+      ))}
+      {run.tags.length > TILE_TAGS && (
+        <span className="gallery-tile__badge gallery-tile__tag">+{run.tags.length - TILE_TAGS}</span>
+      )}
+    </span>
+  );
+}
+
+/** One run in the justified grid: the image at its own aspect, badges on it, actions on hover. */
+export const RunTile = memo(function RunTile({
+  run,
+  index,
+  tabbable,
+  selected,
+  onSelect,
+  onView,
+  onDetails,
+  onFocus,
+  visible,
+  output = 0,
+  image,
+  grouped = true,
+}: TileProps) {
+  const label = `${output > 0 ? `Image ${output + 1} of ` : ''}${runCardLabel(run)}${run.favorite ? ', favourite' : ''}${selected ? ', selected' : ''}`;
+  return (
+    <div className={`gallery-tile${selected ? ' is-selected' : ''} gallery-tile--${run.status}`}>
+      <button
+        type="button"
+        className="gallery-tile__hit"
+        data-index={index}
+        data-run={run.id}
+        tabIndex={tabbable ? 0 : -1}
+        aria-label={label}
+        aria-pressed={selected}
+        // Dropped on a board in the sidebar, the run's images join it.
+        draggable={run.outputsCount > 0}
+        onDragStart={(event) => setDraggedOutputs(event.dataTransfer, { runIds: [run.id] })}
+        onClick={(event) => onSelect(index, run, modeOf(event))}
+        onDoubleClick={() => onView(index)}
+        onKeyDown={(event) => {
+          if (event.key === 'Enter') {
+            event.preventDefault();
+            onView(index);
+          } else if (event.key === ' ') {
+            event.preventDefault();
+            onSelect(index, run, event.shiftKey ? 'range' : 'toggle');
+          }
+        }}
+        onFocus={onFocus}
+      >
+        <Thumb run={run} visible={visible} image={image} />
+        <Marks run={run} />
+        {run.outputsCount > 1 && grouped && (
+          <span className="gallery-tile__count" title={`${run.outputsCount} images`}>
+            <Icon name="image" size={11} /> {run.outputsCount}
+          </span>
+        )}
+        {selected && (
+          <span className="gallery-tile__check" aria-hidden="true">
+            <Icon name="check" size={12} />
+          </span>
+        )}
+      </button>
+      <span className="gallery-tile__hover">
+        <span className="gallery-tile__prompt">{run.prompt}</span>
+        <span className="gallery-tile__actions">
+          <button
+            type="button"
+            className="gallery-tile__action"
+            aria-label={`View run ${run.id}`}
+            onClick={() => onView(index)}
+            tabIndex={-1}
+          >
+            View
+          </button>
+          <button
+            type="button"
+            className="gallery-tile__action"
+            aria-label={`${selected ? 'Deselect' : 'Select'} run ${run.id}`}
+            onClick={() => onSelect(index, run, 'toggle')}
+            tabIndex={-1}
+          >
+            {selected ? 'Deselect' : 'Select'}
+          </button>
+        </span>
+      </span>
+    </div>
+  );
+});
+
+/** One run in the list view: thumbnail, prompt, provider, model, seed, rating, cost, date. */
+export const RunRow = memo(function RunRow({
+  run,
+  index,
+  tabbable,
+  selected,
+  onSelect,
+  onView,
+  onDetails,
+  onFocus,
+  visible,
+}: TileProps) {
+  const providers = useCatalogStore((s) => s.providers);
+  return (
+    <button
+      type="button"
+      className={`gallery-row${selected ? ' is-selected' : ''}`}
+      aria-pressed={selected}
+      aria-label={`${runCardLabel(run)}${selected ? ', selected' : ''}`}
+      data-index={index}
+      data-run={run.id}
+      tabIndex={tabbable ? 0 : -1}
+      onClick={(event) => onSelect(index, run, modeOf(event))}
+      onDoubleClick={() => onView(index)}
+      onKeyDown={(event) => {
+        if (event.key === 'Enter') onDetails(run);
+        else if (event.key === ' ') {
+          event.preventDefault();
+          onSelect(index, run, event.shiftKey ? 'range' : 'toggle');
+        }
+      }}
+      onFocus={onFocus}
+    >
+      <span className="gallery-row__thumb">
+        <Thumb run={run} visible={visible} />
+      </span>
+      <span className="gallery-row__prompt" title={run.prompt}>
+        {run.favorite && <Icon name="heart" size={12} className="gallery-row__fav" />}
+        {run.prompt}
+      </span>
+      <span>{providerName(providers, run.provider)}</span>
+      <span className="gallery-row__mono">{run.model ?? '—'}</span>
+      <span className="gallery-row__mono">{run.seed ?? '—'}</span>
+      <span>{run.bestRating > 0 ? `${'★'.repeat(run.bestRating)}` : '—'}</span>
+      <span>{formatCost(run.costUsd)}</span>
+      <span>{formatDateTime(run.createdAt)}</span>
+    </button>
+  );
+});
