@@ -84,7 +84,9 @@ test('search, two filters and a sort narrow History, show counts and survive a r
 
   await page.goto(app.launchUrl);
   await openScreen(page, 'History');
-  const prompts = page.locator('.history-card__prompt');
+  // Each tile's image is named by its run's prompt.
+  const prompts = page.locator('.gallery-tile__img');
+  const shown = () => prompts.evaluateAll((images) => images.map((image) => image.getAttribute('alt')));
   await expect(prompts).toHaveCount(6);
 
   await page.getByRole('searchbox', { name: 'Search prompts' }).fill('misty -lake');
@@ -96,17 +98,17 @@ test('search, two filters and a sort narrow History, show counts and survive a r
   // Beside "4 stars or more": how many of the three would stay.
   await expect(rating.locator('option', { hasText: '★★★★ or more (2)' })).toHaveCount(1);
   await rating.selectOption('4');
-  await expect(prompts).toHaveText(['misty café terrace', 'misty harbour with a red boat']);
+  await expect.poll(shown).toEqual(['misty café terrace', 'misty harbour with a red boat']);
 
   await page.getByRole('combobox', { name: 'Sort' }).selectOption('cost:desc');
-  await expect(prompts).toHaveText(['misty harbour with a red boat', 'misty café terrace']);
+  await expect.poll(shown).toEqual(['misty harbour with a red boat', 'misty café terrace']);
   await expect(page.getByText('2 runs match')).toBeVisible();
 
   await page.reload();
   await openScreen(page, 'History');
   await expect(page.getByRole('searchbox', { name: 'Search prompts' })).toHaveValue('misty -lake');
   await expect(page.getByRole('combobox', { name: 'Sort' })).toHaveValue('cost:desc');
-  await expect(prompts).toHaveText(['misty harbour with a red boat', 'misty café terrace']);
+  await expect.poll(shown).toEqual(['misty harbour with a red boat', 'misty café terrace']);
 
   await page.getByRole('button', { name: 'Clear 2 filters' }).click();
   await expect(prompts).toHaveCount(3);
