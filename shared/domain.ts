@@ -283,7 +283,10 @@ export const RunSummary = z.object({
   count: z.number(),
   costUsd: z.number().nullable(),
   outputsCount: z.number(),
-  cover: z.object({ thumbPath: z.string(), width: z.number(), height: z.number() }).nullable(),
+  /** The first live image: `path` is the original (what the viewer shows and Download saves). */
+  cover: z
+    .object({ path: z.string(), thumbPath: z.string(), width: z.number(), height: z.number() })
+    .nullable(),
   error: RunError.nullable(),
   taskType: TaskType.optional(),
   /** The earlier run whose outputs this one reused (identical request with an explicit seed). */

@@ -228,7 +228,7 @@ export function HistoryView() {
       if (!run?.cover) continue;
       order.push(i);
       images.push({
-        src: api.mediaUrl(run.cover.thumbPath),
+        src: api.mediaUrl(run.cover.path),
         alt: run.prompt,
         width: run.cover.width,
         height: run.cover.height,

@@ -123,7 +123,7 @@ describe('runs repo', () => {
       count: 2,
       costUsd: 0.08,
       outputsCount: 2,
-      cover: { thumbPath: output(0).thumbPath, width: 1536, height: 1024 },
+      cover: { path: output(0).path, thumbPath: output(0).thumbPath, width: 1536, height: 1024 },
       error: null,
       taskType: 'default',
       cachedFrom: null,
