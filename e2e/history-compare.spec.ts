@@ -109,3 +109,43 @@ test('create a board, add three outputs, compare them, set a baseline and compar
   await compare.getByRole('button', { name: 'Close compare' }).click();
   await page.screenshot({ path: testInfo.outputPath('board-view.png') });
 });
+
+// The selection bar's actions: History selects runs, Compare and Add to board take each run's images.
+test('runs selected in History are compared and added to a board from the selection bar', async ({
+  app,
+  page,
+}) => {
+  await page.goto(app.launchUrl);
+  await addOpenAIKey(page, 'sk-e2e-test-key-0002');
+  for (const prompt of PROMPTS.slice(0, 2)) {
+    await startGeneration(page, prompt);
+    await expect(page.getByRole('img', { name: prompt }).first()).toBeVisible();
+  }
+  await openScreen(page, 'History');
+  const sidebar = page.getByRole('navigation', { name: 'Boards' });
+  await sidebar.getByRole('textbox', { name: 'New board name' }).fill('Selection brief');
+  await sidebar.getByRole('button', { name: 'Create board' }).click();
+
+  const bar = page.getByRole('toolbar', { name: 'Selection' });
+  await page.getByRole('button', { name: /^Run 1: / }).click({ modifiers: ['ControlOrMeta'] });
+  await expect(bar.getByRole('button', { name: 'Compare' })).toBeDisabled();
+  await page.getByRole('button', { name: /^Run 2: / }).click({ modifiers: ['ControlOrMeta'] });
+  await expect(page.getByTestId('selection-count')).toContainText('2 selected');
+
+  await bar.getByRole('button', { name: 'Compare' }).click();
+  const compare = page.getByRole('dialog', { name: 'Compare' });
+  await expect(compare.getByRole('heading', { name: 'Compare 2 outputs' })).toBeVisible();
+  await page.keyboard.press('Escape');
+  await expect(compare).toBeHidden();
+
+  await bar.getByRole('button', { name: 'Add to board…' }).click();
+  const picker = page.getByRole('dialog', { name: 'Add to board' });
+  await expect(picker).toBeVisible();
+  await picker.getByRole('button', { name: /Selection brief/ }).click();
+  await expect(picker.getByRole('button', { name: /Selection brief/ })).toHaveAttribute(
+    'aria-pressed',
+    'true',
+  );
+  await picker.getByRole('button', { name: 'Close' }).click();
+  await expect(sidebar.getByRole('button', { name: /Selection brief/ })).toContainText('2');
+});

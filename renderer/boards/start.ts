@@ -2,7 +2,7 @@
 // History sidebar it fills, and the event that keeps the list and the open board current.
 
 import { api } from '../api';
-import { handle } from '../app/actions';
+import { handle, registerSelectionAction } from '../app/actions';
 import { fill } from '../app/slots';
 import { BoardSidebar } from './BoardSidebar';
 import { useBoardsStore } from './store';
@@ -22,6 +22,19 @@ export function startBoards(): () => void {
     handle('compare.open', ({ outputIds }) => void useBoardsStore.getState().compare(outputIds)),
     fill('history.sidebar', BoardSidebar),
     api.on('boards.changed', refresh),
+    // History's selection bar: the selection holds runs; each action looks up their images.
+    registerSelectionAction({
+      id: 'boards.compare',
+      label: 'Compare',
+      enabled: ({ runIds, allMatching }) => !allMatching && runIds.length >= 2 && runIds.length <= 4,
+      run: ({ runIds }) => void useBoardsStore.getState().compareRuns(runIds),
+    }),
+    registerSelectionAction({
+      id: 'boards.add',
+      label: 'Add to board…',
+      enabled: ({ runIds }) => runIds.length > 0,
+      run: ({ runIds }) => void useBoardsStore.getState().startAddingRuns(runIds),
+    }),
   ];
   return () => {
     clearTimeout(timer);

@@ -36,6 +36,23 @@ interface BoardsState {
   loadMore(): Promise<void>;
   startAdding(outputIds: number[] | null): void;
   compare(outputIds: number[] | null): Promise<void>;
+  /** History's selection bar: runs to compare, each by its first live image (2–4). */
+  compareRuns(runIds: number[]): Promise<void>;
+  /** History's selection bar: the picker opens for every live image of the selected runs. */
+  startAddingRuns(runIds: number[]): Promise<void>;
+}
+
+/** The live images of each run, in run order; an error when a run cannot be read. */
+async function outputsOfRuns(
+  runIds: number[],
+): Promise<{ ok: true; perRun: number[][] } | { ok: false; error: AppErrorShape }> {
+  const perRun: number[][] = [];
+  for (const runId of runIds) {
+    const run = await api.call('runs.get', { id: runId });
+    if (!run.ok) return { ok: false, error: run.error };
+    perRun.push(run.value.outputs.filter((o) => o.deletedAt === null).map((o) => o.id));
+  }
+  return { ok: true, perRun };
 }
 
 let listSeq = 0;
@@ -102,13 +119,25 @@ export const useBoardsStore = create<BoardsState>()((set, get) => {
       return null;
     },
     async addRuns(id, runIds) {
-      const outputIds: number[] = [];
-      for (const runId of runIds) {
-        const run = await api.call('runs.get', { id: runId });
-        if (!run.ok) return run.error;
-        outputIds.push(...run.value.outputs.filter((o) => o.deletedAt === null).map((o) => o.id));
+      const found = await outputsOfRuns(runIds);
+      if (!found.ok) return found.error;
+      return get().addOutputs(id, found.perRun.flat());
+    },
+    async compareRuns(runIds) {
+      const found = await outputsOfRuns(runIds);
+      if (!found.ok) {
+        set({ comparing: [], compareItems: [], compareError: found.error });
+        return;
       }
-      return get().addOutputs(id, outputIds);
+      await get().compare(found.perRun.flatMap((ids) => ids.slice(0, 1)));
+    },
+    async startAddingRuns(runIds) {
+      const found = await outputsOfRuns(runIds);
+      if (!found.ok) {
+        set({ error: found.error });
+        return;
+      }
+      get().startAdding(found.perRun.flat());
     },
     async removeOutputs(id, outputIds) {
       const result = await api.call('boards.removeOutputs', { id, outputIds });
