@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test as base, expect, type Page } from '@playwright/test';
+import { type LeonardoDouble, startLeonardoDouble } from '../test/doubles/leonardo-double';
 import { type OpenAIDouble, startOpenAIDouble } from '../test/doubles/openai-double';
 
 export interface ServedApp {
@@ -76,6 +77,32 @@ export const test = base.extend<{ openai: OpenAIDouble; app: ServedApp }>({
 });
 
 export { expect };
+
+/**
+ * The app with Leonardo and OpenAI doubles and keys given at launch. The default route is Gemini (no key
+ * here, so skipped) → Leonardo → OpenAI, so a run goes to Leonardo, which takes seeds and bills in credits.
+ */
+export function testWithLeonardo(keyLabel: string) {
+  return test.extend<{ leonardo: LeonardoDouble }>({
+    // biome-ignore lint/correctness/noEmptyPattern: Playwright fixtures take their dependencies by destructuring.
+    leonardo: async ({}, use) => {
+      const double = await startLeonardoDouble({ pendingPolls: 0 });
+      await use(double);
+      await double.close();
+    },
+    app: async ({ openai, leonardo }, use) => {
+      const app = await startServedApp({
+        ATELIER_ENDPOINT_OPENAI: openai.url,
+        ATELIER_ENDPOINT_LEONARDO: leonardo.url,
+        // Shaped as each double checks (a UUID for Leonardo), built at run time: no key-like literal is committed.
+        ATELIER_KEY_LEONARDO: crypto.randomUUID(),
+        ATELIER_KEY_OPENAI: `sk-${keyLabel.padEnd(24, '0')}`,
+      });
+      await use(app);
+      await app.stop();
+    },
+  });
+}
 
 /** Opens a screen from the navigation. */
 export async function openScreen(

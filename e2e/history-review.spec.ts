@@ -1,27 +1,10 @@
 import type { Page } from '@playwright/test';
-import { type LeonardoDouble, startLeonardoDouble } from '../test/doubles/leonardo-double';
-import { test as base, expect, openScreen, startServedApp } from './fixtures';
+import type { LeonardoDouble } from '../test/doubles/leonardo-double';
+import { expect, openScreen, testWithLeonardo } from './fixtures';
 
 // Issue 9, run actions and lineage: branch from a seed and see the lineage; reproduce exactly.
 // Leonardo (which takes seeds) and OpenAI doubles with keys given at launch; the default route reaches Leonardo.
-const test = base.extend<{ leonardo: LeonardoDouble }>({
-  // biome-ignore lint/correctness/noEmptyPattern: Playwright fixtures take their dependencies by destructuring.
-  leonardo: async ({}, use) => {
-    const double = await startLeonardoDouble({ pendingPolls: 0 });
-    await use(double);
-    await double.close();
-  },
-  app: async ({ openai, leonardo }, use) => {
-    const app = await startServedApp({
-      ATELIER_ENDPOINT_OPENAI: openai.url,
-      ATELIER_ENDPOINT_LEONARDO: leonardo.url,
-      ATELIER_KEY_LEONARDO: crypto.randomUUID(),
-      ATELIER_KEY_OPENAI: `sk-${'e2e-history-review'.padEnd(24, '0')}`,
-    });
-    await use(app);
-    await app.stop();
-  },
-});
+const test = testWithLeonardo('e2e-history-review');
 
 function seedsSent(leonardo: LeonardoDouble): Array<number | undefined> {
   return leonardo.requests

@@ -1,29 +1,11 @@
-import { type LeonardoDouble, startLeonardoDouble } from '../test/doubles/leonardo-double';
-import { test as base, expect, openScreen, startServedApp } from './fixtures';
+import type { LeonardoDouble } from '../test/doubles/leonardo-double';
+import { expect, openScreen, testWithLeonardo } from './fixtures';
 
 /**
  * Leonardo and OpenAI doubles with keys given at launch. The default route is Gemini (no key here, so
  * skipped) → Leonardo → OpenAI, so a run goes to Leonardo, which bills in credits.
  */
-const test = base.extend<{ leonardo: LeonardoDouble }>({
-  // biome-ignore lint/correctness/noEmptyPattern: Playwright fixtures take their dependencies by destructuring.
-  leonardo: async ({}, use) => {
-    const double = await startLeonardoDouble({ pendingPolls: 0 });
-    await use(double);
-    await double.close();
-  },
-  app: async ({ openai, leonardo }, use) => {
-    const app = await startServedApp({
-      ATELIER_ENDPOINT_OPENAI: openai.url,
-      ATELIER_ENDPOINT_LEONARDO: leonardo.url,
-      // Shaped as each double checks (a UUID for Leonardo), built at run time: no key-like literal is committed.
-      ATELIER_KEY_LEONARDO: crypto.randomUUID(),
-      ATELIER_KEY_OPENAI: `sk-${'e2e-seed-budget'.padEnd(24, '0')}`,
-    });
-    await use(app);
-    await app.stop();
-  },
-});
+const test = testWithLeonardo('e2e-seed-budget');
 
 function generations(leonardo: LeonardoDouble) {
   return leonardo.requests.filter((r) => r.method === 'POST' && r.path === '/api/rest/v1/generations');
