@@ -8,7 +8,7 @@ import { silentLogger } from '../electron/core/ports';
 import { closeDatabase, createHistoryRepo, type LibraryDatabase, openDatabase } from '../electron/core/store';
 import { HistoryQuery, type HistoryQueryInput, type HistorySort } from '../shared/history-contract';
 import { seededRandom } from '../test/support/history';
-import { type BenchRow, isMain, printTable } from './report';
+import { type BenchRow, isMain, ms, printTable, timeRepeated } from './report';
 
 const TOTAL_RUNS = 100_000;
 const PAGE_SIZE = 100;
@@ -189,26 +189,6 @@ export function fillHistory(db: LibraryDatabase): { boards: number[]; styles: nu
   return { boards, styles, tags };
 }
 
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-}
-
-/** Runs `fns` round-robin (each warmed once first), `repeats` samples in all. */
-function timeRepeated(repeats: number, fns: ReadonlyArray<() => unknown>): { p50: number; p95: number } {
-  for (const fn of fns) fn();
-  const samples: number[] = [];
-  for (let r = 0; r < repeats; r++) {
-    const fn = fns[r % fns.length]!;
-    const start = performance.now();
-    fn();
-    samples.push(performance.now() - start);
-  }
-  samples.sort((a, b) => a - b);
-  return { p50: percentile(samples, 50), p95: percentile(samples, 95) };
-}
-
-const ms = (value: number) => `${value.toFixed(2)} ms`;
-
 export async function benchHistory(): Promise<BenchRow[]> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'atelier-bench-history-'));
   const file = path.join(dir, 'atelier.db');
@@ -238,7 +218,7 @@ export async function benchHistory(): Promise<BenchRow[]> {
       cursor: string | null = null,
     ) => history.search({ query: HistoryQuery.parse(input), sort, cursor, limit: PAGE_SIZE });
 
-    const first = timeRepeated(REPEATS, [() => page({})]);
+    const first = timeRepeated(REPEATS, () => page({}));
     rows.push({
       name: `first page (${PAGE_SIZE} runs, newest first, with total), p50`,
       value: ms(first.p50),
@@ -262,10 +242,7 @@ export async function benchHistory(): Promise<BenchRow[]> {
       { text: 'harbour', boards: [boards[0]!], from: 1_700_000_000_000 + 20_000 * 60_000, minRating: 1 },
       { text: 'gouache portrait', costMin: 0.1, costMax: 0.3, providers: ['fal'], favorite: true },
     ];
-    const search = timeRepeated(
-      REPEATS,
-      searches.map((input) => () => page(input)),
-    );
+    const search = timeRepeated(REPEATS, ...searches.map((input) => () => page(input)));
     rows.push({
       name: 'prompt search + 3 filters, first page with total, p95',
       value: ms(search.p95),
@@ -280,7 +257,7 @@ export async function benchHistory(): Promise<BenchRow[]> {
       let cursor: string | null = null;
       for (let i = 0; i < 490; i++) cursor = page({}, sort, cursor).nextCursor;
       const at = cursor;
-      const deep = timeRepeated(REPEATS, [() => page({}, sort, at)]);
+      const deep = timeRepeated(REPEATS, () => page({}, sort, at));
       rows.push({
         name: `page at depth 49,000 sorted by ${key}, p50`,
         value: ms(deep.p50),
@@ -289,7 +266,7 @@ export async function benchHistory(): Promise<BenchRow[]> {
       });
     }
 
-    const facetsAll = timeRepeated(REPEATS / 4, [() => history.facets(HistoryQuery.parse({}))]);
+    const facetsAll = timeRepeated(REPEATS / 4, () => history.facets(HistoryQuery.parse({})));
     rows.push({
       name: 'facet counts, no filter, p95',
       value: ms(facetsAll.p95),
@@ -298,7 +275,7 @@ export async function benchHistory(): Promise<BenchRow[]> {
     });
     const facetsFiltered = timeRepeated(
       REPEATS / 2,
-      searches.map((input) => () => history.facets(HistoryQuery.parse(input))),
+      ...searches.map((input) => () => history.facets(HistoryQuery.parse(input))),
     );
     rows.push({
       name: 'facet counts, search + 3 filters, p95',

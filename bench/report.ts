@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 /** One line of a benchmark table; `ok` is set where the row carries a goal. */
 export interface BenchRow {
   name: string;
@@ -25,3 +26,27 @@ export function printTable(title: string, rows: BenchRow[]): void {
 export function isMain(moduleUrl: string): boolean {
   return moduleUrl === `file://${process.argv[1]}`;
 }
+
+/** The p-th percentile of samples already sorted ascending. */
+export function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+/**
+ * Runs `fns` round-robin, `repeats` samples in all, after warming each once (the statement and the page
+ * cache, as a view has them warm after its first paint).
+ */
+export function timeRepeated(repeats: number, ...fns: Array<() => unknown>): { p50: number; p95: number } {
+  for (const fn of fns) fn();
+  const samples: number[] = [];
+  for (let r = 0; r < repeats; r++) {
+    const fn = fns[r % fns.length]!;
+    const start = performance.now();
+    fn();
+    samples.push(performance.now() - start);
+  }
+  samples.sort((a, b) => a - b);
+  return { p50: percentile(samples, 50), p95: percentile(samples, 95) };
+}
+
+export const ms = (value: number) => `${value.toFixed(2)} ms`;

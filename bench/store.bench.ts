@@ -12,7 +12,7 @@ import {
   type RunsRepo,
 } from '../electron/core/store';
 import type { GenerationRequest } from '../shared/domain';
-import { type BenchRow, isMain, printTable } from './report';
+import { type BenchRow, isMain, ms, printTable, timeRepeated } from './report';
 
 const TOTAL_RUNS = 100_000;
 const TIMED_INSERTS = 2_000;
@@ -97,24 +97,6 @@ function recordRun(runs: RunsRepo, i: number, outputs: number): void {
 function outputsFor(i: number): number {
   return i % 10 === 9 ? 0 : 1 + (i % 4);
 }
-
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-}
-
-function timeRepeated(repeats: number, fn: () => void): { p50: number; p95: number } {
-  fn(); // Warm the statement and the page cache once; the gallery has both warm after the first view.
-  const samples: number[] = [];
-  for (let r = 0; r < repeats; r++) {
-    const start = performance.now();
-    fn();
-    samples.push(performance.now() - start);
-  }
-  samples.sort((a, b) => a - b);
-  return { p50: percentile(samples, 50), p95: percentile(samples, 95) };
-}
-
-const ms = (value: number) => `${value.toFixed(2)} ms`;
 
 export async function benchStore(): Promise<BenchRow[]> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'atelier-bench-store-'));

@@ -21,7 +21,7 @@ import {
 } from '../../../test/support/history';
 import { recordingLogger } from '../../../test/support/log';
 import { closeDatabase, type LibraryDatabase, openDatabase } from './db';
-import { createHistoryRepo, type HistoryRepo } from './history-repo';
+import { createHistoryRepo, type FacetDim, type HistoryRepo } from './history-repo';
 import { createTrashRepo } from './trash-repo';
 
 // ---------------------------------------------------------------------------------------------------------
@@ -130,20 +130,7 @@ function textMatches(run: SeedRun, text: string): boolean {
   return live.every((t) => has(t) !== t.negate);
 }
 
-type Dim =
-  | 'providers'
-  | 'models'
-  | 'statuses'
-  | 'taskTypes'
-  | 'styles'
-  | 'styleVersions'
-  | 'templates'
-  | 'minRating'
-  | 'favorite'
-  | 'review'
-  | 'usedReference'
-  | 'tags'
-  | 'boards';
+type Dim = FacetDim;
 
 let ids: SeedIds;
 const liveOutputs = (run: SeedRun) => run.outputs.filter((o) => !o.trashed);

@@ -29,7 +29,7 @@ export interface HistoryRepo {
 }
 
 /** Filters whose facet counts leave their own selection out. */
-type Dim =
+export type FacetDim =
   | 'providers'
   | 'models'
   | 'statuses'
@@ -96,7 +96,7 @@ function textConditions(plan: SearchPlan, p: Params): string[] {
 }
 
 /** The WHERE conditions of `q`, leaving out the filters in `omit` (a facet's own). */
-function conditions(q: HistoryQuery, plan: SearchPlan, omit: ReadonlySet<Dim>, p: Params): string[] {
+function conditions(q: HistoryQuery, plan: SearchPlan, omit: ReadonlySet<FacetDim>, p: Params): string[] {
   const c: string[] = [];
   if (q.trash === 'exclude') c.push('r.deleted_at IS NULL');
   else if (q.trash === 'only') c.push('r.deleted_at IS NOT NULL');
@@ -106,7 +106,7 @@ function conditions(q: HistoryQuery, plan: SearchPlan, omit: ReadonlySet<Dim>, p
   if (q.costMin !== null) c.push(`r.cost_usd >= ${p.add(q.costMin)}`);
   if (q.costMax !== null) c.push(`r.cost_usd <= ${p.add(q.costMax)}`);
 
-  const on = (dim: Dim) => !omit.has(dim);
+  const on = (dim: FacetDim) => !omit.has(dim);
   if (on('providers') && q.providers.length > 0) c.push(`r.provider IN (${p.list(q.providers)})`);
   if (on('models') && q.models.length > 0) c.push(`r.model IN (${p.list(q.models)})`);
   if (on('statuses') && q.statuses.length > 0) c.push(`r.status IN (${p.list(q.statuses)})`);
