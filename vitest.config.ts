@@ -8,6 +8,7 @@ export default defineConfig({
       'test/**/*.test.ts',
       'scripts/**/*.test.ts',
       'renderer/**/*.test.ts',
+      'renderer/**/*.test.tsx',
     ],
     environment: 'node',
     pool: 'forks',

@@ -79,14 +79,16 @@ export function BudgetsForm() {
   const baseId = useId();
   const [drafts, setDrafts] = useState<Drafts | null>(null);
   const [errors, setErrors] = useState<Record<string, string>>({});
+  // Once the user has typed, a late reload of the saved budgets must not overwrite the boxes.
+  const [dirty, setDirty] = useState(false);
 
   useEffect(() => {
     void load();
     void useProviderStatusStore.getState().load();
   }, [load]);
   useEffect(() => {
-    if (budgets) setDrafts(draftsFrom(budgets));
-  }, [budgets]);
+    if (budgets && !dirty) setDrafts(draftsFrom(budgets));
+  }, [budgets, dirty]);
 
   const spendOf = (id: string) => statuses.find((s) => s.provider === id)?.spend;
   const haveSpend = statuses.length > 0;
@@ -99,10 +101,12 @@ export function BudgetsForm() {
   const listed = providers.filter((p) => p.kind === 'cloud' || budgets?.providers[p.id]);
 
   function setOverall(field: keyof LimitText, value: string) {
+    setDirty(true);
     setDrafts((d) => (d ? { ...d, overall: { ...d.overall, [field]: value } } : d));
     setErrors(({ [`overall.${field}`]: _gone, ...rest }) => rest);
   }
   function setProvider(id: string, field: keyof LimitText, value: string) {
+    setDirty(true);
     setDrafts((d) =>
       d
         ? {
@@ -142,7 +146,7 @@ export function BudgetsForm() {
     }
     setErrors(found);
     if (Object.keys(found).length > 0) return;
-    await save(next);
+    if (await save(next)) setDirty(false);
   }
 
   if (!drafts) {
