@@ -1,0 +1,40 @@
+// The seam between the quality gate (checks, policy, worker) and the offline models it runs.
+// `electron/core/quality/models/index.ts` exports `createQualityModels`, the real implementation
+// (NSFW classifier and OCR loaded from node_modules, no network); tests plant their own `QualityModels`.
+
+/** One image as the checks receive it: the encoded bytes of the stored original (PNG, JPEG, WebP…). */
+export type EncodedImage = Buffer;
+
+export interface NsfwModel {
+  /** Names the model and its package version, recorded with every result ("nsfwjs-mobilenet_v2@4.4.0"). */
+  readonly version: string;
+  /** Categories this model scores, each probability 0..1 (e.g. drawing, hentai, neutral, porn, sexy). */
+  readonly categories: readonly string[];
+  classify(image: EncodedImage): Promise<Record<string, number>>;
+}
+
+export interface OcrLine {
+  text: string;
+  /** 0..1, the recogniser's mean confidence for the line. */
+  confidence: number;
+}
+
+export interface OcrModel {
+  readonly version: string;
+  /** Lines of text read from the image, top to bottom. */
+  read(image: EncodedImage): Promise<OcrLine[]>;
+}
+
+/**
+ * Loads each model lazily, once. A model that cannot load (files missing, runtime error) rejects with an
+ * `AppError('model_unavailable', …)` naming the model and the cause, and keeps rejecting the same way: the
+ * gate then records the check as "not run" and sends the output to review (fail closed).
+ */
+export interface QualityModels {
+  nsfw(): Promise<NsfwModel>;
+  ocr(): Promise<OcrModel>;
+  /** Frees native sessions (worker shutdown). */
+  dispose(): Promise<void>;
+}
+
+export type CreateQualityModels = (options?: { threads?: number }) => QualityModels;
