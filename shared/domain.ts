@@ -8,6 +8,7 @@ import {
   SKIP_CODES,
   TASK_TYPES,
 } from './constants';
+import { ImportSource } from './import-contract';
 import { refuseDeepNesting } from './input-rules';
 import { NEGATIVE_PROMPT_MAX_CHARS, PROMPT_MAX_CHARS, REQUEST_LIMITS } from './limits';
 
@@ -313,6 +314,8 @@ export const RunSummary = z.object({
   derivation: Derivation.nullable(),
   /** In the trash since; null when live. */
   deletedAt: z.number().nullable(),
+  /** Imported runs only: the tool that made the image (History's source filter); absent for runs made here. */
+  source: ImportSource.optional(),
 });
 export type RunSummary = z.infer<typeof RunSummary>;
 

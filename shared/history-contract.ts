@@ -1,6 +1,7 @@
 // Finding runs in History: prompt search, filters, sort, keyset pages and facet counts. Spread into shared/contract.ts.
 import { z } from 'zod';
 import { ProviderId, ReviewStatus, RunStatus, RunSummary, TaskType } from './domain';
+import { RunSource } from './import-contract';
 import { labelText } from './input-rules';
 
 /** How many values one multi-select filter may hold, and the search text's length. */
@@ -40,6 +41,8 @@ export const HistoryQuery = z
       .max(HISTORY_LIMITS.text, `must be at most ${HISTORY_LIMITS.text} characters`)
       .default(''),
     providers: many(ProviderId),
+    /** Where runs were made: `atelier` (generated here, or an Atelier file imported) or an imported tool. */
+    sources: many(RunSource),
     models: many(z.string().min(1).max(100)),
     styles: many(Id),
     styleVersions: many(Id),
@@ -92,6 +95,8 @@ export const HistoryFacets = z.object({
   /** Runs matching every active filter. */
   total: Count,
   providers: z.array(FacetCount),
+  /** `value` is a RunSource. */
+  sources: z.array(FacetCount),
   /** `provider` names the model's provider. */
   models: z.array(FacetCount.extend({ provider: z.string() })),
   styles: z.array(IdFacetCount),

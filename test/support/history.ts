@@ -31,6 +31,8 @@ export interface SeedRun {
   tags: readonly string[];
   outputs: readonly SeedOutput[];
   trashed: boolean;
+  /** Imported runs: the tool that made them (`runs.source`); absent for runs made here. */
+  source?: string | null;
 }
 
 export const SEED_STYLES = ['Gouache Dusk', 'Clean Product'] as const;
@@ -109,9 +111,9 @@ export function seedLibrary(
     }
     const insertRun = db.prepare(
       `INSERT INTO runs (created_at, status, request, prompt, negative_prompt, provider, model, seed, count, cost_usd,
-         started_at, finished_at, duration_ms, task_type, style_version_id, template_version_id, deleted_at)
+         started_at, finished_at, duration_ms, task_type, style_version_id, template_version_id, deleted_at, source)
        VALUES (@createdAt, @status, @request, @prompt, @negativePrompt, @provider, @model, 7, @count, @costUsd,
-         @createdAt, @finishedAt, @durationMs, @taskType, @styleVersionId, @templateVersionId, @deletedAt)`,
+         @createdAt, @finishedAt, @durationMs, @taskType, @styleVersionId, @templateVersionId, @deletedAt, @source)`,
     );
     const insertOutput = db.prepare(
       `INSERT INTO outputs (run_id, idx, path, sha256, width, height, format, bytes, thumb_path, favorite,
@@ -153,6 +155,7 @@ export function seedLibrary(
             run.style === null ? null : ids.styleVersions[run.style.style]![run.style.version - 1]!,
           templateVersionId: run.template === null ? null : ids.templateVersions[run.template]!,
           deletedAt: run.trashed ? run.createdAt + 1 : null,
+          source: run.source ?? null,
         }).lastInsertRowid,
       );
       run.outputs.forEach((output, idx) => {

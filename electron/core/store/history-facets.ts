@@ -44,6 +44,8 @@ export interface FacetSnapshot {
   /** id → position, -1 when absent. */
   position: Int32Array;
   provider: Uint16Array;
+  /** Code in `sources`; runs made here are 'atelier'. */
+  source: Uint8Array;
   model: Int32Array; // code of "provider\0model", -1 when none
   status: Uint8Array;
   taskType: Uint8Array;
@@ -66,6 +68,7 @@ export interface FacetSnapshot {
   boardStart: Int32Array;
   boardId: Int32Array;
   providers: Dictionary;
+  sources: Dictionary;
   models: Dictionary;
   statuses: Dictionary;
   taskTypes: Dictionary;
@@ -94,6 +97,7 @@ type FilterRow = [
   number,
   number | null,
   number,
+  string | null,
 ];
 
 export function readSnapshot(db: LibraryDatabase): FacetSnapshot {
@@ -104,6 +108,7 @@ export function readSnapshot(db: LibraryDatabase): FacetSnapshot {
     ids: new Int32Array(total),
     position: new Int32Array(maxId + 1).fill(-1),
     provider: new Uint16Array(total),
+    source: new Uint8Array(total),
     model: new Int32Array(total),
     status: new Uint8Array(total),
     taskType: new Uint8Array(total),
@@ -124,6 +129,7 @@ export function readSnapshot(db: LibraryDatabase): FacetSnapshot {
     boardStart: new Int32Array(total + 1),
     boardId: new Int32Array(0),
     providers: dictionary(),
+    sources: dictionary(),
     models: dictionary(),
     statuses: dictionary(),
     taskTypes: dictionary(),
@@ -139,7 +145,7 @@ export function readSnapshot(db: LibraryDatabase): FacetSnapshot {
   const rows = db
     .prepare(
       `SELECT id, provider, model, status, task_type, best_rating, has_favorite, review_mask, has_reference,
-         style_version_id, template_version_id, created_at, cost_usd, deleted_at IS NOT NULL
+         style_version_id, template_version_id, created_at, cost_usd, deleted_at IS NOT NULL, source
        FROM runs INDEXED BY runs_filters`,
     )
     .raw()
@@ -162,10 +168,12 @@ export function readSnapshot(db: LibraryDatabase): FacetSnapshot {
       createdAt,
       cost,
       deleted,
+      source,
     ] = row;
     s.ids[p] = id;
     s.position[id] = p;
     s.provider[p] = encode(s.providers, provider);
+    s.source[p] = encode(s.sources, source ?? 'atelier');
     s.model[p] = model === null ? -1 : encode(s.models, `${provider}\u0000${model}`);
     s.status[p] = encode(s.statuses, status);
     s.taskType[p] = encode(s.taskTypes, task);
@@ -276,7 +284,8 @@ const F = {
   usedReference: 10,
   tags: 11,
   boards: 12,
-  count: 13,
+  sources: 13,
+  count: 14,
 } as const;
 
 /**
@@ -291,6 +300,7 @@ export function countFacets(
   const codesOf = (dict: Dictionary, values: readonly string[]) =>
     new Set(values.map((v) => dict.codes.get(v)).filter((c): c is number => c !== undefined));
   const providers = codesOf(s.providers, query.providers);
+  const sources = codesOf(s.sources, query.sources);
   const modelNames = new Set(query.models);
   const statuses = codesOf(s.statuses, query.statuses);
   const tasks = codesOf(s.taskTypes, query.taskTypes);
@@ -309,6 +319,7 @@ export function countFacets(
   const modelValue = s.models.values.map((key) => key.slice(key.indexOf('\u0000') + 1));
 
   const providerCounts = new Float64Array(s.providers.values.length);
+  const sourceCounts = new Float64Array(s.sources.values.length);
   const modelCounts = new Float64Array(s.models.values.length);
   const statusCounts = new Float64Array(s.statuses.values.length);
   const taskCounts = new Float64Array(s.taskTypes.values.length);
@@ -330,6 +341,7 @@ export function countFacets(
     return t;
   };
   const providerSel = table(s.providers.values.length, providers);
+  const sourceSel = table(s.sources.values.length, sources);
   const modelSel = table(
     s.models.values.length,
     modelValue.flatMap((value, code) => (modelNames.has(value) ? [code] : [])),
@@ -342,6 +354,7 @@ export function countFacets(
   const tagSel = table(s.tags.values.length, tags);
   const boardSel = table(s.idBound, boards);
   const onProviders = query.providers.length > 0;
+  const onSources = query.sources.length > 0;
   const onModels = query.models.length > 0;
   const onStatuses = query.statuses.length > 0;
   const onTasks = query.taskTypes.length > 0;
@@ -375,6 +388,10 @@ export function countFacets(
     if (onProviders && providerSel[s.provider[p]!] === 0) {
       failing += 1;
       only = F.providers;
+    }
+    if (onSources && sourceSel[s.source[p]!] === 0) {
+      failing += 1;
+      only = F.sources;
     }
     if (onModels && (model === -1 || modelSel[model] === 0)) {
       failing += 1;
@@ -442,6 +459,7 @@ export function countFacets(
     const all = failing === 0;
     if (all) total += 1;
     if (all || only === F.providers) providerCounts[s.provider[p]!]! += 1;
+    if (all || only === F.sources) sourceCounts[s.source[p]!]! += 1;
     if ((all || only === F.models) && model !== -1) modelCounts[model]! += 1;
     if (all || only === F.statuses) statusCounts[s.status[p]!]! += 1;
     if (all || only === F.taskTypes) taskCounts[s.taskType[p]!]! += 1;
@@ -520,6 +538,7 @@ export function countFacets(
   return {
     total,
     providers: byValue(s.providers.values, providerCounts, query.providers),
+    sources: byValue(s.sources.values, sourceCounts, query.sources),
     models,
     statuses: byValue(s.statuses.values, statusCounts, query.statuses),
     taskTypes: byValue(s.taskTypes.values, taskCounts, query.taskTypes),

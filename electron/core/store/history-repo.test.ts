@@ -54,6 +54,7 @@ const PROVIDERS: Array<[string, string | null]> = [
 const STATUSES: RunStatus[] = ['succeeded', 'succeeded', 'succeeded', 'failed', 'cancelled'];
 const TASKS: TaskType[] = ['default', 'default', 'photoreal'];
 const TAGS = ['hero', 'Warm', 'blue', 'final'];
+const SOURCES = [null, null, null, 'comfyui', 'a1111', 'midjourney'] as const;
 
 function buildRuns(count: number): Omit<SeedRun, 'id'>[] {
   const random = seededRandom(9);
@@ -91,6 +92,7 @@ function buildRuns(count: number): Omit<SeedRun, 'id'>[] {
       tags: TAGS.filter(() => random() < 0.25),
       outputs,
       trashed: random() < 0.06,
+      source: SOURCES[i % SOURCES.length]!,
     });
   }
   return runs;
@@ -151,6 +153,7 @@ function oracleMatches(run: SeedRun, q: HistoryQuery, omit: Dim | null = null): 
   if (q.costMax !== null && (run.costUsd === null || run.costUsd > q.costMax)) return false;
   const anyOf = <T>(selected: readonly T[], value: T) => selected.length === 0 || selected.includes(value);
   if (on('providers') && !anyOf(q.providers, run.provider)) return false;
+  if (on('sources') && !anyOf<string>(q.sources, run.source ?? 'atelier')) return false;
   if (on('models') && q.models.length > 0 && (run.model === null || !q.models.includes(run.model)))
     return false;
   if (on('statuses') && !anyOf(q.statuses, run.status)) return false;
@@ -221,6 +224,7 @@ function facetMaps(f: HistoryFacets) {
   return {
     total: f.total,
     providers: map(f.providers),
+    sources: map(f.sources),
     models: map(f.models),
     statuses: map(f.statuses),
     taskTypes: map(f.taskTypes),
@@ -241,6 +245,7 @@ function oracleFacets(runs: readonly SeedRun[], q: HistoryQuery): ReturnType<typ
   return {
     total: runs.filter((run) => oracleMatches(run, q)).length,
     providers: obj(countBy(runs, q, 'providers', (r) => [r.provider])),
+    sources: obj(countBy(runs, q, 'sources', (r) => [r.source ?? 'atelier'])),
     models: obj(countBy(runs, q, 'models', (r) => (r.model === null ? [] : [r.model]))),
     statuses: obj(countBy(runs, q, 'statuses', (r) => [r.status])),
     taskTypes: obj(countBy(runs, q, 'taskTypes', (r) => [r.taskType])),
@@ -325,6 +330,7 @@ function errorOf(fn: () => unknown): string | null {
 function oneOfEach(): Record<Dim, Partial<HistoryQueryInput>> {
   return {
     providers: { providers: ['openai'] },
+    sources: { sources: ['comfyui', 'atelier'] },
     models: { models: ['dall-e-3', 'imagen-4'] },
     statuses: { statuses: ['succeeded'] },
     taskTypes: { taskTypes: ['photoreal'] },

@@ -31,6 +31,7 @@ export interface HistoryRepo {
 /** Filters whose facet counts leave their own selection out. */
 export type FacetDim =
   | 'providers'
+  | 'sources'
   | 'models'
   | 'statuses'
   | 'taskTypes'
@@ -108,6 +109,9 @@ function conditions(q: HistoryQuery, plan: SearchPlan, omit: ReadonlySet<FacetDi
 
   const on = (dim: FacetDim) => !omit.has(dim);
   if (on('providers') && q.providers.length > 0) c.push(`r.provider IN (${p.list(q.providers)})`);
+  if (on('sources') && q.sources.length > 0) {
+    c.push(`coalesce(r.source, 'atelier') IN (${p.list(q.sources)})`);
+  }
   if (on('models') && q.models.length > 0) c.push(`r.model IN (${p.list(q.models)})`);
   if (on('statuses') && q.statuses.length > 0) c.push(`r.status IN (${p.list(q.statuses)})`);
   if (on('taskTypes') && q.taskTypes.length > 0) c.push(`r.task_type IN (${p.list(q.taskTypes)})`);

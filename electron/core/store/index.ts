@@ -18,6 +18,12 @@ export {
   RouteOverride,
 } from './dispatch-settings';
 export { createHistoryRepo, type HistoryRepo } from './history-repo';
+export {
+  createImportsRepo,
+  type ImportsRepo,
+  type NewImportedRun,
+  type StoredImport,
+} from './imports-repo';
 export { createJobsRepo, type Job, type JobState, type JobsRepo } from './jobs-repo';
 export { createKeysRepo, type KeysRepo, type StoredKey, type StoredKeyInfo } from './keys-repo';
 export {

@@ -15,6 +15,7 @@ import {
   type RunSummary,
   TaskType,
 } from '../../../shared/domain';
+import type { RunSource } from '../../../shared/import-contract';
 import { AppError, describeIssues, fieldError, zodIssues } from '../../../shared/result';
 import type { Logger } from '../ports';
 import type { LibraryDatabase } from './db';
@@ -198,6 +199,7 @@ export interface SummaryRow {
   parent_run_id: number | null;
   derivation: Derivation | null;
   deleted_at: number | null;
+  source: RunSource | null;
 }
 
 interface DetailRow extends SummaryRow {
@@ -256,7 +258,7 @@ export const SUMMARY_COLUMNS = `r.id, r.created_at, r.status, r.prompt, r.provid
   (SELECT count(*) FROM outputs o WHERE o.run_id = r.id AND o.deleted_at IS NULL) AS outputs_count,
   c.path AS cover_path, c.thumb_path AS cover_thumb, c.width AS cover_width, c.height AS cover_height,
   r.task_type, r.cached_from, r.cost_credits, r.cost_basis, r.warnings, r.style_version_id, r.template_version_id,
-  r.library_warnings, r.best_rating, r.has_favorite, r.review_mask, r.parent_run_id, r.derivation, r.deleted_at,
+  r.library_warnings, r.best_rating, r.has_favorite, r.review_mask, r.parent_run_id, r.derivation, r.deleted_at, r.source,
   (SELECT json_group_array(name) FROM (SELECT t.name FROM run_tags x JOIN tags t ON t.id = x.tag_id
     WHERE x.run_id = r.id ORDER BY t.name, t.id)) AS tags_json`;
 /** The cover is the run's first live image. */
@@ -781,6 +783,8 @@ export function toSummary(row: SummaryRow, json: JsonColumns): RunSummary {
     parentRunId: row.parent_run_id,
     derivation: row.derivation,
     deletedAt: row.deleted_at,
+    // Only imported runs carry where they were made.
+    ...(row.source === null ? {} : { source: row.source }),
   };
 }
 

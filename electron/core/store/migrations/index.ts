@@ -6,6 +6,7 @@ import { referencesSchema } from './004-references';
 import { requestedSchema } from './005-requested';
 import { costBasisSchema } from './006-cost-basis';
 import { historySchema } from './007-history';
+import { importsSchema } from './009-imports';
 import type { Migration } from './migration';
 
 export type { Migration } from './migration';
@@ -19,6 +20,7 @@ export const MIGRATIONS: readonly Migration[] = [
   requestedSchema,
   costBasisSchema,
   historySchema,
+  importsSchema,
 ];
 
 export const LATEST_SCHEMA_VERSION: number = MIGRATIONS.at(-1)?.version ?? 0;
