@@ -1,5 +1,14 @@
 export { MEDIA_ERROR_CODES, MediaError, type MediaErrorCode } from './errors';
 export { type AtomicData, claimExisting, resolveInside, writeFileAtomic } from './files';
+export {
+  createImageIntake,
+  type ImageIntake,
+  type IntakeRefusal,
+  IntakeRefused,
+  pngWithoutMetadata,
+  sha256Of,
+  type TakenImage,
+} from './intake';
 export { decodeUrlPath, resolveServedMedia } from './served';
 export {
   createMediaStore,

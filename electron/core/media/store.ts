@@ -47,7 +47,7 @@ export interface IngestedMedia {
 export interface MediaStore {
   readonly dataDir: string;
   /** Verifies the bytes decode as an allowed image, then stores them as received plus a WebP thumbnail. */
-  ingest(bytes: Uint8Array): Promise<IngestedMedia>;
+  ingest(bytes: Uint8Array, known?: { sha256?: string }): Promise<IngestedMedia>;
   /** The absolute path of a stored file; throws for anything outside the data directory. */
   absolutePath(relative: string): string;
 }
@@ -74,7 +74,7 @@ export function createMediaStore(options: MediaStoreOptions): MediaStore {
     return work;
   }
 
-  async function ingest(bytes: Uint8Array): Promise<IngestedMedia> {
+  async function ingest(bytes: Uint8Array, known: { sha256?: string } = {}): Promise<IngestedMedia> {
     if (bytes.byteLength === 0) {
       throw new MediaError('not_an_image', 'The data is empty; there is no image in it.');
     }
@@ -82,7 +82,8 @@ export function createMediaStore(options: MediaStoreOptions): MediaStore {
     const metadataRead = sharpStep(sharp(bytes, { limitInputPixels: false }).metadata(), maxPixels);
     // Magic bytes of an accepted format let the decode start at once, in parallel with everything below.
     let thumbnail = sniffFormat(bytes) ? thumbnailOf(bytes) : null;
-    const sha256 = createHash('sha256').update(bytes).digest('hex'); // On this thread while libuv threads decode.
+    // On this thread while libuv threads decode; a caller that hashed already (to dedupe) passes it in.
+    const sha256 = known.sha256 ?? createHash('sha256').update(bytes).digest('hex');
     const relative = `media/${sha256.slice(0, 2)}/${sha256}`;
     const thumbRelative = `thumbs/${sha256.slice(0, 2)}/${sha256}.webp`;
     const thumbTarget = resolveInside(dataDir, thumbRelative);

@@ -1,8 +1,5 @@
-import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { crc32 } from 'node:zlib';
 import pLimit from 'p-limit';
-import sharp from 'sharp';
 import {
   REFERENCE_LIMITS,
   type Reference,
@@ -14,15 +11,7 @@ import {
 } from '../../../shared/references-contract';
 import { AppError } from '../../../shared/result';
 import type { EventBus } from '../events';
-import {
-  claimExisting,
-  DEFAULT_MAX_PIXELS,
-  MediaError,
-  type MediaErrorCode,
-  type MediaStore,
-  writeFileAtomic,
-} from '../media';
-import { sniffFormat } from '../media/store';
+import { createImageIntake, DEFAULT_MAX_PIXELS, IntakeRefused, type MediaStore, sha256Of } from '../media';
 import type { Clock } from '../ports';
 import type { ReferenceFilter, ReferencePage, ReferencesRepo } from '../store';
 
@@ -75,58 +64,19 @@ export interface ReferenceService {
   tags(): ReturnType<ReferencesRepo['tagCounts']>;
 }
 
-/** The stripped copy keeps formats every provider takes; the rest become PNG. */
-const STRIPPED_FORMAT = { png: 'png', jpeg: 'jpeg', webp: 'webp' } as const;
-const STRIPPED_EXT = { png: 'png', jpeg: 'jpg', webp: 'webp' } as const;
-type StrippedFormat = keyof typeof STRIPPED_EXT;
+/** Kept here for callers that import it from the reference library; it lives with the shared intake. */
+export { pngWithoutMetadata } from '../media';
 
-const REFUSAL: Record<MediaErrorCode, ReferenceRefusal> = {
-  not_an_image: 'corrupt',
-  too_large: 'too_large',
-  unsupported_format: 'unsupported',
-};
 const MAX_USED_IN_RUNS = 100;
-
-class Refused extends Error {
-  readonly reason: ReferenceRefusal;
-  constructor(reason: ReferenceRefusal, message: string) {
-    super(message);
-    this.reason = reason;
-  }
-}
 
 export function createReferenceService(options: ReferenceServiceOptions): ReferenceService {
   const { repo, media, clock, events } = options;
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
   const maxFileBytes = options.maxFileBytes ?? REFERENCE_LIMITS.maxFileBytes;
   const concurrency = Math.max(1, options.importConcurrency ?? 4);
+  const intake = createImageIntake({ media, maxFileBytes, maxPixels });
   const styleUsage = (reference: Reference): ReferenceStyleUse[] =>
     options.stylesUsing?.([reference.path, reference.originalPath]) ?? [];
-
-  /** Pixels re-encoded without any metadata (sharp drops EXIF, XMP, IPTC and ICC unless asked), orientation applied. */
-  async function strippedCopy(bytes: Uint8Array, format: string): Promise<{ data: Buffer; ext: string }> {
-    const target: StrippedFormat = format in STRIPPED_FORMAT ? (format as StrippedFormat) : 'png';
-    // A PNG carries no orientation outside eXIf: dropping its ancillary chunks is lossless and skips a re-encode.
-    const copied = target === 'png' ? pngWithoutMetadata(bytes) : null;
-    if (copied) return { data: copied, ext: 'png' };
-    const pipeline = sharp(bytes, { limitInputPixels: maxPixels, failOn: 'warning' }).autoOrient();
-    const encoded =
-      target === 'jpeg'
-        ? pipeline.jpeg({ quality: 95, chromaSubsampling: '4:4:4' })
-        : target === 'webp'
-          ? pipeline.webp({ quality: 95 })
-          : pipeline.png();
-    return { data: await encoded.toBuffer(), ext: STRIPPED_EXT[target] };
-  }
-
-  async function storeStripped(copy: { data: Buffer; ext: string }): Promise<string> {
-    const sha = createHash('sha256').update(copy.data).digest('hex');
-    const relative = `references/${sha.slice(0, 2)}/${sha}.${copy.ext}`;
-    const target = media.absolutePath(relative);
-    // Content-addressed: a file of the right size under this hash already holds these bytes.
-    if (!claimExisting(target, copy.data.length)) await writeFileAtomic(target, copy.data);
-    return relative;
-  }
 
   function duplicate(name: string, reference: Reference): ReferenceImportResult {
     return { name, status: 'duplicate', reference };
@@ -138,29 +88,11 @@ export function createReferenceService(options: ReferenceServiceOptions): Refere
     tagging: { steers?: readonly ReferenceSteer[]; tags?: readonly string[] } = {},
   ): Promise<ReferenceImportResult> {
     try {
-      if (bytes.byteLength > maxFileBytes) {
-        throw new Refused(
-          'too_large',
-          `The file is ${megabytes(bytes.byteLength)}; references can be at most ${megabytes(maxFileBytes)}.`,
-        );
+      if (bytes.byteLength <= maxFileBytes) {
+        const known = repo.findBySha(sha256Of(bytes));
+        if (known) return duplicate(name, known);
       }
-      const sha256 = createHash('sha256').update(bytes).digest('hex');
-      const known = repo.findBySha(sha256);
-      if (known) return duplicate(name, known);
-
-      // The copy is encoded while the media store verifies and stores the original; it is written only after.
-      const ingesting = media.ingest(bytes);
-      const copying = strippedCopy(bytes, sniffFormat(bytes) ?? 'png');
-      copying.catch(() => {}); // Awaited below; a refusal of the original takes precedence.
-      const stored = await ingesting.catch((error: unknown) => {
-        if (error instanceof MediaError) throw new Refused(REFUSAL[error.code], error.message);
-        throw error;
-      });
-      const copy = await copying.catch((error: unknown) => {
-        const detail = (error instanceof Error ? error.message : String(error)).split('\n')[0];
-        throw new Refused('corrupt', `The image could not be re-encoded without its metadata (${detail}).`);
-      });
-      const strippedPath = await storeStripped(copy);
+      const { sha256, stored, strippedPath } = await intake.take(bytes, { strip: true, what: 'references' });
       try {
         const reference = repo.insert(
           {
@@ -172,7 +104,7 @@ export function createReferenceService(options: ReferenceServiceOptions): Refere
             bytes: stored.bytes,
             originalPath: stored.path,
             thumbPath: stored.thumbPath,
-            strippedPath,
+            strippedPath: strippedPath ?? stored.path,
             createdAt: clock.now(),
           },
           tagging.steers ?? [],
@@ -186,7 +118,7 @@ export function createReferenceService(options: ReferenceServiceOptions): Refere
         throw error;
       }
     } catch (error) {
-      if (error instanceof Refused)
+      if (error instanceof IntakeRefused)
         return { name, status: 'refused', reason: error.reason, message: error.message };
       throw error;
     }
@@ -279,56 +211,6 @@ function decodeBase64(
     return { reason: 'corrupt', message: 'The file did not arrive intact (its data is not valid base64).' };
   }
   return { bytes: Buffer.from(body, 'base64') };
-}
-
-/** Chunks that describe pixels; everything else (text, time, EXIF, XMP, private data) is dropped. */
-const PNG_KEEP = new Set([
-  'IHDR',
-  'PLTE',
-  'tRNS',
-  'IDAT',
-  'IEND',
-  'gAMA',
-  'cHRM',
-  'sRGB',
-  'sBIT',
-  'bKGD',
-  'pHYs',
-]);
-/** Chunks whose meaning needs a decode (orientation, colour profile, animation): re-encode instead. */
-const PNG_REENCODE = new Set(['eXIf', 'iCCP', 'acTL']);
-const PNG_SIGNATURE = 8;
-
-/**
- * The PNG with only pixel-describing chunks, or null when it needs a real re-encode (or is not a well-formed PNG,
- * a kept chunk whose CRC does not match included: sharp's decoder discards a damaged ancillary chunk, so only a
- * copy made here would pass one on to a provider).
- *
- * Hand-walked rather than `png-chunks-extract` + `png-chunks-encode`, measured on a 3000×2000 noisy PNG (19 MB):
- * those copy every chunk byte by byte in JavaScript and recompute each CRC on the way out (≈890 ms a file), where
- * this walk takes sub-views and checks each kept chunk with Node's own `zlib.crc32` (≈12 ms; 10 ms without the
- * check; the `crc-32` package would make it ≈23 ms). Dropped chunks are not checked: they never reach the copy,
- * and whether the image itself is readable is sharp's call.
- */
-export function pngWithoutMetadata(bytes: Uint8Array): Buffer | null {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const kept: Uint8Array[] = [bytes.subarray(0, PNG_SIGNATURE)];
-  let at = PNG_SIGNATURE;
-  while (at + 12 <= bytes.length) {
-    const length = view.getUint32(at);
-    const end = at + 12 + length;
-    if (end > bytes.length) return null;
-    const type = String.fromCharCode(...bytes.subarray(at + 4, at + 8));
-    if (PNG_REENCODE.has(type)) return null;
-    if (PNG_KEEP.has(type)) {
-      // The CRC covers the type and the data, and is stored after them.
-      if (crc32(bytes.subarray(at + 4, end - 4)) !== view.getUint32(end - 4)) return null;
-      kept.push(bytes.subarray(at, end));
-    }
-    at = end;
-    if (type === 'IEND') return Buffer.concat(kept);
-  }
-  return null;
 }
 
 function isUniqueViolation(error: unknown): boolean {

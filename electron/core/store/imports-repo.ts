@@ -107,7 +107,9 @@ export function createImportsRepo(db: LibraryDatabase, log: Logger): ImportsRepo
       parameters: string | null;
       imported_at: number;
     }
-  >('SELECT run_id, source, sha256, file_name, raw, parameters, imported_at FROM run_imports WHERE run_id = ?');
+  >(
+    'SELECT run_id, source, sha256, file_name, raw, parameters, imported_at FROM run_imports WHERE run_id = ?',
+  );
 
   const insert = db.transaction((run: NewImportedRun): number | null => {
     const runId = Number(
