@@ -1,6 +1,7 @@
 // How many bytes of JSON each call may send, declared next to the contract. Transports enforce it
 // before (Content-Length) and while (byte count) they read a body, so a large body is never buffered.
 import type { CallName } from './contract';
+import { IMPORT_LIMITS } from './import-contract';
 import { REFERENCE_LIMITS } from './references-contract';
 import { err, type Result } from './result';
 
@@ -26,6 +27,8 @@ export const LARGE_CALL_BODY_BYTES = {
   /** One batch of references; a single file may be as large as REFERENCE_LIMITS.maxFileBytes. */
   'references.import': base64Length(REFERENCE_LIMITS.maxFileBytes) + 1 * MIB,
   'styles.importPack': base64Length(MAX_PACK_FILE_BYTES) + 64 * KIB,
+  /** One batch of an image import: the browser sends batches of at most one file's worth of bytes (or one larger file). */
+  'imports.addFiles': base64Length(IMPORT_LIMITS.maxFileBytes) + 1 * MIB,
 } as const satisfies Partial<Record<CallName, number>>;
 
 /** The body limit in bytes for a call name (an unknown name gets the default). */

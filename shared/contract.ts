@@ -36,6 +36,7 @@ const secret = z
 
 import { boardCalls, boardEvents } from './boards-contract';
 import { historyCalls } from './history-contract';
+import { importCalls, importEvents } from './import-contract';
 import { labelText, refuseDeepNesting } from './input-rules';
 import { libraryCalls, libraryEvents } from './library-contract';
 import { SERVER_SLOTS } from './limits';
@@ -224,6 +225,7 @@ export const calls = {
   ...reviewCalls,
   ...trashCalls,
   ...boardCalls,
+  ...importCalls,
 } as const;
 
 /** Every event the main process pushes to the renderer. */
@@ -255,6 +257,7 @@ export const events = {
   ...libraryEvents,
   ...referenceEvents,
   ...boardEvents,
+  ...importEvents,
 } as const;
 
 export type Calls = typeof calls;

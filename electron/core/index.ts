@@ -12,6 +12,8 @@ import {
 } from './dispatch';
 import { createEventBus, type EventBus } from './events';
 import { createGenerationService, type GenerationService } from './generation';
+import { createImportedReproducer } from './imports/reproduce';
+import { createImportService } from './imports/service';
 import { createStyleLibrary, loadStarterLibrary, readStarterLibrary, type StyleLibrary } from './library';
 import { createMediaStore, resolveServedMedia, type SweepReport, sweepDataDir } from './media';
 import { type Clock, type FetchLike, type Logger, systemClock } from './ports';
@@ -27,6 +29,7 @@ import {
   createContentRefsRepo,
   createDispatchSettings,
   createHistoryRepo,
+  createImportsRepo,
   createJobsRepo,
   createKeysRepo,
   createLibraryRepo,
@@ -181,6 +184,8 @@ export function createCore(options: CoreOptions): Core {
     // "Used in" and delete's refusal see the styles whose latest version attaches the reference.
     stylesUsing: (paths) => library.stylesUsing(paths),
   });
+  const imports = createImportService({ repo: createImportsRepo(db, log), media, clock, log, events });
+  const reproduceImported = createImportedReproducer({ imports, runs, generation });
   const recovered = dispatcher.start();
   if (recovered.interrupted.length > 0 || recovered.resumed.length > 0) {
     log.warn('runs left by the previous shutdown', {
@@ -222,6 +227,8 @@ export function createCore(options: CoreOptions): Core {
     fetch,
     clock,
     references,
+    imports,
+    reproduceImported,
     library: { library, pack: { media, dataDir, clock, appVersion: options.version, references } },
     review: {
       outputs: createOutputsRepo(db),

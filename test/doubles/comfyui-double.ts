@@ -49,6 +49,8 @@ export type ComfyScenario = (typeof COMFY_SCENARIOS)[number];
 /** The body is JSON when JSON, a record of fields (files as { filename, type, bytes }) when multipart, else text. */
 export interface ComfyRecordedRequest extends RecordedBase {
   query: Record<string, string>;
+  /** The body as sent (parsed JSON rounds integers past 2^53; seeds are checked here). */
+  text: string;
 }
 
 export interface ComfyUIDoubleOptions {
@@ -213,7 +215,7 @@ export async function startComfyUIDouble(opts: ComfyUIDoubleOptions = {}): Promi
 
   const server = await startDoubleServer<ComfyRecordedRequest>({
     secretHeaders: ['authorization'],
-    describe: ({ url }) => ({ query: Object.fromEntries(url.searchParams) }),
+    describe: ({ url, text }) => ({ query: Object.fromEntries(url.searchParams), text }),
     answer: answerFor,
     crashed: (error) => ({
       status: 500,

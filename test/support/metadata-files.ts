@@ -280,3 +280,80 @@ export function invokeMetadata(options: { prompt: string; negative: string; seed
     app_version: '4.2.7',
   });
 }
+
+/** A one-sampler API graph the ComfyUI double accepts (core nodes only), as SaveImage stores it. */
+export function comfySimpleGraph(options: { seed: string; prompt: string; negative: string }): string {
+  return `{"3": {"inputs": {"seed": ${options.seed}, "steps": 12, "cfg": 6.5, "sampler_name": "euler", "scheduler": "karras", "denoise": 1, "model": ["4", 0], "positive": ["6", 0], "negative": ["7", 0], "latent_image": ["5", 0]}, "class_type": "KSampler"}, "4": {"inputs": {"ckpt_name": "sd_xl_base_1.0.safetensors"}, "class_type": "CheckpointLoaderSimple"}, "5": {"inputs": {"width": 64, "height": 48, "batch_size": 1}, "class_type": "EmptyLatentImage"}, "6": {"inputs": {"text": ${JSON.stringify(options.prompt)}, "clip": ["4", 1]}, "class_type": "CLIPTextEncode"}, "7": {"inputs": {"text": ${JSON.stringify(options.negative)}, "clip": ["4", 1]}, "class_type": "CLIPTextEncode"}, "8": {"inputs": {"samples": ["3", 0], "vae": ["4", 2]}, "class_type": "VAEDecode"}, "9": {"inputs": {"filename_prefix": "ComfyUI", "images": ["8", 0]}, "class_type": "SaveImage"}}`;
+}
+
+/**
+ * A mixed folder as a designer's archive holds it: A1111 (PNG and JPEG), ComfyUI, InvokeAI, a plain photo, a
+ * corrupt file, a text file (not an image: not imported), one of them in a sub-folder.
+ */
+export async function mixedFolderFiles(): Promise<Array<{ name: string; bytes: Buffer }>> {
+  const a1111 = a1111Infotext({
+    prompt: 'a copper kettle on a windowsill, morning light',
+    negative: 'blurry, lowres',
+    params: [
+      ['Steps', 24],
+      ['Sampler', 'DPM++ 2M'],
+      ['Schedule type', 'Karras'],
+      ['CFG scale', 7],
+      ['Seed', 1234567],
+      ['Size', '512x768'],
+      ['Model hash', '31e35c80fc'],
+      ['Model', 'sd_xl_base_1.0'],
+    ],
+  });
+  const jpegA1111 = a1111Infotext({
+    prompt: 'a paper crane on black velvet',
+    params: [
+      ['Steps', 20],
+      ['Seed', 42],
+      ['Size', '512x512'],
+    ],
+  });
+  const comfy = comfySimpleGraph({
+    seed: '18446744073709551614',
+    prompt: 'a glass lighthouse in a storm',
+    negative: 'text',
+  });
+  const corrupt = (await plainPng(40, 30, 9)).subarray(0, 300);
+  return [
+    { name: 'a1111/kettle.png', bytes: await pngWithText([pilText('parameters', a1111)], 2) },
+    {
+      name: 'a1111/crane.jpg',
+      bytes: await jpegWithExif(exifBlock({ userComment: userCommentBytes(jpegA1111, 'unicode-be') }), 3),
+    },
+    {
+      name: 'comfy/ComfyUI_00001_.png',
+      bytes: await pngWithText(
+        [
+          pilText('prompt', comfy),
+          pilText('workflow', comfyWorkflow({ seed: 1, prompt: 'x', negative: 'y' })),
+        ],
+        4,
+      ),
+    },
+    {
+      name: 'invoke/owl.png',
+      bytes: await pngWithText(
+        [
+          pilText(
+            'invokeai_metadata',
+            invokeMetadata({ prompt: 'a snowy owl portrait', negative: 'noise', seed: 77 }),
+          ),
+        ],
+        5,
+      ),
+    },
+    {
+      name: 'photo.jpg',
+      bytes: await sharp(await plainPng(48, 32, 6))
+        .jpeg()
+        .toBuffer(),
+    },
+    { name: 'broken.png', bytes: Buffer.from(corrupt) },
+    { name: 'notes.txt', bytes: Buffer.from('not an image') },
+  ];
+}

@@ -6,6 +6,7 @@ import type { Dispatcher } from '../dispatch';
 import { describeOutcome } from '../dispatch/messages';
 import type { EventBus } from '../events';
 import type { GenerationService } from '../generation';
+import type { ImportService } from '../imports/service';
 import { createLibraryHandlers, type LibraryHandlerDeps } from '../library/handlers';
 import type { Clock, FetchLike } from '../ports';
 import { type Catalog, type CatalogProvider, providerEndpoint, seedRangeOf } from '../providers/catalog';
@@ -32,6 +33,10 @@ export interface HandlerDeps {
   fetch: FetchLike;
   clock: Clock;
   references: ReferenceService;
+  /** Images made by other tools, into History. */
+  imports: ImportService;
+  /** *Reproduce on…* for imported runs. */
+  reproduceImported: (runId: number, target: 'comfyui' | 'a1111' | 'route') => Promise<number>;
   /** The style library (templates, styles, negatives, packs). */
   library: LibraryHandlerDeps;
   /** The review queue (outputs' marks and the failure-mode catalog). */
@@ -199,6 +204,14 @@ export function createHandlers(deps: HandlerDeps) {
     'references.update': async ({ id, ...change }) => deps.references.update(id, change),
     'references.delete': async ({ id }) => ({ deleted: deps.references.delete(id) }),
     'references.tags': async () => deps.references.tags(),
+    'imports.start': async (input) => deps.imports.start(input),
+    'imports.addFiles': async ({ id, files, last }) => deps.imports.addFiles(id, files, last),
+    'imports.cancel': async ({ id }) => deps.imports.cancel(id),
+    'imports.get': async ({ id }) => deps.imports.get(id),
+    'imports.forRun': async ({ runId }) => deps.imports.forRun(runId),
+    'imports.reproduce': async ({ runId, target }) => ({
+      runId: await deps.reproduceImported(runId, target),
+    }),
     ...createLibraryHandlers(deps.library),
     ...createReviewHandlers(deps.review),
     ...createBoardHandlers({

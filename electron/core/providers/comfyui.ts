@@ -60,6 +60,11 @@ const ComfyOptions = z.object({
     .optional(),
   /** `"node id.input name": value`, written last onto the filled graph. */
   inputs: z.record(z.string(), z.unknown()).optional(),
+  /**
+   * An API graph as JSON text (an imported ComfyUI image's own `prompt`), queued as it is: no bindings are
+   * applied. Text, so integers past 2^53 (seeds) reach the server with every digit.
+   */
+  graph: z.string().min(2).max(4_000_000).optional(),
 });
 const OPTION_KEYS = new Set(Object.keys(ComfyOptions.shape));
 
@@ -77,10 +82,15 @@ export const comfyuiAdapter: ProviderAdapter = {
     const secret = basicAuthSecret(call.server?.basicAuth);
     const http = httpFor(call);
 
-    // The workflow: the server's own, else the shipped one for the task.
+    // The workflow: a graph sent as it is, the server's own, else the shipped one for the task.
     let workflow: ComfyWorkflow;
     const custom = call.server?.workflow ?? null;
-    if (custom) {
+    const asIs = asIsWorkflow(call.options);
+    if (asIs && 'error' in asIs)
+      return failure(base, 'invalid_request', null, 'invalid_workflow', asIs.error);
+    if (asIs) {
+      workflow = asIs.workflow;
+    } else if (custom) {
       const parsed = parseWorkflow(custom, "This server's ComfyUI workflow");
       if (!parsed.ok) return failure(base, 'invalid_request', null, 'invalid_workflow', parsed.message);
       workflow = parsed.workflow;
@@ -103,7 +113,7 @@ export const comfyuiAdapter: ProviderAdapter = {
     }
     const options = parsedOptions.data;
 
-    const bound = bindRequest(workflow, call, options, warnings);
+    const bound = asIs ? { values: {}, made: 1 } : bindRequest(workflow, call, options, warnings);
     if ('error' in bound) return failure(base, 'invalid_request', null, 'reference_required', bound.error);
     const { values, made } = bound;
     const unbound = (what: string) => warnings.push(unboundWarning(workflow, what));
@@ -284,6 +294,57 @@ export const comfyuiAdapter: ProviderAdapter = {
 };
 
 type ComfyOptions = z.infer<typeof ComfyOptions>;
+
+/**
+ * `options.comfyui.graph`: the graph parsed with its large integers kept as raw JSON (so they are sent back
+ * digit for digit), and its output: the image saver no other node consumes, the last by id.
+ */
+function asIsWorkflow(
+  options: Record<string, unknown> | undefined,
+): { workflow: ComfyWorkflow } | { error: string } | null {
+  const text = options?.graph;
+  if (typeof text !== 'string') return null;
+  let graph: unknown;
+  try {
+    graph = JSON.parse(text, (_key, value, context?: { source?: string }) =>
+      typeof value === 'number' &&
+      !Number.isSafeInteger(value) &&
+      context?.source &&
+      /^-?\d+$/.test(context.source)
+        ? (JSON as unknown as { rawJSON(text: string): unknown }).rawJSON(context.source)
+        : value,
+    );
+  } catch (error) {
+    return { error: `The ComfyUI graph is not JSON (${(error as Error).message}).` };
+  }
+  if (!isRecord(graph) || Object.keys(graph).length === 0)
+    return { error: 'The ComfyUI graph holds no nodes.' };
+  const savers = Object.entries(graph)
+    .filter(
+      ([, node]) =>
+        isRecord(node) &&
+        typeof node.class_type === 'string' &&
+        /^(SaveImage|PreviewImage)/.test(node.class_type),
+    )
+    .map(([id]) => id)
+    .sort((a, b) => Number(a) - Number(b) || a.localeCompare(b));
+  const output =
+    savers.find((id) =>
+      (graph as Record<string, { class_type: string }>)[id]!.class_type.startsWith('SaveImage'),
+    ) ?? savers.at(-1);
+  if (!output)
+    return { error: 'The ComfyUI graph has no SaveImage node, so it makes no image to bring back.' };
+  return {
+    workflow: {
+      version: 1,
+      name: 'The imported graph',
+      prompt: graph as ComfyWorkflow['prompt'],
+      // Nothing is bound: the graph runs as the file held it.
+      bindings: {} as ComfyWorkflow['bindings'],
+      output,
+    },
+  };
+}
 
 function unboundWarning(workflow: ComfyWorkflow, what: string): string {
   return `The workflow "${workflow.name}" has no ${what} binding; ${what} was not applied`;
