@@ -24,7 +24,14 @@ import {
 } from '../../../shared/import-contract';
 import { AppError } from '../../../shared/result';
 import type { EventBus } from '../events';
-import { createImageIntake, IntakeRefused, type MediaStore, sha256Of } from '../media';
+import {
+  base64Bytes,
+  createImageIntake,
+  decodeBase64Strict,
+  IntakeRefused,
+  type MediaStore,
+  sha256Of,
+} from '../media';
 import { midjourneyLines, parseMidjourney, readImageMetadata } from '../metadata/read';
 import type { Clock, Logger } from '../ports';
 import type { ImportsRepo } from '../store';
@@ -418,18 +425,11 @@ function describeErrno(error: unknown): string {
   return `it could not be read (${(error as Error).message}).`;
 }
 
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
-
 function decodeBase64(text: string, maxBytes: number): Uint8Array {
-  const body = text.startsWith('data:') ? text.slice(text.indexOf(',') + 1) : text;
-  if (Math.floor((body.length * 3) / 4) > maxBytes + 2) {
-    throw new LoadRefused(
-      'too_large',
-      `The file is larger than the ${Math.round(maxBytes / 1024 / 1024)} MB imported images may be.`,
-    );
+  if (base64Bytes(text) > maxBytes + 2) {
+    throw new LoadRefused('too_large', `The file is larger than the ${Math.round(maxBytes / 1024 / 1024)} MB imported images may be.`);
   }
-  if (body.length % 4 !== 0 || !BASE64.test(body)) {
-    throw new LoadRefused('corrupt', 'The file did not arrive intact (its data is not valid base64).');
-  }
-  return Buffer.from(body, 'base64');
+  const bytes = decodeBase64Strict(text);
+  if (!bytes) throw new LoadRefused('corrupt', 'The file did not arrive intact (its data is not valid base64).');
+  return bytes;
 }

@@ -1,7 +1,9 @@
 export { MEDIA_ERROR_CODES, MediaError, type MediaErrorCode } from './errors';
 export { type AtomicData, claimExisting, resolveInside, writeFileAtomic } from './files';
 export {
+  base64Bytes,
   createImageIntake,
+  decodeBase64Strict,
   type ImageIntake,
   type IntakeRefusal,
   IntakeRefused,

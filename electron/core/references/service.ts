@@ -11,7 +11,15 @@ import {
 } from '../../../shared/references-contract';
 import { AppError } from '../../../shared/result';
 import type { EventBus } from '../events';
-import { createImageIntake, DEFAULT_MAX_PIXELS, IntakeRefused, type MediaStore, sha256Of } from '../media';
+import {
+  base64Bytes,
+  createImageIntake,
+  DEFAULT_MAX_PIXELS,
+  decodeBase64Strict,
+  IntakeRefused,
+  type MediaStore,
+  sha256Of,
+} from '../media';
 import type { Clock } from '../ports';
 import type { ReferenceFilter, ReferencePage, ReferencesRepo } from '../store';
 
@@ -192,25 +200,22 @@ function megabytes(bytes: number): string {
   return `${Math.round((bytes / (1024 * 1024)) * 10) / 10} MB`;
 }
 
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /** Strict base64 (Buffer.from silently skips junk); the size is checked before any bytes are allocated. */
 function decodeBase64(
   text: string,
   maxBytes: number,
 ): { bytes: Buffer } | { reason: ReferenceRefusal; message: string } {
-  const body = text.startsWith('data:') ? text.slice(text.indexOf(',') + 1) : text;
-  const estimated = Math.floor((body.length * 3) / 4);
+  const estimated = base64Bytes(text);
   if (estimated > maxBytes + 2) {
     return {
       reason: 'too_large',
       message: `The file is ${megabytes(estimated)}; references can be at most ${megabytes(maxBytes)}.`,
     };
   }
-  if (body.length % 4 !== 0 || !BASE64.test(body)) {
-    return { reason: 'corrupt', message: 'The file did not arrive intact (its data is not valid base64).' };
-  }
-  return { bytes: Buffer.from(body, 'base64') };
+  const bytes = decodeBase64Strict(text);
+  if (!bytes) return { reason: 'corrupt', message: 'The file did not arrive intact (its data is not valid base64).' };
+  return { bytes };
 }
 
 function isUniqueViolation(error: unknown): boolean {
