@@ -13,6 +13,7 @@ import { RunDetailDialog } from '../gallery/RunDetailDialog';
 import { startGallery } from '../gallery/start';
 import { GenerateView } from '../generate/GenerateView';
 import { startGenerate } from '../generate/start';
+import { startImports } from '../imports/start';
 import { readableError } from '../lib/errors';
 import { ReferencesView } from '../references/ReferencesView';
 import { startReferences } from '../references/start';
@@ -43,6 +44,7 @@ export function startFeatures(): () => void {
     startReferences(),
     startSettings(),
     startBoards(),
+    startImports(),
   ];
   return () => {
     for (const stop of stops) stop();

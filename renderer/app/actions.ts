@@ -11,6 +11,7 @@
 import type { TaskType } from '../../shared/constants';
 import type { AspectRatio, GenerationRequest, QualityTier } from '../../shared/domain';
 import type { TemplateFields } from '../../shared/library-contract';
+import type { PickedFile } from '../lib/files';
 
 /** A style version from the library, rendered in by the main process before dispatch. */
 export interface StyleChoice {
@@ -63,6 +64,8 @@ export interface Intents {
   'boards.addOutputs': { outputIds: number[] };
   /** "Compare": 2–4 outputs open side by side with their parameters (Boards). */
   'compare.open': { outputIds: number[] };
+  /** Files or folders dropped on History are imported with their metadata (Imports). */
+  'imports.files': { files: PickedFile[] };
 }
 
 export type IntentName = keyof Intents;

@@ -8,6 +8,10 @@ import { useSyncExternalStore } from 'react';
 export interface Slots {
   /** History's left column: the board sidebar (Boards). */
   'history.sidebar': { readonly _?: never };
+  /** History's header: Import… (Imports). */
+  'history.actions': { readonly _?: never };
+  /** A run's dialog: where an imported image came from, its parameters and *Reproduce on…* (Imports). */
+  'run.imported': { runId: number };
 }
 
 export type SlotName = keyof Slots;

@@ -4,6 +4,7 @@ import { useEffect, useState } from 'react';
 import { TASK_TYPE_LABELS } from '../../shared/constants';
 import type { ReviewStatus, RunStatus, TaskType } from '../../shared/domain';
 import type { FacetCount, HistorySort, IdFacetCount } from '../../shared/history-contract';
+import { IMPORT_SOURCE_NAMES, type ImportSource } from '../../shared/import-contract';
 import { modelName, providerName, useCatalogStore } from '../app/catalog';
 import { Button, Select, type SelectOption } from '../components';
 import { STATUS_LABEL } from '../lib/format';
@@ -139,6 +140,12 @@ export function FilterBar() {
           label="Provider"
           anyLabel="Any provider"
           options={byValue(facets?.providers, (id) => providerName(providers, id))}
+        />
+        <ListSelect
+          filter="sources"
+          label="Source"
+          anyLabel="Any source"
+          options={byValue(facets?.sources, (s) => IMPORT_SOURCE_NAMES[s as ImportSource] ?? s)}
         />
         <ListSelect
           filter="models"

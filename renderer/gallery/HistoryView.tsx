@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import type { RunSummary } from '../../shared/domain';
 import { api } from '../api';
-import { type GallerySelection, onSelectionActions, selectionActionList } from '../app/actions';
+import { type GallerySelection, onSelectionActions, selectionActionList, send } from '../app/actions';
 import { Slot } from '../app/slots';
 import { useAppStore } from '../app/store';
 import {
@@ -15,6 +15,7 @@ import {
   VirtualGrid,
 } from '../components';
 import { readableError } from '../lib/errors';
+import { filesFromDrop } from '../lib/files';
 import { FilterBar } from './FilterBar';
 import { activeFilterCount, useHistoryFilters } from './filters';
 import { clampAspect, extendRows, type JustifiedRow, targetHeightFor } from './justify';
@@ -248,6 +249,20 @@ export function HistoryView() {
       {/* biome-ignore lint/a11y/noStaticElementInteractions: Esc clearing the selection anywhere in History. */}
       <div
         className="history"
+        // Files or folders dropped anywhere on History are imported with whatever metadata they carry.
+        onDragOver={(event) => {
+          if (event.dataTransfer.types.includes('Files')) {
+            event.preventDefault();
+            event.dataTransfer.dropEffect = 'copy';
+          }
+        }}
+        onDrop={(event) => {
+          if (!event.dataTransfer.types.includes('Files')) return;
+          event.preventDefault();
+          void filesFromDrop(event.dataTransfer).then((files) => {
+            if (files.length > 0) send('imports.files', { files });
+          });
+        }}
         onKeyDown={(event) => {
           if (event.key === 'Escape' && viewIndex === null && (selection.ids.size > 0 || selection.all)) {
             event.preventDefault();
@@ -269,6 +284,7 @@ export function HistoryView() {
             </p>
           </div>
           <div className="gallery-controls">
+            <Slot name="history.actions" />
             <label className="gallery-density" hidden={mode !== 'grid'}>
               <span>Per row</span>
               <input

@@ -13,6 +13,7 @@ import { api } from '../api';
 import { send } from '../app/actions';
 import { findModel, modelName, providerName, stepName, useCatalogStore } from '../app/catalog';
 import { setDraggedOutputs } from '../app/drag';
+import { Slot } from '../app/slots';
 import { useAppStore } from '../app/store';
 import {
   AttemptsList,
@@ -328,7 +329,12 @@ function Body({ detail }: { detail: RunDetail }) {
             Reuse settings
           </Button>
         </div>
-        {!failed && <RunActions detail={detail} />}
+        {/* An imported run is reproduced from what its file said, by the imports panel. */}
+        {detail.source ? (
+          <Slot name="run.imported" runId={detail.id} />
+        ) : (
+          !failed && <RunActions detail={detail} />
+        )}
         <RunLineage detail={detail} />
         <h3 className="detail__h3">Request</h3>
         <dl className="kv">

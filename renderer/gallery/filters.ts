@@ -45,6 +45,7 @@ function store(request: HistoryRequest): void {
 /** Filters holding a list of alternatives; the bar sets one value at a time. */
 export type ListFilter =
   | 'providers'
+  | 'sources'
   | 'models'
   | 'styles'
   | 'templates'
@@ -118,6 +119,7 @@ export function searchInput(cursor: string | null, limit: number) {
 export function activeFilterCount(query: HistoryQuery): number {
   const lists: ListFilter[] = [
     'providers',
+    'sources',
     'models',
     'styles',
     'templates',

@@ -22,6 +22,10 @@ export function startGallery(): () => void {
       refreshHistory();
       void useRunDetailStore.getState().reloadIfOpen(payload.runId);
     }),
+    // An import adds runs as it goes: the list and its counts follow, once it ends for sure.
+    api.on('imports.progress', (report) => {
+      if (report.state !== 'running' || report.processed % 50 === 0) refreshHistory();
+    }),
     api.onConnection((state) => {
       if (state === 'reconnecting' || state === 'unauthorized') wasDown = true;
       if (state === 'open' && wasDown) {

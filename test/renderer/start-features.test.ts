@@ -58,6 +58,7 @@ const SAMPLE: Intents = {
   'styles.open': { styleId: 1 },
   'boards.addOutputs': { outputIds: [1] },
   'compare.open': { outputIds: [1, 2] },
+  'imports.files': { files: [] },
 };
 
 let stop: (() => void) | null = null;

@@ -427,9 +427,13 @@ function describeErrno(error: unknown): string {
 
 function decodeBase64(text: string, maxBytes: number): Uint8Array {
   if (base64Bytes(text) > maxBytes + 2) {
-    throw new LoadRefused('too_large', `The file is larger than the ${Math.round(maxBytes / 1024 / 1024)} MB imported images may be.`);
+    throw new LoadRefused(
+      'too_large',
+      `The file is larger than the ${Math.round(maxBytes / 1024 / 1024)} MB imported images may be.`,
+    );
   }
   const bytes = decodeBase64Strict(text);
-  if (!bytes) throw new LoadRefused('corrupt', 'The file did not arrive intact (its data is not valid base64).');
+  if (!bytes)
+    throw new LoadRefused('corrupt', 'The file did not arrive intact (its data is not valid base64).');
   return bytes;
 }

@@ -200,7 +200,6 @@ function megabytes(bytes: number): string {
   return `${Math.round((bytes / (1024 * 1024)) * 10) / 10} MB`;
 }
 
-
 /** Strict base64 (Buffer.from silently skips junk); the size is checked before any bytes are allocated. */
 function decodeBase64(
   text: string,
@@ -214,7 +213,8 @@ function decodeBase64(
     };
   }
   const bytes = decodeBase64Strict(text);
-  if (!bytes) return { reason: 'corrupt', message: 'The file did not arrive intact (its data is not valid base64).' };
+  if (!bytes)
+    return { reason: 'corrupt', message: 'The file did not arrive intact (its data is not valid base64).' };
   return { bytes };
 }
 
