@@ -1,4 +1,5 @@
 import type { RunDetail } from '../../shared/domain';
+import { IMPORT_SOURCE_NAMES } from '../../shared/import-contract';
 import { cachedText, runFacts } from '../lib/attempts';
 import { Badge } from './Badge';
 
@@ -7,6 +8,11 @@ export function RunFactBadges({ detail }: { detail: RunDetail }) {
   const facts = runFacts(detail);
   return (
     <>
+      {detail.source && (
+        <Badge tone="info" icon="download">
+          {detail.source === 'plain' ? 'imported' : `imported from ${IMPORT_SOURCE_NAMES[detail.source]}`}
+        </Badge>
+      )}
       {facts.cachedFrom !== undefined && (
         <Badge tone="info" icon="database">
           {cachedText(facts.cachedFrom)}

@@ -1,6 +1,7 @@
 // History's part of start-up (called by app/App.tsx): the events that keep the run list and the open run current.
 
 import { api } from '../api';
+import { useHistoryFilters } from './filters';
 import { useHistoryStore, useRunDetailStore } from './store';
 
 export function startGallery(): () => void {
@@ -25,6 +26,8 @@ export function startGallery(): () => void {
     // An import adds runs as it goes: the list and its counts follow, once it ends for sure.
     api.on('imports.progress', (report) => {
       if (report.state !== 'running' || report.processed % 50 === 0) refreshHistory();
+      // The source counts change with every import.
+      if (report.state !== 'running') void useHistoryFilters.getState().loadFacets();
     }),
     api.onConnection((state) => {
       if (state === 'reconnecting' || state === 'unauthorized') wasDown = true;

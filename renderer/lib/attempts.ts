@@ -138,7 +138,14 @@ export function runFacts(run: RunDetail | (RunSummary & { attempts?: AttemptReco
   const from = extras.cachedFromRunId ?? extras.cachedFrom;
   if (typeof from === 'number') cachedFrom = from;
   else if (extras.cached === true) cachedFrom = null;
-  else if (run.status === 'succeeded' && run.outputsCount > 0 && run.attempts && attempts.length === 0)
+  // An imported run has no attempts either: it was made elsewhere, not served from the cache.
+  else if (
+    run.status === 'succeeded' &&
+    run.outputsCount > 0 &&
+    run.attempts &&
+    attempts.length === 0 &&
+    !run.source
+  )
     cachedFrom = null;
   else if (attempts.some((a) => (a as AttemptRecord & { cached?: boolean }).cached === true))
     cachedFrom = null;
