@@ -49,7 +49,10 @@ function metadataFor(i: number) {
       ),
     ];
   }
-  if (i % 3 === 1) return [pilText('prompt', comfySimpleGraph({ seed: String(2n ** 60n + BigInt(i)), prompt, negative: 'text' }))];
+  if (i % 3 === 1)
+    return [
+      pilText('prompt', comfySimpleGraph({ seed: String(2n ** 60n + BigInt(i)), prompt, negative: 'text' })),
+    ];
   return [pilText('invokeai_metadata', invokeMetadata({ prompt, negative: 'noise', seed: i }))];
 }
 
@@ -62,7 +65,12 @@ async function writeFiles(dir: string, count: number, side: number): Promise<str
     if (i % 500 === 0) mkdirSync(sub, { recursive: true });
     const file = path.join(sub, `${String(i).padStart(5, '0')}.png`);
     const base = await sharp({
-      create: { width: side, height: side, channels: 3, background: { r: i % 256, g: (i * 7) % 256, b: (i * 13) % 256 } },
+      create: {
+        width: side,
+        height: side,
+        channels: 3,
+        background: { r: i % 256, g: (i * 7) % 256, b: (i * 13) % 256 },
+      },
     })
       .png()
       .toBuffer();
@@ -100,42 +108,63 @@ async function benchThousand(scratch: string): Promise<BenchRow[]> {
   let imported = 0;
   for (let round = 0; round < 2; round += 1) {
     // Reading the chunks raw: every file read and its text chunks (and EXIF) extracted, nothing parsed or stored.
-    raw = Math.max(raw, FILES / (await timed(async () => {
-      for (const file of files) await readContainer(await readFile(file));
-    })));
+    raw = Math.max(
+      raw,
+      FILES /
+        (await timed(async () => {
+          for (const file of files) await readContainer(await readFile(file));
+        })),
+    );
     // What any import must also do: decode every pixel and make the thumbnail (4 in flight, as the import).
-    decode = Math.max(decode, FILES / (await timed(async () => {
-      let next = 0;
-      await Promise.all(
-        Array.from({ length: 4 }, async () => {
-          while (next < files.length) {
-            const bytes = await readFile(files[next++]!);
-            await readContainer(bytes);
-            await sharp(bytes)
-              .autoOrient()
-              .resize(DEFAULT_THUMB_SIZE, DEFAULT_THUMB_SIZE, { fit: 'inside', withoutEnlargement: true })
-              .webp(THUMB_WEBP)
-              .toBuffer();
-          }
-        }),
-      );
-    })));
+    decode = Math.max(
+      decode,
+      FILES /
+        (await timed(async () => {
+          let next = 0;
+          await Promise.all(
+            Array.from({ length: 4 }, async () => {
+              while (next < files.length) {
+                const bytes = await readFile(files[next++]!);
+                await readContainer(bytes);
+                await sharp(bytes)
+                  .autoOrient()
+                  .resize(DEFAULT_THUMB_SIZE, DEFAULT_THUMB_SIZE, { fit: 'inside', withoutEnlargement: true })
+                  .webp(THUMB_WEBP)
+                  .toBuffer();
+              }
+            }),
+          );
+        })),
+    );
     const lib = importer(path.join(scratch, `lib-${round}`));
-    imported = Math.max(imported, FILES / (await timed(async () => {
-      const report = lib.service.start({ paths: [folder], expectFiles: 0, midjourneyPrompts: null });
-      const done = await lib.service.settled(report.id);
-      const runs = Object.values(done.imported).reduce((a, b) => a + b, 0);
-      if (runs !== FILES) throw new Error(`imported ${runs} of ${FILES}: ${JSON.stringify(done.failed.slice(0, 3))}`);
-    })));
+    imported = Math.max(
+      imported,
+      FILES /
+        (await timed(async () => {
+          const report = lib.service.start({ paths: [folder], expectFiles: 0, midjourneyPrompts: null });
+          const done = await lib.service.settled(report.id);
+          const runs = Object.values(done.imported).reduce((a, b) => a + b, 0);
+          if (runs !== FILES)
+            throw new Error(`imported ${runs} of ${FILES}: ${JSON.stringify(done.failed.slice(0, 3))}`);
+        })),
+    );
     lib.close();
   }
   const ratio = imported / raw;
   return [
-    { name: 'files', value: `${FILES} PNG, 256×256, A1111 / ComfyUI / InvokeAI metadata; ${os.availableParallelism()} CPUs` },
+    {
+      name: 'files',
+      value: `${FILES} PNG, 256×256, A1111 / ComfyUI / InvokeAI metadata; ${os.availableParallelism()} CPUs`,
+    },
     { name: 'read chunks raw (read + text chunks)', value: `${raw.toFixed(0)} files/s` },
     { name: 'read chunks + decode + thumbnail, 4 in flight', value: `${decode.toFixed(0)} files/s` },
     { name: 'metadata import (runs, stored files, fsync)', value: `${imported.toFixed(0)} files/s` },
-    { name: 'import / raw chunk read', value: ratio.toFixed(2), goal: `≥ ${GOAL_RATIO}`, ok: ratio >= GOAL_RATIO },
+    {
+      name: 'import / raw chunk read',
+      value: ratio.toFixed(2),
+      goal: `≥ ${GOAL_RATIO}`,
+      ok: ratio >= GOAL_RATIO,
+    },
     { name: 'import / (chunks + decode + thumbnail)', value: (imported / decode).toFixed(2) },
   ];
 }
@@ -151,7 +180,12 @@ async function benchBigFolder(scratch: string): Promise<BenchRow[]> {
     if (name !== 'imports.progress') return;
     const report = payload as ImportReport;
     const memory = process.memoryUsage();
-    samples.push({ at: performance.now() - started, processed: report.processed, rss: memory.rss, heap: memory.heapUsed });
+    samples.push({
+      at: performance.now() - started,
+      processed: report.processed,
+      rss: memory.rss,
+      heap: memory.heapUsed,
+    });
   });
   const report = lib.service.start({ paths: [folder], expectFiles: 0, midjourneyPrompts: null });
   const done = await lib.service.settled(report.id);
@@ -180,9 +214,22 @@ async function benchBigFolder(scratch: string): Promise<BenchRow[]> {
       name: `folder of ${BIG_FOLDER.toLocaleString('en')} PNGs (64×64, 20 sub-folders)`,
       value: `${Object.values(done.imported).reduce((a, b) => a + b, 0)} runs in ${seconds.toFixed(1)} s, ${samples.length} progress events`,
     },
-    ...curve.map((point, i) => ({ name: `  progress ${i === 0 ? '(rate over each tenth, memory at its end)' : ''}`.trimEnd(), value: point })),
-    { name: 'slowest tenth / fastest tenth', value: steady.toFixed(2), goal: '≥ 0.5 (steady)', ok: steady >= 0.5 },
-    { name: 'heap growth after the first tenth', value: mb(growth), goal: '≤ 64 MB (flat)', ok: growth <= 64 * 1024 * 1024 },
+    ...curve.map((point, i) => ({
+      name: `  progress ${i === 0 ? '(rate over each tenth, memory at its end)' : ''}`.trimEnd(),
+      value: point,
+    })),
+    {
+      name: 'slowest tenth / fastest tenth',
+      value: steady.toFixed(2),
+      goal: '≥ 0.5 (steady)',
+      ok: steady >= 0.5,
+    },
+    {
+      name: 'heap growth after the first tenth',
+      value: mb(growth),
+      goal: '≤ 64 MB (flat)',
+      ok: growth <= 64 * 1024 * 1024,
+    },
   ];
 }
 

@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunDetail } from '../../../shared/domain';
 import type { HistoryFacets, HistoryPage } from '../../../shared/history-contract';
 import type { ImportReport, RunImport } from '../../../shared/import-contract';
+import { startA1111Double } from '../../../test/doubles/a1111-double';
 import { type ComfyUIDouble, startComfyUIDouble } from '../../../test/doubles/comfyui-double';
 import { createTestCore } from '../../../test/support/core';
 import {
@@ -261,5 +262,49 @@ describe('Reproduce on…', () => {
     const [plain] = (await call<HistoryPage>('runs.search', { query: { sources: ['plain'] } })).items;
     const refused = await core.invoke('imports.reproduce', { runId: plain!.id, target: 'comfyui' });
     expect(refused).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
+  });
+});
+
+describe('Reproduce on an A1111 server', () => {
+  it('sends the parameters: prompt, negative, seed, steps, CFG, size, sampler, schedule type and checkpoint', async () => {
+    const a1111 = await startA1111Double();
+    try {
+      await call('localServers.add', { kind: 'a1111', url: a1111.url, slots: 1 });
+      const folder = await writeFolder();
+      await finished((await call<ImportReport>('imports.start', { paths: [folder] })).id);
+      const [kettle] = (await call<HistoryPage>('runs.search', { query: { text: 'kettle' } })).items;
+      const imported = await call<RunImport>('imports.forRun', { runId: kettle!.id });
+      expect(imported.reproduce).toMatchObject({ comfyuiGraph: false, a1111: true });
+      const { runId } = await call<{ runId: number }>('imports.reproduce', {
+        runId: kettle!.id,
+        target: 'a1111',
+      });
+      await core.generation.idle();
+      const child = await call<RunDetail>('runs.get', { id: runId });
+      expect(child).toMatchObject({
+        status: 'succeeded',
+        provider: 'a1111',
+        parentRunId: kettle!.id,
+        derivation: 'reproduce',
+      });
+      const sent = a1111.requests.find((r) => r.path === '/sdapi/v1/txt2img')?.body as Record<
+        string,
+        unknown
+      >;
+      expect(sent).toMatchObject({
+        prompt: 'a copper kettle on a windowsill, morning light',
+        negative_prompt: 'blurry, lowres',
+        seed: 1234567,
+        steps: 24,
+        cfg_scale: 7,
+        width: 512,
+        height: 768,
+        sampler_name: 'DPM++ 2M',
+        scheduler: 'Karras',
+        override_settings: { sd_model_checkpoint: 'sd_xl_base_1.0' },
+      });
+    } finally {
+      await a1111.close();
+    }
   });
 });
