@@ -71,7 +71,11 @@ export async function pngWith(
   ]);
 }
 
-export async function pngWithText(entries: readonly PngTextChunk[], seed = 1, base?: Buffer): Promise<Buffer> {
+export async function pngWithText(
+  entries: readonly PngTextChunk[],
+  seed = 1,
+  base?: Buffer,
+): Promise<Buffer> {
   return pngWith(
     entries.map((e) => textChunk(e)),
     { seed, base },
