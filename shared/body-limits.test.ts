@@ -10,6 +10,7 @@ import {
   MAX_PACK_FILE_BYTES,
 } from './body-limits';
 import { CALL_NAMES, calls } from './contract';
+import { IMPORT_LIMITS } from './import-contract';
 import { REFERENCE_LIMITS } from './references-contract';
 
 /** True when a call's input can carry base64 bytes (a `…Base64` field anywhere in it). */
@@ -21,7 +22,7 @@ function carriesBase64(name: (typeof CALL_NAMES)[number]): boolean {
 describe('call body limits', () => {
   it('are large exactly for the calls where images travel, small for every other', () => {
     const large = CALL_NAMES.filter(carriesBase64).sort();
-    expect(large).toEqual(['references.import', 'styles.importPack']);
+    expect(large).toEqual(['imports.addFiles', 'references.import', 'styles.importPack']);
     expect(Object.keys(LARGE_CALL_BODY_BYTES).sort()).toEqual(large);
     for (const name of CALL_NAMES.filter((n) => !large.includes(n))) {
       expect(callBodyLimit(name), name).toBe(DEFAULT_CALL_BODY_BYTES);
@@ -36,6 +37,9 @@ describe('call body limits', () => {
     const pack = base64Length(MAX_PACK_FILE_BYTES);
     expect(callBodyLimit('styles.importPack')).toBeGreaterThan(pack);
     expect(callBodyLimit('styles.importPack')).toBeLessThan(pack * 1.1);
+    const imported = base64Length(IMPORT_LIMITS.maxFileBytes);
+    expect(callBodyLimit('imports.addFiles')).toBeGreaterThan(imported);
+    expect(callBodyLimit('imports.addFiles')).toBeLessThan(imported * 1.1);
   });
 
   it('give an unknown call name the default', () => {
