@@ -473,6 +473,33 @@ function selectionOf(s: FacetSnapshot, query: HistoryQuery) {
 }
 
 /**
+ * Every field of a History query, and where the snapshot applies it. A filter added to `HistoryQuery` must
+ * be added here (the compiler insists), to `matchPositions` and to the SQL `conditions` of history-repo.ts:
+ * filtered searches are answered from the snapshot, so a filter it does not know would be silently ignored.
+ */
+export const SNAPSHOT_FILTERS = {
+  text: 'textMatch',
+  providers: 'provider',
+  models: 'model',
+  styles: 'style',
+  styleVersions: 'styleVersion',
+  templates: 'template',
+  taskTypes: 'taskType',
+  minRating: 'rating',
+  favorite: 'favorite',
+  review: 'reviewMask',
+  statuses: 'status',
+  from: 'createdAt',
+  to: 'createdAt',
+  tags: 'tags',
+  boards: 'boards',
+  usedReference: 'reference',
+  costMin: 'cost',
+  costMax: 'cost',
+  trash: 'deleted',
+} as const satisfies Record<keyof HistoryQuery, keyof FacetSnapshot | 'textMatch'>;
+
+/**
  * The positions of the runs matching every condition of `query`, in snapshot order. `textMatch` marks the
  * positions the search text lets through (null: no text condition).
  */

@@ -22,6 +22,7 @@ import {
 import { recordingLogger } from '../../../test/support/log';
 import { createBoardsRepo } from './boards-repo';
 import { closeDatabase, type LibraryDatabase, openDatabase } from './db';
+import { SNAPSHOT_FILTERS } from './history-facets';
 import { createHistoryRepo, type FacetDim, type HistoryRepo } from './history-repo';
 import { createOutputsRepo } from './outputs-repo';
 import { createRunsRepo } from './runs-repo';
@@ -684,5 +685,12 @@ describe('the in-memory snapshot kept in step with writes', () => {
     expectInStep('renames');
     trash.purge(Number.MAX_SAFE_INTEGER);
     expectInStep('trash emptied for good');
+  });
+});
+
+describe('the snapshot knows every filter', () => {
+  it('lists each field of a History query, so a new filter cannot be ignored by filtered searches', () => {
+    const fields = Object.keys(HistoryQuery.parse({})).sort();
+    expect(Object.keys(SNAPSHOT_FILTERS).sort()).toEqual(fields);
   });
 });
