@@ -16,7 +16,7 @@ import { createImportedReproducer } from './imports/reproduce';
 import { createImportService } from './imports/service';
 import { createStyleLibrary, loadStarterLibrary, readStarterLibrary, type StyleLibrary } from './library';
 import { createMediaStore, resolveServedMedia, type SweepReport, sweepDataDir } from './media';
-import { type Clock, type FetchLike, type Logger, systemClock } from './ports';
+import { type Clock, type DesktopShell, type FetchLike, type Logger, systemClock } from './ports';
 import { type Catalog, loadCatalog } from './providers/catalog';
 import { adapters as builtInAdapters } from './providers/registry';
 import type { ProviderAdapter } from './providers/types';
@@ -53,6 +53,8 @@ export interface CoreOptions {
   vault: Vault;
   log: Logger;
   mode: 'desktop' | 'browser';
+  /** What only the desktop shell can do (reveal a file); absent when served to a browser. */
+  desktop?: DesktopShell;
   version: string;
   fetch?: FetchLike;
   clock?: Clock;
@@ -215,6 +217,7 @@ export function createCore(options: CoreOptions): Core {
 
   const handlers = createHandlers({
     app: { name: 'Atelier', version: options.version, mode: options.mode, dataDir },
+    desktop: options.desktop ?? null,
     catalog,
     adapters,
     endpoints,
