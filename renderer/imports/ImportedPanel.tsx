@@ -77,47 +77,51 @@ export function ImportedPanel({ runId }: { runId: number }) {
         {imported.source === 'plain' ? '' : ` with ${IMPORT_SOURCE_NAMES[imported.source]}`}; imported from{' '}
         <span className="imported__file">{imported.fileName}</span>.
       </p>
-      <fieldset className="imported__actions">
-        <legend className="imported__label">Reproduce on</legend>
-        {imported.reproduce.comfyuiGraph && (
-          <Button
-            size="sm"
-            busy={reproducing === 'comfyui'}
-            disabled={!hasComfy}
-            title={
-              hasComfy
-                ? 'Send the file’s own ComfyUI graph, unchanged'
-                : 'Add a ComfyUI server in Settings → Local GPU first'
-            }
-            onClick={() => void reproduce('comfyui')}
-          >
-            ComfyUI (graph as it is)
-          </Button>
-        )}
-        {imported.reproduce.a1111 && (
-          <Button
-            size="sm"
-            busy={reproducing === 'a1111'}
-            disabled={!hasA1111}
-            title={
-              hasA1111
-                ? 'Send its parameters to your A1111/Forge server'
-                : 'Add an A1111/Forge server in Settings → Local GPU first'
-            }
-            onClick={() => void reproduce('a1111')}
-          >
-            AUTOMATIC1111 / Forge
-          </Button>
-        )}
-        <Button
-          size="sm"
-          variant="ghost"
-          busy={reproducing === 'route'}
-          onClick={() => void reproduce('route')}
-        >
-          Closest Atelier request
-        </Button>
-      </fieldset>
+      {(imported.reproduce.comfyuiGraph || imported.reproduce.a1111 || imported.reproduce.atelier) && (
+        <fieldset className="imported__actions">
+          <legend className="imported__label">Reproduce on</legend>
+          {imported.reproduce.comfyuiGraph && (
+            <Button
+              size="sm"
+              busy={reproducing === 'comfyui'}
+              disabled={!hasComfy}
+              title={
+                hasComfy
+                  ? 'Send the file’s own ComfyUI graph, unchanged'
+                  : 'Add a ComfyUI server in Settings → Local GPU first'
+              }
+              onClick={() => void reproduce('comfyui')}
+            >
+              ComfyUI (graph as it is)
+            </Button>
+          )}
+          {imported.reproduce.a1111 && (
+            <Button
+              size="sm"
+              busy={reproducing === 'a1111'}
+              disabled={!hasA1111}
+              title={
+                hasA1111
+                  ? 'Send its parameters to your A1111/Forge server'
+                  : 'Add an A1111/Forge server in Settings → Local GPU first'
+              }
+              onClick={() => void reproduce('a1111')}
+            >
+              AUTOMATIC1111 / Forge
+            </Button>
+          )}
+          {imported.reproduce.atelier && (
+            <Button
+              size="sm"
+              variant="ghost"
+              busy={reproducing === 'route'}
+              onClick={() => void reproduce('route')}
+            >
+              Closest Atelier request
+            </Button>
+          )}
+        </fieldset>
+      )}
       {reproduced !== null && (
         <p className="imported__queued" role="status">
           Queued as run {reproduced}; it appears in History when it is done.

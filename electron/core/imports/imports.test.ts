@@ -262,6 +262,12 @@ describe('Reproduce on…', () => {
     const [plain] = (await call<HistoryPage>('runs.search', { query: { sources: ['plain'] } })).items;
     const refused = await core.invoke('imports.reproduce', { runId: plain!.id, target: 'comfyui' });
     expect(refused).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
+    expect(await call<RunImport>('imports.forRun', { runId: plain!.id })).toMatchObject({
+      parameters: null,
+      reproduce: { comfyuiGraph: false, a1111: false, atelier: false },
+    });
+    const route = await core.invoke('imports.reproduce', { runId: plain!.id, target: 'route' });
+    expect(route).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
   });
 });
 

@@ -46,6 +46,9 @@ export function createImportedReproducer(deps: {
         parent,
       );
     }
+    if (!imported.reproduce.atelier) {
+      throw fieldError(['target'], 'this image carries no prompt or settings to reproduce.');
+    }
     return deps.generation.start(base, parent);
   };
 }

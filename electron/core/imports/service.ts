@@ -380,7 +380,8 @@ export function createImportService(options: ImportServiceOptions): ImportServic
             stored.parameters !== null &&
             ['a1111', 'fooocus', 'atelier'].includes(stored.source) &&
             stored.parameters.prompt !== '',
-          atelier: true,
+          // A plain image says nothing to reproduce; its file name is no prompt.
+          atelier: stored.parameters !== null && stored.parameters.prompt.trim() !== '',
         },
       };
     },
