@@ -7,6 +7,8 @@ import { describeOutcome } from '../dispatch/messages';
 import type { EventBus } from '../events';
 import type { GenerationService } from '../generation';
 import { createLibraryHandlers, type LibraryHandlerDeps } from '../library/handlers';
+import { createMetadataHandlers } from '../metadata/handlers';
+import type { MetadataService } from '../metadata/service';
 import type { Clock, FetchLike } from '../ports';
 import { type Catalog, type CatalogProvider, providerEndpoint, seedRangeOf } from '../providers/catalog';
 import { providerExcerpt } from '../providers/redact';
@@ -38,6 +40,8 @@ export interface HandlerDeps {
   review: ReviewHandlerDeps;
   /** Boards and compare. */
   boards: Pick<BoardHandlerDeps, 'boards'>;
+  /** Metadata on files that leave, and the Midjourney line. */
+  metadata: MetadataService;
 }
 
 /** The handler table: one entry per contract call, each receiving input its schema already parsed. */
@@ -208,6 +212,7 @@ export function createHandlers(deps: HandlerDeps) {
       events,
       clock,
     }),
+    ...createMetadataHandlers(deps.metadata),
   } satisfies HandlerTable;
   return table;
 }

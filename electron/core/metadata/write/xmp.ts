@@ -1,0 +1,32 @@
+// The XMP packet that carries Atelier's provenance in JPEG and WebP files: one `atelier:provenance` property
+// (the JSON record as text) and `xmp:CreatorTool`. A plain RDF/XML packet any XMP reader (exifr, ExifTool,
+// Adobe's) parses; the JSON is XML-escaped, never embedded as markup.
+import { PROVENANCE_XMP_NAMESPACE } from '../../../../shared/provenance';
+
+function escapeXml(text: string): string {
+  return (
+    text
+      .replaceAll('&', '&amp;')
+      .replaceAll('<', '&lt;')
+      .replaceAll('>', '&gt;')
+      .replaceAll('"', '&quot;')
+      // Characters XML 1.0 cannot hold at all (other C0 controls); JSON.stringify escapes them already.
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: these are exactly the characters refused.
+      .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '')
+  );
+}
+
+export function provenanceXmp(provenanceJson: string, creatorTool: string): string {
+  return [
+    '<?xpacket begin="\uFEFF" id="W5M0MpCehiHzreSzNTczkc9d"?>',
+    '<x:xmpmeta xmlns:x="adobe:ns:meta/">',
+    ' <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">',
+    `  <rdf:Description rdf:about="" xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmlns:atelier="${PROVENANCE_XMP_NAMESPACE}">`,
+    `   <xmp:CreatorTool>${escapeXml(creatorTool)}</xmp:CreatorTool>`,
+    `   <atelier:provenance>${escapeXml(provenanceJson)}</atelier:provenance>`,
+    '  </rdf:Description>',
+    ' </rdf:RDF>',
+    '</x:xmpmeta>',
+    '<?xpacket end="w"?>',
+  ].join('\n');
+}
