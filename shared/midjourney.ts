@@ -78,10 +78,7 @@ export function reducedRatio(width: number, height: number): string {
 
 /** One line, no accidental `--parameter`. */
 function oneLine(text: string): string {
-  return text
-    .replace(/\s+/g, ' ')
-    .replace(/-{2,}/g, '-')
-    .trim();
+  return text.replace(/\s+/g, ' ').replace(/-{2,}/g, '-').trim();
 }
 
 /** The negative prompt's terms, weights and brackets removed, duplicates dropped, in order. */

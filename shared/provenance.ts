@@ -53,7 +53,9 @@ export const AtelierProvenance = z.object({
     quality: z.string(),
   }),
   attempts: z.array(AttemptProvenance),
-  style: z.object({ versionId: z.number().int(), name: z.string().nullable(), version: z.number().nullable() }).nullable(),
+  style: z
+    .object({ versionId: z.number().int(), name: z.string().nullable(), version: z.number().nullable() })
+    .nullable(),
   template: z
     .object({
       versionId: z.number().int(),
@@ -64,7 +66,11 @@ export const AtelierProvenance = z.object({
     .nullable(),
   /** Content hashes (SHA-256) of the images that steered the run: the image-to-image input and the style's references. */
   references: z.array(
-    z.object({ role: z.enum(['init_image', 'style_reference']), sha256: z.string(), strength: z.number().nullable() }),
+    z.object({
+      role: z.enum(['init_image', 'style_reference']),
+      sha256: z.string(),
+      strength: z.number().nullable(),
+    }),
   ),
   review: z.object({
     status: z.enum(REVIEW_STATUSES),

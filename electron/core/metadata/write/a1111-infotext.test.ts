@@ -100,7 +100,14 @@ describe('A1111 infotext', () => {
   });
 
   it('has no "Negative prompt:" line without a negative, and drops NUL', () => {
-    const text = formatInfotext({ prompt: 'a\0b', negativePrompt: '  ', seed: 3, width: 1, height: 1, model: 'm' });
+    const text = formatInfotext({
+      prompt: 'a\0b',
+      negativePrompt: '  ',
+      seed: 3,
+      width: 1,
+      height: 1,
+      model: 'm',
+    });
     expect(text).toBe('ab\nSeed: 3, Size: 1x1, Model: m');
   });
 
@@ -203,7 +210,12 @@ describe('a run in A1111 terms', () => {
       'a red chair <lora:film:0.8>\nNegative prompt: blur\n' +
         'Steps: 28, Sampler: DPM++ 2M, Schedule type: Karras, CFG scale: 5.5, Seed: 99, Size: 832x1216, Model: sdxl_base, Denoising strength: 0.45',
     );
-    const bare = run({ provider: 'a1111', model: 'default', seed: 5, attempts: [attempt('a1111', 'default', {})] });
+    const bare = run({
+      provider: 'a1111',
+      model: 'default',
+      seed: 5,
+      attempts: [attempt('a1111', 'default', {})],
+    });
     expect(formatInfotext(infotextFromRun(bare, { width: 8, height: 8 }, facts))).toBe(
       'a red chair\nNegative prompt: blur\nSeed: 5, Size: 8x8',
     );
@@ -217,7 +229,12 @@ describe('a run in A1111 terms', () => {
       },
       '4': { class_type: 'CheckpointLoaderSimple', inputs: { ckpt_name: 'dreamshaper_8.safetensors' } },
     };
-    const r = run({ provider: 'comfyui', model: 'default', seed: 11, attempts: [attempt('comfyui', 'default', { prompt: graph })] });
+    const r = run({
+      provider: 'comfyui',
+      model: 'default',
+      seed: 11,
+      attempts: [attempt('comfyui', 'default', { prompt: graph })],
+    });
     expect(formatInfotext(infotextFromRun(r, { width: 512, height: 512 }, facts))).toBe(
       'a red chair\nNegative prompt: blur\n' +
         'Steps: 25, Sampler: euler_ancestral, Schedule type: normal, CFG scale: 6, Seed: 11, Size: 512x512, Model: dreamshaper_8.safetensors',

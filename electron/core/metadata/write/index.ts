@@ -68,7 +68,11 @@ function orNull<T>(read: () => T): T | null {
 }
 
 export function createOutgoingText(deps: MetadataEmbedderDeps) {
-  return function outgoingText(outputId: number): { text: OutgoingText; run: RunDetail; output: OutputRecord } {
+  return function outgoingText(outputId: number): {
+    text: OutgoingText;
+    run: RunDetail;
+    output: OutputRecord;
+  } {
     const runId = deps.runOfOutput(outputId);
     const run = runId === null ? null : deps.runs.get(runId);
     const output = run?.outputs.find((o) => o.id === outputId);

@@ -46,7 +46,8 @@ function splitJpeg(jpeg: Buffer): { segments: Segment[]; rest: Buffer } {
     if (marker === SOS || marker === EOI) return { segments, rest: jpeg.subarray(at) };
     if (at + 4 > jpeg.length) break;
     const length = jpeg.readUInt16BE(at + 2);
-    if (length < 2 || at + 2 + length > jpeg.length) throw new RangeError('A JPEG segment runs past the file.');
+    if (length < 2 || at + 2 + length > jpeg.length)
+      throw new RangeError('A JPEG segment runs past the file.');
     segments.push({ marker, bytes: jpeg.subarray(at, at + 2 + length) });
     at += 2 + length;
   }
@@ -68,7 +69,8 @@ function keep(segment: Segment, strip: boolean): boolean {
 
 function segment(marker: number, header: Buffer, payload: Buffer): Buffer {
   const length = header.length + payload.length + 2;
-  if (length - 2 > MAX_SEGMENT_PAYLOAD) throw new RangeError('The metadata does not fit in one JPEG segment.');
+  if (length - 2 > MAX_SEGMENT_PAYLOAD)
+    throw new RangeError('The metadata does not fit in one JPEG segment.');
   const head = Buffer.from([0xff, marker, length >> 8, length & 0xff]);
   return Buffer.concat([head, header, payload]);
 }

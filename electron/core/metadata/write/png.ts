@@ -10,9 +10,10 @@
  * gAMA, cHRM) and pHYs stay: they say how to show the pixels, not who made them. New chunks go before the
  * first IDAT, where A1111 (via Pillow) and ComfyUI put theirs.
  */
-import extractChunks from 'png-chunks-extract';
-import encodeChunks from 'png-chunks-encode';
+
 import { encode as encodeText } from 'png-chunk-text';
+import encodeChunks from 'png-chunks-encode';
+import extractChunks from 'png-chunks-extract';
 
 export interface PngChunk {
   name: string;
@@ -24,7 +25,8 @@ const METADATA_CHUNKS = new Set(['tEXt', 'zTXt', 'iTXt', 'eXIf', 'tIME']);
 /** Also removed by strip: C2PA content credentials (they name the tool and may hold more). */
 const STRIP_ONLY_CHUNKS = new Set(['caBX']);
 
-const isLatin1 = (text: string) => /^[\u0001-\u00ff]*$/.test(text);
+/** Every character in Latin-1 (NUL never reaches here: the infotext drops it). */
+const isLatin1 = (text: string) => [...text].every((c) => c.charCodeAt(0) <= 0xff);
 
 /** An uncompressed iTXt chunk with an empty language tag. */
 export function encodeInternationalText(keyword: string, text: string): PngChunk {

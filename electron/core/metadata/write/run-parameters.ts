@@ -47,7 +47,10 @@ function fromA1111(sent: Record<string, unknown>): Partial<InfotextParameters> {
 }
 
 /** The one node of a class in an API-format graph, or null when there are none or several. */
-function onlyNode(graph: Record<string, unknown>, classes: readonly string[]): Record<string, unknown> | null {
+function onlyNode(
+  graph: Record<string, unknown>,
+  classes: readonly string[],
+): Record<string, unknown> | null {
   const found = Object.values(graph).filter(
     (node) => isRecord(node) && typeof node.class_type === 'string' && classes.includes(node.class_type),
   );
@@ -93,8 +96,7 @@ export function infotextFromRun(
     model: providers.isLocal(provider) ? undefined : (attempt?.model ?? run.model ?? undefined),
   };
   const sent = attempt?.requestSent ?? {};
-  const local =
-    provider === 'a1111' ? fromA1111(sent) : provider === 'comfyui' ? fromComfyGraph(sent) : {};
+  const local = provider === 'a1111' ? fromA1111(sent) : provider === 'comfyui' ? fromComfyGraph(sent) : {};
   const merged: InfotextParameters = { ...base, ...known(local) };
   if (!providers.isLocal(provider)) merged.extra = [['Provider', providers.name(provider)]];
   return merged;

@@ -58,7 +58,11 @@ function canvasOf(image: Chunk): { width: number; height: number; alpha: boolean
   if (image.id === 'VP8L') {
     if (d.length < 5 || d[0] !== 0x2f) throw new RangeError('The WebP VP8L bitstream has no signature.');
     const bits = d.readUInt32LE(1);
-    return { width: (bits & 0x3fff) + 1, height: ((bits >>> 14) & 0x3fff) + 1, alpha: ((bits >>> 28) & 1) === 1 };
+    return {
+      width: (bits & 0x3fff) + 1,
+      height: ((bits >>> 14) & 0x3fff) + 1,
+      alpha: ((bits >>> 28) & 1) === 1,
+    };
   }
   throw new RangeError(`The WebP starts with an unknown chunk ${image.id}.`);
 }
