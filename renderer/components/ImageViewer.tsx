@@ -26,6 +26,8 @@ export interface ViewerImage {
   seed?: number | null;
   /** The name "Download" saves the original under. */
   fileName?: string;
+  /** Where "Download" fetches the original with its metadata written (an output's download URL); `src` when absent. */
+  download?: string;
 }
 
 /** How far one arrow key press pans at 100% (Shift: a larger step). */
@@ -173,7 +175,7 @@ export function ImageViewer({
                 size="sm"
                 icon="download"
                 title="Save the original file"
-                onClick={() => downloadUrl(image.src, image.fileName ?? `image-${index + 1}`)}
+                onClick={() => downloadUrl(image.download ?? image.src, image.fileName ?? `image-${index + 1}`)}
               >
                 Download
               </Button>

@@ -236,6 +236,7 @@ export function HistoryView() {
         prompt: run.prompt,
         seed: run.seed,
         fileName: `run-${run.id}`,
+        ...(run.cover.outputId === undefined ? {} : { download: api.downloadUrl(run.cover.outputId) }),
       });
     }
     const at = order.indexOf(viewIndex);

@@ -153,7 +153,8 @@ function Body({ detail }: { detail: RunDetail }) {
     caption: `${output.format.toUpperCase()} · ${(output.bytes / 1024).toFixed(0)} KB`,
     prompt: request.prompt,
     seed,
-    fileName: `atelier-run-${detail.id}-${output.index + 1}.${output.format}`,
+    fileName: `atelier-run-${detail.id}-${output.index + 1}.${output.format === 'jpeg' ? 'jpg' : output.format}`,
+    download: api.downloadUrl(output.id),
   }));
 
   function reuse() {
@@ -248,7 +249,11 @@ function Body({ detail }: { detail: RunDetail }) {
                     className="result-tile detail__tile"
                     aria-label={`View image ${index + 1} full size`}
                     draggable
-                    onDragStart={(event) => setDraggedOutputs(event.dataTransfer, { outputIds: [output.id] })}
+                    onDragStart={(event) => {
+                      setDraggedOutputs(event.dataTransfer, { outputIds: [output.id] });
+                      // Dropped outside the app (browser): saved through the download, metadata included.
+                      api.offerDragOut(event.dataTransfer, output.id, images[index]!.fileName, mimeOf(output.format));
+                    }}
                     onClick={() => setViewing(index)}
                   >
                     <img
@@ -292,6 +297,20 @@ function Body({ detail }: { detail: RunDetail }) {
                   >
                     Add to board
                   </Button>
+                  {api.startDrag && (
+                    // Desktop: an OS drag of the file (with its metadata) to the desktop, a folder or another app.
+                    <span
+                      className="detail__drag-out"
+                      draggable
+                      title="Drag the file out of Atelier, with its metadata"
+                      onDragStart={(event) => {
+                        event.preventDefault();
+                        api.startDrag?.(output.id);
+                      }}
+                    >
+                      <Icon name="download" size={14} /> Drag out
+                    </span>
+                  )}
                 </div>
               </li>
             ))}
@@ -447,6 +466,10 @@ function Body({ detail }: { detail: RunDetail }) {
 }
 
 /** The details of one run, over whichever view opened it. */
+function mimeOf(format: string): string {
+  return format === 'jpeg' ? 'image/jpeg' : `image/${format}`;
+}
+
 export function RunDetailDialog() {
   const runId = useAppStore((s) => s.openRunId);
   const closeRun = useAppStore((s) => s.closeRun);
