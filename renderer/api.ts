@@ -206,7 +206,10 @@ function browserApi(token: string | null): Api {
     mediaUrl: (relativePath) => `/media/${encodePath(relativePath)}?token=${encodeURIComponent(token ?? '')}`,
     downloadUrl: (outputId) => `/download/output/${outputId}?token=${encodeURIComponent(token ?? '')}`,
     offerDragOut(data, outputId, fileName, contentType) {
-      const url = new URL(`/download/output/${outputId}?token=${encodeURIComponent(token ?? '')}`, window.location.href);
+      const url = new URL(
+        `/download/output/${outputId}?token=${encodeURIComponent(token ?? '')}`,
+        window.location.href,
+      );
       data.setData('DownloadURL', `${contentType}:${fileName}:${url.href}`);
       return true;
     },

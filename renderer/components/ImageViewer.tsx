@@ -175,7 +175,9 @@ export function ImageViewer({
                 size="sm"
                 icon="download"
                 title="Save the original file"
-                onClick={() => downloadUrl(image.download ?? image.src, image.fileName ?? `image-${index + 1}`)}
+                onClick={() =>
+                  downloadUrl(image.download ?? image.src, image.fileName ?? `image-${index + 1}`)
+                }
               >
                 Download
               </Button>

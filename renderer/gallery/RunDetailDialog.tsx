@@ -18,6 +18,7 @@ import {
   AttemptsList,
   Badge,
   Button,
+  CopyForMidjourney,
   Dialog,
   ErrorCard,
   Icon,
@@ -28,6 +29,7 @@ import {
 import { attemptsPath, runWarnings } from '../lib/attempts';
 import { copyText } from '../lib/clipboard';
 import { readableError } from '../lib/errors';
+import { downloadUrl } from '../lib/files';
 import {
   costBasisNote,
   formatDateTime,
@@ -252,7 +254,12 @@ function Body({ detail }: { detail: RunDetail }) {
                     onDragStart={(event) => {
                       setDraggedOutputs(event.dataTransfer, { outputIds: [output.id] });
                       // Dropped outside the app (browser): saved through the download, metadata included.
-                      api.offerDragOut(event.dataTransfer, output.id, images[index]!.fileName, mimeOf(output.format));
+                      api.offerDragOut(
+                        event.dataTransfer,
+                        output.id,
+                        images[index]!.fileName,
+                        mimeOf(output.format),
+                      );
                     }}
                     onClick={() => setViewing(index)}
                   >
@@ -297,20 +304,29 @@ function Body({ detail }: { detail: RunDetail }) {
                   >
                     Add to board
                   </Button>
-                  {api.startDrag && (
-                    // Desktop: an OS drag of the file (with its metadata) to the desktop, a folder or another app.
-                    <span
-                      className="detail__drag-out"
-                      draggable
-                      title="Drag the file out of Atelier, with its metadata"
-                      onDragStart={(event) => {
+                  <button
+                    type="button"
+                    className="detail__drag-out"
+                    draggable
+                    title="Save the file with its metadata (Settings → Files), or drag it out of Atelier"
+                    onClick={() => downloadUrl(api.downloadUrl(output.id), images[index]!.fileName)}
+                    onDragStart={(event) => {
+                      if (api.startDrag) {
+                        // Desktop: the OS drag of a temp file carrying the metadata.
                         event.preventDefault();
-                        api.startDrag?.(output.id);
-                      }}
-                    >
-                      <Icon name="download" size={14} /> Drag out
-                    </span>
-                  )}
+                        api.startDrag(output.id);
+                      } else {
+                        api.offerDragOut(
+                          event.dataTransfer,
+                          output.id,
+                          images[index]!.fileName,
+                          mimeOf(output.format),
+                        );
+                      }
+                    }}
+                  >
+                    <Icon name="download" size={14} /> Save file
+                  </button>
                 </div>
               </li>
             ))}
@@ -346,6 +362,7 @@ function Body({ detail }: { detail: RunDetail }) {
           <Button variant={failed ? 'secondary' : 'ghost'} icon="reuse" onClick={reuse}>
             Reuse settings
           </Button>
+          <CopyForMidjourney prompt={() => api.call('midjourney.prompt', { runId: detail.id })} />
         </div>
         {!failed && <RunActions detail={detail} />}
         <RunLineage detail={detail} />

@@ -63,9 +63,9 @@ export function FilesSettingsPanel() {
         Metadata in files you take out
       </h2>
       <p className="settings__intro">
-        Applies to every file that leaves Atelier: Download, drag out and export. The library keeps each original
-        untouched; the metadata is written into the copy that leaves. PNG carries it in text chunks, JPEG and WebP
-        in EXIF and XMP.
+        Applies to every file that leaves Atelier: Download, drag out and export. The library keeps each
+        original untouched; the metadata is written into the copy that leaves. PNG carries it in text chunks,
+        JPEG and WebP in EXIF and XMP.
       </p>
       {error && <ErrorCard compact error={readableError(error)} />}
       {mode === null ? (
