@@ -304,8 +304,10 @@ function Body({ detail }: { detail: RunDetail }) {
                   >
                     Add to board
                   </Button>
-                  <button
-                    type="button"
+                  <Button
+                    size="sm"
+                    variant="ghost"
+                    icon="download"
                     className="detail__drag-out"
                     draggable
                     title="Save the file with its metadata (Settings → Files), or drag it out of Atelier"
@@ -325,8 +327,8 @@ function Body({ detail }: { detail: RunDetail }) {
                       }
                     }}
                   >
-                    <Icon name="download" size={14} /> Save file
-                  </button>
+                    Save file
+                  </Button>
                 </div>
               </li>
             ))}
@@ -362,8 +364,8 @@ function Body({ detail }: { detail: RunDetail }) {
           <Button variant={failed ? 'secondary' : 'ghost'} icon="reuse" onClick={reuse}>
             Reuse settings
           </Button>
-          <CopyForMidjourney prompt={() => api.call('midjourney.prompt', { runId: detail.id })} />
         </div>
+        <CopyForMidjourney prompt={() => api.call('midjourney.prompt', { runId: detail.id })} />
         {!failed && <RunActions detail={detail} />}
         <RunLineage detail={detail} />
         <h3 className="detail__h3">Request</h3>

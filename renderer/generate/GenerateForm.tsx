@@ -458,6 +458,19 @@ export function GenerateForm() {
         <SeedField model={model} />
 
         <AdvancedSection model={model} pinned={pinned} />
+
+        {/* Midjourney has no API: the request, rendered through its style, as a line to paste there. */}
+        <div className="gen-form__midjourney">
+          <CopyForMidjourney
+            disabled={form.prompt.trim() === '' && !form.template}
+            prompt={async () => {
+              const { request, errors } = buildRequest(form, providers);
+              const first = Object.values(errors)[0];
+              if (first) return { ok: false, error: { code: 'invalid_input', message: first } };
+              return api.call('midjourney.prompt', { request });
+            }}
+          />
+        </div>
       </div>
 
       <div className="gen-form__footer">
@@ -473,15 +486,6 @@ export function GenerateForm() {
           Generate
         </Button>
         <QueueNote />
-        <CopyForMidjourney
-          disabled={form.prompt.trim() === '' && !form.template}
-          prompt={async () => {
-            const { request, errors } = buildRequest(form, providers);
-            const first = Object.values(errors)[0];
-            if (first) return { ok: false, error: { code: 'invalid_input', message: first } };
-            return api.call('midjourney.prompt', { request });
-          }}
-        />
       </div>
     </form>
   );

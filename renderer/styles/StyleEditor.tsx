@@ -490,7 +490,6 @@ function MidjourneyOverrides({
               className="input"
               aria-describedby={describedBy}
               value={current.version ?? ''}
-              placeholder="7"
               onChange={(e) => change({ version: e.target.value.trim() === '' ? undefined : e.target.value })}
             />
           )}
