@@ -1,23 +1,64 @@
 /**
  * PNG: metadata lives in chunks, so it is written without touching the image data (IDAT stays byte for byte).
- * Chunks are split and joined by png-chunks-extract (checks every CRC and refuses a damaged file) and
- * png-chunks-encode (writes each CRC); tEXt by png-chunk-text. iTXt (PNG spec 11.3.4.5) has no maintained
- * encoder on npm, so it is built here: keyword, NUL, compression flag 0, method 0, empty language tag, NUL,
- * empty translated keyword, NUL, UTF-8 text.
+ *
+ * Chunk layout (PNG spec 5.3): 4-byte big-endian length, 4-byte type, data, CRC-32 of type + data. Every CRC
+ * is checked (a damaged file is refused, never passed on) and written with Node's native `zlib.crc32`, and
+ * chunks are sliced, not copied. Measured on a 3 MB 1024² PNG: png-chunks-extract + png-chunks-encode took
+ * 0.8–1.7 s (byte-by-byte copies, CRC in JS), slower than sharp re-encoding the whole image; this takes a few
+ * milliseconds (`npm run bench -- metadata`). tEXt is built by png-chunk-text; iTXt (spec 11.3.4.5) has no
+ * maintained encoder on npm, so it is built here: keyword, NUL, compression flag 0, method 0, empty language
+ * tag, NUL, empty translated keyword, NUL, UTF-8 text.
  *
  * Every text chunk (tEXt, zTXt, iTXt), eXIf and tIME already in the file is removed first, so the file leaves
  * with exactly what the mode asks for; strip also removes caBX (C2PA manifests). Colour chunks (iCCP, sRGB,
  * gAMA, cHRM) and pHYs stay: they say how to show the pixels, not who made them. New chunks go before the
  * first IDAT, where A1111 (via Pillow) and ComfyUI put theirs.
  */
-
+import { crc32 } from 'node:zlib';
 import { encode as encodeText } from 'png-chunk-text';
-import encodeChunks from 'png-chunks-encode';
-import extractChunks from 'png-chunks-extract';
+
+const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 export interface PngChunk {
   name: string;
   data: Uint8Array;
+  /** The chunk as read (length, type, data, CRC): written back as it is. */
+  raw?: Buffer;
+}
+
+/** The file's chunks, each CRC checked; stops after IEND. */
+export function readPngChunks(png: Buffer): PngChunk[] {
+  if (png.length < 8 || !png.subarray(0, 8).equals(SIGNATURE)) throw new RangeError('Not a PNG file.');
+  const chunks: PngChunk[] = [];
+  let at = 8;
+  while (at + 12 <= png.length) {
+    const length = png.readUInt32BE(at);
+    const end = at + 8 + length;
+    if (end + 4 > png.length) throw new RangeError('A PNG chunk runs past the file.');
+    const typeAndData = png.subarray(at + 4, end);
+    if (crc32(typeAndData) !== png.readUInt32BE(end))
+      throw new RangeError(`The PNG chunk ${typeAndData.toString('latin1', 0, 4)} has a wrong CRC.`);
+    const name = typeAndData.toString('latin1', 0, 4);
+    if (chunks.length === 0 && name !== 'IHDR') throw new RangeError('The PNG does not start with IHDR.');
+    chunks.push({ name, data: typeAndData.subarray(4), raw: png.subarray(at, end + 4) });
+    at = end + 4;
+    if (name === 'IEND') return chunks;
+  }
+  throw new RangeError('The PNG has no IEND chunk.');
+}
+
+function chunkBytes(chunk: PngChunk): Buffer {
+  if (chunk.raw) return chunk.raw;
+  const head = Buffer.alloc(8);
+  head.writeUInt32BE(chunk.data.length, 0);
+  head.write(chunk.name, 4, 'latin1');
+  const tail = Buffer.alloc(4);
+  tail.writeUInt32BE(crc32(chunk.data, crc32(head.subarray(4))), 0);
+  return Buffer.concat([head, chunk.data, tail]);
+}
+
+export function writePngChunks(chunks: readonly PngChunk[]): Buffer {
+  return Buffer.concat([SIGNATURE, ...chunks.map(chunkBytes)]);
 }
 
 /** Chunks that say something about the image's making, replaced on the way out. */
@@ -56,7 +97,7 @@ export interface PngText {
 
 /** The PNG with its metadata chunks replaced by `texts` (none: stripped). */
 export function writePngText(png: Buffer, texts: readonly PngText[], strip: boolean): Buffer {
-  const chunks: PngChunk[] = extractChunks(png);
+  const chunks = readPngChunks(png);
   const kept = chunks.filter(
     (chunk) => !METADATA_CHUNKS.has(chunk.name) && !(strip && STRIP_ONLY_CHUNKS.has(chunk.name)),
   );
@@ -66,5 +107,5 @@ export function writePngText(png: Buffer, texts: readonly PngText[], strip: bool
   const firstData = kept.findIndex((chunk) => chunk.name === 'IDAT');
   if (firstData === -1) throw new RangeError('The PNG has no image data (IDAT).');
   kept.splice(firstData, 0, ...added);
-  return Buffer.from(encodeChunks(kept));
+  return writePngChunks(kept);
 }
