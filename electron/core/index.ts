@@ -16,7 +16,7 @@ import { createStyleLibrary, loadStarterLibrary, readStarterLibrary, type StyleL
 import { createMediaStore, resolveServedMedia, type SweepReport, sweepDataDir } from './media';
 import type { EmbedMetadata } from './metadata/out';
 import { createMetadataService, type OutgoingFile } from './metadata/service';
-import { type Clock, type FetchLike, type Logger, systemClock } from './ports';
+import { type Clock, type DesktopShell, type FetchLike, type Logger, systemClock } from './ports';
 import { type Catalog, loadCatalog } from './providers/catalog';
 import { adapters as builtInAdapters } from './providers/registry';
 import type { ProviderAdapter } from './providers/types';
@@ -52,6 +52,8 @@ export interface CoreOptions {
   vault: Vault;
   log: Logger;
   mode: 'desktop' | 'browser';
+  /** What only the desktop shell can do (reveal a file); absent when served to a browser. */
+  desktop?: DesktopShell;
   version: string;
   fetch?: FetchLike;
   clock?: Clock;
@@ -234,6 +236,7 @@ export function createCore(options: CoreOptions): Core {
 
   const handlers = createHandlers({
     app: { name: 'Atelier', version: options.version, mode: options.mode, dataDir },
+    desktop: options.desktop ?? null,
     catalog,
     adapters,
     endpoints,

@@ -28,6 +28,8 @@ export interface ViewerImage {
   fileName?: string;
   /** Where "Download" fetches the original with its metadata written (an output's download URL); `src` when absent. */
   download?: string;
+  /** Desktop: opens the file manager at the original; resolves to an error sentence when it could not. */
+  onShowInFolder?: () => Promise<string | null>;
 }
 
 /** How far one arrow key press pans at 100% (Shift: a larger step). */
@@ -201,6 +203,18 @@ export function ImageViewer({
                   onClick={() => image.seed != null && void copy('seed', String(image.seed))}
                 >
                   Copy seed
+                </Button>
+              )}
+              {image.onShowInFolder && (
+                <Button
+                  variant="ghost"
+                  size="sm"
+                  icon="folder"
+                  onClick={() =>
+                    void image.onShowInFolder!().then((problem) => problem !== null && setNote(problem))
+                  }
+                >
+                  Show in folder
                 </Button>
               )}
               {actions?.(index)}
