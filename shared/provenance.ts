@@ -78,5 +78,10 @@ export const AtelierProvenance = z.object({
     approvalRef: z.string().nullable(),
     rejectReason: z.string().nullable(),
   }),
+  /**
+   * Fields left empty because the container could not hold the whole record (a JPEG XMP segment holds 64 KB):
+   * the prompt and negative (also in the A1111 text beside it) and the template's values. Absent when whole.
+   */
+  omitted: z.array(z.enum(['request.prompt', 'request.negativePrompt', 'template.values'])).optional(),
 });
 export type AtelierProvenance = z.infer<typeof AtelierProvenance>;

@@ -14,7 +14,7 @@ import { createEventBus, type EventBus } from './events';
 import { createGenerationService, type GenerationService } from './generation';
 import { createStyleLibrary, loadStarterLibrary, readStarterLibrary, type StyleLibrary } from './library';
 import { createMediaStore, resolveServedMedia, type SweepReport, sweepDataDir } from './media';
-import type { EmbedMetadata } from './metadata/out';
+import type { EmbedMetadata, MetadataMode } from './metadata/out';
 import { createMetadataService, type OutgoingFile } from './metadata/service';
 import { type Clock, type DesktopShell, type FetchLike, type Logger, systemClock } from './ports';
 import { type Catalog, loadCatalog } from './providers/catalog';
@@ -100,6 +100,8 @@ export interface Core {
   outgoingOriginal(outputId: number): Promise<OutgoingFile>;
   /** Writes an output's metadata into encoded bytes (batch export calls it with the mode it was given). */
   embedMetadata: EmbedMetadata;
+  /** The metadata setting (Settings → Files): what export uses unless told otherwise. */
+  metadataMode(): MetadataMode;
   /** What the start-up sweep removed; null when it is off or the core closed before it ran. */
   startupSweep: Promise<SweepReport | null>;
   close(): Promise<void>;
@@ -311,6 +313,7 @@ export function createCore(options: CoreOptions): Core {
     resolveMedia: (relativePath) => resolveServedMedia(dataDir, relativePath),
     outgoingOriginal: (outputId) => metadata.original(outputId),
     embedMetadata: metadata.embed,
+    metadataMode: () => metadata.mode(),
     startupSweep,
     close() {
       closing ??= (async () => {

@@ -91,6 +91,7 @@ describe('download of an original', () => {
     expect(Object.keys(texts((await h.core.outgoingOriginal(id)).bytes))).toEqual(['parameters']);
     await h.call('metadata.setMode', { mode: 'strip' });
     expect(await h.call('metadata.getMode')).toEqual({ mode: 'strip' });
+    expect(h.core.metadataMode()).toBe('strip');
     expect(texts((await h.core.outgoingOriginal(id)).bytes)).toEqual({});
     await expect(h.call('metadata.setMode', { mode: 'everything' })).rejects.toThrow(/mode/);
   });

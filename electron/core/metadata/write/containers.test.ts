@@ -248,3 +248,24 @@ describe('modes', () => {
     expect(await embedText({ bytes: clean, format: 'tiff' }, null, 'strip', 'Atelier 1')).toBe(clean);
   });
 });
+
+describe('a provenance record larger than a JPEG segment', () => {
+  it('leaves out the template values, then the prompt, says so, and still writes a readable file', async () => {
+    const record = {
+      schema: 'atelier.provenance',
+      request: { prompt: 'p'.repeat(4000), negativePrompt: 'n' },
+      template: {
+        versionId: 1,
+        values: Object.fromEntries(Array.from({ length: 32 }, (_, i) => [`v${i}`, '東'.repeat(2000)])),
+      },
+    };
+    const jpeg = await sharp(IMAGE).jpeg().toBuffer();
+    const text = { parameters: PARAMS, provenance: JSON.stringify(record), comfyGraph: null };
+    const out = await embedText({ bytes: jpeg, format: 'jpeg' }, text, 'full', 'Atelier 1');
+    const read = JSON.parse(String(await xmpProvenance(out)));
+    expect(read.omitted).toEqual(['template.values']);
+    expect(read.template.values).toEqual({});
+    expect(read.request.prompt).toBe(record.request.prompt);
+    expect(await userComment(out)).toBe(PARAMS);
+  });
+});

@@ -26,12 +26,12 @@ import { AppError } from '../../../../shared/result';
 import type { EmbedMetadata, MetadataMode, OutgoingImage } from '../out';
 import { formatInfotext } from './a1111-infotext';
 import { exifWithUserComment } from './exif';
-import { writeJpegMetadata } from './jpeg';
+import { MAX_JPEG_XMP_BYTES, writeJpegMetadata } from './jpeg';
 import { type PngText, writePngText } from './png';
 import { buildProvenance } from './provenance';
 import { infotextFromRun, madeBy, type ProviderFacts } from './run-parameters';
 import { writeWebpMetadata } from './webp';
-import { provenanceXmp } from './xmp';
+import { fitProvenanceXmp } from './xmp';
 
 export { formatInfotext, type InfotextParameters, quoteInfotextValue } from './a1111-infotext';
 export { exifWithUserComment } from './exif';
@@ -119,7 +119,8 @@ export async function embedText(
     case 'webp': {
       const metadata = {
         ...(parameters !== null ? { exif: exifWithUserComment(parameters) } : {}),
-        ...(full ? { xmp: provenanceXmp(text.provenance, creatorTool) } : {}),
+        // One JPEG APP1 segment holds 64 KB; WebP chunks have no such limit, the same cap keeps both alike.
+        ...(full ? { xmp: fitProvenanceXmp(text.provenance, creatorTool, MAX_JPEG_XMP_BYTES) } : {}),
       };
       return image.format === 'jpeg'
         ? writeJpegMetadata(image.bytes, metadata, mode === 'strip')

@@ -37,3 +37,31 @@ export function provenanceXmp(provenanceJson: string, creatorTool: string): stri
     '<?xpacket end="w"?>',
   ].join('\n');
 }
+
+/**
+ * The provenance JSON made to fit `maxBytes` of XMP: when the whole record does not, the template's values, then
+ * the prompt and negative (which the A1111 text beside it carries anyway) are emptied and named in `omitted`.
+ */
+export function fitProvenanceXmp(provenanceJson: string, creatorTool: string, maxBytes: number): string {
+  const whole = provenanceXmp(provenanceJson, creatorTool);
+  if (Buffer.byteLength(whole, 'utf8') <= maxBytes) return whole;
+  const record = JSON.parse(provenanceJson) as {
+    request: { prompt: string; negativePrompt: string };
+    template: { values: Record<string, unknown> } | null;
+    omitted?: string[];
+  };
+  const omitted: string[] = [];
+  if (record.template) {
+    record.template.values = {};
+    omitted.push('template.values');
+  }
+  record.omitted = omitted;
+  let packet = provenanceXmp(JSON.stringify(record), creatorTool);
+  if (Buffer.byteLength(packet, 'utf8') > maxBytes) {
+    record.request.prompt = '';
+    record.request.negativePrompt = '';
+    omitted.push('request.prompt', 'request.negativePrompt');
+    packet = provenanceXmp(JSON.stringify(record), creatorTool);
+  }
+  return packet;
+}
