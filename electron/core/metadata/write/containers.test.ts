@@ -145,7 +145,35 @@ async function xmpProvenance(file: Buffer): Promise<unknown> {
   return xmp?.atelier?.provenance;
 }
 
+/** The JPEG's header segments as [marker, payload start] (up to the scan). */
+function jpegSegments(jpeg: Buffer): Array<[number, string]> {
+  const out: Array<[number, string]> = [];
+  let at = 2;
+  while (jpeg[at] === 0xff && jpeg[at + 1] !== 0xda) {
+    const length = jpeg.readUInt16BE(at + 2);
+    out.push([jpeg[at + 1]!, jpeg.toString('latin1', at + 4, at + 4 + Math.min(length - 2, 29))]);
+    at += 2 + length;
+  }
+  return out;
+}
+
 describe('JPEG', () => {
+  it('replaces the EXIF and XMP a file carried (GPS included) instead of adding beside them', async () => {
+    const jpeg = await sharp(IMAGE)
+      .withExif({ IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '48/1 51/1 24/1' } })
+      .withXmp(provenanceXmp('{"old":true}', 'camera'))
+      .jpeg()
+      .toBuffer();
+    const out = writeJpegMetadata(
+      jpeg,
+      { exif: exifWithUserComment(PARAMS), xmp: provenanceXmp(PROVENANCE, 'Atelier 1.0') },
+      false,
+    );
+    const app1 = jpegSegments(out).filter(([marker]) => marker === 0xe1);
+    expect(app1.map(([, head]) => head.slice(0, 4))).toEqual(['Exif', 'http']);
+    expect(await exifr.gps(out)).toBeUndefined();
+  });
+
   it('carries the parameters as EXIF UserComment and the provenance as XMP; the scan is copied as it is', async () => {
     const jpeg = await sharp(IMAGE).jpeg().toBuffer();
     const out = writeJpegMetadata(
@@ -155,6 +183,12 @@ describe('JPEG', () => {
     );
     expect(await userComment(out)).toBe(NON_LATIN);
     expect(JSON.parse(String(await xmpProvenance(out)))).toEqual(JSON.parse(PROVENANCE));
+    // EXIF right after JFIF (APP0), where readers look first.
+    expect(
+      jpegSegments(out)
+        .slice(0, 3)
+        .map(([, head]) => head.slice(0, 4)),
+    ).toEqual(['JFIF', 'Exif', 'http']);
     const sos = (b: Buffer) => b.subarray(b.indexOf(Buffer.from([0xff, 0xda])));
     expect(sos(out).equals(sos(jpeg))).toBe(true);
     expect((await sharp(out).raw().toBuffer()).equals(await sharp(jpeg).raw().toBuffer())).toBe(true);
