@@ -183,12 +183,17 @@ describe('JPEG', () => {
     );
     expect(await userComment(out)).toBe(NON_LATIN);
     expect(JSON.parse(String(await xmpProvenance(out)))).toEqual(JSON.parse(PROVENANCE));
-    // EXIF right after JFIF (APP0), where readers look first.
-    expect(
-      jpegSegments(out)
-        .slice(0, 3)
-        .map(([, head]) => head.slice(0, 4)),
-    ).toEqual(['JFIF', 'Exif', 'http']);
+    const heads = (b: Buffer, n: number) =>
+      jpegSegments(b)
+        .slice(0, n)
+        .map(([, head]) => head.slice(0, 4));
+    expect(heads(out, 2)).toEqual(['Exif', 'http']);
+    // With a JFIF header (APP0), EXIF comes right after it, where readers look first.
+    const app0 = Buffer.from([0xff, 0xe0, 0x00, 0x10, ...Buffer.from('JFIF\0'), 1, 1, 0, 0, 1, 0, 1, 0, 0]);
+    const jfif = Buffer.concat([jpeg.subarray(0, 2), app0, jpeg.subarray(2)]);
+    const withJfif = writeJpegMetadata(jfif, { exif: exifWithUserComment(NON_LATIN) }, false);
+    expect(heads(withJfif, 2)).toEqual(['JFIF', 'Exif']);
+    expect(await userComment(withJfif)).toBe(NON_LATIN);
     const sos = (b: Buffer) => b.subarray(b.indexOf(Buffer.from([0xff, 0xda])));
     expect(sos(out).equals(sos(jpeg))).toBe(true);
     expect((await sharp(out).raw().toBuffer()).equals(await sharp(jpeg).raw().toBuffer())).toBe(true);
