@@ -176,7 +176,7 @@ export function ImageViewer({
                 variant="ghost"
                 size="sm"
                 icon="download"
-                title="Save the original file"
+                title="Save the original file, with the metadata chosen in Settings → Files"
                 onClick={() =>
                   downloadUrl(image.download ?? image.src, image.fileName ?? `image-${index + 1}`)
                 }
