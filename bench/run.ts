@@ -4,6 +4,7 @@ import { benchHistory } from './history.bench';
 import { benchIngest } from './ingest.bench';
 import { benchLibrary } from './library.bench';
 import { benchMetadataImport } from './metadata-import.bench';
+import { benchMetadataOut } from './metadata-out.bench';
 import { benchReferences } from './references.bench';
 import { type BenchRow, printTable } from './report';
 import { benchStore } from './store.bench';
@@ -16,6 +17,7 @@ const suites: Array<[string, () => Promise<BenchRow[]>]> = [
   ['Reference library', benchReferences],
   ['Style library', benchLibrary],
   ['Metadata import', benchMetadataImport],
+  ['Metadata out', benchMetadataOut],
 ];
 const only = process.argv.slice(2);
 let missed = 0;

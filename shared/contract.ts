@@ -40,6 +40,7 @@ import { importCalls, importEvents } from './import-contract';
 import { labelText, refuseDeepNesting } from './input-rules';
 import { libraryCalls, libraryEvents } from './library-contract';
 import { SERVER_SLOTS } from './limits';
+import { metadataCalls } from './metadata-contract';
 import { queueCalls } from './queue-contract';
 import { referenceCalls, referenceEvents } from './references-contract';
 import { reviewCalls, trashCalls } from './review-contract';
@@ -233,6 +234,7 @@ export const calls = {
   ...trashCalls,
   ...boardCalls,
   ...importCalls,
+  ...metadataCalls,
 } as const;
 
 /** Every event the main process pushes to the renderer. */

@@ -19,6 +19,7 @@ import {
   AttemptsList,
   Badge,
   Button,
+  CopyForMidjourney,
   Dialog,
   ErrorCard,
   Icon,
@@ -29,6 +30,7 @@ import {
 import { attemptsPath, runWarnings } from '../lib/attempts';
 import { copyText } from '../lib/clipboard';
 import { readableError } from '../lib/errors';
+import { downloadUrl } from '../lib/files';
 import {
   costBasisNote,
   formatDateTime,
@@ -154,7 +156,8 @@ function Body({ detail }: { detail: RunDetail }) {
     caption: `${output.format.toUpperCase()} · ${(output.bytes / 1024).toFixed(0)} KB`,
     prompt: request.prompt,
     seed,
-    fileName: `atelier-run-${detail.id}-${output.index + 1}.${output.format}`,
+    fileName: `atelier-run-${detail.id}-${output.index + 1}.${output.format === 'jpeg' ? 'jpg' : output.format}`,
+    download: api.downloadUrl(output.id),
   }));
 
   function reuse() {
@@ -249,7 +252,16 @@ function Body({ detail }: { detail: RunDetail }) {
                     className="result-tile detail__tile"
                     aria-label={`View image ${index + 1} full size`}
                     draggable
-                    onDragStart={(event) => setDraggedOutputs(event.dataTransfer, { outputIds: [output.id] })}
+                    onDragStart={(event) => {
+                      setDraggedOutputs(event.dataTransfer, { outputIds: [output.id] });
+                      // Dropped outside the app (browser): saved through the download, metadata included.
+                      api.offerDragOut(
+                        event.dataTransfer,
+                        output.id,
+                        images[index]!.fileName,
+                        mimeOf(output.format),
+                      );
+                    }}
                     onClick={() => setViewing(index)}
                   >
                     <img
@@ -293,6 +305,31 @@ function Body({ detail }: { detail: RunDetail }) {
                   >
                     Add to board
                   </Button>
+                  <Button
+                    size="sm"
+                    variant="ghost"
+                    icon="download"
+                    className="detail__drag-out"
+                    draggable
+                    title="Save the file with its metadata (Settings → Files), or drag it out of Atelier"
+                    onClick={() => downloadUrl(api.downloadUrl(output.id), images[index]!.fileName)}
+                    onDragStart={(event) => {
+                      if (api.startDrag) {
+                        // Desktop: the OS drag of a temp file carrying the metadata.
+                        event.preventDefault();
+                        api.startDrag(output.id);
+                      } else {
+                        api.offerDragOut(
+                          event.dataTransfer,
+                          output.id,
+                          images[index]!.fileName,
+                          mimeOf(output.format),
+                        );
+                      }
+                    }}
+                  >
+                    Save file
+                  </Button>
                 </div>
               </li>
             ))}
@@ -329,6 +366,7 @@ function Body({ detail }: { detail: RunDetail }) {
             Reuse settings
           </Button>
         </div>
+        <CopyForMidjourney prompt={() => api.call('midjourney.prompt', { runId: detail.id })} />
         {/* An imported run is reproduced from what its file said, by the imports panel. */}
         {detail.source ? (
           <Slot name="run.imported" runId={detail.id} />
@@ -453,6 +491,10 @@ function Body({ detail }: { detail: RunDetail }) {
 }
 
 /** The details of one run, over whichever view opened it. */
+function mimeOf(format: string): string {
+  return format === 'jpeg' ? 'image/jpeg' : `image/${format}`;
+}
+
 export function RunDetailDialog() {
   const runId = useAppStore((s) => s.openRunId);
   const closeRun = useAppStore((s) => s.closeRun);

@@ -6,6 +6,7 @@ import { useAppStore } from '../app/store';
 import { Badge, ErrorCard, Icon, type IconName, Spinner, type TabItem, TabPanel, Tabs } from '../components';
 import { readableError } from '../lib/errors';
 import { BudgetsForm } from './budgets/BudgetsForm';
+import { FilesSettingsPanel } from './files/FilesSettings';
 import { KeyRow } from './KeyRow';
 import { LibrarySettingsPanel } from './library/LibrarySettings';
 import { LocalServersPanel } from './local/LocalServersPanel';
@@ -21,6 +22,7 @@ const TAB_ICONS: Record<SettingsTab, IconName> = {
   budgets: 'wallet',
   local: 'server',
   library: 'styles',
+  files: 'download',
 };
 
 const TABS: TabItem<SettingsTab>[] = SETTINGS_TABS.map((value) => ({
@@ -36,6 +38,7 @@ const SUBTITLES: Record<SettingsTab, string> = {
   budgets: 'Spending limits per day and month.',
   local: 'Stable Diffusion and Flux on your own GPU.',
   library: 'Banned terms and approval rules for styles.',
+  files: 'What the files you download, drag out or export carry.',
 };
 
 function About() {
@@ -187,6 +190,7 @@ export function SettingsView() {
           {tab === 'budgets' && <BudgetsForm />}
           {tab === 'local' && <LocalServersPanel />}
           {tab === 'library' && <LibrarySettingsPanel />}
+          {tab === 'files' && <FilesSettingsPanel />}
         </TabPanel>
       </div>
     </div>
