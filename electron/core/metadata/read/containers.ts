@@ -184,7 +184,8 @@ async function readExif(bytes: Uint8Array, out: ContainerFields): Promise<void> 
       gps: false,
       interop: false,
       ifd1: false,
-      xmp: true,
+      // The packet as text: the provenance record is one property's value, read by `atelier.ts`.
+      xmp: { parse: false } as Record<string, unknown>,
       icc: false,
       iptc: false,
       jfif: false,
