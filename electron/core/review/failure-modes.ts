@@ -44,12 +44,16 @@ export function parseFailureModes(
 ): FailureMode[] {
   const parsed = CatalogFile.safeParse(data);
   if (!parsed.success)
-    throw new FailureModeCatalogError(`${source}: ${describeZodError(parsed.error)}`, zodIssues(parsed.error));
+    throw new FailureModeCatalogError(
+      `${source}: ${describeZodError(parsed.error)}`,
+      zodIssues(parsed.error),
+    );
   const problems: ErrorIssue[] = [];
   const seen = new Set<string>();
   const labels = new Set<string>();
   parsed.data.modes.forEach((mode, i) => {
-    if (seen.has(mode.id)) problems.push({ path: ['modes', i, 'id'], message: `"${mode.id}" is listed twice` });
+    if (seen.has(mode.id))
+      problems.push({ path: ['modes', i, 'id'], message: `"${mode.id}" is listed twice` });
     seen.add(mode.id);
     // Two reasons a reviewer cannot tell apart in the reject menu.
     const label = mode.label.toLowerCase();
