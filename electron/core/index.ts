@@ -116,7 +116,9 @@ export function createCore(options: CoreOptions): Core {
     shipped: options.failureModes ?? loadFailureModes(modeTargets),
     // An edited list may name any group the library holds now (one the designer made too).
     targets: () => ({
-      negativeGroups: [...new Set([...modeTargets.negativeGroups, ...library.negatives().map((g) => g.slug)])],
+      negativeGroups: [
+        ...new Set([...modeTargets.negativeGroups, ...library.negatives().map((g) => g.slug)]),
+      ],
       providers: [...new Set([...modeTargets.providers, ...catalog.providers.map((p) => p.id)])],
     }),
     settings: createSettingsRepo(db, log),
