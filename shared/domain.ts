@@ -313,6 +313,8 @@ export const RunSummary = z.object({
   derivation: Derivation.nullable(),
   /** In the trash since; null when live. */
   deletedAt: z.number().nullable(),
+  /** The latest approval among its live images: when, and the sign-off reference (audit); null when none. */
+  approval: z.object({ at: z.number().nullable(), ref: z.string().nullable() }).nullable().optional(),
 });
 export type RunSummary = z.infer<typeof RunSummary>;
 

@@ -36,11 +36,13 @@ import {
   STATUS_LABEL,
   STATUS_TONE,
 } from '../lib/format';
+import { OutputReview, useFailureModes } from './OutputReview';
 import { RunActions, RunLineage } from './RunLineage';
 import { RunStyle } from './RunStyle';
 import { RunTemplate } from './RunTemplate';
 import { StarRating } from './StarRating';
 import { useRunDetailStore } from './store';
+import { imageTarget, TrashQuestionBar, useTrashFlow } from './trash-flow';
 
 function Row({ label, children }: { label: string; children: ReactNode }) {
   return (
@@ -139,6 +141,8 @@ function Body({ detail }: { detail: RunDetail }) {
   const closeRun = useAppStore((s) => s.closeRun);
   const [viewing, setViewing] = useState<number | null>(null);
   const attemptsId = useId();
+  const trash = useTrashFlow();
+  const modes = useFailureModes();
   const { request } = detail;
   const provider = providerName(providers, detail.provider);
   const model = detail.model ?? request.model ?? null;
@@ -171,6 +175,17 @@ function Body({ detail }: { detail: RunDetail }) {
     });
     closeRun();
     go('generate');
+  }
+
+  /** One image to the trash; the run's last live image takes the run with it (asked first when in use). */
+  function trashImage(outputId: number) {
+    const left = detail.outputs.length - 1;
+    trash.move(imageTarget(detail.id, outputId, detail.outputs.length), () => {
+      if (left === 0) {
+        setViewing(null);
+        closeRun();
+      } else setViewing((index) => (index === null ? null : Math.min(index, left - 1)));
+    });
   }
 
   function reference(path: string) {
@@ -234,6 +249,7 @@ function Body({ detail }: { detail: RunDetail }) {
           />
         )}
         {actionError && <ErrorCard compact error={readableError(actionError)} />}
+        {viewing === null && <TrashQuestionBar flow={trash} />}
         {detail.outputs.length > 0 ? (
           <ul
             className={`detail__outputs detail__outputs--${Math.min(detail.outputs.length, 5)}`}
@@ -292,6 +308,17 @@ function Body({ detail }: { detail: RunDetail }) {
                   >
                     Add to board
                   </Button>
+                  {detail.outputs.length > 1 && (
+                    <Button
+                      size="sm"
+                      variant="ghost"
+                      icon="trash"
+                      aria-label={`Move image ${index + 1} to trash`}
+                      title="Move this image to the trash (the run's other images stay)"
+                      onClick={() => trashImage(output.id)}
+                    />
+                  )}
+                  <OutputReview output={output} modes={modes} />
                 </div>
               </li>
             ))}
@@ -427,18 +454,37 @@ function Body({ detail }: { detail: RunDetail }) {
         images={images}
         index={viewing}
         onIndexChange={setViewing}
-        onClose={() => setViewing(null)}
+        onClose={() => {
+          setViewing(null);
+          trash.cancel();
+        }}
+        banner={<TrashQuestionBar flow={trash} />}
         actions={(index) => {
           const output = detail.outputs[index];
           return output ? (
-            <Button
-              variant="ghost"
-              size="sm"
-              icon="plus"
-              onClick={() => send('boards.addOutputs', { outputIds: [output.id] })}
-            >
-              Add to board
-            </Button>
+            <>
+              <Button
+                variant="ghost"
+                size="sm"
+                icon="plus"
+                onClick={() => send('boards.addOutputs', { outputIds: [output.id] })}
+              >
+                Add to board
+              </Button>
+              <Button
+                variant="ghost"
+                size="sm"
+                icon="trash"
+                title={
+                  detail.outputs.length > 1
+                    ? "Move this image to the trash (the run's other images stay)"
+                    : 'Move this image, and with it the run, to the trash'
+                }
+                onClick={() => trashImage(output.id)}
+              >
+                Move this image to trash
+              </Button>
+            </>
           ) : null;
         }}
       />

@@ -10,11 +10,11 @@ afterEach(async () => {
   for (const h of open.splice(0)) await h.close();
 });
 
-function setup() {
+function setup(images = 1) {
   const h = makeHarness({
     catalog: testCatalog(testProvider('pa')),
     routes: testRoutes([{ provider: 'pa' }]),
-    adapters: { pa: scriptedAdapter('pa') },
+    adapters: { pa: scriptedAdapter('pa', [], { outcome: 'ok', images }) },
     keys: ['pa'],
   });
   open.push(h);
@@ -167,5 +167,28 @@ describe('review queue', () => {
       { id: 'hands', label: 'Bad hands' },
       { id: 'text', label: 'Text' },
     ]);
+  });
+
+  it("a run's card carries its latest live approval: when, and the sign-off reference", async () => {
+    const h = setup(2);
+    const run = await h.generate({ count: 2 });
+    const [first, second] = run.outputs;
+    type Page = { items: Array<{ id: number; approval: unknown }> };
+    const card = async () => (await h.call<Page>('runs.search', {})).items.find((r) => r.id === run.id);
+    expect((await card())?.approval).toBeNull();
+    h.clock.advance(1000);
+    await h.call('review.decide', {
+      outputIds: [first!.id],
+      decision: { status: 'approved', approvalRef: 'LEGAL-1' },
+    });
+    const firstAt = (await h.run(run.id)).outputs[0]!.reviewedAt;
+    h.clock.advance(1000);
+    await h.call('review.decide', { outputIds: [second!.id], decision: { status: 'approved' } });
+    const secondAt = (await h.run(run.id)).outputs[1]!.reviewedAt;
+    expect(secondAt).toBeGreaterThan(firstAt!);
+    expect((await card())?.approval).toEqual({ at: secondAt, ref: null });
+    await h.call('trash.move', { outputIds: [second!.id] });
+    expect((await card())?.approval).toEqual({ at: firstAt, ref: 'LEGAL-1' });
+    expect((await h.run(run.id)).approval).toEqual({ at: firstAt, ref: 'LEGAL-1' });
   });
 });
