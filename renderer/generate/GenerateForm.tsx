@@ -26,6 +26,8 @@ import { StyleNote } from './StyleNote';
 import { buildRequest, MAX_IMAGES_PER_RUN, useGenerateStore } from './store';
 import { TemplateVariables } from './TemplateVariables';
 import { usePromptLimit } from './usePromptLimit';
+import { VaryChooser, VaryWarning } from './VaryChooser';
+import { varySlot } from './vary';
 
 const IS_MAC = /Mac|iPhone|iPad/.test(navigator.platform);
 export const SUBMIT_HINT = IS_MAC ? '⌘↵' : 'Ctrl ↵';
@@ -175,6 +177,7 @@ export function GenerateForm() {
   const reusedFrom = useGenerateStore((s) => s.reusedFrom);
   const derivation = useGenerateStore((s) => s.derivation);
   const clearReused = useGenerateStore((s) => s.clearReused);
+  const varyTarget = useGenerateStore((s) => s.varyTarget);
   // With a style template the box is its subject variable, with that variable's own length limit.
   const subject = form.template?.fields ? subjectVariable(form.template.fields) : null;
   const promptHidden = form.template?.fields != null && subject === null;
@@ -239,11 +242,14 @@ export function GenerateForm() {
           </div>
         )}
 
+        {reusedFrom !== null && derivation === 'vary' && <VaryChooser />}
+
         <StyleNote />
         <AttachedBar />
 
         {!promptHidden && (
           <Field
+            className={varySlot('prompt', varyTarget)}
             label={subject ? 'Subject' : 'Prompt'}
             hint={
               promptLimit.notice ??
@@ -278,6 +284,7 @@ export function GenerateForm() {
         <RenderedPrompt />
 
         <Field
+          className={varySlot('negativePrompt', varyTarget)}
           label="Negative prompt"
           hint={
             model && !model.supportsNegativePrompt
@@ -451,6 +458,7 @@ export function GenerateForm() {
       </div>
 
       <div className="gen-form__footer">
+        <VaryWarning />
         <CostLine model={model} hasPrompt={form.prompt.trim() !== ''} />
         <Button
           type="submit"
