@@ -112,7 +112,10 @@ function useRunImages() {
         // Bounded: the oldest fetched runs go first.
         const next = new Map(old);
         if (next.size >= 300) next.delete(next.keys().next().value!);
-        next.set(runId, result.value.outputs);
+        next.set(
+          runId,
+          result.value.outputs.filter((output) => output.deletedAt === null),
+        );
         return next;
       });
     });
@@ -233,7 +236,7 @@ export function HistoryView() {
   async function trashShownImage(runId: number, images: number) {
     const run = await api.call('runs.get', { id: runId });
     if (!run.ok) return;
-    const cover = run.value.outputs[0];
+    const cover = run.value.outputs.find((output) => output.deletedAt === null);
     if (!cover) return;
     trash.move(imageTarget(runId, cover.id, images));
   }
@@ -493,7 +496,7 @@ export function HistoryView() {
               setViewIndex(null);
               trash.cancel();
             }}
-            banner={<TrashQuestionBar flow={trash} />}
+            banner={trash.question || trash.error ? <TrashQuestionBar flow={trash} /> : null}
             actions={(at) => {
               const run = runAt(paged, viewer.order[at] ?? -1);
               return run ? (

@@ -134,6 +134,8 @@ function Tags({ tags }: { tags: string[] }) {
 }
 
 function Body({ detail }: { detail: RunDetail }) {
+  // Images in the trash stay out of the dialog (Trash lists them); the run keeps its live ones.
+  const outputs = detail.outputs.filter((output) => output.deletedAt === null);
   const providers = useCatalogStore((s) => s.providers);
   const rate = useRunDetailStore((s) => s.rate);
   const actionError = useRunDetailStore((s) => s.actionError);
@@ -149,7 +151,7 @@ function Body({ detail }: { detail: RunDetail }) {
   const retired = model ? findModel(providers, detail.provider, model) : undefined;
 
   const seed = detail.seed ?? request.seed;
-  const images = detail.outputs.map((output) => ({
+  const images = outputs.map((output) => ({
     src: api.mediaUrl(output.path),
     alt: detail.prompt,
     width: output.width,
@@ -179,8 +181,8 @@ function Body({ detail }: { detail: RunDetail }) {
 
   /** One image to the trash; the run's last live image takes the run with it (asked first when in use). */
   function trashImage(outputId: number) {
-    const left = detail.outputs.length - 1;
-    trash.move(imageTarget(detail.id, outputId, detail.outputs.length), () => {
+    const left = outputs.length - 1;
+    trash.move(imageTarget(detail.id, outputId, outputs.length), () => {
       if (left === 0) {
         setViewing(null);
         closeRun();
@@ -213,7 +215,7 @@ function Body({ detail }: { detail: RunDetail }) {
   ).route;
   const path = attemptsPath(detail.attempts, (id) => providerName(providers, id));
 
-  const hasImages = detail.outputs.length > 0;
+  const hasImages = outputs.length > 0;
   // With images the attempts join the details on the right; without, they are the story on the left.
   const attempts = (
     <section className="detail__section" aria-labelledby={attemptsId}>
@@ -250,12 +252,12 @@ function Body({ detail }: { detail: RunDetail }) {
         )}
         {actionError && <ErrorCard compact error={readableError(actionError)} />}
         {viewing === null && <TrashQuestionBar flow={trash} />}
-        {detail.outputs.length > 0 ? (
+        {outputs.length > 0 ? (
           <ul
-            className={`detail__outputs detail__outputs--${Math.min(detail.outputs.length, 5)}`}
+            className={`detail__outputs detail__outputs--${Math.min(outputs.length, 5)}`}
             aria-label="Images"
           >
-            {detail.outputs.map((output, index) => (
+            {outputs.map((output, index) => (
               <li key={output.id} className="detail__output">
                 {/* The cell is a size container: the image takes the largest box of its own shape that fits. */}
                 <div className="detail__cell">
@@ -268,7 +270,7 @@ function Body({ detail }: { detail: RunDetail }) {
                     onClick={() => setViewing(index)}
                   >
                     <img
-                      src={api.mediaUrl(detail.outputs.length > 4 ? output.thumbPath : output.path)}
+                      src={api.mediaUrl(outputs.length > 4 ? output.thumbPath : output.path)}
                       alt={detail.prompt}
                       width={output.width}
                       height={output.height}
@@ -308,7 +310,7 @@ function Body({ detail }: { detail: RunDetail }) {
                   >
                     Add to board
                   </Button>
-                  {detail.outputs.length > 1 && (
+                  {outputs.length > 1 && (
                     <Button
                       size="sm"
                       variant="ghost"
@@ -458,9 +460,9 @@ function Body({ detail }: { detail: RunDetail }) {
           setViewing(null);
           trash.cancel();
         }}
-        banner={<TrashQuestionBar flow={trash} />}
+        banner={trash.question || trash.error ? <TrashQuestionBar flow={trash} /> : null}
         actions={(index) => {
-          const output = detail.outputs[index];
+          const output = outputs[index];
           return output ? (
             <>
               <Button
@@ -476,7 +478,7 @@ function Body({ detail }: { detail: RunDetail }) {
                 size="sm"
                 icon="trash"
                 title={
-                  detail.outputs.length > 1
+                  outputs.length > 1
                     ? "Move this image to the trash (the run's other images stay)"
                     : 'Move this image, and with it the run, to the trash'
                 }

@@ -385,7 +385,8 @@ function sameTags(a: readonly string[], b: readonly string[]): boolean {
 
 /** What a card shows of a run: its best rating and its tags. */
 export function cardMarks(detail: RunDetail): Pick<RunSummary, 'bestRating' | 'tags'> {
-  return { bestRating: Math.max(0, ...detail.outputs.map((o) => o.rating)), tags: detail.tags };
+  const live = detail.outputs.filter((o) => o.deletedAt === null);
+  return { bestRating: Math.max(0, ...live.map((o) => o.rating)), tags: detail.tags };
 }
 
 interface RunDetailState {

@@ -38,7 +38,7 @@ export function imageTarget(runId: number, outputId: number, liveImages: number)
 export async function followRun(runId: number): Promise<void> {
   const result = await api.call('runs.get', { id: runId });
   if (!result.ok) return;
-  if (result.value.outputs.length === 0 && result.value.status === 'succeeded') {
+  if (!result.value.outputs.some((output) => output.deletedAt === null)) {
     useHistoryStore.getState().removeRuns([runId]);
     return;
   }
