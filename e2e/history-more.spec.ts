@@ -153,3 +153,43 @@ test('Vary: "What changes?" lights the field; two changes are asked about, and c
     'Branch of Run 1',
   );
 });
+
+test('an approval shows on the card and in the run dialog; Delete trashes a selection after asking', async ({
+  app,
+  page,
+}) => {
+  await page.goto(app.launchUrl);
+  await generate(page, 'a brass key', '21');
+  await generate(page, 'a silver spoon', '22');
+
+  const nav = page.getByRole('navigation');
+  await nav.getByRole('link', { name: /Review/ }).click();
+  const side = page.getByRole('complementary', { name: 'Review' });
+  await expect(side).toContainText('Image 1 of 2');
+  await page.getByLabel('Approval reference (optional)').fill('LEGAL-7');
+  await page.getByLabel('Approval reference (optional)').press('Enter');
+  await page.keyboard.press('a');
+  await expect(side).toContainText('Image 2 of 2 · 1 reviewed');
+
+  await openScreen(page, 'History');
+  const key = page.getByRole('button', { name: /^Run 1: a brass key/ });
+  await expect(key).toHaveAccessibleName(/approved with sign-off LEGAL-7/);
+  await expect(key).toContainText('LEGAL-7');
+  await key.click();
+  const approval = page.getByRole('dialog').getByTestId('output-approval');
+  await expect(approval).toContainText('Approved');
+  await expect(approval).toContainText('sign-off LEGAL-7');
+  await page.screenshot({ path: 'test-results/history-more-approval.png' });
+  await page.keyboard.press('Escape');
+
+  await key.click({ modifiers: ['ControlOrMeta'] });
+  await page.getByRole('button', { name: /^Run 2: a silver spoon/ }).click({ modifiers: ['ControlOrMeta'] });
+  await expect(page.getByTestId('selection-count')).toHaveText('2 selected');
+  await page.keyboard.press('Delete');
+  const question = page.getByRole('alert').filter({ hasText: 'Move these 2 runs to the trash?' });
+  await expect(question).toBeVisible();
+  await page.screenshot({ path: 'test-results/history-more-selection-trash.png' });
+  await question.getByRole('button', { name: 'Move to trash' }).click();
+  await expect(page.getByRole('button', { name: /^Run \d/ })).toHaveCount(0);
+  await expect(page.getByTestId('selection-count')).toBeHidden();
+});

@@ -320,8 +320,8 @@ function Body({ detail }: { detail: RunDetail }) {
                       onClick={() => trashImage(output.id)}
                     />
                   )}
-                  <OutputReview output={output} modes={modes} />
                 </div>
+                <OutputReview output={output} modes={modes} />
               </li>
             ))}
           </ul>

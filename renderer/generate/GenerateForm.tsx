@@ -457,8 +457,8 @@ export function GenerateForm() {
         <AdvancedSection model={model} pinned={pinned} />
       </div>
 
+      <VaryWarning />
       <div className="gen-form__footer">
-        <VaryWarning />
         <CostLine model={model} hasPrompt={form.prompt.trim() !== ''} />
         <Button
           type="submit"

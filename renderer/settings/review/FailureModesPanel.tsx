@@ -25,7 +25,7 @@ import './failure-modes.css';
 const KIND_OPTIONS: SelectOption[] = [
   { value: 'none', label: 'No mitigation' },
   { value: 'negativeGroup', label: 'Add a negative group' },
-  { value: 'provider', label: 'Switch the route to a provider' },
+  { value: 'provider', label: 'Switch to a provider' },
 ];
 
 type Message = { kind: 'saved' } | { kind: 'reset' } | { kind: 'error'; error: AppErrorShape };
@@ -161,7 +161,7 @@ export function FailureModesPanel() {
 
   const groupOptions = (current: string): SelectOption[] => [
     { value: '', label: 'Choose a negative group…', disabled: true },
-    ...(groups ?? []).map((g) => ({ value: g.slug, label: `${g.label} (${g.terms.length} terms)` })),
+    ...(groups ?? []).map((g) => ({ value: g.slug, label: g.label })),
     ...(current && groups && !groups.some((g) => g.slug === current)
       ? [{ value: current, label: 'A group no longer in the library' }]
       : []),
@@ -373,7 +373,7 @@ export function FailureModesPanel() {
         </div>
       )}
 
-      <div className="route__foot">
+      <div className="route__foot modes__foot">
         <span className="route__status" aria-live="polite">
           {message?.kind === 'saved' && (
             <span className="ok-text">
