@@ -22,6 +22,8 @@ test('a failure mode edited in Settings is offered in Review; its mitigation goe
   app,
   page,
 }) => {
+  // Settings, Review, Generate, Settings again, History and Settings once more: a long walk on a busy machine.
+  test.setTimeout(90_000);
   await page.goto(app.launchUrl);
   await generate(page, 'a hand holding a teacup', '99');
 
@@ -97,6 +99,8 @@ test('one image of a multi-image run goes to the trash from the viewer and comes
   const dialog = page.getByRole('dialog');
   const images = dialog.getByRole('list', { name: 'Images' });
   await expect(images.getByRole('listitem')).toHaveCount(2);
+  await expect(images.getByRole('button', { name: 'Move image 2 to trash' })).toBeVisible();
+  await page.screenshot({ path: 'test-results/history-more-dialog-two-images.png' });
   await images.getByRole('button', { name: 'View image 2 full size' }).click();
   const viewer = page.getByRole('dialog').last();
   await expect(viewer.getByRole('heading', { name: /Image 2 of 2/ })).toBeVisible();

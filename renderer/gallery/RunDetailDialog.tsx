@@ -305,6 +305,7 @@ function Body({ detail }: { detail: RunDetail }) {
                     size="sm"
                     variant="ghost"
                     icon="plus"
+                    className="detail__add-board"
                     title="Add this image to a board, or compare it with a board's baseline"
                     onClick={() => send('boards.addOutputs', { outputIds: [output.id] })}
                   >
