@@ -81,6 +81,7 @@ app.whenReady().then(() => {
     vault: createSafeStorageVault(safeStorage, process.platform),
     log,
     mode: 'desktop',
+    desktop: { showInFolder: (file) => shell.showItemInFolder(file) },
     version: __ATELIER_VERSION__,
     catalog,
     environmentKeys: config.environmentKeys,

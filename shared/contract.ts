@@ -56,7 +56,14 @@ export const calls = {
       mode: z.enum(['desktop', 'browser']),
       dataDir: z.string(),
       keyStorage: KeyStorageInfo,
+      /** The desktop shell can reveal a stored file in the system's file manager. */
+      canShowInFolder: z.boolean(),
     }),
+  },
+  /** Desktop only: opens the file manager at a stored file (an image's original, a reference). */
+  'media.showInFolder': {
+    input: z.strictObject({ path: z.string().min(1).max(300) }),
+    output: z.object({}),
   },
   'keys.list': {
     input: NoInput,

@@ -14,7 +14,7 @@ import { createEventBus, type EventBus } from './events';
 import { createGenerationService, type GenerationService } from './generation';
 import { createStyleLibrary, loadStarterLibrary, readStarterLibrary, type StyleLibrary } from './library';
 import { createMediaStore, resolveServedMedia, type SweepReport, sweepDataDir } from './media';
-import { type Clock, type FetchLike, type Logger, systemClock } from './ports';
+import { type Clock, type DesktopShell, type FetchLike, type Logger, systemClock } from './ports';
 import { type Catalog, loadCatalog } from './providers/catalog';
 import { adapters as builtInAdapters } from './providers/registry';
 import type { ProviderAdapter } from './providers/types';
@@ -50,6 +50,8 @@ export interface CoreOptions {
   vault: Vault;
   log: Logger;
   mode: 'desktop' | 'browser';
+  /** What only the desktop shell can do (reveal a file); absent when served to a browser. */
+  desktop?: DesktopShell;
   version: string;
   fetch?: FetchLike;
   clock?: Clock;
@@ -216,6 +218,7 @@ export function createCore(options: CoreOptions): Core {
 
   const handlers = createHandlers({
     app: { name: 'Atelier', version: options.version, mode: options.mode, dataDir },
+    desktop: options.desktop ?? null,
     catalog,
     adapters,
     endpoints,

@@ -15,6 +15,12 @@ export interface Logger {
   error(message: string, fields?: LogFields): void;
 }
 
+/** What only the desktop shell can do; absent in browser mode. */
+export interface DesktopShell {
+  /** Opens the system's file manager with this file selected (absolute path). */
+  showInFolder(file: string): void;
+}
+
 export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
 export const systemClock: Clock = {

@@ -26,6 +26,8 @@ export interface ViewerImage {
   seed?: number | null;
   /** The name "Download" saves the original under. */
   fileName?: string;
+  /** Desktop: opens the file manager at the original; resolves to an error sentence when it could not. */
+  onShowInFolder?: () => Promise<string | null>;
 }
 
 /** How far one arrow key press pans at 100% (Shift: a larger step). */
@@ -200,6 +202,18 @@ export function ImageViewer({
                   onClick={() => image.seed != null && void copy('seed', String(image.seed))}
                 >
                   Copy seed
+                </Button>
+              )}
+              {image.onShowInFolder && (
+                <Button
+                  variant="ghost"
+                  size="sm"
+                  icon="folder"
+                  onClick={() =>
+                    void image.onShowInFolder!().then((problem) => problem !== null && setNote(problem))
+                  }
+                >
+                  Show in folder
                 </Button>
               )}
               {actions?.(index)}

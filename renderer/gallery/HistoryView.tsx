@@ -2,6 +2,7 @@ import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore
 import type { RunSummary } from '../../shared/domain';
 import { api } from '../api';
 import { type GallerySelection, onSelectionActions, selectionActionList } from '../app/actions';
+import { useAppInfoStore } from '../app/app-info';
 import { Slot } from '../app/slots';
 import { useAppStore } from '../app/store';
 import {
@@ -32,6 +33,13 @@ import { imageTarget, TrashQuestionBar, useTrashFlow } from './trash-flow';
 import './gallery.css';
 
 const GAP = 6;
+
+/** Desktop: the file manager opens at the original; an error comes back as a sentence for the viewer. */
+async function showInFolder(path: string): Promise<string | null> {
+  const result = await api.call('media.showInFolder', { path });
+  return result.ok ? null : readableError(result.error).title;
+}
+
 /** Grid width the density is named for (a 1440 px window less the navigation). */
 const DENSITY_WIDTH = 1200;
 const LIST_ROW = 56;
@@ -141,6 +149,10 @@ export function HistoryView() {
   const openRun = useAppStore((s) => s.openRun);
   const [viewIndex, setViewIndex] = useState<number | null>(null);
   const trash = useTrashFlow();
+  const canShowInFolder = useAppInfoStore((s) => s.info?.canShowInFolder ?? false);
+  useEffect(() => {
+    void useAppInfoStore.getState().load();
+  }, []);
 
   const scrollRef = useRef<HTMLDivElement>(null);
   const filtersVersion = useHistoryFilters((s) => s.version);
@@ -264,11 +276,12 @@ export function HistoryView() {
         prompt: run.prompt,
         seed: run.seed,
         fileName: `run-${run.id}`,
+        onShowInFolder: canShowInFolder ? () => showInFolder(run.cover!.path) : undefined,
       });
     }
     const at = order.indexOf(viewIndex);
     return { images, order, at: at === -1 ? null : at };
-  }, [viewIndex, tileAt, tiles.count, runImages.images, version]);
+  }, [viewIndex, tileAt, tiles.count, runImages.images, version, canShowInFolder]);
 
   return (
     <div className="history-with-sidebar">
@@ -504,15 +517,14 @@ export function HistoryView() {
                   variant="ghost"
                   size="sm"
                   icon="trash"
+                  aria-label="Move this image to trash"
                   title={
                     run.outputsCount > 1
                       ? "Move this image to the trash (the run's other images stay)"
                       : 'Move this image, and with it the run, to the trash'
                   }
                   onClick={() => void trashShownImage(run.id, run.outputsCount)}
-                >
-                  Move this image to trash
-                </Button>
+                />
               ) : null;
             }}
           />

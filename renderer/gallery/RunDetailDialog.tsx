@@ -478,15 +478,14 @@ function Body({ detail }: { detail: RunDetail }) {
                 variant="ghost"
                 size="sm"
                 icon="trash"
+                aria-label="Move this image to trash"
                 title={
                   outputs.length > 1
                     ? "Move this image to the trash (the run's other images stay)"
                     : 'Move this image, and with it the run, to the trash'
                 }
                 onClick={() => trashImage(output.id)}
-              >
-                Move this image to trash
-              </Button>
+              />
             </>
           ) : null;
         }}

@@ -7,7 +7,8 @@ import { describeOutcome } from '../dispatch/messages';
 import type { EventBus } from '../events';
 import type { GenerationService } from '../generation';
 import { createLibraryHandlers, type LibraryHandlerDeps } from '../library/handlers';
-import type { Clock, FetchLike } from '../ports';
+import { resolveServedMedia } from '../media';
+import type { Clock, DesktopShell, FetchLike } from '../ports';
 import { type Catalog, type CatalogProvider, providerEndpoint, seedRangeOf } from '../providers/catalog';
 import { providerExcerpt } from '../providers/redact';
 import type { ProviderAdapter } from '../providers/types';
@@ -19,6 +20,8 @@ import type { HandlerTable } from './invoke';
 
 export interface HandlerDeps {
   app: { name: string; version: string; mode: 'desktop' | 'browser'; dataDir: string };
+  /** The desktop shell's own powers (absent when served to a browser). */
+  desktop: DesktopShell | null;
   catalog: Catalog;
   adapters: Record<string, ProviderAdapter>;
   endpoints: Record<string, string>;
@@ -83,7 +86,23 @@ export function createHandlers(deps: HandlerDeps) {
   }
 
   const table = {
-    'app.info': async () => ({ ...deps.app, keyStorage: keys.storage() }),
+    'app.info': async () => ({
+      ...deps.app,
+      keyStorage: keys.storage(),
+      canShowInFolder: deps.desktop !== null,
+    }),
+    'media.showInFolder': async ({ path: relative }) => {
+      if (deps.desktop === null) {
+        throw new AppError(
+          'unavailable',
+          'Show in folder works in the desktop app; here, download the file instead.',
+        );
+      }
+      const file = await resolveServedMedia(deps.app.dataDir, relative);
+      if (file === null) throw fieldError(['path'], 'is not a stored file of this library');
+      deps.desktop.showInFolder(file);
+      return {};
+    },
 
     'keys.list': async () => ({ keys: keys.list(), storage: keys.storage() }),
     'keys.set': async ({ provider: id, secret }) => {

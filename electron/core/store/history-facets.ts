@@ -9,14 +9,18 @@ import {
 import type { LibraryDatabase } from './db';
 
 /**
- * Facet counts at 100,000 runs. Counting "each filter with every other filter applied" in SQL takes one
- * aggregate scan per filter (SQLite spends ~200 ns a row grouping, so 13 filters cost far more than 50 ms).
- * Instead the filter columns of every run are held here in typed arrays (about 40 bytes a run), read once
- * from the covering runs_filters index, and one pass counts every facet: a run failing no filter counts
- * for all of them, a run failing exactly one counts for that filter's facet only.
+ * Facet counts and filtered search at 100,000 runs. Counting "each filter with every other filter
+ * applied" in SQL takes one aggregate scan per filter (SQLite spends ~200 ns a row grouping, so 13 filters
+ * cost far more than 50 ms), and counting a search's matches in SQL visits every matching run's wide row.
+ * Instead the filter columns of every run are held here in typed arrays (about 50 bytes a run), read once
+ * from the covering runs_filters index; one pass counts every facet (a run failing no filter counts for
+ * all of them, a run failing exactly one counts for that filter's facet only), and one pass finds a
+ * search's matches.
  *
- * The snapshot is rebuilt when the connection's `total_changes()` (every row this connection wrote,
- * triggers included) or `PRAGMA data_version` (commits by other connections) moved since it was read.
+ * The snapshot is kept in step incrementally: temporary triggers on this connection journal the ids of the
+ * runs whose filter columns, tags or boards changed (see history-journal.ts), and `applyChanges` re-reads
+ * just those rows. Names (styles, templates, boards) are re-read when they change; a commit by another
+ * connection (`PRAGMA data_version`), a run removed for good, or a large backlog rebuilds it whole.
  */
 
 interface Dictionary {
@@ -38,8 +42,20 @@ function encode(dict: Dictionary, value: string): number {
   return code;
 }
 
+/** A list of values per run position: position p's are values[from[p] .. to[p]). Updates append. */
+interface Lists {
+  from: Int32Array;
+  to: Int32Array;
+  values: Int32Array;
+  length: number;
+  /** Entries no position points at any more (left behind by updates). */
+  garbage: number;
+}
+
 export interface FacetSnapshot {
   count: number;
+  /** Room in the per-run arrays; appending past it rebuilds the snapshot. */
+  capacity: number;
   ids: Int32Array;
   /** id → position, -1 when absent. */
   position: Int32Array;
@@ -61,22 +77,20 @@ export interface FacetSnapshot {
   deleted: Uint8Array;
   createdAt: Float64Array;
   cost: Float64Array; // NaN when unknown
-  tagStart: Int32Array; // CSR: tags of position p are tagCode[tagStart[p] .. tagStart[p + 1])
-  tagCode: Int32Array;
-  boardStart: Int32Array;
-  boardId: Int32Array;
+  tags: Lists; // tag codes (in `tagDict`)
+  boards: Lists; // board ids
   providers: Dictionary;
   models: Dictionary;
   statuses: Dictionary;
   taskTypes: Dictionary;
   /** Lower-cased tag names (NOCASE), and one spelling each to show. */
-  tags: Dictionary;
+  tagDict: Dictionary;
   tagNames: string[];
   styleOfVersion: Map<number, { styleId: number; version: number }>;
   templateOfVersion: Map<number, number>;
   styleNames: Map<number, string>;
   templateNames: Map<number, string>;
-  boards: Array<{ id: number; name: string }>;
+  boardList: Array<{ id: number; name: string }>;
 }
 
 type FilterRow = [
@@ -96,88 +110,92 @@ type FilterRow = [
   number,
 ];
 
+const FILTER_COLUMNS = `id, provider, model, status, task_type, best_rating, has_favorite, review_mask, has_reference,
+  style_version_id, template_version_id, created_at, cost_usd, deleted_at IS NOT NULL`;
+
+/** Room for this many runs beyond those read before a rebuild is needed: a day of heavy use. */
+const HEADROOM = 4_096;
+
+function lists(capacity: number, size: number): Lists {
+  return {
+    from: new Int32Array(capacity),
+    to: new Int32Array(capacity),
+    values: new Int32Array(Math.max(16, size)),
+    length: 0,
+    garbage: 0,
+  };
+}
+
+/** Gives position `p` these values, appending them (the old ones become garbage). */
+function setList(list: Lists, p: number, values: readonly number[]) {
+  list.garbage += list.to[p]! - list.from[p]!;
+  if (list.length + values.length > list.values.length) {
+    const grown = new Int32Array(Math.max(list.values.length * 2, list.length + values.length));
+    grown.set(list.values.subarray(0, list.length));
+    list.values = grown;
+  }
+  list.from[p] = list.length;
+  for (const v of values) list.values[list.length++] = v;
+  list.to[p] = list.length;
+}
+
+function grownInt32(a: Int32Array, size: number, fill: number): Int32Array {
+  const b = new Int32Array(size).fill(fill);
+  b.set(a);
+  return b;
+}
+
 export function readSnapshot(db: LibraryDatabase): FacetSnapshot {
   const total = db.prepare<[], number>('SELECT count(*) FROM runs').pluck().get() ?? 0;
   const maxId = db.prepare<[], number>('SELECT coalesce(max(id), 0) FROM runs').pluck().get() ?? 0;
+  const capacity = total + HEADROOM;
   const s: FacetSnapshot = {
     count: 0,
-    ids: new Int32Array(total),
-    position: new Int32Array(maxId + 1).fill(-1),
-    provider: new Uint16Array(total),
-    model: new Int32Array(total),
-    status: new Uint8Array(total),
-    taskType: new Uint8Array(total),
-    styleVersion: new Int32Array(total),
-    templateVersion: new Int32Array(total),
-    style: new Int32Array(total),
-    template: new Int32Array(total),
+    capacity,
+    ids: new Int32Array(capacity),
+    position: new Int32Array(maxId + 1 + HEADROOM).fill(-1),
+    provider: new Uint16Array(capacity),
+    model: new Int32Array(capacity),
+    status: new Uint8Array(capacity),
+    taskType: new Uint8Array(capacity),
+    styleVersion: new Int32Array(capacity),
+    templateVersion: new Int32Array(capacity),
+    style: new Int32Array(capacity),
+    template: new Int32Array(capacity),
     idBound: 1,
-    rating: new Uint8Array(total),
-    favorite: new Uint8Array(total),
-    reviewMask: new Uint8Array(total),
-    reference: new Uint8Array(total),
-    deleted: new Uint8Array(total),
-    createdAt: new Float64Array(total),
-    cost: new Float64Array(total),
-    tagStart: new Int32Array(total + 1),
-    tagCode: new Int32Array(0),
-    boardStart: new Int32Array(total + 1),
-    boardId: new Int32Array(0),
+    rating: new Uint8Array(capacity),
+    favorite: new Uint8Array(capacity),
+    reviewMask: new Uint8Array(capacity),
+    reference: new Uint8Array(capacity),
+    deleted: new Uint8Array(capacity),
+    createdAt: new Float64Array(capacity),
+    cost: new Float64Array(capacity),
+    tags: lists(capacity, 0),
+    boards: lists(capacity, 0),
     providers: dictionary(),
     models: dictionary(),
     statuses: dictionary(),
     taskTypes: dictionary(),
-    tags: dictionary(),
+    tagDict: dictionary(),
     tagNames: [],
     styleOfVersion: new Map(),
     templateOfVersion: new Map(),
     styleNames: new Map(),
     templateNames: new Map(),
-    boards: [],
+    boardList: [],
   };
+  readNames(db, s);
   // Reads the covering runs_filters index (every column is in it; id is its rowid).
   const rows = db
-    .prepare(
-      `SELECT id, provider, model, status, task_type, best_rating, has_favorite, review_mask, has_reference,
-         style_version_id, template_version_id, created_at, cost_usd, deleted_at IS NOT NULL
-       FROM runs INDEXED BY runs_filters`,
-    )
+    .prepare(`SELECT ${FILTER_COLUMNS} FROM runs INDEXED BY runs_filters`)
     .raw()
     .iterate() as IterableIterator<FilterRow>;
   let p = 0;
   for (const row of rows) {
     if (p >= total) break; // a row added between the count and this read waits for the next snapshot
-    const [
-      id,
-      provider,
-      model,
-      status,
-      task,
-      rating,
-      favorite,
-      mask,
-      reference,
-      sv,
-      tv,
-      createdAt,
-      cost,
-      deleted,
-    ] = row;
-    s.ids[p] = id;
-    s.position[id] = p;
-    s.provider[p] = encode(s.providers, provider);
-    s.model[p] = model === null ? -1 : encode(s.models, `${provider}\u0000${model}`);
-    s.status[p] = encode(s.statuses, status);
-    s.taskType[p] = encode(s.taskTypes, task);
-    s.rating[p] = rating;
-    s.favorite[p] = favorite;
-    s.reviewMask[p] = mask;
-    s.reference[p] = reference;
-    s.styleVersion[p] = sv ?? -1;
-    s.templateVersion[p] = tv ?? -1;
-    s.createdAt[p] = createdAt;
-    s.cost[p] = cost ?? Number.NaN;
-    s.deleted[p] = deleted;
+    s.ids[p] = row[0];
+    s.position[row[0]] = p;
+    putRow(s, p, row);
     p += 1;
   }
   s.count = p;
@@ -186,11 +204,7 @@ export function readSnapshot(db: LibraryDatabase): FacetSnapshot {
     .prepare('SELECT x.run_id, t.name FROM run_tags x JOIN tags t ON t.id = x.tag_id')
     .raw()
     .all() as Array<[number, string]>;
-  [s.tagStart, s.tagCode] = csr(s, tagPairs, (name) => {
-    const code = encode(s.tags, name.toLowerCase());
-    s.tagNames[code] ??= name;
-    return code;
-  });
+  fillLists(s, s.tags, tagPairs, (name) => tagCode(s, name));
   const boardPairs = db
     .prepare(
       `SELECT DISTINCT o.run_id, b.board_id FROM board_outputs b JOIN outputs o ON o.id = b.output_id
@@ -198,8 +212,58 @@ export function readSnapshot(db: LibraryDatabase): FacetSnapshot {
     )
     .raw()
     .all() as Array<[number, number]>;
-  [s.boardStart, s.boardId] = csr(s, boardPairs, (id) => id);
+  fillLists(s, s.boards, boardPairs, (id) => id);
+  boundIds(s);
+  return s;
+}
 
+function tagCode(s: FacetSnapshot, name: string): number {
+  const code = encode(s.tagDict, name.toLowerCase());
+  s.tagNames[code] ??= name;
+  return code;
+}
+
+/** Writes one run's filter columns at position `p`. */
+function putRow(s: FacetSnapshot, p: number, row: FilterRow) {
+  const [
+    ,
+    provider,
+    model,
+    status,
+    task,
+    rating,
+    favorite,
+    mask,
+    reference,
+    sv,
+    tv,
+    createdAt,
+    cost,
+    deleted,
+  ] = row;
+  s.provider[p] = encode(s.providers, provider);
+  s.model[p] = model === null ? -1 : encode(s.models, `${provider}\u0000${model}`);
+  s.status[p] = encode(s.statuses, status);
+  s.taskType[p] = encode(s.taskTypes, task);
+  s.rating[p] = rating;
+  s.favorite[p] = favorite;
+  s.reviewMask[p] = mask;
+  s.reference[p] = reference;
+  s.styleVersion[p] = sv ?? -1;
+  s.templateVersion[p] = tv ?? -1;
+  s.style[p] = sv === null ? -1 : (s.styleOfVersion.get(sv)?.styleId ?? -1);
+  s.template[p] = tv === null ? -1 : (s.templateOfVersion.get(tv) ?? -1);
+  s.createdAt[p] = createdAt;
+  s.cost[p] = cost ?? Number.NaN;
+  s.deleted[p] = deleted;
+}
+
+/** Style, template and board names, and which style or template each version belongs to. */
+function readNames(db: LibraryDatabase, s: FacetSnapshot) {
+  s.styleOfVersion.clear();
+  s.styleNames.clear();
+  s.templateOfVersion.clear();
+  s.templateNames.clear();
   for (const v of db
     .prepare(
       'SELECT v.id, v.style_id, v.version, s.name FROM style_versions v JOIN styles s ON s.id = v.style_id',
@@ -223,42 +287,123 @@ export function readSnapshot(db: LibraryDatabase): FacetSnapshot {
   }>) {
     s.templateNames.set(t.id, t.name);
   }
-  s.boards = db.prepare('SELECT id, name FROM boards ORDER BY name COLLATE NOCASE, id').all() as Array<{
+  s.boardList = db.prepare('SELECT id, name FROM boards ORDER BY name COLLATE NOCASE, id').all() as Array<{
     id: number;
     name: string;
   }>;
-  let bound = 0;
-  for (let at = 0; at < s.count; at++) {
-    const sv = s.styleVersion[at]!;
-    const tv = s.templateVersion[at]!;
-    s.style[at] = sv === -1 ? -1 : (s.styleOfVersion.get(sv)?.styleId ?? -1);
-    s.template[at] = tv === -1 ? -1 : (s.templateOfVersion.get(tv) ?? -1);
-    bound = Math.max(bound, sv, tv, s.style[at]!, s.template[at]!);
-  }
-  for (const id of s.boardId) bound = Math.max(bound, id);
-  for (const board of s.boards) bound = Math.max(bound, board.id);
-  s.idBound = bound + 1;
-  return s;
+  for (const [name, code] of s.tagDict.codes) s.tagNames[code] ??= name;
 }
 
-/** Run → values pairs as compressed rows: values of position p at [start[p], start[p + 1]). */
-function csr<T>(
-  s: FacetSnapshot,
-  pairs: Array<[number, T]>,
-  code: (value: T) => number,
-): [Int32Array, Int32Array] {
-  const start = new Int32Array(s.ids.length + 1);
+/** Sets `idBound` past every id a facet table is indexed by. */
+function boundIds(s: FacetSnapshot) {
+  let bound = 0;
+  for (const [id, v] of s.styleOfVersion) bound = Math.max(bound, id, v.styleId);
+  for (const id of s.styleNames.keys()) bound = Math.max(bound, id);
+  for (const [id, t] of s.templateOfVersion) bound = Math.max(bound, id, t);
+  for (const id of s.templateNames.keys()) bound = Math.max(bound, id);
+  for (const board of s.boardList) bound = Math.max(bound, board.id);
+  const boards = s.boards;
+  for (let k = 0; k < boards.length; k++) bound = Math.max(bound, boards.values[k]!);
+  s.idBound = bound + 1;
+}
+
+/** Run → value pairs into lists, grouped by position. */
+function fillLists<T>(s: FacetSnapshot, list: Lists, pairs: Array<[number, T]>, code: (value: T) => number) {
   const known = pairs.filter(([runId]) => runId < s.position.length && s.position[runId]! >= 0);
-  for (const [runId] of known) start[s.position[runId]! + 1]! += 1;
-  for (let p = 0; p < s.ids.length; p++) start[p + 1]! += start[p]!;
-  const fill = start.slice(0, s.ids.length);
-  const values = new Int32Array(known.length);
+  const counts = new Int32Array(s.count + 1);
+  for (const [runId] of known) counts[s.position[runId]! + 1]! += 1;
+  for (let p = 0; p < s.count; p++) counts[p + 1]! += counts[p]!;
+  for (let p = 0; p < s.count; p++) {
+    list.from[p] = counts[p]!;
+    list.to[p] = counts[p]!;
+  }
+  if (list.values.length < known.length) list.values = new Int32Array(known.length + HEADROOM);
   for (const [runId, value] of known) {
     const p = s.position[runId]!;
-    values[fill[p]!] = code(value);
-    fill[p]! += 1;
+    list.values[list.to[p]!] = code(value);
+    list.to[p]! += 1;
   }
-  return [start, values];
+  list.length = known.length;
+  list.garbage = 0;
+}
+
+/** What the journal says changed since the snapshot was read or last brought up to date. */
+export interface SnapshotChanges {
+  /** Runs whose filter columns, tags or boards may have changed (inserted, updated or deleted). */
+  runIds: readonly number[];
+  /** Styles, templates, boards or tags were added, renamed or removed. */
+  names: boolean;
+}
+
+/** Past this many changed runs at once, reading the snapshot whole is the cheaper way. */
+const MAX_INCREMENTAL = 20_000;
+
+/**
+ * Brings `s` up to date with `changes` in place. Returns false when it cannot (a run removed for good,
+ * more new runs than the headroom, too many changes, too much garbage): the caller rebuilds.
+ */
+export function applyChanges(db: LibraryDatabase, s: FacetSnapshot, changes: SnapshotChanges): boolean {
+  if (changes.runIds.length > MAX_INCREMENTAL) return false;
+  if (changes.names) readNames(db, s);
+  const ids = [...new Set(changes.runIds)];
+  const rows = new Map<number, FilterRow>();
+  const tagsOf = new Map<number, string[]>();
+  const boardsOf = new Map<number, number[]>();
+  const CHUNK = 500;
+  for (let i = 0; i < ids.length; i += CHUNK) {
+    const chunk = JSON.stringify(ids.slice(i, i + CHUNK));
+    for (const row of db
+      .prepare(`SELECT ${FILTER_COLUMNS} FROM runs WHERE id IN (SELECT value FROM json_each(?))`)
+      .raw()
+      .all(chunk) as FilterRow[]) {
+      rows.set(row[0], row);
+    }
+    for (const [runId, name] of db
+      .prepare(
+        `SELECT x.run_id, t.name FROM run_tags x JOIN tags t ON t.id = x.tag_id
+         WHERE x.run_id IN (SELECT value FROM json_each(?))`,
+      )
+      .raw()
+      .all(chunk) as Array<[number, string]>) {
+      tagsOf.set(runId, [...(tagsOf.get(runId) ?? []), name]);
+    }
+    for (const [runId, boardId] of db
+      .prepare(
+        `SELECT DISTINCT o.run_id, b.board_id FROM board_outputs b JOIN outputs o ON o.id = b.output_id
+         WHERE o.deleted_at IS NULL AND o.run_id IN (SELECT value FROM json_each(?))`,
+      )
+      .raw()
+      .all(chunk) as Array<[number, number]>) {
+      boardsOf.set(runId, [...(boardsOf.get(runId) ?? []), boardId]);
+    }
+  }
+  for (const id of ids) {
+    const row = rows.get(id);
+    const known = id < s.position.length ? s.position[id]! : -1;
+    if (!row) {
+      if (known >= 0) return false; // removed for good (trash emptied): positions shift, read it whole
+      continue; // inserted and removed in between: nothing to show
+    }
+    let p = known;
+    if (p < 0) {
+      if (s.count >= s.capacity) return false;
+      if (id >= s.position.length) s.position = grownInt32(s.position, id + 1 + HEADROOM, -1);
+      p = s.count;
+      s.count += 1;
+      s.ids[p] = id;
+      s.position[id] = p;
+    }
+    putRow(s, p, row);
+    setList(
+      s.tags,
+      p,
+      (tagsOf.get(id) ?? []).map((name) => tagCode(s, name)),
+    );
+    setList(s.boards, p, boardsOf.get(id) ?? []);
+  }
+  if (s.tags.garbage > s.capacity || s.boards.garbage > s.capacity) return false;
+  if (changes.names || ids.length > 0) boundIds(s);
+  return true;
 }
 
 /** The filters that have a facet, as indexes into the per-run failure flags. */
@@ -279,6 +424,136 @@ const F = {
   count: 13,
 } as const;
 
+/** A query's selections as tables indexed by code or id: one array read per row and filter. */
+function selectionOf(s: FacetSnapshot, query: HistoryQuery) {
+  const codesOf = (dict: Dictionary, values: readonly string[]) =>
+    new Set(values.map((v) => dict.codes.get(v)).filter((c): c is number => c !== undefined));
+  const modelNames = new Set(query.models);
+  const modelValue = s.models.values.map((key) => key.slice(key.indexOf('\u0000') + 1));
+  const table = (size: number, selected: Iterable<number>) => {
+    const t = new Uint8Array(size + 1);
+    for (const code of selected) if (code >= 0 && code < size) t[code] = 1;
+    return t;
+  };
+  const styles = new Set(query.styles);
+  const styleVersions = new Set(query.styleVersions);
+  const templates = new Set(query.templates);
+  const boards = new Set(query.boards);
+  return {
+    providerSel: table(s.providers.values.length, codesOf(s.providers, query.providers)),
+    modelSel: table(
+      s.models.values.length,
+      modelValue.flatMap((value, code) => (modelNames.has(value) ? [code] : [])),
+    ),
+    statusSel: table(s.statuses.values.length, codesOf(s.statuses, query.statuses)),
+    taskSel: table(s.taskTypes.values.length, codesOf(s.taskTypes, query.taskTypes)),
+    styleSel: table(s.idBound, styles),
+    styleVersionSel: table(s.idBound, styleVersions),
+    templateSel: table(s.idBound, templates),
+    tagSel: table(
+      s.tagDict.values.length,
+      codesOf(
+        s.tagDict,
+        query.tags.map((t) => t.toLowerCase()),
+      ),
+    ),
+    boardSel: table(s.idBound, boards),
+    onProviders: query.providers.length > 0,
+    onModels: query.models.length > 0,
+    onStatuses: query.statuses.length > 0,
+    onTasks: query.taskTypes.length > 0,
+    onStyles: styles.size > 0,
+    onStyleVersions: styleVersions.size > 0,
+    onTemplates: templates.size > 0,
+    onTags: query.tags.length > 0,
+    onBoards: boards.size > 0,
+    mask: REVIEW_STATUSES.reduce((m, status, bit) => (query.review.includes(status) ? m | (1 << bit) : m), 0),
+    wantReference: query.usedReference === null ? -1 : query.usedReference ? 1 : 0,
+  };
+}
+
+/**
+ * Every field of a History query, and where the snapshot applies it. A filter added to `HistoryQuery` must
+ * be added here (the compiler insists), to `matchPositions` and to the SQL `conditions` of history-repo.ts:
+ * filtered searches are answered from the snapshot, so a filter it does not know would be silently ignored.
+ */
+export const SNAPSHOT_FILTERS = {
+  text: 'textMatch',
+  providers: 'provider',
+  models: 'model',
+  styles: 'style',
+  styleVersions: 'styleVersion',
+  templates: 'template',
+  taskTypes: 'taskType',
+  minRating: 'rating',
+  favorite: 'favorite',
+  review: 'reviewMask',
+  statuses: 'status',
+  from: 'createdAt',
+  to: 'createdAt',
+  tags: 'tags',
+  boards: 'boards',
+  usedReference: 'reference',
+  costMin: 'cost',
+  costMax: 'cost',
+  trash: 'deleted',
+} as const satisfies Record<keyof HistoryQuery, keyof FacetSnapshot | 'textMatch'>;
+
+/**
+ * The positions of the runs matching every condition of `query`, in snapshot order. `textMatch` marks the
+ * positions the search text lets through (null: no text condition).
+ */
+export function matchPositions(
+  s: FacetSnapshot,
+  query: HistoryQuery,
+  textMatch: Uint8Array | null,
+): Int32Array {
+  const sel = selectionOf(s, query);
+  const out = new Int32Array(s.count);
+  let n = 0;
+  const trash = query.trash;
+  const { tags, boards } = s;
+  for (let p = 0; p < s.count; p++) {
+    const deleted = s.deleted[p]!;
+    if (trash === 'exclude' ? deleted === 1 : trash === 'only' && deleted === 0) continue;
+    if (textMatch !== null && textMatch[p] === 0) continue;
+    const created = s.createdAt[p]!;
+    if (query.from !== null && created < query.from) continue;
+    if (query.to !== null && created >= query.to) continue;
+    const cost = s.cost[p]!;
+    if (query.costMin !== null && !(cost >= query.costMin)) continue;
+    if (query.costMax !== null && !(cost <= query.costMax)) continue;
+    if (sel.onProviders && sel.providerSel[s.provider[p]!] === 0) continue;
+    const model = s.model[p]!;
+    if (sel.onModels && (model === -1 || sel.modelSel[model] === 0)) continue;
+    if (sel.onStatuses && sel.statusSel[s.status[p]!] === 0) continue;
+    if (sel.onTasks && sel.taskSel[s.taskType[p]!] === 0) continue;
+    const style = s.style[p]!;
+    if (sel.onStyles && (style === -1 || sel.styleSel[style] === 0)) continue;
+    const sv = s.styleVersion[p]!;
+    if (sel.onStyleVersions && (sv === -1 || sel.styleVersionSel[sv] === 0)) continue;
+    const template = s.template[p]!;
+    if (sel.onTemplates && (template === -1 || sel.templateSel[template] === 0)) continue;
+    if (s.rating[p]! < query.minRating) continue;
+    if (query.favorite && s.favorite[p] === 0) continue;
+    if (sel.mask !== 0 && (s.reviewMask[p]! & sel.mask) === 0) continue;
+    if (sel.wantReference !== -1 && s.reference[p] !== sel.wantReference) continue;
+    if (sel.onTags) {
+      let hit = false;
+      for (let k = tags.from[p]!; k < tags.to[p]!; k++) if (sel.tagSel[tags.values[k]!] === 1) hit = true;
+      if (!hit) continue;
+    }
+    if (sel.onBoards) {
+      let hit = false;
+      for (let k = boards.from[p]!; k < boards.to[p]!; k++)
+        if (sel.boardSel[boards.values[k]!] === 1) hit = true;
+      if (!hit) continue;
+    }
+    out[n++] = p;
+  }
+  return out.subarray(0, n);
+}
+
 /**
  * Counts every facet of `query` in one pass. `textMatch` marks the positions the search text lets through
  * (null: no text condition).
@@ -288,31 +563,34 @@ export function countFacets(
   query: HistoryQuery,
   textMatch: Uint8Array | null,
 ): HistoryFacets {
-  const codesOf = (dict: Dictionary, values: readonly string[]) =>
-    new Set(values.map((v) => dict.codes.get(v)).filter((c): c is number => c !== undefined));
-  const providers = codesOf(s.providers, query.providers);
-  const modelNames = new Set(query.models);
-  const statuses = codesOf(s.statuses, query.statuses);
-  const tasks = codesOf(s.taskTypes, query.taskTypes);
-  const styles = new Set(query.styles);
-  const styleVersions = new Set(query.styleVersions);
-  const templates = new Set(query.templates);
-  const tags = codesOf(
-    s.tags,
-    query.tags.map((t) => t.toLowerCase()),
-  );
-  const boards = new Set(query.boards);
-  const mask = REVIEW_STATUSES.reduce(
-    (m, status, bit) => (query.review.includes(status) ? m | (1 << bit) : m),
-    0,
-  );
-  const modelValue = s.models.values.map((key) => key.slice(key.indexOf('\u0000') + 1));
+  const {
+    providerSel,
+    modelSel,
+    statusSel,
+    taskSel,
+    styleSel,
+    styleVersionSel,
+    templateSel,
+    tagSel,
+    boardSel,
+    onProviders,
+    onModels,
+    onStatuses,
+    onTasks,
+    onStyles,
+    onStyleVersions,
+    onTemplates,
+    onTags,
+    onBoards,
+    mask,
+    wantReference,
+  } = selectionOf(s, query);
 
   const providerCounts = new Float64Array(s.providers.values.length);
   const modelCounts = new Float64Array(s.models.values.length);
   const statusCounts = new Float64Array(s.statuses.values.length);
   const taskCounts = new Float64Array(s.taskTypes.values.length);
-  const tagCounts = new Float64Array(s.tags.values.length);
+  const tagCounts = new Float64Array(s.tagDict.values.length);
   const styleCounts = new Float64Array(s.idBound);
   const styleVersionCounts = new Float64Array(s.idBound);
   const templateCounts = new Float64Array(s.idBound);
@@ -322,36 +600,9 @@ export function countFacets(
   const referenceCounts = [0, 0];
   let favoriteCount = 0;
   let total = 0;
-
-  // Selections as tables indexed by code or id: one array read per row and filter.
-  const table = (size: number, selected: Iterable<number>) => {
-    const t = new Uint8Array(size + 1);
-    for (const code of selected) if (code >= 0 && code < size) t[code] = 1;
-    return t;
-  };
-  const providerSel = table(s.providers.values.length, providers);
-  const modelSel = table(
-    s.models.values.length,
-    modelValue.flatMap((value, code) => (modelNames.has(value) ? [code] : [])),
-  );
-  const statusSel = table(s.statuses.values.length, statuses);
-  const taskSel = table(s.taskTypes.values.length, tasks);
-  const styleSel = table(s.idBound, styles);
-  const styleVersionSel = table(s.idBound, styleVersions);
-  const templateSel = table(s.idBound, templates);
-  const tagSel = table(s.tags.values.length, tags);
-  const boardSel = table(s.idBound, boards);
-  const onProviders = query.providers.length > 0;
-  const onModels = query.models.length > 0;
-  const onStatuses = query.statuses.length > 0;
-  const onTasks = query.taskTypes.length > 0;
-  const onStyles = styles.size > 0;
-  const onStyleVersions = styleVersions.size > 0;
-  const onTemplates = templates.size > 0;
-  const onTags = query.tags.length > 0;
-  const onBoards = boards.size > 0;
-  const wantReference = query.usedReference === null ? -1 : query.usedReference ? 1 : 0;
   const trash = query.trash;
+  const tagLists = s.tags;
+  const boardLists = s.boards;
 
   for (let p = 0; p < s.count; p++) {
     // Conditions without a facet: the trash, the text, dates and costs.
@@ -366,7 +617,6 @@ export function countFacets(
     if (query.costMax !== null && !(cost <= query.costMax)) continue;
 
     const sv = s.styleVersion[p]!;
-    const _tv = s.templateVersion[p]!;
     const style = s.style[p]!;
     const template = s.template[p]!;
     const model = s.model[p]!;
@@ -417,21 +667,21 @@ export function countFacets(
       only = F.usedReference;
     }
     if (failing > 1) continue;
-    const tagFrom = s.tagStart[p]!;
-    const tagTo = s.tagStart[p + 1]!;
+    const tagFrom = tagLists.from[p]!;
+    const tagTo = tagLists.to[p]!;
     if (onTags) {
       let hit = false;
-      for (let k = tagFrom; k < tagTo; k++) if (tagSel[s.tagCode[k]!] === 1) hit = true;
+      for (let k = tagFrom; k < tagTo; k++) if (tagSel[tagLists.values[k]!] === 1) hit = true;
       if (!hit) {
         failing += 1;
         only = F.tags;
       }
     }
-    const boardFrom = s.boardStart[p]!;
-    const boardTo = s.boardStart[p + 1]!;
+    const boardFrom = boardLists.from[p]!;
+    const boardTo = boardLists.to[p]!;
     if (onBoards) {
       let hit = false;
-      for (let k = boardFrom; k < boardTo; k++) if (boardSel[s.boardId[k]!] === 1) hit = true;
+      for (let k = boardFrom; k < boardTo; k++) if (boardSel[boardLists.values[k]!] === 1) hit = true;
       if (!hit) {
         failing += 1;
         only = F.boards;
@@ -457,8 +707,9 @@ export function countFacets(
       if (m & 4) reviewCounts[2]! += 1;
     }
     if (all || only === F.usedReference) referenceCounts[s.reference[p]!]! += 1;
-    if (all || only === F.tags) for (let k = tagFrom; k < tagTo; k++) tagCounts[s.tagCode[k]!]! += 1;
-    if (all || only === F.boards) for (let k = boardFrom; k < boardTo; k++) boardCounts[s.boardId[k]!]! += 1;
+    if (all || only === F.tags) for (let k = tagFrom; k < tagTo; k++) tagCounts[tagLists.values[k]!]! += 1;
+    if (all || only === F.boards)
+      for (let k = boardFrom; k < boardTo; k++) boardCounts[boardLists.values[k]!]! += 1;
   }
 
   const asMap = (counts: Float64Array) => {
@@ -507,7 +758,7 @@ export function countFacets(
     if (!models.some((m) => m.value === model)) models.push({ value: model, provider: '', count: 0 });
   }
   models.sort((x, y) => y.count - x.count || x.value.localeCompare(y.value));
-  const tagList = s.tags.values
+  const tagList = s.tagDict.values
     .map((_, code) => ({ value: s.tagNames[code]!, count: tagCounts[code]! }))
     .filter((t) => t.count > 0)
     .sort((x, y) => y.count - x.count || x.value.localeCompare(y.value))
@@ -540,6 +791,6 @@ export function countFacets(
       { value: 'no', count: referenceCounts[0]! },
     ],
     tags: tagList,
-    boards: s.boards.map((board) => ({ ...board, count: boardCounts[board.id] ?? 0 })),
+    boards: s.boardList.map((board) => ({ ...board, count: boardCounts[board.id] ?? 0 })),
   };
 }

@@ -20,8 +20,12 @@ import {
   seedLibrary,
 } from '../../../test/support/history';
 import { recordingLogger } from '../../../test/support/log';
+import { createBoardsRepo } from './boards-repo';
 import { closeDatabase, type LibraryDatabase, openDatabase } from './db';
+import { SNAPSHOT_FILTERS } from './history-facets';
 import { createHistoryRepo, type FacetDim, type HistoryRepo } from './history-repo';
+import { createOutputsRepo } from './outputs-repo';
+import { createRunsRepo } from './runs-repo';
 import { createTrashRepo } from './trash-repo';
 
 // ---------------------------------------------------------------------------------------------------------
@@ -573,5 +577,120 @@ describe('history facets', () => {
       version: 2,
     });
     expect(all.models.find((m) => m.value === 'imagen-4')?.provider).toBe('gemini');
+  });
+});
+
+describe('the in-memory snapshot kept in step with writes', () => {
+  // A reader that has answered before, then every kind of write through the real repositories: after each,
+  // its answers equal those of a reader that reads the library whole.
+  let own: LibraryDatabase;
+  let ownDir: string;
+  let reader: HistoryRepo;
+  let boardIds: Map<string, number>;
+  const sorts: HistorySort[] = [
+    { key: 'date', dir: 'desc' },
+    { key: 'rating', dir: 'desc' },
+    { key: 'cost', dir: 'asc' },
+  ];
+  const queries: HistoryQueryInput[] = [
+    {},
+    { text: 'lake' },
+    { tags: ['hero'] },
+    { tags: ['fresh'] },
+    { minRating: 3, favorite: true },
+    { review: ['approved'], providers: ['openai'] },
+    { trash: 'only' },
+    { text: 'misty', trash: 'include', minRating: 1 },
+  ];
+
+  const pages = (repo: HistoryRepo, input: HistoryQueryInput, sort: HistorySort) => {
+    const query = HistoryQuery.parse(input);
+    const ids: number[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = repo.search({ query, sort, cursor, limit: 9 });
+      ids.push(...page.items.map((item) => item.id));
+      cursor = page.nextCursor;
+    } while (cursor !== null);
+    return ids;
+  };
+  const expectInStep = (what: string) => {
+    const whole = createHistoryRepo(own, recordingLogger());
+    const withBoards = [...queries, { boards: [...boardIds.values()] }];
+    for (const input of withBoards) {
+      expect(
+        facetMaps(reader.facets(HistoryQuery.parse(input))),
+        `${what}: facets of ${JSON.stringify(input)}`,
+      ).toEqual(facetMaps(whole.facets(HistoryQuery.parse(input))));
+      for (const sort of sorts) {
+        expect(pages(reader, input, sort), `${what}: ${JSON.stringify(input)} by ${sort.key}`).toEqual(
+          pages(whole, input, sort),
+        );
+      }
+    }
+  };
+
+  beforeAll(() => {
+    ownDir = fs.mkdtempSync(path.join(os.tmpdir(), 'atelier-history-step-'));
+    own = openDatabase(path.join(ownDir, 'atelier.db'));
+    boardIds = seedLibrary(own, buildRuns(90)).ids.boards;
+    reader = createHistoryRepo(own, recordingLogger());
+    for (const input of queries) reader.facets(HistoryQuery.parse(input));
+  });
+  afterAll(() => {
+    closeDatabase(own);
+    fs.rmSync(ownDir, { recursive: true, force: true });
+  });
+
+  it('follows ratings, favourites, review, tags, boards, trash, new runs, renames and purges', () => {
+    const runs = createRunsRepo(own, recordingLogger());
+    const outputs = createOutputsRepo(own);
+    const boards = createBoardsRepo(own);
+    const trash = createTrashRepo(own);
+    const outputIds = own.prepare<[], number>('SELECT id FROM outputs ORDER BY id').pluck().all();
+    const runIds = own
+      .prepare<[], number>('SELECT id FROM runs WHERE deleted_at IS NULL ORDER BY id')
+      .pluck()
+      .all();
+
+    runs.rate(outputIds[0]!, 5, 1);
+    runs.rate(outputIds[1]!, 0, 1);
+    expectInStep('ratings');
+    outputs.setFavorite([outputIds[2]!, outputIds[3]!], true);
+    outputs.review([outputIds[4]!], { status: 'approved', approvalRef: 'LEGAL-1' }, 1);
+    expectInStep('favourite and review');
+    runs.setTags(runIds[0]!, ['fresh', 'Hero']);
+    runs.setTags(runIds[1]!, []);
+    expectInStep('tags');
+    const board = boards.create('Late brief', 1);
+    boardIds.set('Late brief', board);
+    boards.addOutputs(board, outputIds.slice(5, 9), 1);
+    boards.removeOutputs(board, [outputIds[5]!]);
+    expectInStep('boards');
+    trash.trashOutputs([outputIds[6]!], 2);
+    trash.trashRuns([runIds[2]!, runIds[3]!], 2);
+    expectInStep('trash');
+    trash.restoreRuns([runIds[2]!]);
+    expectInStep('restore');
+    const created = runs.create({ request: { prompt: 'a late misty lake', provider: 'openai' }, now: 9e12 });
+    runs.rate(
+      own.prepare<[number], number>('SELECT id FROM outputs WHERE run_id = ?').pluck().get(created) ??
+        outputIds[9]!,
+      4,
+      1,
+    );
+    expectInStep('a new run');
+    own.prepare("UPDATE styles SET name = 'Gouache Dawn' WHERE name = ?").run(SEED_STYLES[0]);
+    boards.rename(board, 'Later brief');
+    expectInStep('renames');
+    trash.purge(Number.MAX_SAFE_INTEGER);
+    expectInStep('trash emptied for good');
+  });
+});
+
+describe('the snapshot knows every filter', () => {
+  it('lists each field of a History query, so a new filter cannot be ignored by filtered searches', () => {
+    const fields = Object.keys(HistoryQuery.parse({})).sort();
+    expect(Object.keys(SNAPSHOT_FILTERS).sort()).toEqual(fields);
   });
 });

@@ -10,7 +10,14 @@ import {
 import { fieldError } from '../../../shared/result';
 import type { Logger } from '../ports';
 import type { LibraryDatabase } from './db';
-import { countFacets, type FacetSnapshot, readSnapshot } from './history-facets';
+import {
+  applyChanges,
+  countFacets,
+  type FacetSnapshot,
+  matchPositions,
+  readSnapshot,
+} from './history-facets';
+import { createHistoryJournal } from './history-journal';
 import { createJsonColumns } from './json-column';
 import { COVER_JOIN, SUMMARY_COLUMNS, type SummaryRow, toSummary } from './runs-repo';
 import { planSearch, type SearchPlan } from './search-text';
@@ -197,15 +204,147 @@ export function createHistoryRepo(db: LibraryDatabase, log: Logger): HistoryRepo
       'SELECT (SELECT count(*) FROM runs) - (SELECT count(*) FROM runs WHERE deleted_at IS NOT NULL)',
     )
     .pluck();
-  const changes = db.prepare<[], number>('SELECT total_changes()').pluck();
   const ftsIds = db.prepare<[string], number>('SELECT rowid FROM runs_fts WHERE runs_fts MATCH ?').pluck();
-  let snapshot: { data: FacetSnapshot; stamp: string } | null = null;
+  const pageRows = db.prepare(
+    `SELECT ${SUMMARY_COLUMNS}, NULL AS sort_value FROM runs r ${COVER_JOIN}
+     WHERE r.id IN (SELECT value FROM json_each(?))`,
+  );
+  const journal = createHistoryJournal(db);
+  let snapshot: { data: FacetSnapshot; dataVersion: number } | null = null;
+  const dataVersion = () => Number(db.pragma('data_version', { simple: true }));
 
-  /** The facet snapshot, read again when anything was written since (by this connection or another). */
+  /**
+   * The snapshot as of now: brought up to date with what this connection journaled since, or read whole
+   * when another connection committed or the changes cannot be applied in place.
+   */
   function currentSnapshot(): FacetSnapshot {
-    const stamp = `${changes.get()}:${String(db.pragma('data_version', { simple: true }))}`;
-    if (snapshot === null || snapshot.stamp !== stamp) snapshot = { data: readSnapshot(db), stamp };
+    const version = dataVersion();
+    if (snapshot !== null && snapshot.dataVersion === version) {
+      const changes = journal.take();
+      if (changes.runIds.length === 0 && !changes.names) return snapshot.data;
+      if (applyChanges(db, snapshot.data, changes)) return snapshot.data;
+    }
+    journal.clear();
+    snapshot = { data: readSnapshot(db), dataVersion: version };
     return snapshot.data;
+  }
+
+  /** Marks the positions the search text lets through; null when there is no text condition. */
+  function textMatchOf(data: FacetSnapshot, query: HistoryQuery): Uint8Array | null {
+    const plan = planSearch(query.text);
+    const p = new Params();
+    const text = textConditions(plan, p);
+    if (text.length === 0) return null;
+    const textMatch = new Uint8Array(data.count);
+    const mark = (ids: readonly number[], value: 0 | 1) => {
+      for (const id of ids) {
+        const at = id < data.position.length ? data.position[id]! : -1;
+        if (at >= 0 && at < data.count) textMatch[at] = value;
+      }
+    };
+    if (plan.contains.length === 0 && plan.lacks.length === 0) {
+      // Words only: the ids come straight from the FTS index, without visiting a run row.
+      if (plan.match !== null) {
+        mark(ftsIds.all(plan.match), 1);
+        if (plan.exclude !== null) mark(ftsIds.all(plan.exclude), 0);
+      } else {
+        textMatch.fill(1);
+        mark(ftsIds.all(plan.exclude!), 0);
+      }
+    } else {
+      mark(
+        prepared(`SELECT r.id FROM runs r ${whereSql(text)}`)
+          .pluck()
+          .all(p.values) as number[],
+        1,
+      );
+    }
+    return textMatch;
+  }
+
+  /**
+   * A filtered page from the snapshot: the matches are found in memory, the best `limit + 1` after the
+   * cursor kept by a bounded heap, and only those rows read. Visiting every match's row in SQL (a common
+   * word matches a third of the library) is what made a search with filters slow.
+   */
+  function snapshotPage(
+    data: FacetSnapshot,
+    matches: Int32Array,
+    sort: HistorySort,
+    after: Cursor | null,
+    limit: number,
+  ): { rows: SortRow[] } {
+    const keyOf: (p: number) => number =
+      sort.key === 'rating'
+        ? (p) => data.rating[p]!
+        : sort.key === 'cost'
+          ? (p) => {
+              const cost = data.cost[p]!;
+              return Number.isNaN(cost) ? -1 : cost;
+            }
+          : (p) => data.ids[p]!;
+    const desc = sort.dir === 'desc';
+    // `first(a, b)`: a comes before b in this order.
+    const first = (ka: number, ia: number, kb: number, ib: number) =>
+      desc ? ka > kb || (ka === kb && ia > ib) : ka < kb || (ka === kb && ia < ib);
+    const afterKey = after === null ? 0 : sort.key === 'date' ? after.id : (after.value ?? 0);
+    const want = limit + 1;
+    // A max-heap of the kept entries by "comes last": the root is the one to drop.
+    const heapKey = new Float64Array(want);
+    const heapId = new Int32Array(want);
+    let size = 0;
+    const later = (i: number, j: number) => first(heapKey[j]!, heapId[j]!, heapKey[i]!, heapId[i]!);
+    const swap = (i: number, j: number) => {
+      const k = heapKey[i]!;
+      heapKey[i] = heapKey[j]!;
+      heapKey[j] = k;
+      const d = heapId[i]!;
+      heapId[i] = heapId[j]!;
+      heapId[j] = d;
+    };
+    for (let m = 0; m < matches.length; m++) {
+      const p = matches[m]!;
+      const key = keyOf(p);
+      const id = data.ids[p]!;
+      if (after !== null && !first(afterKey, after.id, key, id)) continue;
+      if (size < want) {
+        heapKey[size] = key;
+        heapId[size] = id;
+        let i = size++;
+        while (i > 0) {
+          const parent = (i - 1) >> 1;
+          if (!later(i, parent)) break;
+          swap(i, parent);
+          i = parent;
+        }
+      } else if (first(key, id, heapKey[0]!, heapId[0]!)) {
+        heapKey[0] = key;
+        heapId[0] = id;
+        let i = 0;
+        for (;;) {
+          const l = 2 * i + 1;
+          const r = l + 1;
+          let top = i;
+          if (l < size && later(l, top)) top = l;
+          if (r < size && later(r, top)) top = r;
+          if (top === i) break;
+          swap(i, top);
+          i = top;
+        }
+      }
+    }
+    const kept = Array.from({ length: size }, (_, i) => ({ key: heapKey[i]!, id: heapId[i]! })).sort(
+      (a, b) => (first(a.key, a.id, b.key, b.id) ? -1 : 1),
+    );
+    const byId = new Map(
+      (pageRows.all(JSON.stringify(kept.map((k) => k.id))) as SortRow[]).map((row) => [row.id, row]),
+    );
+    const rows: SortRow[] = [];
+    for (const k of kept) {
+      const row = byId.get(k.id);
+      if (row) rows.push({ ...row, sort_value: sort.key === 'date' ? null : k.key });
+    }
+    return { rows };
   }
 
   function search({
@@ -227,20 +366,45 @@ export function createHistoryRepo(db: LibraryDatabase, log: Logger): HistoryRepo
     const p = new Params();
     const c = conditions(query, plan, new Set(), p);
     const unfiltered = c.length === 1 && c[0] === 'r.deleted_at IS NULL';
-    const total =
-      after !== null
-        ? null
-        : unfiltered
-          ? (countLive.get() ?? 0)
-          : (prepared(`SELECT count(*) FROM runs r ${whereSql(c)}`)
-              .pluck()
-              .get(p.values) as number);
 
+    let rows: SortRow[];
+    let total: number | null = null;
+    if (unfiltered) {
+      // Every live run: the sort's own index serves the page, and the count reads no row.
+      if (after === null) total = countLive.get() ?? 0;
+      rows = sqlPage(c, p, sort, after, limit);
+    } else {
+      const data = currentSnapshot();
+      const matches = matchPositions(data, query, textMatchOf(data, query));
+      if (after === null) total = matches.length;
+      // Duration is not in the snapshot; its index serves that order.
+      rows =
+        sort.key === 'duration'
+          ? sqlPage(c, p, sort, after, limit)
+          : snapshotPage(data, matches, sort, after, limit).rows;
+    }
+    // One extra row tells whether another page exists.
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    const nextCursor =
+      rows.length > limit && last
+        ? encodeCursor({ key: sort.key, dir: sort.dir, value: last.sort_value, id: last.id })
+        : null;
+    return { items: page.map((row) => toSummary(row, json)), nextCursor, total };
+  }
+
+  /** A keyset page in SQL: rows after the cursor in the sort's order, one more than asked. */
+  function sqlPage(
+    c: string[],
+    p: Params,
+    sort: HistorySort,
+    after: Cursor | null,
+    limit: number,
+  ): SortRow[] {
     const key = SORT_EXPRESSION[sort.key];
     const direction = sort.dir === 'desc' ? 'DESC' : 'ASC';
     const before = sort.dir === 'desc' ? '<' : '>';
     const pageConditions = [...c];
-    key === null ? c.map((x) => (x === 'r.deleted_at IS NULL' ? '+r.deleted_at IS NULL' : x)) : [...c];
     if (after !== null) {
       pageConditions.push(
         key === null
@@ -251,51 +415,12 @@ export function createHistoryRepo(db: LibraryDatabase, log: Logger): HistoryRepo
     const order = key === null ? `r.id ${direction}` : `${key} ${direction}, r.id ${direction}`;
     const sql = `SELECT ${SUMMARY_COLUMNS}, ${key ?? 'NULL'} AS sort_value FROM runs r ${COVER_JOIN}
       ${whereSql(pageConditions)} ORDER BY ${order} LIMIT ${p.add(limit + 1)}`;
-    // One extra row tells whether another page exists without a second query.
-    const rows = prepared(sql).all(p.values) as SortRow[];
-    const page = rows.slice(0, limit);
-    const last = page.at(-1);
-    const nextCursor =
-      rows.length > limit && last
-        ? encodeCursor({ key: sort.key, dir: sort.dir, value: last.sort_value, id: last.id })
-        : null;
-    return { items: page.map((row) => toSummary(row, json)), nextCursor, total };
+    return prepared(sql).all(p.values) as SortRow[];
   }
 
   function facets(query: HistoryQuery): HistoryFacets {
-    const plan = planSearch(query.text);
     const data = currentSnapshot();
-    const p = new Params();
-    const text = textConditions(plan, p);
-    let textMatch: Uint8Array | null = null;
-    const mark = (ids: readonly number[], value: 0 | 1) => {
-      for (const id of ids) {
-        const at = id < data.position.length ? data.position[id]! : -1;
-        if (at >= 0) textMatch![at] = value;
-      }
-    };
-    if (
-      plan.contains.length === 0 &&
-      plan.lacks.length === 0 &&
-      (plan.match !== null || plan.exclude !== null)
-    ) {
-      // Words only: the ids come straight from the FTS index, without visiting a run row.
-      textMatch = new Uint8Array(data.count);
-      if (plan.match !== null) mark(ftsIds.all(plan.match), 1);
-      else {
-        textMatch.fill(1);
-        mark(ftsIds.all(plan.exclude!), 0);
-      }
-    } else if (text.length > 0) {
-      textMatch = new Uint8Array(data.count);
-      mark(
-        prepared(`SELECT r.id FROM runs r ${whereSql(text)}`)
-          .pluck()
-          .all(p.values) as number[],
-        1,
-      );
-    }
-    return countFacets(data, query, textMatch);
+    return countFacets(data, query, textMatchOf(data, query));
   }
 
   return { search, facets };
