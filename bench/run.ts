@@ -3,6 +3,7 @@ import { benchDispatch } from './dispatch.bench';
 import { benchHistory } from './history.bench';
 import { benchIngest } from './ingest.bench';
 import { benchLibrary } from './library.bench';
+import { benchMetadataOut } from './metadata-out.bench';
 import { benchReferences } from './references.bench';
 import { type BenchRow, printTable } from './report';
 import { benchStore } from './store.bench';
@@ -14,6 +15,7 @@ const suites: Array<[string, () => Promise<BenchRow[]>]> = [
   ['Dispatcher', benchDispatch],
   ['Reference library', benchReferences],
   ['Style library', benchLibrary],
+  ['Metadata out', benchMetadataOut],
 ];
 const only = process.argv.slice(2);
 let missed = 0;

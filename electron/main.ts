@@ -1,14 +1,26 @@
 // The Electron shell: window, media protocol, IPC registration and OS key sealing. Everything else is the core.
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { app, BrowserWindow, ipcMain, net, protocol, safeStorage, session, shell } from 'electron';
-import { IPC_EVENT_CHANNEL } from '../shared/bridge';
+import {
+  app,
+  BrowserWindow,
+  ipcMain,
+  nativeImage,
+  net,
+  protocol,
+  safeStorage,
+  session,
+  shell,
+} from 'electron';
+import { IPC_DRAG_OUT_CHANNEL, IPC_EVENT_CHANNEL } from '../shared/bridge';
+import { AppError } from '../shared/result';
 import { readLaunchConfig } from './config';
 import { type Core, createCore } from './core';
 import { decodeUrlPath } from './core/media';
 import { consoleLogger } from './core/ports';
 import { loadCatalog } from './core/providers/catalog';
 import { MEDIA_SCHEME, windowContentSecurityPolicy, withContentSecurityPolicy } from './csp';
+import { createDragOut } from './drag-out';
 import { externalLinkOrigins, externalUrlAllowed } from './external-links';
 import { registerIpcHandlers } from './ipc';
 import { permissionGranted } from './permissions';
@@ -106,6 +118,26 @@ app.whenReady().then(() => {
   protocol.handle(MEDIA_SCHEME, async (request) => {
     const relative = decodeUrlPath(new URL(request.url).pathname.replace(/^\/+/, ''));
     if (relative === null) return new Response('Bad request: malformed percent-encoding', { status: 400 });
+    // Download of an original: written with its metadata per the setting (the library's file is only read).
+    const download = /^download\/output\/([1-9][0-9]{0,15})$/.exec(relative);
+    if (download) {
+      try {
+        const file = await activeCore.outgoingOriginal(Number(download[1]));
+        return new Response(new Uint8Array(file.bytes), {
+          headers: {
+            'Content-Type': file.contentType,
+            'Content-Disposition': `attachment; filename="${file.fileName.replace(/[^A-Za-z0-9._-]/g, '_')}"`,
+            'Cache-Control': 'no-store',
+            'Content-Security-Policy': policy,
+            'X-Content-Type-Options': 'nosniff',
+          },
+        });
+      } catch (error) {
+        if (error instanceof AppError && error.code === 'not_found')
+          return new Response('Not found', { status: 404 });
+        throw error;
+      }
+    }
     // The real path, once links are followed, must lie inside the data folder.
     const file = await activeCore.resolveMedia(relative);
     if (!file) return new Response('Not found', { status: 404 });
@@ -123,6 +155,29 @@ app.whenReady().then(() => {
       mainWindow !== null &&
       event.sender === mainWindow.webContents &&
       frame?.url.split('#')[0] === rendererUrl
+    );
+  });
+  // Drag out: the renderer prevents its own drag and asks for the OS one; the file carries its metadata.
+  const dragOut = createDragOut(activeCore.outgoingOriginal, app.getPath('temp'));
+  ipcMain.on(IPC_DRAG_OUT_CHANNEL, (event, outputId: unknown) => {
+    if (
+      !mainWindow ||
+      event.sender !== mainWindow.webContents ||
+      event.senderFrame?.url.split('#')[0] !== rendererUrl
+    )
+      return;
+    if (!Number.isInteger(outputId) || (outputId as number) <= 0) return;
+    dragOut(outputId as number).then(
+      ({ file, bytes }) => {
+        // nativeImage reads PNG and JPEG; any other format drags with a plain square (macOS refuses an empty icon).
+        const image = nativeImage.createFromBuffer(bytes);
+        const icon = image.isEmpty()
+          ? nativeImage.createFromBitmap(Buffer.alloc(32 * 32 * 4, 0x80), { width: 32, height: 32 })
+          : image.resize({ width: 96 });
+        event.sender.startDrag({ file, icon });
+      },
+      (error: unknown) =>
+        log.warn('drag out failed', { error: error instanceof Error ? error.message : String(error) }),
     );
   });
   activeCore.events.subscribe((name, payload) => {

@@ -1,6 +1,6 @@
 // The renderer's only door: `call` and `on`, exposed through contextBridge (sandboxed, no Node).
 import { contextBridge, type IpcRendererEvent, ipcRenderer } from 'electron';
-import { IPC_CALL_PREFIX, IPC_EVENT_CHANNEL } from '../shared/bridge';
+import { IPC_CALL_PREFIX, IPC_DRAG_OUT_CHANNEL, IPC_EVENT_CHANNEL } from '../shared/bridge';
 
 contextBridge.exposeInMainWorld('atelier', {
   mode: 'desktop',
@@ -24,5 +24,9 @@ contextBridge.exposeInMainWorld('atelier', {
     };
     ipcRenderer.on(IPC_EVENT_CHANNEL, wrapped);
     return () => ipcRenderer.removeListener(IPC_EVENT_CHANNEL, wrapped);
+  },
+  startDrag: (outputId: unknown) => {
+    if (Number.isInteger(outputId) && (outputId as number) > 0)
+      ipcRenderer.send(IPC_DRAG_OUT_CHANNEL, outputId);
   },
 });

@@ -37,6 +37,7 @@ async function main(): Promise<void> {
     subscribe: core.events.subscribe,
     staticDir: path.join(appRoot, 'dist', 'renderer'),
     resolveMedia: core.resolveMedia,
+    downloadOutput: core.outgoingOriginal,
     port,
     log,
   });

@@ -21,6 +21,15 @@ export interface Api {
   call<K extends CallName>(name: K, input: CallInput<K>): Promise<Result<CallOutput<K>>>;
   on<K extends EventName>(name: K, listener: (payload: EventPayload<K>) => void): () => void;
   mediaUrl(relativePath: string): string;
+  /** Where an output's original downloads from, written with its metadata per the setting (the library file is only read). */
+  downloadUrl(outputId: number): string;
+  /**
+   * Makes a drag of an output also a drag out of the app: in the browser, Chromium's `DownloadURL` (dropping on
+   * the desktop downloads through `downloadUrl`); returns false on the desktop, where `startDrag` does it.
+   */
+  offerDragOut(data: DataTransfer, outputId: number, fileName: string, contentType: string): boolean;
+  /** Desktop only: an OS drag of the output's file (call from a prevented `dragstart`). */
+  startDrag: ((outputId: number) => void) | null;
   connection(): ConnectionState;
   onConnection(listener: (state: ConnectionState) => void): () => void;
 }
@@ -139,6 +148,9 @@ function desktopApi(bridge: AtelierBridge): Api {
     },
     on: (name, listener) => bridge.on(name, listener),
     mediaUrl: (relativePath) => `atelier-media://local/${encodePath(relativePath)}`,
+    downloadUrl: (outputId) => `atelier-media://local/download/output/${outputId}`,
+    offerDragOut: () => false,
+    startDrag: bridge.startDrag ? (outputId) => bridge.startDrag?.(outputId) : null,
     connection: () => connection.get(),
     onConnection: (listener) => connection.subscribe(listener),
   };
@@ -192,6 +204,16 @@ function browserApi(token: string | null): Api {
       return listeners.add(name, listener as AnyListener);
     },
     mediaUrl: (relativePath) => `/media/${encodePath(relativePath)}?token=${encodeURIComponent(token ?? '')}`,
+    downloadUrl: (outputId) => `/download/output/${outputId}?token=${encodeURIComponent(token ?? '')}`,
+    offerDragOut(data, outputId, fileName, contentType) {
+      const url = new URL(
+        `/download/output/${outputId}?token=${encodeURIComponent(token ?? '')}`,
+        window.location.href,
+      );
+      data.setData('DownloadURL', `${contentType}:${fileName}:${url.href}`);
+      return true;
+    },
+    startDrag: null,
     connection: () => connection.get(),
     onConnection: (listener) => connection.subscribe(listener),
   };

@@ -39,6 +39,7 @@ import { historyCalls } from './history-contract';
 import { labelText, refuseDeepNesting } from './input-rules';
 import { libraryCalls, libraryEvents } from './library-contract';
 import { SERVER_SLOTS } from './limits';
+import { metadataCalls } from './metadata-contract';
 import { queueCalls } from './queue-contract';
 import { referenceCalls, referenceEvents } from './references-contract';
 import { reviewCalls, trashCalls } from './review-contract';
@@ -231,6 +232,7 @@ export const calls = {
   ...reviewCalls,
   ...trashCalls,
   ...boardCalls,
+  ...metadataCalls,
 } as const;
 
 /** Every event the main process pushes to the renderer. */

@@ -285,7 +285,14 @@ export const RunSummary = z.object({
   outputsCount: z.number(),
   /** The first live image: `path` is the original (what the viewer shows and Download saves). */
   cover: z
-    .object({ path: z.string(), thumbPath: z.string(), width: z.number(), height: z.number() })
+    .object({
+      /** The output it is (what Download and drag out name). */
+      outputId: z.number().optional(),
+      path: z.string(),
+      thumbPath: z.string(),
+      width: z.number(),
+      height: z.number(),
+    })
     .nullable(),
   error: RunError.nullable(),
   taskType: TaskType.optional(),

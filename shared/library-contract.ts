@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { AspectRatio, ProviderId, QualityTier, TaskType } from './domain';
 import { labelText, refuseDeepNesting } from './input-rules';
 import { NEGATIVE_PROMPT_MAX_CHARS, PROMPT_MAX_CHARS } from './limits';
+import { MidjourneyFields } from './midjourney';
 
 const trimmed = (max: number) => z.string().trim().max(max, `must be at most ${max} characters`);
 const Id = z.number().int('must be a whole number').positive('must be an id');
@@ -195,6 +196,8 @@ export const StyleOverrides = z.strictObject({
   comfyui: z
     .strictObject({ workflow: z.record(z.string(), z.unknown()).superRefine(refuseDeepNesting(32)) })
     .optional(),
+  /** Midjourney (no API): what *Copy for Midjourney* adds to the line (`--sref`, `--cref`, `--stylize`, `--chaos`, `--v`). */
+  midjourney: MidjourneyFields.optional(),
 });
 export type StyleOverrides = z.infer<typeof StyleOverrides>;
 

@@ -8,6 +8,7 @@ export const SETTINGS_TABS = [
   'budgets',
   'local',
   'library',
+  'files',
   'review',
 ] as const;
 export type SettingsTab = (typeof SETTINGS_TABS)[number];
@@ -19,6 +20,7 @@ export const SETTINGS_TAB_LABELS: Record<SettingsTab, string> = {
   budgets: 'Budgets',
   local: 'Local GPU',
   library: 'Style library',
+  files: 'Files',
   review: 'Review',
 };
 

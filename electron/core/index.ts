@@ -14,6 +14,8 @@ import { createEventBus, type EventBus } from './events';
 import { createGenerationService, type GenerationService } from './generation';
 import { createStyleLibrary, loadStarterLibrary, readStarterLibrary, type StyleLibrary } from './library';
 import { createMediaStore, resolveServedMedia, type SweepReport, sweepDataDir } from './media';
+import type { EmbedMetadata, MetadataMode } from './metadata/out';
+import { createMetadataService, type OutgoingFile } from './metadata/service';
 import { type Clock, type DesktopShell, type FetchLike, type Logger, systemClock } from './ports';
 import { type Catalog, loadCatalog } from './providers/catalog';
 import { adapters as builtInAdapters } from './providers/registry';
@@ -91,6 +93,15 @@ export interface Core {
   invoke(name: unknown, input: unknown): Promise<Result<unknown>>;
   /** The real path of a stored media file, or null when the path (or where its links lead) is not ours. */
   resolveMedia(relativePath: string): Promise<string | null>;
+  /**
+   * An output's original as it leaves Atelier (download, drag out): its metadata written per the setting
+   * (full / parameters / strip); the library's file is never changed. Throws AppError not_found.
+   */
+  outgoingOriginal(outputId: number): Promise<OutgoingFile>;
+  /** Writes an output's metadata into encoded bytes (batch export calls it with the mode it was given). */
+  embedMetadata: EmbedMetadata;
+  /** The metadata setting (Settings → Files): what export uses unless told otherwise. */
+  metadataMode(): MetadataMode;
   /** What the start-up sweep removed; null when it is off or the core closed before it ran. */
   startupSweep: Promise<SweepReport | null>;
   close(): Promise<void>;
@@ -216,6 +227,21 @@ export function createCore(options: CoreOptions): Core {
       }),
   );
 
+  const outputs = createOutputsRepo(db);
+  const metadata = createMetadataService({
+    dataDir,
+    settings: createSettingsRepo(db, log),
+    clock,
+    runOfOutput: (outputId) => outputs.runOf(outputId),
+    runs,
+    library,
+    providers: {
+      name: (id) => catalog.providers.find((p) => p.id === id)?.name ?? id,
+      isLocal: (id) => catalog.providers.find((p) => p.id === id)?.kind === 'local',
+    },
+    atelierVersion: options.version,
+  });
+
   const handlers = createHandlers({
     app: { name: 'Atelier', version: options.version, mode: options.mode, dataDir },
     desktop: options.desktop ?? null,
@@ -233,7 +259,7 @@ export function createCore(options: CoreOptions): Core {
     references,
     library: { library, pack: { media, dataDir, clock, appVersion: options.version, references } },
     review: {
-      outputs: createOutputsRepo(db),
+      outputs,
       runs,
       clock,
       modes: failureModes.modes,
@@ -242,6 +268,7 @@ export function createCore(options: CoreOptions): Core {
       trash,
     },
     boards: { boards: createBoardsRepo(db) },
+    metadata,
   });
 
   const sweepStop = new AbortController();
@@ -291,6 +318,9 @@ export function createCore(options: CoreOptions): Core {
     library,
     invoke: (name, input) => invokeCall(handlers, name, input, log),
     resolveMedia: (relativePath) => resolveServedMedia(dataDir, relativePath),
+    outgoingOriginal: (outputId) => metadata.original(outputId),
+    embedMetadata: metadata.embed,
+    metadataMode: () => metadata.mode(),
     startupSweep,
     close() {
       closing ??= (async () => {

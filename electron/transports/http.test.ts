@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { callBodyLimit, DEFAULT_CALL_BODY_BYTES } from '../../shared/body-limits';
 import type { EventName, EventPayload } from '../../shared/contract';
-import { err, ok, type Result } from '../../shared/result';
+import { AppError, err, ok, type Result } from '../../shared/result';
 import type { EventListener } from '../core/events';
 import { resolveServedMedia } from '../core/media';
 import type { Logger } from '../core/ports';
@@ -125,6 +125,10 @@ describe('loopback HTTP transport', () => {
       staticDir: path.join(dir, 'static'),
       // The core's own resolver, so links are followed as the app follows them.
       resolveMedia: (rel) => resolveServedMedia(path.join(dir, 'data'), rel),
+      downloadOutput: async (id) => {
+        if (id !== 7) throw new AppError('not_found', `There is no image ${id}.`);
+        return { bytes: Buffer.from('PNGBYTES'), fileName: 'atelier-run-3-1.png', contentType: 'image/png' };
+      },
       port: 0,
       token: 'test-token-123',
       log,
@@ -254,6 +258,24 @@ describe('loopback HTTP transport', () => {
       headers: host(),
     });
     expect(traversal.status).toBe(404);
+  });
+
+  it('downloads an output as an attachment written by the core, only with the token, never cached', async () => {
+    const route = '/download/output/7';
+    expect((await send(server.port, { path: route, headers: host() })).status).toBe(401);
+    const file = await send(server.port, { path: `${route}?token=test-token-123`, headers: host() });
+    expect(file.status).toBe(200);
+    expect(file.body).toBe('PNGBYTES');
+    expect(file.headers['content-type']).toBe('image/png');
+    expect(file.headers['content-disposition']).toBe('attachment; filename="atelier-run-3-1.png"');
+    expect(file.headers['cache-control']).toBe('no-store');
+    const missing = await send(server.port, {
+      path: '/download/output/8?token=test-token-123',
+      headers: host(),
+    });
+    expect(missing.status).toBe(404);
+    const bad = await send(server.port, { path: '/download/output/x?token=test-token-123', headers: host() });
+    expect(bad.status).toBe(404);
   });
 
   it('streams events over SSE to an authorized client', async () => {
@@ -401,6 +423,9 @@ describe('loopback HTTP transport', () => {
       subscribe: () => () => {},
       staticDir: path.join(dir, 'static'),
       resolveMedia: async () => null,
+      downloadOutput: async () => {
+        throw new AppError('not_found', 'none');
+      },
       token: 'test-token-123',
       log,
       maxBufferedBytes: 1.5 * 1024 * 1024,

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { bodyTooLarge, callBodyLimit, LARGE_CALL_BODY_BYTES } from '../../shared/body-limits';
 import { isEventName } from '../../shared/contract';
-import { err, type Result } from '../../shared/result';
+import { AppError, err, type Result } from '../../shared/result';
 import type { EventListener } from '../core/events';
 import { decodeUrlPath } from '../core/media';
 import type { Logger } from '../core/ports';
@@ -19,6 +19,11 @@ export interface LoopbackServerOptions {
   staticDir: string;
   /** The real path of a stored media file the renderer may see, or null (see `resolveServedMedia`). */
   resolveMedia(relativePath: string): Promise<string | null>;
+  /**
+   * An output's original as it leaves Atelier, its metadata written per the setting (`GET /download/output/<id>`);
+   * rejects with an AppError `not_found` for an unknown output.
+   */
+  downloadOutput(outputId: number): Promise<{ bytes: Buffer; fileName: string; contentType: string }>;
   port?: number;
   /** Fixed for tests; otherwise a fresh random token for every launch. */
   token?: string;
@@ -193,6 +198,38 @@ export async function startLoopbackServer(options: LoopbackServerOptions): Promi
       return;
     }
 
+    if (url.pathname.startsWith('/download/')) {
+      if (!hasToken(url.searchParams.get('token') ?? bearerToken(req))) {
+        sendResult(res, 401, err('unauthorized', 'Missing or wrong access token for downloads.'));
+        return;
+      }
+      const match = /^\/download\/output\/([1-9][0-9]{0,15})$/.exec(url.pathname);
+      if (!match) {
+        sendResult(res, 404, err('not_found', 'No such download.'));
+        return;
+      }
+      let file: { bytes: Buffer; fileName: string; contentType: string };
+      try {
+        file = await options.downloadOutput(Number(match[1]));
+      } catch (error) {
+        if (isAppError(error) && error.code === 'not_found') {
+          sendResult(res, 404, err('not_found', error.message));
+          return;
+        }
+        throw error;
+      }
+      // Written per the metadata setting at this moment, so never cached.
+      res.writeHead(200, {
+        ...SECURITY_HEADERS,
+        'Content-Type': file.contentType,
+        'Content-Length': file.bytes.length,
+        'Content-Disposition': `attachment; filename="${file.fileName.replace(/[^A-Za-z0-9._-]/g, '_')}"`,
+        'Cache-Control': 'no-store',
+      });
+      res.end(req.method === 'HEAD' ? undefined : file.bytes);
+      return;
+    }
+
     const relative = url.pathname === '/' ? 'index.html' : decodeUrlPath(url.pathname.slice(1));
     if (relative === null) {
       refuseMalformedUrl(res);
@@ -267,6 +304,10 @@ export async function startLoopbackServer(options: LoopbackServerOptions): Promi
         server.closeAllConnections();
       }),
   };
+}
+
+function isAppError(error: unknown): error is AppError {
+  return error instanceof AppError;
 }
 
 /** A bad request, answered without logging: malformed `%` escapes are the client's mistake. */

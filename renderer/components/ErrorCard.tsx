@@ -13,6 +13,7 @@ const FIX_ICONS: Record<SettingsTab, IconName> = {
   local: 'server',
   library: 'styles',
   review: 'check',
+  files: 'download',
 };
 
 /**

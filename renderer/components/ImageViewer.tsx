@@ -26,6 +26,8 @@ export interface ViewerImage {
   seed?: number | null;
   /** The name "Download" saves the original under. */
   fileName?: string;
+  /** Where "Download" fetches the original with its metadata written (an output's download URL); `src` when absent. */
+  download?: string;
   /** Desktop: opens the file manager at the original; resolves to an error sentence when it could not. */
   onShowInFolder?: () => Promise<string | null>;
 }
@@ -177,8 +179,10 @@ export function ImageViewer({
                 variant="ghost"
                 size="sm"
                 icon="download"
-                title="Save the original file"
-                onClick={() => downloadUrl(image.src, image.fileName ?? `image-${index + 1}`)}
+                title="Save the original file, with the metadata chosen in Settings → Files"
+                onClick={() =>
+                  downloadUrl(image.download ?? image.src, image.fileName ?? `image-${index + 1}`)
+                }
               >
                 Download
               </Button>

@@ -4,6 +4,7 @@ export { Button, type ButtonProps } from './Button';
 export { Checkbox } from './Checkbox';
 export { type ChipOption, FilterChips, TagPill } from './Chips';
 export { ComingSoon } from './ComingSoon';
+export { CopyForMidjourney } from './CopyForMidjourney';
 export { Dialog } from './Dialog';
 export { type DiffRow, DiffView } from './DiffView';
 export { DropZone } from './DropZone';

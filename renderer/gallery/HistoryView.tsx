@@ -275,7 +275,8 @@ export function HistoryView() {
         caption: run.prompt,
         prompt: run.prompt,
         seed: run.seed,
-        fileName: `run-${run.id}`,
+        fileName: `atelier-run-${run.id}${/\.[a-z0-9]+$/.exec(run.cover.path)?.[0] ?? ''}`,
+        ...(run.cover.outputId === undefined ? {} : { download: api.downloadUrl(run.cover.outputId) }),
         onShowInFolder: canShowInFolder ? () => showInFolder(run.cover!.path) : undefined,
       });
     }

@@ -18,6 +18,7 @@ import {
   AttemptsList,
   Badge,
   Button,
+  CopyForMidjourney,
   Dialog,
   ErrorCard,
   Icon,
@@ -28,6 +29,7 @@ import {
 import { attemptsPath, runWarnings } from '../lib/attempts';
 import { copyText } from '../lib/clipboard';
 import { readableError } from '../lib/errors';
+import { downloadUrl } from '../lib/files';
 import {
   costBasisNote,
   formatDateTime,
@@ -159,7 +161,8 @@ function Body({ detail }: { detail: RunDetail }) {
     caption: `${output.format.toUpperCase()} · ${(output.bytes / 1024).toFixed(0)} KB`,
     prompt: request.prompt,
     seed,
-    fileName: `atelier-run-${detail.id}-${output.index + 1}.${output.format}`,
+    fileName: `atelier-run-${detail.id}-${output.index + 1}.${output.format === 'jpeg' ? 'jpg' : output.format}`,
+    download: api.downloadUrl(output.id),
   }));
 
   function reuse() {
@@ -266,7 +269,16 @@ function Body({ detail }: { detail: RunDetail }) {
                     className="result-tile detail__tile"
                     aria-label={`View image ${index + 1} full size`}
                     draggable
-                    onDragStart={(event) => setDraggedOutputs(event.dataTransfer, { outputIds: [output.id] })}
+                    onDragStart={(event) => {
+                      setDraggedOutputs(event.dataTransfer, { outputIds: [output.id] });
+                      // Dropped outside the app (browser): saved through the download, metadata included.
+                      api.offerDragOut(
+                        event.dataTransfer,
+                        output.id,
+                        images[index]!.fileName,
+                        mimeOf(output.format),
+                      );
+                    }}
                     onClick={() => setViewing(index)}
                   >
                     <img
@@ -310,6 +322,31 @@ function Body({ detail }: { detail: RunDetail }) {
                     onClick={() => send('boards.addOutputs', { outputIds: [output.id] })}
                   >
                     Add to board
+                  </Button>
+                  <Button
+                    size="sm"
+                    variant="ghost"
+                    icon="download"
+                    className="detail__drag-out"
+                    draggable
+                    title="Save the file with its metadata (Settings → Files), or drag it out of Atelier"
+                    onClick={() => downloadUrl(api.downloadUrl(output.id), images[index]!.fileName)}
+                    onDragStart={(event) => {
+                      if (api.startDrag) {
+                        // Desktop: the OS drag of a temp file carrying the metadata.
+                        event.preventDefault();
+                        api.startDrag(output.id);
+                      } else {
+                        api.offerDragOut(
+                          event.dataTransfer,
+                          output.id,
+                          images[index]!.fileName,
+                          mimeOf(output.format),
+                        );
+                      }
+                    }}
+                  >
+                    Save file
                   </Button>
                   {outputs.length > 1 && (
                     <Button
@@ -358,6 +395,7 @@ function Body({ detail }: { detail: RunDetail }) {
             Reuse settings
           </Button>
         </div>
+        <CopyForMidjourney prompt={() => api.call('midjourney.prompt', { runId: detail.id })} />
         {!failed && <RunActions detail={detail} />}
         <RunLineage detail={detail} />
         <h3 className="detail__h3">Request</h3>
@@ -495,6 +533,10 @@ function Body({ detail }: { detail: RunDetail }) {
 }
 
 /** The details of one run, over whichever view opened it. */
+function mimeOf(format: string): string {
+  return format === 'jpeg' ? 'image/jpeg' : `image/${format}`;
+}
+
 export function RunDetailDialog() {
   const runId = useAppStore((s) => s.openRunId);
   const closeRun = useAppStore((s) => s.closeRun);

@@ -10,10 +10,20 @@ import type { ModelInfo, ProviderInfo, Route } from '../../shared/domain';
 import { subjectVariable, variableLabel } from '../../shared/library-contract';
 import { NEGATIVE_PROMPT_MAX_CHARS } from '../../shared/limits';
 import { settingsPath } from '../../shared/settings-tabs';
+import { api } from '../api';
 import { findModel, useCatalogStore } from '../app/catalog';
 import { routeFor, useRoutesStore } from '../app/routes';
 import { useAppStore } from '../app/store';
-import { Badge, Button, Field, Icon, SegmentedControl, Select, type SelectOption } from '../components';
+import {
+  Badge,
+  Button,
+  CopyForMidjourney,
+  Field,
+  Icon,
+  SegmentedControl,
+  Select,
+  type SelectOption,
+} from '../components';
 import { formatCost } from '../lib/format';
 import { AdvancedSection } from './AdvancedSection';
 import { AttachedBar } from './AttachedBar';
@@ -455,6 +465,19 @@ export function GenerateForm() {
         <SeedField model={model} />
 
         <AdvancedSection model={model} pinned={pinned} />
+
+        {/* Midjourney has no API: the request, rendered through its style, as a line to paste there. */}
+        <div className="gen-form__midjourney">
+          <CopyForMidjourney
+            disabled={form.prompt.trim() === '' && !form.template}
+            prompt={async () => {
+              const { request, errors } = buildRequest(form, providers);
+              const first = Object.values(errors)[0];
+              if (first) return { ok: false, error: { code: 'invalid_input', message: first } };
+              return api.call('midjourney.prompt', { request });
+            }}
+          />
+        </div>
       </div>
 
       <VaryWarning />

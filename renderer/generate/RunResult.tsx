@@ -33,7 +33,8 @@ function Outputs({ detail }: { detail: RunDetail }) {
     caption: output.format.toUpperCase(),
     prompt: detail.request.prompt,
     seed: detail.seed ?? detail.request.seed,
-    fileName: `atelier-run-${detail.id}-${output.index + 1}.${output.format}`,
+    fileName: `atelier-run-${detail.id}-${output.index + 1}.${output.format === 'jpeg' ? 'jpg' : output.format}`,
+    download: api.downloadUrl(output.id),
   }));
   return (
     <>

@@ -6,6 +6,7 @@ import { useAppStore } from '../app/store';
 import { Badge, ErrorCard, Icon, type IconName, Spinner, type TabItem, TabPanel, Tabs } from '../components';
 import { readableError } from '../lib/errors';
 import { BudgetsForm } from './budgets/BudgetsForm';
+import { FilesSettingsPanel } from './files/FilesSettings';
 import { KeyRow } from './KeyRow';
 import { LibrarySettingsPanel } from './library/LibrarySettings';
 import { LocalServersPanel } from './local/LocalServersPanel';
@@ -23,6 +24,7 @@ const TAB_ICONS: Record<SettingsTab, IconName> = {
   local: 'server',
   library: 'styles',
   review: 'check',
+  files: 'download',
 };
 
 const TABS: TabItem<SettingsTab>[] = SETTINGS_TABS.map((value) => ({
@@ -39,6 +41,7 @@ const SUBTITLES: Record<SettingsTab, string> = {
   local: 'Stable Diffusion and Flux on your own GPU.',
   library: 'Banned terms and approval rules for styles.',
   review: 'The reasons to reject an image, and what each one changes in the next Branch.',
+  files: 'What the files you download, drag out or export carry.',
 };
 
 function About() {
@@ -191,6 +194,7 @@ export function SettingsView() {
           {tab === 'local' && <LocalServersPanel />}
           {tab === 'library' && <LibrarySettingsPanel />}
           {tab === 'review' && <FailureModesPanel />}
+          {tab === 'files' && <FilesSettingsPanel />}
         </TabPanel>
       </div>
     </div>

@@ -383,6 +383,7 @@ function Overrides() {
           )}
         </Field>
       </div>
+      <MidjourneyOverrides value={overrides.midjourney} onChange={(midjourney) => set({ midjourney })} />
       {overrides.comfyui && (
         <p className="field__hint">
           <Icon name="server" size={12} /> A ComfyUI workflow is attached (
@@ -393,6 +394,108 @@ function Overrides() {
         </p>
       )}
     </details>
+  );
+}
+
+type MidjourneyDraft = NonNullable<StyleOverrides['midjourney']>;
+
+/** Copy for Midjourney's defaults: reference URLs (`--sref`, `--cref`), `--stylize`, `--chaos` and the version. */
+function MidjourneyOverrides({
+  value,
+  onChange,
+}: {
+  value: MidjourneyDraft | undefined;
+  onChange: (next: MidjourneyDraft | undefined) => void;
+}) {
+  const current: MidjourneyDraft = value ?? { sref: [], cref: [] };
+  const change = (patch: Partial<MidjourneyDraft>) => {
+    const next: MidjourneyDraft = { ...current, ...patch };
+    for (const key of Object.keys(next) as (keyof MidjourneyDraft)[])
+      if (next[key] === undefined) delete next[key];
+    const empty =
+      next.sref.length === 0 &&
+      next.cref.length === 0 &&
+      next.stylize === undefined &&
+      next.chaos === undefined &&
+      next.version === undefined;
+    onChange(empty ? undefined : next);
+  };
+  const urls = (text: string) => text.split(/\s+/).filter((u) => u !== '');
+  const whole = (text: string) => (text.trim() === '' ? undefined : Math.round(Number(text)));
+  return (
+    <>
+      <h3 className="editor__h3">Midjourney</h3>
+      <div className="field-row">
+        <Field
+          label="Style references (--sref)"
+          hint="Image URLs, one per line; stored references cannot be sent"
+        >
+          {({ id, describedBy }) => (
+            <textarea
+              id={id}
+              className="input"
+              rows={2}
+              aria-describedby={describedBy}
+              defaultValue={current.sref.join('\n')}
+              onBlur={(e) => change({ sref: urls(e.target.value) })}
+            />
+          )}
+        </Field>
+        <Field label="Character references (--cref)" hint="Image URLs, one per line">
+          {({ id, describedBy }) => (
+            <textarea
+              id={id}
+              className="input"
+              rows={2}
+              aria-describedby={describedBy}
+              defaultValue={current.cref.join('\n')}
+              onBlur={(e) => change({ cref: urls(e.target.value) })}
+            />
+          )}
+        </Field>
+      </div>
+      <div className="field-row">
+        <Field label="Stylize" hint="0–1000">
+          {({ id, describedBy }) => (
+            <input
+              id={id}
+              className="input"
+              type="number"
+              min={0}
+              max={1000}
+              aria-describedby={describedBy}
+              value={current.stylize ?? ''}
+              onChange={(e) => change({ stylize: whole(e.target.value) })}
+            />
+          )}
+        </Field>
+        <Field label="Chaos" hint="0–100">
+          {({ id, describedBy }) => (
+            <input
+              id={id}
+              className="input"
+              type="number"
+              min={0}
+              max={100}
+              aria-describedby={describedBy}
+              value={current.chaos ?? ''}
+              onChange={(e) => change({ chaos: whole(e.target.value) })}
+            />
+          )}
+        </Field>
+        <Field label="Version" hint="e.g. 7, 6.1 or niji 6">
+          {({ id, describedBy }) => (
+            <input
+              id={id}
+              className="input"
+              aria-describedby={describedBy}
+              value={current.version ?? ''}
+              onChange={(e) => change({ version: e.target.value.trim() === '' ? undefined : e.target.value })}
+            />
+          )}
+        </Field>
+      </div>
+    </>
   );
 }
 

@@ -8,6 +8,8 @@ import type { EventBus } from '../events';
 import type { GenerationService } from '../generation';
 import { createLibraryHandlers, type LibraryHandlerDeps } from '../library/handlers';
 import { resolveServedMedia } from '../media';
+import { createMetadataHandlers } from '../metadata/handlers';
+import type { MetadataService } from '../metadata/service';
 import type { Clock, DesktopShell, FetchLike } from '../ports';
 import { type Catalog, type CatalogProvider, providerEndpoint, seedRangeOf } from '../providers/catalog';
 import { providerExcerpt } from '../providers/redact';
@@ -41,6 +43,8 @@ export interface HandlerDeps {
   review: ReviewHandlerDeps;
   /** Boards and compare. */
   boards: Pick<BoardHandlerDeps, 'boards'>;
+  /** Metadata on files that leave, and the Midjourney line. */
+  metadata: MetadataService;
 }
 
 /** The handler table: one entry per contract call, each receiving input its schema already parsed. */
@@ -227,6 +231,7 @@ export function createHandlers(deps: HandlerDeps) {
       events,
       clock,
     }),
+    ...createMetadataHandlers(deps.metadata),
   } satisfies HandlerTable;
   return table;
 }

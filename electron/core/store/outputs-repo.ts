@@ -23,10 +23,13 @@ export interface OutputsRepo {
   snapshot(outputIds: readonly number[]): ReviewSnapshot[];
   /** Writes snapshots back exactly (review, favourite and rating), all or nothing. */
   restore(snapshots: readonly ReviewSnapshot[], now: number): void;
+  /** The run an output belongs to (live or in the trash), or null when there is no such output. */
+  runOf(outputId: number): number | null;
 }
 
 export function createOutputsRepo(db: LibraryDatabase): OutputsRepo {
   const outputExists = db.prepare<[number], number>('SELECT 1 FROM outputs WHERE id = ?').pluck();
+  const selectRunOf = db.prepare<[number], number>('SELECT run_id FROM outputs WHERE id = ?').pluck();
   const updateFavorite = db.prepare<{ id: number; favorite: number }>(
     'UPDATE outputs SET favorite = @favorite WHERE id = @id AND favorite <> @favorite',
   );
@@ -126,6 +129,7 @@ export function createOutputsRepo(db: LibraryDatabase): OutputsRepo {
   });
 
   return {
+    runOf: (outputId) => selectRunOf.get(outputId) ?? null,
     setFavorite(outputIds, value) {
       return favorite(outputIds, value);
     },

@@ -179,6 +179,7 @@ export interface SummaryRow {
   error_code: string | null;
   error_message: string | null;
   outputs_count: number;
+  cover_id: number | null;
   cover_path: string | null;
   cover_thumb: string | null;
   cover_width: number | null;
@@ -256,7 +257,7 @@ interface OutputRow {
 export const SUMMARY_COLUMNS = `r.id, r.created_at, r.status, r.prompt, r.provider, r.model, r.seed, r.count, r.cost_usd,
   r.error_code, r.error_message,
   (SELECT count(*) FROM outputs o WHERE o.run_id = r.id AND o.deleted_at IS NULL) AS outputs_count,
-  c.path AS cover_path, c.thumb_path AS cover_thumb, c.width AS cover_width, c.height AS cover_height,
+  c.id AS cover_id, c.path AS cover_path, c.thumb_path AS cover_thumb, c.width AS cover_width, c.height AS cover_height,
   r.task_type, r.cached_from, r.cost_credits, r.cost_basis, r.warnings, r.style_version_id, r.template_version_id,
   r.library_warnings, r.best_rating, r.has_favorite, r.review_mask, r.parent_run_id, r.derivation, r.deleted_at,
   (SELECT json_group_array(name) FROM (SELECT t.name FROM run_tags x JOIN tags t ON t.id = x.tag_id
@@ -762,6 +763,7 @@ export function toSummary(row: SummaryRow, json: JsonColumns): RunSummary {
       row.cover_thumb === null
         ? null
         : {
+            ...(row.cover_id === null ? {} : { outputId: row.cover_id }),
             path: row.cover_path ?? row.cover_thumb,
             thumbPath: row.cover_thumb,
             width: row.cover_width ?? 0,
