@@ -323,6 +323,8 @@ export const RunSummary = z.object({
   deletedAt: z.number().nullable(),
   /** Imported runs only: the tool that made the image (History's source filter); absent for runs made here. */
   source: ImportSource.optional(),
+  /** The latest approval among its live images: when, and the sign-off reference (audit); null when none. */
+  approval: z.object({ at: z.number().nullable(), ref: z.string().nullable() }).nullable().optional(),
 });
 export type RunSummary = z.infer<typeof RunSummary>;
 

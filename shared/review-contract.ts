@@ -22,6 +22,13 @@ export const FailureMode = z.strictObject({
 });
 export type FailureMode = z.infer<typeof FailureMode>;
 
+/** A reason outputs may still carry that the catalog no longer lists: its last label, so it still reads. */
+export const RetiredFailureMode = z.object({ id: z.string(), label: z.string() });
+export type RetiredFailureMode = z.infer<typeof RetiredFailureMode>;
+
+/** The catalog in effect, with the removed reasons' labels. */
+const ModesInEffect = z.object({ modes: z.array(FailureMode), retired: z.array(RetiredFailureMode) });
+
 export const ReviewCounts = z.object({ pending: z.number(), approved: z.number(), rejected: z.number() });
 export type ReviewCounts = z.infer<typeof ReviewCounts>;
 
@@ -72,7 +79,7 @@ export const ReviewDecisionInput = z.discriminatedUnion('status', [
 const Changed = z.object({ previous: z.array(ReviewSnapshot), counts: ReviewCounts });
 
 export const reviewCalls = {
-  'review.modes': { input: z.strictObject({}), output: z.object({ modes: z.array(FailureMode) }) },
+  'review.modes': { input: z.strictObject({}), output: ModesInEffect },
   'review.counts': { input: z.strictObject({}), output: ReviewCounts },
   'review.queue': {
     input: z.strictObject({ limit: z.number().int().min(1).max(500).default(200) }),
@@ -92,11 +99,11 @@ export const reviewCalls = {
   },
   /** Replaces the failure-mode list with an edited one (Settings → Review); checked like the shipped file. */
   'review.saveModes': {
-    input: z.strictObject({ modes: z.array(FailureMode).min(1).max(40) }),
-    output: z.object({ modes: z.array(FailureMode) }),
+    input: z.strictObject({ modes: z.array(FailureMode).min(1, 'must keep at least one reason').max(40) }),
+    output: ModesInEffect,
   },
   /** Drops the edits: the shipped list again. */
-  'review.resetModes': { input: z.strictObject({}), output: z.object({ modes: z.array(FailureMode) }) },
+  'review.resetModes': { input: z.strictObject({}), output: ModesInEffect },
   /** Writes the snapshots an earlier change answered with back (Z). */
   'review.undo': {
     input: z.strictObject({ previous: z.array(ReviewSnapshot).min(1).max(500) }),

@@ -130,7 +130,13 @@ export function createCore(options: CoreOptions): Core {
   };
   const failureModes = createFailureModeBook({
     shipped: options.failureModes ?? loadFailureModes(modeTargets),
-    targets: modeTargets,
+    // An edited list may name any group the library holds now (one the designer made too).
+    targets: () => ({
+      negativeGroups: [
+        ...new Set([...modeTargets.negativeGroups, ...library.negatives().map((g) => g.slug)]),
+      ],
+      providers: [...new Set([...modeTargets.providers, ...catalog.providers.map((p) => p.id)])],
+    }),
     settings: createSettingsRepo(db, log),
     now: () => clock.now(),
   });
@@ -264,6 +270,7 @@ export function createCore(options: CoreOptions): Core {
       runs,
       clock,
       modes: failureModes.modes,
+      modesInEffect: failureModes.inEffect,
       saveModes: failureModes.save,
       trash,
     },

@@ -12,6 +12,7 @@ const FIX_ICONS: Record<SettingsTab, IconName> = {
   budgets: 'wallet',
   local: 'server',
   library: 'styles',
+  review: 'check',
   files: 'download',
 };
 

@@ -46,6 +46,7 @@ export function ImageViewer({
   onIndexChange,
   onClose,
   actions,
+  banner,
 }: {
   images: ViewerImage[];
   index: number | null;
@@ -53,6 +54,8 @@ export function ImageViewer({
   onClose: () => void;
   /** Buttons the opening screen adds for the image shown (e.g. "Add to board"). */
   actions?: (index: number) => ReactNode;
+  /** A line under the bar for the image shown (e.g. a question before deleting it). */
+  banner?: ReactNode;
 }) {
   const headingId = useId();
   const closeRef = useRef<HTMLButtonElement>(null);
@@ -245,6 +248,7 @@ export function ImageViewer({
               />
             </div>
           </div>
+          {banner && <div className="viewer__banner">{banner}</div>}
           <section
             ref={stageRef}
             className={actual ? 'viewer__stage is-actual' : 'viewer__stage'}

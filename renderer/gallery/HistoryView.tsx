@@ -30,6 +30,7 @@ import {
   useSelection,
 } from './selection';
 import { type HistoryPages, runAt, useHistoryStore } from './store';
+import { imageTarget, TrashQuestionBar, useTrashFlow } from './trash-flow';
 import './gallery.css';
 
 const GAP = 6;
@@ -45,6 +46,8 @@ const DENSITY_WIDTH = 1200;
 const LIST_ROW = 56;
 /** Runs on each side of the open one that the viewer can step to without waiting. */
 const VIEWER_WINDOW = 40;
+/** Runs one trash request may take (the contract's limit). */
+const TRASH_MAX = 500;
 
 /** Rows of the justified grid, extended page by page and rebuilt only when the width, density or order change. */
 function useJustifiedRows(aspects: number[], count: number, epoch: number, density: number) {
@@ -118,7 +121,10 @@ function useRunImages() {
         // Bounded: the oldest fetched runs go first.
         const next = new Map(old);
         if (next.size >= 300) next.delete(next.keys().next().value!);
-        next.set(runId, result.value.outputs);
+        next.set(
+          runId,
+          result.value.outputs.filter((output) => output.deletedAt === null),
+        );
         return next;
       });
     });
@@ -143,6 +149,7 @@ export function HistoryView() {
   const go = useAppStore((s) => s.go);
   const openRun = useAppStore((s) => s.openRun);
   const [viewIndex, setViewIndex] = useState<number | null>(null);
+  const trash = useTrashFlow();
   const canShowInFolder = useAppInfoStore((s) => s.info?.canShowInFolder ?? false);
   useEffect(() => {
     void useAppInfoStore.getState().load();
@@ -225,6 +232,27 @@ export function HistoryView() {
     allMatching: selection.all,
     total: chosen,
   };
+  // "All matching" can reach far past what is loaded: trash takes runs picked one by one (at most 500).
+  const trashable = !selection.all && selection.ids.size > 0 && selection.ids.size <= TRASH_MAX;
+  function askTrashSelection() {
+    if (!trashable) return;
+    const runIds = [...selection.ids];
+    const n = runIds.length;
+    trash.ask(
+      { runIds, outputIds: [] },
+      `Move ${n === 1 ? 'this run' : `these ${n} runs`} to the trash? ${n === 1 ? 'It stays' : 'They stay'} in Trash for 30 days and can be restored.`,
+      () => useSelection.getState().clear(),
+    );
+  }
+
+  /** The History viewer shows each run's cover: that image goes (its run too when it is the last one). */
+  async function trashShownImage(runId: number, images: number) {
+    const run = await api.call('runs.get', { id: runId });
+    if (!run.ok) return;
+    const cover = run.value.outputs.find((output) => output.deletedAt === null);
+    if (!cover) return;
+    trash.move(imageTarget(runId, cover.id, images));
+  }
 
   // The viewer steps through the gallery's order: the covered runs around the open one.
   // biome-ignore lint/correctness/useExhaustiveDependencies: `paged` is mutated in place; `version` marks each change.
@@ -281,6 +309,13 @@ export function HistoryView() {
           if (event.key === 'Escape' && viewIndex === null && (selection.ids.size > 0 || selection.all)) {
             event.preventDefault();
             selection.clear();
+          }
+          // Delete asks before moving the selected runs to the trash (never while typing in a field).
+          const typing =
+            event.target instanceof HTMLElement && /^(INPUT|TEXTAREA|SELECT)$/.test(event.target.tagName);
+          if (event.key === 'Delete' && viewIndex === null && !typing && trashable && !trash.question) {
+            event.preventDefault();
+            askTrashSelection();
           }
         }}
       >
@@ -344,6 +379,21 @@ export function HistoryView() {
               </Button>
             )}
             <span className="selection-bar__actions">
+              <Button
+                size="sm"
+                icon="trash"
+                disabled={!trashable}
+                title={
+                  trashable
+                    ? 'Move the selected runs to the trash (Delete)'
+                    : selection.all
+                      ? 'Select runs one by one to trash them'
+                      : `At most ${TRASH_MAX} runs at a time`
+                }
+                onClick={askTrashSelection}
+              >
+                Move to trash
+              </Button>
               {actions.map((action) => (
                 <Button
                   key={action.id}
@@ -360,6 +410,8 @@ export function HistoryView() {
             </Button>
           </div>
         )}
+
+        {viewIndex === null && <TrashQuestionBar flow={trash} />}
 
         {mode === 'list' && count > 0 && (
           <div className="gallery-list__head" aria-hidden="true">
@@ -470,7 +522,28 @@ export function HistoryView() {
               setViewIndex(index);
               setFocusIndex(index);
             }}
-            onClose={() => setViewIndex(null)}
+            onClose={() => {
+              setViewIndex(null);
+              trash.cancel();
+            }}
+            banner={trash.question || trash.error ? <TrashQuestionBar flow={trash} /> : null}
+            actions={(at) => {
+              const run = runAt(paged, viewer.order[at] ?? -1);
+              return run ? (
+                <Button
+                  variant="ghost"
+                  size="sm"
+                  icon="trash"
+                  aria-label="Move this image to trash"
+                  title={
+                    run.outputsCount > 1
+                      ? "Move this image to the trash (the run's other images stay)"
+                      : 'Move this image, and with it the run, to the trash'
+                  }
+                  onClick={() => void trashShownImage(run.id, run.outputsCount)}
+                />
+              ) : null;
+            }}
           />
         )}
       </div>

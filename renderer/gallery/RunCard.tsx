@@ -11,9 +11,12 @@ import { excerpt, formatRelative, STATUS_LABEL, STATUS_TONE } from '../lib/forma
 const CARD_TAGS = 3;
 
 /** The card's spoken name: run, prompt, then rating and tags when there are any. */
-export function runCardLabel(run: Pick<RunSummary, 'id' | 'prompt' | 'bestRating' | 'tags'>): string {
+export function runCardLabel(
+  run: Pick<RunSummary, 'id' | 'prompt' | 'bestRating' | 'tags' | 'approval'>,
+): string {
   const parts = [`Run ${run.id}: ${excerpt(run.prompt, 60)}`];
   if (run.bestRating > 0) parts.push(`rated ${run.bestRating} of 5`);
+  if (run.approval) parts.push(`approved${run.approval.ref ? ` with sign-off ${run.approval.ref}` : ''}`);
   if (run.tags.length > 0) parts.push(`tagged ${run.tags.join(', ')}`);
   return parts.join(', ');
 }

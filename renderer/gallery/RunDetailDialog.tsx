@@ -39,11 +39,13 @@ import {
   STATUS_LABEL,
   STATUS_TONE,
 } from '../lib/format';
+import { OutputReview, useFailureModes } from './OutputReview';
 import { RunActions, RunLineage } from './RunLineage';
 import { RunStyle } from './RunStyle';
 import { RunTemplate } from './RunTemplate';
 import { StarRating } from './StarRating';
 import { useRunDetailStore } from './store';
+import { imageTarget, TrashQuestionBar, useTrashFlow } from './trash-flow';
 
 function Row({ label, children }: { label: string; children: ReactNode }) {
   return (
@@ -135,6 +137,8 @@ function Tags({ tags }: { tags: string[] }) {
 }
 
 function Body({ detail }: { detail: RunDetail }) {
+  // Images in the trash stay out of the dialog (Trash lists them); the run keeps its live ones.
+  const outputs = detail.outputs.filter((output) => output.deletedAt === null);
   const providers = useCatalogStore((s) => s.providers);
   const rate = useRunDetailStore((s) => s.rate);
   const actionError = useRunDetailStore((s) => s.actionError);
@@ -142,13 +146,15 @@ function Body({ detail }: { detail: RunDetail }) {
   const closeRun = useAppStore((s) => s.closeRun);
   const [viewing, setViewing] = useState<number | null>(null);
   const attemptsId = useId();
+  const trash = useTrashFlow();
+  const modes = useFailureModes();
   const { request } = detail;
   const provider = providerName(providers, detail.provider);
   const model = detail.model ?? request.model ?? null;
   const retired = model ? findModel(providers, detail.provider, model) : undefined;
 
   const seed = detail.seed ?? request.seed;
-  const images = detail.outputs.map((output) => ({
+  const images = outputs.map((output) => ({
     src: api.mediaUrl(output.path),
     alt: detail.prompt,
     width: output.width,
@@ -177,6 +183,17 @@ function Body({ detail }: { detail: RunDetail }) {
     go('generate');
   }
 
+  /** One image to the trash; the run's last live image takes the run with it (asked first when in use). */
+  function trashImage(outputId: number) {
+    const left = outputs.length - 1;
+    trash.move(imageTarget(detail.id, outputId, outputs.length), () => {
+      if (left === 0) {
+        setViewing(null);
+        closeRun();
+      } else setViewing((index) => (index === null ? null : Math.min(index, left - 1)));
+    });
+  }
+
   function reference(path: string) {
     send('generate.useReference', { path, fromRunId: detail.id });
     closeRun();
@@ -202,7 +219,7 @@ function Body({ detail }: { detail: RunDetail }) {
   ).route;
   const path = attemptsPath(detail.attempts, (id) => providerName(providers, id));
 
-  const hasImages = detail.outputs.length > 0;
+  const hasImages = outputs.length > 0;
   // With images the attempts join the details on the right; without, they are the story on the left.
   const attempts = (
     <section className="detail__section" aria-labelledby={attemptsId}>
@@ -238,12 +255,13 @@ function Body({ detail }: { detail: RunDetail }) {
           />
         )}
         {actionError && <ErrorCard compact error={readableError(actionError)} />}
-        {detail.outputs.length > 0 ? (
+        {viewing === null && <TrashQuestionBar flow={trash} />}
+        {outputs.length > 0 ? (
           <ul
-            className={`detail__outputs detail__outputs--${Math.min(detail.outputs.length, 5)}`}
+            className={`detail__outputs detail__outputs--${Math.min(outputs.length, 5)}`}
             aria-label="Images"
           >
-            {detail.outputs.map((output, index) => (
+            {outputs.map((output, index) => (
               <li key={output.id} className="detail__output">
                 {/* The cell is a size container: the image takes the largest box of its own shape that fits. */}
                 <div className="detail__cell">
@@ -265,7 +283,7 @@ function Body({ detail }: { detail: RunDetail }) {
                     onClick={() => setViewing(index)}
                   >
                     <img
-                      src={api.mediaUrl(detail.outputs.length > 4 ? output.thumbPath : output.path)}
+                      src={api.mediaUrl(outputs.length > 4 ? output.thumbPath : output.path)}
                       alt={detail.prompt}
                       width={output.width}
                       height={output.height}
@@ -300,6 +318,7 @@ function Body({ detail }: { detail: RunDetail }) {
                     size="sm"
                     variant="ghost"
                     icon="plus"
+                    className="detail__add-board"
                     title="Add this image to a board, or compare it with a board's baseline"
                     onClick={() => send('boards.addOutputs', { outputIds: [output.id] })}
                   >
@@ -330,7 +349,18 @@ function Body({ detail }: { detail: RunDetail }) {
                   >
                     Save file
                   </Button>
+                  {outputs.length > 1 && (
+                    <Button
+                      size="sm"
+                      variant="ghost"
+                      icon="trash"
+                      aria-label={`Move image ${index + 1} to trash`}
+                      title="Move this image to the trash (the run's other images stay)"
+                      onClick={() => trashImage(output.id)}
+                    />
+                  )}
                 </div>
+                <OutputReview output={output} modes={modes} />
               </li>
             ))}
           </ul>
@@ -471,18 +501,36 @@ function Body({ detail }: { detail: RunDetail }) {
         images={images}
         index={viewing}
         onIndexChange={setViewing}
-        onClose={() => setViewing(null)}
+        onClose={() => {
+          setViewing(null);
+          trash.cancel();
+        }}
+        banner={trash.question || trash.error ? <TrashQuestionBar flow={trash} /> : null}
         actions={(index) => {
-          const output = detail.outputs[index];
+          const output = outputs[index];
           return output ? (
-            <Button
-              variant="ghost"
-              size="sm"
-              icon="plus"
-              onClick={() => send('boards.addOutputs', { outputIds: [output.id] })}
-            >
-              Add to board
-            </Button>
+            <>
+              <Button
+                variant="ghost"
+                size="sm"
+                icon="plus"
+                onClick={() => send('boards.addOutputs', { outputIds: [output.id] })}
+              >
+                Add to board
+              </Button>
+              <Button
+                variant="ghost"
+                size="sm"
+                icon="trash"
+                aria-label="Move this image to trash"
+                title={
+                  outputs.length > 1
+                    ? "Move this image to the trash (the run's other images stay)"
+                    : 'Move this image, and with it the run, to the trash'
+                }
+                onClick={() => trashImage(output.id)}
+              />
+            </>
           ) : null;
         }}
       />

@@ -10,7 +10,7 @@ import { modelName, providerName, useCatalogStore } from '../app/catalog';
 import { useAppStore } from '../app/store';
 import { Button, ErrorCard } from '../components';
 import { readableError } from '../lib/errors';
-import { useHistoryStore } from './store';
+import { TrashQuestionBar, useTrashFlow } from './trash-flow';
 
 const DERIVATION_LABEL: Record<Derivation, string> = {
   reproduce: 'Reproduction',
@@ -41,7 +41,7 @@ export function RunActions({ detail }: { detail: RunDetail }) {
   const closeRun = useAppStore((s) => s.closeRun);
   const [verdict, setVerdict] = useState<Reproducibility | null>(null);
   const [error, setError] = useState<AppErrorShape | null>(null);
-  const [confirm, setConfirm] = useState<string | null>(null);
+  const trash = useTrashFlow();
   const whyId = useId();
 
   // Asked again when the run's status changes: a run still drawing has nothing to reproduce yet.
@@ -74,19 +74,6 @@ export function RunActions({ detail }: { detail: RunDetail }) {
     const result = await api.call(name, { runId: detail.id });
     if (result.ok) openRun(result.value.runId);
     else setError(result.error);
-  }
-
-  async function moveToTrash(force: boolean) {
-    setError(null);
-    const result = await api.call('trash.move', { runIds: [detail.id], outputIds: [], force });
-    if (result.ok) {
-      setConfirm(null);
-      closeRun();
-      useHistoryStore.getState().removeRuns([detail.id]);
-    } else if (result.error.code === 'conflict' && !force) {
-      // A style preview or a board baseline uses it: say which, and ask.
-      setConfirm(result.error.message);
-    } else setError(result.error);
   }
 
   const seeded = (detail.seed ?? detail.request.seed) != null;
@@ -128,23 +115,15 @@ export function RunActions({ detail }: { detail: RunDetail }) {
         >
           Reproduce exactly
         </Button>
-        <Button variant="ghost" icon="trash" onClick={() => void moveToTrash(false)}>
+        <Button
+          variant="ghost"
+          icon="trash"
+          onClick={() => trash.move({ runIds: [detail.id], outputIds: [] }, closeRun)}
+        >
           Move to trash
         </Button>
       </div>
-      {confirm && (
-        <div className="notice notice--warning notice--tight" role="alert">
-          <span>{confirm}</span>
-          <span className="lineage-actions__confirm">
-            <Button size="sm" variant="danger" onClick={() => void moveToTrash(true)}>
-              Delete anyway
-            </Button>
-            <Button size="sm" variant="ghost" onClick={() => setConfirm(null)}>
-              Keep it
-            </Button>
-          </span>
-        </div>
-      )}
+      <TrashQuestionBar flow={trash} />
       {cannot && (
         <div className="notice notice--warning notice--tight" id={whyId}>
           <span>

@@ -6,6 +6,7 @@ import { setDraggedOutputs } from '../app/drag';
 import { Icon, Spinner } from '../components';
 import { errorLabel } from '../lib/errors';
 import { formatCost, formatDateTime } from '../lib/format';
+import { approvalText } from './OutputReview';
 import { runCardLabel } from './RunCard';
 import type { SelectMode } from './selection';
 
@@ -110,8 +111,18 @@ function Marks({ run }: { run: RunSummary }) {
         </span>
       )}
       {review && review !== 'pending' && (
-        <span className={`gallery-tile__badge gallery-tile__review--${review}`} title={REVIEW_LABEL[review]}>
+        <span
+          className={`gallery-tile__badge gallery-tile__review--${review}`}
+          title={
+            review === 'approved' && run.approval
+              ? approvalText(run.approval.at, run.approval.ref)
+              : REVIEW_LABEL[review]
+          }
+        >
           {review === 'approved' ? 'Approved' : 'Rejected'}
+          {review === 'approved' && run.approval?.ref && (
+            <span className="gallery-tile__ref"> · {run.approval.ref}</span>
+          )}
         </span>
       )}
       {run.tags.slice(0, TILE_TAGS).map((tag) => (

@@ -183,6 +183,24 @@ describe('History store', () => {
     expect(store.getState().total).toBe(2);
   });
 
+  it('updateRun puts a run’s new cover and image count on its card and reshapes its tile', async () => {
+    const cover = (w: number, h: number) => ({ path: 'p', thumbPath: 't', width: w, height: h });
+    const runs = [3, 2, 1].map((id) => run(id, { outputsCount: 2, cover: cover(100, 100) }));
+    answerWith(() => ok({ items: runs, nextCursor: null, total: 3 }));
+    const store = await freshStore();
+    await store.getState().loadFirst();
+    const epoch = store.getState().epoch;
+    store
+      .getState()
+      .updateRun({ ...runs[1]!, outputsCount: 1, cover: cover(200, 100), extra: 1 } as RunSummary);
+    const state = store.getState();
+    expect(loadedRuns(state.paged)[1]).toMatchObject({ id: 2, outputsCount: 1, cover: cover(200, 100) });
+    expect(loadedRuns(state.paged)[1]).not.toHaveProperty('extra');
+    expect(state.paged.aspects).toEqual([1, 2, 1]);
+    expect(state.paged.counts).toEqual([2, 1, 2]);
+    expect(state.epoch).toBe(epoch + 1);
+  });
+
   it('pages with the view’s query and sort; the view is stored and read back after a reload', async () => {
     const stored = new Map<string, string>();
     vi.stubGlobal('localStorage', {

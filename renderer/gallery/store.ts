@@ -78,6 +78,11 @@ interface HistoryState {
   removeRuns(ids: readonly number[]): void;
   /** The view (search, filters or sort) changed: starts again from its first page. */
   reload(): Promise<void>;
+  /**
+   * Puts a run's fresh summary on its card (an image of it went to the trash: a new cover, count, marks),
+   * reshaping its tile when its cover's shape or image count changed.
+   */
+  updateRun(run: RunSummary): void;
   /** Puts what the run dialog just changed (rating, tags) on the run's card, without a reload. */
   patchRun(id: number, patch: Pick<RunSummary, 'bestRating' | 'tags'>): void;
 }
@@ -256,6 +261,31 @@ export const useHistoryStore = create<HistoryState>()((set, get) => {
       });
     },
 
+    updateRun(run) {
+      const { paged } = get();
+      for (const [index, ids] of paged.ids) {
+        if (!ids.has(run.id)) continue;
+        const page = paged.pages[index]!;
+        const at = page.items!.findIndex((item) => item.id === run.id);
+        const current = page.items![at]!;
+        // A RunDetail carries more than a card needs: keep the card's fields only.
+        const summary: RunSummary = { ...current };
+        for (const key of Object.keys(current) as (keyof RunSummary)[])
+          (summary as Record<string, unknown>)[key] = run[key];
+        page.items = page.items!.slice();
+        page.items[at] = summary;
+        const slot = paged.offsets[index]! + at;
+        const aspect = runAspect(summary);
+        const count = Math.max(1, summary.outputsCount);
+        const reshaped = paged.aspects[slot] !== aspect || paged.counts[slot] !== count;
+        page.aspects[at] = aspect;
+        paged.aspects[slot] = aspect;
+        paged.counts[slot] = count;
+        bump(reshaped ? { epoch: get().epoch + 1 } : {});
+        return;
+      }
+    },
+
     patchRun(id, patch) {
       const { paged } = get();
       for (const [index, ids] of paged.ids) {
@@ -355,7 +385,8 @@ function sameTags(a: readonly string[], b: readonly string[]): boolean {
 
 /** What a card shows of a run: its best rating and its tags. */
 export function cardMarks(detail: RunDetail): Pick<RunSummary, 'bestRating' | 'tags'> {
-  return { bestRating: Math.max(0, ...detail.outputs.map((o) => o.rating)), tags: detail.tags };
+  const live = detail.outputs.filter((o) => o.deletedAt === null);
+  return { bestRating: Math.max(0, ...live.map((o) => o.rating)), tags: detail.tags };
 }
 
 interface RunDetailState {

@@ -4,6 +4,7 @@ import { capabilitiesOf } from '../app/catalog';
 import { Checkbox, Field, Icon } from '../components';
 import { ReferenceField } from './ReferenceField';
 import { SIZE_LIMITS, useGenerateStore } from './store';
+import { varySlot } from './vary';
 
 function rangeHint(range: { min: number; max: number; default: number }, extra?: string): string {
   return `${range.min}–${range.max}, empty for the default (${range.default})${extra ? `. ${extra}` : ''}.`;
@@ -32,6 +33,7 @@ export function AdvancedSection({ model, pinned }: { model: ModelInfo | undefine
   const form = useGenerateStore((s) => s.form);
   const fieldErrors = useGenerateStore((s) => s.fieldErrors);
   const setField = useGenerateStore((s) => s.setField);
+  const varyTarget = useGenerateStore((s) => s.varyTarget);
   const panelId = useId();
   const sizeLabelId = useId();
   const sizeHintId = useId();
@@ -67,6 +69,7 @@ export function AdvancedSection({ model, pinned }: { model: ModelInfo | undefine
             <div className="field-row">
               {caps.steps ? (
                 <RangeField
+                  className={varySlot('steps', varyTarget)}
                   label="Steps"
                   range={caps.steps}
                   step={1}
@@ -80,6 +83,7 @@ export function AdvancedSection({ model, pinned }: { model: ModelInfo | undefine
               )}
               {caps.guidance ? (
                 <RangeField
+                  className={varySlot('guidance', varyTarget)}
                   label="Guidance"
                   range={caps.guidance}
                   step={0.5}
@@ -182,7 +186,9 @@ function RangeField({
   error,
   value,
   onChange,
+  className,
 }: {
+  className?: string;
   label: string;
   range: { min: number; max: number; default: number };
   step: number;
@@ -192,7 +198,7 @@ function RangeField({
   onChange: (text: string) => void;
 }) {
   return (
-    <Field label={label} hint={rangeHint(range)} error={error}>
+    <Field className={className} label={label} hint={rangeHint(range)} error={error}>
       {({ id, describedBy, invalid }) => (
         <input
           id={id}

@@ -36,6 +36,8 @@ import { StyleNote } from './StyleNote';
 import { buildRequest, MAX_IMAGES_PER_RUN, useGenerateStore } from './store';
 import { TemplateVariables } from './TemplateVariables';
 import { usePromptLimit } from './usePromptLimit';
+import { VaryChooser, VaryWarning } from './VaryChooser';
+import { varySlot } from './vary';
 
 const IS_MAC = /Mac|iPhone|iPad/.test(navigator.platform);
 export const SUBMIT_HINT = IS_MAC ? '⌘↵' : 'Ctrl ↵';
@@ -185,6 +187,7 @@ export function GenerateForm() {
   const reusedFrom = useGenerateStore((s) => s.reusedFrom);
   const derivation = useGenerateStore((s) => s.derivation);
   const clearReused = useGenerateStore((s) => s.clearReused);
+  const varyTarget = useGenerateStore((s) => s.varyTarget);
   // With a style template the box is its subject variable, with that variable's own length limit.
   const subject = form.template?.fields ? subjectVariable(form.template.fields) : null;
   const promptHidden = form.template?.fields != null && subject === null;
@@ -249,11 +252,14 @@ export function GenerateForm() {
           </div>
         )}
 
+        {reusedFrom !== null && derivation === 'vary' && <VaryChooser />}
+
         <StyleNote />
         <AttachedBar />
 
         {!promptHidden && (
           <Field
+            className={varySlot('prompt', varyTarget)}
             label={subject ? 'Subject' : 'Prompt'}
             hint={
               promptLimit.notice ??
@@ -288,6 +294,7 @@ export function GenerateForm() {
         <RenderedPrompt />
 
         <Field
+          className={varySlot('negativePrompt', varyTarget)}
           label="Negative prompt"
           hint={
             model && !model.supportsNegativePrompt
@@ -473,6 +480,7 @@ export function GenerateForm() {
         </div>
       </div>
 
+      <VaryWarning />
       <div className="gen-form__footer">
         <CostLine model={model} hasPrompt={form.prompt.trim() !== ''} />
         <Button

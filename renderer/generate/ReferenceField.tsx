@@ -3,6 +3,7 @@ import { REFERENCE_STRENGTH } from '../../shared/constants';
 import { api } from '../api';
 import { Button, Icon } from '../components';
 import { useGenerateStore } from './store';
+import { varySlot } from './vary';
 
 function strengthNote(value: number): string {
   if (value < REFERENCE_STRENGTH.bandLow) return 'close to the reference: the prompt changes little';
@@ -15,6 +16,7 @@ export function ReferenceField({ takesReference }: { takesReference: boolean | n
   const reference = useGenerateStore((s) => s.form.reference);
   const setStrength = useGenerateStore((s) => s.setReferenceStrength);
   const clear = useGenerateStore((s) => s.clearReference);
+  const varyTarget = useGenerateStore((s) => s.varyTarget);
   const labelId = useId();
   const sliderId = useId();
   const hintId = useId();
@@ -36,7 +38,10 @@ export function ReferenceField({ takesReference }: { takesReference: boolean | n
   const { bandLow, bandHigh } = REFERENCE_STRENGTH;
   const value = reference.strength;
   return (
-    <fieldset className="field fieldset reference" aria-labelledby={labelId}>
+    <fieldset
+      className={`field fieldset reference ${varySlot('strength', varyTarget)}`}
+      aria-labelledby={labelId}
+    >
       <div className="field__top">
         <span className="field__label" id={labelId}>
           Reference image

@@ -2,17 +2,19 @@ import { send } from '../app/actions';
 import { useAppStore } from '../app/store';
 import { Badge, Button, Icon } from '../components';
 import { useGenerateStore } from './store';
+import { varySlot } from './vary';
 
 /** The style (and template) this run will be rendered with, from "Generate with this style". */
 export function StyleNote() {
   const style = useGenerateStore((s) => s.form.style);
   const template = useGenerateStore((s) => s.form.template);
   const clear = useGenerateStore((s) => s.clearStyle);
+  const varyTarget = useGenerateStore((s) => s.varyTarget);
   const go = useAppStore((s) => s.go);
   if (!style) return null;
   const name = style.name || `Style version ${style.versionId}`;
   return (
-    <section className="style-note" aria-label="Style">
+    <section className={`style-note ${varySlot('style', varyTarget)}`} aria-label="Style">
       <Icon name="styles" size={14} className="style-note__icon" />
       <div className="style-note__text">
         <p className="style-note__name">

@@ -1,6 +1,7 @@
 import { subjectVariable, variableLabel } from '../../shared/library-contract';
 import { Field, Select } from '../components';
 import { useGenerateStore } from './store';
+import { varySlot } from './vary';
 
 /**
  * The style template's variables other than the subject (the Prompt box is that one): text with its
@@ -9,6 +10,7 @@ import { useGenerateStore } from './store';
 export function TemplateVariables() {
   const template = useGenerateStore((s) => s.form.template);
   const setValue = useGenerateStore((s) => s.setTemplateValue);
+  const varyTarget = useGenerateStore((s) => s.varyTarget);
   if (!template?.fields) return null;
   const subject = subjectVariable(template.fields);
   const variables = template.fields.variables.filter((v) => v.name !== subject?.name);
@@ -24,7 +26,11 @@ export function TemplateVariables() {
           const optional = !variable.required || variable.default !== undefined;
           if (variable.kind === 'enum') {
             return (
-              <Field key={variable.name} label={variableLabel(variable)}>
+              <Field
+                key={variable.name}
+                className={varySlot(`var:${variable.name}`, varyTarget)}
+                label={variableLabel(variable)}
+              >
                 {({ id, describedBy }) => (
                   <Select
                     id={id}
@@ -40,7 +46,12 @@ export function TemplateVariables() {
           if (variable.kind === 'number') {
             const hint = `${variable.min}–${variable.max}${variable.integer ? ', whole numbers' : ''}${variable.default !== undefined ? `; default ${variable.default}` : ''}`;
             return (
-              <Field key={variable.name} label={variableLabel(variable)} hint={hint}>
+              <Field
+                key={variable.name}
+                className={varySlot(`var:${variable.name}`, varyTarget)}
+                label={variableLabel(variable)}
+                hint={hint}
+              >
                 {({ id, describedBy }) => (
                   <input
                     id={id}
@@ -65,7 +76,7 @@ export function TemplateVariables() {
           return (
             <Field
               key={variable.name}
-              className="template-vars__wide"
+              className={`template-vars__wide ${varySlot(`var:${variable.name}`, varyTarget)}`}
               label={variableLabel(variable)}
               hint={optional ? 'Optional' : undefined}
               aside={

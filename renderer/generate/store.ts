@@ -18,6 +18,7 @@ import { findModel, useCatalogStore } from '../app/catalog';
 import { issuesByField } from '../lib/errors';
 import { onRunResult, useRunsStore } from './runs-store';
 import { templateValues } from './template-form';
+import { type VaryChange, type VaryTarget, varyChanges } from './vary';
 
 export interface ReferenceChoice {
   /** Library-relative path of the stored image (`media/ab/….png`). */
@@ -86,6 +87,15 @@ interface GenerateState {
   derivation: 'branch' | 'vary' | null;
   /** The seed the last finished run used, offered by the lock button; the box itself is left alone. */
   lastSeed: number | null;
+  /** The parent's request as the form was filled from it (Branch, Vary): what the next run is compared with. */
+  parentRequest: GenerationRequest | null;
+  /** Vary: the one thing the designer chose to change, lit on the form. */
+  varyTarget: VaryTarget | null;
+  /** Vary: Generate was pressed with more than one thing changed; the form asks before it goes. */
+  varyChanged: VaryChange[] | null;
+  setVaryTarget(target: VaryTarget | null): void;
+  /** Vary, asked: queue it anyway as a variation, or record it as a branch of the parent instead. */
+  generateAnyway(as: 'vary' | 'branch'): Promise<void>;
   setField<K extends keyof GenerateForm>(key: K, value: GenerateForm[K]): void;
   /** Pins a provider ('' for Auto) and lets reconcile pick its default model. */
   setProvider(provider: string): void;
@@ -137,8 +147,11 @@ interface GenerateState {
    * when the main process offers no routes: then a provider is pinned as before.
    */
   reconcile(providers: ProviderInfo[], autoAvailable: boolean): void;
-  /** Checks the form and queues a run of it; any number may be in flight at once. */
-  generate(): Promise<void>;
+  /**
+   * Checks the form and queues a run of it; any number may be in flight at once. A variation that changes
+   * more than one thing from its parent waits for an answer (`varyChanged`) unless `anyway`.
+   */
+  generate(anyway?: boolean): Promise<void>;
 }
 
 /** Images per run from this screen: a 2 × 2 sheet to compare; the model's own limit may be lower. */
@@ -370,6 +383,9 @@ export const useGenerateStore = create<GenerateState>()((set, get) => {
     advancedOpen: readAdvancedOpen(),
     reusedFrom: null,
     derivation: null,
+    parentRequest: null,
+    varyTarget: null,
+    varyChanged: null,
     lastSeed: null,
 
     setField(key, value) {
@@ -550,7 +566,16 @@ export const useGenerateStore = create<GenerateState>()((set, get) => {
     },
 
     clearReused() {
-      set({ reusedFrom: null, derivation: null });
+      set({ reusedFrom: null, derivation: null, parentRequest: null, varyTarget: null, varyChanged: null });
+    },
+
+    setVaryTarget(target) {
+      set({ varyTarget: target });
+    },
+
+    async generateAnyway(as) {
+      set({ varyChanged: null, derivation: as });
+      await get().generate(true);
     },
 
     applyRequest(request, fromRunId, styleVersionId, derivation) {
@@ -564,6 +589,13 @@ export const useGenerateStore = create<GenerateState>()((set, get) => {
       set((state) => ({
         reusedFrom: fromRunId ?? null,
         derivation: fromRunId === undefined ? null : (derivation ?? null),
+        // Compared as the form will send it: the style named by its version, as the form names it.
+        parentRequest:
+          fromRunId === undefined || !derivation
+            ? null
+            : { ...request, ...(styleVersion !== null ? { style: { versionId: styleVersion } } : {}) },
+        varyTarget: null,
+        varyChanged: null,
         advancedOpen: state.advancedOpen || hasAdvanced,
         form: {
           prompt: request.prompt,
@@ -683,18 +715,36 @@ export const useGenerateStore = create<GenerateState>()((set, get) => {
       }
     },
 
-    async generate() {
+    async generate(anyway = false) {
       const { form } = get();
-      const { request, errors } = buildRequest(form, useCatalogStore.getState().providers);
+      const providers = useCatalogStore.getState().providers;
+      const { request, errors } = buildRequest(form, providers);
       if (Object.keys(errors).length > 0) {
         set({ fieldErrors: errors });
         if ((errors.size || errors.steps || errors.guidance) && !get().advancedOpen)
           get().setAdvancedOpen(true);
         return;
       }
-      const { reusedFrom, derivation } = get();
+      const { reusedFrom, derivation, parentRequest } = get();
+      if (derivation === 'vary' && parentRequest && !anyway) {
+        const changes = varyChanges(parentRequest, request, {
+          template: form.template?.fields ?? null,
+          defaultModel: (id) => providers.find((p) => p.id === id)?.defaultModel,
+        });
+        if (changes.length > 1) {
+          set({ fieldErrors: {}, varyChanged: changes });
+          return;
+        }
+      }
       const parent = reusedFrom !== null && derivation ? { runId: reusedFrom, derivation } : undefined;
-      set({ fieldErrors: {}, reusedFrom: null, derivation: null });
+      set({
+        fieldErrors: {},
+        reusedFrom: null,
+        derivation: null,
+        parentRequest: null,
+        varyTarget: null,
+        varyChanged: null,
+      });
       // Queued behind whatever is in flight; the form stays free for the next one.
       const started = await useRunsStore.getState().start(request, form.provider, parent);
       if (started) return;
@@ -711,4 +761,9 @@ export const useGenerateStore = create<GenerateState>()((set, get) => {
 // designer typed, and what it holds is sent). The lock button puts it in the box with one click.
 onRunResult((detail) => {
   if (detail.seed != null) useGenerateStore.setState({ lastSeed: detail.seed });
+});
+
+// A warning about what a variation changed is about the form as it was: any edit answers it.
+useGenerateStore.subscribe((state, previous) => {
+  if (state.varyChanged && state.form !== previous.form) useGenerateStore.setState({ varyChanged: null });
 });

@@ -7,6 +7,7 @@ import { send } from '../app/actions';
 import { useAppStore } from '../app/store';
 import { Badge, Button, EmptyState, ErrorCard, Spinner } from '../components';
 import { readableError } from '../lib/errors';
+import { reasonText } from '../lib/failure-modes';
 import { mitigatedBranch } from './mitigation';
 import { useReviewStore } from './store';
 
@@ -24,7 +25,7 @@ function typing(target: EventTarget | null): boolean {
 }
 
 export function ReviewView() {
-  const { status, items, modes, index, error, approvalRef } = useReviewStore();
+  const { status, items, modes, retired, index, error, approvalRef } = useReviewStore();
   const [picking, setPicking] = useState<number | null>(null);
   const pickerId = useId();
   const refId = useId();
@@ -102,6 +103,7 @@ export function ReviewView() {
 
   const reviewed = items.filter((i) => i.status !== 'pending').length;
   const reason = item?.rejectReason ? modes.find((m) => m.id === item.rejectReason) : undefined;
+  const reasonWords = item?.rejectReason ? reasonText(item.rejectReason, modes, retired) : null;
 
   return (
     <div className="view review">
@@ -139,7 +141,15 @@ export function ReviewView() {
             </p>
             <div className="review__status">
               <Badge tone={STATUS_TONE[item.status]}>{STATUS_LABEL[item.status]}</Badge>
-              {reason && <span className="review__reason">{reason.label}</span>}
+              {item.status === 'rejected' && reasonWords && (
+                <span
+                  className="review__reason"
+                  title={reasonWords.removed ? 'This reason was removed in Settings → Review' : undefined}
+                >
+                  {reasonWords.label}
+                  {reasonWords.removed && <span className="muted"> (removed from the list)</span>}
+                </span>
+              )}
               {item.status === 'approved' && item.approvalRef && (
                 <span className="muted">sign-off {item.approvalRef}</span>
               )}

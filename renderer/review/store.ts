@@ -2,7 +2,12 @@
 // with the marks it replaced; Z writes the newest back and returns the cursor to that output.
 import { create } from 'zustand';
 import type { AppErrorShape } from '../../shared/result';
-import type { FailureMode, ReviewItem, ReviewSnapshot } from '../../shared/review-contract';
+import type {
+  FailureMode,
+  RetiredFailureMode,
+  ReviewItem,
+  ReviewSnapshot,
+} from '../../shared/review-contract';
 import { api } from '../api';
 import { useReviewCountStore } from '../app/review-count';
 
@@ -15,6 +20,8 @@ interface ReviewState {
   status: 'idle' | 'loading' | 'ready' | 'error';
   items: ReviewItem[];
   modes: FailureMode[];
+  /** Reasons removed from the list, by their last label: older rejections still read. */
+  retired: RetiredFailureMode[];
   index: number;
   undo: UndoEntry[];
   error: AppErrorShape | null;
@@ -76,6 +83,7 @@ export const useReviewStore = create<ReviewState>()((set, get) => {
     status: 'idle',
     items: [],
     modes: [],
+    retired: [],
     index: 0,
     undo: [],
     error: null,
@@ -95,6 +103,7 @@ export const useReviewStore = create<ReviewState>()((set, get) => {
         status: 'ready',
         items: queue.value.items,
         modes: modes.value.modes,
+        retired: modes.value.retired,
         index: 0,
         undo: [],
         error: null,

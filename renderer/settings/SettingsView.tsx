@@ -11,6 +11,7 @@ import { KeyRow } from './KeyRow';
 import { LibrarySettingsPanel } from './library/LibrarySettings';
 import { LocalServersPanel } from './local/LocalServersPanel';
 import { ProvidersPanel } from './providers/ProvidersPanel';
+import { FailureModesPanel } from './review/FailureModesPanel';
 import { RoutesEditor } from './routes/RoutesEditor';
 import { useSettingsStore } from './store';
 import './settings.css';
@@ -22,6 +23,7 @@ const TAB_ICONS: Record<SettingsTab, IconName> = {
   budgets: 'wallet',
   local: 'server',
   library: 'styles',
+  review: 'check',
   files: 'download',
 };
 
@@ -38,6 +40,7 @@ const SUBTITLES: Record<SettingsTab, string> = {
   budgets: 'Spending limits per day and month.',
   local: 'Stable Diffusion and Flux on your own GPU.',
   library: 'Banned terms and approval rules for styles.',
+  review: 'The reasons to reject an image, and what each one changes in the next Branch.',
   files: 'What the files you download, drag out or export carry.',
 };
 
@@ -190,6 +193,7 @@ export function SettingsView() {
           {tab === 'budgets' && <BudgetsForm />}
           {tab === 'local' && <LocalServersPanel />}
           {tab === 'library' && <LibrarySettingsPanel />}
+          {tab === 'review' && <FailureModesPanel />}
           {tab === 'files' && <FilesSettingsPanel />}
         </TabPanel>
       </div>

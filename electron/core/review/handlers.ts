@@ -3,7 +3,7 @@ import type { ReviewCounts, ReviewSnapshot } from '../../../shared/review-contra
 import type { Clock } from '../ports';
 import type { OutputsRepo, RunsRepo } from '../store';
 import type { TrashService } from '../trash/service';
-import type { FailureMode } from './failure-modes';
+import type { FailureMode, FailureModesInEffect } from './failure-modes';
 
 export interface ReviewHandlerDeps {
   outputs: OutputsRepo;
@@ -11,8 +11,10 @@ export interface ReviewHandlerDeps {
   clock: Clock;
   /** The failure-mode catalog in effect (the shipped one, or the edits stored in settings). */
   modes: () => FailureMode[];
+  /** The catalog in effect with the labels of removed reasons. */
+  modesInEffect: () => FailureModesInEffect;
   /** Checks and stores an edited list (null drops the edits); returns the list now in effect. */
-  saveModes: (modes: FailureMode[] | null) => FailureMode[];
+  saveModes: (modes: FailureMode[] | null) => FailureModesInEffect;
   trash: TrashService;
 }
 
@@ -20,7 +22,15 @@ export interface ReviewHandlerDeps {
  * The review queue's calls. Every change answers with the marks it replaced (`previous`), so the queue's
  * Z can write them back with `review.undo`, and with the counts the navigation shows.
  */
-export function createReviewHandlers({ outputs, runs, clock, modes, saveModes, trash }: ReviewHandlerDeps) {
+export function createReviewHandlers({
+  outputs,
+  runs,
+  clock,
+  modes,
+  modesInEffect,
+  saveModes,
+  trash,
+}: ReviewHandlerDeps) {
   const counts = (): ReviewCounts => outputs.reviewCounts();
   function changed(ids: readonly number[], apply: () => void) {
     const previous: ReviewSnapshot[] = outputs.snapshot(ids);
@@ -28,9 +38,9 @@ export function createReviewHandlers({ outputs, runs, clock, modes, saveModes, t
     return { previous, counts: counts() };
   }
   return {
-    'review.modes': async () => ({ modes: modes() }),
-    'review.saveModes': async ({ modes: edited }: { modes: FailureMode[] }) => ({ modes: saveModes(edited) }),
-    'review.resetModes': async () => ({ modes: saveModes(null) }),
+    'review.modes': async () => modesInEffect(),
+    'review.saveModes': async ({ modes: edited }: { modes: FailureMode[] }) => saveModes(edited),
+    'review.resetModes': async () => saveModes(null),
     'review.counts': async () => counts(),
     'review.queue': async ({ limit }: { limit: number }) => ({
       items: outputs.pending(limit),

@@ -10,11 +10,11 @@ afterEach(async () => {
   for (const h of open.splice(0)) await h.close();
 });
 
-function setup() {
+function setup(images = 1) {
   const h = makeHarness({
     catalog: testCatalog(testProvider('pa')),
     routes: testRoutes([{ provider: 'pa' }]),
-    adapters: { pa: scriptedAdapter('pa') },
+    adapters: { pa: scriptedAdapter('pa', [], { outcome: 'ok', images }) },
     keys: ['pa'],
   });
   open.push(h);
@@ -120,5 +120,75 @@ describe('review queue', () => {
     const reset = await h.call<Modes>('review.resetModes', {});
     expect(reset.modes.map((m) => m.id)).toContain('mangled-text');
     expect((await h.call<Modes>('review.modes', {})).modes.map((m) => m.id)).toContain('anatomy');
+  });
+
+  it('an edited list may name a negative group the designer made; a bad one is refused with the field path', async () => {
+    const h = setup();
+    await h.call('negatives.save', {
+      slug: 'hands-extra',
+      artifact: 'anatomy',
+      label: 'Hands, extra',
+      terms: ['six fingers'],
+    });
+    const failure = await h.core.invoke('review.saveModes', {
+      modes: [
+        { id: 'hands', label: 'Hands', mitigation: { kind: 'negativeGroup', group: 'hands-extra' } },
+        { id: 'route', label: 'Text', mitigation: { kind: 'provider', provider: 'nobody' } },
+        { id: 'again', label: 'hands', mitigation: null },
+      ],
+    });
+    expect(failure.ok).toBe(false);
+    if (failure.ok) return;
+    expect(failure.error.code).toBe('invalid_input');
+    expect(failure.error.issues).toEqual([
+      { path: ['modes', 1, 'mitigation', 'provider'], message: 'there is no provider "nobody"' },
+      { path: ['modes', 2, 'label'], message: '"hands" is used by another reason' },
+    ]);
+    const saved = await h.call<{ modes: Array<{ id: string }> }>('review.saveModes', {
+      modes: [{ id: 'hands', label: 'Hands', mitigation: { kind: 'negativeGroup', group: 'hands-extra' } }],
+    });
+    expect(saved.modes.map((m) => m.id)).toEqual(['hands']);
+  });
+
+  it('a reason removed from the list keeps its label for the outputs rejected with it', async () => {
+    const h = setup();
+    type InEffect = { modes: Array<{ id: string }>; retired: Array<{ id: string; label: string }> };
+    expect((await h.call<InEffect>('review.modes', {})).retired).toEqual([]);
+    await h.call('review.saveModes', {
+      modes: [{ id: 'hands', label: 'Bad hands', mitigation: null }],
+    });
+    await h.call('review.saveModes', { modes: [{ id: 'text', label: 'Text', mitigation: null }] });
+    const { retired } = await h.call<InEffect>('review.modes', {});
+    expect(retired).toContainEqual({ id: 'hands', label: 'Bad hands' });
+    expect(retired).toContainEqual({ id: 'anatomy', label: 'Anatomy' });
+    expect(retired.map((r) => r.id)).not.toContain('text');
+    const reset = await h.call<InEffect>('review.resetModes', {});
+    expect(reset.retired).toEqual([
+      { id: 'hands', label: 'Bad hands' },
+      { id: 'text', label: 'Text' },
+    ]);
+  });
+
+  it("a run's card carries its latest live approval: when, and the sign-off reference", async () => {
+    const h = setup(2);
+    const run = await h.generate({ count: 2 });
+    const [first, second] = run.outputs;
+    type Page = { items: Array<{ id: number; approval: unknown }> };
+    const card = async () => (await h.call<Page>('runs.search', {})).items.find((r) => r.id === run.id);
+    expect((await card())?.approval).toBeNull();
+    h.clock.advance(1000);
+    await h.call('review.decide', {
+      outputIds: [first!.id],
+      decision: { status: 'approved', approvalRef: 'LEGAL-1' },
+    });
+    const firstAt = (await h.run(run.id)).outputs[0]!.reviewedAt;
+    h.clock.advance(1000);
+    await h.call('review.decide', { outputIds: [second!.id], decision: { status: 'approved' } });
+    const secondAt = (await h.run(run.id)).outputs[1]!.reviewedAt;
+    expect(secondAt).toBeGreaterThan(firstAt!);
+    expect((await card())?.approval).toEqual({ at: secondAt, ref: null });
+    await h.call('trash.move', { outputIds: [second!.id] });
+    expect((await card())?.approval).toEqual({ at: firstAt, ref: 'LEGAL-1' });
+    expect((await h.run(run.id)).approval).toEqual({ at: firstAt, ref: 'LEGAL-1' });
   });
 });

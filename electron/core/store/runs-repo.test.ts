@@ -142,6 +142,7 @@ describe('runs repo', () => {
       parentRunId: null,
       derivation: null,
       deletedAt: null,
+      approval: null,
       request,
       startedAt: 1_050,
       finishedAt: 5_300,

@@ -201,6 +201,8 @@ export interface SummaryRow {
   derivation: Derivation | null;
   deleted_at: number | null;
   source: RunSource | null;
+  /** `[reviewed_at, approval_ref]` of the latest approved live image; null when none is approved. */
+  approval_json: string | null;
 }
 
 interface DetailRow extends SummaryRow {
@@ -261,7 +263,10 @@ export const SUMMARY_COLUMNS = `r.id, r.created_at, r.status, r.prompt, r.provid
   r.task_type, r.cached_from, r.cost_credits, r.cost_basis, r.warnings, r.style_version_id, r.template_version_id,
   r.library_warnings, r.best_rating, r.has_favorite, r.review_mask, r.parent_run_id, r.derivation, r.deleted_at, r.source,
   (SELECT json_group_array(name) FROM (SELECT t.name FROM run_tags x JOIN tags t ON t.id = x.tag_id
-    WHERE x.run_id = r.id ORDER BY t.name, t.id)) AS tags_json`;
+    WHERE x.run_id = r.id ORDER BY t.name, t.id)) AS tags_json,
+  CASE WHEN r.review_mask & 2 THEN (SELECT json_array(a.reviewed_at, a.approval_ref) FROM outputs a
+    WHERE a.run_id = r.id AND a.deleted_at IS NULL AND a.review_status = 'approved'
+    ORDER BY a.reviewed_at DESC, a.id DESC LIMIT 1) END AS approval_json`;
 /** The cover is the run's first live image. */
 export const COVER_JOIN = `LEFT JOIN outputs c ON c.id = (SELECT co.id FROM outputs co
   WHERE co.run_id = r.id AND co.deleted_at IS NULL ORDER BY co.idx LIMIT 1)`;
@@ -787,7 +792,21 @@ export function toSummary(row: SummaryRow, json: JsonColumns): RunSummary {
     deletedAt: row.deleted_at,
     // Only imported runs carry where they were made.
     ...(row.source === null ? {} : { source: row.source }),
+    approval: readApproval(row, json),
   };
+}
+
+const ApprovalTuple = z.tuple([z.number().nullable(), z.string().nullable()]);
+
+function readApproval(row: SummaryRow, json: JsonColumns): RunSummary['approval'] {
+  if (row.approval_json === null) return null;
+  const tuple = json.readOr(
+    ApprovalTuple,
+    row.approval_json,
+    { table: 'runs', column: 'approval', id: row.id },
+    null,
+  );
+  return tuple ? { at: tuple[0], ref: tuple[1] } : null;
 }
 
 function toAttempt(row: AttemptRow, json: JsonColumns): AttemptRecord {
