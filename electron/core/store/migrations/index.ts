@@ -6,7 +6,7 @@ import { referencesSchema } from './004-references';
 import { requestedSchema } from './005-requested';
 import { costBasisSchema } from './006-cost-basis';
 import { historySchema } from './007-history';
-import { importsSchema } from './009-imports';
+import { importsSchema } from './008-imports';
 import type { Migration } from './migration';
 
 export type { Migration } from './migration';
