@@ -9,8 +9,6 @@ import type { Migration } from './migration';
  * generated here keep `source` NULL ("Atelier").
  */
 export const importsSchema: Migration = {
-  // Reserved number 9 for issue 11 (metadata import). Versions must run without gaps, so on this branch it is
-  // the step after 7; the integrator gives it its place in the sequence on merge.
   version: 8,
   name: 'runs imported from other tools',
   up(db) {
