@@ -66,6 +66,10 @@ export const useImportsStore = create<ImportsState>()((set, get) => ({
     }
     set({ report: started.value });
     const id = started.value.id;
+    // A folder read by the core can finish before this answer arrives, and its progress events were not
+    // ours yet: read the report once now that the id is known.
+    const now = await api.call('imports.get', { id });
+    if (now.ok) get().progress(now.value);
     let batch: { name: string; dataBase64: string }[] = [];
     let bytes = 0;
     const flush = async (last: boolean) => {
