@@ -832,8 +832,12 @@ function useGenerateWithStyle() {
   const detail = useStylesStore((s) => s.detail);
   const template = useStylesStore((s) => s.template);
   const templateVersionId = useStylesStore((s) => s.templateVersionId);
-  return () => {
-    if (!detail) return;
+  // The style's template loads after the style itself: until it is here, Generate would start without the
+  // template's fields (and the subject would be sent as the whole prompt), so the action waits for it.
+  const pending = detail !== null && detail.latest.fields.templateId !== null && templateVersionId === null;
+  const failed = useStylesStore((s) => pending && s.saveError !== null);
+  const run = () => {
+    if (!detail || pending) return;
     const fields: StyleFields = detail.latest.fields;
     // The editor's sample values stay in the editor: Generate starts from the template's defaults and
     // the designer's own prompt as the subject.
@@ -854,6 +858,7 @@ function useGenerateWithStyle() {
     });
     useAppStore.getState().go('generate');
   };
+  return { run, pending, failed };
 }
 
 const PANES: { value: EditorPane; label: string }[] = [
@@ -943,9 +948,18 @@ export function StyleEditor() {
             <Button
               variant="primary"
               icon="generate"
-              disabled={dirty}
-              title={dirty ? 'Save first: Generate uses the saved version' : undefined}
-              onClick={generateWith}
+              disabled={dirty || generateWith.pending}
+              busy={generateWith.pending && !generateWith.failed}
+              title={
+                dirty
+                  ? 'Save first: Generate uses the saved version'
+                  : generateWith.failed
+                    ? "The style's template could not be loaded"
+                    : generateWith.pending
+                      ? "Loading the style's template…"
+                      : undefined
+              }
+              onClick={generateWith.run}
             >
               Generate with this style
             </Button>
