@@ -1,5 +1,6 @@
 // `npm run bench`: speed, reported against baselines measured in the same process. Not part of `npm test`.
 import { benchDispatch } from './dispatch.bench';
+import { benchGalleryBrowser } from './gallery-browser.bench';
 import { benchHistory } from './history.bench';
 import { benchIngest } from './ingest.bench';
 import { benchLibrary } from './library.bench';
@@ -12,6 +13,7 @@ import { benchStore } from './store.bench';
 const suites: Array<[string, () => Promise<BenchRow[]>]> = [
   ['Store and history', benchStore],
   ['History search', benchHistory],
+  ['History in the browser', benchGalleryBrowser],
   ['Image ingest', benchIngest],
   ['Dispatcher', benchDispatch],
   ['Reference library', benchReferences],
