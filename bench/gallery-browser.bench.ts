@@ -31,7 +31,7 @@ const ROOT = path.resolve(import.meta.dirname, '..');
 function initScript(token: string, density: number) {
   return `
     sessionStorage.setItem(${JSON.stringify(TOKEN_KEY)}, ${JSON.stringify(token)});
-    localStorage.setItem('atelier.history.view', JSON.stringify({ density: ${density}, mode: 'grid', expanded: false }));
+    localStorage.setItem('atelier.history.layout', JSON.stringify({ density: ${density}, mode: 'grid', expanded: false }));
     window.__firstThumbs = () => new Promise((resolve) => {
       const check = async () => {
         const imgs = [...document.querySelectorAll('.gallery-tile__img')];
