@@ -1,7 +1,7 @@
 // The one place in app/ that imports features (the architecture check holds everything else in app/ to
 // that): it starts each feature (its intent handlers and events, see actions.ts) and mounts its screen.
 import './app.css';
-import { type ComponentType, lazy, Suspense, useEffect, useState, useSyncExternalStore } from 'react';
+import { type ComponentType, lazy, Suspense, useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import { api } from '../api';
 import { startBoards } from '../boards/start';
 import { Button, ErrorCard, Spinner } from '../components';
@@ -115,15 +115,22 @@ function Shell() {
   useEffect(() => {
     const unfollow = followHash();
     const stopFeatures = startFeatures();
-    void useCatalogStore.getState().load();
-    void useRoutesStore.getState().load();
-    // A local server counts as a way to generate, so onboarding steps aside for it too.
-    void useLocalServersStore.getState().load();
     return () => {
       unfollow();
       stopFeatures();
     };
   }, []);
+
+  // The stores every screen shares; opened at History, after its first page (the thumbnails come first).
+  const sharedLoaded = useRef(false);
+  useEffect(() => {
+    if (sharedLoaded.current || waiting) return;
+    sharedLoaded.current = true;
+    void useCatalogStore.getState().load();
+    void useRoutesStore.getState().load();
+    // A local server counts as a way to generate, so onboarding steps aside for it too.
+    void useLocalServersStore.getState().load();
+  }, [waiting]);
 
   useEffect(() => {
     const titles = {
