@@ -1,5 +1,6 @@
 // `npm run bench`: speed, reported against baselines measured in the same process. Not part of `npm test`.
 import { benchDispatch } from './dispatch.bench';
+import { benchGalleryBrowser } from './gallery-browser.bench';
 import { benchHistory } from './history.bench';
 import { benchIngest } from './ingest.bench';
 import { benchLibrary } from './library.bench';
@@ -18,6 +19,8 @@ const suites: Array<[string, () => Promise<BenchRow[]>]> = [
   ['Style library', benchLibrary],
   ['Metadata import', benchMetadataImport],
   ['Metadata out', benchMetadataOut],
+  // Last: it needs the build (`npm run build`) and says so, after the others have run.
+  ['History in the browser', benchGalleryBrowser],
 ];
 const only = process.argv.slice(2);
 let missed = 0;

@@ -1,66 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { test as base, expect, type Page } from '@playwright/test';
 import { type LeonardoDouble, startLeonardoDouble } from '../test/doubles/leonardo-double';
 import { type OpenAIDouble, startOpenAIDouble } from '../test/doubles/openai-double';
+import { type ServedApp, startServedApp } from './served-app';
 
-export interface ServedApp {
-  /** The launch URL with the token in its fragment, as `npm run serve` prints it. */
-  launchUrl: string;
-  origin: string;
-  dataDir: string;
-  output: () => string;
-}
-
-const ROOT = path.resolve(import.meta.dirname, '..');
-
-/** Starts the built browser-mode server on a free port with its own data directory. */
-export async function startServedApp(
-  env: Record<string, string>,
-): Promise<ServedApp & { stop(): Promise<void> }> {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'atelier-e2e-'));
-  const child: ChildProcess = spawn(process.execPath, ['dist-electron/serve.mjs', '--port', '0'], {
-    cwd: ROOT,
-    env: { ...process.env, ATELIER_DATA_DIR: dataDir, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const launchUrl = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not start in time:\n${output}`)), 20_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /Atelier is running at (\S+)/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`serve exited with ${code}:\n${output}`));
-    });
-  });
-  return {
-    launchUrl,
-    origin: new URL(launchUrl).origin,
-    dataDir,
-    output: () => output,
-    stop: async () => {
-      if (child.exitCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGTERM');
-        await exited;
-      }
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
-}
+export { type ServedApp, startServedApp };
 
 export const test = base.extend<{ openai: OpenAIDouble; app: ServedApp }>({
   // biome-ignore lint/correctness/noEmptyPattern: Playwright fixtures take their dependencies by destructuring.

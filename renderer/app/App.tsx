@@ -1,28 +1,19 @@
 // The one place in app/ that imports features (the architecture check holds everything else in app/ to
 // that): it starts each feature (its intent handlers and events, see actions.ts) and mounts its screen.
 import './app.css';
-import { useEffect, useSyncExternalStore } from 'react';
+import { type ComponentType, lazy, Suspense, useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import { api } from '../api';
-import { AddToBoardDialog } from '../boards/AddToBoardDialog';
-import { BoardView } from '../boards/BoardView';
-import { CompareDialog } from '../boards/CompareDialog';
 import { startBoards } from '../boards/start';
-import { Button, ErrorCard } from '../components';
+import { Button, ErrorCard, Spinner } from '../components';
 import { HistoryView } from '../gallery/HistoryView';
-import { RunDetailDialog } from '../gallery/RunDetailDialog';
 import { startGallery } from '../gallery/start';
-import { GenerateView } from '../generate/GenerateView';
+import { useHistoryStore } from '../gallery/store';
 import { startGenerate } from '../generate/start';
 import { startImports } from '../imports/start';
 import { readableError } from '../lib/errors';
-import { ReferencesView } from '../references/ReferencesView';
 import { startReferences } from '../references/start';
-import { ReviewView } from '../review/ReviewView';
-import { SettingsView } from '../settings/SettingsView';
 import { startSettings } from '../settings/start';
-import { StylesView } from '../styles/StylesView';
 import { startStyles } from '../styles/start';
-import { TrashView } from '../trash/TrashView';
 import { useCatalogStore } from './catalog';
 import { startLiveUpdates } from './live';
 import { useLocalServersStore } from './local-servers';
@@ -32,14 +23,61 @@ import { followHash, useAppStore } from './store';
 import { TokenMissing } from './TokenMissing';
 
 /**
+ * A screen or dialog in its own chunk, so a tab parses only what it shows first. History, the screen designers
+ * work from, stays in the main chunk; the rest load on first use, or once the page is idle (`warm`).
+ */
+function split<P extends object>(load: () => Promise<ComponentType<P>>) {
+  let loading: Promise<{ default: ComponentType<P> }> | null = null;
+  const warm = () => {
+    loading ??= load().then((component) => ({ default: component }));
+    return loading;
+  };
+  return Object.assign(lazy(warm), { warm });
+}
+
+const GenerateView = split(() => import('../generate/GenerateView').then((m) => m.GenerateView));
+const ReviewView = split(() => import('../review/ReviewView').then((m) => m.ReviewView));
+const TrashView = split(() => import('../trash/TrashView').then((m) => m.TrashView));
+const StylesView = split(() => import('../styles/StylesView').then((m) => m.StylesView));
+const ReferencesView = split(() => import('../references/ReferencesView').then((m) => m.ReferencesView));
+const SettingsView = split(() => import('../settings/SettingsView').then((m) => m.SettingsView));
+const RunDetailDialog = split(() => import('../gallery/RunDetailDialog').then((m) => m.RunDetailDialog));
+const BoardView = split(() => import('../boards/BoardView').then((m) => m.BoardView));
+const AddToBoardDialog = split(() => import('../boards/AddToBoardDialog').then((m) => m.AddToBoardDialog));
+const CompareDialog = split(() => import('../boards/CompareDialog').then((m) => m.CompareDialog));
+const SPLIT = [
+  GenerateView,
+  RunDetailDialog,
+  BoardView,
+  AddToBoardDialog,
+  CompareDialog,
+  ReviewView,
+  StylesView,
+  ReferencesView,
+  SettingsView,
+  TrashView,
+];
+
+/** Calls `then` once the page is idle after its first screen (at most `timeout` ms later). */
+function whenIdle(then: () => void, timeout = 1_500): () => void {
+  if (typeof requestIdleCallback === 'function') {
+    const id = requestIdleCallback(then, { timeout });
+    return () => cancelIdleCallback(id);
+  }
+  const timer = setTimeout(then, 200);
+  return () => clearTimeout(timer);
+}
+
+/**
  * Starts what app/ keeps for every screen and then each feature: its intent handlers (actions.ts) and the
  * events that keep its stores current. Returns the function that stops them all.
  */
 export function startFeatures(): () => void {
   const stops = [
+    // First: opened at History, it asks for its first page here, ahead of every other start-up call.
+    startGallery(),
     startLiveUpdates(),
     startGenerate(),
-    startGallery(),
     startStyles(),
     startReferences(),
     startSettings(),
@@ -61,19 +99,38 @@ function Shell() {
   const connection = useSyncExternalStore(api.onConnection, api.connection);
   const catalogError = useCatalogStore((s) => s.error);
   const catalogStatus = useCatalogStore((s) => s.status);
+  // The dialogs (and the other screens' chunks) wait until the first screen is up: opened at History, until
+  // its first page is in and the page is idle, so they never delay the first thumbnails.
+  const firstPageDue = useHistoryStore((s) => s.status === 'idle' || s.status === 'loading');
+  const [idle, setIdle] = useState(false);
+  const waiting = !idle && view === 'history' && firstPageDue;
+  useEffect(() => {
+    if (idle || waiting) return;
+    return whenIdle(() => {
+      setIdle(true);
+      for (const part of SPLIT) void part.warm();
+    });
+  }, [idle, waiting]);
 
   useEffect(() => {
     const unfollow = followHash();
     const stopFeatures = startFeatures();
-    void useCatalogStore.getState().load();
-    void useRoutesStore.getState().load();
-    // A local server counts as a way to generate, so onboarding steps aside for it too.
-    void useLocalServersStore.getState().load();
     return () => {
       unfollow();
       stopFeatures();
     };
   }, []);
+
+  // The stores every screen shares; opened at History, after its first page (the thumbnails come first).
+  const sharedLoaded = useRef(false);
+  useEffect(() => {
+    if (sharedLoaded.current || waiting) return;
+    sharedLoaded.current = true;
+    void useCatalogStore.getState().load();
+    void useRoutesStore.getState().load();
+    // A local server counts as a way to generate, so onboarding steps aside for it too.
+    void useLocalServersStore.getState().load();
+  }, [waiting]);
 
   useEffect(() => {
     const titles = {
@@ -110,18 +167,30 @@ function Shell() {
             />
           </div>
         )}
-        {view === 'generate' && <GenerateView />}
-        {view === 'history' && <HistoryView />}
-        {view === 'review' && <ReviewView />}
-        {view === 'trash' && <TrashView />}
-        {view === 'styles' && <StylesView />}
-        {view === 'references' && <ReferencesView />}
-        {view === 'settings' && <SettingsView />}
+        <Suspense
+          fallback={
+            <div className="view-loading">
+              <Spinner size={20} />
+            </div>
+          }
+        >
+          {view === 'generate' && <GenerateView />}
+          {view === 'history' && <HistoryView />}
+          {view === 'review' && <ReviewView />}
+          {view === 'trash' && <TrashView />}
+          {view === 'styles' && <StylesView />}
+          {view === 'references' && <ReferencesView />}
+          {view === 'settings' && <SettingsView />}
+        </Suspense>
       </main>
-      <RunDetailDialog />
-      <BoardView />
-      <AddToBoardDialog />
-      <CompareDialog />
+      {idle && (
+        <Suspense fallback={null}>
+          <RunDetailDialog />
+          <BoardView />
+          <AddToBoardDialog />
+          <CompareDialog />
+        </Suspense>
+      )}
     </div>
   );
 }

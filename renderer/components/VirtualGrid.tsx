@@ -81,6 +81,7 @@ export function VirtualGrid<T>({
   const [ownFocus, setOwnFocus] = useState(0);
   const focusIndex = controlledFocus ?? ownFocus;
   const setFocusIndex = onFocusIndexChange ?? setOwnFocus;
+  const focusHandler = useFocusHandlers(setFocusIndex);
 
   useLayoutEffect(() => {
     const grid = gridRef.current;
@@ -223,7 +224,7 @@ export function VirtualGrid<T>({
                   ? renderCard(item, {
                       index,
                       tabIndex: index === tabbable ? 0 : -1,
-                      onFocus: () => setFocusIndex(index),
+                      onFocus: focusHandler(index),
                       visible,
                     })
                   : renderPlaceholder?.({ index, width: tileWidth, height: jrow.height })}
@@ -263,7 +264,7 @@ export function VirtualGrid<T>({
                   {renderCard(item, {
                     index,
                     tabIndex: index === tabbable ? 0 : -1,
-                    onFocus: () => setFocusIndex(index),
+                    onFocus: focusHandler(index),
                   })}
                 </RenderCell>
               );
@@ -273,6 +274,29 @@ export function VirtualGrid<T>({
       })}
     </section>
   );
+}
+
+/**
+ * One `onFocus` function per card index, the same across renders: a memoized card (History's tiles) then
+ * skips the re-render a scroll frame would otherwise give every card on screen. Only rendered indices are
+ * kept, so the map stays small.
+ */
+function useFocusHandlers(setFocusIndex: (index: number) => void): (index: number) => () => void {
+  const cache = useRef<{ set: (index: number) => void; handlers: Map<number, () => void> }>({
+    set: setFocusIndex,
+    handlers: new Map(),
+  });
+  if (cache.current.set !== setFocusIndex) cache.current = { set: setFocusIndex, handlers: new Map() };
+  const { handlers } = cache.current;
+  if (handlers.size > 2_000) handlers.clear();
+  return (index) => {
+    let handler = handlers.get(index);
+    if (!handler) {
+      handler = () => setFocusIndex(index);
+      handlers.set(index, handler);
+    }
+    return handler;
+  };
 }
 
 function RenderCell({ children }: { children: ReactNode }) {

@@ -1,6 +1,6 @@
 // History's search box, filters (each with its facet count) and sort. State lives in ./filters.
 
-import { useEffect, useState } from 'react';
+import { memo, useEffect, useRef, useState } from 'react';
 import { TASK_TYPE_LABELS } from '../../shared/constants';
 import type { ReviewStatus, RunStatus, TaskType } from '../../shared/domain';
 import type { FacetCount, HistorySort, IdFacetCount } from '../../shared/history-contract';
@@ -9,6 +9,7 @@ import { modelName, providerName, useCatalogStore } from '../app/catalog';
 import { Button, Select, type SelectOption } from '../components';
 import { STATUS_LABEL } from '../lib/format';
 import { activeFilterCount, type ListFilter, useHistoryFilters } from './filters';
+import { useHistoryStore } from './store';
 import './filter-bar.css';
 
 const TEXT_DELAY_MS = 250;
@@ -69,7 +70,8 @@ const byValue = (items: FacetCount[] | undefined, label: (value: string) => stri
 const byId = (items: IdFacetCount[] | undefined) =>
   (items ?? []).map((item) => ({ value: String(item.id), label: item.name, count: item.count }));
 
-export function FilterBar() {
+/** Memoized: it takes no props, so History's re-render for each page of runs passes it by. */
+export const FilterBar = memo(function FilterBar() {
   const query = useHistoryFilters((s) => s.query);
   const sort = useHistoryFilters((s) => s.sort);
   const version = useHistoryFilters((s) => s.version);
@@ -98,10 +100,15 @@ export function FilterBar() {
     const timer = setTimeout(() => patch({ text }), TEXT_DELAY_MS);
     return () => clearTimeout(timer);
   }, [text, query.text, patch]);
-  // biome-ignore lint/correctness/useExhaustiveDependencies: counts follow every change of the view
+  // Counts follow every change of the view; on opening, only once the grid's first page is in (the first
+  // thumbnails come before the counts beside the filters).
+  const gridStarted = useHistoryStore((s) => s.status === 'ready' || s.status === 'error');
+  const countedVersion = useRef<number | null>(null);
   useEffect(() => {
+    if (countedVersion.current === version || (countedVersion.current === null && !gridStarted)) return;
+    countedVersion.current = version;
     void useHistoryFilters.getState().loadFacets();
-  }, [version]);
+  }, [version, gridStarted]);
 
   const active = activeFilterCount(query);
   const sortValue = `${sort.key}:${sort.dir}`;
@@ -322,7 +329,7 @@ export function FilterBar() {
       )}
     </section>
   );
-}
+});
 
 /** yyyy-mm-dd of a local-time instant, for a date input. */
 function dayOf(at: number | null): string {

@@ -200,8 +200,13 @@ export function HistoryView() {
     [count],
   );
 
+  // Read through a ref so `onSelect` stays the same function as pages arrive: the memoized tiles on screen
+  // are then not re-rendered for each new page.
+  const runIndexRef = useRef(runIndex);
+  runIndexRef.current = runIndex;
   const onSelect = useCallback(
     (index: number, run: RunSummary, how: 'only' | 'toggle' | 'range') => {
+      const runIndex = runIndexRef.current;
       setFocusIndex(index);
       const selecting = useSelection.getState();
       if (how === 'only' && selecting.ids.size === 0 && !selecting.all) {
@@ -221,7 +226,7 @@ export function HistoryView() {
         return ids;
       });
     },
-    [setFocusIndex, runIndex, openRun],
+    [setFocusIndex, openRun],
   );
   const onDetails = useCallback((run: RunSummary) => openRun(run.id), [openRun]);
 

@@ -2,6 +2,8 @@
 // History's selection (click, Ctrl/Cmd-click, Shift-click ranges, select all) and its remembered view choices.
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 
+vi.mock('../api', async () => ({ api: (await import('../../test/support/renderer-api')).stubApi }));
+
 async function fresh() {
   vi.resetModules();
   return import('./selection');
@@ -38,8 +40,20 @@ describe('gallery selection', () => {
     useGalleryPrefs.getState().set({ density: 11, mode: 'list' });
     ({ useGalleryPrefs } = await fresh());
     expect(useGalleryPrefs.getState()).toMatchObject({ density: 11, mode: 'list' });
-    localStorage.setItem('atelier.history.view', JSON.stringify({ density: 99, mode: 'table' }));
+    localStorage.setItem('atelier.history.layout', JSON.stringify({ density: 99, mode: 'table' }));
     ({ useGalleryPrefs } = await fresh());
     expect(useGalleryPrefs.getState()).toMatchObject({ density: 12, mode: 'grid' });
+  });
+
+  it('the layout and the filters are kept side by side: setting one never erases the other', async () => {
+    let { useGalleryPrefs } = await fresh();
+    let { useHistoryFilters } = await import('./filters');
+    useGalleryPrefs.getState().set({ density: 9 });
+    useHistoryFilters.getState().patch({ text: 'harbour', favorite: true });
+    useGalleryPrefs.getState().set({ mode: 'list' });
+    ({ useGalleryPrefs } = await fresh());
+    ({ useHistoryFilters } = await import('./filters'));
+    expect(useGalleryPrefs.getState()).toMatchObject({ density: 9, mode: 'list' });
+    expect(useHistoryFilters.getState().query).toMatchObject({ text: 'harbour', favorite: true });
   });
 });

@@ -67,7 +67,8 @@ export function selectedCount(state: Pick<SelectionState, 'ids' | 'all'>, total:
 
 export type GalleryMode = 'grid' | 'list';
 
-const PREFS_KEY = 'atelier.history.view';
+/** Its own key: the search and filters live under `atelier.history.view` (./filters.ts). */
+export const PREFS_KEY = 'atelier.history.layout';
 export const DENSITY_MIN = 4;
 export const DENSITY_MAX = 12;
 

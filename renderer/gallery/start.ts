@@ -1,10 +1,14 @@
 // History's part of start-up (called by app/App.tsx): the events that keep the run list and the open run current.
 
 import { api } from '../api';
+import { useAppStore } from '../app/store';
 import { useHistoryFilters } from './filters';
 import { useHistoryStore, useRunDetailStore } from './store';
 
 export function startGallery(): () => void {
+  // Opened at History: its first page is asked for now, before the view has rendered and before the other
+  // start-up calls, so it is first in line at the server.
+  if (useAppStore.getState().view === 'history') void useHistoryStore.getState().loadFirst();
   let refreshTimer: ReturnType<typeof setTimeout> | undefined;
   // Several events in a burst (queued, requesting, …) become one list refresh.
   const refreshHistory = () => {

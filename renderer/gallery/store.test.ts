@@ -50,6 +50,20 @@ beforeEach(() => {
 });
 
 describe('History store', () => {
+  it('asks for the first page once when start-up and the view both ask while it is on its way', async () => {
+    answerWith(library(100));
+    const store = await freshStore();
+    const before = apiCalls.length;
+    const early = store.getState().loadFirst();
+    const fromView = store.getState().loadFirst();
+    await Promise.all([early, fromView]);
+    expect(apiCalls.length - before).toBe(1);
+    expect(items(store)).toHaveLength(60);
+    // Once it is in, a later visit refreshes the top again.
+    await store.getState().loadFirst();
+    expect(apiCalls.length - before).toBe(2);
+  });
+
   it('loads the newest page, then the next one, without duplicates, and stops at the end', async () => {
     answerWith(library(100));
     const store = await freshStore();

@@ -130,6 +130,8 @@ function newestFirst(): boolean {
 }
 
 let topSeq = 0;
+/** The first page while it is on its way (see `loadFirst`). */
+let firstInFlight: Promise<void> | null = null;
 const refetching = new Set<number>();
 
 export const useHistoryStore = create<HistoryState>()((set, get) => {
@@ -166,9 +168,16 @@ export const useHistoryStore = create<HistoryState>()((set, get) => {
       set({ focusIndex: index });
     },
 
-    async loadFirst() {
+    loadFirst() {
+      // Start-up asks as early as it can (./start.ts) and the view asks again when it mounts: one request.
+      if (firstInFlight) return firstInFlight;
       if (get().status === 'idle' || get().status === 'error') set({ status: 'loading', error: null });
-      await get().refreshTop();
+      firstInFlight = get()
+        .refreshTop()
+        .finally(() => {
+          firstInFlight = null;
+        });
+      return firstInFlight;
     },
 
     async loadMore() {
