@@ -34,6 +34,8 @@ export function ReviewView() {
 
   useEffect(() => {
     void store().load();
+    // Checks finish after the image is saved: "why flagged" fills in while the queue is open.
+    return api.on('quality.checked', () => void store().refreshFlags());
   }, []);
 
   useEffect(() => {

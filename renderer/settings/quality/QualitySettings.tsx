@@ -4,13 +4,13 @@ import {
   QUALITY_CHECK_LABELS,
   QUALITY_CHECKS,
   type QualityCheckId,
-  type QualityProgress,
   type QualitySettings,
 } from '../../../shared/quality-contract';
 import type { AppErrorShape } from '../../../shared/result';
 import { api } from '../../api';
 import { Button, ErrorCard, ProgressBar, Spinner } from '../../components';
 import { readableError } from '../../lib/errors';
+import { useQualityProgressStore } from './progress-store';
 import './quality.css';
 
 const CHECK_HINTS: Record<QualityCheckId, string> = {
@@ -61,7 +61,8 @@ export function QualitySettingsPanel() {
   const [saved, setSaved] = useState<QualitySettings | null>(null);
   const [error, setError] = useState<AppErrorShape | null>(null);
   const [saving, setSaving] = useState(false);
-  const [progress, setProgress] = useState<QualityProgress | null>(null);
+  const progress = useQualityProgressStore((s) => s.progress);
+  const setProgress = useQualityProgressStore.getState().set;
 
   useEffect(() => {
     void api.call('quality.settings', {}).then((result) => {
@@ -73,8 +74,7 @@ export function QualitySettingsPanel() {
     void api.call('quality.progress', {}).then((result) => {
       if (result.ok) setProgress(result.value);
     });
-    return api.on('quality.progress', (payload) => setProgress(payload));
-  }, []);
+  }, [setProgress]);
 
   if (!settings) {
     return error ? <ErrorCard compact error={readableError(error)} /> : <Spinner size={16} />;
