@@ -5,6 +5,7 @@ import { benchIngest } from './ingest.bench';
 import { benchLibrary } from './library.bench';
 import { benchMetadataImport } from './metadata-import.bench';
 import { benchMetadataOut } from './metadata-out.bench';
+import { benchQuality } from './quality.bench';
 import { benchReferences } from './references.bench';
 import { type BenchRow, printTable } from './report';
 import { benchStore } from './store.bench';
@@ -18,6 +19,7 @@ const suites: Array<[string, () => Promise<BenchRow[]>]> = [
   ['Style library', benchLibrary],
   ['Metadata import', benchMetadataImport],
   ['Metadata out', benchMetadataOut],
+  ['Quality gate', benchQuality],
 ];
 const only = process.argv.slice(2);
 let missed = 0;

@@ -2,11 +2,14 @@
 // the NSFW and OCR models when asked), so the main thread never stalls. Bundled as dist-electron/quality-worker.mjs.
 import { readFile } from 'node:fs/promises';
 import { parentPort, workerData } from 'node:worker_threads';
+import sharp from 'sharp';
 import { AppError } from '../../../shared/result';
 import { createMeasure, modelsFromModule, unavailableModels } from './measure';
 import type { WorkerData, WorkerReply, WorkerTask } from './pool';
 
 const data = workerData as WorkerData;
+// Checks run behind ingest: one libvips thread here leaves the other cores to ingest and the UI.
+sharp.concurrency(1);
 const models = data.modelsModule
   ? modelsFromModule(data.modelsModule, { threads: 1 })
   : unavailableModels('no model module is configured');
