@@ -53,8 +53,17 @@ test.describe('without the models module', () => {
     await expect(why).toContainText('Nearly the same image as output 1 of run 1');
     await page.screenshot({ path: 'test-results/quality-review.png' });
 
-    // History: the badge on the card, and every check listed in the run dialog.
+    // History: the Checks filter (with its counts), the badge on the card, every check in the run dialog.
     await openScreen(page, 'History');
+    const tiles = page.locator('.gallery-tile__img');
+    await expect(tiles).toHaveCount(2);
+    const checksFilter = page.getByRole('combobox', { name: 'Checks' });
+    await expect(checksFilter.locator('option', { hasText: 'A check failed (1)' })).toHaveCount(1);
+    await checksFilter.selectOption('failed');
+    await expect(tiles).toHaveCount(1);
+    await expect(tiles.first()).toHaveAttribute('alt', 'a lighthouse on a cliff at dawn');
+    await checksFilter.selectOption('');
+    await expect(tiles).toHaveCount(2);
     const card = page.getByRole('button', { name: /^Run 2: a lighthouse/ });
     await expect(card).toContainText('2 checks');
     await card.click();

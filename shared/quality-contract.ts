@@ -15,6 +15,16 @@ export const QUALITY_CHECK_LABELS: Record<QualityCheckId, string> = {
   text: 'Text rendering',
 };
 
+/** History's "Checks" filter: a run matches when one of its live images is in that state. */
+export const QUALITY_FILTERS = ['failed', 'not_run', 'passed', 'unchecked'] as const;
+export type QualityFilter = (typeof QUALITY_FILTERS)[number];
+export const QUALITY_FILTER_LABELS: Record<QualityFilter, string> = {
+  failed: 'A check failed',
+  not_run: 'A check not run',
+  passed: 'All checks passed',
+  unchecked: 'Not checked yet',
+};
+
 export const QualityResult = z.enum(['pass', 'fail', 'not_run']);
 export type QualityResult = z.infer<typeof QualityResult>;
 
