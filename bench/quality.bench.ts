@@ -54,7 +54,10 @@ async function checksOnOne(image: Buffer, withModels: boolean): Promise<BenchRow
     const started = performance.now();
     const timings = await run();
     totals.push(performance.now() - started);
-    for (const [step, ms] of Object.entries(timings)) (steps[step] ??= []).push(ms);
+    for (const [step, ms] of Object.entries(timings)) {
+      steps[step] ??= [];
+      steps[step].push(ms);
+    }
   }
   totals.sort((a, b) => a - b);
   const p50 = percentile(totals, 50);
