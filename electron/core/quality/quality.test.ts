@@ -282,4 +282,15 @@ describe('the gate through the core', () => {
     expect(await h.call('quality.progress', {})).toEqual({ state: 'done', done: 1, total: 1 });
     expect(h.eventsOf('quality.progress').at(-1)).toEqual({ state: 'done', done: 1, total: 1 });
   });
+
+  it('a library re-run cancelled part way stops after the images in hand and says so', async () => {
+    const h = setupWithBytes(await scene(11), planted({ porn: 0 }));
+    for (let i = 0; i < 3; i++) await generated(h, { prompt: `run ${i}` });
+    expect(await h.call('quality.rerun', {})).toEqual({ state: 'running', done: 0, total: 3 });
+    expect(await h.call('quality.cancelRerun', {})).toMatchObject({ state: 'running' });
+    await h.core.quality.idle();
+    const end = await h.call<{ state: string; done: number; total: number }>('quality.progress', {});
+    expect(end).toEqual({ state: 'cancelled', done: 2, total: 3 });
+    expect(h.eventsOf('quality.progress').at(-1)).toEqual(end);
+  });
 });
