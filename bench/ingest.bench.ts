@@ -17,7 +17,7 @@ const ROUNDS = 4;
 const GOAL_RATIO = 0.8;
 
 /** A provider-like PNG: smooth gradients, a soft blob and sensor-like noise, so zlib works as hard as on real output. */
-async function syntheticPng(seed: number): Promise<Buffer> {
+export async function syntheticPng(seed: number): Promise<Buffer> {
   const raw = Buffer.alloc(SIDE * SIDE * 3);
   let state = (seed * 2654435761) >>> 0 || 1;
   const cx = (seed * 131) % SIDE;

@@ -6,6 +6,7 @@ import { benchIngest } from './ingest.bench';
 import { benchLibrary } from './library.bench';
 import { benchMetadataImport } from './metadata-import.bench';
 import { benchMetadataOut } from './metadata-out.bench';
+import { benchQuality } from './quality.bench';
 import { benchReferences } from './references.bench';
 import { type BenchRow, printTable } from './report';
 import { benchStore } from './store.bench';
@@ -19,6 +20,7 @@ const suites: Array<[string, () => Promise<BenchRow[]>]> = [
   ['Style library', benchLibrary],
   ['Metadata import', benchMetadataImport],
   ['Metadata out', benchMetadataOut],
+  ['Quality gate', benchQuality],
   // Last: it needs the build (`npm run build`) and says so, after the others have run.
   ['History in the browser', benchGalleryBrowser],
 ];

@@ -24,6 +24,7 @@ import { createDragOut } from './drag-out';
 import { externalLinkOrigins, externalUrlAllowed } from './external-links';
 import { registerIpcHandlers } from './ipc';
 import { permissionGranted } from './permissions';
+import { qualityModules } from './quality-modules';
 import { createSafeStorageVault } from './safe-storage-vault';
 
 declare const __ATELIER_VERSION__: string;
@@ -98,6 +99,7 @@ app.whenReady().then(() => {
     catalog,
     environmentKeys: config.environmentKeys,
     endpoints: config.endpoints,
+    quality: qualityModules(process.env),
   });
   core = activeCore;
 

@@ -6,6 +6,7 @@ import { createCore } from './core';
 import { consoleLogger } from './core/ports';
 import { loadCatalog } from './core/providers/catalog';
 import { createSessionVault } from './core/vault/vault';
+import { qualityModules } from './quality-modules';
 import { startLoopbackServer } from './transports/http';
 
 declare const __ATELIER_VERSION__: string;
@@ -31,6 +32,7 @@ async function main(): Promise<void> {
     catalog,
     environmentKeys: config.environmentKeys,
     endpoints: config.endpoints,
+    quality: qualityModules(process.env),
   });
   const server = await startLoopbackServer({
     invoke: core.invoke,

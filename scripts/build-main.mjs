@@ -32,6 +32,14 @@ await Promise.all([
     format: 'esm',
     banner: { js: requireShim },
   }),
+  // The quality gate's worker thread (electron/core/quality/worker.ts), started by the core beside this bundle.
+  build({
+    ...common,
+    entryPoints: ['electron/core/quality/worker.ts'],
+    outfile: 'dist-electron/quality-worker.mjs',
+    format: 'esm',
+    banner: { js: requireShim },
+  }),
   build({
     ...common,
     entryPoints: ['electron/preload.ts'],

@@ -41,6 +41,7 @@ import { labelText, refuseDeepNesting } from './input-rules';
 import { libraryCalls, libraryEvents } from './library-contract';
 import { SERVER_SLOTS } from './limits';
 import { metadataCalls } from './metadata-contract';
+import { qualityCalls, qualityEvents } from './quality-contract';
 import { queueCalls } from './queue-contract';
 import { referenceCalls, referenceEvents } from './references-contract';
 import { reviewCalls, trashCalls } from './review-contract';
@@ -235,6 +236,7 @@ export const calls = {
   ...boardCalls,
   ...importCalls,
   ...metadataCalls,
+  ...qualityCalls,
 } as const;
 
 /** Every event the main process pushes to the renderer. */
@@ -267,6 +269,7 @@ export const events = {
   ...referenceEvents,
   ...boardEvents,
   ...importEvents,
+  ...qualityEvents,
 } as const;
 
 export type Calls = typeof calls;

@@ -284,6 +284,8 @@ export const RunSummary = z.object({
   count: z.number(),
   costUsd: z.number().nullable(),
   outputsCount: z.number(),
+  /** Failed and not-run quality checks over its live images (the card's badge); 0 when none. */
+  qualityFlags: z.number().optional(),
   /** The first live image: `path` is the original (what the viewer shows and Download saves). */
   cover: z
     .object({

@@ -1,8 +1,10 @@
 // Finding runs in History: prompt search, filters, sort, keyset pages and facet counts. Spread into shared/contract.ts.
+
 import { z } from 'zod';
 import { ProviderId, ReviewStatus, RunStatus, RunSummary, TaskType } from './domain';
 import { RunSource } from './import-contract';
 import { labelText } from './input-rules';
+import { QUALITY_FILTERS } from './quality-contract';
 
 /** How many values one multi-select filter may hold, and the search text's length. */
 export const HISTORY_LIMITS = { values: 50, text: 500, pageMax: 200, tagFacets: 40 } as const;
@@ -52,6 +54,8 @@ export const HistoryQuery = z
     minRating: z.number().int().min(0, 'must be 0 to 5').max(5, 'must be 0 to 5').default(0),
     favorite: z.boolean().default(false),
     review: many(ReviewStatus),
+    /** The quality gate: runs with an image whose checks failed, could not run, all passed, or were not checked. */
+    checks: many(z.enum(QUALITY_FILTERS)),
     statuses: many(RunStatus),
     /** Created at or after `from` and before `to` (epoch ms). */
     from: Epoch.nullable().default(null),
@@ -109,6 +113,8 @@ export const HistoryFacets = z.object({
   ratings: z.array(FacetCount),
   favorite: Count,
   review: z.array(FacetCount),
+  /** `value` a QUALITY_FILTERS entry: runs with an image in that state. */
+  checks: z.array(FacetCount),
   /** `value` "yes" / "no". */
   usedReference: z.array(FacetCount),
   /** The most used tags among the matching runs (at most HISTORY_LIMITS.tagFacets). */

@@ -2,6 +2,7 @@
 // favourite) each answered with what it replaced, so Z can put it back. Spread into shared/contract.ts.
 import { z } from 'zod';
 import { ReviewStatus } from './domain';
+import { QualityFlag } from './quality-contract';
 
 const OutputId = z.number().int().positive();
 const OutputIds = z.array(OutputId).min(1, 'must name at least one output').max(500);
@@ -47,6 +48,8 @@ export const ReviewItem = z.object({
   status: ReviewStatus,
   rejectReason: z.string().nullable(),
   approvalRef: z.string().nullable(),
+  /** Why the quality gate flagged it: its failed and not-run checks (empty when none, or not checked yet). */
+  flags: z.array(QualityFlag).default([]),
 });
 export type ReviewItem = z.infer<typeof ReviewItem>;
 

@@ -10,6 +10,7 @@ export const SETTINGS_TABS = [
   'library',
   'files',
   'review',
+  'quality',
 ] as const;
 export type SettingsTab = (typeof SETTINGS_TABS)[number];
 
@@ -22,6 +23,7 @@ export const SETTINGS_TAB_LABELS: Record<SettingsTab, string> = {
   library: 'Style library',
   files: 'Files',
   review: 'Review',
+  quality: 'Quality',
 };
 
 /** "Settings → Local GPU": how a message points a designer at a tab, spelled as the tab is. */

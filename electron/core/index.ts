@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Result } from '../../shared/result';
 import { createHandlers } from './api/handlers';
@@ -22,6 +23,10 @@ import { type Clock, type DesktopShell, type FetchLike, type Logger, systemClock
 import { type Catalog, loadCatalog } from './providers/catalog';
 import { adapters as builtInAdapters } from './providers/registry';
 import type { ProviderAdapter } from './providers/types';
+import { createMeasure, modelsFromModule, unavailableModels } from './quality/measure';
+import type { QualityModels } from './quality/models';
+import { createWorkerPool, type MeasureFile } from './quality/pool';
+import { createQualityService, type QualityService } from './quality/service';
 import { createReferenceService } from './references';
 import { createFailureModeBook, type FailureMode, loadFailureModes } from './review/failure-modes';
 import {
@@ -37,6 +42,7 @@ import {
   createLibraryRepo,
   createLocalServersRepo,
   createOutputsRepo,
+  createQualityRepo,
   createReferencesRepo,
   createRunsRepo,
   createSettingsRepo,
@@ -82,6 +88,19 @@ export interface CoreOptions {
    * with `clock`). `false` turns it off.
    */
   sweep?: { delayMs?: number; graceMs?: number } | false;
+  /**
+   * The quality gate's measuring: `worker` (the bundled dist-electron/quality-worker.mjs) runs it on a pool
+   * of `workers` threads (default 1); without it, it runs in process (tests). The models come from `models`
+   * (tests plant them) or from the module at `modelsModule` (dist-electron/quality-models.mjs), else none:
+   * the NSFW and text checks then record "not run" and send the output to review.
+   */
+  quality?: {
+    worker?: URL | string;
+    workers?: number;
+    execArgv?: string[];
+    modelsModule?: string | null;
+    models?: QualityModels;
+  };
 }
 
 export interface Core {
@@ -92,6 +111,7 @@ export interface Core {
   dispatcher: Dispatcher;
   catalog: Catalog;
   library: StyleLibrary;
+  quality: QualityService;
   /** Parses, runs and wraps one call; what every transport uses. */
   invoke(name: unknown, input: unknown): Promise<Result<unknown>>;
   /** The real path of a stored media file, or null when the path (or where its links lead) is not ours. */
@@ -233,6 +253,54 @@ export function createCore(options: CoreOptions): Core {
   );
 
   const outputs = createOutputsRepo(db);
+  const qualityRepo = createQualityRepo(db, log);
+  const quality = createQualityGate();
+  function createQualityGate(): QualityService {
+    const q = options.quality ?? {};
+    const modelsModule = q.modelsModule ?? null;
+    let measure: MeasureFile;
+    let stopMeasuring: (() => Promise<void>) | undefined;
+    if (q.worker && !q.models) {
+      const pool = createWorkerPool({
+        script: q.worker,
+        size: q.workers ?? 1,
+        data: { modelsModule },
+        execArgv: q.execArgv,
+      });
+      measure = pool.measure;
+      stopMeasuring = () => pool.close();
+    } else {
+      const models =
+        q.models ??
+        (modelsModule
+          ? modelsFromModule(modelsModule, { threads: 1 })
+          : unavailableModels('no model module is configured'));
+      const inProcess = createMeasure(models);
+      measure = async (file, wants) => inProcess(await readFile(file), wants);
+      stopMeasuring = () => models.dispose();
+    }
+    return createQualityService({
+      repo: qualityRepo,
+      settings: createSettingsRepo(db, log),
+      catalog,
+      dataDir,
+      measure,
+      concurrency: q.workers ?? 1,
+      events,
+      clock,
+      log,
+      stopMeasuring,
+    });
+  }
+  // After ingest, off the generation path: a run's outputs are checked once it completes; references are hashed.
+  events.subscribe((name, payload) => {
+    if (name === 'run.completed') {
+      const done = payload as { runId: number; outputsCount: number };
+      if (done.outputsCount > 0) quality.checkRun(done.runId);
+    } else if (name === 'references.changed') {
+      quality.referencesChanged((payload as { ids: number[] }).ids);
+    }
+  });
   const metadata = createMetadataService({
     dataDir,
     settings: createSettingsRepo(db, log),
@@ -273,9 +341,11 @@ export function createCore(options: CoreOptions): Core {
       modesInEffect: failureModes.inEffect,
       saveModes: failureModes.save,
       trash,
+      quality: qualityRepo,
     },
     boards: { boards: createBoardsRepo(db) },
     metadata,
+    quality: { quality, repo: qualityRepo },
   });
 
   const sweepStop = new AbortController();
@@ -323,6 +393,7 @@ export function createCore(options: CoreOptions): Core {
     dispatcher,
     catalog,
     library,
+    quality,
     invoke: (name, input) => invokeCall(handlers, name, input, log),
     resolveMedia: (relativePath) => resolveServedMedia(dataDir, relativePath),
     outgoingOriginal: (outputId) => metadata.original(outputId),
@@ -334,6 +405,7 @@ export function createCore(options: CoreOptions): Core {
         sweepStop.abort();
         await startupSweep; // It stops at its next step; the database must outlive it.
         await dispatcher.close();
+        await quality.close();
         closeDatabase(db);
       })();
       return closing;

@@ -14,6 +14,7 @@ const FIX_ICONS: Record<SettingsTab, IconName> = {
   library: 'styles',
   review: 'check',
   files: 'download',
+  quality: 'gauge',
 };
 
 /**

@@ -14,6 +14,7 @@ export { Field, type FieldIds } from './Field';
 export { Icon, type IconName } from './Icon';
 export { ImageViewer, type ViewerImage } from './ImageViewer';
 export { Meter } from './Meter';
+export { QualityBadge, QualityChecks, TextDiff } from './QualityChecks';
 export { RunFactBadges } from './RunFactBadges';
 export { type Segment, SegmentedControl } from './SegmentedControl';
 export { Select, type SelectOption } from './Select';

@@ -5,6 +5,7 @@ import { TASK_TYPE_LABELS } from '../../shared/constants';
 import type { ReviewStatus, RunStatus, TaskType } from '../../shared/domain';
 import type { FacetCount, HistorySort, IdFacetCount } from '../../shared/history-contract';
 import { IMPORT_SOURCE_NAMES, type ImportSource } from '../../shared/import-contract';
+import { QUALITY_FILTER_LABELS, type QualityFilter } from '../../shared/quality-contract';
 import { modelName, providerName, useCatalogStore } from '../app/catalog';
 import { Button, Select, type SelectOption } from '../components';
 import { STATUS_LABEL } from '../lib/format';
@@ -175,6 +176,12 @@ export const FilterBar = memo(function FilterBar() {
           label="Review"
           anyLabel="Any review state"
           options={byValue(facets?.review, (r) => REVIEW_LABEL[r as ReviewStatus] ?? r)}
+        />
+        <ListSelect
+          filter="checks"
+          label="Checks"
+          anyLabel="Any check result"
+          options={byValue(facets?.checks, (c) => QUALITY_FILTER_LABELS[c as QualityFilter] ?? c)}
         />
         <div className="filter-bar__field">
           <span className="filter-bar__label">Rating</span>

@@ -3,7 +3,7 @@ import type { RunSummary } from '../../shared/domain';
 import { api } from '../api';
 import { providerName, useCatalogStore } from '../app/catalog';
 import { setDraggedOutputs } from '../app/drag';
-import { Badge, Icon, Spinner } from '../components';
+import { Badge, Icon, QualityBadge, Spinner } from '../components';
 import { errorLabel } from '../lib/errors';
 import { excerpt, formatRelative, STATUS_LABEL, STATUS_TONE } from '../lib/format';
 
@@ -114,6 +114,7 @@ export const RunCard = memo(function RunCard({
           <Badge tone={STATUS_TONE[run.status]} icon={run.status === 'failed' ? 'alert' : undefined}>
             {STATUS_LABEL[run.status]}
           </Badge>
+          <QualityBadge flagged={run.qualityFlags ?? 0} />
         </span>
       </span>
     </button>

@@ -41,6 +41,7 @@ import {
 } from '../lib/format';
 import { OutputReview, useFailureModes } from './OutputReview';
 import { RunActions, RunLineage } from './RunLineage';
+import { RunQuality } from './RunQuality';
 import { RunStyle } from './RunStyle';
 import { RunTemplate } from './RunTemplate';
 import { StarRating } from './StarRating';
@@ -377,6 +378,7 @@ function Body({ detail }: { detail: RunDetail }) {
             </div>
           )
         )}
+        {hasImages && <RunQuality runId={detail.id} outputIds={outputs.map((o) => o.id)} />}
         {!hasImages && attempts}
       </div>
 

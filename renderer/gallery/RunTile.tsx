@@ -125,6 +125,14 @@ function Marks({ run }: { run: RunSummary }) {
           )}
         </span>
       )}
+      {(run.qualityFlags ?? 0) > 0 && (
+        <span
+          className="gallery-tile__badge gallery-tile__quality"
+          title="Quality checks failed or could not run: open the run to see why"
+        >
+          <Icon name="alert" size={11} /> {run.qualityFlags === 1 ? '1 check' : `${run.qualityFlags} checks`}
+        </span>
+      )}
       {run.tags.slice(0, TILE_TAGS).map((tag) => (
         <span key={tag} className="gallery-tile__badge gallery-tile__tag">
           {tag}

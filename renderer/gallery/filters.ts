@@ -51,6 +51,7 @@ export type ListFilter =
   | 'templates'
   | 'taskTypes'
   | 'review'
+  | 'checks'
   | 'statuses'
   | 'tags'
   | 'boards';
@@ -125,6 +126,7 @@ export function activeFilterCount(query: HistoryQuery): number {
     'templates',
     'taskTypes',
     'review',
+    'checks',
     'statuses',
     'tags',
     'boards',

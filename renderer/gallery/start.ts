@@ -27,6 +27,11 @@ export function startGallery(): () => void {
       refreshHistory();
       void useRunDetailStore.getState().reloadIfOpen(payload.runId);
     }),
+    // Quality checks land after the run completed: the cards' badges and the open run follow.
+    api.on('quality.checked', ({ runIds }) => {
+      refreshHistory();
+      for (const runId of runIds) void useRunDetailStore.getState().reloadIfOpen(runId);
+    }),
     // An import adds runs as it goes: the list and its counts follow, once it ends for sure.
     api.on('imports.progress', (report) => {
       if (report.state !== 'running' || report.processed % 50 === 0) refreshHistory();

@@ -195,6 +195,7 @@ const APP_TITLES: Record<string, string> = {
   unauthorized: 'This page is not signed in to Atelier',
   forbidden: 'Refused',
   internal: 'Something went wrong inside Atelier',
+  model_unavailable: 'An offline model could not load',
 };
 
 /** Codes a run or a step ends with that are neither an app code nor a provider outcome. */

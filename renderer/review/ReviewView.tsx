@@ -5,7 +5,7 @@ import { useEffect, useId, useState } from 'react';
 import { api } from '../api';
 import { send } from '../app/actions';
 import { useAppStore } from '../app/store';
-import { Badge, Button, EmptyState, ErrorCard, Spinner } from '../components';
+import { Badge, Button, EmptyState, ErrorCard, QualityChecks, Spinner } from '../components';
 import { readableError } from '../lib/errors';
 import { reasonText } from '../lib/failure-modes';
 import { mitigatedBranch } from './mitigation';
@@ -34,6 +34,8 @@ export function ReviewView() {
 
   useEffect(() => {
     void store().load();
+    // Checks finish after the image is saved: "why flagged" fills in while the queue is open.
+    return api.on('quality.checked', () => void store().refreshFlags());
   }, []);
 
   useEffect(() => {
@@ -155,6 +157,7 @@ export function ReviewView() {
               )}
             </div>
             <p className="review__prompt">{item.prompt}</p>
+            <QualityChecks checks={item.flags} title="Why flagged" />
             <p className="review__marks">
               <span aria-hidden="true">
                 {'★'.repeat(item.rating)}

@@ -28,6 +28,8 @@ interface ReviewState {
   /** The sign-off reference the next approvals carry. */
   approvalRef: string;
   load(): Promise<void>;
+  /** New quality results landed: the shown items take their flags (order and cursor stay). */
+  refreshFlags(): Promise<void>;
   move(step: number): void;
   approve(): Promise<void>;
   reject(reason: string): Promise<void>;
@@ -88,6 +90,15 @@ export const useReviewStore = create<ReviewState>()((set, get) => {
     undo: [],
     error: null,
     approvalRef: '',
+    async refreshFlags() {
+      if (get().status !== 'ready') return;
+      const queue = await api.call('review.queue', { limit: 200 });
+      if (!queue.ok) return;
+      const flags = new Map(queue.value.items.map((i) => [i.outputId, i.flags]));
+      set((state) => ({
+        items: state.items.map((i) => (flags.has(i.outputId) ? { ...i, flags: flags.get(i.outputId)! } : i)),
+      }));
+    },
     async load() {
       set({ status: 'loading' });
       const [queue, modes] = await Promise.all([

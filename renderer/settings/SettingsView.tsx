@@ -11,6 +11,7 @@ import { KeyRow } from './KeyRow';
 import { LibrarySettingsPanel } from './library/LibrarySettings';
 import { LocalServersPanel } from './local/LocalServersPanel';
 import { ProvidersPanel } from './providers/ProvidersPanel';
+import { QualitySettingsPanel } from './quality/QualitySettings';
 import { FailureModesPanel } from './review/FailureModesPanel';
 import { RoutesEditor } from './routes/RoutesEditor';
 import { useSettingsStore } from './store';
@@ -25,6 +26,7 @@ const TAB_ICONS: Record<SettingsTab, IconName> = {
   library: 'styles',
   review: 'check',
   files: 'download',
+  quality: 'gauge',
 };
 
 const TABS: TabItem<SettingsTab>[] = SETTINGS_TABS.map((value) => ({
@@ -42,6 +44,7 @@ const SUBTITLES: Record<SettingsTab, string> = {
   library: 'Banned terms and approval rules for styles.',
   review: 'The reasons to reject an image, and what each one changes in the next Branch.',
   files: 'What the files you download, drag out or export carry.',
+  quality: 'The automated checks every new image passes before a person looks, and their thresholds.',
 };
 
 function About() {
@@ -195,6 +198,7 @@ export function SettingsView() {
           {tab === 'library' && <LibrarySettingsPanel />}
           {tab === 'review' && <FailureModesPanel />}
           {tab === 'files' && <FilesSettingsPanel />}
+          {tab === 'quality' && <QualitySettingsPanel />}
         </TabPanel>
       </div>
     </div>

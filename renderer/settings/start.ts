@@ -2,6 +2,7 @@
 
 import { api } from '../api';
 import { useProviderStatusStore } from './providers/store';
+import { useQualityProgressStore } from './quality/progress-store';
 
 export function startSettings(): () => void {
   let providersTimer: ReturnType<typeof setTimeout> | undefined;
@@ -18,6 +19,7 @@ export function startSettings(): () => void {
     api.on('run.completed', refreshProviders),
     api.on('keys.changed', refreshProviders),
     api.on('providers.changed', refreshProviders),
+    api.on('quality.progress', (progress) => useQualityProgressStore.getState().set(progress)),
     api.onConnection((state) => {
       if (state === 'reconnecting' || state === 'unauthorized') wasDown = true;
       if (state === 'open' && wasDown) {

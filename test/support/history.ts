@@ -11,6 +11,14 @@ export interface SeedOutput {
   /** Board names. */
   boards: readonly string[];
   trashed: boolean;
+  /** One quality check's result on it; absent: not checked yet. */
+  quality?: 'pass' | 'fail' | 'not_run';
+}
+
+/** History's "Checks" filter value of a seeded output. */
+export function qualityFilterOf(output: SeedOutput): 'failed' | 'not_run' | 'passed' | 'unchecked' {
+  if (output.quality === undefined) return 'unchecked';
+  return output.quality === 'fail' ? 'failed' : output.quality === 'pass' ? 'passed' : 'not_run';
 }
 
 export interface SeedRun {
@@ -121,6 +129,10 @@ export function seedLibrary(
        VALUES (@runId, @idx, @path, @sha, 1024, 768, 'png', 100, @thumb, @favorite, @review, @reviewedAt, @deletedAt)`,
     );
     const insertRating = db.prepare('INSERT INTO ratings (output_id, rating, updated_at) VALUES (?, ?, 1)');
+    const insertCheck = db.prepare(
+      `INSERT INTO quality_checks (output_id, "check", result, check_version, checked_at) VALUES (?, 'blank', ?, 'blank@1', 1)`,
+    );
+    const flagOutput = db.prepare('UPDATE outputs SET quality_flag = 1 WHERE id = ?');
     const insertTag = db.prepare('INSERT INTO tags (name) VALUES (?) ON CONFLICT (name) DO NOTHING');
     const tagId = db.prepare('SELECT id FROM tags WHERE name = ?').pluck();
     const insertRunTag = db.prepare('INSERT INTO run_tags (run_id, tag_id) VALUES (?, ?)');
@@ -174,6 +186,10 @@ export function seedLibrary(
           }).lastInsertRowid,
         );
         if (output.rating > 0) insertRating.run(outputId, output.rating);
+        if (output.quality !== undefined) {
+          insertCheck.run(outputId, output.quality);
+          if (output.quality !== 'pass') flagOutput.run(outputId);
+        }
         for (const board of output.boards) insertMember.run(ids.boards.get(board)!, outputId);
       });
       for (const tag of run.tags) {

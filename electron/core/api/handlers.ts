@@ -15,9 +15,11 @@ import type { Clock, DesktopShell, FetchLike } from '../ports';
 import { type Catalog, type CatalogProvider, providerEndpoint, seedRangeOf } from '../providers/catalog';
 import { providerExcerpt } from '../providers/redact';
 import type { ProviderAdapter } from '../providers/types';
+import { createQualityHandlers } from '../quality/handlers';
+import type { QualityService } from '../quality/service';
 import type { ReferenceService } from '../references';
 import { createReviewHandlers, type ReviewHandlerDeps } from '../review/handlers';
-import type { HistoryRepo, RunsRepo } from '../store';
+import type { HistoryRepo, QualityRepo, RunsRepo } from '../store';
 import type { KeyRing } from '../vault/keyring';
 import type { HandlerTable } from './invoke';
 
@@ -50,6 +52,8 @@ export interface HandlerDeps {
   boards: Pick<BoardHandlerDeps, 'boards'>;
   /** Metadata on files that leave, and the Midjourney line. */
   metadata: MetadataService;
+  /** The quality gate: results, Settings → Quality, the library re-run. */
+  quality: { quality: QualityService; repo: QualityRepo };
 }
 
 /** The handler table: one entry per contract call, each receiving input its schema already parsed. */
@@ -245,6 +249,7 @@ export function createHandlers(deps: HandlerDeps) {
       clock,
     }),
     ...createMetadataHandlers(deps.metadata),
+    ...createQualityHandlers(deps.quality),
   } satisfies HandlerTable;
   return table;
 }

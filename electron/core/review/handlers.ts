@@ -1,7 +1,7 @@
 import { fieldError } from '../../../shared/result';
 import type { ReviewCounts, ReviewSnapshot } from '../../../shared/review-contract';
 import type { Clock } from '../ports';
-import type { OutputsRepo, RunsRepo } from '../store';
+import type { OutputsRepo, QualityRepo, RunsRepo } from '../store';
 import type { TrashService } from '../trash/service';
 import type { FailureMode, FailureModesInEffect } from './failure-modes';
 
@@ -16,6 +16,8 @@ export interface ReviewHandlerDeps {
   /** Checks and stores an edited list (null drops the edits); returns the list now in effect. */
   saveModes: (modes: FailureMode[] | null) => FailureModesInEffect;
   trash: TrashService;
+  /** The quality gate's flags, shown as "why flagged". */
+  quality: Pick<QualityRepo, 'flags'>;
 }
 
 /**
@@ -30,6 +32,7 @@ export function createReviewHandlers({
   modesInEffect,
   saveModes,
   trash,
+  quality,
 }: ReviewHandlerDeps) {
   const counts = (): ReviewCounts => outputs.reviewCounts();
   function changed(ids: readonly number[], apply: () => void) {
@@ -42,10 +45,14 @@ export function createReviewHandlers({
     'review.saveModes': async ({ modes: edited }: { modes: FailureMode[] }) => saveModes(edited),
     'review.resetModes': async () => saveModes(null),
     'review.counts': async () => counts(),
-    'review.queue': async ({ limit }: { limit: number }) => ({
-      items: outputs.pending(limit),
-      counts: counts(),
-    }),
+    'review.queue': async ({ limit }: { limit: number }) => {
+      const items = outputs.pending(limit);
+      const flags = quality.flags(items.map((item) => item.outputId));
+      return {
+        items: items.map((item) => ({ ...item, flags: flags.get(item.outputId) ?? [] })),
+        counts: counts(),
+      };
+    },
     'review.decide': async ({
       outputIds,
       decision,

@@ -6,7 +6,18 @@ import {
   type HistoryQuery,
   type IdFacetCount,
 } from '../../../shared/history-contract';
+import { QUALITY_FILTERS } from '../../../shared/quality-contract';
 import type { LibraryDatabase } from './db';
+
+/**
+ * A run's quality-gate state over its live images, as bits in QUALITY_FILTERS order: 1 an image has a failed
+ * check, 2 one has a check that could not run, 4 one passed every check, 8 one is not checked yet. Selected
+ * per run from `outputs o` (NULL for a run without live images); history-repo's SQL condition uses it too.
+ */
+export const QUALITY_MASK_SQL = `max(EXISTS (SELECT 1 FROM quality_checks q WHERE q.output_id = o.id AND q.result = 'fail'))
+  | (max(EXISTS (SELECT 1 FROM quality_checks q WHERE q.output_id = o.id AND q.result = 'not_run')) << 1)
+  | (max(o.quality_flag = 0 AND EXISTS (SELECT 1 FROM quality_checks q WHERE q.output_id = o.id)) << 2)
+  | (max(NOT EXISTS (SELECT 1 FROM quality_checks q WHERE q.output_id = o.id)) << 3)`;
 
 /**
  * Facet counts and filtered search at 100,000 runs. Counting "each filter with every other filter
@@ -75,6 +86,8 @@ export interface FacetSnapshot {
   rating: Uint8Array;
   favorite: Uint8Array;
   reviewMask: Uint8Array;
+  /** Quality-gate bits of its live images (see QUALITY_MASK_SQL); kept by the quality_checks journal triggers. */
+  quality: Uint8Array;
   reference: Uint8Array;
   deleted: Uint8Array;
   createdAt: Float64Array;
@@ -171,6 +184,7 @@ export function readSnapshot(db: LibraryDatabase): FacetSnapshot {
     rating: new Uint8Array(capacity),
     favorite: new Uint8Array(capacity),
     reviewMask: new Uint8Array(capacity),
+    quality: new Uint8Array(capacity),
     reference: new Uint8Array(capacity),
     deleted: new Uint8Array(capacity),
     createdAt: new Float64Array(capacity),
@@ -219,6 +233,15 @@ export function readSnapshot(db: LibraryDatabase): FacetSnapshot {
     .raw()
     .all() as Array<[number, number]>;
   fillLists(s, s.boards, boardPairs, (id) => id);
+  for (const [runId, mask] of db
+    .prepare(
+      `SELECT o.run_id, ${QUALITY_MASK_SQL} FROM outputs o WHERE o.deleted_at IS NULL GROUP BY o.run_id`,
+    )
+    .raw()
+    .iterate() as IterableIterator<[number, number]>) {
+    const p = runId < s.position.length ? s.position[runId]! : -1;
+    if (p >= 0) s.quality[p] = mask;
+  }
   boundIds(s);
   return s;
 }
@@ -357,6 +380,7 @@ export function applyChanges(db: LibraryDatabase, s: FacetSnapshot, changes: Sna
   const rows = new Map<number, FilterRow>();
   const tagsOf = new Map<number, string[]>();
   const boardsOf = new Map<number, number[]>();
+  const qualityOf = new Map<number, number>();
   const CHUNK = 500;
   for (let i = 0; i < ids.length; i += CHUNK) {
     const chunk = JSON.stringify(ids.slice(i, i + CHUNK));
@@ -384,6 +408,15 @@ export function applyChanges(db: LibraryDatabase, s: FacetSnapshot, changes: Sna
       .all(chunk) as Array<[number, number]>) {
       boardsOf.set(runId, [...(boardsOf.get(runId) ?? []), boardId]);
     }
+    for (const [runId, mask] of db
+      .prepare(
+        `SELECT o.run_id, ${QUALITY_MASK_SQL} FROM outputs o
+         WHERE o.deleted_at IS NULL AND o.run_id IN (SELECT value FROM json_each(?)) GROUP BY o.run_id`,
+      )
+      .raw()
+      .all(chunk) as Array<[number, number]>) {
+      qualityOf.set(runId, mask);
+    }
   }
   for (const id of ids) {
     const row = rows.get(id);
@@ -408,6 +441,7 @@ export function applyChanges(db: LibraryDatabase, s: FacetSnapshot, changes: Sna
       (tagsOf.get(id) ?? []).map((name) => tagCode(s, name)),
     );
     setList(s.boards, p, boardsOf.get(id) ?? []);
+    s.quality[p] = qualityOf.get(id) ?? 0;
   }
   if (s.tags.garbage > s.capacity || s.boards.garbage > s.capacity) return false;
   if (changes.names || ids.length > 0) boundIds(s);
@@ -430,7 +464,8 @@ const F = {
   tags: 11,
   boards: 12,
   sources: 13,
-  count: 14,
+  checks: 14,
+  count: 15,
 } as const;
 
 /** A query's selections as tables indexed by code or id: one array read per row and filter. */
@@ -479,6 +514,10 @@ function selectionOf(s: FacetSnapshot, query: HistoryQuery) {
     onTags: query.tags.length > 0,
     onBoards: boards.size > 0,
     mask: REVIEW_STATUSES.reduce((m, status, bit) => (query.review.includes(status) ? m | (1 << bit) : m), 0),
+    qualityMask: QUALITY_FILTERS.reduce(
+      (m, value, bit) => (query.checks.includes(value) ? m | (1 << bit) : m),
+      0,
+    ),
     wantReference: query.usedReference === null ? -1 : query.usedReference ? 1 : 0,
   };
 }
@@ -500,6 +539,7 @@ export const SNAPSHOT_FILTERS = {
   minRating: 'rating',
   favorite: 'favorite',
   review: 'reviewMask',
+  checks: 'quality',
   statuses: 'status',
   from: 'createdAt',
   to: 'createdAt',
@@ -550,6 +590,7 @@ export function matchPositions(
     if (s.rating[p]! < query.minRating) continue;
     if (query.favorite && s.favorite[p] === 0) continue;
     if (sel.mask !== 0 && (s.reviewMask[p]! & sel.mask) === 0) continue;
+    if (sel.qualityMask !== 0 && (s.quality[p]! & sel.qualityMask) === 0) continue;
     if (sel.wantReference !== -1 && s.reference[p] !== sel.wantReference) continue;
     if (sel.onTags) {
       let hit = false;
@@ -598,6 +639,7 @@ export function countFacets(
     onTags,
     onBoards,
     mask,
+    qualityMask,
     wantReference,
   } = selectionOf(s, query);
 
@@ -613,6 +655,7 @@ export function countFacets(
   const boardCounts = new Float64Array(s.idBound);
   const ratingCounts = [0, 0, 0, 0, 0, 0];
   const reviewCounts = [0, 0, 0];
+  const qualityCounts = [0, 0, 0, 0];
   const referenceCounts = [0, 0];
   let favoriteCount = 0;
   let total = 0;
@@ -686,6 +729,10 @@ export function countFacets(
       failing += 1;
       only = F.usedReference;
     }
+    if (qualityMask !== 0 && (s.quality[p]! & qualityMask) === 0) {
+      failing += 1;
+      only = F.checks;
+    }
     if (failing > 1) continue;
     const tagFrom = tagLists.from[p]!;
     const tagTo = tagLists.to[p]!;
@@ -726,6 +773,10 @@ export function countFacets(
       if (m & 1) reviewCounts[0]! += 1;
       if (m & 2) reviewCounts[1]! += 1;
       if (m & 4) reviewCounts[2]! += 1;
+    }
+    if (all || only === F.checks) {
+      const q = s.quality[p]!;
+      for (let bit = 0; bit < 4; bit++) if (q & (1 << bit)) qualityCounts[bit]! += 1;
     }
     if (all || only === F.usedReference) referenceCounts[s.reference[p]!]! += 1;
     if (all || only === F.tags) for (let k = tagFrom; k < tagTo; k++) tagCounts[tagLists.values[k]!]! += 1;
@@ -808,6 +859,7 @@ export function countFacets(
     ratings: atLeast,
     favorite: favoriteCount,
     review: REVIEW_STATUSES.map((value, bit) => ({ value, count: reviewCounts[bit]! })),
+    checks: QUALITY_FILTERS.map((value, bit) => ({ value, count: qualityCounts[bit]! })),
     usedReference: [
       { value: 'yes', count: referenceCounts[1]! },
       { value: 'no', count: referenceCounts[0]! },

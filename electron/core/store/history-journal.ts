@@ -42,6 +42,22 @@ export function createHistoryJournal(db: LibraryDatabase): HistoryJournal {
       'AFTER DELETE ON main.board_outputs',
       mark('(SELECT run_id FROM main.outputs WHERE id = OLD.output_id)'),
     ],
+    // The quality gate's results (History's "Checks" filter) live outside runs.
+    [
+      'quality_checks_i',
+      'AFTER INSERT ON main.quality_checks',
+      mark('(SELECT run_id FROM main.outputs WHERE id = NEW.output_id)'),
+    ],
+    [
+      'quality_checks_u',
+      'AFTER UPDATE ON main.quality_checks',
+      mark('(SELECT run_id FROM main.outputs WHERE id = NEW.output_id)'),
+    ],
+    [
+      'quality_checks_d',
+      'AFTER DELETE ON main.quality_checks',
+      mark('(SELECT run_id FROM main.outputs WHERE id = OLD.output_id)'),
+    ],
     // Board membership counts live outputs only.
     ['outputs_u', 'AFTER UPDATE OF deleted_at ON main.outputs', mark('NEW.run_id')],
     ['outputs_d', 'AFTER DELETE ON main.outputs', mark('OLD.run_id')],

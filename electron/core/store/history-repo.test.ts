@@ -11,6 +11,7 @@ import {
 } from '../../../shared/history-contract';
 import { AppError } from '../../../shared/result';
 import {
+  qualityFilterOf,
   SEED_BOARDS,
   SEED_STYLES,
   SEED_TEMPLATES,
@@ -25,6 +26,7 @@ import { closeDatabase, type LibraryDatabase, openDatabase } from './db';
 import { SNAPSHOT_FILTERS } from './history-facets';
 import { createHistoryRepo, type FacetDim, type HistoryRepo } from './history-repo';
 import { createOutputsRepo } from './outputs-repo';
+import { createQualityRepo } from './quality-repo';
 import { createRunsRepo } from './runs-repo';
 import { createTrashRepo } from './trash-repo';
 
@@ -60,6 +62,8 @@ const TASKS: TaskType[] = ['default', 'default', 'photoreal'];
 const TAGS = ['hero', 'Warm', 'blue', 'final'];
 const SOURCES = [null, null, null, 'comfyui', 'a1111', 'midjourney'] as const;
 
+const QUALITY_SEEDS = ['fail', 'pass', undefined, 'not_run', 'pass'] as const;
+
 function buildRuns(count: number): Omit<SeedRun, 'id'>[] {
   const random = seededRandom(9);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
@@ -79,6 +83,11 @@ function buildRuns(count: number): Omit<SeedRun, 'id'>[] {
             trashed: random() < 0.1,
           }))
         : [];
+    // Checks by position, not drawn: the random sequence (and every other seeded value) stays as it was.
+    outputs.forEach((output: SeedRun['outputs'][number], k) => {
+      const result = QUALITY_SEEDS[(i + k) % QUALITY_SEEDS.length];
+      if (result !== undefined) output.quality = result;
+    });
     runs.push({
       prompt: words.join(' '),
       negativePrompt: pick(NEGATIVES),
@@ -174,6 +183,12 @@ function oracleMatches(run: SeedRun, q: HistoryQuery, omit: Dim | null = null): 
   if (on('favorite') && q.favorite && !liveOutputs(run).some((o) => o.favorite)) return false;
   if (on('review') && q.review.length > 0 && !liveOutputs(run).some((o) => q.review.includes(o.review)))
     return false;
+  if (
+    on('checks') &&
+    q.checks.length > 0 &&
+    !liveOutputs(run).some((o) => q.checks.includes(qualityFilterOf(o)))
+  )
+    return false;
   if (on('usedReference') && q.usedReference !== null && run.reference !== q.usedReference) return false;
   if (
     on('tags') &&
@@ -238,6 +253,7 @@ function facetMaps(f: HistoryFacets) {
     ratings: map(f.ratings),
     favorite: f.favorite,
     review: map(f.review),
+    checks: map(f.checks),
     usedReference: map(f.usedReference),
     tags: Object.fromEntries(f.tags.filter((i) => i.count > 0).map((i) => [i.value.toLowerCase(), i.count])),
     boards: idMap(f.boards),
@@ -265,6 +281,7 @@ function oracleFacets(runs: readonly SeedRun[], q: HistoryQuery): ReturnType<typ
       countBy(runs, q, 'favorite', (r) => (liveOutputs(r).some((o) => o.favorite) ? ['y'] : [])).get('y') ??
       0,
     review: obj(countBy(runs, q, 'review', (r) => liveOutputs(r).map((o) => o.review))),
+    checks: obj(countBy(runs, q, 'checks', (r) => liveOutputs(r).map(qualityFilterOf))),
     usedReference: obj(countBy(runs, q, 'usedReference', (r) => [r.reference ? 'yes' : 'no'])),
     tags: obj(countBy(runs, q, 'tags', (r) => r.tags.map((t) => t.toLowerCase()))),
     boards: obj(
@@ -344,6 +361,7 @@ function oneOfEach(): Record<Dim, Partial<HistoryQueryInput>> {
     minRating: { minRating: 3 },
     favorite: { favorite: true },
     review: { review: ['rejected'] },
+    checks: { checks: ['failed', 'unchecked'] },
     usedReference: { usedReference: false },
     tags: { tags: ['HERO', 'blue'] },
     boards: { boards: [ids.boards.get('Spring brief')!] },
@@ -605,6 +623,8 @@ describe('the in-memory snapshot kept in step with writes', () => {
     { tags: ['fresh'] },
     { minRating: 3, favorite: true },
     { review: ['approved'], providers: ['openai'] },
+    { checks: ['failed'] },
+    { checks: ['passed', 'not_run'], minRating: 1 },
     { trash: 'only' },
     { text: 'misty', trash: 'include', minRating: 1 },
   ];
@@ -665,6 +685,26 @@ describe('the in-memory snapshot kept in step with writes', () => {
     outputs.setFavorite([outputIds[2]!, outputIds[3]!], true);
     outputs.review([outputIds[4]!], { status: 'approved', approvalRef: 'LEGAL-1' }, 1);
     expectInStep('favourite and review');
+    const quality = createQualityRepo(own, recordingLogger());
+    const check = (outputId: number, result: 'pass' | 'fail' | 'not_run') => ({
+      outputId,
+      check: 'nsfw' as const,
+      result,
+      score: null,
+      threshold: null,
+      version: 'nsfw@1',
+      reason: result === 'pass' ? null : 'planted',
+      details: {},
+      checkedAt: 1,
+    });
+    quality.save([
+      check(outputIds[10]!, 'fail'),
+      check(outputIds[11]!, 'not_run'),
+      check(outputIds[12]!, 'pass'),
+    ]);
+    expectInStep('quality checks stored');
+    quality.save([check(outputIds[10]!, 'pass')]);
+    expectInStep('a quality check re-run');
     runs.setTags(runIds[0]!, ['fresh', 'Hero']);
     runs.setTags(runIds[1]!, []);
     expectInStep('tags');

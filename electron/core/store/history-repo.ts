@@ -7,6 +7,7 @@ import {
   type HistoryQuery,
   type HistorySort,
 } from '../../../shared/history-contract';
+import { QUALITY_FILTERS } from '../../../shared/quality-contract';
 import { fieldError } from '../../../shared/result';
 import type { Logger } from '../ports';
 import type { LibraryDatabase } from './db';
@@ -15,6 +16,7 @@ import {
   countFacets,
   type FacetSnapshot,
   matchPositions,
+  QUALITY_MASK_SQL,
   readSnapshot,
 } from './history-facets';
 import { createHistoryJournal } from './history-journal';
@@ -48,6 +50,7 @@ export type FacetDim =
   | 'minRating'
   | 'favorite'
   | 'review'
+  | 'checks'
   | 'usedReference'
   | 'tags'
   | 'boards';
@@ -136,6 +139,15 @@ function conditions(q: HistoryQuery, plan: SearchPlan, omit: ReadonlySet<FacetDi
   if (on('minRating') && q.minRating > 0) c.push(`r.best_rating >= ${p.add(q.minRating)}`);
   if (on('favorite') && q.favorite) c.push('r.has_favorite = 1');
   if (on('review') && q.review.length > 0) c.push(`(r.review_mask & ${p.add(reviewMask(q.review))}) <> 0`);
+  if (on('checks') && q.checks.length > 0) {
+    const mask = QUALITY_FILTERS.reduce(
+      (m, value, bit) => (q.checks.includes(value) ? m | (1 << bit) : m),
+      0,
+    );
+    c.push(
+      `((SELECT ${QUALITY_MASK_SQL} FROM outputs o WHERE o.run_id = r.id AND o.deleted_at IS NULL) & ${p.add(mask)}) <> 0`,
+    );
+  }
   if (on('usedReference') && q.usedReference !== null) {
     c.push(`r.has_reference = ${p.add(q.usedReference ? 1 : 0)}`);
   }

@@ -55,6 +55,12 @@ export {
 } from './migrations';
 export { createOutputsRepo, type OutputsRepo, type ReviewDecision } from './outputs-repo';
 export {
+  createQualityRepo,
+  type QualityRepo,
+  type QualityTarget,
+  type StoredHash,
+} from './quality-repo';
+export {
   createReferencesRepo,
   type NewReference,
   type ReferenceFilter,

@@ -18,7 +18,7 @@ export interface OutputsRepo {
   /** Live outputs per review state: the counts the navigation shows. */
   reviewCounts(): Record<ReviewStatus, number>;
   /** Live pending outputs of live runs, oldest first: the review queue. */
-  pending(limit: number): ReviewItem[];
+  pending(limit: number): Array<Omit<ReviewItem, 'flags'>>;
   /** The outputs' marks as they are now (in the order asked): what undo writes back. */
   snapshot(outputIds: readonly number[]): ReviewSnapshot[];
   /** Writes snapshots back exactly (review, favourite and rating), all or nothing. */

@@ -123,6 +123,7 @@ describe('runs repo', () => {
       count: 2,
       costUsd: 0.08,
       outputsCount: 2,
+      qualityFlags: 0,
       cover: {
         outputId: runs.get(id)!.outputs[0]!.id,
         path: output(0).path,

@@ -180,6 +180,7 @@ export interface SummaryRow {
   error_code: string | null;
   error_message: string | null;
   outputs_count: number;
+  quality_flags: number;
   cover_id: number | null;
   cover_path: string | null;
   cover_thumb: string | null;
@@ -259,6 +260,7 @@ interface OutputRow {
 export const SUMMARY_COLUMNS = `r.id, r.created_at, r.status, r.prompt, r.provider, r.model, r.seed, r.count, r.cost_usd,
   r.error_code, r.error_message,
   (SELECT count(*) FROM outputs o WHERE o.run_id = r.id AND o.deleted_at IS NULL) AS outputs_count,
+  (SELECT coalesce(sum(o.quality_flag), 0) FROM outputs o WHERE o.run_id = r.id AND o.deleted_at IS NULL) AS quality_flags,
   c.id AS cover_id, c.path AS cover_path, c.thumb_path AS cover_thumb, c.width AS cover_width, c.height AS cover_height,
   r.task_type, r.cached_from, r.cost_credits, r.cost_basis, r.warnings, r.style_version_id, r.template_version_id,
   r.library_warnings, r.best_rating, r.has_favorite, r.review_mask, r.parent_run_id, r.derivation, r.deleted_at, r.source,
@@ -761,6 +763,7 @@ export function toSummary(row: SummaryRow, json: JsonColumns): RunSummary {
     count: row.count,
     costUsd: row.cost_usd,
     outputsCount: row.outputs_count,
+    qualityFlags: row.quality_flags,
     cover:
       row.cover_thumb === null
         ? null
