@@ -14,6 +14,8 @@ export const ERROR_CODES = [
   'unauthorized',
   'forbidden',
   'internal',
+  /** An offline model (NSFW classifier, OCR) could not load: files missing, runtime error. */
+  'model_unavailable',
 ] as const;
 export const ErrorCode = z.enum(ERROR_CODES);
 export type ErrorCode = z.infer<typeof ErrorCode>;
