@@ -14,6 +14,7 @@ export interface NsfwModel {
 }
 
 export interface OcrLine {
+  /** The characters read. The gap between two words is not always seen: compare with whitespace left out. */
   text: string;
   /** 0..1, the recogniser's mean confidence for the line. */
   confidence: number;
