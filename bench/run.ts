@@ -5,6 +5,7 @@ import { benchIngest } from './ingest.bench';
 import { benchLibrary } from './library.bench';
 import { benchMetadataImport } from './metadata-import.bench';
 import { benchMetadataOut } from './metadata-out.bench';
+import { benchQualityModels } from './quality-models.bench';
 import { benchReferences } from './references.bench';
 import { type BenchRow, printTable } from './report';
 import { benchStore } from './store.bench';
@@ -18,11 +19,16 @@ const suites: Array<[string, () => Promise<BenchRow[]>]> = [
   ['Style library', benchLibrary],
   ['Metadata import', benchMetadataImport],
   ['Metadata out', benchMetadataOut],
+  ['Quality models', benchQualityModels],
 ];
 const only = process.argv.slice(2);
 let missed = 0;
 for (const [title, run] of suites) {
-  if (only.length > 0 && !only.some((o) => title.toLowerCase().includes(o.toLowerCase()))) continue;
+  if (
+    only.length > 0 &&
+    !only.some((o) => title.toLowerCase().includes(o.toLowerCase().replaceAll('-', ' ')))
+  )
+    continue;
   const rows = await run();
   missed += rows.filter((r) => r.ok === false).length;
   printTable(title, rows);
