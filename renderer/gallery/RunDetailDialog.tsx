@@ -40,6 +40,7 @@ import {
   STATUS_TONE,
 } from '../lib/format';
 import { OutputReview, useFailureModes } from './OutputReview';
+import { OutputSafety } from './OutputSafety';
 import { RunActions, RunLineage } from './RunLineage';
 import { RunStyle } from './RunStyle';
 import { RunTemplate } from './RunTemplate';
@@ -361,6 +362,7 @@ function Body({ detail }: { detail: RunDetail }) {
                   )}
                 </div>
                 <OutputReview output={output} modes={modes} />
+                <OutputSafety safety={output.providerSafety} />
               </li>
             ))}
           </ul>
