@@ -91,6 +91,28 @@ describe('quality models, loaded from node_modules', () => {
     expect(await ocr.read(await gradient())).toEqual([]);
   });
 
+  it('OCR reads black text on a transparent background, and a greyscale JPEG', async () => {
+    const ocr = await models.ocr();
+    const transparent = await sharp(
+      Buffer.from(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="800" height="400"><text x="400" y="220" font-family="DejaVu Sans, sans-serif" font-weight="bold" font-size="90" text-anchor="middle" fill="#000">NO EXIT</text></svg>',
+      ),
+    )
+      .png()
+      .toBuffer();
+    expect((await sharp(transparent).metadata()).hasAlpha).toBe(true);
+    expect(squeezed(await ocr.read(transparent))).toEqual(['NOEXIT']);
+    const grey = await sharp(await rendered(['EXIT 12']))
+      .extractChannel(0)
+      .jpeg()
+      .toBuffer();
+    expect((await sharp(grey).metadata()).channels).toBe(1);
+    expect(squeezed(await ocr.read(grey))).toEqual(['EXIT12']);
+    const nsfw = await models.nsfw();
+    expect(Object.keys(await nsfw.classify(grey))).toHaveLength(5);
+    expect(Object.keys(await nsfw.classify(transparent))).toHaveLength(5);
+  });
+
   it('OCR reads images handed in at once, one after another', async () => {
     const ocr = await models.ocr();
     const [a, b] = await Promise.all([

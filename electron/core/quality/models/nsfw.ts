@@ -67,7 +67,8 @@ export async function loadNsfw(
   async function classify(image: EncodedImage): Promise<Record<string, number>> {
     const pixels = await sharp(image)
       .rotate()
-      .removeAlpha()
+      // Transparent areas read as white paper, not as the black under them.
+      .flatten({ background: '#ffffff' })
       .toColourspace('srgb')
       .resize(SIZE, SIZE, { fit: 'fill' })
       .raw()

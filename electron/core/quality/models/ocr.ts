@@ -76,7 +76,8 @@ export async function loadOcr(
   async function read(image: EncodedImage): Promise<OcrLine[]> {
     const { data, info } = await sharp(image)
       .rotate()
-      .removeAlpha()
+      // Transparent areas read as white paper, not as the black under them.
+      .flatten({ background: '#ffffff' })
       .toColourspace('srgb')
       .raw()
       .toBuffer({ resolveWithObject: true });
