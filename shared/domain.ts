@@ -246,6 +246,29 @@ export type Reproducibility = z.infer<typeof Reproducibility>;
 export const RunParentRef = z.strictObject({ runId: z.number().int().positive(), derivation: Derivation });
 export type RunParentRef = z.infer<typeof RunParentRef>;
 
+/** Gemini's rating of one harm category (`HARM_CATEGORY_SEXUALLY_EXPLICIT`, probability `NEGLIGIBLE`…). */
+export const SafetyRating = z.object({
+  category: z.string(),
+  probability: z.string(),
+  blocked: z.boolean(),
+});
+export type SafetyRating = z.infer<typeof SafetyRating>;
+
+/**
+ * What the provider itself said about an output's safety, where it says so per image: fal's
+ * `has_nsfw_concepts`, Ideogram's `is_image_safe`, Gemini's `safetyRatings`. Recorded beside Atelier's own
+ * checks; Replicate and the others send no such field with a delivered image (a flagged one fails instead).
+ */
+export const ProviderSafety = z.object({
+  /** The provider's field, as documented. */
+  field: z.enum(['has_nsfw_concepts', 'is_image_safe', 'safetyRatings']),
+  /** Whether the provider flagged the image (a rating of MEDIUM or HIGH, or one marked blocked, flags it). */
+  flagged: z.boolean(),
+  /** Gemini's ratings, as sent; empty for a yes/no flag. */
+  ratings: z.array(SafetyRating),
+});
+export type ProviderSafety = z.infer<typeof ProviderSafety>;
+
 export const OutputRecord = z.object({
   id: z.number(),
   index: z.number(),
@@ -268,6 +291,8 @@ export const OutputRecord = z.object({
   rejectNote: z.string().nullable(),
   /** In the trash since (files kept 30 days); null when live. */
   deletedAt: z.number().nullable(),
+  /** The provider's own safety flag for this image, where it sends one; null otherwise. */
+  providerSafety: ProviderSafety.nullable(),
 });
 export type OutputRecord = z.infer<typeof OutputRecord>;
 

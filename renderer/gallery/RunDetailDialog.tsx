@@ -40,6 +40,7 @@ import {
   STATUS_TONE,
 } from '../lib/format';
 import { OutputReview, useFailureModes } from './OutputReview';
+import { OutputSafety } from './OutputSafety';
 import { RunActions, RunLineage } from './RunLineage';
 import { RunQuality } from './RunQuality';
 import { RunStyle } from './RunStyle';
@@ -362,6 +363,7 @@ function Body({ detail }: { detail: RunDetail }) {
                   )}
                 </div>
                 <OutputReview output={output} modes={modes} />
+                <OutputSafety safety={output.providerSafety} />
               </li>
             ))}
           </ul>

@@ -22,6 +22,8 @@ import {
 export const SCENARIOS = [
   'success',
   'success_with_text',
+  /** An image delivered with a safety rating of MEDIUM for sexually explicit content (recorded, not withheld). */
+  'success_rated_medium',
   'prompt_blocked',
   'image_safety',
   'image_prohibited',
@@ -313,6 +315,8 @@ export async function startGeminiDouble(opts: GeminiDoubleOptions = {}): Promise
         return success(modelId, request, false);
       case 'success_with_text':
         return success(modelId, request, true);
+      case 'success_rated_medium':
+        return success(modelId, request, false, 'MEDIUM');
       case 'success':
         return success(modelId, request, false);
     }
@@ -339,7 +343,12 @@ export async function startGeminiDouble(opts: GeminiDoubleOptions = {}): Promise
     );
   }
 
-  async function success(modelId: string, request: ValidRequest, withText: boolean): Promise<Answer> {
+  async function success(
+    modelId: string,
+    request: ValidRequest,
+    withText: boolean,
+    explicit: 'NEGLIGIBLE' | 'MEDIUM' = 'NEGLIGIBLE',
+  ): Promise<Answer> {
     const parts: Array<Record<string, unknown>> = [];
     if (withText) parts.push({ text: 'Here is a brass teapot on linen, lit from the left.' });
     const [w1, h1] = SIZES_1K[request.aspectRatio]!;
@@ -358,7 +367,20 @@ export async function startGeminiDouble(opts: GeminiDoubleOptions = {}): Promise
       parts.push({ text: 'A brass teapot on linen.' });
     }
     return ok({
-      candidates: [{ content: { role: 'model', parts }, finishReason: 'STOP', index: 0 }],
+      candidates: [
+        {
+          content: { role: 'model', parts },
+          finishReason: 'STOP',
+          index: 0,
+          // The documented Candidate.safetyRatings: one rating per harm category.
+          safetyRatings: [
+            { category: 'HARM_CATEGORY_SEXUALLY_EXPLICIT', probability: explicit },
+            { category: 'HARM_CATEGORY_HATE_SPEECH', probability: 'NEGLIGIBLE' },
+            { category: 'HARM_CATEGORY_HARASSMENT', probability: 'NEGLIGIBLE' },
+            { category: 'HARM_CATEGORY_DANGEROUS_CONTENT', probability: 'NEGLIGIBLE' },
+          ],
+        },
+      ],
       ...meta(modelId),
     });
   }

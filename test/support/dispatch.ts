@@ -9,7 +9,7 @@ import type {
   ServerInspection,
 } from '../../electron/core/providers/types';
 import { TASK_TYPES } from '../../shared/constants';
-import type { ChainStep, ProviderErrorClass } from '../../shared/domain';
+import type { ChainStep, ProviderErrorClass, ProviderSafety } from '../../shared/domain';
 
 /** One scripted answer. `hold` keeps the call open until the promise settles (or the signal aborts). */
 export type Scripted =
@@ -26,6 +26,8 @@ export type Scripted =
       progress?: number[];
       /** Undecodable images sent along with the good ones. */
       broken?: number;
+      /** The provider's safety flag for each good image, in order (as fal, Ideogram and Gemini send one). */
+      safety?: Array<ProviderSafety | null>;
       polls?: number;
       pollMs?: number;
     }
@@ -184,7 +186,11 @@ export function scriptedAdapter(
             requestSent,
             httpStatus: 200,
             warnings: step.warnings ?? [],
-            images: images.map((bytes) => ({ bytes, declaredMime: 'image/png' })),
+            images: images.map((bytes, i) => ({
+              bytes,
+              declaredMime: 'image/png',
+              ...(step.safety ? { safety: step.safety[i] ?? null } : {}),
+            })),
             seedUsed: step.seedUsed === undefined ? call.request.seed : step.seedUsed,
             costUsd: step.costUsd === undefined ? 0.01 : step.costUsd,
             costCredits: step.costCredits ?? null,

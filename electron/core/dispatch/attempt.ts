@@ -13,6 +13,7 @@ import type {
   AttemptSuccess,
   ProgressUpdate,
   ProviderAdapter,
+  ProviderImage,
   ReferenceImage,
 } from '../providers/types';
 import type { NewAttempt, NewOutput } from '../store';
@@ -259,10 +260,7 @@ export async function send(
   const ingestWarnings: string[] = [];
   if (result.outcome === 'ok') {
     run.phase('ingesting', provider.id, null);
-    const ingested = await ingestAll(
-      ctx,
-      result.images.map((i) => i.bytes),
-    );
+    const ingested = await ingestAll(ctx, result.images);
     outputs = ingested.stored.map((media, i) => ({ index: i, ...media }));
     if (outputs.length === 0) {
       result = noImage(
@@ -420,15 +418,17 @@ function adapterThrew(
 }
 
 /** Verifies and stores each image; bytes that do not decode are reported, not stored. */
+/** Stores each image; the provider's safety flag stays with the image it was sent for. */
 async function ingestAll(
   ctx: DispatchContext,
-  images: Uint8Array[],
-): Promise<{ stored: IngestedMedia[]; problems: string[] }> {
-  const settled = await Promise.allSettled(images.map((bytes) => ctx.media.ingest(bytes)));
-  const stored: IngestedMedia[] = [];
+  images: readonly ProviderImage[],
+): Promise<{ stored: Array<IngestedMedia & Pick<NewOutput, 'providerSafety'>>; problems: string[] }> {
+  const settled = await Promise.allSettled(images.map((image) => ctx.media.ingest(image.bytes)));
+  const stored: Array<IngestedMedia & Pick<NewOutput, 'providerSafety'>> = [];
   const problems: string[] = [];
-  for (const outcome of settled) {
-    if (outcome.status === 'fulfilled') stored.push(outcome.value);
+  for (const [i, outcome] of settled.entries()) {
+    if (outcome.status === 'fulfilled')
+      stored.push({ ...outcome.value, providerSafety: images[i]!.safety ?? null });
     else if (outcome.reason instanceof MediaError) problems.push(outcome.reason.message);
     else throw outcome.reason; // A disk or programming error, not the provider's.
   }

@@ -81,6 +81,18 @@ describe('the fallback chain', () => {
     assertQuiet(adapters);
   });
 
+  it("records the provider's safety flag on the output it was sent for (none where it sent none)", async () => {
+    const flagged = { field: 'has_nsfw_concepts' as const, flagged: false, ratings: [] };
+    const { h } = setup({
+      adapters: {
+        pa: scriptedAdapter('pa', [{ outcome: 'ok', images: 2, broken: 1, safety: [flagged, null] }]),
+      },
+    });
+    const run = await h.generate({ count: 2 });
+    expect(run.status).toBe('succeeded');
+    expect(run.outputs.map((o) => o.providerSafety)).toEqual([flagged, null]);
+  });
+
   it('skips a provider without a key, recording "no API key", and sends it nothing', async () => {
     const { h, adapters } = setup({ keys: ['pb', 'pc'] });
     const run = await h.generate();

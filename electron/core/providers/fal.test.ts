@@ -263,6 +263,8 @@ describe('falAdapter.generate against the protocol double', () => {
     expect(result.warnings).toEqual([
       "fal's safety checker flagged 1 of the 2 images as NSFW; they were dropped",
     ]);
+    // The kept image carries fal's own verdict on it.
+    expect(result.images[0]!.safety).toEqual({ field: 'has_nsfw_concepts', flagged: false, ratings: [] });
   });
 
   it('returns bytes that are not an image undecoded; media ingest is what refuses them', async () => {

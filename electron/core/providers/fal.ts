@@ -5,6 +5,7 @@
  * paths drop the model's sub-path), but only on the endpoint's own origin, so the key never travels elsewhere.
  * Image URLs (fal.media) are fetched at once, without the key, and returned as bytes.
  */
+import type { ProviderSafety } from '../../../shared/domain';
 import {
   answered,
   askWithKey,
@@ -30,7 +31,7 @@ import {
   roundUsd,
 } from './image-params';
 import { documentedOptions, ownedBy } from './options';
-import { fetchOutputs } from './outputs';
+import { fetchOutputs, safetyFlag } from './outputs';
 import { askToCancel, pollUntilSettled, unread, unsettled } from './polling';
 import type { AdapterCall, AttemptResult, KeyCheck, ProviderAdapter } from './types';
 
@@ -189,13 +190,17 @@ export const falAdapter: ProviderAdapter = {
     const items = isRecord(output) && Array.isArray(output.images) ? output.images : [];
     const flags = isRecord(output) && Array.isArray(output.has_nsfw_concepts) ? output.has_nsfw_concepts : [];
     const urls: string[] = [];
+    const safety: Array<ProviderSafety | null> = [];
     let flagged = 0;
     items.forEach((item, i) => {
       const url = isRecord(item) && typeof item.url === 'string' ? item.url : null;
       if (!url) return;
       // A flagged image comes back black: it is not an output, whatever its URL.
       if (flags[i] === true) flagged += 1;
-      else urls.push(url);
+      else {
+        urls.push(url);
+        safety.push(safetyFlag('has_nsfw_concepts', flags[i]));
+      }
     });
     if (urls.length === 0) {
       if (flagged > 0) {
@@ -216,14 +221,19 @@ export const falAdapter: ProviderAdapter = {
       );
     }
 
-    const fetched = await fetchOutputs(call, urls, {
-      name: NAME,
-      secret: apiKey,
-      noun: 'images',
-      unfetchable: (url) => `${NAME} sent an image URL Atelier does not fetch: ${clip(url, 80)}`,
-      expired: (where, status) =>
-        `The image at ${where} was gone when fetched (HTTP ${status}); ${NAME} image URLs expire`,
-    });
+    const fetched = await fetchOutputs(
+      call,
+      urls,
+      {
+        name: NAME,
+        secret: apiKey,
+        noun: 'images',
+        unfetchable: (url) => `${NAME} sent an image URL Atelier does not fetch: ${clip(url, 80)}`,
+        expired: (where, status) =>
+          `The image at ${where} was gone when fetched (HTTP ${status}); ${NAME} image URLs expire`,
+      },
+      safety,
+    );
     if (isProblem(fetched)) return { ...base, ...fetched };
     const { images } = fetched;
     warnings.push(...fetched.warnings);

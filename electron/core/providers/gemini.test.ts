@@ -43,6 +43,13 @@ describe('geminiAdapter.generate against the protocol double', () => {
     expect(result.images).toHaveLength(1);
     expect(result.images[0]!.declaredMime).toBe('image/png');
     expect((await sharp(result.images[0]!.bytes).metadata()).format).toBe('png');
+    // Candidate.safetyRatings, recorded as sent: all NEGLIGIBLE, so not flagged.
+    expect(result.images[0]!.safety).toMatchObject({ field: 'safetyRatings', flagged: false });
+    expect(result.images[0]!.safety!.ratings).toContainEqual({
+      category: 'HARM_CATEGORY_SEXUALLY_EXPLICIT',
+      probability: 'NEGLIGIBLE',
+      blocked: false,
+    });
     expect(result.warnings).toEqual([SEED_WARNING]);
     expect(result.seedUsed).toBeNull();
     expect(result.costUsd).toBe(0.039);
@@ -108,6 +115,18 @@ describe('geminiAdapter.generate against the protocol double', () => {
     expect(result.warnings).toContain(
       'Gemini 2.5 Flash Image makes at most 4 images per run; asked for 6, made 4',
     );
+  });
+
+  it('records a delivered image rated MEDIUM as flagged by Gemini, and still delivers it', async () => {
+    double.setScenario('success_rated_medium');
+    const result = ok(await geminiAdapter.generate(callFor()));
+    expect(result.images).toHaveLength(1);
+    expect(result.images[0]!.safety).toMatchObject({ field: 'safetyRatings', flagged: true });
+    expect(result.images[0]!.safety!.ratings).toContainEqual({
+      category: 'HARM_CATEGORY_SEXUALLY_EXPLICIT',
+      probability: 'MEDIUM',
+      blocked: false,
+    });
   });
 
   it('keeps the images already made when a later request is rate limited', async () => {

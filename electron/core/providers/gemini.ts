@@ -27,6 +27,7 @@ import {
   samplingIgnored,
 } from './image-params';
 import { documentedOptions } from './options';
+import { safetyFlag } from './outputs';
 import type { AttemptResult, KeyCheck, ProviderAdapter, ProviderImage } from './types';
 
 const NAME = 'Gemini';
@@ -276,6 +277,8 @@ function readImages(
   let finishReason: string | null = null;
   let finishMessage: string | null = null;
   for (const candidate of candidates) {
+    // The candidate's ratings speak for the images it carries.
+    const safety = safetyFlag('safetyRatings', candidate.safetyRatings);
     if (typeof candidate.finishReason === 'string') finishReason ??= candidate.finishReason;
     if (typeof candidate.finishMessage === 'string') finishMessage ??= candidate.finishMessage;
     const content = isRecord(candidate.content) ? candidate.content : {};
@@ -291,7 +294,7 @@ function readImages(
       if (inline && typeof inline.data === 'string') {
         const bytes = decodeBase64(inline.data);
         const mime = typeof inline.mimeType === 'string' ? inline.mimeType : inline.mime_type;
-        if (bytes) images.push({ bytes, declaredMime: typeof mime === 'string' ? mime : null });
+        if (bytes) images.push({ bytes, declaredMime: typeof mime === 'string' ? mime : null, safety });
       } else if (typeof part.text === 'string' && part.text.trim() !== '') {
         texts.push(part.text.trim());
       }

@@ -210,6 +210,10 @@ describe('ideogramAdapter.generate against the protocol double', () => {
       "Ideogram's safety check withheld 1 of 3 images",
       'Asked Ideogram for 3 images and received 2',
     ]);
+    // Each kept image carries Ideogram's is_image_safe, read so that flagged means unsafe.
+    for (const image of result.images) {
+      expect(image.safety).toEqual({ field: 'is_image_safe', flagged: false, ratings: [] });
+    }
   });
 
   it('returns not_an_image bytes undecoded; media ingest is what refuses them', async () => {

@@ -28,7 +28,7 @@ import {
   samplingIgnored,
 } from './image-params';
 import { documentedOptions } from './options';
-import { fetchSignedLinks } from './outputs';
+import { fetchSignedLinks, safetyFlag } from './outputs';
 import type { AttemptResult, KeyCheck, ProviderAdapter, ReferenceImage } from './types';
 
 const NAME = 'Ideogram';
@@ -158,6 +158,7 @@ export const ideogramAdapter: ProviderAdapter = {
       call,
       usable.map((item) => String(item.url)),
       NAME,
+      usable.map((item) => safetyFlag('is_image_safe', item.is_image_safe)),
     );
     if (fetched.kind === 'cancelled')
       return failure(sent, 'cancelled', null, null, 'Cancelled while fetching the images from Ideogram.');

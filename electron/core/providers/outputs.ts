@@ -2,6 +2,7 @@
  * Output images that providers answer with as URLs: fetched at once (the links expire), never with the
  * key unless the URL is the provider's own, and returned as bytes or as the reason there are none.
  */
+import type { ProviderSafety, SafetyRating } from '../../../shared/domain';
 import type { FetchLike } from '../ports';
 import { type Classified, plain } from './attempt';
 import { clip, describeError, redact } from './http';
@@ -43,6 +44,36 @@ export async function fetchImage(
   }
 }
 
+/** Gemini ratings at these probabilities flag an image, as does any rating marked blocked. */
+const FLAGGING = new Set(['MEDIUM', 'HIGH']);
+
+/**
+ * A provider's per-image safety field, recorded on the output: a yes/no flag (fal `has_nsfw_concepts`,
+ * Ideogram `is_image_safe`, read so that `flagged` means unsafe) or Gemini's `safetyRatings` as sent.
+ * Null when the provider sent nothing readable: absence is never turned into "safe".
+ */
+export function safetyFlag(
+  field: 'has_nsfw_concepts' | 'is_image_safe',
+  value: unknown,
+): ProviderSafety | null;
+export function safetyFlag(field: 'safetyRatings', value: unknown): ProviderSafety | null;
+export function safetyFlag(field: ProviderSafety['field'], value: unknown): ProviderSafety | null {
+  if (field !== 'safetyRatings') {
+    if (typeof value !== 'boolean') return null;
+    return { field, flagged: field === 'is_image_safe' ? !value : value, ratings: [] };
+  }
+  if (!Array.isArray(value)) return null;
+  const ratings: SafetyRating[] = [];
+  for (const item of value) {
+    if (typeof item !== 'object' || item === null) continue;
+    const { category, probability, blocked } = item as Record<string, unknown>;
+    if (typeof category !== 'string' || typeof probability !== 'string') continue;
+    ratings.push({ category, probability, blocked: blocked === true });
+  }
+  if (ratings.length === 0) return null;
+  return { field, flagged: ratings.some((r) => r.blocked || FLAGGING.has(r.probability)), ratings };
+}
+
 /** Statuses a storage host answers for a link that has expired. */
 const GONE = new Set([403, 404, 410]);
 
@@ -69,13 +100,15 @@ export async function fetchOutputs(
   call: { fetch: FetchLike; signal: AbortSignal },
   urls: readonly string[],
   wording: OutputWording,
+  /** The provider's safety flag for each URL, in the same order; it stays with its image. */
+  safety: readonly (ProviderSafety | null)[] = [],
 ): Promise<{ images: ProviderImage[]; warnings: string[] } | Classified> {
   const images: ProviderImage[] = [];
   const problems: Classified[] = [];
-  for (const url of urls) {
+  for (const [i, url] of urls.entries()) {
     const got = await fetchOutput(call, url, wording);
     if (!('outcome' in got)) {
-      images.push(got);
+      images.push({ ...got, safety: safety[i] ?? null });
       continue;
     }
     if (got.outcome === 'cancelled') return got;
@@ -141,6 +174,8 @@ export async function fetchSignedLinks(
   call: { fetch: FetchLike; signal: AbortSignal },
   urls: readonly string[],
   name: string,
+  /** The provider's safety flag for each link, in the same order; it stays with its image. */
+  safety: readonly (ProviderSafety | null)[] = [],
 ): Promise<FetchedLinks> {
   const fetched = await Promise.all(
     urls.map((url) => fetchImage(call.fetch, url, { signal: call.signal, headers: { accept: 'image/*' } })),
@@ -148,8 +183,9 @@ export async function fetchSignedLinks(
   if (call.signal.aborted) return { kind: 'cancelled' };
   const images: ProviderImage[] = [];
   const errors: Array<{ error: string; network: boolean }> = [];
-  for (const got of fetched) {
-    if (got.kind === 'bytes') images.push({ bytes: got.bytes, declaredMime: got.mime });
+  for (const [i, got] of fetched.entries()) {
+    if (got.kind === 'bytes')
+      images.push({ bytes: got.bytes, declaredMime: got.mime, safety: safety[i] ?? null });
     else if (got.kind === 'status') {
       const hint = GONE.has(got.status) ? ' (the link may have expired)' : '';
       errors.push({ error: `HTTP ${got.status}${hint}`, network: got.status >= 500 });

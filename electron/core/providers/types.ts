@@ -1,4 +1,4 @@
-import type { GenerationRequest, ProviderErrorClass } from '../../../shared/domain';
+import type { GenerationRequest, ProviderErrorClass, ProviderSafety } from '../../../shared/domain';
 import type { Clock, FetchLike } from '../ports';
 import type { CatalogModel, CatalogProvider } from './catalog';
 
@@ -52,6 +52,8 @@ export interface ProviderImage {
   bytes: Uint8Array;
   /** What the provider said the bytes are, if it said; media ingest checks for itself. */
   declaredMime: string | null;
+  /** The provider's own safety flag for this image, where it sends one per image (see `safetyFlag`). */
+  safety?: ProviderSafety | null;
 }
 
 interface AttemptBase {

@@ -14,6 +14,7 @@ export interface NsfwModel {
 }
 
 export interface OcrLine {
+  /** The characters read. The gap between two words is not always seen: compare with whitespace left out. */
   text: string;
   /** 0..1, the recogniser's mean confidence for the line. */
   confidence: number;
@@ -37,4 +38,19 @@ export interface QualityModels {
   dispose(): Promise<void>;
 }
 
-export type CreateQualityModels = (options?: { threads?: number }) => QualityModels;
+export interface QualityModelOptions {
+  /** Threads each model may use (the gate's worker passes 1). Default 1. */
+  threads?: number;
+  /** Where OCR runs: `cpu` (default, everywhere) or `cuda` (needs onnxruntime-node's CUDA files, see README). */
+  ocrDevice?: 'cpu' | 'cuda';
+  /** Model files elsewhere than node_modules (tests, a packaged app's own copy); each is optional. */
+  files?: {
+    /** nsfwjs's MobileNetV2 folder (`model.min.js`, `group1-shard1of1.min.js`). */
+    nsfwModelDir?: string;
+    ocrDetection?: string;
+    ocrRecognition?: string;
+    ocrDictionary?: string;
+  };
+}
+
+export type CreateQualityModels = (options?: QualityModelOptions) => QualityModels;

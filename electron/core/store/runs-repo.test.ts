@@ -75,6 +75,7 @@ const UNREVIEWED = {
   rejectReason: null,
   rejectNote: null,
   deletedAt: null,
+  providerSafety: null,
 } as const;
 
 /** A run taken all the way to success with `outputs` images. */
@@ -171,6 +172,26 @@ describe('runs repo', () => {
     expect(page.nextBefore).toBeNull();
     // z.object strips the detail-only fields, leaving exactly what a summary holds.
     expect(page.items).toEqual([RunSummary.parse(detail)]);
+  });
+
+  it("keeps the provider's safety flag on each output, and on the outputs a cache hit reuses", () => {
+    const id = runs.create({ request, now: 1_000 });
+    runs.markRunning(id, { now: 1_010, seed: 9, model: 'gpt-image-1' });
+    const attemptId = runs.recordAttempt(id, attempt());
+    const rated = {
+      field: 'safetyRatings' as const,
+      flagged: true,
+      ratings: [{ category: 'HARM_CATEGORY_SEXUALLY_EXPLICIT', probability: 'MEDIUM', blocked: false }],
+    };
+    runs.complete(id, {
+      now: 2_000,
+      attemptId,
+      costUsd: 0.08,
+      cacheKey: 'k-safety',
+      outputs: [{ ...output(0), providerSafety: rated }, { ...output(1), providerSafety: null }, output(2)],
+    });
+    expect(runs.get(id)!.outputs.map((o) => o.providerSafety)).toEqual([rated, null, null]);
+    expect(runs.findCached('k-safety')!.outputs.map((o) => o.providerSafety)).toEqual([rated, null, null]);
   });
 
   it('parses the stored request back with defaults filled in', () => {

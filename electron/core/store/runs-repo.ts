@@ -7,6 +7,7 @@ import {
   GenerationRequest,
   type GenerationRequestInput,
   type OutputRecord,
+  ProviderSafety,
   REVIEW_STATUSES,
   type ReviewStatus,
   type RunDetail,
@@ -55,6 +56,8 @@ export interface NewOutput {
   format: string;
   bytes: number;
   thumbPath: string;
+  /** What the provider said about this image's safety, where it said; absent or null when it did not. */
+  providerSafety?: ProviderSafety | null;
 }
 
 export interface RunCompletion {
@@ -254,6 +257,7 @@ interface OutputRow {
   reject_reason: string | null;
   reject_note: string | null;
   deleted_at: number | null;
+  provider_safety: string | null;
 }
 
 // best_rating, has_favorite and review_mask summarise the run's live outputs; migration 7's triggers keep them.
@@ -274,7 +278,7 @@ export const COVER_JOIN = `LEFT JOIN outputs c ON c.id = (SELECT co.id FROM outp
   WHERE co.run_id = r.id AND co.deleted_at IS NULL ORDER BY co.idx LIMIT 1)`;
 const OUTPUT_COLUMNS = `o.id, o.idx, o.path, o.thumb_path, o.sha256, o.width, o.height, o.format, o.bytes,
   coalesce(rt.rating, 0) AS rating, o.favorite, o.review_status, o.reviewed_at, o.approval_ref, o.reject_reason,
-  o.reject_note, o.deleted_at`;
+  o.reject_note, o.deleted_at, o.provider_safety`;
 
 /**
  * JSON columns go through `createJsonColumns`: a stored request that is refused stops the read with
@@ -377,9 +381,12 @@ export function createRunsRepo(db: LibraryDatabase, log: Logger): RunsRepo {
     format: string;
     bytes: number;
     thumbPath: string;
+    providerSafety: string | null;
   }>(
-    `INSERT INTO outputs (run_id, attempt_id, idx, path, sha256, width, height, format, bytes, thumb_path)
-     VALUES (@runId, @attemptId, @index, @path, @sha256, @width, @height, @format, @bytes, @thumbPath)`,
+    `INSERT INTO outputs (run_id, attempt_id, idx, path, sha256, width, height, format, bytes, thumb_path,
+       provider_safety)
+     VALUES (@runId, @attemptId, @index, @path, @sha256, @width, @height, @format, @bytes, @thumbPath,
+       @providerSafety)`,
   );
   // `@now - started_at` is NULL for a run that never started, which is the honest duration.
   const setSucceeded = db.prepare<{
@@ -501,6 +508,7 @@ export function createRunsRepo(db: LibraryDatabase, log: Logger): RunsRepo {
         format: output.format,
         bytes: output.bytes,
         thumbPath: output.thumbPath,
+        providerSafety: output.providerSafety ? JSON.stringify(output.providerSafety) : null,
       });
     }
     setSucceeded.run({
@@ -538,7 +546,7 @@ export function createRunsRepo(db: LibraryDatabase, log: Logger): RunsRepo {
       finishedAt: row.finished_at,
       durationMs: row.duration_ms,
       attempts: selectAttempts.all(id).map((attempt) => toAttempt(attempt, json)),
-      outputs: selectOutputs.all(id).map(toOutput),
+      outputs: selectOutputs.all(id).map((row) => toOutput(row, json)),
       tags: selectTags.all(id),
       route: parseRoute(row.id, row.route),
       // Only runs rendered from the library carry it, like the version links.
@@ -622,6 +630,8 @@ export function createRunsRepo(db: LibraryDatabase, log: Logger): RunsRepo {
           format: o.format,
           bytes: o.bytes,
           thumbPath: o.thumb_path,
+          // The same image: what its provider said about it still holds.
+          providerSafety: readSafety(o, json),
         }),
       );
       if (outputs.length === 0) return null;
@@ -836,7 +846,18 @@ function toAttempt(row: AttemptRow, json: JsonColumns): AttemptRecord {
   };
 }
 
-function toOutput(row: OutputRow): OutputRecord {
+/** Shown only: a stored flag that no longer reads is logged and shown as absent. */
+function readSafety(row: OutputRow, json: JsonColumns): ProviderSafety | null {
+  if (row.provider_safety === null) return null;
+  return json.readOr(
+    ProviderSafety,
+    row.provider_safety,
+    { table: 'outputs', column: 'provider_safety', id: row.id },
+    null,
+  );
+}
+
+function toOutput(row: OutputRow, json: JsonColumns): OutputRecord {
   return {
     id: row.id,
     index: row.idx,
@@ -855,6 +876,7 @@ function toOutput(row: OutputRow): OutputRecord {
     rejectReason: row.reject_reason,
     rejectNote: row.reject_note,
     deletedAt: row.deleted_at,
+    providerSafety: readSafety(row, json),
   };
 }
 

@@ -8,6 +8,7 @@ import { costBasisSchema } from './006-cost-basis';
 import { historySchema } from './007-history';
 import { importsSchema } from './008-imports';
 import { qualitySchema } from './009-quality';
+import { providerSafetySchema } from './010-provider-safety';
 import type { Migration } from './migration';
 
 export type { Migration } from './migration';
@@ -23,6 +24,7 @@ export const MIGRATIONS: readonly Migration[] = [
   historySchema,
   importsSchema,
   qualitySchema,
+  providerSafetySchema,
 ];
 
 export const LATEST_SCHEMA_VERSION: number = MIGRATIONS.at(-1)?.version ?? 0;

