@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { batchCalls, batchEvents } from './batches-contract';
 import {
   AttemptOutcome,
   Budgets,
@@ -235,6 +236,7 @@ export const calls = {
   ...boardCalls,
   ...importCalls,
   ...metadataCalls,
+  ...batchCalls,
 } as const;
 
 /** Every event the main process pushes to the renderer. */
@@ -267,6 +269,7 @@ export const events = {
   ...referenceEvents,
   ...boardEvents,
   ...importEvents,
+  ...batchEvents,
 } as const;
 
 export type Calls = typeof calls;

@@ -1,6 +1,7 @@
 import { ASPECT_RATIOS, ModelCapabilities, type ProviderInfo } from '../../../shared/domain';
 import { requestDifferences } from '../../../shared/lineage';
 import { AppError, fieldError } from '../../../shared/result';
+import { type BatchService, createBatchHandlers } from '../batches';
 import { type BoardHandlerDeps, createBoardHandlers } from '../boards/handlers';
 import type { Dispatcher } from '../dispatch';
 import { describeOutcome } from '../dispatch/messages';
@@ -50,6 +51,8 @@ export interface HandlerDeps {
   boards: Pick<BoardHandlerDeps, 'boards'>;
   /** Metadata on files that leave, and the Midjourney line. */
   metadata: MetadataService;
+  /** Batches through the queue. */
+  batches: BatchService;
 }
 
 /** The handler table: one entry per contract call, each receiving input its schema already parsed. */
@@ -245,6 +248,7 @@ export function createHandlers(deps: HandlerDeps) {
       clock,
     }),
     ...createMetadataHandlers(deps.metadata),
+    ...createBatchHandlers(deps.batches),
   } satisfies HandlerTable;
   return table;
 }

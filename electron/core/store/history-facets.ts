@@ -79,6 +79,8 @@ export interface FacetSnapshot {
   deleted: Uint8Array;
   createdAt: Float64Array;
   cost: Float64Array; // NaN when unknown
+  /** The batch that made the run (`batch_runs`), 0 when none. */
+  batch: Int32Array;
   tags: Lists; // tag codes (in `tagDict`)
   boards: Lists; // board ids
   providers: Dictionary;
@@ -175,6 +177,7 @@ export function readSnapshot(db: LibraryDatabase): FacetSnapshot {
     deleted: new Uint8Array(capacity),
     createdAt: new Float64Array(capacity),
     cost: new Float64Array(capacity),
+    batch: new Int32Array(capacity),
     tags: lists(capacity, 0),
     boards: lists(capacity, 0),
     providers: dictionary(),
@@ -219,6 +222,13 @@ export function readSnapshot(db: LibraryDatabase): FacetSnapshot {
     .raw()
     .all() as Array<[number, number]>;
   fillLists(s, s.boards, boardPairs, (id) => id);
+  const batchPairs = db.prepare('SELECT run_id, batch_id FROM batch_runs').raw().all() as Array<
+    [number, number]
+  >;
+  for (const [runId, batchId] of batchPairs) {
+    const at = runId < s.position.length ? s.position[runId]! : -1;
+    if (at >= 0) s.batch[at] = batchId;
+  }
   boundIds(s);
   return s;
 }
@@ -229,8 +239,8 @@ function tagCode(s: FacetSnapshot, name: string): number {
   return code;
 }
 
-/** Writes one run's filter columns at position `p`. */
-function putRow(s: FacetSnapshot, p: number, row: FilterRow) {
+/** Writes one run's filter columns at position `p`; `batch` is its batch id (0 when none), which lives in `batch_runs`. */
+function putRow(s: FacetSnapshot, p: number, row: FilterRow, batch = 0) {
   const [
     ,
     provider,
@@ -264,6 +274,7 @@ function putRow(s: FacetSnapshot, p: number, row: FilterRow) {
   s.createdAt[p] = createdAt;
   s.cost[p] = cost ?? Number.NaN;
   s.deleted[p] = deleted;
+  s.batch[p] = batch;
 }
 
 /** Style, template and board names, and which style or template each version belongs to. */
@@ -357,6 +368,7 @@ export function applyChanges(db: LibraryDatabase, s: FacetSnapshot, changes: Sna
   const rows = new Map<number, FilterRow>();
   const tagsOf = new Map<number, string[]>();
   const boardsOf = new Map<number, number[]>();
+  const batchOf = new Map<number, number>();
   const CHUNK = 500;
   for (let i = 0; i < ids.length; i += CHUNK) {
     const chunk = JSON.stringify(ids.slice(i, i + CHUNK));
@@ -384,6 +396,12 @@ export function applyChanges(db: LibraryDatabase, s: FacetSnapshot, changes: Sna
       .all(chunk) as Array<[number, number]>) {
       boardsOf.set(runId, [...(boardsOf.get(runId) ?? []), boardId]);
     }
+    for (const [runId, batchId] of db
+      .prepare('SELECT run_id, batch_id FROM batch_runs WHERE run_id IN (SELECT value FROM json_each(?))')
+      .raw()
+      .all(chunk) as Array<[number, number]>) {
+      batchOf.set(runId, batchId);
+    }
   }
   for (const id of ids) {
     const row = rows.get(id);
@@ -401,7 +419,7 @@ export function applyChanges(db: LibraryDatabase, s: FacetSnapshot, changes: Sna
       s.ids[p] = id;
       s.position[id] = p;
     }
-    putRow(s, p, row);
+    putRow(s, p, row, batchOf.get(id) ?? 0);
     setList(
       s.tags,
       p,
@@ -448,7 +466,10 @@ function selectionOf(s: FacetSnapshot, query: HistoryQuery) {
   const styleVersions = new Set(query.styleVersions);
   const templates = new Set(query.templates);
   const boards = new Set(query.boards);
+  const batches = new Set(query.batches);
   return {
+    batches,
+    onBatches: batches.size > 0,
     providerSel: table(s.providers.values.length, codesOf(s.providers, query.providers)),
     sourceSel: table(s.sources.values.length, codesOf(s.sources, query.sources)),
     modelSel: table(
@@ -505,6 +526,7 @@ export const SNAPSHOT_FILTERS = {
   to: 'createdAt',
   tags: 'tags',
   boards: 'boards',
+  batches: 'batch',
   usedReference: 'reference',
   costMin: 'cost',
   costMax: 'cost',
@@ -535,6 +557,7 @@ export function matchPositions(
     const cost = s.cost[p]!;
     if (query.costMin !== null && !(cost >= query.costMin)) continue;
     if (query.costMax !== null && !(cost <= query.costMax)) continue;
+    if (sel.onBatches && !sel.batches.has(s.batch[p]!)) continue;
     if (sel.onProviders && sel.providerSel[s.provider[p]!] === 0) continue;
     if (sel.onSources && sel.sourceSel[s.source[p]!] === 0) continue;
     const model = s.model[p]!;
@@ -599,6 +622,8 @@ export function countFacets(
     onBoards,
     mask,
     wantReference,
+    batches,
+    onBatches,
   } = selectionOf(s, query);
 
   const providerCounts = new Float64Array(s.providers.values.length);
@@ -631,6 +656,7 @@ export function countFacets(
     const cost = s.cost[p]!;
     if (query.costMin !== null && !(cost >= query.costMin)) continue;
     if (query.costMax !== null && !(cost <= query.costMax)) continue;
+    if (onBatches && !batches.has(s.batch[p]!)) continue;
 
     const sv = s.styleVersion[p]!;
     const style = s.style[p]!;
