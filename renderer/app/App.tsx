@@ -3,6 +3,9 @@
 import './app.css';
 import { useEffect, useSyncExternalStore } from 'react';
 import { api } from '../api';
+import { BatchDialog } from '../batches/BatchDialog';
+import { BatchesView } from '../batches/BatchesView';
+import { startBatches } from '../batches/start';
 import { AddToBoardDialog } from '../boards/AddToBoardDialog';
 import { BoardView } from '../boards/BoardView';
 import { CompareDialog } from '../boards/CompareDialog';
@@ -45,6 +48,7 @@ export function startFeatures(): () => void {
     startSettings(),
     startBoards(),
     startImports(),
+    startBatches(),
   ];
   return () => {
     for (const stop of stops) stop();
@@ -79,6 +83,7 @@ function Shell() {
     const titles = {
       generate: 'Generate',
       history: 'History',
+      batches: 'Batches',
       review: 'Review',
       trash: 'Trash',
       styles: 'Styles',
@@ -112,6 +117,7 @@ function Shell() {
         )}
         {view === 'generate' && <GenerateView />}
         {view === 'history' && <HistoryView />}
+        {view === 'batches' && <BatchesView />}
         {view === 'review' && <ReviewView />}
         {view === 'trash' && <TrashView />}
         {view === 'styles' && <StylesView />}
@@ -122,6 +128,7 @@ function Shell() {
       <BoardView />
       <AddToBoardDialog />
       <CompareDialog />
+      <BatchDialog />
     </div>
   );
 }

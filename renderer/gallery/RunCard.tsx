@@ -1,4 +1,5 @@
 import { memo } from 'react';
+import { coordsLabel } from '../../shared/batches-contract';
 import type { RunSummary } from '../../shared/domain';
 import { api } from '../api';
 import { providerName, useCatalogStore } from '../app/catalog';
@@ -115,6 +116,11 @@ export const RunCard = memo(function RunCard({
             {STATUS_LABEL[run.status]}
           </Badge>
         </span>
+        {run.batch && (
+          <span className="history-card__batch" data-testid="card-batch">
+            Batch {run.batch.id} · {coordsLabel(run.batch.coords)}
+          </span>
+        )}
       </span>
     </button>
   );
