@@ -165,6 +165,11 @@ export const BatchSummary = z.object({
   estimateUsd: z.number().nullable(),
   /** Milliseconds left at the pace so far; null while paused, finished, or before the first item settles. */
   etaMs: z.number().nullable(),
+  /**
+   * Grows with every summary the core computes: of two summaries of one batch, the larger is the newer
+   * (an answer and an event can arrive in either order).
+   */
+  revision: z.number(),
 });
 export type BatchSummary = z.infer<typeof BatchSummary>;
 

@@ -53,7 +53,8 @@ interface BatchesState {
   openId: number | null;
   items: BatchItem[];
   load(): Promise<void>;
-  open(batchId: number | null): Promise<void>;
+  /** Shows a batch's items (null hides them); `reread` reads once more when an event overtook the answer. */
+  open(batchId: number | null, reread?: boolean): Promise<void>;
   /** A batch's new state from an event or an action's answer. */
   put(batch: BatchSummary): void;
   putItem(item: BatchItem): void;
@@ -99,22 +100,37 @@ export const useBatchesStore = create<BatchesState>()((set, get) => {
     async load() {
       if (get().status === 'idle') set({ status: 'loading' });
       const result = await api.call('batches.list', {});
-      if (result.ok) set({ status: 'ready', batches: result.value.batches, error: null });
-      else set({ status: 'error', error: result.error });
+      if (!result.ok) {
+        set({ status: 'error', error: result.error });
+        return;
+      }
+      // Summaries events brought while the list was read are newer than the list's.
+      const known = new Map(get().batches.map((b) => [b.id, b]));
+      const batches = result.value.batches.map((b) => {
+        const seen = known.get(b.id);
+        return seen && seen.revision > b.revision ? seen : b;
+      });
+      set({ status: 'ready', batches, error: null });
     },
-    async open(batchId) {
+    async open(batchId, reread = true) {
       set({ openId: batchId, items: batchId === null ? [] : get().items });
       if (batchId === null) return;
       const result = await api.call('batches.get', { batchId });
       if (get().openId !== batchId) return;
-      if (result.ok) {
-        set({ items: result.value.items });
-        get().put(result.value.batch);
-      } else set({ error: result.error });
+      if (!result.ok) {
+        set({ error: result.error });
+        return;
+      }
+      const known = get().batches.find((b) => b.id === batchId);
+      // An event newer than this answer arrived meanwhile: its items may be newer too, so read again.
+      if (known && known.revision > result.value.batch.revision && reread) return get().open(batchId, false);
+      set({ items: result.value.items });
+      get().put(result.value.batch);
     },
     put(batch) {
       const batches = get().batches;
       const at = batches.findIndex((b) => b.id === batch.id);
+      if (at !== -1 && batches[at]!.revision > batch.revision) return; // an older answer, overtaken by an event
       if (at === -1) set({ batches: [batch, ...batches] });
       else set({ batches: batches.map((b) => (b.id === batch.id ? batch : b)) });
     },

@@ -67,6 +67,13 @@ export function createBatchService(deps: BatchDeps): BatchService {
   let pumping = false;
   const again = new Set<number>();
 
+  // Computed from the database as it is now, so a later summary is never older; past a restart too (clock).
+  let revision = 0;
+  const nextRevision = () => {
+    revision = Math.max(revision + 1, clock.now() * 1000);
+    return revision;
+  };
+
   const providerName = (id: string) => deps.catalog.providers.find((p) => p.id === id)?.name ?? id;
   const settings = () => deps.settings.get(SETTINGS_KEY, BatchSettings, DEFAULTS);
 
@@ -102,6 +109,7 @@ export function createBatchService(deps: BatchDeps): BatchService {
       costUsd: Math.round(repo.cost(batch.id) * 1e6) / 1e6,
       estimateUsd: batch.settings.estimateUsd,
       etaMs: eta(batch, counts.pending + counts.running),
+      revision: nextRevision(),
     };
   }
 
