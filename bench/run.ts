@@ -1,4 +1,5 @@
 // `npm run bench`: speed, reported against baselines measured in the same process. Not part of `npm test`.
+import { benchBatches } from './batches.bench';
 import { benchDispatch } from './dispatch.bench';
 import { benchHistory } from './history.bench';
 import { benchIngest } from './ingest.bench';
@@ -18,6 +19,7 @@ const suites: Array<[string, () => Promise<BenchRow[]>]> = [
   ['Style library', benchLibrary],
   ['Metadata import', benchMetadataImport],
   ['Metadata out', benchMetadataOut],
+  ['Batches', benchBatches],
 ];
 const only = process.argv.slice(2);
 let missed = 0;
