@@ -385,6 +385,8 @@ export function createBatchService(deps: BatchDeps): BatchService {
         if (run && (run.status === 'queued' || run.status === 'running')) continue; // Resumed by the queue.
         if (run?.status === 'succeeded') {
           repo.settle(item.batchId, item.index, 'succeeded', null, now);
+        } else if (run?.status === 'cancelled' && repo.get(item.batchId)?.state === 'cancelled') {
+          repo.settle(item.batchId, item.index, 'cancelled', null, now);
         } else {
           repo.settle(
             item.batchId,
