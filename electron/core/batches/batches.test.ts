@@ -288,6 +288,52 @@ describe('a batch through the queue', () => {
     expect(end.batch.counts.succeeded + end.batch.counts.cancelled).toBe(6);
   });
 
+  it('renders each matrix value through the template, and refuses a value the template cannot take', async () => {
+    const { h, adapters } = setup();
+    const template = await h.call<{ versionId: number }>('templates.create', {
+      fields: {
+        name: 'Product',
+        segments: { subject: 'a {{thing}}', environment: 'on {{surface}}' },
+        variables: [
+          { name: 'thing', kind: 'text', maxLength: 30 },
+          { name: 'surface', kind: 'text', maxLength: 30 },
+        ],
+      },
+    });
+    const request = {
+      prompt: 'x',
+      seed: 5,
+      template: { versionId: template.versionId, values: { thing: 'cup', surface: 'oak' } },
+    };
+    const matrix = { thing: ['vase', 'lamp'], surface: ['slate', 'linen'] };
+    const estimate = await h.call<{ items: number; perProvider: Array<{ items: number }> }>(
+      'batches.estimate',
+      {
+        request,
+        matrix,
+      },
+    );
+    expect(estimate).toMatchObject({ items: 4, perProvider: [{ items: 4 }] });
+    const { batchId } = await h.call<{ batchId: number }>('batches.create', { request, matrix });
+    const done = await settle(h, batchId);
+    expect(done.batch).toMatchObject({ kind: ['matrix'], counts: { succeeded: 4 } });
+    expect(done.items.map((i) => i.coords)).toEqual([
+      { 'var:thing': 'vase', 'var:surface': 'slate', variant: 1 },
+      { 'var:thing': 'vase', 'var:surface': 'linen', variant: 1 },
+      { 'var:thing': 'lamp', 'var:surface': 'slate', variant: 1 },
+      { 'var:thing': 'lamp', 'var:surface': 'linen', variant: 1 },
+    ]);
+    const prompts = adapters.pa!.calls.map((c) => c.prompt).sort();
+    expect(prompts[0]).toContain('a lamp');
+    expect(prompts[0]).toContain('linen');
+    expect(prompts.filter((p) => p.includes('a vase') && p.includes('slate'))).toHaveLength(1);
+    // A value longer than the variable takes: refused with the estimate, nothing sent.
+    const sent = adapters.pa!.calls.length;
+    const tooLong = await h.core.invoke('batches.create', { request, matrix: { thing: ['x'.repeat(40)] } });
+    expect(tooLong.ok).toBe(false);
+    expect(adapters.pa!.calls).toHaveLength(sent);
+  });
+
   it('refuses before anything is sent: over the item cap (naming maxItems) or over a budget for the whole batch', async () => {
     const { h, adapters } = setup();
     await h.call('batches.setSettings', { maxItems: 4 });
