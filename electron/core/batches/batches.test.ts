@@ -334,6 +334,29 @@ describe('a batch through the queue', () => {
     expect(adapters.pa!.calls).toHaveLength(sent);
   });
 
+  it('pauses with the reason, items kept pending, when no provider can be tried (not their fault)', async () => {
+    const { h, adapters } = setup({ concurrency: 1 });
+    const gate = deferred();
+    adapters.pa!.script = [{ outcome: 'ok', hold: gate.promise }];
+    const { batchId } = await h.call<{ batchId: number }>('batches.create', {
+      request: { prompt: 'x' },
+      variants: 4,
+    });
+    await waitFor(() => adapters.pa!.openCalls() === 1);
+    // Other spending meanwhile: after the first item ($0.01) the budget has no room for another.
+    await h.call('budgets.set', { overall: { dailyUsd: 0.015, monthlyUsd: null }, providers: {} });
+    gate.resolve();
+    const stopped = await settle(h, batchId);
+    expect(stopped.batch).toMatchObject({ state: 'paused', counts: { succeeded: 1, failed: 0, pending: 3 } });
+    expect(stopped.batch.pausedReason).toMatch(/budget.*Resume when a provider can run again/s);
+    expect(adapters.pa!.calls).toHaveLength(1);
+    // Raised: resume sends the rest.
+    await h.call('budgets.set', { overall: { dailyUsd: null, monthlyUsd: null }, providers: {} });
+    await h.call('batches.resume', { batchId });
+    const done = await settle(h, batchId);
+    expect(done.batch).toMatchObject({ state: 'done', counts: { succeeded: 4 } });
+  });
+
   it('refuses before anything is sent: over the item cap (naming maxItems) or over a budget for the whole batch', async () => {
     const { h, adapters } = setup();
     await h.call('batches.setSettings', { maxItems: 4 });

@@ -59,6 +59,9 @@ export interface BatchDeps {
 }
 
 const SETTINGS_KEY = 'batches';
+/** Run endings where no request left Atelier: the item is not at fault and may simply be sent later. */
+const NOTHING_SENT: ReadonlySet<string> = new Set(['no_provider', 'budget_exceeded']);
+const pauseReason = (why: string) => `${why} Resume when a provider can run again.`;
 const DEFAULTS: BatchSettings = { maxItems: DEFAULT_MAX_BATCH_ITEMS };
 
 export function createBatchService(deps: BatchDeps): BatchService {
@@ -139,7 +142,12 @@ export function createBatchService(deps: BatchDeps): BatchService {
     const batch = repo.get(item.batchId);
     if (!batch) return;
     const now = clock.now();
-    if (status === 'succeeded') {
+    if (status === 'failed' && error && NOTHING_SENT.has(error.code)) {
+      // No provider could be tried (breakers open, keys flagged, budgets spent): not this item's fault. It
+      // waits, and the batch pauses with the reason instead of running through its items.
+      repo.release(item.batchId, item.index);
+      if (batch.state === 'running') repo.setState(batch.id, 'paused', pauseReason(error.message), now);
+    } else if (status === 'succeeded') {
       repo.settle(item.batchId, item.index, 'succeeded', null, now);
     } else if (status === 'cancelled' && batch.state === 'cancelled') {
       repo.settle(item.batchId, item.index, 'cancelled', null, now);
@@ -204,9 +212,13 @@ export function createBatchService(deps: BatchDeps): BatchService {
     } catch (error) {
       const code = error instanceof AppError ? error.code : 'internal';
       const message = error instanceof Error ? error.message : String(error);
-      if (code === 'budget_exceeded') {
-        // Reached mid-batch (other runs spent it): stop sending and say why; resume after raising it.
-        repo.setState(batch.id, 'paused', message, clock.now());
+      // Refused for the circumstances (a budget reached mid-batch, no provider can run now), not for this
+      // item (a seed a provider cannot take, a template value): stop sending and say why; resume later.
+      const circumstance =
+        code === 'budget_exceeded' ||
+        (error instanceof AppError && code === 'invalid_input' && !error.issues);
+      if (circumstance) {
+        repo.setState(batch.id, 'paused', pauseReason(message), clock.now());
         return false;
       }
       if (!(error instanceof AppError))

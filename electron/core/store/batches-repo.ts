@@ -79,6 +79,8 @@ export interface BatchesRepo {
     error: { code: string; message: string } | null,
     now: number,
   ): void;
+  /** A running item back to pending (its run sent nothing: no provider could run it now). */
+  release(batchId: number, index: number): void;
   /** Failed items back to pending (all of them, or those named); returns the indexes changed. */
   requeueFailed(batchId: number, indexes: readonly number[] | 'all'): number[];
   /** Pending items end cancelled; returns how many. */
@@ -172,6 +174,9 @@ export function createBatchesRepo(db: LibraryDatabase, log: Logger): BatchesRepo
   const requeueOne = db.prepare<[number, number], { idx: number }>(
     `UPDATE batch_items SET state = 'pending', finished_at = NULL WHERE batch_id = ? AND idx = ? AND state = 'failed'
      RETURNING idx`,
+  );
+  const release = db.prepare<[number, number]>(
+    `UPDATE batch_items SET state = 'pending', finished_at = NULL WHERE batch_id = ? AND idx = ? AND state = 'running'`,
   );
   const cancelPending = db.prepare<[number, number]>(
     `UPDATE batch_items SET state = 'cancelled', finished_at = ? WHERE batch_id = ? AND state = 'pending'`,
@@ -280,6 +285,7 @@ export function createBatchesRepo(db: LibraryDatabase, log: Logger): BatchesRepo
         index,
       );
     },
+    release: (batchId, index) => void release.run(batchId, index),
     requeueFailed: db.transaction((batchId: number, indexes: readonly number[] | 'all'): number[] => {
       if (indexes === 'all') return requeueAll.all(batchId).map((r) => r.idx);
       return indexes.flatMap((index) => requeueOne.all(batchId, index).map((r) => r.idx));
