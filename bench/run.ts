@@ -1,4 +1,5 @@
 // `npm run bench`: speed, reported against baselines measured in the same process. Not part of `npm test`.
+import { benchBatches } from './batches.bench';
 import { benchDispatch } from './dispatch.bench';
 import { benchGalleryBrowser } from './gallery-browser.bench';
 import { benchHistory } from './history.bench';
@@ -21,6 +22,7 @@ const suites: Array<[string, () => Promise<BenchRow[]>]> = [
   ['Style library', benchLibrary],
   ['Metadata import', benchMetadataImport],
   ['Metadata out', benchMetadataOut],
+  ['Batches', benchBatches],
   ['Quality gate', benchQuality],
   ['Quality models', benchQualityModels],
   // Last: it needs the build (`npm run build`) and says so, after the others have run.

@@ -50,7 +50,7 @@ export function testWithLeonardo(keyLabel: string) {
 /** Opens a screen from the navigation. */
 export async function openScreen(
   page: Page,
-  name: 'Generate' | 'History' | 'Styles' | 'References' | 'Settings',
+  name: 'Generate' | 'History' | 'Batches' | 'Styles' | 'References' | 'Settings',
 ) {
   await page.getByRole('navigation').getByRole('link', { name }).click();
 }

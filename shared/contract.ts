@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { batchCalls, batchEvents } from './batches-contract';
 import {
   AttemptOutcome,
   Budgets,
@@ -237,6 +238,7 @@ export const calls = {
   ...importCalls,
   ...metadataCalls,
   ...qualityCalls,
+  ...batchCalls,
 } as const;
 
 /** Every event the main process pushes to the renderer. */
@@ -270,6 +272,7 @@ export const events = {
   ...boardEvents,
   ...importEvents,
   ...qualityEvents,
+  ...batchEvents,
 } as const;
 
 export type Calls = typeof calls;

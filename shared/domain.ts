@@ -352,6 +352,14 @@ export const RunSummary = z.object({
   source: ImportSource.optional(),
   /** The latest approval among its live images: when, and the sign-off reference (audit); null when none. */
   approval: z.object({ at: z.number().nullable(), ref: z.string().nullable() }).nullable().optional(),
+  /** Runs made by a batch: its id, the item's index and where the item sits in the product (variant, aspect ratio…). */
+  batch: z
+    .object({
+      id: z.number(),
+      index: z.number(),
+      coords: z.record(z.string(), z.union([z.string(), z.number()])),
+    })
+    .optional(),
 });
 export type RunSummary = z.infer<typeof RunSummary>;
 

@@ -62,6 +62,8 @@ export const HistoryQuery = z
     to: Epoch.nullable().default(null),
     tags: many(labelText(40).min(1, 'must not be empty')),
     boards: many(Id),
+    /** Runs made by these batches (first tries and retries). */
+    batches: many(Id),
     /** true: image-to-image runs only; false: runs without a reference; null: either. */
     usedReference: z.boolean().nullable().default(null),
     costMin: Money.nullable().default(null),

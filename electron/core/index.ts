@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Result } from '../../shared/result';
 import { createHandlers } from './api/handlers';
 import { type HandlerTable, invokeCall } from './api/invoke';
+import { type BatchService, createBatchService } from './batches';
 import {
   createDispatcher,
   type Dispatcher,
@@ -32,6 +33,7 @@ import { createFailureModeBook, type FailureMode, loadFailureModes } from './rev
 import {
   CONTENT_PATH,
   closeDatabase,
+  createBatchesRepo,
   createBoardsRepo,
   createContentRefsRepo,
   createDispatchSettings,
@@ -108,6 +110,7 @@ export interface Core {
   handlers: HandlerTable;
   events: EventBus;
   generation: GenerationService;
+  batches: BatchService;
   dispatcher: Dispatcher;
   catalog: Catalog;
   library: StyleLibrary;
@@ -225,6 +228,19 @@ export function createCore(options: CoreOptions): Core {
   });
   const imports = createImportService({ repo: createImportsRepo(db, log), media, clock, log, events });
   const reproduceImported = createImportedReproducer({ imports, runs, generation });
+  // Listening before the queue resumes: a resumed run's end settles its batch item.
+  const batches = createBatchService({
+    repo: createBatchesRepo(db, log),
+    generation,
+    runs,
+    budgets: dispatcher.budgets,
+    catalog,
+    settings: createSettingsRepo(db, log),
+    events,
+    clock,
+    log,
+    window: Math.max(1, Math.min(options.policy?.maxConcurrentRuns ?? 8, 8)),
+  });
   const recovered = dispatcher.start();
   if (recovered.interrupted.length > 0 || recovered.resumed.length > 0) {
     log.warn('runs left by the previous shutdown', {
@@ -232,6 +248,8 @@ export function createCore(options: CoreOptions): Core {
       resumed: recovered.resumed.length,
     });
   }
+  // After the queue's recovery: items whose runs were interrupted go to their dead-letter lists.
+  batches.start();
 
   const trash = createTrashService({
     repo: createTrashRepo(db),
@@ -346,6 +364,7 @@ export function createCore(options: CoreOptions): Core {
     boards: { boards: createBoardsRepo(db) },
     metadata,
     quality: { quality, repo: qualityRepo },
+    batches,
   });
 
   const sweepStop = new AbortController();
@@ -390,6 +409,7 @@ export function createCore(options: CoreOptions): Core {
     handlers,
     events,
     generation,
+    batches,
     dispatcher,
     catalog,
     library,
@@ -404,6 +424,7 @@ export function createCore(options: CoreOptions): Core {
       closing ??= (async () => {
         sweepStop.abort();
         await startupSweep; // It stops at its next step; the database must outlive it.
+        batches.stop(); // Nothing more is sent; items still settle as the queue stops.
         await dispatcher.close();
         await quality.close();
         closeDatabase(db);

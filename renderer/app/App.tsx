@@ -3,6 +3,7 @@
 import './app.css';
 import { type ComponentType, lazy, Suspense, useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import { api } from '../api';
+import { startBatches } from '../batches/start';
 import { startBoards } from '../boards/start';
 import { Button, ErrorCard, Spinner } from '../components';
 import { HistoryView } from '../gallery/HistoryView';
@@ -45,13 +46,17 @@ const RunDetailDialog = split(() => import('../gallery/RunDetailDialog').then((m
 const BoardView = split(() => import('../boards/BoardView').then((m) => m.BoardView));
 const AddToBoardDialog = split(() => import('../boards/AddToBoardDialog').then((m) => m.AddToBoardDialog));
 const CompareDialog = split(() => import('../boards/CompareDialog').then((m) => m.CompareDialog));
+const BatchesView = split(() => import('../batches/BatchesView').then((m) => m.BatchesView));
+const BatchDialog = split(() => import('../batches/BatchDialog').then((m) => m.BatchDialog));
 const SPLIT = [
   GenerateView,
   RunDetailDialog,
   BoardView,
   AddToBoardDialog,
   CompareDialog,
+  BatchDialog,
   ReviewView,
+  BatchesView,
   StylesView,
   ReferencesView,
   SettingsView,
@@ -83,6 +88,7 @@ export function startFeatures(): () => void {
     startSettings(),
     startBoards(),
     startImports(),
+    startBatches(),
   ];
   return () => {
     for (const stop of stops) stop();
@@ -136,6 +142,7 @@ function Shell() {
     const titles = {
       generate: 'Generate',
       history: 'History',
+      batches: 'Batches',
       review: 'Review',
       trash: 'Trash',
       styles: 'Styles',
@@ -176,6 +183,7 @@ function Shell() {
         >
           {view === 'generate' && <GenerateView />}
           {view === 'history' && <HistoryView />}
+          {view === 'batches' && <BatchesView />}
           {view === 'review' && <ReviewView />}
           {view === 'trash' && <TrashView />}
           {view === 'styles' && <StylesView />}
@@ -189,6 +197,7 @@ function Shell() {
           <BoardView />
           <AddToBoardDialog />
           <CompareDialog />
+          <BatchDialog />
         </Suspense>
       )}
     </div>

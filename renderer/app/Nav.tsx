@@ -6,6 +6,7 @@ import { useAppStore, type View, viewHref } from './store';
 const ITEMS: { view: View; label: string; icon: IconName; soon?: boolean }[] = [
   { view: 'generate', label: 'Generate', icon: 'generate' },
   { view: 'history', label: 'History', icon: 'history' },
+  { view: 'batches', label: 'Batches', icon: 'layers' },
   { view: 'review', label: 'Review', icon: 'check' },
   { view: 'styles', label: 'Styles', icon: 'styles' },
   { view: 'references', label: 'References', icon: 'references' },

@@ -66,6 +66,10 @@ export interface Intents {
   'compare.open': { outputIds: number[] };
   /** Files or folders dropped on History are imported with their metadata (Imports). */
   'imports.files': { files: PickedFile[] };
+  /** "Batch…": the batch dialog opens on Generate's request; `variables` are its template's (Batches). */
+  'batches.compose': { request: GenerationRequest; variables: string[]; styleName: string | null };
+  /** "Open in History": History filtered to the runs one batch made (History). */
+  'history.showBatch': { batchId: number };
 }
 
 export type IntentName = keyof Intents;

@@ -2,7 +2,16 @@ import { create } from 'zustand';
 import { SETTINGS_TABS, type SettingsTab } from '../../shared/settings-tabs';
 import { api } from '../api';
 
-export const VIEWS = ['generate', 'history', 'review', 'styles', 'references', 'settings', 'trash'] as const;
+export const VIEWS = [
+  'generate',
+  'history',
+  'batches',
+  'review',
+  'styles',
+  'references',
+  'settings',
+  'trash',
+] as const;
 export type View = (typeof VIEWS)[number];
 
 export { SETTINGS_TABS, type SettingsTab };

@@ -71,6 +71,10 @@ const byValue = (items: FacetCount[] | undefined, label: (value: string) => stri
 const byId = (items: IdFacetCount[] | undefined) =>
   (items ?? []).map((item) => ({ value: String(item.id), label: item.name, count: item.count }));
 
+/** The batch filter's chip: set from the Batches screen ("Open in History"), cleared here. */
+const batchLabel = (ids: readonly number[]) =>
+  ids.length === 1 ? `Batch ${ids[0]}` : `Batches ${ids.join(', ')}`;
+
 /** Memoized: it takes no props, so History's re-render for each page of runs passes it by. */
 export const FilterBar = memo(function FilterBar() {
   const query = useHistoryFilters((s) => s.query);
@@ -217,6 +221,17 @@ export const FilterBar = memo(function FilterBar() {
         <Button size="sm" variant="ghost" aria-expanded={more} onClick={() => setMore(!more)}>
           {more ? 'Fewer filters' : 'More filters'}
         </Button>
+        {query.batches.length > 0 && (
+          <Button
+            size="sm"
+            variant="secondary"
+            icon="close"
+            aria-label={`Stop showing only ${batchLabel(query.batches)}`}
+            onClick={() => patch({ batches: [] })}
+          >
+            {batchLabel(query.batches)}
+          </Button>
+        )}
         {active > 0 && (
           <Button size="sm" variant="ghost" onClick={clear}>
             Clear {active === 1 ? 'the filter' : `${active} filters`}

@@ -1,4 +1,5 @@
 import { memo } from 'react';
+import { coordsLabel } from '../../shared/batches-contract';
 import type { RunSummary } from '../../shared/domain';
 import { api } from '../api';
 import { providerName, useCatalogStore } from '../app/catalog';
@@ -116,6 +117,11 @@ export const RunCard = memo(function RunCard({
           </Badge>
           <QualityBadge flagged={run.qualityFlags ?? 0} />
         </span>
+        {run.batch && (
+          <span className="history-card__batch" data-testid="card-batch">
+            Batch {run.batch.id} · {coordsLabel(run.batch.coords)}
+          </span>
+        )}
       </span>
     </button>
   );

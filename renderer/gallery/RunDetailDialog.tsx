@@ -7,6 +7,7 @@ import {
   useRef,
   useState,
 } from 'react';
+import { coordsLabel } from '../../shared/batches-contract';
 import { TASK_TYPE_LABELS } from '../../shared/constants';
 import type { RunDetail } from '../../shared/domain';
 import { api } from '../api';
@@ -410,6 +411,13 @@ function Body({ detail }: { detail: RunDetail }) {
         <RunLineage detail={detail} />
         <h3 className="detail__h3">Request</h3>
         <dl className="kv">
+          {detail.batch && (
+            <Row label="Batch">
+              <span data-testid="detail-batch">
+                Batch {detail.batch.id}, item {detail.batch.index + 1} · {coordsLabel(detail.batch.coords)}
+              </span>
+            </Row>
+          )}
           <Row label={detail.requested ? 'Prompt sent' : 'Prompt'}>
             <span className="kv__prose">{request.prompt}</span>
           </Row>

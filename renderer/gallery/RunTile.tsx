@@ -1,4 +1,5 @@
 import { type MouseEvent, memo } from 'react';
+import { coordsLabel } from '../../shared/batches-contract';
 import type { RunSummary } from '../../shared/domain';
 import { api } from '../api';
 import { providerName, useCatalogStore } from '../app/catalog';
@@ -141,6 +142,11 @@ function Marks({ run }: { run: RunSummary }) {
       {run.tags.length > TILE_TAGS && (
         <span className="gallery-tile__badge gallery-tile__tag">+{run.tags.length - TILE_TAGS}</span>
       )}
+      {run.batch && (
+        <span className="gallery-tile__badge gallery-tile__tag" data-testid="card-batch">
+          Batch {run.batch.id} · {coordsLabel(run.batch.coords)}
+        </span>
+      )}
     </span>
   );
 }
@@ -266,6 +272,12 @@ export const RunRow = memo(function RunRow({
       <span className="gallery-row__prompt" title={run.prompt}>
         {run.favorite && <Icon name="heart" size={12} className="gallery-row__fav" />}
         {run.prompt}
+        {run.batch && (
+          <span className="muted" data-testid="card-batch">
+            {' '}
+            · Batch {run.batch.id} · {coordsLabel(run.batch.coords)}
+          </span>
+        )}
       </span>
       <span>{providerName(providers, run.provider)}</span>
       <span className="gallery-row__mono">{run.model ?? '—'}</span>

@@ -54,7 +54,8 @@ export type ListFilter =
   | 'checks'
   | 'statuses'
   | 'tags'
-  | 'boards';
+  | 'boards'
+  | 'batches';
 
 interface FiltersState extends HistoryRequest {
   /** Bumped on every change, so the grid reloads once per change. */
@@ -130,6 +131,7 @@ export function activeFilterCount(query: HistoryQuery): number {
     'statuses',
     'tags',
     'boards',
+    'batches',
   ];
   let n = lists.filter((key) => query[key].length > 0).length;
   if (query.styleVersions.length > 0) n += 1;

@@ -1,6 +1,7 @@
 // History's part of start-up (called by app/App.tsx): the events that keep the run list and the open run current.
 
 import { api } from '../api';
+import { handle } from '../app/actions';
 import { useAppStore } from '../app/store';
 import { useHistoryFilters } from './filters';
 import { useHistoryStore, useRunDetailStore } from './store';
@@ -20,6 +21,8 @@ export function startGallery(): () => void {
 
   let wasDown = false;
   const offs = [
+    // The Batches screen's "Open in History": this batch's runs only (its chip in the bar clears it).
+    handle('history.showBatch', ({ batchId }) => useHistoryFilters.getState().patch({ batches: [batchId] })),
     api.on('run.updated', (payload) => {
       if (payload.status === 'queued' || payload.phase === 'done') refreshHistory();
     }),

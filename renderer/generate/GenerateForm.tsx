@@ -11,6 +11,7 @@ import { subjectVariable, variableLabel } from '../../shared/library-contract';
 import { NEGATIVE_PROMPT_MAX_CHARS } from '../../shared/limits';
 import { settingsPath } from '../../shared/settings-tabs';
 import { api } from '../api';
+import { send } from '../app/actions';
 import { findModel, useCatalogStore } from '../app/catalog';
 import { routeFor, useRoutesStore } from '../app/routes';
 import { useAppStore } from '../app/store';
@@ -483,6 +484,28 @@ export function GenerateForm() {
       <VaryWarning />
       <div className="gen-form__footer">
         <CostLine model={model} hasPrompt={form.prompt.trim() !== ''} />
+        <Button
+          type="button"
+          variant="secondary"
+          size="lg"
+          icon="layers"
+          disabled={noProviders}
+          onClick={() => {
+            // The batch multiplies the request as it stands; a field that would refuse it says so here first.
+            const { request, errors } = buildRequest(form, providers);
+            if (Object.keys(errors).length > 0) {
+              useGenerateStore.setState({ fieldErrors: errors });
+              return;
+            }
+            send('batches.compose', {
+              request,
+              variables: form.template?.fields?.variables.map((v) => v.name) ?? [],
+              styleName: form.style ? `${form.style.name} v${form.style.version}` : null,
+            });
+          }}
+        >
+          Batch…
+        </Button>
         <Button
           type="submit"
           variant="primary"

@@ -5,6 +5,7 @@ import { useCatalogStore } from '../app/catalog';
 import { useAppStore } from '../app/store';
 import { Badge, ErrorCard, Icon, type IconName, Spinner, type TabItem, TabPanel, Tabs } from '../components';
 import { readableError } from '../lib/errors';
+import { BatchCap } from './budgets/BatchCap';
 import { BudgetsForm } from './budgets/BudgetsForm';
 import { FilesSettingsPanel } from './files/FilesSettings';
 import { KeyRow } from './KeyRow';
@@ -193,7 +194,12 @@ export function SettingsView() {
           {tab === 'keys' && <ApiKeys />}
           {tab === 'providers' && <ProvidersPanel />}
           {tab === 'routes' && <RoutesEditor />}
-          {tab === 'budgets' && <BudgetsForm />}
+          {tab === 'budgets' && (
+            <>
+              <BudgetsForm />
+              <BatchCap />
+            </>
+          )}
           {tab === 'local' && <LocalServersPanel />}
           {tab === 'library' && <LibrarySettingsPanel />}
           {tab === 'review' && <FailureModesPanel />}

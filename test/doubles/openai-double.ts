@@ -62,6 +62,8 @@ export interface OpenAIDouble {
   release(): void;
   /** Image requests waiting at the gate right now. */
   readonly held: number;
+  /** The next image request to reach its answer plays `scenario` once; the ones after play the current one. */
+  failNext(scenario: Scenario): void;
   close(): Promise<void>;
 }
 
@@ -148,6 +150,8 @@ export async function startOpenAIDouble(opts: OpenAIDoubleOptions = {}): Promise
   const slowMs = opts.slowMs ?? 10_000;
   const gate = answerGate();
   let imageCounter = 0;
+  /** Scenarios queued by `failNext`, each played by one image request. */
+  const once: Scenario[] = [];
   const server = await startDoubleServer<RecordedRequest>({
     secretHeaders: ['authorization'],
     describe: ({ req }) => ({ authorization: req.headers.authorization !== undefined }),
@@ -219,7 +223,9 @@ export async function startOpenAIDouble(opts: OpenAIDoubleOptions = {}): Promise
       if (res.destroyed) return apiError(499, 'Client closed the request.');
     }
 
-    switch (scenario.current) {
+    const playing = once.shift() ?? scenario.current;
+    if (playing === 'invalid_api_key') return invalidKey(key);
+    switch (playing) {
       case 'rate_limited':
         return apiError(
           429,
@@ -335,6 +341,7 @@ export async function startOpenAIDouble(opts: OpenAIDoubleOptions = {}): Promise
     get held() {
       return gate.waiting;
     },
+    failNext: (next: Scenario) => void once.push(next),
   });
 }
 

@@ -59,6 +59,12 @@ const SAMPLE: Intents = {
   'boards.addOutputs': { outputIds: [1] },
   'compare.open': { outputIds: [1, 2] },
   'imports.files': { files: [] },
+  'batches.compose': {
+    request: { prompt: 'p', negativePrompt: '', aspectRatio: '1:1', seed: null, count: 1 } as never,
+    variables: [],
+    styleName: null,
+  },
+  'history.showBatch': { batchId: 1 },
 };
 
 let stop: (() => void) | null = null;
@@ -74,7 +80,7 @@ describe('starting the renderer', () => {
     stop = startFeatures();
     expect(new Set(listening)).toEqual(new Set(Object.keys(events)));
     // app/ and each feature that catches up after the event stream was down.
-    expect(connectionListeners).toBe(4);
+    expect(connectionListeners).toBe(5);
     for (const intent of Object.keys(SAMPLE) as IntentName[]) {
       expect(() => send(intent, SAMPLE[intent] as never), intent).not.toThrow();
     }

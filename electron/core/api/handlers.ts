@@ -1,6 +1,7 @@
 import { ASPECT_RATIOS, ModelCapabilities, type ProviderInfo } from '../../../shared/domain';
 import { requestDifferences } from '../../../shared/lineage';
 import { AppError, fieldError } from '../../../shared/result';
+import { type BatchService, createBatchHandlers } from '../batches';
 import { type BoardHandlerDeps, createBoardHandlers } from '../boards/handlers';
 import type { Dispatcher } from '../dispatch';
 import { describeOutcome } from '../dispatch/messages';
@@ -54,6 +55,8 @@ export interface HandlerDeps {
   metadata: MetadataService;
   /** The quality gate: results, Settings → Quality, the library re-run. */
   quality: { quality: QualityService; repo: QualityRepo };
+  /** Batches through the queue. */
+  batches: BatchService;
 }
 
 /** The handler table: one entry per contract call, each receiving input its schema already parsed. */
@@ -250,6 +253,7 @@ export function createHandlers(deps: HandlerDeps) {
     }),
     ...createMetadataHandlers(deps.metadata),
     ...createQualityHandlers(deps.quality),
+    ...createBatchHandlers(deps.batches),
   } satisfies HandlerTable;
   return table;
 }

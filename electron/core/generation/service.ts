@@ -8,16 +8,17 @@ import type { RunParent, RunsRepo } from '../store';
 import { type PreviewTarget, previewRequest, previewTarget } from './previews';
 
 /**
- * Every way a generation starts: Generate, retry, a style's previews (next: batches, reproduce, branch).
+ * Every way a generation starts: Generate, retry, a style's previews, batches, reproduce and branch.
  * Each request is prepared by the library (style and template rendered, banned terms checked), then priced
  * and queued by the dispatcher; the run records the exact versions it was made from.
  */
 export interface GenerationService {
   /**
    * Prepares the request, checks it against routes, keys and budgets, records a queued run, and queues it.
-   * `parent` records lineage: the run this one was made from (Branch, Vary) and how.
+   * `parent` records lineage: the run this one was made from (Branch, Vary) and how. `link` runs inside the
+   * transaction that creates the run (a batch records its item's run there: a crash leaves both or neither).
    */
-  start(request: GenerationRequest, parent?: RunParent | null): number;
+  start(request: GenerationRequest, parent?: RunParent | null, link?: (runId: number) => void): number;
   /** Whether "Reproduce exactly" can draw the same image again, and if not, why, in plain words. */
   reproducibility(runId: number): Reproducibility;
   /**
@@ -70,13 +71,24 @@ export function createGenerationService({
   runs,
   catalog,
 }: GenerationDeps): GenerationService {
-  function start(original: GenerationRequest, parent?: RunParent | null): number {
+  function start(
+    original: GenerationRequest,
+    parent?: RunParent | null,
+    link?: (runId: number) => void,
+  ): number {
     if (parent && !runs.work(parent.runId)) {
       throw fieldError(['parent', 'runId'], `there is no run ${parent.runId}`);
     }
     // Style and template are rendered into the prompt first; the run records their exact versions.
     const prepared = library.prepare(original);
-    return queue.enqueue(prepared.request, (runId) => library.link(runId, prepared), parent ?? null);
+    return queue.enqueue(
+      prepared.request,
+      (runId) => {
+        library.link(runId, prepared);
+        link?.(runId);
+      },
+      parent ?? null,
+    );
   }
 
   function reproducibility(runId: number): Reproducibility {

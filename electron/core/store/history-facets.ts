@@ -92,6 +92,8 @@ export interface FacetSnapshot {
   deleted: Uint8Array;
   createdAt: Float64Array;
   cost: Float64Array; // NaN when unknown
+  /** The batch that made the run (`batch_runs`), 0 when none. */
+  batch: Int32Array;
   tags: Lists; // tag codes (in `tagDict`)
   boards: Lists; // board ids
   providers: Dictionary;
@@ -189,6 +191,7 @@ export function readSnapshot(db: LibraryDatabase): FacetSnapshot {
     deleted: new Uint8Array(capacity),
     createdAt: new Float64Array(capacity),
     cost: new Float64Array(capacity),
+    batch: new Int32Array(capacity),
     tags: lists(capacity, 0),
     boards: lists(capacity, 0),
     providers: dictionary(),
@@ -242,6 +245,13 @@ export function readSnapshot(db: LibraryDatabase): FacetSnapshot {
     const p = runId < s.position.length ? s.position[runId]! : -1;
     if (p >= 0) s.quality[p] = mask;
   }
+  const batchPairs = db.prepare('SELECT run_id, batch_id FROM batch_runs').raw().all() as Array<
+    [number, number]
+  >;
+  for (const [runId, batchId] of batchPairs) {
+    const at = runId < s.position.length ? s.position[runId]! : -1;
+    if (at >= 0) s.batch[at] = batchId;
+  }
   boundIds(s);
   return s;
 }
@@ -252,8 +262,8 @@ function tagCode(s: FacetSnapshot, name: string): number {
   return code;
 }
 
-/** Writes one run's filter columns at position `p`. */
-function putRow(s: FacetSnapshot, p: number, row: FilterRow) {
+/** Writes one run's filter columns at position `p`; `batch` is its batch id (0 when none), which lives in `batch_runs`. */
+function putRow(s: FacetSnapshot, p: number, row: FilterRow, batch = 0) {
   const [
     ,
     provider,
@@ -287,6 +297,7 @@ function putRow(s: FacetSnapshot, p: number, row: FilterRow) {
   s.createdAt[p] = createdAt;
   s.cost[p] = cost ?? Number.NaN;
   s.deleted[p] = deleted;
+  s.batch[p] = batch;
 }
 
 /** Style, template and board names, and which style or template each version belongs to. */
@@ -381,6 +392,7 @@ export function applyChanges(db: LibraryDatabase, s: FacetSnapshot, changes: Sna
   const tagsOf = new Map<number, string[]>();
   const boardsOf = new Map<number, number[]>();
   const qualityOf = new Map<number, number>();
+  const batchOf = new Map<number, number>();
   const CHUNK = 500;
   for (let i = 0; i < ids.length; i += CHUNK) {
     const chunk = JSON.stringify(ids.slice(i, i + CHUNK));
@@ -417,6 +429,12 @@ export function applyChanges(db: LibraryDatabase, s: FacetSnapshot, changes: Sna
       .all(chunk) as Array<[number, number]>) {
       qualityOf.set(runId, mask);
     }
+    for (const [runId, batchId] of db
+      .prepare('SELECT run_id, batch_id FROM batch_runs WHERE run_id IN (SELECT value FROM json_each(?))')
+      .raw()
+      .all(chunk) as Array<[number, number]>) {
+      batchOf.set(runId, batchId);
+    }
   }
   for (const id of ids) {
     const row = rows.get(id);
@@ -434,7 +452,7 @@ export function applyChanges(db: LibraryDatabase, s: FacetSnapshot, changes: Sna
       s.ids[p] = id;
       s.position[id] = p;
     }
-    putRow(s, p, row);
+    putRow(s, p, row, batchOf.get(id) ?? 0);
     setList(
       s.tags,
       p,
@@ -483,7 +501,10 @@ function selectionOf(s: FacetSnapshot, query: HistoryQuery) {
   const styleVersions = new Set(query.styleVersions);
   const templates = new Set(query.templates);
   const boards = new Set(query.boards);
+  const batches = new Set(query.batches);
   return {
+    batches,
+    onBatches: batches.size > 0,
     providerSel: table(s.providers.values.length, codesOf(s.providers, query.providers)),
     sourceSel: table(s.sources.values.length, codesOf(s.sources, query.sources)),
     modelSel: table(
@@ -545,6 +566,7 @@ export const SNAPSHOT_FILTERS = {
   to: 'createdAt',
   tags: 'tags',
   boards: 'boards',
+  batches: 'batch',
   usedReference: 'reference',
   costMin: 'cost',
   costMax: 'cost',
@@ -575,6 +597,7 @@ export function matchPositions(
     const cost = s.cost[p]!;
     if (query.costMin !== null && !(cost >= query.costMin)) continue;
     if (query.costMax !== null && !(cost <= query.costMax)) continue;
+    if (sel.onBatches && !sel.batches.has(s.batch[p]!)) continue;
     if (sel.onProviders && sel.providerSel[s.provider[p]!] === 0) continue;
     if (sel.onSources && sel.sourceSel[s.source[p]!] === 0) continue;
     const model = s.model[p]!;
@@ -641,6 +664,8 @@ export function countFacets(
     mask,
     qualityMask,
     wantReference,
+    batches,
+    onBatches,
   } = selectionOf(s, query);
 
   const providerCounts = new Float64Array(s.providers.values.length);
@@ -674,6 +699,7 @@ export function countFacets(
     const cost = s.cost[p]!;
     if (query.costMin !== null && !(cost >= query.costMin)) continue;
     if (query.costMax !== null && !(cost <= query.costMax)) continue;
+    if (onBatches && !batches.has(s.batch[p]!)) continue;
 
     const sv = s.styleVersion[p]!;
     const style = s.style[p]!;

@@ -4,7 +4,7 @@ import type { SnapshotChanges } from './history-facets';
 /**
  * Which runs History's in-memory snapshot must read again, journaled by TEMPORARY triggers: they live on
  * this connection only (nothing is added to the library's schema) and record the ids of runs whose filter
- * columns, tags or boards changed, whichever repository wrote them. Run summaries (rating, favourite,
+ * columns, tags, boards or batch changed, whichever repository wrote them. Run summaries (rating, favourite,
  * review, trash) are kept on `runs` by migration 7's triggers, so an output's change reaches the journal
  * through its run's row. Names (styles, templates, boards, tags) are journaled as run id 0.
  *
@@ -61,6 +61,9 @@ export function createHistoryJournal(db: LibraryDatabase): HistoryJournal {
     // Board membership counts live outputs only.
     ['outputs_u', 'AFTER UPDATE OF deleted_at ON main.outputs', mark('NEW.run_id')],
     ['outputs_d', 'AFTER DELETE ON main.outputs', mark('OLD.run_id')],
+    // The batch filter: which batch made a run lives in batch_runs.
+    ['batch_runs_i', 'AFTER INSERT ON main.batch_runs', mark('NEW.run_id')],
+    ['batch_runs_d', 'AFTER DELETE ON main.batch_runs', mark('OLD.run_id')],
   ];
   for (const name of [
     'styles',

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BatchSpec } from '../../../shared/batches-contract';
 import { REVIEW_STATUSES, type ReviewStatus, type RunStatus, type TaskType } from '../../../shared/domain';
 import {
   type HistoryFacets,
@@ -21,6 +22,7 @@ import {
   seedLibrary,
 } from '../../../test/support/history';
 import { recordingLogger } from '../../../test/support/log';
+import { createBatchesRepo } from './batches-repo';
 import { createBoardsRepo } from './boards-repo';
 import { closeDatabase, type LibraryDatabase, openDatabase } from './db';
 import { SNAPSHOT_FILTERS } from './history-facets';
@@ -611,6 +613,7 @@ describe('the in-memory snapshot kept in step with writes', () => {
   let ownDir: string;
   let reader: HistoryRepo;
   let boardIds: Map<string, number>;
+  const batchIds: number[] = [];
   const sorts: HistorySort[] = [
     { key: 'date', dir: 'desc' },
     { key: 'rating', dir: 'desc' },
@@ -642,7 +645,7 @@ describe('the in-memory snapshot kept in step with writes', () => {
   };
   const expectInStep = (what: string) => {
     const whole = createHistoryRepo(own, recordingLogger());
-    const withBoards = [...queries, { boards: [...boardIds.values()] }];
+    const withBoards = [...queries, { boards: [...boardIds.values()] }, { batches: [...batchIds, 999] }];
     for (const input of withBoards) {
       expect(
         facetMaps(reader.facets(HistoryQuery.parse(input))),
@@ -668,7 +671,7 @@ describe('the in-memory snapshot kept in step with writes', () => {
     fs.rmSync(ownDir, { recursive: true, force: true });
   });
 
-  it('follows ratings, favourites, review, tags, boards, trash, new runs, renames and purges', () => {
+  it('follows ratings, favourites, review, tags, boards, trash, new runs, batches, renames and purges', () => {
     const runs = createRunsRepo(own, recordingLogger());
     const outputs = createOutputsRepo(own);
     const boards = createBoardsRepo(own);
@@ -726,6 +729,20 @@ describe('the in-memory snapshot kept in step with writes', () => {
       1,
     );
     expectInStep('a new run');
+    const batches = createBatchesRepo(own, recordingLogger());
+    const batch = batches.create({
+      name: 'Overnight',
+      kind: ['variants'],
+      spec: BatchSpec.parse({ request: { prompt: 'a misty lake' }, variants: 2 }),
+      settings: { maxItems: 10, estimateUsd: null },
+      items: [{ coords: { variant: 1 } }, { coords: { variant: 2 } }],
+      now: 1,
+    });
+    batchIds.push(batch);
+    batches.attachRun(batch, 0, runIds[4]!, 1);
+    expectInStep('a batch run');
+    batches.attachRun(batch, 1, created, 1);
+    expectInStep('a second batch run');
     own.prepare("UPDATE styles SET name = 'Gouache Dawn' WHERE name = ?").run(SEED_STYLES[0]);
     boards.rename(board, 'Later brief');
     expectInStep('renames');

@@ -161,6 +161,10 @@ function conditions(q: HistoryQuery, plan: SearchPlan, omit: ReadonlySet<FacetDi
     c.push(`r.id IN (SELECT o.run_id FROM board_outputs b JOIN outputs o ON o.id = b.output_id
       WHERE b.board_id IN (${p.list(q.boards)}) AND o.deleted_at IS NULL)`);
   }
+  // No facet counts for batches: the Batches screen opens History on one.
+  if (q.batches.length > 0) {
+    c.push(`r.id IN (SELECT br.run_id FROM batch_runs br WHERE br.batch_id IN (${p.list(q.batches)}))`);
+  }
   return c;
 }
 

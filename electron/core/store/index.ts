@@ -1,4 +1,12 @@
 export {
+  type BatchesRepo,
+  type BatchPace,
+  type BatchRow,
+  BatchSettingsSnapshot,
+  createBatchesRepo,
+  type NewBatch,
+} from './batches-repo';
+export {
   BOARD_NAME_MAX,
   type BoardRow,
   type BoardsRepo,

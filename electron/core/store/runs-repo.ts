@@ -207,6 +207,8 @@ export interface SummaryRow {
   source: RunSource | null;
   /** `[reviewed_at, approval_ref]` of the latest approved live image; null when none is approved. */
   approval_json: string | null;
+  /** `[batch_id, idx, coords]` when a batch made the run; null otherwise. */
+  batch_json: string | null;
 }
 
 interface DetailRow extends SummaryRow {
@@ -272,7 +274,8 @@ export const SUMMARY_COLUMNS = `r.id, r.created_at, r.status, r.prompt, r.provid
     WHERE x.run_id = r.id ORDER BY t.name, t.id)) AS tags_json,
   CASE WHEN r.review_mask & 2 THEN (SELECT json_array(a.reviewed_at, a.approval_ref) FROM outputs a
     WHERE a.run_id = r.id AND a.deleted_at IS NULL AND a.review_status = 'approved'
-    ORDER BY a.reviewed_at DESC, a.id DESC LIMIT 1) END AS approval_json`;
+    ORDER BY a.reviewed_at DESC, a.id DESC LIMIT 1) END AS approval_json,
+  (SELECT json_array(br.batch_id, br.idx, br.coords) FROM batch_runs br WHERE br.run_id = r.id) AS batch_json`;
 /** The cover is the run's first live image. */
 export const COVER_JOIN = `LEFT JOIN outputs c ON c.id = (SELECT co.id FROM outputs co
   WHERE co.run_id = r.id AND co.deleted_at IS NULL ORDER BY co.idx LIMIT 1)`;
@@ -806,7 +809,20 @@ export function toSummary(row: SummaryRow, json: JsonColumns): RunSummary {
     // Only imported runs carry where they were made.
     ...(row.source === null ? {} : { source: row.source }),
     approval: readApproval(row, json),
+    // Only runs a batch made carry it.
+    ...readBatch(row, json),
   };
+}
+
+const BatchTuple = z.tuple([z.number(), z.number(), z.string()]);
+const Coords = z.record(z.string(), z.union([z.string(), z.number()]));
+
+function readBatch(row: SummaryRow, json: JsonColumns): Pick<RunSummary, 'batch'> {
+  if (row.batch_json === null) return {};
+  const at = { table: 'batch_runs', column: 'coords', id: row.id };
+  const tuple = json.readOr(BatchTuple, row.batch_json, at, null);
+  if (!tuple) return {};
+  return { batch: { id: tuple[0], index: tuple[1], coords: json.readOr(Coords, tuple[2], at, {}) } };
 }
 
 const ApprovalTuple = z.tuple([z.number().nullable(), z.string().nullable()]);

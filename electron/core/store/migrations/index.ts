@@ -9,6 +9,7 @@ import { historySchema } from './007-history';
 import { importsSchema } from './008-imports';
 import { qualitySchema } from './009-quality';
 import { providerSafetySchema } from './010-provider-safety';
+import { batchesSchema } from './011-batches';
 import type { Migration } from './migration';
 
 export type { Migration } from './migration';
@@ -25,6 +26,7 @@ export const MIGRATIONS: readonly Migration[] = [
   importsSchema,
   qualitySchema,
   providerSafetySchema,
+  batchesSchema,
 ];
 
 export const LATEST_SCHEMA_VERSION: number = MIGRATIONS.at(-1)?.version ?? 0;

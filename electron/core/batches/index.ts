@@ -1,0 +1,3 @@
+export { batchKind, countItems, expandCoords, itemRequest } from './expand';
+export { createBatchHandlers } from './handlers';
+export { type BatchDeps, type BatchService, createBatchService } from './service';
