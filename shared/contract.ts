@@ -35,6 +35,7 @@ const secret = z
   .regex(/^[\x21-\x7e]+$/, 'must be a single token without spaces');
 
 import { boardCalls, boardEvents } from './boards-contract';
+import { exportCalls, exportEvents } from './export-contract';
 import { historyCalls } from './history-contract';
 import { importCalls, importEvents } from './import-contract';
 import { labelText, refuseDeepNesting } from './input-rules';
@@ -234,6 +235,7 @@ export const calls = {
   ...trashCalls,
   ...boardCalls,
   ...importCalls,
+  ...exportCalls,
   ...metadataCalls,
 } as const;
 
@@ -267,6 +269,7 @@ export const events = {
   ...referenceEvents,
   ...boardEvents,
   ...importEvents,
+  ...exportEvents,
 } as const;
 
 export type Calls = typeof calls;

@@ -5,6 +5,9 @@ import { type BoardHandlerDeps, createBoardHandlers } from '../boards/handlers';
 import type { Dispatcher } from '../dispatch';
 import { describeOutcome } from '../dispatch/messages';
 import type { EventBus } from '../events';
+import type { AltTextService } from '../export/alt-text';
+import { createExportHandlers } from '../export/handlers';
+import type { ExportService } from '../export/service';
 import type { GenerationService } from '../generation';
 import type { ImportService } from '../imports/service';
 import { createLibraryHandlers, type LibraryHandlerDeps } from '../library/handlers';
@@ -50,6 +53,8 @@ export interface HandlerDeps {
   boards: Pick<BoardHandlerDeps, 'boards'>;
   /** Metadata on files that leave, and the Midjourney line. */
   metadata: MetadataService;
+  /** Export to folders, and alt text. */
+  exports: { exports: ExportService; altText: AltTextService };
 }
 
 /** The handler table: one entry per contract call, each receiving input its schema already parsed. */
@@ -245,6 +250,7 @@ export function createHandlers(deps: HandlerDeps) {
       clock,
     }),
     ...createMetadataHandlers(deps.metadata),
+    ...createExportHandlers(deps.exports.exports, deps.exports.altText),
   } satisfies HandlerTable;
   return table;
 }

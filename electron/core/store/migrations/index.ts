@@ -7,6 +7,7 @@ import { requestedSchema } from './005-requested';
 import { costBasisSchema } from './006-cost-basis';
 import { historySchema } from './007-history';
 import { importsSchema } from './008-imports';
+import { exportSchema } from './009-export';
 import type { Migration } from './migration';
 
 export type { Migration } from './migration';
@@ -21,6 +22,7 @@ export const MIGRATIONS: readonly Migration[] = [
   costBasisSchema,
   historySchema,
   importsSchema,
+  exportSchema,
 ];
 
 export const LATEST_SCHEMA_VERSION: number = MIGRATIONS.at(-1)?.version ?? 0;
