@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { build } from 'esbuild';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
-const native = ['electron', 'better-sqlite3', 'sharp'];
+// piscina finds its own worker script beside its files, so it stays in node_modules.
+const native = ['electron', 'better-sqlite3', 'sharp', 'piscina'];
 const common = {
   bundle: true,
   platform: 'node',
@@ -29,6 +30,14 @@ await Promise.all([
     ...common,
     entryPoints: ['electron/serve.ts'],
     outfile: 'dist-electron/serve.mjs',
+    format: 'esm',
+    banner: { js: requireShim },
+  }),
+  // The export encoder runs on worker threads; electron/core/export/pool.ts looks for it beside the bundle.
+  build({
+    ...common,
+    entryPoints: ['electron/core/export/encode-worker.ts'],
+    outfile: 'dist-electron/export-worker.mjs',
     format: 'esm',
     banner: { js: requireShim },
   }),

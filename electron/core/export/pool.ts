@@ -15,8 +15,11 @@ export interface EncoderPool {
 
 /** The worker's file: the bundle's `export-worker.mjs` beside it, else the source file (tests, bench). */
 export function workerFile(): string {
+  const bundled = path.join(import.meta.dirname, 'export-worker.mjs');
   const candidates = [
-    path.join(import.meta.dirname, 'export-worker.mjs'),
+    // Packaged: the worker is unpacked beside the asar (electron-builder.yml asarUnpack).
+    bundled.replace(`app.asar${path.sep}`, `app.asar.unpacked${path.sep}`),
+    bundled,
     path.join(import.meta.dirname, 'encode-worker.ts'),
   ];
   const found = candidates.find((file) => existsSync(file));
