@@ -8,6 +8,7 @@ import { BoardView } from '../boards/BoardView';
 import { CompareDialog } from '../boards/CompareDialog';
 import { startBoards } from '../boards/start';
 import { Button, ErrorCard } from '../components';
+import { startExport } from '../export/start';
 import { HistoryView } from '../gallery/HistoryView';
 import { RunDetailDialog } from '../gallery/RunDetailDialog';
 import { startGallery } from '../gallery/start';
@@ -45,6 +46,7 @@ export function startFeatures(): () => void {
     startSettings(),
     startBoards(),
     startImports(),
+    startExport(),
   ];
   return () => {
     for (const stop of stops) stop();

@@ -127,7 +127,9 @@ describe('alt text on outputs', () => {
       () => openai.close(),
     );
     const db = openDatabase(path.join(h.dataDir, 'atelier.db'));
-    closers.push(() => db.close());
+    closers.push(() => {
+      db.close();
+    });
     const service = createAltTextService({
       dataDir: h.dataDir,
       repo: createExportsRepo(db),
