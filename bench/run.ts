@@ -1,5 +1,6 @@
 // `npm run bench`: speed, reported against baselines measured in the same process. Not part of `npm test`.
 import { benchDispatch } from './dispatch.bench';
+import { benchExport } from './export.bench';
 import { benchHistory } from './history.bench';
 import { benchIngest } from './ingest.bench';
 import { benchLibrary } from './library.bench';
@@ -18,6 +19,7 @@ const suites: Array<[string, () => Promise<BenchRow[]>]> = [
   ['Style library', benchLibrary],
   ['Metadata import', benchMetadataImport],
   ['Metadata out', benchMetadataOut],
+  ['Export', benchExport],
 ];
 const only = process.argv.slice(2);
 let missed = 0;
