@@ -1,6 +1,7 @@
 // `npm run bench`: speed, reported against baselines measured in the same process. Not part of `npm test`.
 import { benchBatches } from './batches.bench';
 import { benchDispatch } from './dispatch.bench';
+import { benchExport } from './export.bench';
 import { benchGalleryBrowser } from './gallery-browser.bench';
 import { benchHistory } from './history.bench';
 import { benchIngest } from './ingest.bench';
@@ -22,6 +23,7 @@ const suites: Array<[string, () => Promise<BenchRow[]>]> = [
   ['Style library', benchLibrary],
   ['Metadata import', benchMetadataImport],
   ['Metadata out', benchMetadataOut],
+  ['Export', benchExport],
   ['Batches', benchBatches],
   ['Quality gate', benchQuality],
   ['Quality models', benchQualityModels],

@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { build } from 'esbuild';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
-const native = ['electron', 'better-sqlite3', 'sharp'];
+// piscina finds its own worker script beside its files, so it stays in node_modules.
+const native = ['electron', 'better-sqlite3', 'sharp', 'piscina'];
 /** Loaded from node_modules at run time, never bundled (electron-builder.yml unpacks them). */
 const modelPackages = [
   'onnxruntime-node',
@@ -57,6 +58,14 @@ await Promise.all([
     format: 'esm',
     banner: { js: requireShim },
     external: [...native, ...modelPackages],
+  }),
+  // The export encoder runs on worker threads; electron/core/export/pool.ts looks for it beside the bundle.
+  build({
+    ...common,
+    entryPoints: ['electron/core/export/encode-worker.ts'],
+    outfile: 'dist-electron/export-worker.mjs',
+    format: 'esm',
+    banner: { js: requireShim },
   }),
   build({
     ...common,

@@ -36,6 +36,7 @@ const secret = z
   .regex(/^[\x21-\x7e]+$/, 'must be a single token without spaces');
 
 import { boardCalls, boardEvents } from './boards-contract';
+import { exportCalls, exportEvents } from './export-contract';
 import { historyCalls } from './history-contract';
 import { importCalls, importEvents } from './import-contract';
 import { labelText, refuseDeepNesting } from './input-rules';
@@ -236,6 +237,7 @@ export const calls = {
   ...trashCalls,
   ...boardCalls,
   ...importCalls,
+  ...exportCalls,
   ...metadataCalls,
   ...qualityCalls,
   ...batchCalls,
@@ -273,6 +275,7 @@ export const events = {
   ...importEvents,
   ...qualityEvents,
   ...batchEvents,
+  ...exportEvents,
 } as const;
 
 export type Calls = typeof calls;

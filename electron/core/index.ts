@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Result } from '../../shared/result';
+import { AppError, type Result } from '../../shared/result';
 import { createHandlers } from './api/handlers';
 import { type HandlerTable, invokeCall } from './api/invoke';
 import { type BatchService, createBatchService } from './batches';
@@ -13,6 +13,10 @@ import {
   type ShippedRoutes,
 } from './dispatch';
 import { createEventBus, type EventBus } from './events';
+import { createAltTextService } from './export/alt-text';
+import { createEncoderPool } from './export/pool';
+import { loadAltTextSettings, loadLicenceNotes, loadPresets } from './export/resources';
+import { createExportService, type ExportService } from './export/service';
 import { createGenerationService, type GenerationService } from './generation';
 import { createImportedReproducer } from './imports/reproduce';
 import { createImportService } from './imports/service';
@@ -37,6 +41,7 @@ import {
   createBoardsRepo,
   createContentRefsRepo,
   createDispatchSettings,
+  createExportsRepo,
   createHistoryRepo,
   createImportsRepo,
   createJobsRepo,
@@ -103,6 +108,8 @@ export interface CoreOptions {
     modelsModule?: string | null;
     models?: QualityModels;
   };
+  /** Worker threads that encode exports (default: the cores, at most two). */
+  exportThreads?: number;
 }
 
 export interface Core {
@@ -128,6 +135,10 @@ export interface Core {
   embedMetadata: EmbedMetadata;
   /** The metadata setting (Settings → Files): what export uses unless told otherwise. */
   metadataMode(): MetadataMode;
+  /** Exports: tests wait on `exports.settled(id)`. */
+  exports: ExportService;
+  /** Exports the previous process left running, now marked interrupted with their staging removed. */
+  recoveredExports: Promise<number>;
   /** What the start-up sweep removed; null when it is off or the core closed before it ran. */
   startupSweep: Promise<SweepReport | null>;
   close(): Promise<void>;
@@ -333,6 +344,57 @@ export function createCore(options: CoreOptions): Core {
     atelierVersion: options.version,
   });
 
+  const exportsRepo = createExportsRepo(db);
+  const styleVersion = (id: number) => {
+    try {
+      return library.getVersion(id);
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'not_found') return null;
+      throw error;
+    }
+  };
+  const exportService = createExportService({
+    dataDir,
+    repo: exportsRepo,
+    boards: createBoardsRepo(db),
+    history,
+    runs,
+    styleVersion,
+    embed: metadata.embed,
+    metadataMode: () => metadata.mode(),
+    presets: loadPresets(),
+    licences: loadLicenceNotes(),
+    pool: createEncoderPool(options.exportThreads),
+    events,
+    clock,
+    log,
+    desktop: options.desktop ?? null,
+    atelierVersion: options.version,
+  });
+  const recoveredExports = exportService.recover().then(
+    (n) => {
+      if (n > 0) log.warn('exports left by the previous shutdown were interrupted', { exports: n });
+      return n;
+    },
+    (error: unknown) => {
+      log.error('recovering exports failed', {
+        error: error instanceof Error ? error.message : String(error),
+      });
+      return 0;
+    },
+  );
+  const altText = createAltTextService({
+    dataDir,
+    repo: exportsRepo,
+    keys,
+    adapters,
+    catalog,
+    endpoints,
+    fetch,
+    clock,
+    settings: loadAltTextSettings(),
+  });
+
   const handlers = createHandlers({
     app: { name: 'Atelier', version: options.version, mode: options.mode, dataDir },
     desktop: options.desktop ?? null,
@@ -365,6 +427,7 @@ export function createCore(options: CoreOptions): Core {
     metadata,
     quality: { quality, repo: qualityRepo },
     batches,
+    exports: { exports: exportService, altText },
   });
 
   const sweepStop = new AbortController();
@@ -419,6 +482,8 @@ export function createCore(options: CoreOptions): Core {
     outgoingOriginal: (outputId) => metadata.original(outputId),
     embedMetadata: metadata.embed,
     metadataMode: () => metadata.mode(),
+    exports: exportService,
+    recoveredExports,
     startupSweep,
     close() {
       closing ??= (async () => {
@@ -427,6 +492,8 @@ export function createCore(options: CoreOptions): Core {
         batches.stop(); // Nothing more is sent; items still settle as the queue stops.
         await dispatcher.close();
         await quality.close();
+        await recoveredExports;
+        await exportService.close();
         closeDatabase(db);
       })();
       return closing;

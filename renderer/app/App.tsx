@@ -6,6 +6,7 @@ import { api } from '../api';
 import { startBatches } from '../batches/start';
 import { startBoards } from '../boards/start';
 import { Button, ErrorCard, Spinner } from '../components';
+import { startExport } from '../export/start';
 import { HistoryView } from '../gallery/HistoryView';
 import { startGallery } from '../gallery/start';
 import { useHistoryStore } from '../gallery/store';
@@ -89,6 +90,7 @@ export function startFeatures(): () => void {
     startBoards(),
     startImports(),
     startBatches(),
+    startExport(),
   ];
   return () => {
     for (const stop of stops) stop();

@@ -3,6 +3,7 @@
 
 import type { ComponentType } from 'react';
 import { useSyncExternalStore } from 'react';
+import type { HistoryQuery } from '../../shared/history-contract';
 
 /** Every slot and the props its filler receives. */
 export interface Slots {
@@ -10,6 +11,12 @@ export interface Slots {
   'history.sidebar': { readonly _?: never };
   /** History's header: Import… (Imports). */
   'history.actions': { readonly _?: never };
+  /** History's header: Export… with the selection's images, the current filter and the open board (Export). */
+  'history.export': {
+    selection: number[];
+    history: HistoryQuery | null;
+    boardId: number | null;
+  };
   /** A run's dialog: where an imported image came from, its parameters and *Reproduce on…* (Imports). */
   'run.imported': { runId: number };
 }

@@ -339,6 +339,12 @@ export function HistoryView() {
           </div>
           <div className="gallery-controls">
             <Slot name="history.actions" />
+            <Slot
+              name="history.export"
+              selection={selectedOutputIds(paged, selection.ids)}
+              history={filtered ? query : null}
+              boardId={query.boards.length === 1 ? (query.boards[0] ?? null) : null}
+            />
             <label className="gallery-density" hidden={mode !== 'grid'}>
               <span>Per row</span>
               <input
@@ -554,4 +560,16 @@ export function HistoryView() {
       </div>
     </div>
   );
+}
+
+/** The loaded selected runs' first live images: what Export takes as "the selection". */
+function selectedOutputIds(paged: HistoryPages, runIds: ReadonlySet<number>): number[] {
+  if (runIds.size === 0) return [];
+  const out: number[] = [];
+  for (const page of paged.pages) {
+    for (const run of page?.items ?? []) {
+      if (runIds.has(run.id) && run.cover?.outputId !== undefined) out.push(run.cover.outputId);
+    }
+  }
+  return out;
 }

@@ -6,6 +6,9 @@ import { type BoardHandlerDeps, createBoardHandlers } from '../boards/handlers';
 import type { Dispatcher } from '../dispatch';
 import { describeOutcome } from '../dispatch/messages';
 import type { EventBus } from '../events';
+import type { AltTextService } from '../export/alt-text';
+import { createExportHandlers } from '../export/handlers';
+import type { ExportService } from '../export/service';
 import type { GenerationService } from '../generation';
 import type { ImportService } from '../imports/service';
 import { createLibraryHandlers, type LibraryHandlerDeps } from '../library/handlers';
@@ -57,6 +60,8 @@ export interface HandlerDeps {
   quality: { quality: QualityService; repo: QualityRepo };
   /** Batches through the queue. */
   batches: BatchService;
+  /** Export to folders, and alt text. */
+  exports: { exports: ExportService; altText: AltTextService };
 }
 
 /** The handler table: one entry per contract call, each receiving input its schema already parsed. */
@@ -254,6 +259,7 @@ export function createHandlers(deps: HandlerDeps) {
     ...createMetadataHandlers(deps.metadata),
     ...createQualityHandlers(deps.quality),
     ...createBatchHandlers(deps.batches),
+    ...createExportHandlers(deps.exports.exports, deps.exports.altText),
   } satisfies HandlerTable;
   return table;
 }

@@ -1,5 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import {
   NegativeArtifact,
@@ -8,10 +7,11 @@ import {
   TemplateFields,
 } from '../../../shared/library-contract';
 import type { Clock } from '../ports';
+import { findShipped } from '../resources';
 import type { LibraryRepo } from '../store';
 import { validateTemplate } from './render';
 
-const STARTER_FILE = 'resources/library/starter.json';
+const STARTER_FILE = 'library/starter.json';
 
 export const StarterLibrary = z.strictObject({
   format: z.literal('atelier.starter-library'),
@@ -31,16 +31,8 @@ export const StarterLibrary = z.strictObject({
 });
 export type StarterLibrary = z.infer<typeof StarterLibrary>;
 
-/** Walks up from this module: the source tree and the bundle sit at different depths. */
 function findStarter(): string {
-  let dir = import.meta.dirname;
-  for (;;) {
-    const candidate = path.join(dir, STARTER_FILE);
-    if (existsSync(candidate)) return candidate;
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error(`Cannot find ${STARTER_FILE} above ${import.meta.dirname}.`);
-    dir = parent;
-  }
+  return findShipped(STARTER_FILE);
 }
 
 export function readStarterLibrary(file?: string): StarterLibrary {

@@ -147,3 +147,25 @@ export async function askWithKey(
 export function isKeyCheck(value: KeyCheck | KeyAnswer): value is KeyCheck {
   return 'outcome' in value;
 }
+
+/** POSTs a JSON body and reads the answer: the 2xx answer, or the failure classified (never throws). */
+export async function postJson(
+  call: { fetch: FetchLike; signal: AbortSignal; clock: Pick<Clock, 'now'> },
+  request: { url: string; headers: Record<string, string>; body: unknown },
+  name: string,
+  classify: Classify,
+  secret: string,
+): Promise<Answered | Classified> {
+  const exchanged = await exchange(
+    call.fetch,
+    request.url,
+    {
+      method: 'POST',
+      headers: { ...request.headers, 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify(request.body),
+      signal: call.signal,
+    },
+    name,
+  );
+  return answered(exchanged, classify, secret, call.clock);
+}

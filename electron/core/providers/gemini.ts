@@ -12,6 +12,7 @@ import {
   is2xx,
   isKeyCheck,
   isProblem,
+  postJson,
   refusal,
 } from './attempt';
 import { type CatalogModel, pricePerImage } from './catalog';
@@ -28,7 +29,14 @@ import {
 } from './image-params';
 import { documentedOptions } from './options';
 import { safetyFlag } from './outputs';
-import type { AttemptResult, KeyCheck, ProviderAdapter, ProviderImage } from './types';
+import type {
+  AttemptResult,
+  DescribeCall,
+  DescribeResult,
+  KeyCheck,
+  ProviderAdapter,
+  ProviderImage,
+} from './types';
 
 const NAME = 'Gemini';
 export const SEED_WARNING = 'Gemini image models take no seed; this run cannot be reproduced exactly';
@@ -201,7 +209,67 @@ export const geminiAdapter: ProviderAdapter = {
     }
     return { outcome: 'ok', message: `Gemini accepted the key; ${modelId} is available.` };
   },
+
+  describeImage: describeWithGemini,
 };
+
+/** `generateContent` on a text model with the image as an inline part; the answer's text parts joined. */
+async function describeWithGemini(call: DescribeCall): Promise<DescribeResult> {
+  const url = `${apiBase(call.endpoint)}/v1beta/models/${encodeURIComponent(call.model)}:generateContent`;
+  const body = {
+    contents: [
+      {
+        role: 'user',
+        parts: [
+          { text: call.prompt },
+          {
+            inlineData: { mimeType: call.image.mime, data: Buffer.from(call.image.bytes).toString('base64') },
+          },
+        ],
+      },
+    ],
+    generationConfig: { maxOutputTokens: call.maxOutputTokens, temperature: 0.2 },
+  };
+  const answer = await postJson(
+    call,
+    { url, headers: { 'x-goog-api-key': call.apiKey }, body },
+    NAME,
+    classify,
+    call.apiKey,
+  );
+  if (isProblem(answer)) return answer;
+  const parsed = parseJson(answer.text);
+  const fail = (outcome: 'content_blocked' | 'no_image', code: string | null, message: string) => ({
+    outcome,
+    httpStatus: answer.status,
+    providerCode: code,
+    providerMessage: redact(clip(message, 500), call.apiKey),
+  });
+  if (!isRecord(parsed)) return fail('no_image', null, 'Gemini returned a response that is not JSON');
+  const feedback = isRecord(parsed.promptFeedback) ? parsed.promptFeedback : null;
+  if (feedback && typeof feedback.blockReason === 'string') {
+    return fail(
+      'content_blocked',
+      feedback.blockReason,
+      `Gemini blocked the request (${feedback.blockReason})`,
+    );
+  }
+  const candidate = Array.isArray(parsed.candidates) ? parsed.candidates.find(isRecord) : undefined;
+  const content = candidate && isRecord(candidate.content) ? candidate.content : {};
+  const parts = Array.isArray(content.parts) ? content.parts.filter(isRecord) : [];
+  const text = parts
+    .flatMap((p) => (typeof p.text === 'string' && p.thought !== true ? [p.text] : []))
+    .join('')
+    .trim();
+  const reason = candidate && typeof candidate.finishReason === 'string' ? candidate.finishReason : null;
+  if (text === '') {
+    if (reason !== null && BLOCKED_REASONS.has(reason)) {
+      return fail('content_blocked', reason, `Gemini withheld the description (${reason})`);
+    }
+    return fail('no_image', reason, `Gemini answered without text (finish reason ${reason ?? 'unknown'})`);
+  }
+  return { outcome: 'ok', text, httpStatus: answer.status };
+}
 
 /** The aspect ratio Gemini is asked for: the request's, or the nearest one to an exact size it cannot make. */
 function pickAspectRatio(

@@ -6,7 +6,16 @@
  */
 import type { GenerationRequest } from '../../../shared/domain';
 import type { FetchLike } from '../ports';
-import { answered, askWithKey, type Classified, failure, isKeyCheck, isProblem, refusal } from './attempt';
+import {
+  answered,
+  askWithKey,
+  type Classified,
+  failure,
+  isKeyCheck,
+  isProblem,
+  postJson,
+  refusal,
+} from './attempt';
 import { type CatalogModel, pricePerImage, sizeFor, sizeRatio } from './catalog';
 import { decodeBase64, exchange, isRecord, parseJson, readErrorBody, retryAfterMs } from './http';
 import {
@@ -21,7 +30,16 @@ import {
 } from './image-params';
 import { documentedOptions } from './options';
 import { fetchImage } from './outputs';
-import type { AttemptResult, KeyCheck, ProviderAdapter, ProviderImage, ReferenceImage } from './types';
+import { redactSecrets } from './redact';
+import type {
+  AttemptResult,
+  DescribeCall,
+  DescribeResult,
+  KeyCheck,
+  ProviderAdapter,
+  ProviderImage,
+  ReferenceImage,
+} from './types';
 
 const NAME = 'OpenAI';
 export const SEED_WARNING = 'OpenAI gpt-image does not take a seed; this run cannot be reproduced exactly';
@@ -168,7 +186,55 @@ export const openaiAdapter: ProviderAdapter = {
       message: `OpenAI accepted the key, but ${provider.defaultModel} is not listed for this account (the organization may need verification).`,
     };
   },
+
+  describeImage: describeWithOpenAI,
 };
+
+/** Chat Completions with the image as a data URL (`detail: low`, the cheapest tier); the message's text. */
+async function describeWithOpenAI(call: DescribeCall): Promise<DescribeResult> {
+  const dataUrl = `data:${call.image.mime};base64,${Buffer.from(call.image.bytes).toString('base64')}`;
+  const body = {
+    model: call.model,
+    messages: [
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: call.prompt },
+          { type: 'image_url', image_url: { url: dataUrl, detail: 'low' } },
+        ],
+      },
+    ],
+    max_completion_tokens: call.maxOutputTokens,
+  };
+  const answer = await postJson(
+    call,
+    {
+      url: `${apiBase(call.endpoint)}/v1/chat/completions`,
+      headers: { authorization: `Bearer ${call.apiKey}` },
+      body,
+    },
+    NAME,
+    classifyImagesError,
+    call.apiKey,
+  );
+  if (isProblem(answer)) return answer;
+  const parsed = parseJson(answer.text);
+  const choice =
+    isRecord(parsed) && Array.isArray(parsed.choices) ? parsed.choices.find(isRecord) : undefined;
+  const message = choice && isRecord(choice.message) ? choice.message : {};
+  const fail = (outcome: 'content_blocked' | 'no_image', message: string) => ({
+    outcome,
+    httpStatus: answer.status,
+    providerCode: null,
+    providerMessage: redactSecrets(message.slice(0, 500), [call.apiKey]),
+  });
+  if (typeof message.refusal === 'string' && message.refusal !== '') {
+    return fail('content_blocked', `OpenAI declined: ${message.refusal}`);
+  }
+  const text = typeof message.content === 'string' ? message.content.trim() : '';
+  if (text === '') return fail('no_image', 'OpenAI answered without text');
+  return { outcome: 'ok', text, httpStatus: answer.status };
+}
 
 /** The edits body: the reference as `image[]` (a named file with its type), every other field as text. */
 function editForm(reference: ReferenceImage, fields: Record<string, unknown>): FormData {

@@ -99,6 +99,8 @@ export interface ProviderAdapter {
   testKey(
     call: Omit<AdapterCall, 'request' | 'model' | 'reference' | 'options' | 'onProgress'>,
   ): Promise<KeyCheck>;
+  /** Vision models (Gemini, OpenAI): a short description of an image, e.g. alt text. Never throws. */
+  describeImage?(call: DescribeCall): Promise<DescribeResult>;
   /** Local servers only: health, and the checkpoints / LoRAs it offers. Never throws. */
   inspect?(
     call: Omit<AdapterCall, 'request' | 'model' | 'reference' | 'options' | 'onProgress'>,
@@ -111,3 +113,26 @@ export interface ServerInspection {
   models: string[];
   loras: string[];
 }
+
+/** One image and an instruction, to a vision model that answers with text. */
+export interface DescribeCall {
+  apiKey: string;
+  /** Base URL without a trailing slash. */
+  endpoint: string;
+  model: string;
+  prompt: string;
+  maxOutputTokens: number;
+  image: { bytes: Uint8Array; mime: 'image/png' | 'image/jpeg' | 'image/webp' };
+  signal: AbortSignal;
+  fetch: FetchLike;
+  clock: Clock;
+}
+
+export type DescribeResult =
+  | { outcome: 'ok'; text: string; httpStatus: number }
+  | {
+      outcome: ProviderErrorClass;
+      httpStatus: number | null;
+      providerCode: string | null;
+      providerMessage: string;
+    };

@@ -1,8 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { AppError, describeZodError, type ErrorIssue, zodIssues } from '../../../shared/result';
 import { FailureMode, type RetiredFailureMode } from '../../../shared/review-contract';
+import { findShipped } from '../resources';
 import type { SettingsRepo } from '../store';
 
 /**
@@ -81,18 +82,8 @@ export function parseFailureModes(
   return parsed.data.modes;
 }
 
-const SHIPPED_FILE = path.join('resources', 'failure-modes.json');
-
-/** Walks up from this module: the source tree and the bundle sit at different depths. */
 export function findFailureModes(): string {
-  let dir = import.meta.dirname;
-  for (;;) {
-    const candidate = path.join(dir, SHIPPED_FILE);
-    if (existsSync(candidate)) return candidate;
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error(`Cannot find ${SHIPPED_FILE} above ${import.meta.dirname}.`);
-    dir = parent;
-  }
+  return findShipped('failure-modes.json');
 }
 
 export function loadFailureModes(targets: MitigationTargets, file = findFailureModes()): FailureMode[] {

@@ -25,6 +25,13 @@ export {
   NO_BUDGETS,
   RouteOverride,
 } from './dispatch-settings';
+export {
+  createExportsRepo,
+  type ExportRow,
+  type ExportSourceRow,
+  type ExportsRepo,
+  type NewExport,
+} from './exports-repo';
 export { createHistoryRepo, type HistoryRepo } from './history-repo';
 export {
   createImportsRepo,

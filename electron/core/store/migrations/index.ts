@@ -10,6 +10,7 @@ import { importsSchema } from './008-imports';
 import { qualitySchema } from './009-quality';
 import { providerSafetySchema } from './010-provider-safety';
 import { batchesSchema } from './011-batches';
+import { exportSchema } from './012-export';
 import type { Migration } from './migration';
 
 export type { Migration } from './migration';
@@ -27,6 +28,7 @@ export const MIGRATIONS: readonly Migration[] = [
   qualitySchema,
   providerSafetySchema,
   batchesSchema,
+  exportSchema,
 ];
 
 export const LATEST_SCHEMA_VERSION: number = MIGRATIONS.at(-1)?.version ?? 0;

@@ -1,0 +1,17 @@
+// Export's part of start-up (called by app/App.tsx): History's Export… button and dialog, and the progress events
+// of a running export.
+
+import { api } from '../api';
+import { fill } from '../app/slots';
+import { HistoryExport } from './ExportDialog';
+import { useExportStore } from './store';
+
+export function startExport(): () => void {
+  const stops = [
+    fill('history.export', HistoryExport),
+    api.on('export.progress', (report) => useExportStore.getState().progress(report)),
+  ];
+  return () => {
+    for (const stop of stops) stop();
+  };
+}
