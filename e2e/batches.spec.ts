@@ -1,4 +1,4 @@
-import { addOpenAIKey, expect, openScreen, test } from './fixtures';
+import { addOpenAIKey, composeBatch, expect, openScreen, test } from './fixtures';
 
 test('a 3 × 2 batch with one failing item: retried from the dead-letter list, then opened in History', async ({
   app,
@@ -13,12 +13,7 @@ test('a 3 × 2 batch with one failing item: retried from the dead-letter list, t
   // One of the six requests is refused by the provider's moderation: a permanent failure.
   openai.failNext('moderation_blocked');
 
-  await page.locator('main').getByRole('button', { name: 'Batch…' }).click();
-  const dialog = page.getByRole('dialog', { name: 'Batch' });
-  await dialog.getByRole('spinbutton', { name: 'Variants' }).fill('3');
-  await dialog.getByRole('checkbox', { name: '1:1' }).check();
-  await dialog.getByRole('checkbox', { name: '16:9' }).check();
-  await expect(dialog.getByTestId('batch-count')).toContainText('6 items');
+  const dialog = await composeBatch(page, { variants: 3, aspectRatios: ['1:1', '16:9'] });
   const costs = dialog.getByRole('table');
   await expect(costs.getByRole('row', { name: /OpenAI 6/ })).toBeVisible();
   await dialog.getByRole('button', { name: 'Start 6 items' }).click();

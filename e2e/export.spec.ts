@@ -1,12 +1,12 @@
 // Export: approve four outputs, export them with two presets from History's Export dialog (alt text typed and
 // approved there, the dry run listing the files first), then check the folder on disk, the images' sizes and
 // the manifest.
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
 import sharp from 'sharp';
-import { expect, openScreen, testWithLeonardo } from './fixtures';
+import { approveInReview, expect, filesIn, openScreen, testWithLeonardo } from './fixtures';
 
 const test = testWithLeonardo('e2e-export');
 
@@ -16,13 +16,6 @@ async function generate(page: Page, prompt: string, seed: string) {
   await page.getByRole('textbox', { name: 'Seed' }).fill(seed);
   await page.locator('main').getByRole('button', { name: 'Generate', exact: true }).click();
   await expect(page.getByRole('img', { name: prompt }).first()).toBeVisible();
-}
-
-function filesIn(dir: string): string[] {
-  return readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile())
-    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)).split(path.sep).join('/'))
-    .sort();
 }
 
 test('four approved images exported with two presets: files, sizes and manifest on disk', async ({
@@ -35,16 +28,7 @@ test('four approved images exported with two presets: files, sizes and manifest 
     const prompts = ['a brass key', 'a silver spoon', 'a copper kettle', 'a glass bottle'];
     for (const [i, prompt] of prompts.entries()) await generate(page, prompt, String(31 + i));
 
-    await page
-      .getByRole('navigation')
-      .getByRole('link', { name: /Review/ })
-      .click();
-    const side = page.getByRole('complementary', { name: 'Review' });
-    await expect(side).toContainText('Image 1 of 4');
-    for (let i = 1; i <= 4; i += 1) {
-      await page.keyboard.press('a');
-      if (i < 4) await expect(side).toContainText(`${i} reviewed`);
-    }
+    await approveInReview(page, 4, 4);
 
     await openScreen(page, 'History');
     await page.getByRole('button', { name: 'Export…' }).click();

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { type ComfyUIDouble, startComfyUIDouble } from '../test/doubles/comfyui-double';
 import { mixedFolderFiles } from '../test/support/metadata-files';
-import { expect, openScreen, type ServedApp, test } from './fixtures';
+import { callApi, expect, openScreen, test } from './fixtures';
 
 const SHOTS = process.env.ATELIER_SHOTS;
 
@@ -18,22 +18,6 @@ async function writeFolder(): Promise<string> {
     writeFileSync(target, file.bytes);
   }
   return root;
-}
-
-async function callApi(
-  app: ServedApp & { launchUrl: string },
-  name: string,
-  input: unknown,
-): Promise<unknown> {
-  const token = new URL(app.launchUrl).hash.replace(/^#token=/, '');
-  const response = await fetch(`${app.origin}/api/call/${name}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify(input),
-  });
-  const result = (await response.json()) as { ok: boolean; value?: unknown; error?: unknown };
-  if (!result.ok) throw new Error(`${name}: ${JSON.stringify(result.error)}`);
-  return result.value;
 }
 
 let comfy: ComfyUIDouble;

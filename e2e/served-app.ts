@@ -64,3 +64,16 @@ export async function startServedApp(
     },
   };
 }
+
+/** Calls the served app's API as the page does (the launch token as a bearer); throws with the error when refused. */
+export async function callApi<T = unknown>(app: ServedApp, name: string, input: unknown): Promise<T> {
+  const token = new URL(app.launchUrl).hash.replace(/^#token=/, '');
+  const response = await fetch(`${app.origin}/api/call/${name}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(input),
+  });
+  const result = (await response.json()) as { ok: boolean; value?: unknown; error?: unknown };
+  if (!result.ok) throw new Error(`${name}: ${JSON.stringify(result.error)}`);
+  return result.value as T;
+}

@@ -29,7 +29,10 @@ export type OverwritePolicy = z.infer<typeof OverwritePolicy>;
 
 /** The default naming template: one folder per preset, then the prompt's slug, seed and size. */
 export const DEFAULT_NAME_TEMPLATE = '{preset}/{slug}-{seed}-{width}x{height}.{ext}';
-/** Fields a naming template may use. */
+/**
+ * Fields a naming template may use. `{aspect}` is the aspect ratio the run asked for (`16x9`), `{batch}` the batch
+ * that made it (`no-batch` otherwise): a batch's variants of one seed across aspect ratios stay apart by name.
+ */
 export const NAME_FIELDS = [
   'board',
   'style',
@@ -46,6 +49,8 @@ export const NAME_FIELDS = [
   'provider',
   'model',
   'date',
+  'aspect',
+  'batch',
 ] as const;
 export type NameField = (typeof NAME_FIELDS)[number];
 

@@ -344,7 +344,7 @@ export function createCore(options: CoreOptions): Core {
     atelierVersion: options.version,
   });
 
-  const exportsRepo = createExportsRepo(db);
+  const exportsRepo = createExportsRepo(db, log);
   const styleVersion = (id: number) => {
     try {
       return library.getVersion(id);

@@ -1,5 +1,6 @@
 // The export dialog's state: where it was opened from, the options, the dry run, the running export.
 import { create } from 'zustand';
+import type { Board } from '../../shared/boards-contract';
 import type {
   AltText,
   ExportItem,
@@ -26,6 +27,9 @@ interface ExportState {
   open: boolean;
   origin: ExportOrigin;
   sourceKind: SourceKind;
+  /** Boards to export from (loaded when the dialog opens) and the one chosen. */
+  boards: Board[];
+  boardId: number | null;
   presets: ExportPreset[];
   options: Omit<ExportOptionsInput, 'source'>;
   items: ExportItem[];
@@ -35,6 +39,7 @@ interface ExportState {
   show(origin: ExportOrigin): void;
   close(): void;
   setSource(kind: SourceKind): void;
+  setBoard(boardId: number): void;
   setOptions(change: Partial<Omit<ExportOptionsInput, 'source'>>): void;
   source(): ExportSource;
   refresh(): Promise<void>;
@@ -44,10 +49,14 @@ interface ExportState {
   altText(alt: AltText): void;
 }
 
+let refreshes = 0;
+
 export const useExportStore = create<ExportState>((set, get) => ({
   open: false,
   origin: { selection: [], history: null, boardId: null },
   sourceKind: 'approved',
+  boards: [],
+  boardId: null,
   presets: [],
   options: { folder: '', presetIds: ['web-hero'], template: DEFAULT_NAME_TEMPLATE, overwrite: 'rename' },
   items: [],
@@ -59,12 +68,20 @@ export const useExportStore = create<ExportState>((set, get) => ({
       open: true,
       origin,
       sourceKind: origin.selection.length > 0 ? 'selection' : 'approved',
+      boardId: origin.boardId,
       report: null,
       error: null,
     });
     void (async () => {
-      const presets = await api.call('export.presets', {});
+      const [presets, boards] = await Promise.all([
+        api.call('export.presets', {}),
+        api.call('boards.list', {}),
+      ]);
       if (presets.ok) set({ presets: presets.value.presets });
+      if (boards.ok) {
+        const list = boards.value.boards;
+        set({ boards: list, boardId: get().boardId ?? list[0]?.id ?? null });
+      }
       await get().refresh();
     })();
   },
@@ -73,26 +90,39 @@ export const useExportStore = create<ExportState>((set, get) => ({
     set({ sourceKind: kind });
     void get().refresh();
   },
+  setBoard(boardId) {
+    set({ boardId, sourceKind: 'board' });
+    void get().refresh();
+  },
   setOptions(change) {
     set({ options: { ...get().options, ...change } });
     void get().refresh();
   },
   source() {
-    const { sourceKind, origin } = get();
+    const { sourceKind, origin, boardId } = get();
     if (sourceKind === 'selection') return { kind: 'selection', outputIds: origin.selection };
-    if (sourceKind === 'board' && origin.boardId !== null) return { kind: 'board', boardId: origin.boardId };
+    if (sourceKind === 'board' && boardId !== null) return { kind: 'board', boardId };
     if (sourceKind === 'history' && origin.history) return { kind: 'history', query: origin.history };
     return { kind: 'approved' };
   },
   async refresh() {
+    // Typing in the folder or template asks again at every key: only the latest question's answers are kept.
+    refreshes += 1;
+    const asked = refreshes;
     const source = get().source();
     const items = await api.call('export.items', { source });
-    if (items.ok) set({ items: items.value.items });
+    if (asked !== refreshes) return;
+    if (!items.ok) {
+      set({ items: [], plan: null, error: items.error });
+      return;
+    }
+    set({ items: items.value.items });
     if (get().options.folder.trim() === '') {
       set({ plan: null, error: null });
       return;
     }
     const plan = await api.call('export.plan', { ...get().options, source });
+    if (asked !== refreshes) return;
     set(plan.ok ? { plan: plan.value, error: null } : { plan: null, error: plan.error });
   },
   async start() {

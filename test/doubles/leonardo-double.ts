@@ -68,6 +68,8 @@ export interface LeonardoDouble {
   url: string;
   readonly scenario: Scenario;
   setScenario(scenario: Scenario): void;
+  /** Plays `scenario` for the next generation request only (queued: each call covers one more request). */
+  failNext(scenario: Scenario): void;
   requests: RecordedRequest[];
   generations: Map<string, GenerationRecord>;
   close(): Promise<void>;
@@ -202,6 +204,8 @@ export async function startLeonardoDouble(opts: LeonardoDoubleOptions = {}): Pro
     expired: s3Error(403, 'AccessDenied', 'Request has expired'),
   });
   let imageCounter = 0;
+  /** Scenarios queued by `failNext`, each played by one generation request. */
+  const once: Scenario[] = [];
   const server = await startDoubleServer<RecordedRequest>({
     secretHeaders: ['authorization'],
     describe: ({ req }) => ({ authorization: req.headers.authorization !== undefined }),
@@ -256,7 +260,8 @@ export async function startLeonardoDouble(opts: LeonardoDoubleOptions = {}): Pro
 
   function create(body: Record<string, unknown>): Answer {
     const request = validateGeneration(body, uploads);
-    switch (scenario.current) {
+    const current = once.shift() ?? scenario.current;
+    switch (current) {
       case 'rate_limited':
         return leoError(429, 'Too many requests, please slow down.', 'rate-limit-exceeded');
       case 'not_enough_tokens':
@@ -279,19 +284,15 @@ export async function startLeonardoDouble(opts: LeonardoDoubleOptions = {}): Pro
       status: 'PENDING',
       deleted: false,
       request: body,
-      pollsLeft: scenario.current === 'never_finishes' ? Number.POSITIVE_INFINITY : pendingPolls,
+      pollsLeft: current === 'never_finishes' ? Number.POSITIVE_INFINITY : pendingPolls,
       width: request.width,
       height: request.height,
       count: request.count,
       seed: request.seed ?? Math.floor(Math.random() * 2_147_483_647),
       images: [],
       failure:
-        scenario.current === 'generation_failed'
-          ? 'plain'
-          : scenario.current === 'generation_moderated'
-            ? 'moderated'
-            : null,
-      nsfw: scenario.current === 'nsfw',
+        current === 'generation_failed' ? 'plain' : current === 'generation_moderated' ? 'moderated' : null,
+      nsfw: current === 'nsfw',
       createdAt: new Date().toISOString(),
     };
     jobs.set(id, job);
@@ -470,7 +471,10 @@ export async function startLeonardoDouble(opts: LeonardoDoubleOptions = {}): Pro
     return stampedImage(width, height, imageCounter);
   }
 
-  return doubleFace(server, scenario, { generations: jobs });
+  return doubleFace(server, scenario, {
+    generations: jobs,
+    failNext: (next: Scenario) => void once.push(next),
+  });
 }
 
 /** Leonardo API keys are UUIDs sent as Bearer tokens. */

@@ -16,6 +16,7 @@ import {
   uniquePng,
 } from '../../../test/support/dispatch';
 import { type Harness, makeHarness } from '../../../test/support/harness';
+import { recordingLogger } from '../../../test/support/log';
 import { systemClock } from '../ports';
 import { loadCatalog } from '../providers/catalog';
 import { geminiAdapter } from '../providers/gemini';
@@ -132,7 +133,7 @@ describe('alt text on outputs', () => {
     });
     const service = createAltTextService({
       dataDir: h.dataDir,
-      repo: createExportsRepo(db),
+      repo: createExportsRepo(db, recordingLogger()),
       keys: { secretFor: (id) => keys[id] ?? null },
       adapters: { gemini: geminiAdapter, openai: openaiAdapter },
       catalog: loadCatalog(),

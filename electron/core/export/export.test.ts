@@ -18,6 +18,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { CropPreview, ExportPlan, ExportReport } from '../../../shared/export-contract';
 import { scriptedAdapter, testCatalog, testProvider, testRoutes } from '../../../test/support/dispatch';
 import { type Harness, makeHarness, refusal } from '../../../test/support/harness';
+import { recordingLogger } from '../../../test/support/log';
 import { createExportsRepo, openDatabase } from '../store';
 import { STAGING_PREFIX } from './service';
 
@@ -47,7 +48,8 @@ async function setup(count = 2) {
     const run = await h.generate({ prompt: `a lighthouse at dusk number ${i + 1}`, seed: 100 + i });
     outputIds.push(run.outputs[0]!.id);
   }
-  await h.call('review.decide', { outputIds, decision: { status: 'approved', approvalRef: 'BR-7' } });
+  if (count > 0)
+    await h.call('review.decide', { outputIds, decision: { status: 'approved', approvalRef: 'BR-7' } });
   const folder = mkdtempSync(path.join(os.tmpdir(), 'atelier-export-out-'));
   dirs.push(folder);
   return { h, outputIds, folder };
@@ -134,6 +136,9 @@ describe('export', () => {
       altText: `A lighthouse, image ${outputIds[0]}`,
       altTextApprovedBy: 'Dana',
       approvalRef: 'BR-7',
+      batchId: null,
+      batchItem: null,
+      batchCoords: null,
     });
     expect(entry.bytes).toBe(statSync(path.join(folder, entry.file)).size);
     expect(entry.licence).toMatch(/licence|terms/i);
@@ -144,7 +149,7 @@ describe('export', () => {
       .trim()
       .split('\r\n');
     expect(lines[0]).toBe(
-      'file,bytes,format,width,height,preset,size,runId,outputId,prompt,seed,provider,model,styleVersion,altText,altTextApprovedBy,approvalRef,approvedAt,licence',
+      'file,bytes,format,width,height,preset,size,runId,outputId,prompt,seed,provider,model,styleVersion,batchId,batchItem,batchCoords,altText,altTextApprovedBy,approvalRef,approvedAt,licence',
     );
     expect(lines).toHaveLength(9);
 
@@ -363,7 +368,7 @@ describe('export', () => {
     mkdirSync(path.join(staging, 'meta-feed'), { recursive: true });
     writeFileSync(path.join(staging, 'meta-feed', 'half.jpg'), Buffer.alloc(100));
     const db = openDatabase(path.join(h.dataDir, 'atelier.db'));
-    createExportsRepo(db).insert({
+    createExportsRepo(db, recordingLogger()).insert({
       id: 'exp-crashed',
       folder,
       staging,
@@ -422,5 +427,53 @@ describe('export', () => {
       'invalid_input',
     );
     expect(await refusal(h.call('export.plan', { folder, presetIds: ['nope'] }))).toBe('invalid_input');
+  });
+
+  it("names a batch's outputs apart by {aspect} and {batch}, and the manifest says which batch item made each", async () => {
+    const { h, folder } = await setup(0);
+    const { batchId } = await h.call<{ batchId: number }>('batches.create', {
+      request: { prompt: 'a lighthouse at dusk', seed: 100 },
+      variants: 2,
+      aspectRatios: ['1:1', '16:9'],
+    });
+    let outputIds: number[] = [];
+    for (let round = 0; round < 100 && outputIds.length < 4; round += 1) {
+      await h.core.generation.idle();
+      const got = await h.call<{ items: { runId: number | null; state: string }[] }>('batches.get', {
+        batchId,
+      });
+      const done = got.items.filter((i) => i.state === 'succeeded' && i.runId !== null);
+      const runs = await Promise.all(
+        done.map((i) => h.call<{ outputs: { id: number }[] }>('runs.get', { id: i.runId })),
+      );
+      outputIds = runs.flatMap((r) => r.outputs.map((o) => o.id));
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    expect(outputIds).toHaveLength(4);
+    const input = {
+      folder,
+      source: { kind: 'selection', outputIds },
+      presetIds: ['app-icons'],
+      template: 'batch-{batch}/{slug}-{seed}-{aspect}-{size}.{ext}',
+    };
+    const plan = await h.call<ExportPlan>('export.plan', input);
+    // Variants of one seed in two ratios get names of their own, none numbered as a clash.
+    expect(plan.counts).toMatchObject({ write: 24, rename: 0 });
+    const icons = plan.files.filter((f) => f.sizeId === 'icon-1024').map((f) => f.path);
+    expect(icons.sort()).toEqual([
+      `batch-${batchId}/a-lighthouse-at-dusk-100-16x9-icon-1024.png`,
+      `batch-${batchId}/a-lighthouse-at-dusk-100-1x1-icon-1024.png`,
+      `batch-${batchId}/a-lighthouse-at-dusk-101-16x9-icon-1024.png`,
+      `batch-${batchId}/a-lighthouse-at-dusk-101-1x1-icon-1024.png`,
+    ]);
+
+    const report = await exportNow(h, input);
+    expect(report).toMatchObject({ state: 'done', written: 24 });
+    const manifest = JSON.parse(readFileSync(path.join(folder, 'manifest.json'), 'utf8'));
+    const entry = manifest.files.find(
+      (f: { file: string }) => f.file === `batch-${batchId}/a-lighthouse-at-dusk-101-16x9-icon-1024.png`,
+    );
+    // Items expand ratio by ratio, variants innermost: 16:9's second variant is item 4.
+    expect(entry).toMatchObject({ seed: 101, batchId, batchItem: 4, batchCoords: '16:9 · variant 2' });
   });
 });

@@ -17,6 +17,10 @@ export interface ManifestEntry {
   model: string | null;
   /** `Name v3` of the style version the run used, or null. */
   styleVersion: string | null;
+  /** The batch that made the run, its item (1-based) and where the item sits (`16:9 · variant 2`); null otherwise. */
+  batchId: number | null;
+  batchItem: number | null;
+  batchCoords: string | null;
   altText: string | null;
   /** Who approved the alt text, when. */
   altTextApprovedBy: string | null;
@@ -49,6 +53,9 @@ const COLUMNS: (keyof ManifestEntry)[] = [
   'provider',
   'model',
   'styleVersion',
+  'batchId',
+  'batchItem',
+  'batchCoords',
   'altText',
   'altTextApprovedBy',
   'approvalRef',

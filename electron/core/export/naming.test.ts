@@ -31,6 +31,8 @@ const values = (over: Partial<NameValues> = {}): NameValues => ({
   provider: 'openai',
   model: 'gpt-image-1',
   date: '2026-11-16',
+  aspect: '16x9',
+  batch: 3,
   ...over,
 });
 
@@ -43,6 +45,8 @@ describe('naming template', () => {
       'Spring brief/Gouache Dusk/a-lighthouse-at-dusk-77-1080x1350.webp',
     );
     expect(render(DEFAULT_NAME_TEMPLATE)).toBe('meta-feed/a-lighthouse-at-dusk-77-1080x1350.webp');
+    expect(render('batch-{batch}/{slug}-{seed}-{aspect}')).toBe('batch-3/a-lighthouse-at-dusk-77-16x9.webp');
+    expect(render('{batch}/{slug}', { batch: null })).toBe('no-batch/a-lighthouse-at-dusk.webp');
   });
 
   it('adds the extension when the template has none, and names missing values', () => {

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import pLimit from 'p-limit';
 import yazl from 'yazl';
+import { coordsLabel } from '../../../shared/batches-contract';
 import {
   EXPORT_LIMITS,
   type ExportFormat,
@@ -222,6 +223,8 @@ export function createExportService(deps: ExportServiceDeps) {
             provider: row.provider,
             model: row.model,
             date: day(row.createdAt),
+            aspect: aspectOf(row),
+            batch: row.batch?.id ?? null,
           };
           const wanted = renderPath(parts, values);
           insideFolder(root, wanted);
@@ -439,6 +442,9 @@ export function createExportService(deps: ExportServiceDeps) {
                 provider: row.provider,
                 model: row.model,
                 styleVersion: style.label,
+                batchId: row.batch?.id ?? null,
+                batchItem: row.batch ? row.batch.index + 1 : null,
+                batchCoords: row.batch?.coords ? coordsLabel(row.batch.coords) : null,
                 altText: altText?.text ?? null,
                 altTextApprovedBy: altText?.approved ? (altText.approvedBy ?? 'approved') : null,
                 approvalRef: row.approvalRef,
@@ -672,6 +678,14 @@ export function createExportService(deps: ExportServiceDeps) {
       await deps.pool.close();
     },
   };
+}
+
+/** The run's requested aspect ratio as a name part (`16x9`), else the image's own ratio in lowest terms. */
+function aspectOf(row: ExportSourceRow): string {
+  if (row.aspectRatio !== null) return row.aspectRatio.replace(':', 'x');
+  const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+  const d = gcd(row.width, row.height) || 1;
+  return `${row.width / d}x${row.height / d}`;
 }
 
 const slugCache = new Map<string, string>();

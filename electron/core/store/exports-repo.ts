@@ -1,6 +1,9 @@
+import { BatchCoords } from '../../../shared/batches-contract';
 import type { AltText, ExportReport, ExportState } from '../../../shared/export-contract';
 import { fieldError } from '../../../shared/result';
+import type { Logger } from '../ports';
 import type { LibraryDatabase } from './db';
+import { createJsonColumns } from './json-column';
 
 /** What an export needs of one output: its file, its run's facts and who approved it. */
 export interface ExportSourceRow {
@@ -15,10 +18,14 @@ export interface ExportSourceRow {
   bytes: number;
   prompt: string;
   seed: number | null;
+  /** The aspect ratio the run asked for (`16:9`); null when its request names none (some imports). */
+  aspectRatio: string | null;
   /** The provider and model that made it (the attempt's), else the run's. */
   provider: string;
   model: string | null;
   styleVersionId: number | null;
+  /** The batch that made the run, its item (0-based) and coordinates; null when no batch did. */
+  batch: { id: number; index: number; coords: BatchCoords | null } | null;
   /** Where an imported run came from (`a1111`, …); null for runs generated here. */
   importedFrom: string | null;
   reviewStatus: string;
@@ -82,9 +89,13 @@ interface SourceDbRow {
   bytes: number;
   prompt: string;
   seed: number | null;
+  aspect_ratio: string | null;
   provider: string;
   model: string | null;
   style_version_id: number | null;
+  batch_id: number | null;
+  batch_idx: number | null;
+  batch_coords: string | null;
   source: string | null;
   review_status: string;
   approval_ref: string | null;
@@ -145,7 +156,8 @@ const exportOf = (row: ExportDbRow): ExportRow => ({
   finishedAt: row.finished_at,
 });
 
-export function createExportsRepo(db: LibraryDatabase): ExportsRepo {
+export function createExportsRepo(db: LibraryDatabase, log: Logger): ExportsRepo {
+  const json = createJsonColumns(log);
   const selectApproved = db
     .prepare<[number], number>(
       `SELECT o.id FROM outputs o JOIN runs r ON r.id = o.run_id
@@ -155,9 +167,12 @@ export function createExportsRepo(db: LibraryDatabase): ExportsRepo {
     .pluck();
   const selectSource = db.prepare<[number], SourceDbRow>(
     `SELECT o.id AS output_id, o.run_id, o.idx, o.path, o.thumb_path, o.width, o.height, o.format, o.bytes,
-       r.prompt, r.seed, coalesce(a.provider, r.provider) AS provider, coalesce(a.model, r.model) AS model,
-       r.style_version_id, r.source, o.review_status, o.approval_ref, o.reviewed_at, r.created_at
+       r.prompt, r.seed, json_extract(r.request, '$.aspectRatio') AS aspect_ratio,
+       coalesce(a.provider, r.provider) AS provider, coalesce(a.model, r.model) AS model,
+       r.style_version_id, br.batch_id, br.idx AS batch_idx, br.coords AS batch_coords,
+       r.source, o.review_status, o.approval_ref, o.reviewed_at, r.created_at
      FROM outputs o JOIN runs r ON r.id = o.run_id LEFT JOIN attempts a ON a.id = o.attempt_id
+       LEFT JOIN batch_runs br ON br.run_id = r.id
      WHERE o.id = ? AND o.deleted_at IS NULL AND r.deleted_at IS NULL`,
   );
   const selectAlt = db.prepare<[number], AltDbRow>('SELECT * FROM output_alt_text WHERE output_id = ?');
@@ -230,9 +245,27 @@ export function createExportsRepo(db: LibraryDatabase): ExportsRepo {
           bytes: row.bytes,
           prompt: row.prompt,
           seed: row.seed,
+          aspectRatio: typeof row.aspect_ratio === 'string' ? row.aspect_ratio : null,
           provider: row.provider,
           model: row.model,
           styleVersionId: row.style_version_id,
+          batch:
+            row.batch_id === null || row.batch_idx === null
+              ? null
+              : {
+                  id: row.batch_id,
+                  index: row.batch_idx,
+                  // Shown in names and the manifest only: a row that no longer parses shows no coordinates.
+                  coords:
+                    row.batch_coords === null
+                      ? null
+                      : json.readOr(
+                          BatchCoords,
+                          row.batch_coords,
+                          { table: 'batch_runs', column: 'coords', id: row.run_id },
+                          null,
+                        ),
+                },
           importedFrom: row.source,
           reviewStatus: row.review_status,
           approvalRef: row.approval_ref,
