@@ -80,7 +80,8 @@ interface ManifestFile {
   altTextApprovedBy: string | null;
   licence: string;
   batchId: number | null;
-  batchItem: string | null;
+  batchItem: number | null;
+  batchCoords: string | null;
 }
 
 test('a 3 × 2 batch with a failed item retried, four outputs approved and exported with two presets: folder, sizes and manifests on disk', async ({
@@ -101,7 +102,7 @@ test('a 3 × 2 batch with a failed item retried, four outputs approved and expor
 
     // The batch: 3 variants × 2 aspect ratios, its cost per provider shown before it starts.
     const dialog = await composeBatch(page, { variants: 3, aspectRatios: ['1:1', '16:9'] });
-    await expect(dialog.getByRole('table').getByRole('row', { name: /Leonardo 6/ })).toBeVisible();
+    await expect(dialog.getByRole('table').getByRole('row', { name: /Leonardo\.Ai 6/ })).toBeVisible();
     await dialog.getByRole('button', { name: 'Start 6 items' }).click();
 
     const row = page.getByTestId('batch-1');
@@ -236,7 +237,8 @@ test('a 3 × 2 batch with a failed item retried, four outputs approved and expor
       });
       expect(entry.model).toBeTruthy();
       expect(entry.altTextApprovedBy).not.toBeNull();
-      expect(entry.batchItem).toContain(run.request.aspectRatio);
+      expect(entry.batchItem).toBeGreaterThanOrEqual(1);
+      expect(entry.batchCoords).toBe(`${run.request.aspectRatio} · variant ${(run.seed ?? 0) - 99}`);
       expect(entry.licence).toMatch(/Leonardo/);
       const line = csv.find((r) => r.file === entry.file);
       expect(line, entry.file).toMatchObject({
@@ -247,6 +249,8 @@ test('a 3 × 2 batch with a failed item retried, four outputs approved and expor
         model: entry.model,
         altText: alts.get(want.outputId),
         licence: entry.licence,
+        batchId: '1',
+        batchCoords: entry.batchCoords,
       });
     }
   } finally {

@@ -511,10 +511,10 @@ function AltTextRow({
           >
             {item.altText?.approved
               ? 'Approved'
-              : missing
-                ? 'Needs alt text'
-                : item.altText
-                  ? `Draft (${item.altText.source})`
+              : item.altText
+                ? `${item.altText.source === 'manual' ? 'Saved' : `Draft (${item.altText.source})`}, not approved`
+                : missing
+                  ? 'Needs alt text'
                   : ''}
           </span>
         </div>
