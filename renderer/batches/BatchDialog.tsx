@@ -11,7 +11,30 @@ import { useAppStore } from '../app/store';
 import { Button, Checkbox, Dialog, ErrorCard } from '../components';
 import { readableError } from '../lib/errors';
 import { formatCost } from '../lib/format';
-import { type Compose, useBatchesStore } from './store';
+import { type Compose, matrixValues, useBatchesStore } from './store';
+
+/** What the seeds of the variants will be, as the core expands them. */
+function seedsHint(compose: Compose): string {
+  const seed = compose.request.seed;
+  if (compose.variants === 1) return seed === null ? 'A random seed.' : `Seed ${seed}.`;
+  if (seed === null) return 'Random seeds, each recorded.';
+  return `Seeds ${seed} to ${seed + compose.variants - 1}.`;
+}
+
+/** The product the count comes from: `3 variants × 2 aspect ratios × 4 values of subject`. */
+function breakdown(compose: Compose): string {
+  const parts: string[] = [];
+  const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+  if (compose.styles.length > 0) parts.push(plural(compose.styles.length, 'style', 'styles'));
+  for (const variable of compose.variables) {
+    const n = matrixValues(compose.matrix[variable] ?? '').length;
+    if (n > 0) parts.push(`${plural(n, 'value', 'values')} of ${variable}`);
+  }
+  if (compose.aspectRatios.length > 0)
+    parts.push(plural(compose.aspectRatios.length, 'aspect ratio', 'aspect ratios'));
+  parts.push(plural(compose.variants, 'variant', 'variants'));
+  return parts.join(' × ');
+}
 
 export function BatchDialog() {
   const compose = useBatchesStore((s) => s.compose);
@@ -96,6 +119,7 @@ function Composer({ compose }: { compose: Compose }) {
             value={compose.variants}
             onChange={(event) => edit({ variants: Math.max(1, Math.round(Number(event.target.value) || 1)) })}
           />
+          <span className="batch-compose__hint">{seedsHint(compose)}</span>
         </label>
       </div>
 
@@ -114,6 +138,11 @@ function Composer({ compose }: { compose: Compose }) {
         </div>
       </fieldset>
 
+      {compose.variables.length === 0 && (
+        <p className="batch-compose__hint">
+          Prompt matrix: choose a template on Generate to vary its fields here.
+        </p>
+      )}
       {compose.variables.length > 0 && (
         <fieldset className="batch-compose__set">
           <legend>Prompt matrix</legend>
@@ -161,7 +190,10 @@ function Composer({ compose }: { compose: Compose }) {
             <p className="batch-compose__count" data-testid="batch-count">
               <strong>{estimate.items.toLocaleString('en-US')}</strong>{' '}
               {estimate.items === 1 ? 'item' : 'items'}
-              <span className="muted"> · at most {estimate.maxItems.toLocaleString('en-US')} per batch</span>
+              <span className="muted">
+                {' '}
+                ({breakdown(compose)}) · at most {estimate.maxItems.toLocaleString('en-US')} per batch
+              </span>
             </p>
             {estimate.perProvider.length > 0 && (
               <table className="batch-compose__costs">

@@ -493,6 +493,7 @@ function AltTextRow({
       <div className="export-item__alt">
         <textarea
           aria-label={`Alt text for image ${item.outputId}`}
+          placeholder="What a reader who cannot see the image needs to know"
           value={text}
           maxLength={1000}
           rows={2}
