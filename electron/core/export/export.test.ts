@@ -1,6 +1,7 @@
 // Export through a real core: approved outputs through presets into a folder, with the manifest, the naming
 // rules, overwrite policies, alt text, crops, cancel and a restart in the middle.
 import {
+  cpSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -18,6 +19,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { CropPreview, ExportPlan, ExportReport } from '../../../shared/export-contract';
 import { scriptedAdapter, testCatalog, testProvider, testRoutes } from '../../../test/support/dispatch';
 import { type Harness, makeHarness, refusal } from '../../../test/support/harness';
+import { copyLibraryAsKilled } from '../../../test/support/library-copy';
 import { recordingLogger } from '../../../test/support/log';
 import { createExportsRepo, openDatabase } from '../store';
 import { STAGING_PREFIX } from './service';
@@ -35,8 +37,9 @@ async function sceneImage(): Promise<Uint8Array> {
   return new Uint8Array(await sharp(Buffer.from(svg)).png().toBuffer());
 }
 
-async function setup(count = 2) {
+async function setup(count = 2, dataDir?: string) {
   const h = makeHarness({
+    dataDir,
     catalog: testCatalog(testProvider('pa', { seed: true })),
     routes: testRoutes([{ provider: 'pa' }]),
     adapters: { pa: scriptedAdapter('pa', [], { outcome: 'ok', bytes: await sceneImage() }) },
@@ -357,6 +360,75 @@ describe('export', () => {
     expect(await h.call<ExportReport>('export.get', { id: started.id })).toMatchObject({
       state: 'cancelled',
       written: 0,
+    });
+    expect(readdirSync(folder)).toEqual([]);
+  });
+
+  it('cancelled in the middle, with files already staged, leaves no file behind', async () => {
+    const { h, outputIds, folder } = await setup(3);
+    await approveAlt(h, outputIds);
+    const started = await h.call<ExportReport>('export.start', {
+      folder,
+      presetIds: ['app-icons', 'google-display', 'print-a4-300'],
+    });
+    let now = started;
+    for (let i = 0; i < 2000 && now.done === 0; i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      now = await h.call<ExportReport>('export.get', { id: started.id });
+    }
+    expect(now).toMatchObject({ state: 'running' });
+    expect(now.done).toBeGreaterThan(0);
+    expect(now.done).toBeLessThan(now.total);
+    // Staged inside the destination, under the hidden folder only.
+    expect(filesIn(folder).length).toBeGreaterThan(0);
+    expect(filesIn(folder).every((f) => f.startsWith(STAGING_PREFIX))).toBe(true);
+    await h.call('export.cancel', { id: started.id });
+    await h.core.exports.settled(started.id);
+    expect(await h.call<ExportReport>('export.get', { id: started.id })).toMatchObject({
+      state: 'cancelled',
+      written: 0,
+    });
+    expect(readdirSync(folder)).toEqual([]);
+  });
+
+  it('killed in the middle of writing: the next start marks it interrupted and removes what it had staged', async () => {
+    const { h, outputIds, folder } = await setup(3);
+    await approveAlt(h, outputIds);
+    const started = await h.call<ExportReport>('export.start', {
+      folder,
+      presetIds: ['app-icons', 'google-display', 'print-a4-300'],
+    });
+    let now = started;
+    for (let i = 0; i < 2000 && now.done === 0; i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      now = await h.call<ExportReport>('export.get', { id: started.id });
+    }
+    expect(now.state).toBe('running');
+    expect(now.done).toBeGreaterThan(0);
+    // The kill: the library and the destination folder as they are at this instant.
+    const crashedLibrary = copyLibraryAsKilled(
+      h.dataDir,
+      mkdtempSync(path.join(os.tmpdir(), 'atelier-lib-')),
+    );
+    const crashedFolder = mkdtempSync(path.join(os.tmpdir(), 'atelier-export-kill-'));
+    dirs.push(crashedLibrary, crashedFolder);
+    cpSync(folder, crashedFolder, { recursive: true });
+    await h.call('export.cancel', { id: started.id });
+    await h.core.exports.settled(started.id);
+    await h.close();
+    open.splice(open.indexOf(h), 1);
+    // What the next start finds in the folder: staged files only, no file in its place yet.
+    cpSync(crashedFolder, folder, { recursive: true });
+    const staged = filesIn(folder);
+    expect(staged.length).toBeGreaterThan(0);
+    expect(staged.every((f) => f.startsWith(`${STAGING_PREFIX}${started.id}/`))).toBe(true);
+
+    const { h: next } = await setup(0, crashedLibrary);
+    expect(await next.core.recoveredExports).toBe(1);
+    expect(await next.call<ExportReport>('export.get', { id: started.id })).toMatchObject({
+      state: 'interrupted',
+      written: 0,
+      error: { code: 'interrupted' },
     });
     expect(readdirSync(folder)).toEqual([]);
   });
