@@ -208,10 +208,10 @@ describe('export', () => {
       format: 'jpeg',
       template: 'print/{size}.{ext}',
     });
-    // A CMYK JPEG has no JFIF header: its DPI lived in the EXIF the metadata writer replaces (TIFF keeps it).
-    expect(await sharp(path.join(folder, 'print/a4-portrait.jpg')).metadata()).toMatchObject({
-      space: 'cmyk',
-    });
+    // A CMYK JPEG has no JFIF header: its DPI lives in EXIF, carried over beside the metadata written.
+    const cmykJpeg = await sharp(path.join(folder, 'print/a4-portrait.jpg')).metadata();
+    expect(cmykJpeg).toMatchObject({ space: 'cmyk', density: 300, width: 2480, height: 3508 });
+    expect(cmykJpeg.icc).toBeDefined();
   }, 90_000);
 
   it('makes every preset at its sizes', async () => {

@@ -277,6 +277,58 @@ describe('modes', () => {
     expect((await sharp(out).metadata()).xmp).toBeUndefined();
   });
 
+  it('a JPEG keeps its DPI (libvips puts it in EXIF, no JFIF) beside the UserComment; strip drops it', async () => {
+    const cmyk = await sharp(IMAGE)
+      .withExif({ IFD0: { Artist: 'someone' } })
+      .toColourspace('cmyk')
+      .withIccProfile('cmyk')
+      .withDensity(300)
+      .jpeg()
+      .toBuffer();
+    expect(await sharp(cmyk).metadata()).toMatchObject({ space: 'cmyk', density: 300 });
+    for (const mode of ['full', 'parameters'] as const) {
+      const out = await embedText({ bytes: cmyk, format: 'jpeg' }, text, mode, 'A 1');
+      const meta = await sharp(out).metadata();
+      expect({ mode, space: meta.space, density: meta.density, icc: meta.icc !== undefined }).toEqual({
+        mode,
+        space: 'cmyk',
+        density: 300,
+        icc: true,
+      });
+      const tags = await exifr.parse(out, { tiff: true, xmp: false, icc: false, mergeOutput: true });
+      expect(tags.Artist).toBeUndefined();
+      expect([tags.XResolution, tags.YResolution, tags.ResolutionUnit]).toEqual([300, 300, 'inches']);
+      expect(await userComment(out)).toBe(PARAMS);
+    }
+    const stripped = await sharp(
+      await embedText({ bytes: cmyk, format: 'jpeg' }, null, 'strip', 'A 1'),
+    ).metadata();
+    expect([stripped.space, stripped.exif]).toEqual(['cmyk', undefined]);
+    // A JFIF header keeps its own density (APP0 stays in every mode).
+    const app0 = Buffer.from([
+      0xff,
+      0xe0,
+      0x00,
+      0x10,
+      ...Buffer.from('JFIF\0'),
+      1,
+      1,
+      1,
+      0,
+      150,
+      0,
+      150,
+      0,
+      0,
+    ]);
+    const plain = await sharp(IMAGE).jpeg().toBuffer();
+    const jfif = Buffer.concat([plain.subarray(0, 2), app0, plain.subarray(2)]);
+    const kept = await sharp(
+      await embedText({ bytes: jfif, format: 'jpeg' }, null, 'strip', 'A 1'),
+    ).metadata();
+    expect([kept.density, kept.exif]).toEqual([150, undefined]);
+  });
+
   it('AVIF and TIFF: strip re-encodes only a file that carries EXIF or XMP, keeping its size', async () => {
     const tiff = await sharp(IMAGE).withXmp(provenanceXmp('{}', 'x')).tiff().toBuffer();
     expect((await sharp(tiff).metadata()).xmp).toBeDefined();

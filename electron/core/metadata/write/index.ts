@@ -7,6 +7,7 @@
  * |            | (provenance JSON); ComfyUI runs also `prompt` (the graph) |                                              |
  * | parameters | `parameters` only                                        | EXIF UserComment only                        |
  * | strip      | no text, eXIf, tIME or C2PA chunk                        | no EXIF (GPS included), XMP, IPTC, C2PA, COM |
+ * | full, parameters: a JPEG without JFIF (what libvips writes) keeps its DPI: IFD0's resolution carried over |
  *
  * Every mode first removes what the file carried, so nothing the provider (or a camera) wrote leaves with it;
  * the ICC profile stays in every mode because it is how the pixels' colours are meant, not who made them
@@ -25,8 +26,8 @@ import { PROVENANCE_PNG_KEYWORD } from '../../../../shared/provenance';
 import { AppError } from '../../../../shared/result';
 import type { EmbedMetadata, MetadataMode, OutgoingImage } from '../out';
 import { formatInfotext } from './a1111-infotext';
-import { exifWithUserComment } from './exif';
-import { MAX_JPEG_XMP_BYTES, writeJpegMetadata } from './jpeg';
+import { exifBlock } from './exif';
+import { exifOnlyResolution, MAX_JPEG_XMP_BYTES, writeJpegMetadata } from './jpeg';
 import { type PngText, writePngText } from './png';
 import { buildProvenance } from './provenance';
 import { infotextFromRun, madeBy, type ProviderFacts } from './run-parameters';
@@ -117,8 +118,12 @@ export async function embedText(
     }
     case 'jpeg':
     case 'webp': {
+      // libvips writes a JPEG's DPI into EXIF only (no JFIF header): it is carried over unless asked to strip.
+      const resolution = image.format === 'jpeg' && mode !== 'strip' ? exifOnlyResolution(image.bytes) : null;
       const metadata = {
-        ...(parameters !== null ? { exif: exifWithUserComment(parameters) } : {}),
+        ...(parameters !== null || resolution !== null
+          ? { exif: exifBlock({ userComment: parameters, resolution }) }
+          : {}),
         // One JPEG APP1 segment holds 64 KB; WebP chunks have no such limit, the same cap keeps both alike.
         ...(full ? { xmp: fitProvenanceXmp(text.provenance, creatorTool, MAX_JPEG_XMP_BYTES) } : {}),
       };

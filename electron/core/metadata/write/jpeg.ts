@@ -8,6 +8,7 @@
  * and keeps only APP0 (JFIF), the APP2 ICC profile (the colours) and APP14 (Adobe: how to read the colour
  * channels). New EXIF and XMP go right after SOI and APP0, where EXIF readers look first.
  */
+import { type ExifResolution, readExifResolution } from './exif';
 
 const SOI = 0xd8;
 const SOS = 0xda;
@@ -100,4 +101,16 @@ export function writeJpegMetadata(jpeg: Buffer, metadata: JpegMetadata, strip: b
     ...kept.slice(leading).map((s) => s.bytes),
     rest,
   ]);
+}
+
+/**
+ * The print resolution a JPEG without a JFIF header keeps in its EXIF (where libvips writes a JPEG's DPI), or null:
+ * with JFIF the density stays in APP0, which is kept.
+ */
+export function exifOnlyResolution(jpeg: Buffer): ExifResolution | null {
+  const { segments } = splitJpeg(jpeg);
+  const jfif = Buffer.from('JFIF\0', 'latin1');
+  if (segments.some((s) => s.marker === APP0 && payloadStarts(s, jfif))) return null;
+  const exif = segments.find((s) => s.marker === APP1 && payloadStarts(s, EXIF_HEADER));
+  return exif ? readExifResolution(exif.bytes.subarray(4 + EXIF_HEADER.length)) : null;
 }
