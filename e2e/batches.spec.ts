@@ -45,4 +45,13 @@ test('a 3 × 2 batch with one failing item: retried from the dead-letter list, t
   await expect(cards.filter({ hasText: '16:9 · variant 3' })).toHaveCount(1);
   await page.getByRole('button', { name: /^Run 1: a glass lighthouse/ }).click();
   await expect(page.getByTestId('detail-batch')).toContainText(/Batch 1, item \d · (1:1|16:9) · variant \d/);
+  await page.keyboard.press('Escape');
+
+  // Export… on the batch: History shows the batch and its Export dialog opens on it (six images).
+  await openScreen(page, 'Batches');
+  await page.getByTestId('batch-1').getByRole('button', { name: 'Export…' }).click();
+  const exporter = page.getByRole('dialog', { name: 'Export' });
+  await expect(exporter.getByRole('radio', { name: 'Current filter' })).toBeChecked();
+  await expect(exporter.getByRole('heading', { name: '6 images' })).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Stop showing only Batch 1' })).toBeVisible();
 });

@@ -10,6 +10,7 @@
 
 import type { TaskType } from '../../shared/constants';
 import type { AspectRatio, GenerationRequest, QualityTier } from '../../shared/domain';
+import type { HistoryQueryInput } from '../../shared/history-contract';
 import type { TemplateFields } from '../../shared/library-contract';
 import type { PickedFile } from '../lib/files';
 
@@ -70,6 +71,8 @@ export interface Intents {
   'batches.compose': { request: GenerationRequest; variables: string[]; styleName: string | null };
   /** "Open in History": History filtered to the runs one batch made (History). */
   'history.showBatch': { batchId: number };
+  /** "Export…" from another screen: History's Export dialog opens with this filter as what to export (Export). */
+  'export.open': { history: HistoryQueryInput };
 }
 
 export type IntentName = keyof Intents;

@@ -128,6 +128,20 @@ function BatchRow({ batch }: { batch: BatchSummary }) {
         >
           Open in History
         </Button>
+        {counts.succeeded > 0 && (
+          <Button
+            size="sm"
+            variant="ghost"
+            icon="download"
+            onClick={() => {
+              send('history.showBatch', { batchId: batch.id });
+              useAppStore.getState().go('history');
+              send('export.open', { history: { batches: [batch.id] } });
+            }}
+          >
+            Export…
+          </Button>
+        )}
         <Button
           size="sm"
           variant="ghost"

@@ -36,7 +36,8 @@ interface ExportState {
   plan: ExportPlan | null;
   report: ExportReport | null;
   error: AppErrorShape | null;
-  show(origin: ExportOrigin): void;
+  /** Opens the dialog; `kind` picks what to export (else the selection when there is one, else approved). */
+  show(origin: ExportOrigin, kind?: SourceKind): void;
   close(): void;
   setSource(kind: SourceKind): void;
   setBoard(boardId: number): void;
@@ -63,11 +64,11 @@ export const useExportStore = create<ExportState>((set, get) => ({
   plan: null,
   report: null,
   error: null,
-  show(origin) {
+  show(origin, kind) {
     set({
       open: true,
       origin,
-      sourceKind: origin.selection.length > 0 ? 'selection' : 'approved',
+      sourceKind: kind ?? (origin.selection.length > 0 ? 'selection' : 'approved'),
       boardId: origin.boardId,
       report: null,
       error: null,

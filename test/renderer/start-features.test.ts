@@ -65,6 +65,7 @@ const SAMPLE: Intents = {
     styleName: null,
   },
   'history.showBatch': { batchId: 1 },
+  'export.open': { history: { batches: [1] } },
 };
 
 let stop: (() => void) | null = null;
