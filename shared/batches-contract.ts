@@ -184,6 +184,8 @@ export const BatchItem = z.object({
   error: RunError.nullable(),
   startedAt: z.number().nullable(),
   finishedAt: z.number().nullable(),
+  /** The thumbnail of its run's first image (media path); null until it has one. */
+  thumbPath: z.string().nullable(),
 });
 export type BatchItem = z.infer<typeof BatchItem>;
 

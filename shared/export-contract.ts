@@ -172,6 +172,8 @@ export const PlannedFile = z.object({
   action: z.enum(['write', 'replace', 'skip', 'rename']),
   /** For rename: the name the template gave, which was taken. */
   wanted: z.string().nullable(),
+  /** For rename: by a file already in the folder, or by another file of this export (the template names both alike). */
+  takenBy: z.enum(['folder', 'export']).nullable(),
 });
 export type PlannedFile = z.infer<typeof PlannedFile>;
 
@@ -182,6 +184,8 @@ export const ExportPlan = z.object({
   /** The first `EXPORT_LIMITS.planPreview` of them. */
   files: z.array(PlannedFile),
   counts: z.object({ write: z.number(), replace: z.number(), skip: z.number(), rename: z.number() }),
+  /** Files numbered because the template gave another file of this export the same name. */
+  clashes: z.number(),
   /** Outputs going to a preset that needs alt text but have no approved alt text. */
   missingAltText: z.array(z.number()),
   /** True when the export would refuse (missing alt text and no override). */

@@ -5,6 +5,7 @@
 import './batches.css';
 import { useEffect, useState } from 'react';
 import { type BatchItem, type BatchSummary, coordsLabel } from '../../shared/batches-contract';
+import { api } from '../api';
 import { send } from '../app/actions';
 import { useAppStore } from '../app/store';
 import { Badge, type BadgeTone, Button, Checkbox, EmptyState, ErrorCard, ProgressBar } from '../components';
@@ -160,7 +161,6 @@ function Items({ batch }: { batch: BatchSummary }) {
   const items = useBatchesStore((s) => s.items);
   const [picked, setPicked] = useState<Set<number>>(new Set());
   const dead = items.filter((i) => i.state === 'failed');
-  const others = items.filter((i) => i.state !== 'failed');
   const retry = (indexes: number[] | 'all') => {
     setPicked(new Set());
     void useBatchesStore.getState().retry(batch.id, indexes);
@@ -216,11 +216,11 @@ function Items({ batch }: { batch: BatchSummary }) {
           </ul>
         )}
       </section>
-      <details className="batches__all">
+      <details className="batches__all" open>
         <summary>Every item ({items.length})</summary>
-        <ul className="batches__grid">
-          {others.map((item) => (
-            <ItemChip key={item.index} item={item} />
+        <ul className="batches__tiles">
+          {items.map((item) => (
+            <ItemTile key={item.index} item={item} />
           ))}
         </ul>
       </details>
@@ -228,26 +228,36 @@ function Items({ batch }: { batch: BatchSummary }) {
   );
 }
 
-const ITEM_TONE: Record<BatchItem['state'], string> = {
-  pending: 'pending',
-  running: 'running',
-  succeeded: 'succeeded',
-  failed: 'failed',
-  cancelled: 'cancelled',
+const ITEM_STATE: Record<BatchItem['state'], string> = {
+  pending: 'Waiting',
+  running: 'Running',
+  succeeded: 'Done',
+  failed: 'Failed',
+  cancelled: 'Cancelled',
 };
 
-function ItemChip({ item }: { item: BatchItem }) {
+/** One item: its image once it has one, else its state; its place in the product below. Opens its run. */
+function ItemTile({ item }: { item: BatchItem }) {
+  const where = `${item.index + 1} · ${coordsLabel(item.coords)}`;
+  const runId = item.runId;
   return (
-    <li className={`batches__chip batches__chip--${ITEM_TONE[item.state]}`}>
-      {item.runId !== null ? (
-        <button type="button" onClick={() => useAppStore.getState().openRun(item.runId!)}>
-          {item.index + 1} · {coordsLabel(item.coords)} · {item.state}
-        </button>
-      ) : (
-        <span>
-          {item.index + 1} · {coordsLabel(item.coords)} · {item.state}
-        </span>
-      )}
+    <li className={`batches__tile batches__tile--${item.state}`}>
+      <button
+        type="button"
+        className="batches__tile-image"
+        disabled={runId === null}
+        aria-label={`Item ${where}: ${ITEM_STATE[item.state]}`}
+        onClick={() => runId !== null && useAppStore.getState().openRun(runId)}
+      >
+        {item.thumbPath ? (
+          <img src={api.mediaUrl(item.thumbPath)} alt="" loading="lazy" />
+        ) : (
+          <span>{ITEM_STATE[item.state]}</span>
+        )}
+      </button>
+      <span className="batches__tile-caption" title={where}>
+        {where}
+      </span>
     </li>
   );
 }

@@ -7,6 +7,7 @@ import type {
   ExportItem,
   ExportPreset,
   OverwritePolicy,
+  PlannedFile,
   Watermark,
 } from '../../shared/export-contract';
 import { EXPORT_FORMATS, NAME_FIELDS } from '../../shared/export-contract';
@@ -335,6 +336,14 @@ export function ExportDialog() {
                 </strong>
                 , plus manifest.json and manifest.csv — {s.plan.counts.write} new, {s.plan.counts.rename}{' '}
                 renamed, {s.plan.counts.replace} replaced, {s.plan.counts.skip} skipped.
+                {s.plan.clashes > 0 ? (
+                  <span className="export-plan__blocked">
+                    {' '}
+                    {s.plan.clashes} file{s.plan.clashes === 1 ? '' : 's'} share a name with another image's
+                    and {s.plan.clashes === 1 ? 'is' : 'are'} numbered: add {'{aspect}'} or {'{output}'} to
+                    the file names to tell them apart.
+                  </span>
+                ) : null}
                 {s.plan.blocked ? (
                   <span className="export-plan__blocked">
                     {' '}
@@ -349,12 +358,7 @@ export function ExportDialog() {
                     <span className="muted">
                       {f.width}×{f.height}
                     </span>{' '}
-                    {f.action !== 'write' ? (
-                      <em>
-                        {f.action}
-                        {f.wanted ? ` (${f.wanted} exists)` : ''}
-                      </em>
-                    ) : null}
+                    {f.action !== 'write' ? <em>{plannedAction(f)}</em> : null}
                   </li>
                 ))}
                 {s.plan.total > s.plan.files.length ? (
@@ -389,6 +393,14 @@ export function ExportDialog() {
       </div>
     </Dialog>
   );
+}
+
+/** What the dry run will do with a file that is not simply new. */
+function plannedAction(file: PlannedFile): string {
+  if (file.action === 'rename' && file.takenBy === 'export') return 'numbered: another image got this name';
+  if (file.action === 'rename') return `kept beside ${file.wanted ?? 'the file'}, which exists`;
+  if (file.action === 'replace') return 'replaces the file there';
+  return 'skipped: a file is there';
 }
 
 /** Drafts alt text, one image after another, for every image that has none yet. */

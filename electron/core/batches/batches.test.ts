@@ -212,6 +212,11 @@ describe('a batch through the queue', () => {
     const dead = first.items.filter((i) => i.state === 'failed');
     expect(dead).toHaveLength(1);
     expect(dead[0]!.error?.code).toBe('content_blocked');
+    // Each item shows its run's first image once it has one; the failed one has none.
+    expect(dead[0]!.thumbPath).toBeNull();
+    expect(
+      first.items.filter((i) => i.state === 'succeeded' && /^thumbs\//.test(i.thumbPath ?? '')),
+    ).toHaveLength(5);
     expect(adapters.pa!.calls).toHaveLength(6);
     // Each item sent once, with its own seed and ratio.
     expect(adapters.pa!.calls.map((c) => c.seed).sort()).toEqual([100, 100, 101, 101, 102, 102]);

@@ -275,7 +275,13 @@ describe('export', () => {
     expect(readFileSync(path.join(folder, 'feed.jpg'), 'utf8')).toBe('mine');
 
     const renamePlan = await h.call<ExportPlan>('export.plan', { ...base, overwrite: 'rename' });
-    expect(renamePlan.files[0]).toMatchObject({ path: 'feed-2.jpg', action: 'rename', wanted: 'feed.jpg' });
+    expect(renamePlan.files[0]).toMatchObject({
+      path: 'feed-2.jpg',
+      action: 'rename',
+      wanted: 'feed.jpg',
+      takenBy: 'folder',
+    });
+    expect(renamePlan.clashes).toBe(0);
     await exportNow(h, { ...base, overwrite: 'rename' });
     expect(readFileSync(path.join(folder, 'feed.jpg'), 'utf8')).toBe('mine');
     expect(statSync(path.join(folder, 'feed-2.jpg')).size).toBe(first.size);
@@ -292,11 +298,15 @@ describe('export', () => {
   it('keeps every name inside the folder and tells clashing names apart', async () => {
     const { h, outputIds, folder } = await setup();
     await approveAlt(h, outputIds);
-    const report = await exportNow(h, {
-      folder,
-      presetIds: ['meta-feed'],
-      template: '../../{board}/CON.{ext}',
-    });
+    const input = { folder, presetIds: ['meta-feed'], template: '../../{board}/CON.{ext}' };
+    const plan = await h.call<ExportPlan>('export.plan', input);
+    // The second image's file is numbered because the first took the name, not because a file is there.
+    expect(plan.clashes).toBe(1);
+    expect(plan.files.map((f) => [f.action, f.takenBy])).toEqual([
+      ['write', null],
+      ['rename', 'export'],
+    ]);
+    const report = await exportNow(h, input);
     expect(report.state).toBe('done');
     const files = filesIn(folder).filter((f) => !f.startsWith('manifest'));
     expect(files).toHaveLength(2);

@@ -197,6 +197,7 @@ export function createExportService(deps: ExportServiceDeps) {
     const files: PlannedFile[] = [];
     const targets: FullPlan['targets'] = new Map();
     const counts = { write: 0, replace: 0, skip: 0, rename: 0 };
+    let clashes = 0;
     for (const row of rows) {
       const style = styleLabel(row.styleVersionId);
       for (const p of presets) {
@@ -232,13 +233,22 @@ export function createExportService(deps: ExportServiceDeps) {
           const base = { outputId: row.outputId, presetId: p.id, sizeId: size.id, ...dims, format };
           if (book.has(wanted)) {
             // Two files of this export got one name: the later one is numbered, whatever the policy.
-            file = { ...base, path: book.take(wanted, (c) => !exists(c)), action: 'rename', wanted };
+            const numberedPath = book.take(wanted, (c) => !exists(c));
+            file = { ...base, path: numberedPath, action: 'rename', wanted, takenBy: 'export' };
+            clashes += 1;
           } else if (!exists(wanted)) {
-            file = { ...base, path: book.take(wanted), action: 'write', wanted: null };
+            file = { ...base, path: book.take(wanted), action: 'write', wanted: null, takenBy: null };
           } else if (options.overwrite === 'rename') {
-            file = { ...base, path: book.take(wanted, (c) => !exists(c)), action: 'rename', wanted };
+            const numberedPath = book.take(wanted, (c) => !exists(c));
+            file = { ...base, path: numberedPath, action: 'rename', wanted, takenBy: 'folder' };
           } else {
-            file = { ...base, path: book.take(wanted), action: options.overwrite, wanted: null };
+            file = {
+              ...base,
+              path: book.take(wanted),
+              action: options.overwrite,
+              wanted: null,
+              takenBy: null,
+            };
           }
           counts[file.action] += 1;
           files.push(file);
@@ -275,6 +285,7 @@ export function createExportService(deps: ExportServiceDeps) {
         total: files.length,
         files: files.slice(0, EXPORT_LIMITS.planPreview),
         counts,
+        clashes,
         missingAltText,
         blocked: missingAltText.length > 0 && !options.allowMissingAltText,
       },

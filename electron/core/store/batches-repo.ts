@@ -113,6 +113,7 @@ interface ItemDbRow {
   error_details: string | null;
   started_at: number | null;
   finished_at: number | null;
+  thumb_path: string | null;
 }
 
 const Kind = z.array(z.enum(['styles', 'matrix', 'aspectRatios', 'variants']));
@@ -121,8 +122,10 @@ const ErrorDetails = z.object({ message: z.string() });
 export function createBatchesRepo(db: LibraryDatabase, log: Logger): BatchesRepo {
   const json = createJsonColumns(log);
   const BATCH_COLUMNS = 'id, name, kind, spec, state, paused_reason, created_at, finished_at, settings';
-  const ITEM_COLUMNS =
-    'batch_id, idx, coords, run_id, state, attempts, error_code, error_details, started_at, finished_at';
+  // The thumbnail of the item's run's first live output (UNIQUE (run_id, idx) on outputs serves it).
+  const ITEM_COLUMNS = `batch_id, idx, coords, run_id, state, attempts, error_code, error_details, started_at,
+    finished_at, (SELECT o.thumb_path FROM outputs o WHERE o.run_id = batch_items.run_id AND o.deleted_at IS NULL
+      ORDER BY o.idx LIMIT 1) AS thumb_path`;
   const insertBatch = db.prepare<[string, string, string, number, string]>(
     `INSERT INTO batches (name, kind, spec, state, created_at, settings) VALUES (?, ?, ?, 'running', ?, ?)`,
   );
@@ -223,6 +226,7 @@ export function createBatchesRepo(db: LibraryDatabase, log: Logger): BatchesRepo
       error: row.error_code === null ? null : { code: row.error_code, message: details?.message ?? '' },
       startedAt: row.started_at,
       finishedAt: row.finished_at,
+      thumbPath: row.thumb_path,
     };
   }
 
