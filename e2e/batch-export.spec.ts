@@ -112,7 +112,7 @@ test('a 3 × 2 batch with a failed item retried, four outputs approved and expor
     await expect(facts).toContainText('1 failed');
     const dead = row.getByRole('region', { name: 'Dead-letter list' }).getByRole('listitem');
     await expect(dead).toHaveCount(1);
-    await expect(dead).toContainText('content_blocked');
+    await expect(dead).toContainText('Blocked by content policy.');
     await expect(dead).toContainText(/(1:1|16:9) · variant [123]/);
     const created = () => leonardo.requests.filter((r) => r.path === '/api/rest/v1/generations').length;
     expect(created()).toBe(6);
