@@ -1,6 +1,6 @@
 // Export: choose what (approved, the selection, the current filter, a board), presets and format, the naming
 // template with its dry run, the overwrite policy, crops with their safe zone, alt text, then progress.
-import { useEffect, useState } from 'react';
+import { type CSSProperties, useEffect, useState } from 'react';
 import type {
   CropPreview,
   ExportFormat,
@@ -576,7 +576,12 @@ function CropEditor({ item, preset }: { item: ExportItem; preset: ExportPreset }
     <figure className="export-crop" aria-label={`Crop for ${preset.name}`}>
       <div
         className="export-crop__stage"
-        style={{ aspectRatio: `${preview.source.width} / ${preview.source.height}` }}
+        style={
+          {
+            aspectRatio: `${preview.source.width} / ${preview.source.height}`,
+            '--ratio': preview.source.width / Math.max(1, preview.source.height),
+          } as CSSProperties
+        }
       >
         <img src={api.mediaUrl(item.path)} alt="" />
         <div className="export-crop__window" style={box(preview.crop)} />
