@@ -87,6 +87,25 @@ describe('checks on real images', () => {
     expect(picture.blank!.score).toBeGreaterThan(10);
   });
 
+  it('the image is decoded once as shown: a 16-bit PNG on the 0–255 scale, an EXIF-rotated JPEG upright', async () => {
+    const picture = await scene(6, 256);
+    const wants = { nsfw: false, ocr: false };
+    const eight = await measureNoModels(picture, wants);
+    const sixteen = await measureNoModels(
+      await sharp(picture).toColourspace('rgb16').png().toBuffer(),
+      wants,
+    );
+    expect(sixteen.detail).toBeCloseTo(eight.detail, 5);
+    expect(sixteen.phash).toBe(eight.phash);
+    expect(Object.keys(eight.timings)).toEqual(['decode', 'stats', 'phash']);
+    const wide = await sharp(picture)
+      .resize(300, 200, { fit: 'fill' })
+      .jpeg()
+      .withMetadata({ orientation: 6 })
+      .toBuffer();
+    expect(await measureNoModels(wide, wants)).toMatchObject({ width: 200, height: 300 });
+  });
+
   it('a resized and recompressed copy is a near-duplicate; a different image is not', async () => {
     const original = await scene(7);
     const copy = await sharp(original).resize(300, 300).jpeg({ quality: 55 }).toBuffer();
