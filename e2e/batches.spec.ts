@@ -34,7 +34,9 @@ test('a 3 × 2 batch with one failing item: retried from the dead-letter list, t
   await expect(row.getByRole('button', { name: 'Hide items' })).toBeVisible();
   const dead = row.getByRole('region', { name: 'Dead-letter list' }).getByRole('listitem');
   await expect(dead).toHaveCount(1);
-  await expect(dead).toContainText('content_blocked');
+  // Its reason in words, never the raw code.
+  await expect(dead).toContainText('Blocked by content policy.');
+  await expect(dead).not.toContainText('content_blocked');
   expect(openai.requests.filter((r) => r.path === '/v1/images/generations')).toHaveLength(6);
 
   await dead.getByRole('button', { name: 'Retry', exact: true }).click();

@@ -8,7 +8,7 @@ import { type BatchItem, type BatchSummary, coordsLabel } from '../../shared/bat
 import { send } from '../app/actions';
 import { useAppStore } from '../app/store';
 import { Badge, type BadgeTone, Button, Checkbox, EmptyState, ErrorCard, ProgressBar } from '../components';
-import { readableError } from '../lib/errors';
+import { errorLabel, readableError } from '../lib/errors';
 import { formatCost, formatDuration, formatRelative } from '../lib/format';
 import { useBatchesStore } from './store';
 
@@ -190,7 +190,7 @@ function Items({ batch }: { batch: BatchSummary }) {
                   Item {item.index + 1} · {coordsLabel(item.coords)}
                 </span>
                 <span className="batches__why">
-                  <code>{item.error?.code}</code> {item.error?.message}
+                  {item.error && <strong>{errorLabel(item.error.code)}.</strong>} {item.error?.message}
                 </span>
                 {canRetry && (
                   <Button size="sm" variant="ghost" onClick={() => retry([item.index])}>
