@@ -5,7 +5,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { createMediaStore, DEFAULT_THUMB_SIZE } from '../electron/core/media';
 import { THUMB_WEBP } from '../electron/core/media/store';
-import { systemClock } from '../electron/core/ports';
+import { silentLogger, systemClock } from '../electron/core/ports';
 import { createReferenceService, type ReferenceService } from '../electron/core/references';
 import {
   closeDatabase,
@@ -102,7 +102,7 @@ async function benchBrowsing(): Promise<BenchRow[]> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'atelier-bench-refs-'));
   const db = openDatabase(path.join(dir, 'atelier.db'));
   try {
-    const repo = createReferencesRepo(db);
+    const repo = createReferencesRepo(db, silentLogger);
     const service = createReferenceService({
       repo,
       media: createMediaStore({ dataDir: dir }),
@@ -196,7 +196,11 @@ async function benchImport(format: 'png' | 'jpeg'): Promise<BenchRow[]> {
     mkdirSync(dataDir, { recursive: true });
     const media = createMediaStore({ dataDir });
     const db = openDatabase(path.join(media.dataDir, 'atelier.db'));
-    const service = createReferenceService({ repo: createReferencesRepo(db), media, clock: systemClock });
+    const service = createReferenceService({
+      repo: createReferencesRepo(db, silentLogger),
+      media,
+      clock: systemClock,
+    });
     return { service, close: () => closeDatabase(db) };
   };
   try {

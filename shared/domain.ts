@@ -269,6 +269,28 @@ export const ProviderSafety = z.object({
 });
 export type ProviderSafety = z.infer<typeof ProviderSafety>;
 
+/** `HARM_CATEGORY_SEXUALLY_EXPLICIT` + `MEDIUM` → "sexually explicit: medium" (and " (blocked)" when it was). */
+export function safetyRatingWords(rating: SafetyRating): string {
+  const words = (code: string) =>
+    code
+      .replace(/^HARM_CATEGORY_/, '')
+      .toLowerCase()
+      .replaceAll('_', ' ');
+  return `${words(rating.category)}: ${words(rating.probability)}${rating.blocked ? ' (blocked)' : ''}`;
+}
+
+/** The ratings worth reading on a line: those above NEGLIGIBLE, or blocked. */
+export function notableSafetyRatings(safety: ProviderSafety): SafetyRating[] {
+  return safety.ratings.filter((r) => r.blocked || r.probability !== 'NEGLIGIBLE');
+}
+
+/** Who gave a provider safety verdict, as a designer reads it ("fal's safety checker flagged this image"). */
+export const PROVIDER_SAFETY_SOURCES: Record<ProviderSafety['field'], string> = {
+  has_nsfw_concepts: "fal's safety checker",
+  is_image_safe: "Ideogram's safety check",
+  safetyRatings: "Gemini's safety ratings",
+};
+
 export const OutputRecord = z.object({
   id: z.number(),
   index: z.number(),

@@ -50,6 +50,13 @@ export const QualityCheckRecord = z.object({
 });
 export type QualityCheckRecord = z.infer<typeof QualityCheckRecord>;
 
+/**
+ * One check's verdict on an imported reference image: the NSFW check, with the thresholds of Settings → Quality.
+ * A reference has no request, so the other checks do not apply (it is hashed for near-duplicates of outputs).
+ */
+export const ReferenceCheckRecord = QualityCheckRecord.omit({ outputId: true });
+export type ReferenceCheckRecord = z.infer<typeof ReferenceCheckRecord>;
+
 /** Failed and not-run checks of an output: what Review shows under "Why flagged". */
 export const QualityFlag = QualityCheckRecord.pick({
   check: true,
@@ -101,7 +108,10 @@ export const QualityJobState = z.enum(['idle', 'running', 'done', 'cancelled']);
 export const QualityProgress = z.object({
   state: QualityJobState,
   done: z.number(),
+  /** Images to check: the references first, then the outputs. */
   total: z.number(),
+  /** How many of `total` are reference images. */
+  references: z.number(),
 });
 export type QualityProgress = z.infer<typeof QualityProgress>;
 
@@ -120,7 +130,10 @@ export const qualityCalls = {
   },
   'quality.settings': { input: z.strictObject({}), output: QualitySettings },
   'quality.saveSettings': { input: z.strictObject({ settings: QualitySettings }), output: QualitySettings },
-  /** Re-runs every enabled check on every live output (and hashes every reference); progress on `quality.progress`. */
+  /**
+   * Re-runs every enabled check on every live output, and hashes and classifies (NSFW) every reference;
+   * progress on `quality.progress`.
+   */
   'quality.rerun': { input: z.strictObject({}), output: QualityProgress },
   'quality.cancelRerun': { input: z.strictObject({}), output: QualityProgress },
   'quality.progress': { input: z.strictObject({}), output: QualityProgress },
@@ -131,4 +144,6 @@ export const qualityEvents = {
   'quality.progress': QualityProgress,
   /** New check results were stored for these outputs: badges, Review and History refresh. */
   'quality.checked': z.object({ outputIds: z.array(z.number()), runIds: z.array(z.number()) }),
+  /** New check results were stored for these reference images: the References screen refreshes them. */
+  'quality.referencesChecked': z.object({ ids: z.array(z.number()) }),
 } as const;

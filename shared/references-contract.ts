@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { RunStatus } from './domain';
 import { refuseUnsafeLabel } from './input-rules';
+import { ReferenceCheckRecord } from './quality-contract';
 
 /** What a reference steers in a generation: a fixed set, shown as its own filter row. */
 export const REFERENCE_STEERS = ['composition', 'lighting', 'style', 'subject'] as const;
@@ -66,6 +67,11 @@ export const Reference = z.object({
   tags: z.array(z.string()),
   /** Epoch milliseconds of the import. */
   createdAt: z.number(),
+  /**
+   * The quality gate's checks on it (the NSFW classifier, run after import on a worker); empty until they
+   * ran, or while NSFW is off on every route. A failed or not-run check is shown on its card.
+   */
+  checks: z.array(ReferenceCheckRecord),
 });
 export type Reference = z.infer<typeof Reference>;
 

@@ -230,14 +230,22 @@ export function createCore(options: CoreOptions): Core {
   // Above the library and the dispatcher: prepare (render style and template) → plan → enqueue.
   const generation = createGenerationService({ library, queue: dispatcher.queue, runs, catalog });
   const references = createReferenceService({
-    repo: createReferencesRepo(db),
+    repo: createReferencesRepo(db, log),
     media,
     clock,
     events,
     // "Used in" and delete's refusal see the styles whose latest version attaches the reference.
     stylesUsing: (paths) => library.stylesUsing(paths),
   });
-  const imports = createImportService({ repo: createImportsRepo(db, log), media, clock, log, events });
+  const imports = createImportService({
+    repo: createImportsRepo(db, log),
+    media,
+    clock,
+    log,
+    events,
+    // Each imported image goes through the quality gate like a generated one: queued behind its ingest.
+    imported: (runId) => quality.checkRun(runId),
+  });
   const reproduceImported = createImportedReproducer({ imports, runs, generation });
   // Listening before the queue resumes: a resumed run's end settles its batch item.
   const batches = createBatchService({

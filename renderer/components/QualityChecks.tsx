@@ -1,9 +1,11 @@
+import { ProviderSafety } from '../../shared/domain';
 import {
   QUALITY_CHECK_LABELS,
   type QualityCheckRecord,
   type QualityFlag,
 } from '../../shared/quality-contract';
 import { Badge } from './Badge';
+import { OutputSafety } from './OutputSafety';
 import './QualityChecks.css';
 
 const RESULT_LABEL = { pass: 'Passed', fail: 'Failed', not_run: 'Not run' } as const;
@@ -30,6 +32,12 @@ export function TextDiff({ expected, read }: { expected: string; read: string })
   );
 }
 
+/** The provider's own verdict recorded beside a check (the NSFW check's `providerFlag`), when there is one. */
+export function providerFlagOf(check: Pick<QualityFlag, 'details'>): ProviderSafety | null {
+  const parsed = ProviderSafety.safeParse(check.details.providerFlag);
+  return parsed.success ? parsed.data : null;
+}
+
 function scoreText(check: QualityFlag): string | null {
   if (check.score === null || check.threshold === null) return null;
   const pct = (n: number) => `${Math.round(n * 1000) / 10}%`;
@@ -48,8 +56,9 @@ function scoreText(check: QualityFlag): string | null {
 }
 
 /**
- * A list of quality checks: each one's result, its reason, the measure against its threshold and, for the
- * text check, the expected and read text side by side. `flagsOnly` lists failed and not-run checks ("why flagged").
+ * A list of quality checks: each one's result, its reason, the measure against its threshold, the provider's
+ * own verdict beside the NSFW check where it sent one, and, for the text check, the expected and read text
+ * side by side. `flagsOnly` lists failed and not-run checks ("why flagged").
  */
 export function QualityChecks({
   checks,
@@ -67,7 +76,7 @@ export function QualityChecks({
           const expected = textOf(check.details, 'expected');
           const read = textOf(check.details, 'read');
           const measure = scoreText(check);
-          const flag = check.details.providerFlag;
+          const flag = providerFlagOf(check);
           return (
             <li key={check.check} className="quality-checks__item">
               <span className="quality-checks__head">
@@ -76,9 +85,7 @@ export function QualityChecks({
                 {measure && <span className="quality-checks__measure">{measure}</span>}
               </span>
               {check.reason && <span className="quality-checks__reason">{check.reason}</span>}
-              {flag !== undefined && (
-                <span className="quality-checks__measure">Provider's own flag: {JSON.stringify(flag)}</span>
-              )}
+              {flag && <OutputSafety safety={flag} />}
               {check.check === 'text' && expected !== null && read !== null && (
                 <TextDiff expected={expected} read={read} />
               )}

@@ -25,6 +25,8 @@ import {
   ErrorCard,
   Icon,
   ImageViewer,
+  OutputSafety,
+  providerFlagOf,
   RunFactBadges,
   Spinner,
 } from '../components';
@@ -41,9 +43,8 @@ import {
   STATUS_TONE,
 } from '../lib/format';
 import { OutputReview, useFailureModes } from './OutputReview';
-import { OutputSafety } from './OutputSafety';
 import { RunActions, RunLineage } from './RunLineage';
-import { RunQuality } from './RunQuality';
+import { RunQuality, useRunChecks } from './RunQuality';
 import { RunStyle } from './RunStyle';
 import { RunTemplate } from './RunTemplate';
 import { StarRating } from './StarRating';
@@ -151,6 +152,11 @@ function Body({ detail }: { detail: RunDetail }) {
   const attemptsId = useId();
   const trash = useTrashFlow();
   const modes = useFailureModes();
+  const checks = useRunChecks(detail.id);
+  // The provider's verdict shows beside the image's NSFW check once that lists it, else under the image.
+  const safetyInChecks = new Set(
+    checks.filter((c) => c.check === 'nsfw' && providerFlagOf(c)).map((c) => c.outputId),
+  );
   const { request } = detail;
   const provider = providerName(providers, detail.provider);
   const model = detail.model ?? request.model ?? null;
@@ -364,7 +370,7 @@ function Body({ detail }: { detail: RunDetail }) {
                   )}
                 </div>
                 <OutputReview output={output} modes={modes} />
-                <OutputSafety safety={output.providerSafety} />
+                {!safetyInChecks.has(output.id) && <OutputSafety safety={output.providerSafety} />}
               </li>
             ))}
           </ul>
@@ -381,7 +387,7 @@ function Body({ detail }: { detail: RunDetail }) {
             </div>
           )
         )}
-        {hasImages && <RunQuality runId={detail.id} outputIds={outputs.map((o) => o.id)} />}
+        {hasImages && <RunQuality checks={checks} outputIds={outputs.map((o) => o.id)} />}
         {!hasImages && attempts}
       </div>
 

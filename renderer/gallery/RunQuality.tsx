@@ -4,7 +4,8 @@ import type { QualityCheckRecord } from '../../shared/quality-contract';
 import { api } from '../api';
 import { QualityChecks } from '../components';
 
-export function RunQuality({ runId, outputIds }: { runId: number; outputIds: readonly number[] }) {
+/** Every check result of a run's images, loaded once and again whenever new results land for the run. */
+export function useRunChecks(runId: number): QualityCheckRecord[] {
   const [checks, setChecks] = useState<QualityCheckRecord[]>([]);
   useEffect(() => {
     let live = true;
@@ -21,6 +22,16 @@ export function RunQuality({ runId, outputIds }: { runId: number; outputIds: rea
       off();
     };
   }, [runId]);
+  return checks;
+}
+
+export function RunQuality({
+  checks,
+  outputIds,
+}: {
+  checks: readonly QualityCheckRecord[];
+  outputIds: readonly number[];
+}) {
   const shown = outputIds.filter((id) => checks.some((c) => c.outputId === id));
   if (shown.length === 0) return null;
   return (

@@ -1,4 +1,5 @@
 import { memo, useEffect, useRef, useState } from 'react';
+import type { ReferenceCheckRecord } from '../../shared/quality-contract';
 import type { Reference, ReferenceImportResult } from '../../shared/references-contract';
 import { api } from '../api';
 import { send } from '../app/actions';
@@ -12,6 +13,7 @@ import {
   ErrorCard,
   FilterChips,
   Icon,
+  QualityChecks,
   Spinner,
   TagPill,
   VirtualGrid,
@@ -71,6 +73,29 @@ function ImportResults() {
   );
 }
 
+/** What the card's badge says, for its accessible name. */
+function cardFlag(checks: readonly ReferenceCheckRecord[]): string {
+  if (checks.some((c) => c.result === 'fail')) return ', a check flagged it';
+  if (checks.some((c) => c.result === 'not_run')) return ', a check could not run';
+  return '';
+}
+
+/** The card's one badge: a failed check before one that could not run; nothing when all passed. */
+function CheckBadge({ checks }: { checks: readonly ReferenceCheckRecord[] }) {
+  const failed = checks.find((c) => c.result === 'fail');
+  const notRun = checks.find((c) => c.result === 'not_run');
+  const shown = failed ?? notRun;
+  if (!shown) return null;
+  const what = shown.check === 'nsfw' ? 'NSFW' : shown.check;
+  return (
+    <span className="ref-card__check" title={shown.reason ?? undefined}>
+      <Badge tone={failed ? 'danger' : 'warning'} icon="alert">
+        {failed ? `${what} flagged` : `${what} not run`}
+      </Badge>
+    </span>
+  );
+}
+
 const ReferenceCard = memo(function ReferenceCard({
   reference,
   index,
@@ -88,7 +113,7 @@ const ReferenceCard = memo(function ReferenceCard({
       className="ref-card"
       data-index={index}
       tabIndex={tabIndex}
-      aria-label={`${reference.name}, ${reference.width}×${reference.height}`}
+      aria-label={`${reference.name}, ${reference.width}×${reference.height}${cardFlag(reference.checks)}`}
       onFocus={onFocus}
       onClick={() => void useReferencesStore.getState().open(reference.id)}
     >
@@ -101,6 +126,7 @@ const ReferenceCard = memo(function ReferenceCard({
           decoding="async"
           draggable={false}
         />
+        <CheckBadge checks={reference.checks} />
       </span>
       <span className="ref-card__body">
         <span className="ref-card__name">{reference.name}</span>
@@ -213,6 +239,14 @@ function ReferenceDetailDialog() {
                   </form>
                 </div>
               </div>
+              {detail.checks.length === 0 ? (
+                <p className="muted">
+                  Quality checks: not run yet. References are classified by the NSFW model after import while
+                  NSFW runs on any route (Settings → Quality).
+                </p>
+              ) : (
+                <QualityChecks title="Quality checks" checks={detail.checks} />
+              )}
               <section aria-labelledby="used-in-title" className="ref-detail__used">
                 <h3 className="editor__h3" id="used-in-title">
                   Used in

@@ -1,4 +1,4 @@
-// References' part of start-up (called by app/App.tsx): the event that keeps the library grid current.
+// References' part of start-up (called by app/App.tsx): the events that keep the library grid current.
 
 import { api } from '../api';
 import { useReferencesStore } from './store';
@@ -11,5 +11,12 @@ export function startReferences(): () => void {
       void refs.loadTags();
     }
   });
-  return off;
+  // The quality gate classifies new references on its worker after import; their badges follow.
+  const offChecked = api.on('quality.referencesChecked', ({ ids }) => {
+    useReferencesStore.getState().checked(ids);
+  });
+  return () => {
+    off();
+    offChecked();
+  };
 }

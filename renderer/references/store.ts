@@ -43,12 +43,17 @@ interface ReferencesState {
   clearResults(): void;
   open(id: number): Promise<void>;
   close(): void;
+  /** New quality check results for these references: the grid and the open one show them. */
+  checked(ids: readonly number[]): void;
   update(patch: { name?: string; steers?: ReferenceSteer[]; tags?: string[] }): Promise<boolean>;
   remove(): Promise<boolean>;
 }
 
 let seq = 0;
 let queryTimer: ReturnType<typeof setTimeout> | undefined;
+/** References checked after an import arrive one by one: the grid reloads once they pause. */
+let checkedTimer: ReturnType<typeof setTimeout> | undefined;
+const CHECKED_RELOAD_MS = 300;
 
 export const useReferencesStore = create<ReferencesState>()((set, get) => {
   function filters() {
@@ -191,6 +196,20 @@ export const useReferencesStore = create<ReferencesState>()((set, get) => {
 
     close() {
       set({ openId: null, detail: null, detailError: null });
+    },
+
+    checked(ids) {
+      const { status, importing, detail } = get();
+      if (status !== 'idle' && importing === null) {
+        clearTimeout(checkedTimer);
+        checkedTimer = setTimeout(() => void get().load(), CHECKED_RELOAD_MS);
+      }
+      if (detail && ids.includes(detail.id)) {
+        const id = detail.id;
+        void api.call('references.get', { id }).then((result) => {
+          if (result.ok && get().openId === id) set({ detail: result.value });
+        });
+      }
     },
 
     async update(patch) {

@@ -342,6 +342,37 @@ export function stampedImage(
   return image.png({ compressionLevel: 1 }).toBuffer();
 }
 
+/**
+ * A real image with `text` painted on it in large bold letters (sharp renders the SVG): what a provider returns
+ * for a sign or a poster, with the text spelled as the test chose (right or wrong). `stamp` moves the colours
+ * and shapes behind the text, so two images are not near-duplicates of each other.
+ */
+export function paintedText(
+  width: number,
+  height: number,
+  text: string,
+  options: { format?: string; stamp?: number } = {},
+): Promise<Buffer> {
+  const stamp = options.stamp ?? 0;
+  const escaped = text.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  const size = Math.max(8, Math.round(Math.min(width / Math.max(4, text.length * 0.9), height / 4)));
+  const hue = (stamp * 67) % 360;
+  const shapes = Array.from({ length: 4 }, (_, i) => {
+    const x = ((stamp * 0.37 + i * 0.29) % 1) * width;
+    const y = (i % 2 === 0 ? 0.18 : 0.82) * height;
+    return `<circle cx="${x.toFixed(0)}" cy="${y.toFixed(0)}" r="${(height * 0.16).toFixed(0)}" fill="hsl(${(hue + 90 * i) % 360},55%,35%)"/>`;
+  }).join('');
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">
+    <defs><linearGradient id="g" x1="${stamp % 2}" y1="0" x2="${1 - (stamp % 2)}" y2="1"><stop offset="0" stop-color="hsl(${hue},80%,70%)"/><stop offset="1" stop-color="hsl(${(hue + 40) % 360},85%,45%)"/></linearGradient></defs>
+    <rect width="100%" height="100%" fill="url(#g)"/>${shapes}
+    <rect x="${width * 0.08}" y="${height / 2 - size}" width="${width * 0.84}" height="${size * 2}" rx="${size / 4}" fill="#fbf7ef"/>
+    <text x="${width / 2}" y="${height / 2}" font-family="DejaVu Sans, sans-serif" font-weight="bold" font-size="${size}" text-anchor="middle" dominant-baseline="middle" fill="#1b1b1b">${escaped}</text></svg>`;
+  const image = sharp(Buffer.from(svg));
+  if (options.format === 'jpeg') return image.jpeg({ quality: 90 }).toBuffer();
+  if (options.format === 'webp') return image.webp({ quality: 90 }).toBuffer();
+  return image.png().toBuffer();
+}
+
 /** The storage host a provider's image URLs point at: files by path, which answer `missing` or `expired` when gone. */
 export class ImageHost {
   private readonly files = new Map<string, Buffer>();

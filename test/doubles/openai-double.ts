@@ -15,6 +15,7 @@ import {
   formRecord,
   type Incoming,
   jsonOf,
+  paintedText,
   type RecordedBase,
   Rejection,
   readForm,
@@ -48,6 +49,8 @@ export interface OpenAIDoubleOptions {
   slowMs?: number;
   /** Largest side of the PNGs 'success' returns; the requested size when unset. */
   maxImageSide?: number;
+  /** Text painted on every image 'success' returns (a gradient without letters when unset); see `paintText`. */
+  paintText?: string;
 }
 
 export interface OpenAIDouble {
@@ -64,6 +67,11 @@ export interface OpenAIDouble {
   readonly held: number;
   /** The next image request to reach its answer plays `scenario` once; the ones after play the current one. */
   failNext(scenario: Scenario): void;
+  /**
+   * From now on the images show `text` in large letters, spelled exactly as given whatever the prompt asks
+   * (a misspelt sign for the quality gate's OCR check); null paints the gradient again.
+   */
+  paintText(text: string | null): void;
   close(): Promise<void>;
 }
 
@@ -150,6 +158,7 @@ export async function startOpenAIDouble(opts: OpenAIDoubleOptions = {}): Promise
   const slowMs = opts.slowMs ?? 10_000;
   const gate = answerGate();
   let imageCounter = 0;
+  let painted: string | null = opts.paintText ?? null;
   /** Scenarios queued by `failNext`, each played by one image request. */
   const once: Scenario[] = [];
   const server = await startDoubleServer<RecordedRequest>({
@@ -332,6 +341,8 @@ export async function startOpenAIDouble(opts: OpenAIDoubleOptions = {}): Promise
     ];
     const { width, height } = fitWithin(w, h, opts.maxImageSide);
     imageCounter += 1;
+    if (painted !== null)
+      return paintedText(width, height, painted, { format: request.outputFormat, stamp: imageCounter });
     return stampedImage(width, height, imageCounter, { format: request.outputFormat });
   }
 
@@ -342,6 +353,9 @@ export async function startOpenAIDouble(opts: OpenAIDoubleOptions = {}): Promise
       return gate.waiting;
     },
     failNext: (next: Scenario) => void once.push(next),
+    paintText: (text: string | null) => {
+      painted = text;
+    },
   });
 }
 

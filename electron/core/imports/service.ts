@@ -53,6 +53,11 @@ export interface ImportServiceOptions {
   clock: Clock;
   log: Logger;
   events?: EventBus;
+  /**
+   * Told of each run an import adds, once its row is in (the core queues its output for the quality gate,
+   * as it does a generated run's after ingest).
+   */
+  imported?: (runId: number) => void;
   /** Files in flight at once (default 4: enough to keep both cores and the disk busy). */
   concurrency?: number;
   maxFileBytes?: number;
@@ -211,6 +216,7 @@ export function createImportService(options: ImportServiceOptions): ImportServic
       j.report.duplicates += 1;
       return;
     }
+    options.imported?.(runId);
     j.report.imported[source] = (j.report.imported[source] ?? 0) + 1;
     j.report.runIds.push(runId);
     if (j.report.runIds.length > KEEP_RUN_IDS) j.report.runIds.shift();

@@ -1,6 +1,17 @@
 import { distance as levenshtein } from 'fastest-levenshtein';
-import type { AspectRatio } from '../../../shared/domain';
-import type { QualityCheckId, QualityCheckRecord, QualitySettings } from '../../../shared/quality-contract';
+import {
+  type AspectRatio,
+  notableSafetyRatings,
+  PROVIDER_SAFETY_SOURCES,
+  type ProviderSafety,
+  safetyRatingWords,
+} from '../../../shared/domain';
+import type {
+  QualityCheckId,
+  QualityCheckRecord,
+  QualitySettings,
+  ReferenceCheckRecord,
+} from '../../../shared/quality-contract';
 import type { ImageFacts } from './measure';
 import type { HashEntry, HashMatch, PhashIndex } from './phash-index';
 
@@ -12,8 +23,8 @@ export const CHECK_VERSIONS: Record<QualityCheckId, string> = {
   size: 'size@1',
   blank: 'blank@1',
   duplicate: 'phash-mih@1',
-  nsfw: 'nsfw@1',
-  text: 'ocr-levenshtein@1',
+  nsfw: 'nsfw@2',
+  text: 'ocr-levenshtein@2',
 };
 
 export interface JudgeInput {
@@ -31,8 +42,8 @@ export interface JudgeInput {
   expectedText: readonly string[];
   /** The near-duplicate index; the output itself and its run's siblings are skipped. */
   index: Pick<PhashIndex, 'nearest'>;
-  /** The provider's own safety verdict, when it sent one (recorded beside the NSFW result). */
-  providerFlag?: unknown;
+  /** The provider's own safety verdict, when it sent one (recorded beside the NSFW result; a flag fails it). */
+  providerFlag?: ProviderSafety | null;
   now: number;
 }
 
@@ -153,13 +164,13 @@ function notRun(
 }
 
 function judgeNsfw({ facts, settings, providerFlag }: JudgeInput): Verdict {
-  const answer = facts.nsfw;
-  const flag = providerFlag === undefined ? {} : { providerFlag };
-  if (!answer) return { ...notRun('nsfw', { message: 'the model was not asked' }), details: flag };
-  if (!answer.ok) {
-    const verdict = notRun('nsfw', answer.error);
-    return { ...verdict, details: { ...verdict.details, ...flag } };
-  }
+  return besideProviderFlag(judgeNsfwModel(facts.nsfw, settings), providerFlag ?? null);
+}
+
+/** The NSFW model's verdict alone, from its scores and the per-category thresholds. */
+function judgeNsfwModel(answer: ImageFacts['nsfw'], settings: QualitySettings): Verdict {
+  if (!answer) return notRun('nsfw', { message: 'the model was not asked' });
+  if (!answer.ok) return notRun('nsfw', answer.error);
   const version = `${CHECK_VERSIONS.nsfw}/${answer.version}`;
   let worst: { category: string; score: number; threshold: number } | null = null;
   for (const [category, threshold] of Object.entries(settings.nsfwThresholds)) {
@@ -169,7 +180,7 @@ function judgeNsfw({ facts, settings, providerFlag }: JudgeInput): Verdict {
     if (!worst || ratio > worst.score / Math.max(worst.threshold, 1e-9))
       worst = { category, score, threshold };
   }
-  const details = { scores: answer.scores, ...flag };
+  const details = { scores: answer.scores };
   if (!worst) {
     return {
       check: 'nsfw',
@@ -178,7 +189,7 @@ function judgeNsfw({ facts, settings, providerFlag }: JudgeInput): Verdict {
       threshold: null,
       version,
       reason: 'Not run: the NSFW model scores none of the categories Settings → Quality has thresholds for.',
-      details,
+      details: { ...details, cause: 'no category with a threshold' },
     };
   }
   const failed = worst.score >= worst.threshold;
@@ -189,10 +200,56 @@ function judgeNsfw({ facts, settings, providerFlag }: JudgeInput): Verdict {
     threshold: worst.threshold,
     version,
     reason: failed
-      ? `Classified "${worst.category}" at ${Math.round(worst.score * 100)}% (threshold ${Math.round(worst.threshold * 100)}%).`
+      ? `Classified "${worst.category}" at ${percent(worst.score)} (threshold ${percent(worst.threshold)}).`
       : null,
     details: { ...details, category: worst.category },
   };
+}
+
+const percent = (n: number) => `${Math.round(n * 100)}%`;
+
+/**
+ * The provider's own verdict recorded beside the model's (`details.providerFlag`). A provider that flagged the
+ * image fails the check whatever the model said, and the reason says who flagged it; a provider that did not
+ * flag it never turns the model's failure (or its not running) into a pass.
+ */
+function besideProviderFlag(verdict: Verdict, flag: ProviderSafety | null): Verdict {
+  if (!flag) return verdict;
+  const details = { ...verdict.details, providerFlag: flag };
+  if (!flag.flagged) return { ...verdict, details };
+  const ratings = notableSafetyRatings(flag).map(safetyRatingWords);
+  const flagged = `Flagged by ${PROVIDER_SAFETY_SOURCES[flag.field]}${ratings.length > 0 ? ` (${ratings.join(', ')})` : ''}`;
+  const flaggedBy = { ...details, flaggedBy: 'provider' };
+  if (verdict.result === 'fail') return { ...verdict, reason: `${verdict.reason} ${flagged} too.`, details };
+  if (verdict.result === 'pass') {
+    const category = typeof verdict.details.category === 'string' ? verdict.details.category : 'any category';
+    const under =
+      verdict.score === null || verdict.threshold === null
+        ? ''
+        : ` (highest "${category}" at ${percent(verdict.score)}, threshold ${percent(verdict.threshold)})`;
+    return {
+      ...verdict,
+      result: 'fail',
+      reason: `${flagged}, though the NSFW model scored it under its thresholds${under}. A person must look.`,
+      details: flaggedBy,
+    };
+  }
+  const cause = typeof verdict.details.cause === 'string' ? verdict.details.cause : 'unknown';
+  return {
+    ...verdict,
+    result: 'fail',
+    reason: `${flagged}; the NSFW model did not run (${cause}). A person must look.`,
+    details: flaggedBy,
+  };
+}
+
+/** The NSFW verdict on an imported reference image (no provider made it, so no provider flag). */
+export function judgeReferenceNsfw(
+  facts: Pick<ImageFacts, 'nsfw'>,
+  settings: QualitySettings,
+  now: number,
+): ReferenceCheckRecord {
+  return { ...judgeNsfwModel(facts.nsfw, settings), checkedAt: now };
 }
 
 /** Text quoted in a prompt: "…", “…”, «…», „…“ (at least one letter or digit inside). */
@@ -206,9 +263,12 @@ export function quotedText(prompt: string): string[] {
   return found;
 }
 
-/** Case, accents of width (NFKC) and runs of white space do not count against the rendering. */
+/**
+ * Case, width forms (NFKC) and white space do not count against the rendering. White space is left out
+ * altogether: OCR does not always see the gap between two words ("OPEN 24/7" is read "OPEN24/7").
+ */
 export function normalizeText(text: string): string {
-  return text.normalize('NFKC').toUpperCase().replace(/\s+/g, ' ').trim();
+  return text.normalize('NFKC').toUpperCase().replace(/\s+/g, '');
 }
 
 /** Normalized edit distance: 0 for the same text, 1 for nothing in common. */

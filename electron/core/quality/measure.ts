@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import phash from 'sharp-phash';
 import { AppError, type AppErrorShape } from '../../../shared/result';
-import type { CreateQualityModels, EncodedImage, OcrLine, QualityModels } from './models';
+import type { CreateQualityModels, DecodedImage, EncodedImage, OcrLine, QualityModels } from './models';
 import { bitsToHex } from './phash-index';
 
 /**
@@ -9,18 +9,18 @@ import { bitsToHex } from './phash-index';
  * runs the models; the main thread judges the facts against the settings and the near-duplicate index.
  */
 export interface ImageFacts {
-  /** The decoded size (what the file really is). */
+  /** The decoded size, upright (what the file really shows). */
   width: number;
   height: number;
   /** Mean standard deviation of the colour channels, 0..255: how much the frame varies. */
   detail: number;
-  /** Mean of each colour channel: what colour a blank frame is. */
+  /** Mean of each colour channel (R, G, B): what colour a blank frame is. */
   mean: number[];
   /** 64-bit perceptual hash, 16 hex digits (sharp-phash). */
   phash: string;
   nsfw?: ModelAnswer<{ scores: Record<string, number> }>;
   ocr?: ModelAnswer<{ lines: OcrLine[] }>;
-  /** Milliseconds each step took (stats, phash, nsfw, ocr). */
+  /** Milliseconds each step took (decode, stats, phash, nsfw, ocr). */
   timings: Record<string, number>;
 }
 
@@ -97,38 +97,78 @@ async function timed<T extends { version: string }>(
   }
 }
 
+/**
+ * Mean and standard deviation of each colour channel (alpha left out), read straight from the pixels: one
+ * pass over the decoded image, cheaper than a second libvips pipeline.
+ */
+export function channelStats(image: DecodedImage): { mean: number[]; stdev: number[] } {
+  const { data, channels } = image;
+  const sums = [0, 0, 0];
+  const squares = [0, 0, 0];
+  for (let i = 0; i < data.length; i += channels) {
+    const r = data[i]!;
+    const g = data[i + 1]!;
+    const b = data[i + 2]!;
+    sums[0]! += r;
+    sums[1]! += g;
+    sums[2]! += b;
+    squares[0]! += r * r;
+    squares[1]! += g * g;
+    squares[2]! += b * b;
+  }
+  const n = Math.max(1, data.length / channels);
+  const mean = sums.map((sum) => sum / n);
+  const stdev = squares.map((square, c) => Math.sqrt(Math.max(0, square / n - mean[c]! ** 2)));
+  return { mean, stdev };
+}
+
+/** Decodes once, upright, to 8-bit sRGB (alpha kept): what every check and model reads. */
+async function decode(image: EncodedImage): Promise<DecodedImage> {
+  const { data, info } = await sharp(image, { failOn: 'error' })
+    .rotate()
+    .toColourspace('srgb')
+    .raw({ depth: 'uchar' })
+    .toBuffer({ resolveWithObject: true });
+  if (info.channels !== 3 && info.channels !== 4)
+    throw new Error(`decoded to ${info.channels} channels, not RGB or RGBA`);
+  return { data, width: info.width, height: info.height, channels: info.channels };
+}
+
 export function createMeasure(models: QualityModels): Measure {
   return async (image, wants) => {
     const timings: Record<string, number> = {};
     let started = performance.now();
-    const decoded = sharp(image, { failOn: 'error' });
-    const [meta, stats] = await Promise.all([decoded.metadata(), decoded.stats()]);
-    const colour = stats.channels.slice(0, meta.hasAlpha ? stats.channels.length - 1 : stats.channels.length);
-    const detail = colour.reduce((sum, c) => sum + c.stdev, 0) / colour.length;
+    const decoded = await decode(image);
+    timings.decode = performance.now() - started;
+
+    started = performance.now();
+    const stats = channelStats(decoded);
+    const detail = stats.stdev.reduce((sum, s) => sum + s, 0) / stats.stdev.length;
     timings.stats = performance.now() - started;
 
     started = performance.now();
-    const hash = bitsToHex(await phash(image));
+    const raw = { width: decoded.width, height: decoded.height, channels: decoded.channels };
+    const hash = bitsToHex(await phash(decoded.data, { raw }));
     timings.phash = performance.now() - started;
 
     const facts: ImageFacts = {
-      width: meta.width ?? 0,
-      height: meta.height ?? 0,
+      width: decoded.width,
+      height: decoded.height,
       detail,
-      mean: colour.map((c) => c.mean),
+      mean: stats.mean,
       phash: hash,
       timings,
     };
     if (wants.nsfw) {
       facts.nsfw = await timed(timings, 'nsfw', 'NSFW', async () => {
         const model = await models.nsfw();
-        return { version: model.version, scores: await model.classify(image) };
+        return { version: model.version, scores: await model.classify(decoded) };
       });
     }
     if (wants.ocr) {
       facts.ocr = await timed(timings, 'ocr', 'OCR', async () => {
         const model = await models.ocr();
-        return { version: model.version, lines: await model.read(image) };
+        return { version: model.version, lines: await model.read(decoded) };
       });
     }
     return facts;

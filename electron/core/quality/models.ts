@@ -2,15 +2,29 @@
 // `electron/core/quality/models/index.ts` exports `createQualityModels`, the real implementation
 // (NSFW classifier and OCR loaded from node_modules, no network); tests plant their own `QualityModels`.
 
-/** One image as the checks receive it: the encoded bytes of the stored original (PNG, JPEG, WebP…). */
+/** One image as stored: the encoded bytes of the original (PNG, JPEG, WebP…). */
 export type EncodedImage = Buffer;
+
+/**
+ * One image decoded once by the gate for all its checks: 8-bit sRGB pixels, interleaved, with alpha when the
+ * image has it, already turned upright (EXIF orientation applied).
+ */
+export interface DecodedImage {
+  data: Buffer;
+  width: number;
+  height: number;
+  channels: 3 | 4;
+}
+
+/** What a model is handed: the decoded pixels (the gate) or encoded bytes (tools, tests). */
+export type ModelImage = EncodedImage | DecodedImage;
 
 export interface NsfwModel {
   /** Names the model and its package version, recorded with every result ("nsfwjs-mobilenet_v2@4.4.0"). */
   readonly version: string;
   /** Categories this model scores, each probability 0..1 (e.g. drawing, hentai, neutral, porn, sexy). */
   readonly categories: readonly string[];
-  classify(image: EncodedImage): Promise<Record<string, number>>;
+  classify(image: ModelImage): Promise<Record<string, number>>;
 }
 
 export interface OcrLine {
@@ -23,7 +37,7 @@ export interface OcrLine {
 export interface OcrModel {
   readonly version: string;
   /** Lines of text read from the image, top to bottom. */
-  read(image: EncodedImage): Promise<OcrLine[]>;
+  read(image: ModelImage): Promise<OcrLine[]>;
 }
 
 /**

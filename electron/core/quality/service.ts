@@ -7,6 +7,7 @@ import {
   type QualityCheckRecord,
   type QualityProgress,
   QualitySettings,
+  type ReferenceCheckRecord,
 } from '../../../shared/quality-contract';
 import { AppError } from '../../../shared/result';
 import type { EventBus } from '../events';
@@ -14,7 +15,7 @@ import type { Clock, Logger } from '../ports';
 import type { Catalog } from '../providers/catalog';
 import { pixelSize } from '../providers/image-params';
 import type { QualityRepo, QualityTarget, SettingsRepo } from '../store';
-import { judge, quotedText } from './judge';
+import { CHECK_VERSIONS, judge, judgeReferenceNsfw, quotedText } from './judge';
 import type { MeasureWants } from './measure';
 import { PhashIndex } from './phash-index';
 import type { MeasureFile } from './pool';
@@ -42,7 +43,10 @@ export interface QualityService {
   checkRun(runId: number): void;
   /** Checks outputs now (queued like the rest); resolves when their results are stored. */
   checkOutputs(outputIds: readonly number[]): Promise<void>;
-  /** Hashes references into the near-duplicate index (new ones), or drops deleted ones. */
+  /**
+   * References imported, edited or deleted: new ones are hashed into the near-duplicate index and classified
+   * by the NSFW model (while NSFW runs on any route); deleted ones leave the index. Queued like outputs.
+   */
   referencesChanged(ids: readonly number[]): void;
   settings(): QualitySettings;
   saveSettings(settings: QualitySettings): QualitySettings;
@@ -68,12 +72,13 @@ export function createQualityService(deps: QualityServiceDeps): QualityService {
     index.put({ kind: hash.kind, id: hash.id, runId: hash.runId }, hash.phash);
   const inFlight = new Set<Promise<unknown>>();
   let closed = false;
-  let job: { state: QualityProgress['state']; done: number; total: number; cancelled: boolean } = {
-    state: 'idle',
-    done: 0,
-    total: 0,
-    cancelled: false,
-  };
+  let job: {
+    state: QualityProgress['state'];
+    done: number;
+    total: number;
+    references: number;
+    cancelled: boolean;
+  } = { state: 'idle', done: 0, total: 0, references: 0, cancelled: false };
 
   const readSettings = () =>
     deps.settings.get(QUALITY_SETTINGS_KEY, QualitySettings, DEFAULT_QUALITY_SETTINGS);
@@ -96,22 +101,18 @@ export function createQualityService(deps: QualityServiceDeps): QualityService {
     }
   }
 
-  function notRunAll(
-    target: QualityTarget,
-    checks: Iterable<QualityCheckId>,
-    cause: string,
-  ): QualityCheckRecord[] {
-    return [...checks].map((check) => ({
-      outputId: target.outputId,
+  /** A check that could not run because the image itself could not be measured (read, decoded). */
+  function unreadable(check: QualityCheckId, cause: string) {
+    return {
       check,
       result: 'not_run' as const,
       score: null,
       threshold: null,
-      version: `${check}@1`,
+      version: CHECK_VERSIONS[check],
       reason: `Not run: the image could not be read (${cause}). A person must look.`,
       details: { cause },
       checkedAt: clock.now(),
-    }));
+    };
   }
 
   async function checkOne(outputId: number): Promise<void> {
@@ -147,6 +148,7 @@ export function createQualityService(deps: QualityServiceDeps): QualityService {
         snapped: snappedSize(target),
         expectedText,
         index,
+        providerFlag: target.providerSafety,
         now: clock.now(),
       });
       repo.putOutputHash(outputId, facts.phash);
@@ -155,7 +157,7 @@ export function createQualityService(deps: QualityServiceDeps): QualityService {
       if (closed || (error instanceof AppError && error.code === 'cancelled')) return;
       const cause = error instanceof Error ? error.message : String(error);
       log.warn('quality checks could not measure an output', { outputId, error: cause });
-      records = notRunAll(target, checks, cause);
+      records = [...checks].map((check) => ({ ...unreadable(check, cause), outputId }));
     }
     repo.save(records);
     events.emit('quality.checked', { outputIds: [outputId], runIds: [target.runId] });
@@ -172,21 +174,44 @@ export function createQualityService(deps: QualityServiceDeps): QualityService {
     );
   }
 
-  async function hashReference(id: number): Promise<void> {
+  /** NSFW runs on references while it runs on any route, with the same thresholds. */
+  const nsfwOnReferences = (settings: QualitySettings) => settings.routes.nsfw.length > 0;
+
+  /**
+   * Hashes a reference into the near-duplicate index and classifies it (NSFW). Done once per reference;
+   * `again` (the library re-run) does both again with the settings of now.
+   */
+  async function checkReference(id: number, again: boolean): Promise<void> {
     const reference = repo.reference(id);
     if (!reference) {
       index.remove('reference', id);
       return;
     }
-    const facts = await deps.measure(path.join(deps.dataDir, reference.path), { nsfw: false, ocr: false });
-    repo.putReferenceHash(id, facts.phash);
-    index.put({ kind: 'reference', id, runId: null }, facts.phash);
+    const settings = readSettings();
+    const nsfw = nsfwOnReferences(settings) && (again || !reference.checked.includes('nsfw'));
+    if (!nsfw && !again && reference.hashed) return;
+    let records: ReferenceCheckRecord[] = [];
+    try {
+      const facts = await deps.measure(path.join(deps.dataDir, reference.path), { nsfw, ocr: false });
+      if (closed) return;
+      repo.putReferenceHash(id, facts.phash);
+      index.put({ kind: 'reference', id, runId: null }, facts.phash);
+      if (nsfw) records = [judgeReferenceNsfw(facts, settings, clock.now())];
+    } catch (error) {
+      if (closed || (error instanceof AppError && error.code === 'cancelled')) return;
+      const cause = error instanceof Error ? error.message : String(error);
+      log.warn('quality checks could not measure a reference', { referenceId: id, error: cause });
+      if (nsfw) records = [unreadable('nsfw', cause)];
+    }
+    if (records.length === 0 || !repo.reference(id)) return; // deleted while it was measured
+    repo.saveReferenceChecks(id, records);
+    events.emit('quality.referencesChecked', { ids: [id] });
   }
 
-  function queueReference(id: number): Promise<void> {
+  function queueReference(id: number, again = false): Promise<void> {
     return track(
-      limit(() => (closed ? undefined : hashReference(id))).catch((error: unknown) => {
-        log.warn('a reference could not be hashed for the near-duplicate check', {
+      limit(() => (closed ? undefined : checkReference(id, again))).catch((error: unknown) => {
+        log.warn('a reference could not be checked', {
           referenceId: id,
           error: error instanceof Error ? error.message : String(error),
         });
@@ -194,7 +219,12 @@ export function createQualityService(deps: QualityServiceDeps): QualityService {
     );
   }
 
-  const progress = (): QualityProgress => ({ state: job.state, done: job.done, total: job.total });
+  const progress = (): QualityProgress => ({
+    state: job.state,
+    done: job.done,
+    total: job.total,
+    references: job.references,
+  });
   let lastEmit = 0;
   function emitProgress(force: boolean) {
     const now = Date.now();
@@ -222,23 +252,31 @@ export function createQualityService(deps: QualityServiceDeps): QualityService {
     rerun() {
       if (job.state === 'running') return progress();
       const ids = repo.liveOutputIds();
-      const references = repo.referencesWithoutHash();
-      job = { state: 'running', done: 0, total: ids.length, cancelled: false };
+      const references = repo.referenceIds();
+      job = {
+        state: 'running',
+        done: 0,
+        total: references.length + ids.length,
+        references: references.length,
+        cancelled: false,
+      };
       const current = job;
       emitProgress(true);
+      // A few at a time so a cancel stops it soon and new outputs are not stuck behind the whole library.
+      const window = Math.max(2, deps.concurrency * 2);
+      const inWindows = async (all: readonly number[], check: (id: number) => Promise<void>) => {
+        for (let i = 0; i < all.length && !current.cancelled; i += window) {
+          const slice = all.slice(i, i + window);
+          await Promise.all(slice.map(check));
+          current.done += slice.length;
+          emitProgress(false);
+        }
+      };
       void track(
         (async () => {
-          for (const reference of references) {
-            if (current.cancelled) break;
-            await queueReference(reference.id);
-          }
-          // A few at a time so a cancel stops it soon and new outputs are not stuck behind the whole library.
-          const window = Math.max(2, deps.concurrency * 2);
-          for (let i = 0; i < ids.length && !current.cancelled; i += window) {
-            await Promise.all(ids.slice(i, i + window).map(queue));
-            current.done = Math.min(ids.length, i + window);
-            emitProgress(false);
-          }
+          // References first: outputs checked after them find them as near-duplicates.
+          await inWindows(references, (id) => queueReference(id, true));
+          await inWindows(ids, queue);
           current.state = current.cancelled ? 'cancelled' : 'done';
           emitProgress(true);
         })(),

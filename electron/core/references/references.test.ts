@@ -9,7 +9,7 @@ import { calls } from '../../../shared/contract';
 import type { ReferenceImportResult } from '../../../shared/references-contract';
 import { createEventBus } from '../events';
 import { createMediaStore } from '../media';
-import { systemClock } from '../ports';
+import { silentLogger, systemClock } from '../ports';
 import { closeDatabase, createReferencesRepo, type LibraryDatabase, openDatabase } from '../store';
 import { createReferenceService, type ReferenceService } from '.';
 import { pngWithoutMetadata } from './service';
@@ -30,7 +30,7 @@ beforeEach(() => {
     if (name === 'references.changed') changed.push((payload as { ids: number[] }).ids);
   });
   service = createReferenceService({
-    repo: createReferencesRepo(db),
+    repo: createReferencesRepo(db, silentLogger),
     media: createMediaStore({ dataDir, maxPixels: 1_000_000 }),
     clock: systemClock,
     events,
@@ -242,7 +242,7 @@ describe('reference import', () => {
 
   it('refuses a file over the byte limit before decoding it', async () => {
     const small = createReferenceService({
-      repo: createReferencesRepo(db),
+      repo: createReferencesRepo(db, silentLogger),
       media: createMediaStore({ dataDir }),
       clock: systemClock,
       maxFileBytes: 1000,
@@ -395,7 +395,7 @@ describe('used in and delete', () => {
     // The style library answers by path, the stripped copy's and the original's, given at construction.
     const asked: (readonly string[])[] = [];
     const attached = createReferenceService({
-      repo: createReferencesRepo(db),
+      repo: createReferencesRepo(db, silentLogger),
       media: createMediaStore({ dataDir, maxPixels: 1_000_000 }),
       clock: systemClock,
       stylesUsing: (paths) => {

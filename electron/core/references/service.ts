@@ -52,7 +52,10 @@ export interface ReferenceService {
     files: readonly ReferenceFile[],
     options?: { steers?: readonly ReferenceSteer[]; tags?: readonly string[] },
   ): Promise<ReferenceImportResult[]>;
-  /** One file's bytes; what `import` does per file, for callers that hold bytes (style packs). */
+  /**
+   * One file's bytes; what `import` does per file, for callers that hold bytes (style packs). A new reference
+   * is announced (`references.changed`) as an import's are, so the quality gate hashes and classifies it.
+   */
   importBytes(
     name: string,
     bytes: Uint8Array,
@@ -90,7 +93,7 @@ export function createReferenceService(options: ReferenceServiceOptions): Refere
     return { name, status: 'duplicate', reference };
   }
 
-  async function importBytes(
+  async function takeBytes(
     name: string,
     bytes: Uint8Array,
     tagging: { steers?: readonly ReferenceSteer[]; tags?: readonly string[] } = {},
@@ -140,7 +143,7 @@ export function createReferenceService(options: ReferenceServiceOptions): Refere
     if ('reason' in decoded) {
       return { name: file.name, status: 'refused', reason: decoded.reason, message: decoded.message };
     }
-    return importBytes(file.name, decoded.bytes, tagging);
+    return takeBytes(file.name, decoded.bytes, tagging);
   }
 
   return {
@@ -151,7 +154,11 @@ export function createReferenceService(options: ReferenceServiceOptions): Refere
       if (ids.length > 0) events?.emit('references.changed', { ids });
       return results;
     },
-    importBytes,
+    async importBytes(name, bytes, tagging) {
+      const result = await takeBytes(name, bytes, tagging);
+      if (result.status === 'imported') events?.emit('references.changed', { ids: [result.reference.id] });
+      return result;
+    },
     list: (filter) => repo.list(filter),
     find: (id) => repo.get(id),
     get(id) {

@@ -1,7 +1,14 @@
-import { z } from 'zod';
-import { GenerationRequest } from '../../../shared/domain';
-import type { QualityCheckRecord, QualityFlag } from '../../../shared/quality-contract';
+import { GenerationRequest, ProviderSafety } from '../../../shared/domain';
+import type { QualityCheckRecord, QualityFlag, ReferenceCheckRecord } from '../../../shared/quality-contract';
 import type { Logger } from '../ports';
+import {
+  CHECK_COLUMNS,
+  type CheckColumns,
+  type CheckParams,
+  checkParams,
+  checkRecord,
+  upsertCheckSql,
+} from './check-rows';
 import type { LibraryDatabase } from './db';
 import { createJsonColumns } from './json-column';
 
@@ -18,6 +25,17 @@ export interface QualityTarget {
   /** The provider and model of the attempt that made it (null for imported runs). */
   provider: string | null;
   model: string | null;
+  /** The provider's own safety verdict on this image, where it sent one (null otherwise). */
+  providerSafety: ProviderSafety | null;
+}
+
+/** A reference image as the gate sees it: its original file, and what has been done to it so far. */
+export interface QualityReference {
+  id: number;
+  path: string;
+  hashed: boolean;
+  /** The checks stored for it (today `nsfw` or none). */
+  checked: ReadonlyArray<ReferenceCheckRecord['check']>;
 }
 
 /** One stored perceptual hash, for rebuilding the near-duplicate index. */
@@ -43,52 +61,29 @@ export interface QualityRepo {
   outputsOfRun(runId: number): number[];
   putOutputHash(outputId: number, phash: string): void;
   putReferenceHash(referenceId: number, phash: string): void;
-  /** References with no stored hash yet: id and original path. */
-  referencesWithoutHash(): Array<{ id: number; path: string }>;
-  reference(referenceId: number): { id: number; path: string } | null;
+  /** Every reference, oldest first (the library re-run). */
+  referenceIds(): number[];
+  reference(referenceId: number): QualityReference | null;
+  /** Stores a reference's check results (replacing earlier ones of the same checks). */
+  saveReferenceChecks(referenceId: number, records: readonly ReferenceCheckRecord[]): void;
+
   /** Every stored hash of live outputs and of references. */
   hashes(): StoredHash[];
 }
 
-interface CheckRow {
+interface CheckRow extends CheckColumns {
   output_id: number;
-  check: QualityCheckRecord['check'];
-  result: QualityCheckRecord['result'];
-  score: number | null;
-  threshold: number | null;
-  check_version: string;
-  reason: string | null;
-  details: string;
-  checked_at: number;
 }
-
-const Details = z.record(z.string(), z.unknown());
 
 export function createQualityRepo(db: LibraryDatabase, log: Logger): QualityRepo {
   const json = createJsonColumns(log);
-  const upsert = db.prepare<{
-    outputId: number;
-    check: string;
-    result: string;
-    score: number | null;
-    threshold: number | null;
-    version: string;
-    reason: string | null;
-    details: string;
-    at: number;
-  }>(
-    `INSERT INTO quality_checks (output_id, "check", result, score, threshold, check_version, reason, details, checked_at)
-     VALUES (@outputId, @check, @result, @score, @threshold, @version, @reason, @details, @at)
-     ON CONFLICT (output_id, "check") DO UPDATE SET result = excluded.result, score = excluded.score,
-       threshold = excluded.threshold, check_version = excluded.check_version, reason = excluded.reason,
-       details = excluded.details, checked_at = excluded.checked_at`,
-  );
+  const upsert = db.prepare<CheckParams>(upsertCheckSql('quality_checks', 'output_id'));
   const updateFlag = db.prepare<[number]>(
     `UPDATE outputs SET quality_flag =
        (SELECT count(*) FROM quality_checks q WHERE q.output_id = outputs.id AND q.result <> 'pass')
      WHERE id = ?`,
   );
-  const columns = `output_id, "check", result, score, threshold, check_version, reason, details, checked_at`;
+  const columns = `output_id, ${CHECK_COLUMNS}`;
   const byOutput = db.prepare<[number], CheckRow>(
     `SELECT ${columns} FROM quality_checks WHERE output_id = ? ORDER BY "check"`,
   );
@@ -111,9 +106,11 @@ export function createQualityRepo(db: LibraryDatabase, log: Logger): QualityRepo
       task_type: string;
       provider: string | null;
       model: string | null;
+      provider_safety: string | null;
     }
   >(
-    `SELECT o.id, o.run_id, o.path, o.width, o.height, r.request, r.task_type, a.provider, a.model
+    `SELECT o.id, o.run_id, o.path, o.width, o.height, r.request, r.task_type, a.provider, a.model,
+       o.provider_safety
      FROM outputs o JOIN runs r ON r.id = o.run_id LEFT JOIN attempts a ON a.id = o.attempt_id
      WHERE o.id = ?`,
   );
@@ -134,13 +131,14 @@ export function createQualityRepo(db: LibraryDatabase, log: Logger): QualityRepo
     `INSERT INTO reference_hashes (reference_id, phash) VALUES (?, ?)
      ON CONFLICT (reference_id) DO UPDATE SET phash = excluded.phash`,
   );
-  const unhashed = db.prepare<[], { id: number; path: string }>(
-    `SELECT r.id, r.original_path AS path FROM reference_images r
-     WHERE NOT EXISTS (SELECT 1 FROM reference_hashes h WHERE h.reference_id = r.id) ORDER BY r.id`,
+  const selectReferenceIds = db.prepare<[], number>('SELECT id FROM reference_images ORDER BY id').pluck();
+  const selectReference = db.prepare<[number], { id: number; path: string; hashed: number; checked: string }>(
+    `SELECT r.id, r.original_path AS path,
+       EXISTS (SELECT 1 FROM reference_hashes h WHERE h.reference_id = r.id) AS hashed,
+       (SELECT json_group_array(c."check") FROM reference_checks c WHERE c.reference_id = r.id) AS checked
+     FROM reference_images r WHERE r.id = ?`,
   );
-  const selectReference = db.prepare<[number], { id: number; path: string }>(
-    'SELECT id, original_path AS path FROM reference_images WHERE id = ?',
-  );
+  const upsertReferenceCheck = db.prepare<CheckParams>(upsertCheckSql('reference_checks', 'reference_id'));
   const selectHashes = db.prepare<
     [],
     { kind: 'output' | 'reference'; id: number; run_id: number | null; phash: string }
@@ -151,43 +149,39 @@ export function createQualityRepo(db: LibraryDatabase, log: Logger): QualityRepo
      SELECT 'reference', reference_id, NULL, phash FROM reference_hashes`,
   );
 
-  const toRecord = (row: CheckRow): QualityCheckRecord => {
-    const details = json.read(Details, row.details, {
+  const toRecord = (row: CheckRow): QualityCheckRecord => ({
+    outputId: row.output_id,
+    ...checkRecord(json, row, {
       table: 'quality_checks',
       column: 'details',
       id: `${row.output_id}/${row.check}`,
-    });
-    return {
-      outputId: row.output_id,
-      check: row.check,
-      result: row.result,
-      score: row.score,
-      threshold: row.threshold,
-      version: row.check_version,
-      reason: row.reason,
-      details: details.ok ? details.value : {},
-      checkedAt: row.checked_at,
-    };
-  };
+    }),
+  });
 
   const save = db.transaction((records: readonly QualityCheckRecord[]) => {
     const outputs = new Set<number>();
     for (const r of records) {
-      upsert.run({
-        outputId: r.outputId,
-        check: r.check,
-        result: r.result,
-        score: r.score,
-        threshold: r.threshold,
-        version: r.version,
-        reason: r.reason,
-        details: JSON.stringify(r.details),
-        at: r.checkedAt,
-      });
+      upsert.run(checkParams(r.outputId, r));
       outputs.add(r.outputId);
     }
     for (const id of outputs) updateFlag.run(id);
   });
+
+  const saveReferenceChecks = db.transaction(
+    (referenceId: number, records: readonly ReferenceCheckRecord[]) => {
+      for (const r of records) upsertReferenceCheck.run(checkParams(referenceId, r));
+    },
+  );
+
+  function readSafety(text: string | null, outputId: number): ProviderSafety | null {
+    if (text === null) return null;
+    const safety = json.read(ProviderSafety, text, {
+      table: 'outputs',
+      column: 'provider_safety',
+      id: outputId,
+    });
+    return safety.ok ? safety.value : null;
+  }
 
   return {
     save(records) {
@@ -232,14 +226,23 @@ export function createQualityRepo(db: LibraryDatabase, log: Logger): QualityRepo
         taskType: row.task_type,
         provider: row.provider,
         model: row.model,
+        providerSafety: readSafety(row.provider_safety, row.id),
       };
     },
     liveOutputIds: () => selectLive.all(),
     outputsOfRun: (runId) => selectOfRun.all(runId),
     putOutputHash: (outputId, phash) => void putOutput.run(outputId, phash),
     putReferenceHash: (referenceId, phash) => void putReference.run(referenceId, phash),
-    referencesWithoutHash: () => unhashed.all(),
-    reference: (referenceId) => selectReference.get(referenceId) ?? null,
+    referenceIds: () => selectReferenceIds.all(),
+    reference(referenceId) {
+      const row = selectReference.get(referenceId);
+      if (!row) return null;
+      const checked = JSON.parse(row.checked) as Array<ReferenceCheckRecord['check']>;
+      return { id: row.id, path: row.path, hashed: row.hashed === 1, checked };
+    },
+    saveReferenceChecks(referenceId, records) {
+      saveReferenceChecks(referenceId, records);
+    },
     hashes: () =>
       selectHashes.all().map((row) => ({ kind: row.kind, id: row.id, runId: row.run_id, phash: row.phash })),
   };

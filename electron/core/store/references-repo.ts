@@ -1,7 +1,11 @@
 import type Database from 'better-sqlite3';
 import type { RunStatus } from '../../../shared/domain';
+import type { ReferenceCheckRecord } from '../../../shared/quality-contract';
 import type { Reference, ReferenceRunUse, ReferenceSteer } from '../../../shared/references-contract';
+import type { Logger } from '../ports';
+import { CHECK_COLUMNS, type CheckColumns, checkRecord } from './check-rows';
 import type { LibraryDatabase } from './db';
+import { createJsonColumns } from './json-column';
 
 /** A reference as it is inserted; the id and tags come separately. */
 export interface NewReference {
@@ -70,6 +74,10 @@ interface Row {
   created_at: number;
 }
 
+interface CheckRow extends CheckColumns {
+  reference_id: number;
+}
+
 interface TagRow {
   reference_id: number;
   kind: 'steer' | 'free';
@@ -80,7 +88,8 @@ const COLUMNS =
   'r.id, r.sha256, r.name, r.width, r.height, r.format, r.bytes, r.original_path, r.thumb_path, r.stripped_path, r.created_at';
 const STEER_ORDER: Record<string, number> = { composition: 0, lighting: 1, style: 2, subject: 3 };
 
-export function createReferencesRepo(db: LibraryDatabase): ReferencesRepo {
+export function createReferencesRepo(db: LibraryDatabase, log: Logger): ReferencesRepo {
+  const json = createJsonColumns(log);
   const selectBySha = db.prepare<[string], Row>(
     `SELECT ${COLUMNS} FROM reference_images r WHERE r.sha256 = ?`,
   );
@@ -88,6 +97,11 @@ export function createReferencesRepo(db: LibraryDatabase): ReferencesRepo {
   // One statement for a whole page: the ids travel as a JSON array.
   const selectTags = db.prepare<[string], TagRow>(
     'SELECT reference_id, kind, tag FROM reference_tags WHERE reference_id IN (SELECT value FROM json_each(?)) ORDER BY tag',
+  );
+  // The quality gate's checks of a page of references (written by store/quality-repo.ts).
+  const selectChecks = db.prepare<[string], CheckRow>(
+    `SELECT reference_id, ${CHECK_COLUMNS}
+     FROM reference_checks WHERE reference_id IN (SELECT value FROM json_each(?)) ORDER BY "check"`,
   );
   const insertRow = db.prepare<NewReference>(
     `INSERT INTO reference_images (sha256, name, width, height, format, bytes, original_path, thumb_path,
@@ -134,7 +148,15 @@ export function createReferencesRepo(db: LibraryDatabase): ReferencesRepo {
     if (rows.length === 0) return [];
     const steers = new Map<number, ReferenceSteer[]>();
     const tags = new Map<number, string[]>();
-    for (const row of selectTags.all(JSON.stringify(rows.map((r) => r.id)))) {
+    const checks = new Map<number, ReferenceCheckRecord[]>();
+    const ids = JSON.stringify(rows.map((r) => r.id));
+    for (const row of selectChecks.all(ids)) {
+      const list = checks.get(row.reference_id) ?? [];
+      const at = { table: 'reference_checks', column: 'details', id: `${row.reference_id}/${row.check}` };
+      list.push(checkRecord(json, row, at));
+      checks.set(row.reference_id, list);
+    }
+    for (const row of selectTags.all(ids)) {
       const into = row.kind === 'steer' ? steers : tags;
       const list = into.get(row.reference_id) ?? [];
       list.push(row.tag);
@@ -154,6 +176,7 @@ export function createReferencesRepo(db: LibraryDatabase): ReferencesRepo {
       steers: (steers.get(row.id) ?? []).sort((a, b) => (STEER_ORDER[a] ?? 9) - (STEER_ORDER[b] ?? 9)),
       tags: tags.get(row.id) ?? [],
       createdAt: row.created_at,
+      checks: checks.get(row.id) ?? [],
     }));
   }
 

@@ -17,9 +17,17 @@ const CHECK_HINTS: Record<QualityCheckId, string> = {
   size: 'Width, height or aspect ratio differs from the request (or the size the provider makes for it).',
   blank: 'Black, white or flat colour frames, or almost no detail.',
   duplicate: 'Nearly the same picture as an earlier output or a reference (perceptual hash).',
-  nsfw: 'An offline classifier scores nudity and sexual content per category.',
+  nsfw: 'An offline classifier scores nudity and sexual content per category; the provider’s own flag, where it sends one, fails it too. Imported references are classified while it runs on any route.',
   text: 'Quoted text in the prompt is read back with offline OCR and compared letter by letter.',
 };
+
+const plural = (n: number, one: string) => `${n.toLocaleString()} ${one}${n === 1 ? '' : 's'}`;
+
+/** "3 images and 2 references" (references only when there are some). */
+function checkedWords(progress: { total: number; references: number }): string {
+  const images = plural(progress.total - progress.references, 'image');
+  return progress.references > 0 ? `${images} and ${plural(progress.references, 'reference')}` : images;
+}
 
 function NumberField({
   label,
@@ -222,8 +230,9 @@ export function QualitySettingsPanel() {
           Re-run checks on the library
         </h2>
         <p className="settings__intro">
-          Checks every image already in the library again with the settings above, and hashes every reference
-          for the near-duplicate check. It runs in the background; you can keep working.
+          Checks every image already in the library again with the settings above, and every reference image
+          (hashed for the near-duplicate check, classified by the NSFW model). It runs in the background; you
+          can keep working.
         </p>
         {progress && progress.state !== 'idle' && (
           <div className="quality-progress">
@@ -233,7 +242,7 @@ export function QualitySettingsPanel() {
             />
             <span role="status">
               {progress.state === 'running' && `${progress.done} of ${progress.total} checked`}
-              {progress.state === 'done' && `Done: ${progress.total} checked`}
+              {progress.state === 'done' && `Done: ${checkedWords(progress)} checked`}
               {progress.state === 'cancelled' && `Cancelled after ${progress.done} of ${progress.total}`}
             </span>
           </div>

@@ -1,9 +1,11 @@
 /**
  * Where the offline models' files are: resolved from node_modules next to this module (the source tree, or
- * dist-electron/quality-models.mjs in a build), read with no network.
+ * dist-electron/quality-models.mjs in a build), read with no network; and how a model's input image is opened.
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import sharp, { type Sharp } from 'sharp';
+import type { ModelImage } from '../models';
 
 const resolver = createRequire(import.meta.url);
 
@@ -22,4 +24,10 @@ export function packageDir(specifier: string, entryDepth = 0): string {
  */
 export function unpacked(file: string): string {
   return file.replace(/([\\/])app\.asar([\\/])/, '$1app.asar.unpacked$2');
+}
+
+/** A sharp pipeline over a model's input, upright: encoded bytes are decoded (orientation applied), pixels taken as they are. */
+export function imagePipeline(image: ModelImage): Sharp {
+  if (Buffer.isBuffer(image)) return sharp(image).rotate();
+  return sharp(image.data, { raw: { width: image.width, height: image.height, channels: image.channels } });
 }

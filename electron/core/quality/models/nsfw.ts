@@ -5,8 +5,8 @@
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import sharp from 'sharp';
-import type { EncodedImage, NsfwModel } from '../models';
+import type { ModelImage, NsfwModel } from '../models';
+import { imagePipeline } from './files';
 import type { Loaded } from './ocr';
 
 type Tf = typeof import('@tensorflow/tfjs');
@@ -64,9 +64,8 @@ export async function loadNsfw(
   });
   let queue: Promise<unknown> = Promise.resolve();
 
-  async function classify(image: EncodedImage): Promise<Record<string, number>> {
-    const pixels = await sharp(image)
-      .rotate()
+  async function classify(image: ModelImage): Promise<Record<string, number>> {
+    const pixels = await imagePipeline(image)
       // Transparent areas read as white paper, not as the black under them.
       .flatten({ background: '#ffffff' })
       .toColourspace('srgb')

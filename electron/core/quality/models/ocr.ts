@@ -8,7 +8,8 @@
 import { readFile } from 'node:fs/promises';
 import type { InferenceSession as OrtSession, Tensor as OrtTensor } from 'onnxruntime-node';
 import sharp from 'sharp';
-import type { EncodedImage, OcrLine, OcrModel } from '../models';
+import type { ModelImage, OcrLine, OcrModel } from '../models';
+import { imagePipeline } from './files';
 
 type Ort = typeof import('onnxruntime-node');
 
@@ -73,9 +74,8 @@ export async function loadOcr(
   const sessions = [detector, recogniser];
   let queue: Promise<unknown> = Promise.resolve();
 
-  async function read(image: EncodedImage): Promise<OcrLine[]> {
-    const { data, info } = await sharp(image)
-      .rotate()
+  async function read(image: ModelImage): Promise<OcrLine[]> {
+    const { data, info } = await imagePipeline(image)
       // Transparent areas read as white paper, not as the black under them.
       .flatten({ background: '#ffffff' })
       .toColourspace('srgb')

@@ -11,6 +11,7 @@ import { qualitySchema } from './009-quality';
 import { providerSafetySchema } from './010-provider-safety';
 import { batchesSchema } from './011-batches';
 import { exportSchema } from './012-export';
+import { referenceChecksSchema } from './013-reference-checks';
 import type { Migration } from './migration';
 
 export type { Migration } from './migration';
@@ -29,6 +30,7 @@ export const MIGRATIONS: readonly Migration[] = [
   providerSafetySchema,
   batchesSchema,
   exportSchema,
+  referenceChecksSchema,
 ];
 
 export const LATEST_SCHEMA_VERSION: number = MIGRATIONS.at(-1)?.version ?? 0;
