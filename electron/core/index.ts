@@ -21,7 +21,7 @@ import { createGenerationService, type GenerationService } from './generation';
 import { createImportedReproducer } from './imports/reproduce';
 import { createImportService } from './imports/service';
 import { createStyleLibrary, loadStarterLibrary, readStarterLibrary, type StyleLibrary } from './library';
-import { createMediaStore, resolveServedMedia, type SweepReport, sweepDataDir } from './media';
+import { createMediaStore, createServedMedia, type SweepReport, sweepDataDir } from './media';
 import type { EmbedMetadata, MetadataMode } from './metadata/out';
 import { createMetadataService, type OutgoingFile } from './metadata/service';
 import { type Clock, type DesktopShell, type FetchLike, type Logger, systemClock } from './ports';
@@ -124,7 +124,10 @@ export interface Core {
   quality: QualityService;
   /** Parses, runs and wraps one call; what every transport uses. */
   invoke(name: unknown, input: unknown): Promise<Result<unknown>>;
-  /** The real path of a stored media file, or null when the path (or where its links lead) is not ours. */
+  /**
+   * The real path of a stored media file, or null when the path (or where its links lead) is not ours. A missing
+   * small thumbnail is made from its large one first (media/served.ts).
+   */
   resolveMedia(relativePath: string): Promise<string | null>;
   /**
    * An output's original as it leaves Atelier (download, drag out): its metadata written per the setting
@@ -438,6 +441,8 @@ export function createCore(options: CoreOptions): Core {
     exports: { exports: exportService, altText },
   });
 
+  // Both transports serve media through this; it makes a missing small thumbnail on first request.
+  const served = createServedMedia({ dataDir, log });
   const sweepStop = new AbortController();
   const startupSweep = scheduleSweep();
   function scheduleSweep(): Promise<SweepReport | null> {
@@ -486,7 +491,7 @@ export function createCore(options: CoreOptions): Core {
     library,
     quality,
     invoke: (name, input) => invokeCall(handlers, name, input, log),
-    resolveMedia: (relativePath) => resolveServedMedia(dataDir, relativePath),
+    resolveMedia: served.resolve,
     outgoingOriginal: (outputId) => metadata.original(outputId),
     embedMetadata: metadata.embed,
     metadataMode: () => metadata.mode(),

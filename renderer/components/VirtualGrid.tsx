@@ -42,6 +42,12 @@ export function VirtualGrid<T>({
       onFocus: () => void;
       /** In the viewport (not an overscan row): its image should load first. */
       visible?: boolean;
+      /**
+       * The image box in CSS pixels: a justified tile's width (-1 when it spans the row) and its row's height,
+       * or a square card's side. What a thumbnail's `sizes` is made from.
+       */
+      boxWidth: number;
+      boxHeight: number;
     },
   ) => ReactNode;
   label: string;
@@ -226,6 +232,8 @@ export function VirtualGrid<T>({
                       tabIndex: index === tabbable ? 0 : -1,
                       onFocus: focusHandler(index),
                       visible,
+                      boxWidth: tileWidth,
+                      boxHeight: jrow.height,
                     })
                   : renderPlaceholder?.({ index, width: tileWidth, height: jrow.height })}
               </div>,
@@ -265,6 +273,8 @@ export function VirtualGrid<T>({
                     index,
                     tabIndex: index === tabbable ? 0 : -1,
                     onFocus: focusHandler(index),
+                    boxWidth: cardWidth,
+                    boxHeight: cardWidth,
                   })}
                 </RenderCell>
               );

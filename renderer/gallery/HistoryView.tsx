@@ -485,7 +485,7 @@ export function HistoryView() {
                 mode === 'list' ? -1 : Math.floor(clampAspect(tiles.aspects[index] ?? 1) * height),
             }}
             renderPlaceholder={() => <span className="thumb-placeholder gallery-tile__pending" />}
-            renderCard={({ run, output }, { index, tabIndex, onFocus, visible }) => {
+            renderCard={({ run, output }, { index, tabIndex, onFocus, visible, boxWidth, boxHeight }) => {
               if (output > 0) runImages.want(run.id);
               const props = {
                 run,
@@ -500,6 +500,8 @@ export function HistoryView() {
                 output,
                 grouped: !tiles.run,
                 image: output > 0 ? (runImages.images.get(run.id)?.[output] ?? null) : undefined,
+                boxWidth,
+                boxHeight,
               };
               return mode === 'list' ? <RunRow {...props} /> : <RunTile {...props} />;
             }}

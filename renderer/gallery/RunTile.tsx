@@ -1,15 +1,18 @@
 import { type MouseEvent, memo } from 'react';
 import { coordsLabel } from '../../shared/batches-contract';
 import type { RunSummary } from '../../shared/domain';
-import { api } from '../api';
 import { providerName, useCatalogStore } from '../app/catalog';
 import { setDraggedOutputs } from '../app/drag';
 import { Icon, Spinner } from '../components';
 import { errorLabel } from '../lib/errors';
 import { formatCost, formatDateTime } from '../lib/format';
+import { coverWidth, thumbSources } from '../lib/thumbs';
 import { approvalText } from './OutputReview';
 import { runCardLabel } from './RunCard';
 import type { SelectMode } from './selection';
+
+/** The list view's thumbnail side (gallery.css `.gallery-row__thumb`). */
+const LIST_THUMB = 48;
 
 /** Tags shown on a tile before the rest fold into "+N". */
 const TILE_TAGS = 2;
@@ -33,6 +36,9 @@ export interface TileProps {
   grouped?: boolean;
   /** That image, when it is not the cover (null while it loads). */
   image?: { thumbPath: string; width: number; height: number } | null;
+  /** The tile's image box in CSS pixels (VirtualGrid): picks the thumbnail tier. */
+  boxWidth?: number;
+  boxHeight?: number;
 }
 
 function modeOf(event: MouseEvent): SelectMode {
@@ -49,14 +55,22 @@ export function reviewOf(run: RunSummary): keyof typeof REVIEW_LABEL | null {
   return null;
 }
 
+/** The width a thumbnail is drawn at when it covers a box of `boxWidth` × `boxHeight`. */
+function shownWidth(image: { width: number; height: number }, boxWidth: number, boxHeight: number): number {
+  return boxHeight > 0 ? coverWidth(boxWidth, boxWidth / boxHeight, image.width / image.height) : boxWidth;
+}
+
 function Thumb({
   run,
   visible = true,
   image,
+  shown,
 }: {
   run: RunSummary;
   visible?: boolean;
   image?: TileProps['image'];
+  /** The CSS width the image is drawn at, given its aspect (or a fixed width, in the list). */
+  shown: (image: { width: number; height: number }) => number;
 }) {
   const cover = image === undefined ? run.cover : image;
   if (image === null) return <span className="thumb-placeholder gallery-tile__pending" />;
@@ -64,7 +78,7 @@ function Thumb({
     return (
       <img
         className="gallery-tile__img"
-        src={api.mediaUrl(cover.thumbPath)}
+        {...thumbSources(cover.thumbPath, cover, shown(cover))}
         alt={run.prompt}
         width={cover.width || undefined}
         height={cover.height || undefined}
@@ -165,6 +179,8 @@ export const RunTile = memo(function RunTile({
   output = 0,
   image,
   grouped = true,
+  boxWidth = 0,
+  boxHeight = 0,
 }: TileProps) {
   const label = `${output > 0 ? `Image ${output + 1} of ` : ''}${runCardLabel(run)}${run.favorite ? ', favourite' : ''}${selected ? ', selected' : ''}`;
   return (
@@ -193,7 +209,13 @@ export const RunTile = memo(function RunTile({
         }}
         onFocus={onFocus}
       >
-        <Thumb run={run} visible={visible} image={image} />
+        <Thumb
+          run={run}
+          visible={visible}
+          image={image}
+          // The tile's box is the image's aspect clamped (justify.ts); past the clamp the image is cropped.
+          shown={(cover) => shownWidth(cover, boxWidth, boxHeight)}
+        />
         <Marks run={run} />
         {run.outputsCount > 1 && grouped && (
           <span className="gallery-tile__count" title={`${run.outputsCount} images`}>
@@ -267,7 +289,7 @@ export const RunRow = memo(function RunRow({
       onFocus={onFocus}
     >
       <span className="gallery-row__thumb">
-        <Thumb run={run} visible={visible} />
+        <Thumb run={run} visible={visible} shown={() => LIST_THUMB} />
       </span>
       <span className="gallery-row__prompt" title={run.prompt}>
         {run.favorite && <Icon name="heart" size={12} className="gallery-row__fav" />}

@@ -21,6 +21,7 @@ import {
 import { readableError } from '../lib/errors';
 import { formatRelative } from '../lib/format';
 import { STEER_LABEL, STEERS } from '../lib/steers';
+import { coverWidth, thumbSources } from '../lib/thumbs';
 import { useReferencesStore } from './store';
 import './references.css';
 
@@ -101,11 +102,14 @@ const ReferenceCard = memo(function ReferenceCard({
   index,
   tabIndex,
   onFocus,
+  boxWidth,
 }: {
   reference: Reference;
   index: number;
   tabIndex: 0 | -1;
   onFocus: () => void;
+  /** The square thumbnail's side in CSS pixels. */
+  boxWidth: number;
 }) {
   return (
     <button
@@ -120,7 +124,11 @@ const ReferenceCard = memo(function ReferenceCard({
       <span className="ref-card__thumb">
         <img
           className="ref-card__img"
-          src={api.mediaUrl(reference.thumbPath)}
+          {...thumbSources(
+            reference.thumbPath,
+            reference,
+            coverWidth(boxWidth, 1, reference.width / reference.height),
+          )}
           alt=""
           loading="lazy"
           decoding="async"

@@ -1,7 +1,7 @@
 import { memo } from 'react';
 import type { StyleSummary } from '../../shared/library-contract';
-import { api } from '../api';
 import { Badge, Icon } from '../components';
+import { coverWidth, thumbSources } from '../lib/thumbs';
 import { STATUS_LABEL, STATUS_TONE } from './model';
 
 export const StyleCard = memo(function StyleCard({
@@ -10,12 +10,15 @@ export const StyleCard = memo(function StyleCard({
   tabIndex,
   onOpen,
   onFocus,
+  boxWidth,
 }: {
   style: StyleSummary;
   index: number;
   tabIndex: 0 | -1;
   onOpen: () => void;
   onFocus: () => void;
+  /** The square thumbnail's side in CSS pixels. */
+  boxWidth: number;
 }) {
   return (
     <button
@@ -31,7 +34,11 @@ export const StyleCard = memo(function StyleCard({
         {style.cover ? (
           <img
             className="style-card__img"
-            src={api.mediaUrl(style.cover.thumbPath)}
+            {...thumbSources(
+              style.cover.thumbPath,
+              style.cover,
+              coverWidth(boxWidth, 1, style.cover.width / style.cover.height),
+            )}
             alt=""
             width={style.cover.width}
             height={style.cover.height}

@@ -11,7 +11,7 @@ export {
   sha256Of,
   type TakenImage,
 } from './intake';
-export { decodeUrlPath, resolveServedMedia } from './served';
+export { createServedMedia, decodeUrlPath, resolveServedMedia, type ServedMedia } from './served';
 export {
   createMediaStore,
   DEFAULT_MAX_PIXELS,
@@ -21,5 +21,6 @@ export {
   type MediaFormat,
   type MediaStore,
   type MediaStoreOptions,
+  smallThumbnailOf,
 } from './store';
 export { DEFAULT_SWEEP_GRACE_MS, type SweepReport, sweepDataDir } from './sweep';

@@ -1,6 +1,10 @@
 import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { resolveInside } from './files';
+import pLimit from 'p-limit';
+import { largeThumbOf } from '../../../shared/thumbs';
+import type { Logger } from '../ports';
+import { resolveInside, writeFileAtomic } from './files';
+import { smallThumbnailOf } from './store';
 
 /** The data-dir folders whose files may be shown to the renderer (`exports/` holds style packs to download). */
 const SERVED_FOLDERS = ['media', 'thumbs', 'references', 'exports'] as const;
@@ -38,6 +42,63 @@ export async function resolveServedMedia(dataDir: string, relativePath: string):
   if (!SERVED_FOLDERS.some((folder) => isInside(path.join(root, folder), file))) return null;
   const info = await stat(file);
   return info.isFile() ? file : null;
+}
+
+export interface ServedMedia {
+  /**
+   * `resolveServedMedia`, plus: a small thumbnail (shared/thumbs.ts) that is missing is made from its large
+   * thumbnail on the first request, then served. Libraries made before the small tier get theirs this way.
+   */
+  resolve(relativePath: string): Promise<string | null>;
+}
+
+/**
+ * What both transports serve (the loopback server's `/media/` and the desktop's `atelier-media:`). A missing
+ * small thumbnail is made only from a large thumbnail that `resolveServedMedia` accepts (the same real-path
+ * checks), and written beside that real file, so nothing is ever written outside the data folder. Requests for
+ * the same file share one job; at most `concurrency` are made at once (each holds a libuv thread).
+ */
+export function createServedMedia(options: {
+  dataDir: string;
+  log: Pick<Logger, 'warn'>;
+  concurrency?: number;
+}): ServedMedia {
+  const { dataDir, log } = options;
+  const limit = pLimit(options.concurrency ?? 2);
+  const jobs = new Map<string, Promise<boolean>>();
+
+  async function makeSmall(relativePath: string, largeFile: string): Promise<boolean> {
+    const target = path.join(path.dirname(largeFile), path.basename(relativePath));
+    // A request that looked before an earlier job's rename finds the file made; it is not made twice.
+    if ((await realpathOrNull(target)) !== null) return true;
+    try {
+      await writeFileAtomic(target, await smallThumbnailOf(largeFile));
+      return true;
+    } catch (error) {
+      log.warn('could not make a small thumbnail', {
+        path: relativePath,
+        error: error instanceof Error ? error.message : String(error),
+      });
+      return false;
+    }
+  }
+
+  return {
+    async resolve(relativePath) {
+      const file = await resolveServedMedia(dataDir, relativePath);
+      if (file !== null) return file;
+      const large = largeThumbOf(relativePath);
+      if (large === null) return null;
+      const largeFile = await resolveServedMedia(dataDir, large);
+      if (largeFile === null) return null;
+      let job = jobs.get(relativePath);
+      if (job === undefined) {
+        job = limit(() => makeSmall(relativePath, largeFile)).finally(() => jobs.delete(relativePath));
+        jobs.set(relativePath, job);
+      }
+      return (await job) ? resolveServedMedia(dataDir, relativePath) : null;
+    },
+  };
 }
 
 /** True when `file` lies strictly below `dir` (both real, absolute paths). */

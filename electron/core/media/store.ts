@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import pLimit from 'p-limit';
 import sharp, { type Metadata } from 'sharp';
+import { SMALL_THUMB_SIZE, smallThumbPath, THUMB_SIZE } from '../../../shared/thumbs';
 import { MediaError } from './errors';
 import { claimExisting, resolveInside, stageFileAtomic, writeFileAtomic } from './files';
 
@@ -17,9 +18,21 @@ export const MEDIA_FORMATS = {
 export type MediaFormat = keyof typeof MEDIA_FORMATS;
 
 export const DEFAULT_MAX_PIXELS = 64_000_000;
-export const DEFAULT_THUMB_SIZE = 384;
+export const DEFAULT_THUMB_SIZE = THUMB_SIZE;
 /** Thumbnail encoding, shared with the ingest benchmark so its baseline does the same work. */
 export const THUMB_WEBP = { quality: 80, effort: 4 } as const;
+
+/**
+ * The small thumbnail (shared/thumbs.ts), made from the large one: a 384 px WebP decodes in a millisecond or
+ * two, where a second pass over the original would decode it in full again. Ingest and the on-demand path for
+ * libraries made before the small tier (served.ts) both use this, so the two give the same file.
+ */
+export function smallThumbnailOf(largeThumbnail: Buffer | string): Promise<Buffer> {
+  return sharp(largeThumbnail, { failOn: 'warning' })
+    .resize(SMALL_THUMB_SIZE, SMALL_THUMB_SIZE, { fit: 'inside', withoutEnlargement: true })
+    .webp(THUMB_WEBP)
+    .toBuffer();
+}
 
 export interface MediaStoreOptions {
   dataDir: string;
@@ -34,7 +47,7 @@ export interface MediaStoreOptions {
 export interface IngestedMedia {
   /** Relative to the data directory, forward slashes: `media/ab/<sha256>.png`. */
   path: string;
-  /** `thumbs/ab/<sha256>.webp`. */
+  /** `thumbs/ab/<sha256>.webp`; the small thumbnail beside it is `smallThumbPath(thumbPath)` (shared/thumbs.ts). */
   thumbPath: string;
   sha256: string;
   /** As displayed, after EXIF orientation. */
@@ -46,7 +59,7 @@ export interface IngestedMedia {
 
 export interface MediaStore {
   readonly dataDir: string;
-  /** Verifies the bytes decode as an allowed image, then stores them as received plus a WebP thumbnail. */
+  /** Verifies the bytes decode as an allowed image, then stores them as received plus two WebP thumbnails. */
   ingest(bytes: Uint8Array, known?: { sha256?: string }): Promise<IngestedMedia>;
   /** The absolute path of a stored file; throws for anything outside the data directory. */
   absolutePath(relative: string): string;
@@ -58,18 +71,22 @@ export function createMediaStore(options: MediaStoreOptions): MediaStore {
   const thumbSize = options.thumbSize ?? DEFAULT_THUMB_SIZE;
   const decodes = pLimit(options.decodeConcurrency ?? defaultDecodeConcurrency());
 
-  /** The one full decode: proves every pixel is readable (truncation included) and yields the thumbnail. */
-  function thumbnailOf(bytes: Uint8Array): Promise<Buffer> {
-    const work = decodes(() =>
-      sharpStep(
+  /**
+   * The one full decode: proves every pixel is readable (truncation included) and yields the thumbnail; the
+   * small thumbnail is made from that in the same slot.
+   */
+  function thumbnailsOf(bytes: Uint8Array): Promise<{ large: Buffer; small: Buffer }> {
+    const work = decodes(async () => {
+      const large = await sharpStep(
         sharp(bytes, { limitInputPixels: maxPixels, failOn: 'warning' })
           .autoOrient()
           .resize(thumbSize, thumbSize, { fit: 'inside', withoutEnlargement: true })
           .webp(THUMB_WEBP)
           .toBuffer(),
         maxPixels,
-      ),
-    );
+      );
+      return { large, small: await sharpStep(smallThumbnailOf(large), maxPixels) };
+    });
     work.catch(() => {}); // Awaited later; this keeps an early rejection from counting as unhandled.
     return work;
   }
@@ -81,28 +98,30 @@ export function createMediaStore(options: MediaStoreOptions): MediaStore {
     // The header alone is safe to read at any size, so a refusal can say how large the image is.
     const metadataRead = sharpStep(sharp(bytes, { limitInputPixels: false }).metadata(), maxPixels);
     // Magic bytes of an accepted format let the decode start at once, in parallel with everything below.
-    let thumbnail = sniffFormat(bytes) ? thumbnailOf(bytes) : null;
+    let thumbnail = sniffFormat(bytes) ? thumbnailsOf(bytes) : null;
     // On this thread while libuv threads decode; a caller that hashed already (to dedupe) passes it in.
     const sha256 = known.sha256 ?? createHash('sha256').update(bytes).digest('hex');
     const relative = `media/${sha256.slice(0, 2)}/${sha256}`;
     const thumbRelative = `thumbs/${sha256.slice(0, 2)}/${sha256}.webp`;
     const thumbTarget = resolveInside(dataDir, thumbRelative);
+    const smallTarget = resolveInside(dataDir, smallThumbPath(thumbRelative) as string);
 
     const metadata = await metadataRead;
     const format = acceptedFormat(metadata);
     const { width, height } = metadata.autoOrient;
     if (width * height > maxPixels) throw tooLarge(maxPixels, width, height);
-    thumbnail ??= thumbnailOf(bytes);
+    thumbnail ??= thumbnailsOf(bytes);
 
     const mediaPath = `${relative}.${MEDIA_FORMATS[format]}`;
     const target = resolveInside(dataDir, mediaPath);
     // Content-addressed: a file already there under this hash holds these very bytes, so it is not rewritten.
     const haveOriginal = claimExisting(target, bytes.byteLength);
     const haveThumb = claimExisting(thumbTarget, null);
+    const haveSmall = claimExisting(smallTarget, null);
     // The original is written and fsynced while the decode runs; it takes its name only once the decode passed.
     const staging = haveOriginal ? null : stageFileAtomic(target, bytes);
     staging?.catch(() => {});
-    let thumb: Buffer;
+    let thumb: { large: Buffer; small: Buffer };
     try {
       thumb = await thumbnail;
     } catch (error) {
@@ -110,7 +129,11 @@ export function createMediaStore(options: MediaStoreOptions): MediaStore {
       throw error;
     }
     const staged = await staging;
-    await Promise.all([staged?.commit(), haveThumb ? null : writeFileAtomic(thumbTarget, thumb)]);
+    await Promise.all([
+      staged?.commit(),
+      haveThumb ? null : writeFileAtomic(thumbTarget, thumb.large),
+      haveSmall ? null : writeFileAtomic(smallTarget, thumb.small),
+    ]);
     return {
       path: mediaPath,
       thumbPath: thumbRelative,

@@ -1,11 +1,13 @@
 /**
  * The start-up sweep: what a kill mid-write leaves behind is removed once it is old enough to be sure no
  * write is still under way: temp files (`.name.<hex>.tmp`, see files.ts) and content files that no row
- * points at. A file a row still uses is never removed, whatever its age.
+ * points at. A file a row still uses is never removed, whatever its age. A small thumbnail (shared/thumbs.ts)
+ * is named by no row: it goes with its large thumbnail, and is kept as long as that is.
  */
 import { type Dirent, rmdirSync, statSync, unlinkSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { largeThumbOf, smallThumbPath } from '../../../shared/thumbs';
 import type { Clock, Logger } from '../ports';
 
 export const DEFAULT_SWEEP_GRACE_MS = 24 * 3_600_000;
@@ -49,6 +51,15 @@ async function entries(dir: string): Promise<Dirent[]> {
   }
 }
 
+function existsIn(dataDir: string, relative: string): boolean {
+  try {
+    return statSync(path.join(dataDir, relative)).isFile();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw error;
+  }
+}
+
 export async function sweepDataDir(deps: SweepDeps): Promise<SweepReport> {
   const { dataDir, clock, log, signal } = deps;
   const graceMs = deps.graceMs ?? DEFAULT_SWEEP_GRACE_MS;
@@ -58,6 +69,8 @@ export async function sweepDataDir(deps: SweepDeps): Promise<SweepReport> {
   // 1. What is on disk: temp files anywhere we write atomically, content files under their shards.
   const temps: string[] = [];
   const content: string[] = [];
+  /** Small thumbnails, judged by their large thumbnail. */
+  const derived: string[] = [];
   for (const folder of TEMP_FOLDERS) {
     const isContent = (CONTENT_FOLDERS as readonly string[]).includes(folder);
     for (const entry of await entries(path.join(dataDir, folder))) {
@@ -68,6 +81,7 @@ export async function sweepDataDir(deps: SweepDeps): Promise<SweepReport> {
         const relative = `${folder}/${entry.name}/${file.name}`;
         if (TEMP_NAME.test(file.name)) temps.push(relative);
         else if (CONTENT_NAME.exec(file.name)?.[1]?.startsWith(entry.name)) content.push(relative);
+        else if (largeThumbOf(relative) !== null) derived.push(relative);
       }
       if (stopped()) return report;
     }
@@ -92,16 +106,20 @@ export async function sweepDataDir(deps: SweepDeps): Promise<SweepReport> {
     const info = await stat(path.join(dataDir, relative)).catch(() => null);
     return info !== null && now - info.mtimeMs >= graceMs;
   };
+  const exists = (relative: string) => existsIn(dataDir, relative);
   const emptied = new Set<string>();
-  const remove = (relative: string, kind: 'tempFiles' | 'contentFiles') => {
+  const remove = (relative: string, kind: 'tempFiles' | 'contentFiles', anyAge = false) => {
     const file = path.join(dataDir, relative);
     try {
       const info = statSync(file);
-      if (now - info.mtimeMs < graceMs) return;
+      if (!anyAge && now - info.mtimeMs < graceMs) return;
       unlinkSync(file);
       report[kind] += 1;
       report.bytes += info.size;
       emptied.add(path.dirname(file));
+      // In the same tick: the small thumbnail goes with its large one, whatever its own age.
+      const small = kind === 'contentFiles' ? smallThumbPath(relative) : null;
+      if (small !== null && exists(small)) remove(small, kind, true);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return; // Gone already.
       report.failed += 1;
@@ -119,6 +137,14 @@ export async function sweepDataDir(deps: SweepDeps): Promise<SweepReport> {
       if (stopped()) return report;
       if (await oldEnough(relative)) remove(relative, kind);
     }
+  }
+  // A small thumbnail whose large one is gone (removed above, or never there) goes once it is old enough; one
+  // whose large thumbnail is still on disk stays, since that is what it would be made from again.
+  for (const relative of derived) {
+    if (stopped()) return report;
+    const large = largeThumbOf(relative);
+    // Whether the large one exists is read in the same tick as the removal, after the age.
+    if ((await oldEnough(relative)) && large !== null && !exists(large)) remove(relative, 'contentFiles');
   }
   for (const dir of emptied) {
     if (!SHARD.test(path.basename(dir))) continue;

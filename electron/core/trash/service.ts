@@ -1,6 +1,7 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError } from '../../../shared/result';
+import { smallThumbPath } from '../../../shared/thumbs';
 import type { Clock, Logger } from '../ports';
 import type { TrashList, TrashRepo, TrashUse } from '../store';
 
@@ -51,7 +52,21 @@ function describeUse(use: TrashUse): string {
 export function createTrashService(deps: TrashDeps): TrashService {
   const { repo, clock } = deps;
 
-  /** Removes the candidate files no remaining row mentions. */
+  /** Removes a file; false when it was not there. */
+  async function removeFile(rel: string): Promise<boolean> {
+    try {
+      await rm(path.join(deps.dataDir, rel));
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Removes the candidate files no remaining row mentions; a thumbnail takes its small tier (shared/thumbs.ts),
+   * which no row names, with it.
+   */
   async function free(candidates: string[]): Promise<number> {
     if (candidates.length === 0) return 0;
     const unused = new Set(candidates);
@@ -65,6 +80,8 @@ export function createTrashService(deps: TrashDeps): TrashService {
       try {
         await rm(path.join(deps.dataDir, rel), { force: true });
         removed++;
+        const small = smallThumbPath(rel);
+        if (small !== null && (await removeFile(small))) removed++;
       } catch (error) {
         deps.log.warn('could not remove a file from the trash', {
           path: rel,
