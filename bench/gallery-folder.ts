@@ -1,6 +1,6 @@
 // A real data folder for the browser benchmarks: History's 100,000 runs and 200,000 outputs (ratings, tags,
-// boards, review states; the same fill as the History search bench) and a small real WebP thumbnail for every
-// output, so the served gallery decodes images as it would for a designer. Built once and kept between bench
+// boards, review states; the same fill as the History search bench) and real WebP thumbnails in both tiers
+// (384 px and the derived 192 px one, shared/thumbs.ts) for every output, so the served gallery decodes images as it would for a designer. Built once and kept between bench
 // runs under the temp folder, named by a version key: a change to the fill, the thumbnails or the schema gets
 // a new folder (and the old ones are removed).
 import { createHash } from 'node:crypto';
@@ -8,14 +8,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import { DEFAULT_THUMB_SIZE } from '../electron/core/media';
+import { DEFAULT_THUMB_SIZE, smallThumbnailOf } from '../electron/core/media';
 import { closeDatabase, openDatabase } from '../electron/core/store';
 import { LATEST_SCHEMA_VERSION } from '../electron/core/store/migrations';
+import { smallThumbPath } from '../shared/thumbs';
 import { seededRandom } from '../test/support/history';
 import { fillHistory } from './history.bench';
 
-/** Bump when the folder's content changes in a way the schema version does not show. */
-const FOLDER_VERSION = 1;
+/** Bump when the folder's content changes in a way the schema version does not show (2: small thumbnails). */
+const FOLDER_VERSION = 2;
 /** Distinct thumbnails per aspect ratio; every output's thumbnail is a hard link to one of them. */
 const VARIANTS = 12;
 const PREFIX = 'atelier-bench-gallery-';
@@ -54,11 +55,14 @@ async function thumbnailBytes(width: number, height: number, variant: number): P
     .toBuffer();
 }
 
-/** Writes the distinct thumbnails, then links every output's thumbnail path to the one of its aspect. */
+/**
+ * Writes the distinct thumbnails (each small one made from its large one, as ingest does), then links every
+ * output's two thumbnail paths to the pair of its aspect.
+ */
 async function writeThumbnails(dataDir: string, db: ReturnType<typeof openDatabase>): Promise<void> {
   const poolDir = path.join(dataDir, 'bench-thumb-pool');
   fs.mkdirSync(poolDir, { recursive: true });
-  const pool = new Map<string, string[]>();
+  const pool = new Map<string, { large: string; small: string }[]>();
   const shapes = db
     .prepare<[], { width: number; height: number }>('SELECT DISTINCT width, height FROM outputs')
     .all();
@@ -66,11 +70,14 @@ async function writeThumbnails(dataDir: string, db: ReturnType<typeof openDataba
     const scale = DEFAULT_THUMB_SIZE / Math.max(width, height);
     const w = Math.max(1, Math.round(width * scale));
     const h = Math.max(1, Math.round(height * scale));
-    const files: string[] = [];
+    const files: { large: string; small: string }[] = [];
     for (let v = 0; v < VARIANTS; v++) {
-      const file = path.join(poolDir, `${width}x${height}-${v}.webp`);
-      fs.writeFileSync(file, await thumbnailBytes(w, h, v));
-      files.push(file);
+      const large = path.join(poolDir, `${width}x${height}-${v}.webp`);
+      const small = path.join(poolDir, `${width}x${height}-${v}.small.webp`);
+      const bytes = await thumbnailBytes(w, h, v);
+      fs.writeFileSync(large, bytes);
+      fs.writeFileSync(small, await smallThumbnailOf(bytes));
+      files.push({ large, small });
     }
     pool.set(`${width}x${height}`, files);
   }
@@ -87,7 +94,9 @@ async function writeThumbnails(dataDir: string, db: ReturnType<typeof openDataba
       made.add(dir);
     }
     const files = pool.get(`${row.width}x${row.height}`)!;
-    fs.linkSync(files[row.id % files.length]!, target);
+    const pair = files[row.id % files.length]!;
+    fs.linkSync(pair.large, target);
+    fs.linkSync(pair.small, path.join(dataDir, smallThumbPath(row.thumb)!));
   }
 }
 

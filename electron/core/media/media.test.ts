@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp, { type Sharp } from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { smallThumbPath } from '../../../shared/thumbs';
 import { createMediaStore, MediaError, type MediaStore, resolveInside, writeFileAtomic } from '.';
 import { stageFileAtomic } from './files';
 import { sniffFormat } from './store';
@@ -58,7 +59,7 @@ describe('media ingest', () => {
     { format: 'webp', ext: 'webp', encode: (s: Sharp) => s.webp({ quality: 85 }) },
   ] as const;
   for (const { format, ext, encode } of cases) {
-    it(`stores a ${format} as received, content-addressed, with a WebP thumbnail`, async () => {
+    it(`stores a ${format} as received, content-addressed, with WebP thumbnails in both tiers`, async () => {
       const bytes = await encode(pixels(800, 500)).toBuffer();
       const stored = await store.ingest(bytes);
       expect(stored).toMatchObject({ width: 800, height: 500, format, bytes: bytes.length });
@@ -69,7 +70,11 @@ describe('media ingest', () => {
       const thumb = await sharp(store.absolutePath(stored.thumbPath)).metadata();
       expect(thumb.format).toBe('webp');
       expect([thumb.width, thumb.height]).toEqual([384, 240]);
-      expect(filesUnder(dataDir)).toEqual([stored.path, stored.thumbPath]);
+      const small = smallThumbPath(stored.thumbPath)!;
+      const smallMeta = await sharp(store.absolutePath(small)).metadata();
+      expect(smallMeta.format).toBe('webp');
+      expect([smallMeta.width, smallMeta.height]).toEqual([192, 120]);
+      expect(filesUnder(dataDir)).toEqual([stored.path, small, stored.thumbPath].sort());
     });
   }
 
@@ -90,6 +95,9 @@ describe('media ingest', () => {
     const stored = await custom.ingest(await pixels(300, 600).png().toBuffer());
     const thumb = await sharp(custom.absolutePath(stored.thumbPath)).metadata();
     expect([thumb.width, thumb.height]).toEqual([64, 128]);
+    // The small tier is fixed (its size is in its name); it never exceeds the large thumbnail.
+    const small = await sharp(custom.absolutePath(smallThumbPath(stored.thumbPath)!)).metadata();
+    expect([small.width, small.height]).toEqual([64, 128]);
   });
 
   it('applies EXIF orientation to the thumbnail and the reported size, and keeps the original untouched', async () => {
@@ -98,6 +106,8 @@ describe('media ingest', () => {
     expect([stored.width, stored.height]).toEqual([100, 200]);
     const thumb = await sharp(store.absolutePath(stored.thumbPath)).metadata();
     expect([thumb.width, thumb.height]).toEqual([100, 200]);
+    const small = await sharp(store.absolutePath(smallThumbPath(stored.thumbPath)!)).metadata();
+    expect([small.width, small.height]).toEqual([96, 192]);
     expect((await sharp(store.absolutePath(stored.path)).metadata()).orientation).toBe(6);
   });
 
@@ -117,7 +127,24 @@ describe('media ingest', () => {
     const [a, b] = await Promise.all([store.ingest(bytes), store.ingest(bytes)]);
     expect(a).toEqual(first);
     expect(b).toEqual(first);
-    expect(filesUnder(dataDir)).toEqual([first.path, first.thumbPath]);
+    expect(filesUnder(dataDir)).toEqual(
+      [first.path, smallThumbPath(first.thumbPath)!, first.thumbPath].sort(),
+    );
+  });
+
+  it('never enlarges into the small tier, and writes a missing small thumbnail when the rest is stored', async () => {
+    const tiny = await store.ingest(await pixels(100, 50).png().toBuffer());
+    const small = store.absolutePath(smallThumbPath(tiny.thumbPath)!);
+    expect(((m) => [m.width, m.height])(await sharp(small).metadata())).toEqual([100, 50]);
+    // A library from before the small tier: the original and large thumbnail are there, the small one is not.
+    const bytes = await pixels(640, 640).png().toBuffer();
+    const first = await store.ingest(bytes);
+    const largeBefore = statSync(store.absolutePath(first.thumbPath));
+    rmSync(store.absolutePath(smallThumbPath(first.thumbPath)!));
+    await store.ingest(bytes);
+    const made = await sharp(store.absolutePath(smallThumbPath(first.thumbPath)!)).metadata();
+    expect([made.width, made.height]).toEqual([192, 192]);
+    expect(statSync(store.absolutePath(first.thumbPath)).ino).toBe(largeBefore.ino);
   });
 
   it('rewrites a stored original whose size no longer matches (repairs a damaged file)', async () => {

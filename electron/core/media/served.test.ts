@@ -1,8 +1,18 @@
-import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { decodeUrlPath, resolveServedMedia } from './served';
+import { createServedMedia, decodeUrlPath, resolveServedMedia } from './served';
+import { smallThumbnailOf } from './store';
 
 let root: string;
 let dataDir: string;
@@ -119,5 +129,94 @@ describe('decodeUrlPath', () => {
     expect(decodeUrlPath('media/%E0%A4%A')).toBeNull();
     expect(decodeUrlPath('%')).toBeNull();
     expect(decodeUrlPath('%ZZ')).toBeNull();
+  });
+});
+
+describe('createServedMedia: the small thumbnail tier', () => {
+  const sha = `ab${'5'.repeat(62)}`;
+  const large = `thumbs/ab/${sha}.webp`;
+  const small = `thumbs/ab/${sha}.192.webp`;
+  let warnings: string[];
+  let made: string[];
+
+  function served(concurrency?: number) {
+    warnings = [];
+    made = [];
+    return createServedMedia({
+      dataDir,
+      log: { warn: (message, fields) => warnings.push(`${message} ${JSON.stringify(fields ?? {})}`) },
+      concurrency,
+      thumbnail: async (file) => {
+        made.push(file);
+        return smallThumbnailOf(file);
+      },
+    });
+  }
+
+  async function plantLarge(relative = large): Promise<void> {
+    const bytes = await sharp({ create: { width: 384, height: 256, channels: 3, background: '#3366aa' } })
+      .webp()
+      .toBuffer();
+    writeFileSync(path.join(dataDir, ...relative.split('/')), bytes);
+  }
+
+  it('makes a missing small thumbnail from the large one on first request, then serves the file', async () => {
+    await plantLarge();
+    const media = served();
+    const file = await media.resolve(small);
+    expect(file).toBe(path.join(dataDir, 'thumbs', 'ab', `${sha}.192.webp`));
+    const meta = await sharp(file!).metadata();
+    expect([meta.format, meta.width, meta.height]).toEqual(['webp', 192, 128]);
+    expect(await media.resolve(small)).toBe(file);
+    expect(made).toHaveLength(1);
+    // Atomic: nothing but the two thumbnails in the shard.
+    expect(readdirSync(path.join(dataDir, 'thumbs', 'ab')).sort()).toEqual([
+      `${sha}.192.webp`,
+      `${sha}.webp`,
+    ]);
+  });
+
+  it('concurrent requests for the same file share one job and one write', async () => {
+    await plantLarge();
+    const media = served(4);
+    const answers = await Promise.all(Array.from({ length: 8 }, () => media.resolve(small)));
+    expect(new Set(answers)).toEqual(new Set([path.join(dataDir, 'thumbs', 'ab', `${sha}.192.webp`)]));
+    expect(made).toHaveLength(1);
+  });
+
+  it('answers null, making nothing, when the large thumbnail is missing', async () => {
+    const media = served();
+    expect(await media.resolve(small)).toBeNull();
+    expect(made).toEqual([]);
+    expect(readdirSync(path.join(dataDir, 'thumbs', 'ab'))).toEqual([]);
+  });
+
+  it('refuses traversal and never writes outside the data folder through a linked shard', async () => {
+    const media = served();
+    for (const bad of [`thumbs/../../outside/${sha}.192.webp`, `thumbs/ab/../../../${sha}.192.webp`]) {
+      expect(await media.resolve(bad)).toBeNull();
+    }
+    // A shard that is a link to a folder elsewhere, holding a large thumbnail: refused like the large one is.
+    const evilSha = `cd${'7'.repeat(62)}`;
+    symlinkSync(outside, path.join(dataDir, 'thumbs', 'cd'));
+    await plantLarge(`thumbs/cd/${evilSha}.webp`);
+    expect(await media.resolve(`thumbs/cd/${evilSha}.192.webp`)).toBeNull();
+    expect(made).toEqual([]);
+    expect(readdirSync(outside).sort()).toEqual([`${evilSha}.webp`, 'secret.txt']);
+  });
+
+  it('a large thumbnail that cannot be read is logged and answers null', async () => {
+    writeFileSync(path.join(dataDir, 'thumbs', 'ab', `${sha}.webp`), 'not a webp');
+    const media = served();
+    expect(await media.resolve(small)).toBeNull();
+    expect(warnings.join('\n')).toMatch(/could not make a small thumbnail/);
+    expect(readdirSync(path.join(dataDir, 'thumbs', 'ab'))).toEqual([`${sha}.webp`]);
+  });
+
+  it('serves other files as resolveServedMedia does', async () => {
+    const media = served();
+    expect(await media.resolve('media/ab/real.png')).toBe(path.join(dataDir, 'media', 'ab', 'real.png'));
+    expect(await media.resolve('atelier.db')).toBeNull();
+    expect(made).toEqual([]);
   });
 });

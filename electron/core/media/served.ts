@@ -62,8 +62,11 @@ export function createServedMedia(options: {
   dataDir: string;
   log: Pick<Logger, 'warn'>;
   concurrency?: number;
+  /** Makes the small thumbnail's bytes from the large one's file; `smallThumbnailOf` unless a test watches it. */
+  thumbnail?: (largeFile: string) => Promise<Buffer>;
 }): ServedMedia {
   const { dataDir, log } = options;
+  const thumbnail = options.thumbnail ?? smallThumbnailOf;
   const limit = pLimit(options.concurrency ?? 2);
   const jobs = new Map<string, Promise<boolean>>();
 
@@ -72,7 +75,7 @@ export function createServedMedia(options: {
     // A request that looked before an earlier job's rename finds the file made; it is not made twice.
     if ((await realpathOrNull(target)) !== null) return true;
     try {
-      await writeFileAtomic(target, await smallThumbnailOf(largeFile));
+      await writeFileAtomic(target, await thumbnail(largeFile));
       return true;
     } catch (error) {
       log.warn('could not make a small thumbnail', {

@@ -5,6 +5,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunDetail } from '../../../shared/domain';
+import { smallThumbPath } from '../../../shared/thumbs';
 import { fakeClock } from '../../../test/support/clocks';
 import { createTestCore } from '../../../test/support/core';
 import { scriptedAdapter, testCatalog, testProvider, testRoutes } from '../../../test/support/dispatch';
@@ -152,6 +153,37 @@ describe('start-up sweep', () => {
     // The library still works after the sweep: the run's image and the reference are served.
     expect(await second.resolveMedia(run.outputs[0]!.path)).not.toBeNull();
     expect(existsSync(path.join(dataDir, reference.path))).toBe(true);
+  });
+
+  it('keeps a small thumbnail while its large one is used, and takes it with the large one', async () => {
+    const first = boot();
+    const started = await first.invoke('generation.start', { prompt: 'a lamp', provider: 'pa' });
+    await first.generation.idle();
+    const runId = (started as { ok: true; value: { runId: number } }).value.runId;
+    const run = ((await first.invoke('runs.get', { id: runId })) as { ok: true; value: RunDetail }).value;
+    await first.close();
+    const usedSmall = smallThumbPath(run.outputs[0]!.thumbPath)!;
+    // Used, and old: the small one stays with it.
+    age(run.outputs[0]!.thumbPath, 72 * HOUR);
+    age(usedSmall, 72 * HOUR);
+    // No row uses this large thumbnail and it is old; its small one was made a moment ago (on request): both go.
+    const orphanLarge = plant(contentPath('thumbs', 'webp'), 48 * HOUR);
+    const orphanSmall = plant(smallThumbPath(orphanLarge)!, 0);
+    // Unused but recent (an import may be about to record it): both stay, however old the small one is.
+    const recentLarge = plant(contentPath('thumbs', 'webp'), 1 * HOUR);
+    const recentSmall = plant(smallThumbPath(recentLarge)!, 72 * HOUR);
+    // A small thumbnail with no large one: goes once old enough.
+    const stray = smallThumbPath(contentPath('thumbs', 'webp'))!;
+    plant(stray, 48 * HOUR);
+    const youngStray = plant(smallThumbPath(contentPath('thumbs', 'webp'))!, 1 * HOUR);
+
+    const second = boot({ sweep: { delayMs: 0 } });
+    expect(await second.startupSweep).toMatchObject({ contentFiles: 3, failed: 0 });
+    const left = everyFile();
+    for (const file of [run.outputs[0]!.thumbPath, usedSmall, recentLarge, recentSmall, youngStray]) {
+      expect(left).toContain(file);
+    }
+    for (const file of [orphanLarge, orphanSmall, stray]) expect(left).not.toContain(file);
   });
 
   it('runs after start without blocking the first call, and a second start finds nothing to do', async () => {

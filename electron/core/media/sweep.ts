@@ -140,11 +140,14 @@ export async function sweepDataDir(deps: SweepDeps): Promise<SweepReport> {
   }
   // A small thumbnail whose large one is gone (removed above, or never there) goes once it is old enough; one
   // whose large thumbnail is still on disk stays, since that is what it would be made from again.
+  const listed = new Set(content);
   for (const relative of derived) {
-    if (stopped()) return report;
     const large = largeThumbOf(relative);
+    // Its large thumbnail was on disk and stayed (or went, taking this one with it): nothing to read.
+    if (large === null || listed.has(large)) continue;
+    if (stopped()) return report;
     // Whether the large one exists is read in the same tick as the removal, after the age.
-    if ((await oldEnough(relative)) && large !== null && !exists(large)) remove(relative, 'contentFiles');
+    if ((await oldEnough(relative)) && !exists(large)) remove(relative, 'contentFiles');
   }
   for (const dir of emptied) {
     if (!SHARD.test(path.basename(dir))) continue;

@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
+import { smallThumbPath } from '../../../shared/thumbs';
 import { scriptedAdapter, testCatalog, testProvider, testRoutes } from '../../../test/support/dispatch';
 import { type Harness, makeHarness } from '../../../test/support/harness';
 
@@ -62,9 +63,16 @@ describe('trash', () => {
     sql(h, 'UPDATE outputs SET path = ? WHERE id = ?', shared, c.outputs[0]!.id);
     await h.call('trash.move', { runIds: [a.id] });
     await h.call('trash.move', { outputIds: [b.outputs[0]!.id] });
+    const aSmall = smallThumbPath(a.outputs[0]!.thumbPath)!;
+    const cSmall = smallThumbPath(c.outputs[0]!.thumbPath)!;
+    expect(existsSync(path.join(h.dataDir, aSmall))).toBe(true);
     const report = await h.call<{ runs: number; outputs: number; filesRemoved: number }>('trash.empty', {});
     expect([report.runs, report.outputs]).toEqual([1, 1]);
     expect(existsSync(path.join(h.dataDir, onlyA))).toBe(false);
+    // The thumbnail goes with its small tier, which no row names; a kept run's small thumbnail stays.
+    expect(existsSync(path.join(h.dataDir, a.outputs[0]!.thumbPath))).toBe(false);
+    expect(existsSync(path.join(h.dataDir, aSmall))).toBe(false);
+    expect(existsSync(path.join(h.dataDir, cSmall))).toBe(true);
     expect(existsSync(path.join(h.dataDir, shared))).toBe(true);
     expect(existsSync(path.join(h.dataDir, c.outputs[0]!.thumbPath))).toBe(true);
     expect(await h.call('trash.list', {})).toEqual({ runs: [], outputs: [] });
