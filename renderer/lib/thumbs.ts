@@ -33,6 +33,14 @@ export function thumbSources(
 }
 
 /**
+ * The URL for a thumbnail always shown small (a 48 px list icon): the small tier, which covers such a size even at
+ * 2× or 3× device pixels. Use `thumbSources` where the shown size varies.
+ */
+export function smallThumbUrl(thumbPath: string): string {
+  return api.mediaUrl(smallThumbPath(thumbPath) ?? thumbPath);
+}
+
+/**
  * The width at which an image of `aspect` is drawn when it covers (`object-fit: cover`) a box `boxWidth` wide
  * of `boxAspect`: wider than the box when the image is wider than the box.
  */

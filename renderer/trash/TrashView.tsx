@@ -8,6 +8,7 @@ import { api } from '../api';
 import { Button, EmptyState, ErrorCard } from '../components';
 import { readableError } from '../lib/errors';
 import { formatDateTime } from '../lib/format';
+import { smallThumbUrl } from '../lib/thumbs';
 
 export function TrashView() {
   const [list, setList] = useState<TrashList | null>(null);
@@ -68,7 +69,7 @@ export function TrashView() {
           {list.runs.map((run) => (
             <li key={`run-${run.id}`} className="trash__row">
               {run.thumbPath ? (
-                <img className="trash__thumb" src={api.mediaUrl(run.thumbPath)} alt="" />
+                <img className="trash__thumb" src={smallThumbUrl(run.thumbPath)} alt="" />
               ) : (
                 <span className="trash__thumb" />
               )}
@@ -88,7 +89,7 @@ export function TrashView() {
           ))}
           {list.outputs.map((output) => (
             <li key={`output-${output.id}`} className="trash__row">
-              <img className="trash__thumb" src={api.mediaUrl(output.thumbPath)} alt="" />
+              <img className="trash__thumb" src={smallThumbUrl(output.thumbPath)} alt="" />
               <span className="trash__what">
                 Image from run {output.runId} <span className="muted">{output.prompt}</span>
               </span>
