@@ -12,8 +12,11 @@ describe('thumbSources', () => {
     expect(thumbSources(large, { width: 1024, height: 1024 }, 170.4)).toEqual({
       src: `/media/${large}`,
       srcSet: `/media/${small} 192w, /media/${large} 384w`,
-      sizes: '171px',
+      sizes: '137px', // 170.4 / THUMB_STRETCH, rounded up.
     });
+    // 240 px wide is 1.25× the small tier: still the small one; wider asks for more than 192w covers.
+    expect(thumbSources(large, { width: 1024, height: 1024 }, 240).sizes).toBe('192px');
+    expect(thumbSources(large, { width: 1024, height: 1024 }, 241).sizes).toBe('193px');
     // A portrait image: the small tier is 131 px wide, the large 263 px.
     expect(thumbSources(large, { width: 832, height: 1216 }, 120).srcSet).toBe(
       `/media/${small} 131w, /media/${large} 263w`,

@@ -1,6 +1,14 @@
 import { SMALL_THUMB_SIZE, smallThumbPath, THUMB_SIZE, thumbFit } from '../../shared/thumbs';
 import { api } from '../api';
 
+/**
+ * How far a thumbnail may be drawn beyond its pixels before the next tier is taken. Chromium takes the smallest
+ * candidate that covers the drawn size; at History's density 8 a 3:2 tile is ~220 px wide, so the 192 px tier
+ * was passed over for a third of the tiles and their 4× the pixels decoded and rastered cost the scroll its
+ * frame budget (bench/gallery-browser.bench.ts). Drawn at up to 1.25× a thumbnail looks the same at these sizes.
+ */
+export const THUMB_STRETCH = 1.25;
+
 export interface ThumbSources {
   src: string;
   srcSet?: string;
@@ -10,7 +18,8 @@ export interface ThumbSources {
 /**
  * `src`, `srcSet` and `sizes` for a thumbnail shown `shownWidth` CSS pixels wide: both tiers (shared/thumbs.ts)
  * as candidates with their real widths, so the browser takes the small one at dense settings and the large one
- * for wide tiles or on HiDPI screens. `image` is the original's size (the tiers keep its aspect). A path that
+ * for wide tiles or on HiDPI screens. `sizes` is the shown width less the allowed stretch (THUMB_STRETCH); the
+ * image's CSS box sets its drawn size, so `sizes` only picks the candidate. `image` is the original's size (the tiers keep its aspect). A path that
  * is not a tiered thumbnail is served as it is.
  */
 export function thumbSources(
@@ -28,7 +37,7 @@ export function thumbSources(
   return {
     src,
     srcSet: `${api.mediaUrl(small)} ${smallWidth}w, ${src} ${largeWidth}w`,
-    sizes: `${Math.ceil(shownWidth)}px`,
+    sizes: `${Math.ceil(shownWidth / THUMB_STRETCH)}px`,
   };
 }
 
