@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import pLimit from 'p-limit';
-import sharp, { type Metadata } from 'sharp';
+import sharp, { type Metadata, type Sharp } from 'sharp';
 import { SMALL_THUMB_SIZE, smallThumbPath, THUMB_SIZE } from '../../../shared/thumbs';
 import { MediaError } from './errors';
 import { claimExisting, resolveInside, stageFileAtomic, writeFileAtomic } from './files';
@@ -23,15 +23,20 @@ export const DEFAULT_THUMB_SIZE = THUMB_SIZE;
 export const THUMB_WEBP = { quality: 80, effort: 4 } as const;
 
 /**
- * The small thumbnail (shared/thumbs.ts), made from the large one: a 384 px WebP decodes in a millisecond or
- * two, where a second pass over the original would decode it in full again. Ingest and the on-demand path for
- * libraries made before the small tier (served.ts) both use this, so the two give the same file.
+ * The small thumbnail (shared/thumbs.ts) of an image already at the large tier's size. Ingest gives it the large
+ * thumbnail's pixels before they are encoded (no WebP round trip; encoded beside the large one on another
+ * thread); the on-demand path for libraries made before the small tier (served.ts) gives it the large thumbnail's file.
  */
-export function smallThumbnailOf(largeThumbnail: Buffer | string): Promise<Buffer> {
-  return sharp(largeThumbnail, { failOn: 'warning' })
+function smallThumbnail(image: Sharp): Promise<Buffer> {
+  return image
     .resize(SMALL_THUMB_SIZE, SMALL_THUMB_SIZE, { fit: 'inside', withoutEnlargement: true })
     .webp(THUMB_WEBP)
     .toBuffer();
+}
+
+/** The small thumbnail made from a large thumbnail's bytes or file (a 384 px WebP decodes in a millisecond or two). */
+export function smallThumbnailOf(largeThumbnail: Buffer | string): Promise<Buffer> {
+  return smallThumbnail(sharp(largeThumbnail, { failOn: 'warning' }));
 }
 
 export interface MediaStoreOptions {
@@ -72,20 +77,27 @@ export function createMediaStore(options: MediaStoreOptions): MediaStore {
   const decodes = pLimit(options.decodeConcurrency ?? defaultDecodeConcurrency());
 
   /**
-   * The one full decode: proves every pixel is readable (truncation included) and yields the thumbnail; the
-   * small thumbnail is made from that in the same slot.
+   * The one full decode: proves every pixel is readable (truncation included) and yields the thumbnails' pixels;
+   * both tiers are encoded from them in the same slot.
    */
   function thumbnailsOf(bytes: Uint8Array): Promise<{ large: Buffer; small: Buffer }> {
     const work = decodes(async () => {
-      const large = await sharpStep(
+      const { data, info } = await sharpStep(
         sharp(bytes, { limitInputPixels: maxPixels, failOn: 'warning' })
           .autoOrient()
           .resize(thumbSize, thumbSize, { fit: 'inside', withoutEnlargement: true })
-          .webp(THUMB_WEBP)
-          .toBuffer(),
+          .raw()
+          .toBuffer({ resolveWithObject: true }),
         maxPixels,
       );
-      return { large, small: await sharpStep(smallThumbnailOf(large), maxPixels) };
+      const raw = { width: info.width, height: info.height, channels: info.channels as 1 | 2 | 3 | 4 };
+      const pixels = () => sharp(data, { raw });
+      // Two encodes of the same pixels, in parallel: the second core takes the small one.
+      const [large, small] = await Promise.all([
+        pixels().webp(THUMB_WEBP).toBuffer(),
+        smallThumbnail(pixels()),
+      ]);
+      return { large, small };
     });
     work.catch(() => {}); // Awaited later; this keeps an early rejection from counting as unhandled.
     return work;
