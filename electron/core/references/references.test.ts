@@ -7,6 +7,7 @@ import sharp, { type Sharp } from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { calls } from '../../../shared/contract';
 import type { ReferenceImportResult } from '../../../shared/references-contract';
+import { smallThumbPath } from '../../../shared/thumbs';
 import { createEventBus } from '../events';
 import { createMediaStore } from '../media';
 import { silentLogger, systemClock } from '../ports';
@@ -97,7 +98,7 @@ describe('reference import', () => {
     // Nothing to strip (only pixel chunks): the stored original is the copy providers get; no second file.
     expect(ref.path).toBe(ref.originalPath);
     expect(readFileSync(path.join(dataDir, ref.originalPath)).equals(bytes)).toBe(true);
-    expect(storedFiles()).toEqual([ref.originalPath, ref.thumbPath].sort());
+    expect(storedFiles()).toEqual([ref.originalPath, ref.thumbPath, smallThumbPath(ref.thumbPath)!].sort());
     const request = calls['generation.start'].input.safeParse({ prompt: 'x', reference: { path: ref.path } });
     expect(request.success).toBe(true);
     expect(changed).toEqual([[ref.id]]);
@@ -237,7 +238,9 @@ describe('reference import', () => {
     expect(messages[4]).toMatch(/not valid base64/);
     const ref = imported(results[5]);
     expect(rowCount()).toBe(1);
-    expect(storedFiles()).toEqual([...new Set([ref.originalPath, ref.path, ref.thumbPath])].sort());
+    expect(storedFiles()).toEqual(
+      [...new Set([ref.originalPath, ref.path, ref.thumbPath, smallThumbPath(ref.thumbPath)!])].sort(),
+    );
   });
 
   it('refuses a file over the byte limit before decoding it', async () => {
