@@ -1,4 +1,6 @@
 // History's gallery: true aspect ratios in justified rows, density, multi-select, list view, the viewer's arrows.
+import { readdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
 import type { Locator, Page } from '@playwright/test';
 import { addOpenAIKey, expect, openScreen, test } from './fixtures';
 
@@ -47,6 +49,14 @@ test('the gallery shows true shapes, changes density, selects ranges, lists colu
       .toBeGreaterThan(0);
   }
 
+  // Thumbnail tiers (shared/thumbs.ts): at the default density the square tile (~150 px) shows the 192 px file.
+  const shownFile = (id: number) =>
+    tile(id)
+      .getByRole('img')
+      .evaluate((img: HTMLImageElement) => (img.complete && img.naturalWidth > 0 ? img.currentSrc : ''));
+  await expect.poll(() => shownFile(4)).toMatch(/\/thumbs\/[0-9a-f]{2}\/[0-9a-f]{64}\.192\.webp\?/);
+  const smallOf4 = await shownFile(4);
+
   // True aspect: the 16:9 tile is wider than the 9:16 one, and each box keeps its image's own shape
   // (gpt-image draws 16:9 as 1536×1024).
   const natural = (id: number) =>
@@ -66,10 +76,23 @@ test('the gallery shows true shapes, changes density, selects ranges, lists colu
   await page.keyboard.press('Home');
   await expect(density).toHaveValue('4');
   const at4 = (await box(tile(4))).height;
+  // At density 4 the square tile is ~290 px wide: the browser takes the 384 px thumbnail now.
+  await expect.poll(() => shownFile(4)).toMatch(/\/thumbs\/[0-9a-f]{2}\/[0-9a-f]{64}\.webp\?/);
   await page.keyboard.press('End');
   await expect(density).toHaveValue('12');
   await expect.poll(async () => (await box(tile(4))).height).toBeLessThan(at4 / 2);
   await page.screenshot({ path: `${SHOTS}/grid-dense-1440.png` });
+  // A library from before the small tier: a small thumbnail that is not there is made on its first request.
+  const smallUrl = smallOf4.split('#')[0]!;
+  for (const file of readdirSync(path.join(app.dataDir, 'thumbs'), { recursive: true, encoding: 'utf8' })) {
+    if (file.endsWith('.192.webp')) rmSync(path.join(app.dataDir, 'thumbs', file));
+  }
+  const made = await page.evaluate(async (url) => {
+    const response = await fetch(url, { cache: 'no-store' });
+    return [response.status, response.headers.get('content-type'), (await response.arrayBuffer()).byteLength];
+  }, smallUrl);
+  expect(made.slice(0, 2)).toEqual([200, 'image/webp']);
+  expect(made[2]).toBeGreaterThan(0);
   await page.reload();
   await openScreen(page, 'History');
   await expect(page.getByRole('slider', { name: 'Images per row' })).toHaveValue('12');
