@@ -103,6 +103,7 @@ test('a 3 × 2 batch with a failed item retried, four outputs approved and expor
     // The batch: 3 variants × 2 aspect ratios, its cost per provider shown before it starts.
     const dialog = await composeBatch(page, { variants: 3, aspectRatios: ['1:1', '16:9'] });
     await expect(dialog.getByRole('table').getByRole('row', { name: /Leonardo\.Ai 6/ })).toBeVisible();
+    await expect(dialog.getByRole('note')).toHaveCount(0); // Leonardo takes seeds: nothing to warn about
     await dialog.getByRole('button', { name: 'Start 6 items' }).click();
 
     const row = page.getByTestId('batch-1');

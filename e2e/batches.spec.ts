@@ -16,6 +16,8 @@ test('a 3 × 2 batch with one failing item: retried from the dead-letter list, t
   const dialog = await composeBatch(page, { variants: 3, aspectRatios: ['1:1', '16:9'] });
   const costs = dialog.getByRole('table');
   await expect(costs.getByRole('row', { name: /OpenAI 6/ })).toBeVisible();
+  // gpt-image takes no seed: the dialog says its variants cannot be brought back by a seed.
+  await expect(dialog.getByRole('note')).toContainText('OpenAI takes no seed');
   await dialog.getByRole('button', { name: 'Start 6 items' }).click();
 
   // The Batches screen: five succeed, one lands in the dead-letter list with its reason.

@@ -35,6 +35,10 @@ test('create a board, add three outputs, compare them, set a baseline and compar
   // 1. Drag the first run's card onto the board.
   await page.getByRole('button', { name: /^Run 1: / }).dragTo(board);
   await expect(board).toContainText('1');
+  // The run's card names the board it is on now.
+  await expect(page.getByRole('button', { name: /^Run 1: / }).getByTestId('card-board')).toHaveText(
+    'Spring brief',
+  );
 
   // 2. From the run dialog.
   await page.getByRole('button', { name: /^Run 2: / }).click();

@@ -374,6 +374,8 @@ export const RunSummary = z.object({
   source: ImportSource.optional(),
   /** The latest approval among its live images: when, and the sign-off reference (audit); null when none. */
   approval: z.object({ at: z.number().nullable(), ref: z.string().nullable() }).nullable().optional(),
+  /** The boards its live images are on, by name (badges on History's cards). */
+  boards: z.array(z.object({ id: z.number(), name: z.string() })).optional(),
   /** Runs made by a batch: its id, the item's index and where the item sits in the product (variant, aspect ratio…). */
   batch: z
     .object({

@@ -112,6 +112,11 @@ export const QualityProgress = z.object({
   total: z.number(),
   /** How many of `total` are reference images. */
   references: z.number(),
+  /**
+   * Grows with every change of the re-run's progress: a call's answer and the events can arrive in either
+   * order, and the newest report (highest revision) is the one to show.
+   */
+  revision: z.number().int().nonnegative(),
 });
 export type QualityProgress = z.infer<typeof QualityProgress>;
 

@@ -4,9 +4,12 @@
 
 import './batches.css';
 import { useEffect, useId, useState } from 'react';
+import type { BatchProviderCost } from '../../shared/batches-contract';
 import { ASPECT_RATIOS } from '../../shared/constants';
+import type { ProviderInfo } from '../../shared/domain';
 import type { StyleSummary } from '../../shared/library-contract';
 import { api } from '../api';
+import { useCatalogStore } from '../app/catalog';
 import { useAppStore } from '../app/store';
 import { Button, Checkbox, Dialog, ErrorCard } from '../components';
 import { readableError } from '../lib/errors';
@@ -19,6 +22,28 @@ function seedsHint(compose: Compose): string {
   if (compose.variants === 1) return seed === null ? 'A random seed.' : `Seed ${seed}.`;
   if (seed === null) return 'Random seeds, each recorded.';
   return `Seeds ${seed} to ${seed + compose.variants - 1}.`;
+}
+
+/**
+ * The providers the estimate expects to draw from whose model takes no seed (catalog data): there, variants
+ * are new draws that no seed can bring back.
+ */
+export function seedlessProviders(
+  providers: readonly ProviderInfo[],
+  compose: Pick<Compose, 'request'>,
+  perProvider: readonly BatchProviderCost[],
+): string[] {
+  return perProvider
+    .filter((cost) => {
+      const info = providers.find((p) => p.id === cost.provider);
+      const modelId =
+        compose.request.provider === cost.provider && compose.request.model
+          ? compose.request.model
+          : info?.defaultModel;
+      const model = info?.models.find((m) => m.id === modelId);
+      return model !== undefined && !model.supportsSeed;
+    })
+    .map((cost) => cost.name);
 }
 
 /** The product the count comes from: `3 variants × 2 aspect ratios × 4 values of subject`. */
@@ -58,6 +83,9 @@ function Composer({ compose }: { compose: Compose }) {
   const starting = useBatchesStore((s) => s.starting);
   const edit = useBatchesStore((s) => s.editCompose);
   const [styles, setStyles] = useState<StyleSummary[]>([]);
+  const providers = useCatalogStore((s) => s.providers);
+  const seedless =
+    compose.variants > 1 && estimate ? seedlessProviders(providers, compose, estimate.perProvider) : [];
 
   useEffect(() => {
     let current = true;
@@ -223,6 +251,13 @@ function Composer({ compose }: { compose: Compose }) {
                   </tr>
                 </tfoot>
               </table>
+            )}
+            {seedless.length > 0 && (
+              <p className="batch-compose__hint batch-compose__hint--warn" role="note">
+                {seedless.join(' and ')}{' '}
+                {seedless.length === 1 ? 'takes no seed: its' : 'take no seed: their'} variants are new draws
+                that no seed can bring back.
+              </p>
             )}
             {estimate.unrunnable > 0 && (
               <p className="batch-compose__hint">

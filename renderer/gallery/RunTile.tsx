@@ -16,6 +16,8 @@ const LIST_THUMB = 48;
 
 /** Tags shown on a tile before the rest fold into "+N". */
 const TILE_TAGS = 2;
+/** Boards named on a tile before the rest fold into "+N". */
+const TILE_BOARDS = 1;
 
 const REVIEW_LABEL = { pending: 'Pending review', approved: 'Approved', rejected: 'Rejected' } as const;
 
@@ -109,6 +111,7 @@ function Thumb({
 /** Rating, favourite, review and tags, over the image. */
 function Marks({ run }: { run: RunSummary }) {
   const review = reviewOf(run);
+  const boards = run.boards ?? [];
   return (
     <span className="gallery-tile__marks">
       {run.favorite && (
@@ -155,6 +158,28 @@ function Marks({ run }: { run: RunSummary }) {
       ))}
       {run.tags.length > TILE_TAGS && (
         <span className="gallery-tile__badge gallery-tile__tag">+{run.tags.length - TILE_TAGS}</span>
+      )}
+      {boards.slice(0, TILE_BOARDS).map((board) => (
+        <span
+          key={board.id}
+          className="gallery-tile__badge gallery-tile__board"
+          title={`On board ${board.name}`}
+          data-testid="card-board"
+        >
+          <Icon name="folder" size={11} />
+          <span className="gallery-tile__board-name">{board.name}</span>
+        </span>
+      ))}
+      {boards.length > TILE_BOARDS && (
+        <span
+          className="gallery-tile__badge gallery-tile__board"
+          title={`Also on ${boards
+            .slice(TILE_BOARDS)
+            .map((b) => b.name)
+            .join(', ')}`}
+        >
+          +{boards.length - TILE_BOARDS}
+        </span>
       )}
       {run.batch && (
         <span className="gallery-tile__badge gallery-tile__tag" data-testid="card-batch">

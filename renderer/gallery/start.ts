@@ -30,6 +30,8 @@ export function startGallery(): () => void {
       refreshHistory();
       void useRunDetailStore.getState().reloadIfOpen(payload.runId);
     }),
+    // Images added to or taken off a board (or a board renamed): the cards' board badges follow.
+    api.on('boards.changed', () => refreshHistory()),
     // Quality checks land after the run completed: the cards' badges and the open run follow.
     api.on('quality.checked', ({ runIds }) => {
       refreshHistory();

@@ -420,25 +420,28 @@ describe('the gate through the core', () => {
       ['blank', 'fail'],
       ['size', 'pass'],
     ]);
-    await h.call('quality.rerun', {});
+    const started = await h.call<{ revision: number }>('quality.rerun', {});
     await h.core.quality.idle();
-    expect(await h.call('quality.progress', {})).toEqual({ state: 'done', done: 1, total: 1, references: 0 });
-    expect(h.eventsOf('quality.progress').at(-1)).toEqual({
-      state: 'done',
-      done: 1,
-      total: 1,
-      references: 0,
-    });
+    const done = await h.call<{ revision: number }>('quality.progress', {});
+    expect(done).toMatchObject({ state: 'done', done: 1, total: 1, references: 0 });
+    // Each change is a newer revision, so a late answer cannot pass for the newest report.
+    expect(done.revision).toBeGreaterThan(started.revision);
+    expect(h.eventsOf('quality.progress').at(-1)).toEqual(done);
   });
 
   it('a library re-run cancelled part way stops after the images in hand and says so', async () => {
     const h = setupWithBytes(await scene(11), planted({ porn: 0 }));
     for (let i = 0; i < 3; i++) await generated(h, { prompt: `run ${i}` });
-    expect(await h.call('quality.rerun', {})).toEqual({ state: 'running', done: 0, total: 3, references: 0 });
+    expect(await h.call('quality.rerun', {})).toMatchObject({
+      state: 'running',
+      done: 0,
+      total: 3,
+      references: 0,
+    });
     expect(await h.call('quality.cancelRerun', {})).toMatchObject({ state: 'running' });
     await h.core.quality.idle();
     const end = await h.call<{ state: string; done: number; total: number }>('quality.progress', {});
-    expect(end).toEqual({ state: 'cancelled', done: 2, total: 3, references: 0 });
+    expect(end).toMatchObject({ state: 'cancelled', done: 2, total: 3, references: 0 });
     expect(h.eventsOf('quality.progress').at(-1)).toEqual(end);
   });
 });
@@ -555,9 +558,19 @@ describe('imported reference images', () => {
     await h.call('quality.saveSettings', {
       settings: { ...DEFAULT_QUALITY_SETTINGS, nsfwThresholds: { porn: 0.25 } },
     });
-    expect(await h.call('quality.rerun', {})).toEqual({ state: 'running', done: 0, total: 3, references: 2 });
+    expect(await h.call('quality.rerun', {})).toMatchObject({
+      state: 'running',
+      done: 0,
+      total: 3,
+      references: 2,
+    });
     await h.core.quality.idle();
-    expect(await h.call('quality.progress', {})).toEqual({ state: 'done', done: 3, total: 3, references: 2 });
+    expect(await h.call('quality.progress', {})).toMatchObject({
+      state: 'done',
+      done: 3,
+      total: 3,
+      references: 2,
+    });
     expect(seen.calls).toBe(6);
     for (const r of references) {
       expect((await h.call<Reference>('references.get', { id: r.id })).checks[0]).toMatchObject({

@@ -79,6 +79,8 @@ export function createQualityService(deps: QualityServiceDeps): QualityService {
     references: number;
     cancelled: boolean;
   } = { state: 'idle', done: 0, total: 0, references: 0, cancelled: false };
+  /** Counts changes to `job` (QualityProgress.revision). */
+  let revision = 0;
 
   const readSettings = () =>
     deps.settings.get(QUALITY_SETTINGS_KEY, QualitySettings, DEFAULT_QUALITY_SETTINGS);
@@ -224,6 +226,7 @@ export function createQualityService(deps: QualityServiceDeps): QualityService {
     done: job.done,
     total: job.total,
     references: job.references,
+    revision,
   });
   let lastEmit = 0;
   function emitProgress(force: boolean) {
@@ -253,6 +256,7 @@ export function createQualityService(deps: QualityServiceDeps): QualityService {
       if (job.state === 'running') return progress();
       const ids = repo.liveOutputIds();
       const references = repo.referenceIds();
+      revision += 1;
       job = {
         state: 'running',
         done: 0,
@@ -269,6 +273,7 @@ export function createQualityService(deps: QualityServiceDeps): QualityService {
           const slice = all.slice(i, i + window);
           await Promise.all(slice.map(check));
           current.done += slice.length;
+          revision += 1;
           emitProgress(false);
         }
       };
@@ -278,6 +283,7 @@ export function createQualityService(deps: QualityServiceDeps): QualityService {
           await inWindows(references, (id) => queueReference(id, true));
           await inWindows(ids, queue);
           current.state = current.cancelled ? 'cancelled' : 'done';
+          revision += 1;
           emitProgress(true);
         })(),
       );

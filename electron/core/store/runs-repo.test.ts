@@ -4,9 +4,11 @@ import { type GenerationRequest, RunSummary } from '../../../shared/domain';
 import { AppError } from '../../../shared/result';
 import { type RecordingLogger, recordingLogger } from '../../../test/support/log';
 import { tempDirsPerTest } from '../../../test/support/temp-dirs';
+import { createBoardsRepo } from './boards-repo';
 import { closeDatabase, type LibraryDatabase, openDatabase } from './db';
 import { StoredDataError } from './json-column';
 import { createRunsRepo, dedupeTags, type NewAttempt, type NewOutput, type RunsRepo } from './runs-repo';
+import { createTrashRepo } from './trash-repo';
 
 const tempDir = tempDirsPerTest();
 let db: LibraryDatabase;
@@ -103,6 +105,23 @@ function appErrorCode(fn: () => unknown): string | null {
 }
 
 describe('runs repo', () => {
+  it("a run's summary names the boards its live images are on, by name (the cards' badges)", () => {
+    const boards = createBoardsRepo(db);
+    const id = succeededRun(1_000, 2);
+    const [first, second] = runs.get(id)!.outputs.map((o) => o.id);
+    const spring = boards.create('Spring launch', 2_000);
+    const brand = boards.create('brand refresh', 2_000);
+    boards.addOutputs(spring, [first!, second!], 2_100);
+    boards.addOutputs(brand, [second!], 2_100);
+    expect(runs.list({ limit: 10 }).items[0]?.boards).toEqual([
+      { id: brand, name: 'brand refresh' },
+      { id: spring, name: 'Spring launch' },
+    ]);
+    // An image in the trash no longer puts its run on a board.
+    createTrashRepo(db).trashOutputs([second!], 3_000);
+    expect(runs.get(id)?.boards).toEqual([{ id: spring, name: 'Spring launch' }]);
+  });
+
   it('round-trips create → running → attempt → complete through get and list', () => {
     const id = runs.create({ request, now: 1_000 });
     expect(runs.get(id)).toMatchObject({ status: 'queued', seed: null, startedAt: null, outputsCount: 0 });
@@ -164,6 +183,7 @@ describe('runs repo', () => {
         { id: expect.any(Number), ...output(1), rating: 4, ...UNREVIEWED },
       ],
       tags: [],
+      boards: [],
       route: null,
     });
 

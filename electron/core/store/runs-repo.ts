@@ -209,6 +209,8 @@ export interface SummaryRow {
   approval_json: string | null;
   /** `[batch_id, idx, coords]` when a batch made the run; null otherwise. */
   batch_json: string | null;
+  /** `[[board_id, name], …]`: the boards its live images are on, by name. */
+  boards_json: string;
 }
 
 interface DetailRow extends SummaryRow {
@@ -275,7 +277,10 @@ export const SUMMARY_COLUMNS = `r.id, r.created_at, r.status, r.prompt, r.provid
   CASE WHEN r.review_mask & 2 THEN (SELECT json_array(a.reviewed_at, a.approval_ref) FROM outputs a
     WHERE a.run_id = r.id AND a.deleted_at IS NULL AND a.review_status = 'approved'
     ORDER BY a.reviewed_at DESC, a.id DESC LIMIT 1) END AS approval_json,
-  (SELECT json_array(br.batch_id, br.idx, br.coords) FROM batch_runs br WHERE br.run_id = r.id) AS batch_json`;
+  (SELECT json_array(br.batch_id, br.idx, br.coords) FROM batch_runs br WHERE br.run_id = r.id) AS batch_json,
+  (SELECT json_group_array(json_array(bb.id, bb.name)) FROM (SELECT DISTINCT b.id, b.name FROM outputs bo
+    JOIN board_outputs bx ON bx.output_id = bo.id JOIN boards b ON b.id = bx.board_id
+    WHERE bo.run_id = r.id AND bo.deleted_at IS NULL ORDER BY b.name COLLATE NOCASE, b.id) bb) AS boards_json`;
 /** The cover is the run's first live image. */
 export const COVER_JOIN = `LEFT JOIN outputs c ON c.id = (SELECT co.id FROM outputs co
   WHERE co.run_id = r.id AND co.deleted_at IS NULL ORDER BY co.idx LIMIT 1)`;
@@ -811,9 +816,11 @@ export function toSummary(row: SummaryRow, json: JsonColumns): RunSummary {
     approval: readApproval(row, json),
     // Only runs a batch made carry it.
     ...readBatch(row, json),
+    boards: json.readOr(BoardPairs, row.boards_json, at('boards'), []).map(([id, name]) => ({ id, name })),
   };
 }
 
+const BoardPairs = z.array(z.tuple([z.number(), z.string()]));
 const BatchTuple = z.tuple([z.number(), z.number(), z.string()]);
 const Coords = z.record(z.string(), z.union([z.string(), z.number()]));
 
