@@ -112,6 +112,10 @@ export const boardCalls = {
 } as const;
 
 export const boardEvents = {
-  /** A board was created, renamed, deleted, or its outputs or baseline changed: sidebars and badges refresh. */
-  'boards.changed': z.object({ id: z.number().nullable() }),
+  /**
+   * A board was created, renamed, deleted, or its outputs or baseline changed: sidebars and badges refresh.
+   * `runIds`: the runs whose images went on or off the board (their cards' badges change); absent when the
+   * change is to the board itself.
+   */
+  'boards.changed': z.object({ id: z.number().nullable(), runIds: z.array(z.number()).optional() }),
 } as const;

@@ -5,6 +5,7 @@ import { handle } from '../app/actions';
 import { useAppStore } from '../app/store';
 import { useHistoryFilters } from './filters';
 import { useHistoryStore, useRunDetailStore } from './store';
+import { followRun } from './trash-flow';
 
 export function startGallery(): () => void {
   // Opened at History: its first page is asked for now, before the view has rendered and before the other
@@ -30,8 +31,15 @@ export function startGallery(): () => void {
       refreshHistory();
       void useRunDetailStore.getState().reloadIfOpen(payload.runId);
     }),
-    // Images added to or taken off a board (or a board renamed): the cards' board badges follow.
-    api.on('boards.changed', () => refreshHistory()),
+    // Images put on or taken off a board: the cards of their runs that are loaded get their new badges, at any
+    // depth. A board renamed or deleted names no runs: the newest page follows.
+    api.on('boards.changed', ({ runIds }) => {
+      if (!runIds) {
+        refreshHistory();
+        return;
+      }
+      for (const id of runIds) if (useHistoryStore.getState().hasRun(id)) void followRun(id);
+    }),
     // Quality checks land after the run completed: the cards' badges and the open run follow.
     api.on('quality.checked', ({ runIds }) => {
       refreshHistory();

@@ -83,6 +83,8 @@ interface HistoryState {
    * reshaping its tile when its cover's shape or image count changed.
    */
   updateRun(run: RunSummary): void;
+  /** Whether run `id` is on a loaded page (a card shows it, or would on scrolling back). */
+  hasRun(id: number): boolean;
   /** Puts what the run dialog just changed (rating, tags) on the run's card, without a reload. */
   patchRun(id: number, patch: Pick<RunSummary, 'bestRating' | 'tags'>): void;
 }
@@ -268,6 +270,11 @@ export const useHistoryStore = create<HistoryState>()((set, get) => {
         count: paged.aspects.length,
         total: Math.max(0, get().total - removed),
       });
+    },
+
+    hasRun(id) {
+      for (const ids of get().paged.ids.values()) if (ids.has(id)) return true;
+      return false;
     },
 
     updateRun(run) {

@@ -51,6 +51,26 @@ describe('boards through the contract', () => {
     expect(h.eventsOf('boards.changed').length).toBeGreaterThanOrEqual(4);
   });
 
+  it("names the runs whose images went on or off a board, so their cards' badges follow", async () => {
+    const first = await h.generate({ prompt: 'a teapot', seed: 1 });
+    const second = await h.generate({ prompt: 'a kettle', seed: 2 });
+    const brief = await h.call<Board>('boards.create', { name: 'Brief' });
+    expect(h.eventsOf('boards.changed').at(-1)).toEqual({ id: brief.id }); // the board itself: no runs named
+    const outputIds = [first.outputs[0]!.id, second.outputs[0]!.id];
+    await h.call('boards.addOutputs', { id: brief.id, outputIds });
+    expect(h.eventsOf('boards.changed').at(-1)).toEqual({
+      id: brief.id,
+      runIds: expect.arrayContaining([first.id, second.id]),
+    });
+    await h.call('boards.removeOutputs', { id: brief.id, outputIds: [second.outputs[0]!.id] });
+    expect(h.eventsOf('boards.changed').at(-1)).toEqual({ id: brief.id, runIds: [second.id] });
+    const { items } = await h.call<{ items: Array<{ id: number; boards?: unknown }> }>('runs.list', {
+      limit: 10,
+    });
+    expect(items.find((run) => run.id === first.id)?.boards).toEqual([{ id: brief.id, name: 'Brief' }]);
+    expect(items.find((run) => run.id === second.id)?.boards).toEqual([]);
+  });
+
   it('pages a board newest first and keeps its outputs when the board is deleted', async () => {
     const ids = await outputs(3);
     const brief = await h.call<Board>('boards.create', { name: 'Brief' });

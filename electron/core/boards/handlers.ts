@@ -30,6 +30,10 @@ export function createBoardHandlers({
   function changed(id: number | null): void {
     events.emit('boards.changed', { id });
   }
+  /** Images went on or off board `id`: their runs are named, so the cards showing them follow. */
+  function membersChanged(id: number, outputIds: readonly number[]): void {
+    events.emit('boards.changed', { id, runIds: [...new Set(boards.runsOf(outputIds).values())] });
+  }
 
   function versionOf<T>(read: () => T): T | null {
     try {
@@ -83,12 +87,12 @@ export function createBoardHandlers({
     },
     'boards.addOutputs': async ({ id, outputIds }) => {
       const added = boards.addOutputs(id, outputIds, clock.now());
-      if (added > 0) changed(id);
+      if (added > 0) membersChanged(id, outputIds);
       return { added, board: board(id) };
     },
     'boards.removeOutputs': async ({ id, outputIds }) => {
       const removed = boards.removeOutputs(id, outputIds);
-      if (removed > 0) changed(id);
+      if (removed > 0) membersChanged(id, outputIds);
       return { removed, board: board(id) };
     },
     'boards.setBaseline': async ({ id, outputId }) => {
