@@ -1,10 +1,6 @@
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import type { Page } from '@playwright/test';
 import { type GeminiDouble, startGeminiDouble } from '../test/doubles/gemini-double';
 import { test as base, expect, openScreen, startServedApp } from './fixtures';
-
-const MODELS = path.resolve(import.meta.dirname, '..', 'dist-electron', 'quality-models.mjs');
 
 /** Gemini (first on the default route) delivers the image with a MEDIUM rating for sexually explicit content. */
 const test = base.extend<{ gemini: GeminiDouble }>({
@@ -39,10 +35,6 @@ test("the provider's flag sits beside the NSFW check and sends the image to Revi
   app,
   page,
 }) => {
-  test.skip(
-    !existsSync(MODELS),
-    'needs the NSFW model: run `npm run build` (dist-electron/quality-models.mjs)',
-  );
   await generateOne(page, app.launchUrl);
 
   // The model passes the double's gradient; Gemini's MEDIUM rating alone puts it in Review, saying so.

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
@@ -7,8 +7,6 @@ import { addOpenAIKey, expect, openScreen, startGeneration, test } from './fixtu
 
 // Issue 10, the quality gate, in the served app against the OpenAI double: checks run on a worker after
 // ingest; a failed check or one that could not run puts the output in Review with its reason.
-
-const MODELS = path.resolve(import.meta.dirname, '..', 'dist-electron', 'quality-models.mjs');
 
 async function openReview(page: Page) {
   await page
@@ -132,10 +130,6 @@ test('a text request whose image has the wrong text: Review shows expected and r
   openai,
   page,
 }) => {
-  test.skip(
-    !existsSync(MODELS),
-    'needs the OCR model: run `npm run build` (dist-electron/quality-models.mjs)',
-  );
   await page.goto(app.launchUrl);
   await addOpenAIKey(page, 'sk-e2e-quality-key-0003');
   // The double paints the sign misspelt, whatever the prompt asks for.
