@@ -1,9 +1,7 @@
 // Batches: expansion, the repository, the whole path through the queue (a failing item, the dead-letter list
 // and its retry), budgets and the item cap refusing before anything is sent, and a crash in the middle.
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type BatchItem, BatchSpec, type BatchSummary } from '../../../shared/batches-contract';
 import type { HistoryPage } from '../../../shared/history-contract';
 import {
@@ -14,24 +12,17 @@ import {
   testProvider,
   testRoutes,
 } from '../../../test/support/dispatch';
-import { type Harness, makeHarness, refusal } from '../../../test/support/harness';
+import { type Harness, refusal } from '../../../test/support/harness';
+import { harnessesPerTest } from '../../../test/support/harnesses-per-test';
 import { copyLibraryAsKilled, waitFor } from '../../../test/support/library-copy';
+import { tempDirsPerTest } from '../../../test/support/temp-dirs';
 import { DATABASE_FILE } from '..';
 import { closeDatabase, createBatchesRepo, openDatabase } from '../store';
 import { countItems, expandCoords, itemRequest } from './expand';
 
-const open: Harness[] = [];
-const dirs: string[] = [];
-afterEach(async () => {
-  for (const h of open.splice(0)) await h.close();
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-
-function tempDir(): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'atelier-batches-'));
-  dirs.push(dir);
-  return dir;
-}
+// Harnesses close (after-hooks run last registered first) before their folders go.
+const tempDir = tempDirsPerTest();
+const makeHarness = harnessesPerTest();
 
 const spec = (more: Record<string, unknown> = {}) =>
   BatchSpec.parse({ request: { prompt: 'a lighthouse', seed: 100 }, ...more });
@@ -52,7 +43,6 @@ function setup(
     dataDir: opts.dataDir,
     policy: { maxConcurrentRuns: 2 },
   });
-  open.push(h);
   return { h, adapters };
 }
 

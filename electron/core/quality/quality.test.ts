@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ImportReport } from '../../../shared/import-contract';
 import {
   DEFAULT_QUALITY_SETTINGS,
@@ -16,7 +16,8 @@ import {
 import type { Reference, ReferenceImportResult } from '../../../shared/references-contract';
 import type { ReviewItem } from '../../../shared/review-contract';
 import { scriptedAdapter, testCatalog, testProvider, testRoutes } from '../../../test/support/dispatch';
-import { type Harness, makeHarness } from '../../../test/support/harness';
+import type { Harness } from '../../../test/support/harness';
+import { harnessesPerTest } from '../../../test/support/harnesses-per-test';
 import { judge, quotedText, textDistance } from './judge';
 import { createMeasure, modelsFromModule, unavailableModels } from './measure';
 import type { QualityModels } from './models';
@@ -280,10 +281,7 @@ describe("the provider's own safety flag beside the NSFW check", () => {
 
 // ---------------------------------------------------------------- through the core
 
-const open: Harness[] = [];
-afterEach(async () => {
-  for (const h of open.splice(0)) await h.close();
-});
+const makeHarness = harnessesPerTest();
 
 function planted(scores: Record<string, number>, lines: string[] = []): QualityModels {
   return {
@@ -308,7 +306,6 @@ function setupWithBytes(bytes: Buffer, models?: QualityModels) {
     keys: ['pa'],
     extra: models ? { quality: { models } } : {},
   });
-  open.push(h);
   return h;
 }
 
@@ -351,7 +348,6 @@ describe('the gate through the core', () => {
       keys: ['pa'],
       extra: { quality: { models: planted({ porn: 0.02, sexy: 0.05, neutral: 0.93 }) } },
     });
-    open.push(h);
     const run = await generated(h);
     expect(run.outputs[0]!.providerSafety).toEqual(flag);
     const outputId = run.outputs[0]!.id;
