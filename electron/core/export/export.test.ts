@@ -89,6 +89,16 @@ async function approveAlt(h: Harness, outputIds: number[]) {
   }
 }
 
+/** The export's report once its first file is encoded (polled every 5 ms, for 10 s at most). */
+async function firstFileDone(h: Harness, started: ExportReport): Promise<ExportReport> {
+  let now = started;
+  for (let i = 0; i < 2000 && now.done === 0; i += 1) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    now = await h.call<ExportReport>('export.get', { id: started.id });
+  }
+  return now;
+}
+
 describe('export', () => {
   it('writes approved outputs through two presets, with a manifest beside them and nothing staged left', async () => {
     const { h, outputIds, folder } = await setup();
@@ -381,11 +391,7 @@ describe('export', () => {
       folder,
       presetIds: ['app-icons', 'google-display', 'print-a4-300'],
     });
-    let now = started;
-    for (let i = 0; i < 2000 && now.done === 0; i += 1) {
-      await new Promise((resolve) => setTimeout(resolve, 5));
-      now = await h.call<ExportReport>('export.get', { id: started.id });
-    }
+    const now = await firstFileDone(h, started);
     expect(now).toMatchObject({ state: 'running' });
     expect(now.done).toBeGreaterThan(0);
     expect(now.done).toBeLessThan(now.total);
@@ -408,11 +414,7 @@ describe('export', () => {
       folder,
       presetIds: ['app-icons', 'google-display', 'print-a4-300'],
     });
-    let now = started;
-    for (let i = 0; i < 2000 && now.done === 0; i += 1) {
-      await new Promise((resolve) => setTimeout(resolve, 5));
-      now = await h.call<ExportReport>('export.get', { id: started.id });
-    }
+    const now = await firstFileDone(h, started);
     expect(now.state).toBe('running');
     expect(now.done).toBeGreaterThan(0);
     // The kill: the library and the destination folder as they are at this instant.
