@@ -3,19 +3,13 @@
 import './app.css';
 import { type ComponentType, lazy, Suspense, useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import { api } from '../api';
-import { startBatches } from '../batches/start';
 import { startBoards } from '../boards/start';
 import { Button, ErrorCard, Spinner } from '../components';
-import { startExport } from '../export/start';
 import { HistoryView } from '../gallery/HistoryView';
 import { startGallery } from '../gallery/start';
 import { useHistoryStore } from '../gallery/store';
-import { startGenerate } from '../generate/start';
-import { startImports } from '../imports/start';
 import { readableError } from '../lib/errors';
-import { startReferences } from '../references/start';
-import { startSettings } from '../settings/start';
-import { startStyles } from '../styles/start';
+import { startingFeatures } from './actions';
 import { useCatalogStore } from './catalog';
 import { startLiveUpdates } from './live';
 import { useLocalServersStore } from './local-servers';
@@ -75,25 +69,57 @@ function whenIdle(then: () => void, timeout = 1_500): () => void {
 }
 
 /**
- * Starts what app/ keeps for every screen and then each feature: its intent handlers (actions.ts) and the
- * events that keep its stores current. Returns the function that stops them all.
+ * Starts what app/ keeps for every screen and the features History's first screen shows (its own events, the
+ * board sidebar and the selection bar's board actions): their intent handlers (actions.ts) and the events that
+ * keep their stores current. Returns the function that stops them. The other features: `startLaterFeatures`.
  */
 export function startFeatures(): () => void {
   const stops = [
     // First: opened at History, it asks for its first page here, ahead of every other start-up call.
     startGallery(),
     startLiveUpdates(),
-    startGenerate(),
-    startStyles(),
-    startReferences(),
-    startSettings(),
     startBoards(),
-    startImports(),
-    startBatches(),
-    startExport(),
   ];
   return () => {
     for (const stop of stops) stop();
+  };
+}
+
+/**
+ * The other features, each loaded from its own chunk so a tab opened at History parses none of them before
+ * its first thumbnails. An intent sent to one of them before it runs waits for it (actions.ts).
+ */
+const LATER_FEATURES: ReadonlyArray<() => Promise<() => () => void>> = [
+  () => import('../generate/start').then((m) => m.startGenerate),
+  () => import('../styles/start').then((m) => m.startStyles),
+  () => import('../references/start').then((m) => m.startReferences),
+  () => import('../settings/start').then((m) => m.startSettings),
+  () => import('../imports/start').then((m) => m.startImports),
+  () => import('../batches/start').then((m) => m.startBatches),
+  () => import('../export/start').then((m) => m.startExport),
+];
+
+/**
+ * Loads and starts the features `startFeatures` leaves out. `started` settles once all of them run (it
+ * rejects when a chunk cannot be loaded); `stop` stops those running and, called earlier, the rest as they
+ * arrive.
+ */
+export function startLaterFeatures(): { started: Promise<void>; stop: () => void } {
+  let stopped = false;
+  const stops: Array<() => void> = [];
+  const started = Promise.all(
+    LATER_FEATURES.map(async (load) => {
+      const start = await load();
+      if (!stopped) stops.push(start());
+    }),
+  ).then(() => undefined);
+  startingFeatures(started);
+  return {
+    started,
+    stop: () => {
+      stopped = true;
+      for (const stop of stops.splice(0)) stop();
+    },
   };
 }
 
@@ -128,6 +154,26 @@ function Shell() {
       stopFeatures();
     };
   }, []);
+
+  // The other features: opened at History, once its first screen is up and the page idle (an intent sent to
+  // one of them meanwhile waits for it); on any other screen, at once.
+  const laterDue = idle || view !== 'history';
+  const stopLater = useRef<(() => void) | null>(null);
+  useEffect(() => {
+    if (!laterDue || stopLater.current) return;
+    const later = startLaterFeatures();
+    stopLater.current = later.stop;
+    later.started.catch((error: unknown) => {
+      console.error('A part of Atelier could not be loaded; reload the page.', error);
+    });
+  }, [laterDue]);
+  useEffect(
+    () => () => {
+      stopLater.current?.();
+      stopLater.current = null;
+    },
+    [],
+  );
 
   // The stores every screen shares; opened at History, after its first page (the thumbnails come first).
   const sharedLoaded = useRef(false);

@@ -92,11 +92,34 @@ export function handle<K extends IntentName>(intent: K, handler: (payload: Inten
   };
 }
 
-/** Asks the owning feature to act. Throws when no feature handles the intent (it was never started). */
+/** Features still loading (App.tsx starts most of them after History's first screen); null once all run. */
+let starting: Promise<void> | null = null;
+
+/** App.tsx: features are loading; an intent sent to one of them meanwhile is handled once it runs. */
+export function startingFeatures(started: Promise<void>): void {
+  starting = started;
+  const done = () => {
+    if (starting === started) starting = null;
+  };
+  started.then(done, done);
+}
+
+/**
+ * Asks the owning feature to act. While features are loading, an intent none handles yet waits for them;
+ * otherwise it throws when no feature handles it (it was never started).
+ */
 export function send<K extends IntentName>(intent: K, payload: Intents[K]): void {
   const handler = handlers[intent] as ((payload: Intents[K]) => void) | undefined;
-  if (!handler) throw new Error(`No feature handles the intent ${intent}: was it started in App.tsx?`);
-  handler(payload);
+  if (handler) {
+    handler(payload);
+    return;
+  }
+  if (starting) {
+    // A chunk that cannot load rejects here, unhandled: the console shows it (App.tsx says so too).
+    void starting.then(() => send(intent, payload));
+    return;
+  }
+  throw new Error(`No feature handles the intent ${intent}: was it started in App.tsx?`);
 }
 
 // Selection actions: the buttons History's selection bar shows ("Compare", "Add to board", "Trash").

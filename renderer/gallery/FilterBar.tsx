@@ -178,13 +178,13 @@ export const FilterBar = memo(function FilterBar() {
         <ListSelect
           filter="review"
           label="Review"
-          anyLabel="Any review state"
+          anyLabel="Any review"
           options={byValue(facets?.review, (r) => REVIEW_LABEL[r as ReviewStatus] ?? r)}
         />
         <ListSelect
           filter="checks"
           label="Checks"
-          anyLabel="Any check result"
+          anyLabel="Any result"
           options={byValue(facets?.checks, (c) => QUALITY_FILTER_LABELS[c as QualityFilter] ?? c)}
         />
         <div className="filter-bar__field">

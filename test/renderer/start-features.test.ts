@@ -1,5 +1,6 @@
-// The composition root (renderer/app/App.tsx) starts every feature: together they listen to each event the
-// main process sends, and every cross-feature intent has its handler. Lives outside renderer/app/ because it
+// The composition root (renderer/app/App.tsx) starts every feature (History's own at once, the rest from their
+// chunks): together they listen to each event the main process sends, and every cross-feature intent has its
+// handler; one sent while the later features load is handled once they run. Lives outside renderer/app/ because it
 // imports the features' start-up through App.tsx, as only App.tsx may.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { IntentName, Intents } from '../../renderer/app/actions';
@@ -31,7 +32,7 @@ vi.mock('../../renderer/api', () => ({
   },
 }));
 
-const { startFeatures } = await import('../../renderer/app/App');
+const { startFeatures, startLaterFeatures } = await import('../../renderer/app/App');
 const { send } = await import('../../renderer/app/actions');
 
 const SAMPLE: Intents = {
@@ -68,17 +69,24 @@ const SAMPLE: Intents = {
   'export.open': { history: { batches: [1] } },
 };
 
-let stop: (() => void) | null = null;
+const stops: Array<() => void> = [];
 afterEach(() => {
-  stop?.();
-  stop = null;
+  for (const stop of stops.splice(0)) stop();
   listening.length = 0;
   connectionListeners = 0;
 });
 
+/** Starts every feature, as App.tsx does opened at History: its own first, the rest once they have loaded. */
+async function startAll(): Promise<void> {
+  stops.push(startFeatures());
+  const later = startLaterFeatures();
+  stops.push(later.stop);
+  await later.started;
+}
+
 describe('starting the renderer', () => {
-  it('listens to every event of the contract and handles every intent', () => {
-    stop = startFeatures();
+  it('listens to every event of the contract and handles every intent', async () => {
+    await startAll();
     expect(new Set(listening)).toEqual(new Set(Object.keys(events)));
     // app/ and each feature that catches up after the event stream was down.
     expect(connectionListeners).toBe(5);
@@ -87,13 +95,38 @@ describe('starting the renderer', () => {
     }
   });
 
-  it('lets go of every listener and handler when stopped', () => {
-    stop = startFeatures();
+  it('History starts before the rest: an intent for a feature still loading is handled once it runs', async () => {
+    stops.push(startFeatures());
+    expect(listening).toContain('run.completed');
+    expect(listening).not.toContain('styles.changed');
+    const { useStylesStore } = await import('../../renderer/styles/store');
+    useStylesStore.setState({ openId: null });
+    const later = startLaterFeatures();
+    stops.push(later.stop);
+    // Styles' handler opens the style in the editor; Styles is not running yet, so nothing opens until it is.
+    send('styles.open', { styleId: 7 });
+    expect(useStylesStore.getState().openId).toBeNull();
+    await later.started;
+    await Promise.resolve();
+    expect(useStylesStore.getState().openId).toBe(7);
+  });
+
+  it('lets go of every listener and handler when stopped', async () => {
+    await startAll();
     const subscribed = listening.length + connectionListeners;
     stopped = 0;
-    stop();
-    stop = null;
+    for (const stop of stops.splice(0)) stop();
     expect(stopped).toBe(subscribed);
+    expect(() => send('styles.open', { styleId: 1 })).toThrow(/No feature handles/);
+  });
+
+  it('stopped before the later features have loaded, starts none of them', async () => {
+    stops.push(startFeatures());
+    const later = startLaterFeatures();
+    const before = listening.length;
+    later.stop();
+    await later.started;
+    expect(listening.length).toBe(before);
     expect(() => send('styles.open', { styleId: 1 })).toThrow(/No feature handles/);
   });
 });
