@@ -99,11 +99,15 @@ export function createReferenceService(options: ReferenceServiceOptions): Refere
     tagging: { steers?: readonly ReferenceSteer[]; tags?: readonly string[] } = {},
   ): Promise<ReferenceImportResult> {
     try {
-      if (bytes.byteLength <= maxFileBytes) {
-        const known = repo.findBySha(sha256Of(bytes));
-        if (known) return duplicate(name, known);
-      }
-      const { sha256, stored, strippedPath } = await intake.take(bytes, { strip: true, what: 'references' });
+      // Hashed once: the duplicate check and the intake share it (a file too large is refused unhashed).
+      const known = bytes.byteLength <= maxFileBytes ? sha256Of(bytes) : undefined;
+      const existing = known === undefined ? null : repo.findBySha(known);
+      if (existing) return duplicate(name, existing);
+      const { sha256, stored, strippedPath } = await intake.take(bytes, {
+        strip: true,
+        sha256: known,
+        what: 'references',
+      });
       try {
         const reference = repo.insert(
           {
