@@ -22,6 +22,11 @@ export function startGallery(): () => void {
 
   let wasDown = false;
   const offs = [
+    // Moving to History (a click in the navigation): its first page is asked for at once, so the server answers
+    // while the view renders instead of after (the view's own call on mount joins this one).
+    useAppStore.subscribe((state, before) => {
+      if (state.view === 'history' && before.view !== 'history') void useHistoryStore.getState().loadFirst();
+    }),
     // The Batches screen's "Open in History": this batch's runs only (its chip in the bar clears it).
     handle('history.showBatch', ({ batchId }) => useHistoryFilters.getState().patch({ batches: [batchId] })),
     api.on('run.updated', (payload) => {
