@@ -85,21 +85,7 @@ export type BatchSpecInput = z.input<typeof BatchSpec>;
 /** Where an item sits in the product: `variant` (1-based), `aspectRatio`, `style` (version id), and each matrix variable. */
 export const BatchCoords = z.record(z.string(), z.union([z.string(), z.number()]));
 export type BatchCoords = z.infer<typeof BatchCoords>;
-
-/** Coordinates as a reader names them, in their order: `variant 2 · 16:9 · subject=fox · style v12`. */
-export function coordsLabel(coords: BatchCoords): string {
-  return Object.entries(coords)
-    .map(([key, value]) =>
-      key === 'variant'
-        ? `variant ${value}`
-        : key === 'aspectRatio'
-          ? String(value)
-          : key === 'style'
-            ? `style version ${value}`
-            : `${key.replace(/^var:/, '')}=${value}`,
-    )
-    .join(' · ');
-}
+export { coordsLabel } from './batch-coords';
 
 export const BATCH_STATES = ['running', 'paused', 'cancelled', 'done'] as const;
 export const BatchState = z.enum(BATCH_STATES);

@@ -10,6 +10,10 @@ import {
 } from './constants';
 import { ImportSource } from './import-contract';
 import { refuseDeepNesting } from './input-rules';
+import { PROVIDER_SAFETY_FIELDS } from './provider-safety';
+
+export { notableSafetyRatings, PROVIDER_SAFETY_SOURCES, safetyRatingWords } from './provider-safety';
+
 import { NEGATIVE_PROMPT_MAX_CHARS, PROMPT_MAX_CHARS, REQUEST_LIMITS } from './limits';
 
 /** How deep a provider's `options` may nest: real provider parameters are a level or two. */
@@ -261,35 +265,13 @@ export type SafetyRating = z.infer<typeof SafetyRating>;
  */
 export const ProviderSafety = z.object({
   /** The provider's field, as documented. */
-  field: z.enum(['has_nsfw_concepts', 'is_image_safe', 'safetyRatings']),
+  field: z.enum(PROVIDER_SAFETY_FIELDS),
   /** Whether the provider flagged the image (a rating of MEDIUM or HIGH, or one marked blocked, flags it). */
   flagged: z.boolean(),
   /** Gemini's ratings, as sent; empty for a yes/no flag. */
   ratings: z.array(SafetyRating),
 });
 export type ProviderSafety = z.infer<typeof ProviderSafety>;
-
-/** `HARM_CATEGORY_SEXUALLY_EXPLICIT` + `MEDIUM` → "sexually explicit: medium" (and " (blocked)" when it was). */
-export function safetyRatingWords(rating: SafetyRating): string {
-  const words = (code: string) =>
-    code
-      .replace(/^HARM_CATEGORY_/, '')
-      .toLowerCase()
-      .replaceAll('_', ' ');
-  return `${words(rating.category)}: ${words(rating.probability)}${rating.blocked ? ' (blocked)' : ''}`;
-}
-
-/** The ratings worth reading on a line: those above NEGLIGIBLE, or blocked. */
-export function notableSafetyRatings(safety: ProviderSafety): SafetyRating[] {
-  return safety.ratings.filter((r) => r.blocked || r.probability !== 'NEGLIGIBLE');
-}
-
-/** Who gave a provider safety verdict, as a designer reads it ("fal's safety checker flagged this image"). */
-export const PROVIDER_SAFETY_SOURCES: Record<ProviderSafety['field'], string> = {
-  has_nsfw_concepts: "fal's safety checker",
-  is_image_safe: "Ideogram's safety check",
-  safetyRatings: "Gemini's safety ratings",
-};
 
 export const OutputRecord = z.object({
   id: z.number(),

@@ -1,34 +1,11 @@
 // Importing images made by other tools (and by Atelier itself) into History. Spread into shared/contract.ts.
 import { z } from 'zod';
+import { IMPORT_SOURCE_NAMES, IMPORT_SOURCES, type ImportSource as Source } from './import-sources';
 import { refuseUnsafeLabel } from './input-rules';
 
-/** The tools whose metadata Atelier reads; `plain` is an image that carries no readable parameters. */
-export const IMPORT_SOURCES = [
-  'a1111',
-  'comfyui',
-  'invokeai',
-  'novelai',
-  'fooocus',
-  'swarmui',
-  'midjourney',
-  'atelier',
-  'plain',
-] as const;
+export { IMPORT_SOURCE_NAMES, IMPORT_SOURCES };
 export const ImportSource = z.enum(IMPORT_SOURCES);
-export type ImportSource = z.infer<typeof ImportSource>;
-
-/** What each source is called on screen; never its id. */
-export const IMPORT_SOURCE_NAMES: Record<ImportSource, string> = {
-  a1111: 'AUTOMATIC1111 / Forge',
-  comfyui: 'ComfyUI',
-  invokeai: 'InvokeAI',
-  novelai: 'NovelAI',
-  fooocus: 'Fooocus',
-  swarmui: 'SwarmUI',
-  midjourney: 'Midjourney',
-  atelier: 'Atelier',
-  plain: 'No parameters',
-};
+export type ImportSource = Source;
 
 /** History's "source" filter: where a run was made. `atelier` also covers every run generated here. */
 export const RUN_SOURCES = IMPORT_SOURCES;

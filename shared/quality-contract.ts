@@ -2,31 +2,29 @@
 // "re-run checks on the library" job. Spread into shared/contract.ts.
 import { z } from 'zod';
 import { TASK_TYPES } from './constants';
+import { ProviderSafety } from './domain';
+import { QUALITY_CHECKS } from './quality-labels';
 
-export const QUALITY_CHECKS = ['size', 'blank', 'duplicate', 'nsfw', 'text'] as const;
 export const QualityCheckId = z.enum(QUALITY_CHECKS);
 export type QualityCheckId = z.infer<typeof QualityCheckId>;
 
-export const QUALITY_CHECK_LABELS: Record<QualityCheckId, string> = {
-  size: 'Size and aspect',
-  blank: 'Blank frame',
-  duplicate: 'Near-duplicate',
-  nsfw: 'NSFW',
-  text: 'Text rendering',
-};
-
-/** History's "Checks" filter: a run matches when one of its live images is in that state. */
-export const QUALITY_FILTERS = ['failed', 'not_run', 'passed', 'unchecked'] as const;
-export type QualityFilter = (typeof QUALITY_FILTERS)[number];
-export const QUALITY_FILTER_LABELS: Record<QualityFilter, string> = {
-  failed: 'A check failed',
-  not_run: 'A check not run',
-  passed: 'All checks passed',
-  unchecked: 'Not checked yet',
-};
+export {
+  QUALITY_CHECK_LABELS,
+  QUALITY_CHECKS,
+  QUALITY_FILTER_LABELS,
+  QUALITY_FILTERS,
+  type QualityFilter,
+} from './quality-labels';
 
 export const QualityResult = z.enum(['pass', 'fail', 'not_run']);
 export type QualityResult = z.infer<typeof QualityResult>;
+
+/**
+ * What a check saw, by name; `providerFlag` is typed because screens show it (parsed where the row is read, so
+ * a screen reads it as it is).
+ */
+export const CheckDetails = z.looseObject({ providerFlag: ProviderSafety.nullable().optional() });
+export type CheckDetails = z.infer<typeof CheckDetails>;
 
 /** One check's verdict on one output. */
 export const QualityCheckRecord = z.object({
@@ -45,7 +43,7 @@ export const QualityCheckRecord = z.object({
    * What the check saw: `duplicateOf` { outputId | referenceId, runId }, `expected` and `read` text,
    * per-category `scores`, `providerFlag` (the provider's own safety verdict), `cause` (why not run).
    */
-  details: z.record(z.string(), z.unknown()),
+  details: CheckDetails,
   checkedAt: z.number(),
 });
 export type QualityCheckRecord = z.infer<typeof QualityCheckRecord>;

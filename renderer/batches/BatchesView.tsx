@@ -4,7 +4,8 @@
 
 import './batches.css';
 import { useEffect, useState } from 'react';
-import { type BatchItem, type BatchSummary, coordsLabel } from '../../shared/batches-contract';
+import { coordsLabel } from '../../shared/batch-coords';
+import type { BatchItem, BatchSummary } from '../../shared/batches-contract';
 import { api } from '../api';
 import { send } from '../app/actions';
 import { useAppStore } from '../app/store';

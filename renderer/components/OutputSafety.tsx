@@ -1,11 +1,11 @@
 // What the provider itself said about an image's safety (fal, Ideogram, Gemini): beside the NSFW check in
 // the lists of checks (run dialog, Review's "Why flagged"), or under the image when no NSFW check shows it.
+import type { ProviderSafety } from '../../shared/domain';
 import {
   notableSafetyRatings,
   PROVIDER_SAFETY_SOURCES,
-  type ProviderSafety,
   safetyRatingWords,
-} from '../../shared/domain';
+} from '../../shared/provider-safety';
 import { Badge } from './Badge';
 import './OutputSafety.css';
 

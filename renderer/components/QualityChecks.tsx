@@ -1,9 +1,6 @@
-import { ProviderSafety } from '../../shared/domain';
-import {
-  QUALITY_CHECK_LABELS,
-  type QualityCheckRecord,
-  type QualityFlag,
-} from '../../shared/quality-contract';
+import type { ProviderSafety } from '../../shared/domain';
+import type { QualityCheckRecord, QualityFlag } from '../../shared/quality-contract';
+import { QUALITY_CHECK_LABELS } from '../../shared/quality-labels';
 import { Badge } from './Badge';
 import { OutputSafety } from './OutputSafety';
 import './QualityChecks.css';
@@ -34,8 +31,7 @@ export function TextDiff({ expected, read }: { expected: string; read: string })
 
 /** The provider's own verdict recorded beside a check (the NSFW check's `providerFlag`), when there is one. */
 export function providerFlagOf(check: Pick<QualityFlag, 'details'>): ProviderSafety | null {
-  const parsed = ProviderSafety.safeParse(check.details.providerFlag);
-  return parsed.success ? parsed.data : null;
+  return check.details.providerFlag ?? null;
 }
 
 function scoreText(check: QualityFlag): string | null {

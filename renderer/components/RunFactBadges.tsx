@@ -1,5 +1,5 @@
 import type { RunDetail } from '../../shared/domain';
-import { IMPORT_SOURCE_NAMES } from '../../shared/import-contract';
+import { IMPORT_SOURCE_NAMES } from '../../shared/import-sources';
 import { cachedText, runFacts } from '../lib/attempts';
 import { Badge } from './Badge';
 

@@ -1,5 +1,5 @@
 import { memo } from 'react';
-import { coordsLabel } from '../../shared/batches-contract';
+import { coordsLabel } from '../../shared/batch-coords';
 import type { RunSummary } from '../../shared/domain';
 import { api } from '../api';
 import { providerName, useCatalogStore } from '../app/catalog';

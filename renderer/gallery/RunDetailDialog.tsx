@@ -7,7 +7,7 @@ import {
   useRef,
   useState,
 } from 'react';
-import { coordsLabel } from '../../shared/batches-contract';
+import { coordsLabel } from '../../shared/batch-coords';
 import { TASK_TYPE_LABELS } from '../../shared/constants';
 import type { RunDetail } from '../../shared/domain';
 import { api } from '../api';

@@ -1,5 +1,5 @@
 import { type MouseEvent, memo } from 'react';
-import { coordsLabel } from '../../shared/batches-contract';
+import { coordsLabel } from '../../shared/batch-coords';
 import type { RunSummary } from '../../shared/domain';
 import { providerName, useCatalogStore } from '../app/catalog';
 import { setDraggedOutputs } from '../app/drag';

@@ -2,7 +2,8 @@
 // facet counts beside each filter. The grid loads pages with `request` (see `searchInput`).
 
 import { create } from 'zustand';
-import { type HistoryFacets, HistoryQuery, HistorySort } from '../../shared/history-contract';
+import type { HistoryFacets, HistoryQuery, HistorySort } from '../../shared/history-contract';
+import { DEFAULT_HISTORY_QUERY, DEFAULT_HISTORY_SORT } from '../../shared/history-defaults';
 import type { AppErrorShape } from '../../shared/result';
 import { api } from '../api';
 
@@ -13,24 +14,63 @@ export interface HistoryRequest {
   sort: HistorySort;
 }
 
-const DEFAULT_QUERY: HistoryQuery = HistoryQuery.parse({});
-const DEFAULT_SORT: HistorySort = HistorySort.parse({});
+type HistoryContract = typeof import('../../shared/history-contract');
+let contract: HistoryContract | null = null;
+let loadingContract: Promise<HistoryContract> | null = null;
 
-/** The stored view, or the defaults when there is none or it no longer parses (an older shape). */
+/**
+ * The view's schemas, loaded on first use: History's first screen does without them (the zod schemas cost its
+ * main thread tens of ms), and they arrive once its first page is in (`verify`).
+ */
+export function loadHistoryContract(): Promise<HistoryContract> {
+  loadingContract ??= import('../../shared/history-contract').then((loaded) => {
+    contract = loaded;
+    return loaded;
+  });
+  return loadingContract;
+}
+
+/** Runs `then` with the schemas: at once when they are loaded, else once they are. */
+function withContract(then: (loaded: HistoryContract) => void): void {
+  if (contract) then(contract);
+  else void loadHistoryContract().then(then);
+}
+
+/**
+ * `value` when it has the defaults' shape (the same keys hold lists, flags, numbers or text), merged over
+ * them; null when it does not. Enough for the first page: the core parses the call, and `verify` parses the
+ * whole view with the contract once it is loaded.
+ */
+function shapedLike<T extends object>(defaults: T, value: unknown): T | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const merged = { ...defaults } as Record<string, unknown>;
+  for (const [key, fallback] of Object.entries(defaults)) {
+    if (!(key in value)) continue;
+    const stored: unknown = (value as Record<string, unknown>)[key];
+    const fits = Array.isArray(fallback)
+      ? Array.isArray(stored)
+      : fallback === null
+        ? stored === null || typeof stored === 'number' || typeof stored === 'boolean'
+        : typeof stored === typeof fallback;
+    if (!fits) return null;
+    merged[key] = stored;
+  }
+  return merged as T;
+}
+
+/** The stored view (parsed in full by `verify`), or the defaults when there is none or it has another shape. */
 function readStored(): HistoryRequest {
   try {
     const raw = globalThis.localStorage?.getItem(FILTERS_STORAGE_KEY);
-    if (!raw) return { query: DEFAULT_QUERY, sort: DEFAULT_SORT };
+    if (!raw) return { query: DEFAULT_HISTORY_QUERY, sort: DEFAULT_HISTORY_SORT };
     const value = JSON.parse(raw) as { query?: unknown; sort?: unknown };
-    const query = HistoryQuery.safeParse(value.query ?? {});
-    const sort = HistorySort.safeParse(value.sort ?? {});
     return {
-      query: query.success ? query.data : DEFAULT_QUERY,
-      sort: sort.success ? sort.data : DEFAULT_SORT,
+      query: shapedLike(DEFAULT_HISTORY_QUERY, value.query ?? {}) ?? DEFAULT_HISTORY_QUERY,
+      sort: shapedLike(DEFAULT_HISTORY_SORT, value.sort ?? {}) ?? DEFAULT_HISTORY_SORT,
     };
   } catch {
     // Unreadable storage (private mode, bad JSON) starts from the defaults; nothing else depends on it.
-    return { query: DEFAULT_QUERY, sort: DEFAULT_SORT };
+    return { query: DEFAULT_HISTORY_QUERY, sort: DEFAULT_HISTORY_SORT };
   }
 }
 
@@ -62,13 +102,21 @@ interface FiltersState extends HistoryRequest {
   version: number;
   facets: HistoryFacets | null;
   facetsError: AppErrorShape | null;
-  /** Replaces some fields of the query (the rest stay). */
+  /**
+   * Replaces some fields of the query (the rest stay), when the contract accepts the result. Before the
+   * contract has loaded (the first moments of a tab), the change applies once it has.
+   */
   patch(patch: Partial<HistoryQuery>): void;
   /** One value for a list filter; null clears it. */
   choose<K extends ListFilter>(key: K, value: HistoryQuery[K][number] | null): void;
   setSort(sort: HistorySort): void;
   clear(): void;
   loadFacets(): Promise<void>;
+  /**
+   * Parses the view read from storage with the contract (loading it): kept as parsed, or, when the contract
+   * refuses it (an older shape, edited storage), replaced by the defaults and the grid reloaded.
+   */
+  verify(): Promise<void>;
 }
 
 let facetSeq = 0;
@@ -84,9 +132,11 @@ export const useHistoryFilters = create<FiltersState>()((set, get) => {
     facets: null,
     facetsError: null,
     patch(patch) {
-      const parsed = HistoryQuery.safeParse({ ...get().query, ...patch });
-      if (!parsed.success) return;
-      apply({ query: parsed.data, sort: get().sort });
+      withContract(({ HistoryQuery }) => {
+        const parsed = HistoryQuery.safeParse({ ...get().query, ...patch });
+        if (!parsed.success) return;
+        apply({ query: parsed.data, sort: get().sort });
+      });
     },
     choose(key, value) {
       get().patch({ [key]: value === null ? [] : [value] } as Partial<HistoryQuery>);
@@ -97,8 +147,24 @@ export const useHistoryFilters = create<FiltersState>()((set, get) => {
     clear() {
       // The search text and the trash scope are not filters the button counts: they stay.
       apply({
-        query: { ...DEFAULT_QUERY, text: get().query.text, trash: get().query.trash },
+        query: { ...DEFAULT_HISTORY_QUERY, text: get().query.text, trash: get().query.trash },
         sort: get().sort,
+      });
+    },
+    async verify() {
+      const { HistoryQuery, HistorySort } = await loadHistoryContract();
+      const { query, sort } = get();
+      const parsedQuery = HistoryQuery.safeParse(query);
+      const parsedSort = HistorySort.safeParse(sort);
+      if (parsedQuery.success && parsedSort.success) {
+        // The same view as read (the shape check merged the defaults in): nothing to change or reload.
+        if (JSON.stringify([parsedQuery.data, parsedSort.data]) !== JSON.stringify([query, sort]))
+          set({ query: parsedQuery.data, sort: parsedSort.data });
+        return;
+      }
+      apply({
+        query: parsedQuery.success ? parsedQuery.data : DEFAULT_HISTORY_QUERY,
+        sort: parsedSort.success ? parsedSort.data : DEFAULT_HISTORY_SORT,
       });
     },
     async loadFacets() {

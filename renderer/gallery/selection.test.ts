@@ -47,7 +47,8 @@ describe('gallery selection', () => {
 
   it('the layout and the filters are kept side by side: setting one never erases the other', async () => {
     let { useGalleryPrefs } = await fresh();
-    let { useHistoryFilters } = await import('./filters');
+    let { useHistoryFilters, loadHistoryContract } = await import('./filters');
+    await loadHistoryContract();
     useGalleryPrefs.getState().set({ density: 9 });
     useHistoryFilters.getState().patch({ text: 'harbour', favorite: true });
     useGalleryPrefs.getState().set({ mode: 'list' });

@@ -21,11 +21,19 @@ export function startGallery(): () => void {
   };
 
   let wasDown = false;
+  let verified = false;
   const offs = [
     // Moving to History (a click in the navigation): its first page is asked for at once, so the server answers
     // while the view renders instead of after (the view's own call on mount joins this one).
     useAppStore.subscribe((state, before) => {
       if (state.view === 'history' && before.view !== 'history') void useHistoryStore.getState().loadFirst();
+    }),
+    // Once the first page is in (or refused), the view read from storage is parsed with the contract, which
+    // loads then: a view it refuses gives way to the defaults. The first screen never waits for the schemas.
+    useHistoryStore.subscribe((state) => {
+      if (verified || (state.status !== 'ready' && state.status !== 'error')) return;
+      verified = true;
+      void useHistoryFilters.getState().verify();
     }),
     // The Batches screen's "Open in History": this batch's runs only (its chip in the bar clears it).
     handle('history.showBatch', ({ batchId }) => useHistoryFilters.getState().patch({ batches: [batchId] })),

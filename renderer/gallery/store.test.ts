@@ -224,7 +224,8 @@ describe('History store', () => {
     try {
       answerWith(library(100));
       const store = await freshStore();
-      const filters = (await import('./filters')).useHistoryFilters;
+      const { useHistoryFilters: filters, loadHistoryContract } = await import('./filters');
+      await loadHistoryContract();
       filters.getState().choose('providers', 'openai');
       filters.getState().setSort({ key: 'cost', dir: 'asc' });
       await store.getState().reload();

@@ -2,7 +2,8 @@
 // into History: files, folders or a folder path; progress, cancel, and a report per tool with every failure.
 
 import { useId } from 'react';
-import { IMPORT_SOURCE_NAMES, IMPORT_SOURCES, type ImportFailureReason } from '../../shared/import-contract';
+import type { ImportFailureReason } from '../../shared/import-contract';
+import { IMPORT_SOURCE_NAMES, IMPORT_SOURCES } from '../../shared/import-sources';
 import { api } from '../api';
 import { Button, Dialog, DropZone, ErrorCard, Field, ProgressBar } from '../components';
 import { readableError } from '../lib/errors';

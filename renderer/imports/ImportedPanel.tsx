@@ -2,7 +2,8 @@
 // metadata too), and *Reproduce on…* a ComfyUI server (the graph as it is), an A1111 server, or a route.
 
 import { useEffect } from 'react';
-import { IMPORT_SOURCE_NAMES, type ImportedParameters } from '../../shared/import-contract';
+import type { ImportedParameters } from '../../shared/import-contract';
+import { IMPORT_SOURCE_NAMES } from '../../shared/import-sources';
 import { useLocalServersStore } from '../app/local-servers';
 import { Button, ErrorCard } from '../components';
 import { readableError } from '../lib/errors';

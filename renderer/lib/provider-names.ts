@@ -1,7 +1,7 @@
 // Names and models looked up in the provider catalog (the list app/catalog.ts loads).
 
 import type { ModelInfo, ProviderInfo } from '../../shared/domain';
-import { IMPORT_SOURCE_NAMES, type ImportSource } from '../../shared/import-contract';
+import { IMPORT_SOURCE_NAMES, type ImportSource } from '../../shared/import-sources';
 
 export function providerName(providers: ProviderInfo[], id: string | null | undefined): string {
   if (!id) return 'The provider';

@@ -1,7 +1,6 @@
 // The quality gate's result rows, shared by `quality_checks` (outputs) and `reference_checks` (references):
 // the same columns after the key, read and written the same way.
-import { z } from 'zod';
-import type { ReferenceCheckRecord } from '../../../shared/quality-contract';
+import { CheckDetails, type ReferenceCheckRecord } from '../../../shared/quality-contract';
 import type { JsonColumnAt, JsonColumns } from './json-column';
 
 /** A check result as stored, after its key column. */
@@ -54,8 +53,6 @@ export function checkParams(key: number, r: ReferenceCheckRecord): CheckParams {
   };
 }
 
-const Details = z.record(z.string(), z.unknown());
-
 /**
  * A stored result as the contract has it. Details are shown, never written back: a row whose details do not
  * parse (logged with the row) reads with none.
@@ -68,7 +65,7 @@ export function checkRecord(json: JsonColumns, row: CheckColumns, at: JsonColumn
     threshold: row.threshold,
     version: row.check_version,
     reason: row.reason,
-    details: json.readOr(Details, row.details, at, {}),
+    details: json.readOr(CheckDetails, row.details, at, {}),
     checkedAt: row.checked_at,
   };
 }
