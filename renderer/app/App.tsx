@@ -9,6 +9,7 @@ import { HistoryView } from '../gallery/HistoryView';
 import { startGallery } from '../gallery/start';
 import { useHistoryStore } from '../gallery/store';
 import { readableError } from '../lib/errors';
+import { whenIdle } from '../lib/idle';
 import { startingFeatures } from './actions';
 import { useCatalogStore } from './catalog';
 import { startLiveUpdates } from './live';
@@ -57,16 +58,6 @@ const SPLIT = [
   SettingsView,
   TrashView,
 ];
-
-/** Calls `then` once the page is idle after its first screen (at most `timeout` ms later). */
-function whenIdle(then: () => void, timeout = 1_500): () => void {
-  if (typeof requestIdleCallback === 'function') {
-    const id = requestIdleCallback(then, { timeout });
-    return () => cancelIdleCallback(id);
-  }
-  const timer = setTimeout(then, 200);
-  return () => clearTimeout(timer);
-}
 
 /**
  * Starts what app/ keeps for every screen and the features History's first screen shows (its own events, the

@@ -3,6 +3,7 @@
 import { api } from '../api';
 import { handle } from '../app/actions';
 import { useAppStore } from '../app/store';
+import { whenIdle } from '../lib/idle';
 import { useHistoryFilters } from './filters';
 import { useHistoryStore, useRunDetailStore } from './store';
 import { followRun } from './trash-flow';
@@ -21,19 +22,19 @@ export function startGallery(): () => void {
   };
 
   let wasDown = false;
-  let verified = false;
+  let verifying: (() => void) | null = null;
   const offs = [
     // Moving to History (a click in the navigation): its first page is asked for at once, so the server answers
     // while the view renders instead of after (the view's own call on mount joins this one).
     useAppStore.subscribe((state, before) => {
       if (state.view === 'history' && before.view !== 'history') void useHistoryStore.getState().loadFirst();
     }),
-    // Once the first page is in (or refused), the view read from storage is parsed with the contract, which
-    // loads then: a view it refuses gives way to the defaults. The first screen never waits for the schemas.
+    // Once the first page is in (or refused) and the page idle, the view read from storage is parsed with the
+    // contract, which loads then: a view it refuses gives way to the defaults. Neither the first page nor its
+    // thumbnails wait for the schemas.
     useHistoryStore.subscribe((state) => {
-      if (verified || (state.status !== 'ready' && state.status !== 'error')) return;
-      verified = true;
-      void useHistoryFilters.getState().verify();
+      if (verifying || (state.status !== 'ready' && state.status !== 'error')) return;
+      verifying = whenIdle(() => void useHistoryFilters.getState().verify());
     }),
     // The Batches screen's "Open in History": this batch's runs only (its chip in the bar clears it).
     handle('history.showBatch', ({ batchId }) => useHistoryFilters.getState().patch({ batches: [batchId] })),
@@ -75,6 +76,7 @@ export function startGallery(): () => void {
   ];
   return () => {
     clearTimeout(refreshTimer);
+    verifying?.();
     for (const off of offs) off();
   };
 }
