@@ -112,6 +112,15 @@ test('create a board, add three outputs, compare them, set a baseline and compar
   await expect(compare.locator('.compare__overlay')).toHaveAttribute('style', /opacity: 0\.7/);
   await compare.getByRole('button', { name: 'Close compare' }).click();
   await page.screenshot({ path: testInfo.outputPath('board-view.png') });
+
+  // Renamed, the board's new name is on the cards in History.
+  await view.getByRole('button', { name: 'Rename' }).click();
+  await view.getByRole('textbox', { name: 'Board name' }).fill('Autumn brief');
+  await view.getByRole('button', { name: 'Save' }).click();
+  await view.getByRole('button', { name: 'Close board' }).click();
+  await expect(page.getByRole('button', { name: /^Run 1: / }).getByTestId('card-board')).toHaveText(
+    'Autumn brief',
+  );
 });
 
 // The selection bar's actions: History selects runs, Compare and Add to board take each run's images.

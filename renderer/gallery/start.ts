@@ -8,6 +8,14 @@ import { useHistoryFilters } from './filters';
 import { useHistoryStore, useRunDetailStore } from './store';
 import { followRun } from './trash-flow';
 
+/** The loaded cards' board badges take the boards' current names; a deleted board's badge goes. */
+async function followBoards(): Promise<void> {
+  const result = await api.call('boards.list', {});
+  // Unanswered (the stream is down): the badges stay until the next change or reload.
+  if (!result.ok) return;
+  useHistoryStore.getState().followBoards(new Map(result.value.boards.map((b) => [b.id, b.name])));
+}
+
 export function startGallery(): () => void {
   // Opened at History: its first page is asked for now, before the view has rendered and before the other
   // start-up calls, so it is first in line at the server.
@@ -46,10 +54,12 @@ export function startGallery(): () => void {
       void useRunDetailStore.getState().reloadIfOpen(payload.runId);
     }),
     // Images put on or taken off a board: the cards of their runs that are loaded get their new badges, at any
-    // depth. A board renamed or deleted names no runs: the newest page follows.
+    // depth. A board created, renamed or deleted names no runs: every loaded card's badges follow the boards
+    // as they now are, and the newest page is fetched again.
     api.on('boards.changed', ({ runIds }) => {
       if (!runIds) {
         refreshHistory();
+        void followBoards();
         return;
       }
       for (const id of runIds) if (useHistoryStore.getState().hasRun(id)) void followRun(id);

@@ -124,6 +124,45 @@ describe('History store', () => {
     expect(store.getState().version).toBe(version);
   });
 
+  it('a board renamed or deleted: every loaded card names the boards as they now are', async () => {
+    const all = [
+      run(3, { boards: [{ id: 1, name: 'Brief' }] }),
+      run(2, {
+        boards: [
+          { id: 2, name: 'alpha' },
+          { id: 1, name: 'Brief' },
+        ],
+      }),
+      run(1),
+    ];
+    answerWith(() => ok({ items: all, nextCursor: null, total: 3 }));
+    const store = await freshStore();
+    await store.getState().loadFirst();
+    const untouched = items(store)[2];
+    // Board 1 renamed "zebra" (it now sorts after "alpha"); board 2 unchanged.
+    const renamed = new Map([
+      [1, 'zebra'],
+      [2, 'alpha'],
+    ]);
+    expect(store.getState().followBoards(renamed)).toBe(2);
+    expect(items(store).map((r) => r.boards)).toEqual([
+      [{ id: 1, name: 'zebra' }],
+      [
+        { id: 2, name: 'alpha' },
+        { id: 1, name: 'zebra' },
+      ],
+      undefined,
+    ]);
+    expect(items(store)[2]).toBe(untouched);
+    // Nothing new: no card changes, no render.
+    const version = store.getState().version;
+    expect(store.getState().followBoards(renamed)).toBe(0);
+    expect(store.getState().version).toBe(version);
+    // Board 1 deleted: its badge goes.
+    expect(store.getState().followBoards(new Map([[2, 'alpha']]))).toBe(2);
+    expect(items(store).map((r) => r.boards)).toEqual([[], [{ id: 2, name: 'alpha' }], undefined]);
+  });
+
   it('each new page costs the same at any depth: no pass over the runs loaded before', async () => {
     // Every id read is counted: the old store re-read all loaded ids (a Set of everything) on each page.
     let reads = 0;

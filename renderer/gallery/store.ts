@@ -85,8 +85,20 @@ interface HistoryState {
   updateRun(run: RunSummary): void;
   /** Whether run `id` is on a loaded page (a card shows it, or would on scrolling back). */
   hasRun(id: number): boolean;
+  /**
+   * Boards were renamed or deleted: the board badges of every loaded run follow `names` (each board that
+   * exists, by id). Returns how many cards changed.
+   */
+  followBoards(names: ReadonlyMap<number, string>): number;
   /** Puts what the run dialog just changed (rating, tags) on the run's card, without a reload. */
   patchRun(id: number, patch: Pick<RunSummary, 'bestRating' | 'tags'>): void;
+}
+
+/** Board badges in the order the core lists them (name ignoring case, then id). */
+function byBoardName(a: { id: number; name: string }, b: { id: number; name: string }): number {
+  const x = a.name.toLowerCase();
+  const y = b.name.toLowerCase();
+  return x < y ? -1 : x > y ? 1 : a.id - b.id;
 }
 
 /** The run at a gallery index, or null when its page is dropped (or the index is past the end). */
@@ -275,6 +287,30 @@ export const useHistoryStore = create<HistoryState>()((set, get) => {
     hasRun(id) {
       for (const ids of get().paged.ids.values()) if (ids.has(id)) return true;
       return false;
+    },
+
+    followBoards(names) {
+      const { paged } = get();
+      let changed = 0;
+      for (const page of paged.pages) {
+        if (!page.items) continue;
+        let items: RunSummary[] | null = null;
+        page.items.forEach((run, at) => {
+          if (!run.boards?.length) return;
+          const next = run.boards.flatMap((b) => {
+            const name = names.get(b.id);
+            return name === undefined ? [] : [{ id: b.id, name }];
+          });
+          if (next.length === run.boards.length && next.every((b, i) => b.name === run.boards![i]!.name))
+            return;
+          items ??= page.items!.slice();
+          items[at] = { ...run, boards: next.sort(byBoardName) };
+          changed += 1;
+        });
+        if (items) page.items = items;
+      }
+      if (changed > 0) bump();
+      return changed;
     },
 
     updateRun(run) {
