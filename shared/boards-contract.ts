@@ -1,7 +1,7 @@
 // Calls and events of boards (named collections of outputs for a brief) and of comparing outputs.
 // Spread into shared/contract.ts.
 import { z } from 'zod';
-import { OutputRecord, RunDetail } from './domain';
+import { OutputRecord, RunBoard, RunDetail } from './domain';
 import { labelText } from './input-rules';
 
 export const BOARD_NAME_MAX_CHARS = 80;
@@ -114,8 +114,11 @@ export const boardCalls = {
 export const boardEvents = {
   /**
    * A board was created, renamed, deleted, or its outputs or baseline changed: sidebars and badges refresh.
-   * `runIds`: the runs whose images went on or off the board (their cards' badges change); absent when the
-   * change is to the board itself.
+   * `runs`: the runs whose images went on or off the board, each with the boards its live images are on now
+   * (its card's badges, by name); absent when the change is to the board itself.
    */
-  'boards.changed': z.object({ id: z.number().nullable(), runIds: z.array(z.number()).optional() }),
+  'boards.changed': z.object({
+    id: z.number().nullable(),
+    runs: z.array(z.object({ id: z.number(), boards: z.array(RunBoard) })).optional(),
+  }),
 } as const;

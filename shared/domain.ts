@@ -302,6 +302,10 @@ export type OutputRecord = z.infer<typeof OutputRecord>;
 
 export const RunError = z.object({ code: z.string(), message: z.string() });
 
+/** A board one of a run's live images is on, by name (a badge on the run's card). */
+export const RunBoard = z.object({ id: z.number(), name: z.string() });
+export type RunBoard = z.infer<typeof RunBoard>;
+
 export const RunSummary = z.object({
   id: z.number(),
   createdAt: z.number(),
@@ -357,7 +361,7 @@ export const RunSummary = z.object({
   /** The latest approval among its live images: when, and the sign-off reference (audit); null when none. */
   approval: z.object({ at: z.number().nullable(), ref: z.string().nullable() }).nullable().optional(),
   /** The boards its live images are on, by name (badges on History's cards). */
-  boards: z.array(z.object({ id: z.number(), name: z.string() })).optional(),
+  boards: z.array(RunBoard).optional(),
   /** Runs made by a batch: its id, the item's index and where the item sits in the product (variant, aspect ratio…). */
   batch: z
     .object({

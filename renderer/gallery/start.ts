@@ -6,7 +6,6 @@ import { useAppStore } from '../app/store';
 import { whenIdle } from '../lib/idle';
 import { useHistoryFilters } from './filters';
 import { useHistoryStore, useRunDetailStore } from './store';
-import { followRun } from './trash-flow';
 
 /** The loaded cards' board badges take the boards' current names; a deleted board's badge goes. */
 async function followBoards(): Promise<void> {
@@ -53,16 +52,17 @@ export function startGallery(): () => void {
       refreshHistory();
       void useRunDetailStore.getState().reloadIfOpen(payload.runId);
     }),
-    // Images put on or taken off a board: the cards of their runs that are loaded get their new badges, at any
-    // depth. A board created, renamed or deleted names no runs: every loaded card's badges follow the boards
+    // Images put on or taken off a board: the event names their runs with the boards they are on now, so the
+    // loaded cards take their new badges at any depth, with no call. A board created, renamed or deleted names no runs: every loaded card's badges follow the boards
     // as they now are, and the newest page is fetched again.
-    api.on('boards.changed', ({ runIds }) => {
-      if (!runIds) {
+    api.on('boards.changed', ({ runs }) => {
+      if (!runs) {
         refreshHistory();
         void followBoards();
         return;
       }
-      for (const id of runIds) if (useHistoryStore.getState().hasRun(id)) void followRun(id);
+      useHistoryStore.getState().setRunBoards(runs);
+      for (const run of runs) void useRunDetailStore.getState().reloadIfOpen(run.id);
     }),
     // Quality checks land after the run completed: the cards' badges and the open run follow.
     api.on('quality.checked', ({ runIds }) => {

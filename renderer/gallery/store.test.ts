@@ -124,7 +124,7 @@ describe('History store', () => {
     expect(store.getState().version).toBe(version);
   });
 
-  it('a board renamed or deleted: every loaded card names the boards as they now are', async () => {
+  it('board badges follow at any depth: a board renamed or deleted, images put on or off one', async () => {
     const all = [
       run(3, { boards: [{ id: 1, name: 'Brief' }] }),
       run(2, {
@@ -161,6 +161,21 @@ describe('History store', () => {
     // Board 1 deleted: its badge goes.
     expect(store.getState().followBoards(new Map([[2, 'alpha']]))).toBe(2);
     expect(items(store).map((r) => r.boards)).toEqual([[], [{ id: 2, name: 'alpha' }], undefined]);
+    // Images put on a board: the runs named take the boards the event gives; others and unloaded ones stay.
+    const before = items(store)[1];
+    expect(
+      store.getState().setRunBoards([
+        { id: 1, boards: [{ id: 2, name: 'alpha' }] },
+        { id: 3, boards: [{ id: 2, name: 'alpha' }] },
+        { id: 99, boards: [] },
+      ]),
+    ).toBe(2);
+    expect(items(store).map((r) => r.boards)).toEqual([
+      [{ id: 2, name: 'alpha' }],
+      [{ id: 2, name: 'alpha' }],
+      [{ id: 2, name: 'alpha' }],
+    ]);
+    expect(items(store)[1]).toBe(before);
   });
 
   it('each new page costs the same at any depth: no pass over the runs loaded before', async () => {

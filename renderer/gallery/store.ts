@@ -1,7 +1,7 @@
 // View state of History: the pages of runs loaded so far, and the one run open in the detail dialog.
 
 import { create } from 'zustand';
-import type { RunDetail, RunSummary } from '../../shared/domain';
+import type { RunBoard, RunDetail, RunSummary } from '../../shared/domain';
 import type { AppErrorShape } from '../../shared/result';
 import { api } from '../api';
 import { searchInput, useHistoryFilters } from './filters';
@@ -83,16 +83,19 @@ interface HistoryState {
    * reshaping its tile when its cover's shape or image count changed.
    */
   updateRun(run: RunSummary): void;
-  /** Whether run `id` is on a loaded page (a card shows it, or would on scrolling back). */
-  hasRun(id: number): boolean;
   /**
    * Boards were renamed or deleted: the board badges of every loaded run follow `names` (each board that
    * exists, by id). Returns how many cards changed.
    */
   followBoards(names: ReadonlyMap<number, string>): number;
+  /** Images went on or off a board: these runs' cards, where loaded, take the boards they are on now. */
+  setRunBoards(runs: ReadonlyArray<{ id: number; boards: RunBoard[] }>): number;
   /** Puts what the run dialog just changed (rating, tags) on the run's card, without a reload. */
   patchRun(id: number, patch: Pick<RunSummary, 'bestRating' | 'tags'>): void;
 }
+
+const sameBoards = (a: readonly RunBoard[], b: readonly RunBoard[]) =>
+  a.length === b.length && a.every((board, i) => board.id === b[i]!.id && board.name === b[i]!.name);
 
 /** Board badges in the order the core lists them (name ignoring case, then id). */
 function byBoardName(a: { id: number; name: string }, b: { id: number; name: string }): number {
@@ -151,6 +154,28 @@ const refetching = new Set<number>();
 export const useHistoryStore = create<HistoryState>()((set, get) => {
   const bump = (patch: Partial<HistoryState> = {}) =>
     set((state) => ({ ...patch, version: state.version + 1 }));
+
+  /**
+   * Gives each loaded run the boards `next` says (null: unchanged), re-rendering once when a card changed;
+   * returns how many did. One pass over the loaded pages, which stay bounded (far pages drop their runs).
+   */
+  function reboard(next: (run: RunSummary) => RunBoard[] | null): number {
+    let changed = 0;
+    for (const page of get().paged.pages) {
+      if (!page.items) continue;
+      let items: RunSummary[] | null = null;
+      page.items.forEach((run, at) => {
+        const boards = next(run);
+        if (boards === null || sameBoards(boards, run.boards ?? [])) return;
+        items ??= page.items!.slice();
+        items[at] = { ...run, boards };
+        changed += 1;
+      });
+      if (items) page.items = items;
+    }
+    if (changed > 0) bump();
+    return changed;
+  }
 
   function appendPage(items: RunSummary[], before: string | undefined) {
     const { paged } = get();
@@ -284,33 +309,20 @@ export const useHistoryStore = create<HistoryState>()((set, get) => {
       });
     },
 
-    hasRun(id) {
-      for (const ids of get().paged.ids.values()) if (ids.has(id)) return true;
-      return false;
+    followBoards(names) {
+      return reboard((run) => {
+        if (!run.boards?.length) return null;
+        const next = run.boards.flatMap((b) => {
+          const name = names.get(b.id);
+          return name === undefined ? [] : [{ id: b.id, name }];
+        });
+        return next.sort(byBoardName);
+      });
     },
 
-    followBoards(names) {
-      const { paged } = get();
-      let changed = 0;
-      for (const page of paged.pages) {
-        if (!page.items) continue;
-        let items: RunSummary[] | null = null;
-        page.items.forEach((run, at) => {
-          if (!run.boards?.length) return;
-          const next = run.boards.flatMap((b) => {
-            const name = names.get(b.id);
-            return name === undefined ? [] : [{ id: b.id, name }];
-          });
-          if (next.length === run.boards.length && next.every((b, i) => b.name === run.boards![i]!.name))
-            return;
-          items ??= page.items!.slice();
-          items[at] = { ...run, boards: next.sort(byBoardName) };
-          changed += 1;
-        });
-        if (items) page.items = items;
-      }
-      if (changed > 0) bump();
-      return changed;
+    setRunBoards(runs) {
+      const byRun = new Map(runs.map((run) => [run.id, run.boards]));
+      return reboard((run) => byRun.get(run.id) ?? null);
     },
 
     updateRun(run) {

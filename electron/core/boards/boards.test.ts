@@ -58,16 +58,33 @@ describe('boards through the contract', () => {
     expect(h.eventsOf('boards.changed').at(-1)).toEqual({ id: brief.id }); // the board itself: no runs named
     const outputIds = [first.outputs[0]!.id, second.outputs[0]!.id];
     await h.call('boards.addOutputs', { id: brief.id, outputIds });
+    const onBrief = [{ id: brief.id, name: 'Brief' }];
     expect(h.eventsOf('boards.changed').at(-1)).toEqual({
       id: brief.id,
-      runIds: expect.arrayContaining([first.id, second.id]),
+      runs: expect.arrayContaining([
+        { id: first.id, boards: onBrief },
+        { id: second.id, boards: onBrief },
+      ]),
+    });
+    // The runs come with every board they are on, in the cards' order (name ignoring case).
+    const other = await h.call<Board>('boards.create', { name: 'another' });
+    await h.call('boards.addOutputs', { id: other.id, outputIds: [first.outputs[0]!.id] });
+    expect(h.eventsOf('boards.changed').at(-1)).toEqual({
+      id: other.id,
+      runs: [{ id: first.id, boards: [{ id: other.id, name: 'another' }, ...onBrief] }],
     });
     await h.call('boards.removeOutputs', { id: brief.id, outputIds: [second.outputs[0]!.id] });
-    expect(h.eventsOf('boards.changed').at(-1)).toEqual({ id: brief.id, runIds: [second.id] });
+    expect(h.eventsOf('boards.changed').at(-1)).toEqual({
+      id: brief.id,
+      runs: [{ id: second.id, boards: [] }],
+    });
     const { items } = await h.call<{ items: Array<{ id: number; boards?: unknown }> }>('runs.list', {
       limit: 10,
     });
-    expect(items.find((run) => run.id === first.id)?.boards).toEqual([{ id: brief.id, name: 'Brief' }]);
+    expect(items.find((run) => run.id === first.id)?.boards).toEqual([
+      { id: other.id, name: 'another' },
+      { id: brief.id, name: 'Brief' },
+    ]);
     expect(items.find((run) => run.id === second.id)?.boards).toEqual([]);
   });
 

@@ -30,9 +30,14 @@ export function createBoardHandlers({
   function changed(id: number | null): void {
     events.emit('boards.changed', { id });
   }
-  /** Images went on or off board `id`: their runs are named, so the cards showing them follow. */
+  /** Images went on or off board `id`: their runs are named with their boards now, so cards follow. */
   function membersChanged(id: number, outputIds: readonly number[]): void {
-    events.emit('boards.changed', { id, runIds: [...new Set(boards.runsOf(outputIds).values())] });
+    const runIds = [...new Set(boards.runsOf(outputIds).values())];
+    const onBoards = boards.boardsOfRuns(runIds);
+    events.emit('boards.changed', {
+      id,
+      runs: runIds.map((runId) => ({ id: runId, boards: onBoards.get(runId) ?? [] })),
+    });
   }
 
   function versionOf<T>(read: () => T): T | null {

@@ -1,3 +1,4 @@
+import type { RunBoard } from '../../../shared/domain';
 import { AppError, fieldError } from '../../../shared/result';
 import type { LibraryDatabase } from './db';
 
@@ -34,6 +35,11 @@ export interface BoardsRepo {
   outputs(boardId: number, page: { before?: BoardCursor | undefined; limit: number }): BoardOutputsPage;
   /** The run each output belongs to (outputs that do not exist are left out). */
   runsOf(outputIds: readonly number[]): Map<number, number>;
+  /**
+   * The boards each run's live images are on, by name ignoring case, then id (as `RunSummary.boards`); a run
+   * on none is left out.
+   */
+  boardsOfRuns(runIds: readonly number[]): Map<number, RunBoard[]>;
 }
 
 /** Keyset position in a board: when the output was added, then its id (both descending). */
@@ -127,6 +133,12 @@ export function createBoardsRepo(db: LibraryDatabase): BoardsRepo {
   const selectRunsOf = db.prepare<[string], { id: number; run_id: number }>(
     'SELECT id, run_id FROM outputs WHERE id IN (SELECT value FROM json_each(?))',
   );
+  const selectBoardsOfRuns = db.prepare<[string], { run_id: number; id: number; name: string }>(
+    `SELECT DISTINCT o.run_id, b.id, b.name FROM outputs o
+       JOIN board_outputs x ON x.output_id = o.id JOIN boards b ON b.id = x.board_id
+     WHERE o.run_id IN (SELECT value FROM json_each(?)) AND o.deleted_at IS NULL
+     ORDER BY o.run_id, b.name COLLATE NOCASE, b.id`,
+  );
 
   function requireBoard(id: number): void {
     if (selectOne.get(id) === undefined) throw new AppError('not_found', `There is no board ${id}.`);
@@ -219,6 +231,16 @@ export function createBoardsRepo(db: LibraryDatabase): BoardsRepo {
     },
     runsOf(outputIds) {
       return new Map(selectRunsOf.all(JSON.stringify(outputIds)).map((row) => [row.id, row.run_id]));
+    },
+    boardsOfRuns(runIds) {
+      const byRun = new Map<number, RunBoard[]>();
+      for (const row of selectBoardsOfRuns.all(JSON.stringify(runIds))) {
+        const list = byRun.get(row.run_id);
+        const board = { id: row.id, name: row.name };
+        if (list) list.push(board);
+        else byRun.set(row.run_id, [board]);
+      }
+      return byRun;
     },
   };
 }
