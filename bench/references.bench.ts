@@ -146,8 +146,11 @@ async function benchBrowsing(): Promise<BenchRow[]> {
   }
 }
 
+/** PNG; a phone-style JPEG turned by EXIF (its stripped copy is re-encoded upright); an upright JPEG with EXIF. */
+type BenchFormat = 'png' | 'jpeg' | 'jpeg upright';
+
 /** A photo-like image: gradients plus noise, so encoders work as on real references. */
-async function syntheticImage(seed: number, format: 'png' | 'jpeg'): Promise<Buffer> {
+async function syntheticImage(seed: number, format: BenchFormat): Promise<Buffer> {
   const raw = Buffer.alloc(SIDE * SIDE * 3);
   let state = (seed * 2654435761) >>> 0 || 1;
   for (let at = 0; at < raw.length; at += 3) {
@@ -162,9 +165,11 @@ async function syntheticImage(seed: number, format: 'png' | 'jpeg'): Promise<Buf
     raw[at + 2] = Math.max(0, Math.min(255, ((x + y) / (2 * SIDE)) * 160 + 60 + noise));
   }
   const image = sharp(raw, { raw: { width: SIDE, height: SIDE, channels: 3 } });
-  return format === 'png'
-    ? image.png().toBuffer()
-    : image.jpeg({ quality: 90 }).withMetadata({ orientation: 6 }).toBuffer();
+  if (format === 'png') return image.png().toBuffer();
+  const jpeg = image.jpeg({ quality: 90 });
+  return format === 'jpeg'
+    ? jpeg.withMetadata({ orientation: 6 }).toBuffer()
+    : jpeg.withExif({ IFD0: { Make: 'Bench', Software: 'bench' } }).toBuffer();
 }
 
 function rawThumbnail(image: Buffer): Promise<Buffer> {
@@ -188,11 +193,11 @@ async function timed(work: () => Promise<unknown>): Promise<number> {
  */
 const IMPORT_GOAL = 0.8;
 
-async function benchImport(format: 'png' | 'jpeg'): Promise<BenchRow[]> {
+async function benchImport(format: BenchFormat): Promise<BenchRow[]> {
   const images: Buffer[] = [];
   for (let i = 0; i < IMAGES; i += 1) images.push(await syntheticImage(i + 1, format));
   const files = images.map((image, i) => ({
-    name: `ref-${i}.${format}`,
+    name: `ref-${i}.${format === 'png' ? 'png' : 'jpg'}`,
     dataBase64: image.toString('base64'),
   }));
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'atelier-bench-refimport-'));
@@ -262,7 +267,11 @@ export async function benchReferences(): Promise<BenchRow[]> {
     name: 'import images',
     value: `${IMAGES} × ${SIDE}×${SIDE}; ${os.availableParallelism()} CPUs`,
   });
-  rows.push(...(await benchImport('png')), ...(await benchImport('jpeg')));
+  rows.push(
+    ...(await benchImport('png')),
+    ...(await benchImport('jpeg')),
+    ...(await benchImport('jpeg upright')),
+  );
   return rows;
 }
 

@@ -7,6 +7,7 @@ export {
   type ImageIntake,
   type IntakeRefusal,
   IntakeRefused,
+  jpegWithoutMetadata,
   pngWithoutMetadata,
   sha256Of,
   type TakenImage,

@@ -6,7 +6,10 @@
  * Both cores are used: the decode, thumbnail and re-encode run on libuv's threads (sharp), bounded by the
  * media store, while this thread hashes, reads metadata and writes the database; callers keep several files
  * in flight. The copy costs nothing when there is nothing to strip: a PNG holding only pixel chunks is its
- * own stripped copy (the stored original is named), which saves a write and its fsync per file.
+ * own stripped copy (the stored original is named), which saves a write and its fsync per file. A PNG or an
+ * upright JPEG with metadata loses it without a re-encode (its chunks or segments dropped, the pixel data copied
+ * byte for byte), so providers get the original's pixels; only an orientation to apply or a colour profile
+ * re-encodes.
  */
 import { createHash } from 'node:crypto';
 import { crc32 } from 'node:zlib';
@@ -67,8 +70,14 @@ export function createImageIntake(options: {
   ): Promise<{ data: Buffer; ext: string; unchanged: boolean }> {
     const target: StrippedFormat = format in STRIPPED_FORMAT ? (format as StrippedFormat) : 'png';
     // A PNG carries no orientation outside eXIf: dropping its ancillary chunks is lossless and skips a re-encode.
-    const copied = target === 'png' ? pngWithoutMetadata(bytes) : null;
-    if (copied) return { data: copied, ext: 'png', unchanged: copied.length === bytes.byteLength };
+    const copied =
+      target === 'png'
+        ? pngWithoutMetadata(bytes)
+        : target === 'jpeg' && (await upright(bytes))
+          ? jpegWithoutMetadata(bytes)
+          : null;
+    if (copied)
+      return { data: copied, ext: STRIPPED_EXT[target], unchanged: copied.length === bytes.byteLength };
     const pipeline = sharp(bytes, { limitInputPixels: maxPixels, failOn: 'warning' }).autoOrient();
     const encoded =
       target === 'jpeg'
@@ -142,6 +151,93 @@ export function base64Bytes(text: string): number {
 
 function megabytes(bytes: number): string {
   return `${Math.round((bytes / (1024 * 1024)) * 10) / 10} MB`;
+}
+
+/** Whether the image needs no turning (no EXIF orientation, or 1): its pixels can go out as they are. */
+async function upright(bytes: Uint8Array): Promise<boolean> {
+  try {
+    const { orientation } = await sharp(bytes).metadata();
+    return orientation === undefined || orientation === 1;
+  } catch {
+    // Unreadable headers: the re-encode decides (and refuses what it cannot read).
+    return false;
+  }
+}
+
+/**
+ * JPEG markers kept in a copy without metadata: SOF0–15 (with DHT C4 and DAC CC), DQT, DNL, DRI and the scans, plus
+ * APP0 (JFIF) and APP14 (Adobe's colour transform, which decoders need). Everything else before the image data
+ * (EXIF and XMP in APP1, IPTC in APP13, maker data, comments, the JFXX thumbnail) is dropped, and whatever follows
+ * the end of the image (appended files) too.
+ */
+const JPEG_KEEP = (marker: number) =>
+  (marker >= 0xc0 && marker <= 0xcf) ||
+  marker === 0xdb ||
+  marker === 0xdc ||
+  marker === 0xdd ||
+  marker === 0xee;
+const JPEG_SOS = 0xda;
+const JPEG_EOI = 0xd9;
+const JFIF = Buffer.from('JFIF\0', 'latin1');
+const ICC = Buffer.from('ICC_PROFILE\0', 'latin1');
+
+/**
+ * The JPEG with only the segments that describe pixels, or null when it needs a real re-encode: an ICC profile
+ * (as for PNG's iCCP, the re-encode decides the colours), or a structure this walk does not follow (a segment
+ * running past the end, no end of image). The entropy-coded data is copied as it is, byte for byte, so the pixels
+ * a provider decodes are exactly the original's; only a call to `upright` first says the orientation allows it.
+ */
+export function jpegWithoutMetadata(bytes: Uint8Array): Buffer | null {
+  if (bytes.length < 4 || bytes[0] !== 0xff || bytes[1] !== 0xd8) return null;
+  const kept: Uint8Array[] = [bytes.subarray(0, 2)];
+  let at = 2;
+  let inScan = false;
+  while (at < bytes.length) {
+    if (inScan) {
+      // Entropy-coded data: 0xFF is followed by 0x00 (a stuffed byte) or a restart marker; anything else ends it.
+      const start = at;
+      while (at + 1 < bytes.length) {
+        if (
+          bytes[at] === 0xff &&
+          bytes[at + 1] !== 0x00 &&
+          !(bytes[at + 1]! >= 0xd0 && bytes[at + 1]! <= 0xd7)
+        )
+          break;
+        at += 1;
+      }
+      if (at + 1 >= bytes.length) return null;
+      kept.push(bytes.subarray(start, at));
+      inScan = false;
+    }
+    if (bytes[at] !== 0xff) return null;
+    while (bytes[at + 1] === 0xff) at += 1; // fill bytes
+    const marker = bytes[at + 1];
+    if (marker === undefined) return null;
+    if (marker === JPEG_EOI) {
+      kept.push(bytes.subarray(at, at + 2));
+      return Buffer.concat(kept);
+    }
+    if ((marker >= 0xd0 && marker <= 0xd7) || marker === 0x01) {
+      // Markers without a length (a restart between scans, TEM): kept as they are.
+      kept.push(bytes.subarray(at, at + 2));
+      at += 2;
+      continue;
+    }
+    if (at + 4 > bytes.length) return null;
+    const end = at + 2 + ((bytes[at + 2]! << 8) | bytes[at + 3]!);
+    if (end > bytes.length || end < at + 4) return null;
+    const body = bytes.subarray(at + 4, end);
+    if (marker === 0xe2 && startsWith(body, ICC)) return null;
+    if (JPEG_KEEP(marker) || marker === JPEG_SOS || (marker === 0xe0 && startsWith(body, JFIF)))
+      kept.push(bytes.subarray(at, end));
+    at = end;
+    if (marker === JPEG_SOS) inScan = true;
+  }
+  return null;
+}
+
+function startsWith(bytes: Uint8Array, prefix: Buffer): boolean {
+  return bytes.length >= prefix.length && prefix.equals(bytes.subarray(0, prefix.length));
 }
 
 /** Chunks that describe pixels; everything else (text, time, EXIF, XMP, private data) is dropped. */

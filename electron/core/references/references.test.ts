@@ -13,7 +13,7 @@ import { createMediaStore } from '../media';
 import { silentLogger, systemClock } from '../ports';
 import { closeDatabase, createReferencesRepo, type LibraryDatabase, openDatabase } from '../store';
 import { createReferenceService, type ReferenceService } from '.';
-import { pngWithoutMetadata } from './service';
+import { jpegWithoutMetadata, pngWithoutMetadata } from './service';
 
 let dataDir: string;
 let db: LibraryDatabase;
@@ -126,6 +126,43 @@ describe('reference import', () => {
     expect(stripped.includes(Buffer.from('SecretCam'))).toBe(false);
     // The original is kept exactly as imported.
     expect((await sharp(path.join(dataDir, ref.originalPath)).metadata()).orientation).toBe(6);
+  });
+
+  it("drops an upright JPEG's EXIF, XMP and comment without re-encoding: the pixels providers get are the original's", async () => {
+    const raw = async (image: Uint8Array) => sharp(image).raw().toBuffer();
+    for (const progressive of [false, true]) {
+      const bytes = await pixels(120, 80, progressive ? 7 : 3)
+        .jpeg({ quality: 80, progressive })
+        .withExif({ IFD0: { Make: 'SecretCam', Copyright: 'someone' } })
+        .withXmp('<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF/><client>ACME</client></x:xmpmeta>')
+        .toBuffer();
+      expect((await sharp(bytes).metadata()).exif).toBeDefined();
+      const ref = imported((await service.import([file(`upright-${progressive}.jpg`, bytes)]))[0]);
+      const copy = readFileSync(path.join(dataDir, ref.path));
+      expect(ref.path).toMatch(/\.jpg$/);
+      expect(copy.includes(Buffer.from('SecretCam'))).toBe(false);
+      expect(copy.includes(Buffer.from('ACME'))).toBe(false);
+      const meta = await sharp(copy).metadata();
+      expect([meta.exif, meta.xmp, meta.width, meta.height]).toEqual([undefined, undefined, 120, 80]);
+      // Not decoded and encoded again: every decoded pixel is the original's, and only metadata bytes went.
+      expect((await raw(copy)).equals(await raw(bytes))).toBe(true);
+      expect(copy.length).toBeLessThan(bytes.length);
+    }
+  });
+
+  it('walks only well-formed JPEGs: a truncated one, or one with a colour profile, goes through a re-encode', async () => {
+    const bytes = await pixels(60, 40)
+      .jpeg()
+      .withExif({ IFD0: { Make: 'SecretCam' } })
+      .toBuffer();
+    expect(jpegWithoutMetadata(bytes)?.includes(Buffer.from('SecretCam'))).toBe(false);
+    expect(jpegWithoutMetadata(bytes.subarray(0, bytes.length - 40))).toBeNull();
+    expect(jpegWithoutMetadata(Buffer.from('not a jpeg'))).toBeNull();
+    const profiled = await pixels(60, 40).jpeg().withIccProfile('p3').toBuffer();
+    expect(jpegWithoutMetadata(profiled)).toBeNull();
+    // Through an import, the profiled one is re-encoded as before: no profile in the copy, pixels turned to sRGB.
+    const ref = imported((await service.import([file('profiled.jpg', profiled)]))[0]);
+    expect((await sharp(readFileSync(path.join(dataDir, ref.path))).metadata()).icc).toBeUndefined();
   });
 
   it("drops a PNG's text and EXIF chunks without changing a pixel, re-encoding only when orientation is set", async () => {

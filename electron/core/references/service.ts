@@ -76,7 +76,7 @@ export interface ReferenceService {
 }
 
 /** Kept here for callers that import it from the reference library; it lives with the shared intake. */
-export { pngWithoutMetadata } from '../media';
+export { jpegWithoutMetadata, pngWithoutMetadata } from '../media';
 
 const MAX_USED_IN_RUNS = 100;
 
