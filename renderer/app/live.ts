@@ -1,6 +1,7 @@
 // Wires the main process's events into the stores app/ keeps for every screen (catalog, routes, local
 // servers). Each feature wires its own stores in its start.ts; App.tsx starts them all.
 import { api } from '../api';
+import { whenIdle } from '../lib/idle';
 import { useCatalogStore } from './catalog';
 import { useLocalServersStore } from './local-servers';
 import { useReviewCountStore } from './review-count';
@@ -8,8 +9,9 @@ import { useRoutesStore } from './routes';
 
 export function startLiveUpdates(): () => void {
   let wasDown = false;
-  void useReviewCountStore.getState().refresh();
+  // The navigation's count waits for the first screen (History's first thumbnails come first).
   const offs = [
+    whenIdle(() => void useReviewCountStore.getState().refresh()),
     // A finished run's images arrive in the review queue: the navigation's count follows.
     api.on('run.completed', () => {
       void useReviewCountStore.getState().refresh();

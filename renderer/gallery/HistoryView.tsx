@@ -17,6 +17,7 @@ import {
 } from '../components';
 import { readableError } from '../lib/errors';
 import { filesFromDrop } from '../lib/files';
+import { whenIdle } from '../lib/idle';
 import { FilterBar } from './FilterBar';
 import { activeFilterCount, useHistoryFilters } from './filters';
 import { clampAspect, extendRows, type JustifiedRow, targetHeightFor } from './justify';
@@ -151,9 +152,8 @@ export function HistoryView() {
   const [viewIndex, setViewIndex] = useState<number | null>(null);
   const trash = useTrashFlow();
   const canShowInFolder = useAppInfoStore((s) => s.info?.canShowInFolder ?? false);
-  useEffect(() => {
-    void useAppInfoStore.getState().load();
-  }, []);
+  // Only the viewer's "Show in folder" needs it: asked once the first screen is up.
+  useEffect(() => whenIdle(() => void useAppInfoStore.getState().load()), []);
 
   const scrollRef = useRef<HTMLDivElement>(null);
   const filtersVersion = useHistoryFilters((s) => s.version);
