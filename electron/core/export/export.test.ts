@@ -222,6 +222,18 @@ describe('export', () => {
     const cmykJpeg = await sharp(path.join(folder, 'print/a4-portrait.jpg')).metadata();
     expect(cmykJpeg).toMatchObject({ space: 'cmyk', density: 300, width: 2480, height: 3508 });
     expect(cmykJpeg.icc).toBeDefined();
+    // Under "strip everything" it leaves with no EXIF, its DPI in a JFIF header instead.
+    await exportNow(h, {
+      folder,
+      presetIds: ['print-a4-300'],
+      cmyk: true,
+      format: 'jpeg',
+      template: 'print-stripped/{size}.{ext}',
+      metadata: 'strip',
+    });
+    const stripped = await sharp(path.join(folder, 'print-stripped/a4-portrait.jpg')).metadata();
+    expect(stripped).toMatchObject({ space: 'cmyk', density: 300, width: 2480, height: 3508 });
+    expect([stripped.exif, stripped.icc !== undefined]).toEqual([undefined, true]);
   }, 90_000);
 
   it('makes every preset at its sizes', async () => {

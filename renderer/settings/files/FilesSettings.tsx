@@ -24,7 +24,7 @@ const MODES: { value: MetadataMode; label: string; hint: string }[] = [
     label: 'Strip everything',
     hint:
       'No prompt, no parameters, no EXIF (location included), no XMP, no text chunks and no content credentials. ' +
-      'The colour profile stays, so colours look the same.',
+      "The colour profile stays, so colours look the same, and so does a print JPEG's DPI.",
   },
 ];
 

@@ -8,7 +8,7 @@ import extractChunks from 'png-chunks-extract';
 import sharp, { type Sharp } from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { embedText } from '.';
-import { exifWithUserComment, USER_COMMENT_UNICODE } from './exif';
+import { exifBlock, exifWithUserComment, USER_COMMENT_UNICODE } from './exif';
 import { writeJpegMetadata } from './jpeg';
 import { writePngText } from './png';
 import { writeWebpMetadata } from './webp';
@@ -277,7 +277,7 @@ describe('modes', () => {
     expect((await sharp(out).metadata()).xmp).toBeUndefined();
   });
 
-  it('a JPEG keeps its DPI (libvips puts it in EXIF, no JFIF) beside the UserComment; strip drops it', async () => {
+  it('a JPEG keeps its DPI (libvips puts it in EXIF, no JFIF) beside the UserComment; strip moves it to JFIF', async () => {
     const cmyk = await sharp(IMAGE)
       .withExif({ IFD0: { Artist: 'someone' } })
       .toColourspace('cmyk')
@@ -300,10 +300,28 @@ describe('modes', () => {
       expect([tags.XResolution, tags.YResolution, tags.ResolutionUnit]).toEqual([300, 300, 'inches']);
       expect(await userComment(out)).toBe(PARAMS);
     }
-    const stripped = await sharp(
-      await embedText({ bytes: cmyk, format: 'jpeg' }, null, 'strip', 'A 1'),
-    ).metadata();
-    expect([stripped.space, stripped.exif]).toEqual(['cmyk', undefined]);
+    // Strip leaves no EXIF, so the DPI goes into a JFIF header, right after SOI; pixels and colours untouched.
+    const strippedBytes = await embedText({ bytes: cmyk, format: 'jpeg' }, null, 'strip', 'A 1');
+    const stripped = await sharp(strippedBytes).metadata();
+    expect({
+      space: stripped.space,
+      exif: stripped.exif,
+      density: stripped.density,
+      icc: stripped.icc !== undefined,
+    }).toEqual({ space: 'cmyk', exif: undefined, density: 300, icc: true });
+    expect(strippedBytes.subarray(2, 4)).toEqual(Buffer.from([0xff, 0xe0]));
+    expect(strippedBytes.subarray(6, 11).toString('latin1')).toBe('JFIF\0');
+    expect(await exifr.parse(strippedBytes, { tiff: true, xmp: true, icc: false })).toBeUndefined();
+    expect(await sharp(strippedBytes).raw().toBuffer()).toEqual(await sharp(cmyk).raw().toBuffer());
+    // A resolution in dots per centimetre stays in centimetres (JFIF units 2): 118 per cm is 300 per inch.
+    const perCm = writeJpegMetadata(
+      cmyk,
+      { exif: exifBlock({ userComment: null, resolution: { x: [118, 1], y: [118, 1], unit: 3 } }) },
+      false,
+    );
+    const perCmStripped = await embedText({ bytes: perCm, format: 'jpeg' }, null, 'strip', 'A 1');
+    expect(perCmStripped[13]).toBe(2);
+    expect((await sharp(perCmStripped).metadata()).density).toBe(300);
     // A JFIF header keeps its own density (APP0 stays in every mode).
     const app0 = Buffer.from([
       0xff,

@@ -7,7 +7,7 @@
  * |            | (provenance JSON); ComfyUI runs also `prompt` (the graph) |                                              |
  * | parameters | `parameters` only                                        | EXIF UserComment only                        |
  * | strip      | no text, eXIf, tIME or C2PA chunk                        | no EXIF (GPS included), XMP, IPTC, C2PA, COM |
- * | full, parameters: a JPEG without JFIF (what libvips writes) keeps its DPI: IFD0's resolution carried over |
+ * | a JPEG without JFIF (libvips' CMYK) keeps its DPI: IFD0's resolution carried over; under strip, in a new JFIF |
  *
  * Every mode first removes what the file carried, so nothing the provider (or a camera) wrote leaves with it;
  * the ICC profile stays in every mode because it is how the pixels' colours are meant, not who made them
@@ -118,9 +118,12 @@ export async function embedText(
     }
     case 'jpeg':
     case 'webp': {
-      // libvips writes a JPEG's DPI into EXIF only (no JFIF header): it is carried over unless asked to strip.
-      const resolution = image.format === 'jpeg' && mode !== 'strip' ? exifOnlyResolution(image.bytes) : null;
+      // libvips writes a CMYK JPEG's DPI into EXIF only (no JFIF header): it is carried over in the new EXIF, or,
+      // under strip (no EXIF at all), in a JFIF header.
+      const dpi = image.format === 'jpeg' ? exifOnlyResolution(image.bytes) : null;
+      const resolution = mode !== 'strip' ? dpi : null;
       const metadata = {
+        ...(mode === 'strip' && dpi !== null ? { jfifDensity: dpi } : {}),
         ...(parameters !== null || resolution !== null
           ? { exif: exifBlock({ userComment: parameters, resolution }) }
           : {}),

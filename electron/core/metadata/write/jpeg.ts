@@ -7,6 +7,11 @@
  * Strip also removes every other APPn (APP11 C2PA/JUMBF, APP3–APP10, APP12, APP15, non-ICC APP2 such as MPF)
  * and keeps only APP0 (JFIF), the APP2 ICC profile (the colours) and APP14 (Adobe: how to read the colour
  * channels). New EXIF and XMP go right after SOI and APP0, where EXIF readers look first.
+ *
+ * A JPEG whose DPI lives only in EXIF (libvips writes CMYK JPEGs so: an Adobe APP14, no JFIF) would lose it under
+ * strip; it then gets a JFIF APP0 carrying that density and nothing else (JFIF 1.02, §"JPEG File Interchange
+ * Format": version, units, X/Y density, no thumbnail). Photoshop's own CMYK JPEGs carry JFIF beside Adobe APP14 too,
+ * and libjpeg reads the colour transform from APP14 whatever APP0 says.
  */
 import { type ExifResolution, readExifResolution } from './exif';
 
@@ -81,6 +86,8 @@ export interface JpegMetadata {
   exif?: Buffer;
   /** An XMP packet. */
   xmp?: string;
+  /** A print resolution for a new JFIF APP0 (for a file without one, whose DPI would otherwise go with its EXIF). */
+  jfifDensity?: ExifResolution;
 }
 
 /** Room left for an XMP packet in one APP1 segment. */
@@ -92,15 +99,34 @@ export function writeJpegMetadata(jpeg: Buffer, metadata: JpegMetadata, strip: b
   const kept = segments.filter((s) => keep(s, strip));
   const leading = kept[0]?.marker === APP0 ? 1 : 0;
   const added: Buffer[] = [];
+  // APP0 JFIF must come first, right after SOI; the file had no JFIF, so nothing it keeps goes before it.
+  const jfif = metadata.jfifDensity && leading === 0 ? jfifSegment(metadata.jfifDensity) : null;
   if (metadata.exif) added.push(segment(APP1, EXIF_HEADER, metadata.exif));
   if (metadata.xmp) added.push(segment(APP1, XMP_HEADER, Buffer.from(metadata.xmp, 'utf8')));
   return Buffer.concat([
     Buffer.from([0xff, SOI]),
+    ...(jfif ? [jfif] : []),
     ...kept.slice(0, leading).map((s) => s.bytes),
     ...added,
     ...kept.slice(leading).map((s) => s.bytes),
     rest,
   ]);
+}
+
+/** EXIF ResolutionUnit (1 none, 2 inch, 3 cm) as JFIF density units (0 aspect only, 1 per inch, 2 per cm). */
+const JFIF_UNITS: Record<number, number> = { 1: 0, 2: 1, 3: 2 };
+
+/** A JFIF 1.02 APP0 segment with `resolution` as its density (whole numbers, as JFIF stores them) and no thumbnail. */
+function jfifSegment(resolution: ExifResolution): Buffer {
+  const density = ([numerator, denominator]: [number, number]) =>
+    Math.min(0xffff, Math.max(1, Math.round(numerator / (denominator || 1))));
+  const payload = Buffer.alloc(9);
+  payload.writeUInt16BE(0x0102, 0);
+  payload.writeUInt8(JFIF_UNITS[resolution.unit] ?? 1, 2);
+  payload.writeUInt16BE(density(resolution.x), 3);
+  payload.writeUInt16BE(density(resolution.y), 5);
+  // Thumbnail width and height: none (bytes 7 and 8 stay 0).
+  return segment(APP0, Buffer.from('JFIF\0', 'latin1'), payload);
 }
 
 /**
