@@ -40,6 +40,14 @@ describe('History view from storage', () => {
     const { useHistoryFilters } = await fresh();
     expect(useHistoryFilters.getState().query).toEqual(DEFAULT_HISTORY_QUERY);
     expect(useHistoryFilters.getState().sort).toEqual(DEFAULT_HISTORY_SORT);
+    // Once verified, storage holds the view in use, so the next start reads it without falling back.
+    const version = useHistoryFilters.getState().version;
+    await useHistoryFilters.getState().verify();
+    expect(useHistoryFilters.getState().version).toBe(version);
+    expect(JSON.parse(localStorage.getItem(KEY)!)).toEqual({
+      query: DEFAULT_HISTORY_QUERY,
+      sort: DEFAULT_HISTORY_SORT,
+    });
   });
 
   it('a view the contract refuses (the right shape, wrong values) gives way to the defaults on verify', async () => {

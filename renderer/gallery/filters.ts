@@ -58,10 +58,20 @@ function shapedLike<T extends object>(defaults: T, value: unknown): T | null {
   return merged as T;
 }
 
+/** The stored view's text, or null when there is none or storage cannot be read. */
+function storedText(): string | null {
+  try {
+    return globalThis.localStorage?.getItem(FILTERS_STORAGE_KEY) ?? null;
+  } catch {
+    // Disabled storage (private mode) reads as empty, as in `readStored`.
+    return null;
+  }
+}
+
 /** The stored view (parsed in full by `verify`), or the defaults when there is none or it has another shape. */
 function readStored(): HistoryRequest {
   try {
-    const raw = globalThis.localStorage?.getItem(FILTERS_STORAGE_KEY);
+    const raw = storedText();
     if (!raw) return { query: DEFAULT_HISTORY_QUERY, sort: DEFAULT_HISTORY_SORT };
     const value = JSON.parse(raw) as { query?: unknown; sort?: unknown };
     return {
@@ -157,9 +167,13 @@ export const useHistoryFilters = create<FiltersState>()((set, get) => {
       const parsedQuery = HistoryQuery.safeParse(query);
       const parsedSort = HistorySort.safeParse(sort);
       if (parsedQuery.success && parsedSort.success) {
+        const view = { query: parsedQuery.data, sort: parsedSort.data };
         // The same view as read (the shape check merged the defaults in): nothing to change or reload.
-        if (JSON.stringify([parsedQuery.data, parsedSort.data]) !== JSON.stringify([query, sort]))
-          set({ query: parsedQuery.data, sort: parsedSort.data });
+        if (JSON.stringify([view.query, view.sort]) !== JSON.stringify([query, sort])) set(view);
+        // Storage of another shape (read as the defaults) or missing fields is written back as the view in use,
+        // so it is not refused again at every start.
+        const raw = storedText();
+        if (raw !== null && raw !== JSON.stringify(view)) store(view);
         return;
       }
       apply({
