@@ -76,11 +76,19 @@ test('the gallery shows true shapes, changes density, selects ranges, lists colu
   await page.keyboard.press('Home');
   await expect(density).toHaveValue('4');
   const at4 = (await box(tile(4))).height;
-  // At density 4 the square tile is ~290 px wide: the browser takes the 384 px thumbnail now.
+  // At density 4 in a 1920 px window the square tile is ~350 px wide: the browser takes the 384 px thumbnail.
+  // (At 1440 px the board sidebar leaves ~200 px a tile, which the 192 px file still covers.)
+  await page.setViewportSize({ width: 1920, height: 1080 });
   await expect.poll(() => shownFile(4)).toMatch(/\/thumbs\/[0-9a-f]{2}\/[0-9a-f]{64}\.webp\?/);
+  await page.setViewportSize({ width: 1440, height: 900 });
   await page.keyboard.press('End');
   await expect(density).toHaveValue('12');
   await expect.poll(async () => (await box(tile(4))).height).toBeLessThan(at4 / 2);
+  // "Per row 12" holds at the grid's own width, which the board sidebar narrows: the four tiles sit in the
+  // open row at its target height, that of twelve squares and their eleven 6 px gaps across the grid.
+  const gridWidth = await page.locator('.vgrid').evaluate((grid) => grid.clientWidth);
+  expect(gridWidth).toBeLessThan(1440 - 220);
+  expect((await box(tile(4))).height).toBeCloseTo((gridWidth - 11 * 6) / 12, -1);
   await page.screenshot({ path: `${SHOTS}/grid-dense-1440.png` });
   // A library from before the small tier: a small thumbnail that is not there is made on its first request.
   const smallUrl = smallOf4.split('#')[0]!;

@@ -14,6 +14,9 @@ const ITEMS: { view: View; label: string; icon: IconName; soon?: boolean }[] = [
   { view: 'settings', label: 'Settings', icon: 'settings' },
 ];
 
+/** The Review count on the narrow rail: 118,725 → "119K". */
+const SHORT_COUNT = new Intl.NumberFormat('en-US', { notation: 'compact', maximumFractionDigits: 0 });
+
 const CONNECTION_LABEL: Record<ConnectionState, string> = {
   open: 'Connected',
   connecting: 'Connecting…',
@@ -40,7 +43,11 @@ export function Nav({ connection }: { connection: ConnectionState }) {
               href={viewHref(item.view)}
               className={item.view === view ? 'nav__item is-active' : 'nav__item'}
               aria-current={item.view === view ? 'page' : undefined}
-              title={item.view === 'review' && pending ? `Review: ${pending} waiting` : item.label}
+              title={
+                item.view === 'review' && pending
+                  ? `Review: ${pending.toLocaleString('en-US')} waiting`
+                  : item.label
+              }
               onClick={(event) => {
                 if (event.metaKey || event.ctrlKey || event.shiftKey || event.button !== 0) return;
                 event.preventDefault();
@@ -51,7 +58,10 @@ export function Nav({ connection }: { connection: ConnectionState }) {
               <span className="nav__label">{item.label}</span>
               {item.view === 'review' && pending ? (
                 <span className="nav__count">
-                  {pending.toLocaleString('en-US')}
+                  <span className="nav__count-full">{pending.toLocaleString('en-US')}</span>
+                  <span className="nav__count-short" aria-hidden="true">
+                    {SHORT_COUNT.format(pending)}
+                  </span>
                   <span className="visually-hidden"> waiting</span>
                 </span>
               ) : null}

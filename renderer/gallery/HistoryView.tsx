@@ -42,8 +42,6 @@ async function showInFolder(path: string): Promise<string | null> {
   return result.ok ? null : readableError(result.error).title;
 }
 
-/** Grid width the density is named for (a 1440 px window less the navigation). */
-const DENSITY_WIDTH = 1200;
 const LIST_ROW = 56;
 /** Runs on each side of the open one that the viewer can step to without waiting. */
 const VIEWER_WINDOW = 40;
@@ -55,7 +53,8 @@ function useJustifiedRows(aspects: number[], count: number, epoch: number, densi
   const cache = useRef<{ key: string; rows: JustifiedRow[]; n: number }>({ key: '', rows: [], n: 0 });
   return useCallback(
     (width: number) => {
-      const options = { width, targetHeight: targetHeightFor(DENSITY_WIDTH, density, GAP), gap: GAP };
+      // "Per row N" holds at the grid's own width (with or without the board sidebar), not at a nominal one.
+      const options = { width, targetHeight: targetHeightFor(width, density, GAP), gap: GAP };
       const key = `${width}|${density}|${epoch}`;
       const c = cache.current;
       if (c.key !== key || count < c.n)
@@ -325,7 +324,7 @@ export function HistoryView() {
         }}
       >
         <header className="view-header history__header">
-          <div>
+          <div className="history__intro">
             <h1 className="view-title">History</h1>
             <p className="view-subtitle">
               {status === 'ready'

@@ -18,6 +18,12 @@ const LIST_THUMB = 48;
 const TILE_TAGS = 2;
 /** Boards named on a tile before the rest fold into "+N". */
 const TILE_BOARDS = 1;
+/**
+ * Below this width (CSS px) a tile's badges are icons stacked down its left edge: at 10–12 per row a square tile
+ * is ~75 px (and a 9:16 one at the default density ~90 px), where worded badges ran into the image count and off
+ * the tile. Tags and boards become a count each and the batch an icon, named in their tooltips.
+ */
+export const COMPACT_TILE = 100;
 
 const REVIEW_LABEL = { pending: 'Pending review', approved: 'Approved', rejected: 'Rejected' } as const;
 
@@ -108,12 +114,16 @@ function Thumb({
   );
 }
 
-/** Rating, favourite, review and tags, over the image. */
-function Marks({ run }: { run: RunSummary }) {
+/** Rating, favourite, review, checks, tags, boards and batch, over the image; on a compact tile, icons with counts. */
+function Marks({ run, compact, counted }: { run: RunSummary; compact: boolean; counted: boolean }) {
   const review = reviewOf(run);
   const boards = run.boards ?? [];
+  const flags = run.qualityFlags ?? 0;
+  const batch = run.batch ? `Batch ${run.batch.id} · ${coordsLabel(run.batch.coords)}` : null;
+  // Without the image count in the top right corner, worded badges may use the tile's whole width.
+  const layout = compact ? ' gallery-tile__marks--compact' : counted ? '' : ' gallery-tile__marks--wide';
   return (
-    <span className="gallery-tile__marks">
+    <span className={`gallery-tile__marks${layout}`}>
       {run.favorite && (
         <span className="gallery-tile__badge gallery-tile__fav" title="Favourite">
           <Icon name="heart" size={12} />
@@ -137,53 +147,77 @@ function Marks({ run }: { run: RunSummary }) {
               : REVIEW_LABEL[review]
           }
         >
-          {review === 'approved' ? 'Approved' : 'Rejected'}
-          {review === 'approved' && run.approval?.ref && (
+          {compact ? (
+            <Icon name={review === 'approved' ? 'check' : 'close'} size={11} />
+          ) : (
+            REVIEW_LABEL[review]
+          )}
+          {!compact && review === 'approved' && run.approval?.ref && (
             <span className="gallery-tile__ref"> · {run.approval.ref}</span>
           )}
         </span>
       )}
-      {(run.qualityFlags ?? 0) > 0 && (
+      {flags > 0 && (
         <span
           className="gallery-tile__badge gallery-tile__quality"
           title="Quality checks failed or could not run: open the run to see why"
         >
-          <Icon name="alert" size={11} /> {run.qualityFlags === 1 ? '1 check' : `${run.qualityFlags} checks`}
+          <Icon name="alert" size={11} /> {compact ? flags : flags === 1 ? '1 check' : `${flags} checks`}
         </span>
       )}
-      {run.tags.slice(0, TILE_TAGS).map((tag) => (
-        <span key={tag} className="gallery-tile__badge gallery-tile__tag">
-          {tag}
-        </span>
-      ))}
-      {run.tags.length > TILE_TAGS && (
-        <span className="gallery-tile__badge gallery-tile__tag">+{run.tags.length - TILE_TAGS}</span>
+      {compact ? (
+        <>
+          {run.tags.length > 0 && (
+            <span className="gallery-tile__badge gallery-tile__tag" title={`Tagged ${run.tags.join(', ')}`}>
+              <Icon name="tag" size={11} /> {run.tags.length}
+            </span>
+          )}
+          {boards.length > 0 && (
+            <span
+              className="gallery-tile__badge gallery-tile__board"
+              title={`On board${boards.length > 1 ? 's' : ''} ${boards.map((b) => b.name).join(', ')}`}
+            >
+              <Icon name="folder" size={11} /> {boards.length}
+            </span>
+          )}
+        </>
+      ) : (
+        <>
+          {run.tags.slice(0, TILE_TAGS).map((tag) => (
+            <span key={tag} className="gallery-tile__badge gallery-tile__tag">
+              {tag}
+            </span>
+          ))}
+          {run.tags.length > TILE_TAGS && (
+            <span className="gallery-tile__badge gallery-tile__tag">+{run.tags.length - TILE_TAGS}</span>
+          )}
+          {boards.slice(0, TILE_BOARDS).map((board) => (
+            <span
+              key={board.id}
+              className="gallery-tile__badge gallery-tile__board"
+              title={`On board ${board.name}`}
+              data-testid="card-board"
+            >
+              <Icon name="folder" size={11} />
+              <span className="gallery-tile__board-name">{board.name}</span>
+            </span>
+          ))}
+          {boards.length > TILE_BOARDS && (
+            <span
+              className="gallery-tile__badge gallery-tile__board"
+              title={`Also on ${boards
+                .slice(TILE_BOARDS)
+                .map((b) => b.name)
+                .join(', ')}`}
+            >
+              +{boards.length - TILE_BOARDS}
+            </span>
+          )}
+        </>
       )}
-      {boards.slice(0, TILE_BOARDS).map((board) => (
-        <span
-          key={board.id}
-          className="gallery-tile__badge gallery-tile__board"
-          title={`On board ${board.name}`}
-          data-testid="card-board"
-        >
-          <Icon name="folder" size={11} />
-          <span className="gallery-tile__board-name">{board.name}</span>
-        </span>
-      ))}
-      {boards.length > TILE_BOARDS && (
-        <span
-          className="gallery-tile__badge gallery-tile__board"
-          title={`Also on ${boards
-            .slice(TILE_BOARDS)
-            .map((b) => b.name)
-            .join(', ')}`}
-        >
-          +{boards.length - TILE_BOARDS}
-        </span>
-      )}
-      {run.batch && (
-        <span className="gallery-tile__badge gallery-tile__tag" data-testid="card-batch">
-          Batch {run.batch.id} · {coordsLabel(run.batch.coords)}
+      {batch && (
+        <span className="gallery-tile__badge gallery-tile__tag" title={batch} data-testid="card-batch">
+          {compact ? <Icon name="layers" size={11} /> : batch}
         </span>
       )}
     </span>
@@ -208,8 +242,12 @@ export const RunTile = memo(function RunTile({
   boxHeight = 0,
 }: TileProps) {
   const label = `${output > 0 ? `Image ${output + 1} of ` : ''}${runCardLabel(run)}${run.favorite ? ', favourite' : ''}${selected ? ', selected' : ''}`;
+  const compact = boxWidth > 0 && boxWidth < COMPACT_TILE;
+  const counted = run.outputsCount > 1 && grouped;
   return (
-    <div className={`gallery-tile${selected ? ' is-selected' : ''} gallery-tile--${run.status}`}>
+    <div
+      className={`gallery-tile${selected ? ' is-selected' : ''}${compact ? ' gallery-tile--compact' : ''} gallery-tile--${run.status}`}
+    >
       <button
         type="button"
         className="gallery-tile__hit"
@@ -241,10 +279,10 @@ export const RunTile = memo(function RunTile({
           // The tile's box is the image's aspect clamped (justify.ts); past the clamp the image is cropped.
           shown={(cover) => shownWidth(cover, boxWidth, boxHeight)}
         />
-        <Marks run={run} />
-        {run.outputsCount > 1 && grouped && (
+        <Marks run={run} compact={compact} counted={counted} />
+        {counted && (
           <span className="gallery-tile__count" title={`${run.outputsCount} images`}>
-            <Icon name="image" size={11} /> {run.outputsCount}
+            {!compact && <Icon name="image" size={11} />} {run.outputsCount}
           </span>
         )}
         {selected && (

@@ -55,4 +55,6 @@ export const stubApi = {
     return new Promise<Answer>((resolve) => resolve(state.script(name, input)));
   },
   on: () => () => {},
+  /** As the served app spells a media URL, without a token. */
+  mediaUrl: (relativePath: string): string => `/media/${relativePath}`,
 };
