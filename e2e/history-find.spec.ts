@@ -110,7 +110,24 @@ test('search, two filters and a sort narrow History, show counts and survive a r
   await expect(page.getByRole('combobox', { name: 'Sort' })).toHaveValue('cost:desc');
   await expect.poll(shown).toEqual(['misty harbour with a red boat', 'misty café terrace']);
 
+  // Folded, the bar is one row and the grid takes the height of the selects; what is set is still said and can
+  // be cleared from the search row, and the fold is kept across a reload.
+  const grid = page.locator('.history__scroll');
+  const tall = (await grid.boundingBox())?.height ?? 0;
+  await page.getByRole('button', { name: 'Hide filters' }).click();
+  await expect(page.getByRole('combobox', { name: 'Provider' })).toHaveCount(0);
+  await expect.poll(async () => (await grid.boundingBox())?.height ?? 0).toBeGreaterThan(tall + 60);
+  await page.screenshot({ path: test.info().outputPath('history-filters-folded.png') });
+  await page.reload();
+  await openScreen(page, 'History');
+  const fold = page.getByRole('button', { name: 'Filters (2)' });
+  await expect(fold).toHaveAttribute('aria-expanded', 'false');
+  await expect.poll(shown).toEqual(['misty harbour with a red boat', 'misty café terrace']);
+
   await page.getByRole('button', { name: 'Clear 2 filters' }).click();
   await expect(prompts).toHaveCount(3);
+  await expect(page.getByRole('button', { name: 'Filters', exact: true })).toBeVisible();
+  await page.getByRole('button', { name: 'Filters', exact: true }).click();
+  await expect(page.getByRole('combobox', { name: 'Provider' })).toHaveValue('');
   await page.screenshot({ path: test.info().outputPath('history-filters.png') });
 });

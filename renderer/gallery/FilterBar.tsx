@@ -10,10 +10,13 @@ import { modelName, providerName, useCatalogStore } from '../app/catalog';
 import { Button, Select, type SelectOption } from '../components';
 import { STATUS_LABEL } from '../lib/format';
 import { activeFilterCount, type ListFilter, useHistoryFilters } from './filters';
+import { useGalleryPrefs } from './selection';
 import { useHistoryStore } from './store';
 import './filter-bar.css';
 
 const TEXT_DELAY_MS = 250;
+/** The filter selects' row, named by the fold button's aria-controls. */
+const FILTERS_ID = 'history-filters';
 
 const SORTS: Array<{ value: string; label: string; sort: HistorySort }> = [
   { value: 'date:desc', label: 'Newest first', sort: { key: 'date', dir: 'desc' } },
@@ -85,6 +88,9 @@ export const FilterBar = memo(function FilterBar() {
   const setSort = useHistoryFilters((s) => s.setSort);
   const clear = useHistoryFilters((s) => s.clear);
   const providers = useCatalogStore((s) => s.providers);
+  // Folded, the bar is one row (search, what is set, sort) and the grid gets the height of the selects.
+  const shown = useGalleryPrefs((s) => s.filters);
+  const setPrefs = useGalleryPrefs((s) => s.set);
   const [text, setText] = useState(query.text);
   // The less used filters fold away; they stay open while one of them is set.
   const [more, setMore] = useState(
@@ -118,6 +124,27 @@ export const FilterBar = memo(function FilterBar() {
   const active = activeFilterCount(query);
   const sortValue = `${sort.key}:${sort.dir}`;
   const ratingCount = (stars: number) => facets?.ratings.find((r) => r.value === String(stars))?.count;
+  // The batch chip and Clear: at the end of the filters, or in the search row while they are folded.
+  const setNow = (
+    <>
+      {query.batches.length > 0 && (
+        <Button
+          size="sm"
+          variant="secondary"
+          icon="close"
+          aria-label={`Stop showing only ${batchLabel(query.batches)}`}
+          onClick={() => patch({ batches: [] })}
+        >
+          {batchLabel(query.batches)}
+        </Button>
+      )}
+      {active > 0 && (
+        <Button size="sm" variant="ghost" onClick={clear}>
+          Clear {active === 1 ? 'the filter' : `${active} filters`}
+        </Button>
+      )}
+    </>
+  );
 
   return (
     <section className="filter-bar" aria-label="Search and filters">
@@ -133,6 +160,19 @@ export const FilterBar = memo(function FilterBar() {
             if (event.key === 'Enter') patch({ text });
           }}
         />
+        <Button
+          size="sm"
+          variant={shown ? 'ghost' : 'secondary'}
+          icon="sliders"
+          className="filter-bar__toggle"
+          aria-expanded={shown}
+          aria-controls={FILTERS_ID}
+          title={shown ? 'Fold the filters away (the search and sort stay)' : 'Show the filters'}
+          onClick={() => setPrefs({ filters: !shown })}
+        >
+          {shown ? 'Hide filters' : active > 0 ? `Filters (${active})` : 'Filters'}
+        </Button>
+        {!shown && setNow}
         <div className="filter-bar__field">
           <span className="filter-bar__label">Sort</span>
           <Select
@@ -146,99 +186,94 @@ export const FilterBar = memo(function FilterBar() {
           />
         </div>
       </div>
-      <div className="filter-bar__row filter-bar__row--wrap">
-        <ListSelect
-          filter="providers"
-          label="Provider"
-          anyLabel="Any provider"
-          options={byValue(facets?.providers, (id) => providerName(providers, id))}
-        />
-        <ListSelect
-          filter="sources"
-          label="Source"
-          anyLabel="Any source"
-          options={byValue(facets?.sources, (s) => IMPORT_SOURCE_NAMES[s as ImportSource] ?? s)}
-        />
-        <ListSelect
-          filter="models"
-          label="Model"
-          anyLabel="Any model"
-          options={(facets?.models ?? []).map((m) => ({
-            value: m.value,
-            label: modelName(providers, m.provider, m.value),
-            count: m.count,
-          }))}
-        />
-        <ListSelect
-          filter="statuses"
-          label="Status"
-          anyLabel="Any status"
-          options={byValue(facets?.statuses, (s) => STATUS_LABEL[s as RunStatus] ?? s)}
-        />
-        <ListSelect
-          filter="review"
-          label="Review"
-          anyLabel="Any review"
-          options={byValue(facets?.review, (r) => REVIEW_LABEL[r as ReviewStatus] ?? r)}
-        />
-        <ListSelect
-          filter="checks"
-          label="Checks"
-          anyLabel="Any result"
-          options={byValue(facets?.checks, (c) => QUALITY_FILTER_LABELS[c as QualityFilter] ?? c)}
-        />
-        <div className="filter-bar__field">
-          <span className="filter-bar__label">Rating</span>
-          <Select
-            aria-label="Rating"
-            value={String(query.minRating)}
-            options={[
-              { value: '0', label: 'Any rating' },
-              ...[5, 4, 3, 2, 1].map((stars) => ({
-                value: String(stars),
-                label: withCount(stars === 5 ? '★★★★★' : `${'★'.repeat(stars)} or more`, ratingCount(stars)),
-              })),
-            ]}
-            onChange={(event) => patch({ minRating: Number(event.target.value) })}
+      {shown && (
+        <div className="filter-bar__row filter-bar__row--wrap" id={FILTERS_ID}>
+          <ListSelect
+            filter="providers"
+            label="Provider"
+            anyLabel="Any provider"
+            options={byValue(facets?.providers, (id) => providerName(providers, id))}
           />
+          <ListSelect
+            filter="sources"
+            label="Source"
+            anyLabel="Any source"
+            options={byValue(facets?.sources, (s) => IMPORT_SOURCE_NAMES[s as ImportSource] ?? s)}
+          />
+          <ListSelect
+            filter="models"
+            label="Model"
+            anyLabel="Any model"
+            options={(facets?.models ?? []).map((m) => ({
+              value: m.value,
+              label: modelName(providers, m.provider, m.value),
+              count: m.count,
+            }))}
+          />
+          <ListSelect
+            filter="statuses"
+            label="Status"
+            anyLabel="Any status"
+            options={byValue(facets?.statuses, (s) => STATUS_LABEL[s as RunStatus] ?? s)}
+          />
+          <ListSelect
+            filter="review"
+            label="Review"
+            anyLabel="Any review"
+            options={byValue(facets?.review, (r) => REVIEW_LABEL[r as ReviewStatus] ?? r)}
+          />
+          <ListSelect
+            filter="checks"
+            label="Checks"
+            anyLabel="Any result"
+            options={byValue(facets?.checks, (c) => QUALITY_FILTER_LABELS[c as QualityFilter] ?? c)}
+          />
+          <div className="filter-bar__field">
+            <span className="filter-bar__label">Rating</span>
+            <Select
+              aria-label="Rating"
+              value={String(query.minRating)}
+              options={[
+                { value: '0', label: 'Any rating' },
+                ...[5, 4, 3, 2, 1].map((stars) => ({
+                  value: String(stars),
+                  label: withCount(
+                    stars === 5 ? '★★★★★' : `${'★'.repeat(stars)} or more`,
+                    ratingCount(stars),
+                  ),
+                })),
+              ]}
+              onChange={(event) => patch({ minRating: Number(event.target.value) })}
+            />
+          </div>
+          <ListSelect
+            filter="tags"
+            label="Tag"
+            anyLabel="Any tag"
+            options={byValue(facets?.tags, (t) => t)}
+          />
+          <ListSelect
+            filter="boards"
+            label="Board"
+            anyLabel="Any board"
+            options={byId(facets?.boards)}
+            parse={Number}
+          />
+          <label className="filter-bar__check">
+            <input
+              type="checkbox"
+              checked={query.favorite}
+              onChange={(event) => patch({ favorite: event.target.checked })}
+            />
+            {withCount('Favourites', facets?.favorite)}
+          </label>
+          <Button size="sm" variant="ghost" aria-expanded={more} onClick={() => setMore(!more)}>
+            {more ? 'Fewer filters' : 'More filters'}
+          </Button>
+          {setNow}
         </div>
-        <ListSelect filter="tags" label="Tag" anyLabel="Any tag" options={byValue(facets?.tags, (t) => t)} />
-        <ListSelect
-          filter="boards"
-          label="Board"
-          anyLabel="Any board"
-          options={byId(facets?.boards)}
-          parse={Number}
-        />
-        <label className="filter-bar__check">
-          <input
-            type="checkbox"
-            checked={query.favorite}
-            onChange={(event) => patch({ favorite: event.target.checked })}
-          />
-          {withCount('Favourites', facets?.favorite)}
-        </label>
-        <Button size="sm" variant="ghost" aria-expanded={more} onClick={() => setMore(!more)}>
-          {more ? 'Fewer filters' : 'More filters'}
-        </Button>
-        {query.batches.length > 0 && (
-          <Button
-            size="sm"
-            variant="secondary"
-            icon="close"
-            aria-label={`Stop showing only ${batchLabel(query.batches)}`}
-            onClick={() => patch({ batches: [] })}
-          >
-            {batchLabel(query.batches)}
-          </Button>
-        )}
-        {active > 0 && (
-          <Button size="sm" variant="ghost" onClick={clear}>
-            Clear {active === 1 ? 'the filter' : `${active} filters`}
-          </Button>
-        )}
-      </div>
-      {more && (
+      )}
+      {shown && more && (
         <div className="filter-bar__row filter-bar__row--wrap">
           <ListSelect
             filter="styles"

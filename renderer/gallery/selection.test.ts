@@ -37,12 +37,17 @@ describe('gallery selection', () => {
 
   it('density, layout and grouping are remembered, and odd stored values fall back to sane ones', async () => {
     let { useGalleryPrefs } = await fresh();
-    useGalleryPrefs.getState().set({ density: 11, mode: 'list' });
+    expect(useGalleryPrefs.getState()).toMatchObject({ density: 6, mode: 'grid', filters: true });
+    useGalleryPrefs.getState().set({ density: 11, mode: 'list', filters: false });
     ({ useGalleryPrefs } = await fresh());
-    expect(useGalleryPrefs.getState()).toMatchObject({ density: 11, mode: 'list' });
-    localStorage.setItem('atelier.history.layout', JSON.stringify({ density: 99, mode: 'table' }));
+    expect(useGalleryPrefs.getState()).toMatchObject({ density: 11, mode: 'list', filters: false });
+    localStorage.setItem(
+      'atelier.history.layout',
+      JSON.stringify({ density: 99, mode: 'table', filters: 'no' }),
+    );
     ({ useGalleryPrefs } = await fresh());
-    expect(useGalleryPrefs.getState()).toMatchObject({ density: 12, mode: 'grid' });
+    // Anything but an explicit false keeps the filters shown.
+    expect(useGalleryPrefs.getState()).toMatchObject({ density: 12, mode: 'grid', filters: true });
   });
 
   it('the layout and the filters are kept side by side: setting one never erases the other', async () => {

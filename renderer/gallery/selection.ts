@@ -73,15 +73,17 @@ export const DENSITY_MIN = 4;
 export const DENSITY_MAX = 12;
 
 export interface GalleryPrefs {
-  /** Tiles per row at 1440 px for square images. */
+  /** Square tiles per row, at the grid's own width. */
   density: number;
   mode: GalleryMode;
   /** Multi-image runs: one tile with a count (grouped) or one tile per image (expanded). */
   expanded: boolean;
+  /** The filter selects shown under the search box, or folded away to give the grid the height. */
+  filters: boolean;
 }
 
 function readPrefs(): GalleryPrefs {
-  const fallback: GalleryPrefs = { density: 6, mode: 'grid', expanded: false };
+  const fallback: GalleryPrefs = { density: 6, mode: 'grid', expanded: false, filters: true };
   try {
     const raw = JSON.parse(localStorage.getItem(PREFS_KEY) ?? 'null') as Partial<GalleryPrefs> | null;
     if (!raw || typeof raw !== 'object') return fallback;
@@ -92,6 +94,7 @@ function readPrefs(): GalleryPrefs {
         : fallback.density,
       mode: raw.mode === 'list' ? 'list' : 'grid',
       expanded: raw.expanded === true,
+      filters: raw.filters !== false,
     };
   } catch (error) {
     // A hand-edited or corrupt entry: start from the defaults rather than fail the view.
@@ -108,7 +111,7 @@ export const useGalleryPrefs = create<PrefsState>()((set, get) => ({
   ...readPrefs(),
   set(patch) {
     set(patch);
-    const { density, mode, expanded } = get();
-    localStorage.setItem(PREFS_KEY, JSON.stringify({ density, mode, expanded }));
+    const { density, mode, expanded, filters } = get();
+    localStorage.setItem(PREFS_KEY, JSON.stringify({ density, mode, expanded, filters }));
   },
 }));
