@@ -1,3 +1,5 @@
+import { rmSync } from 'node:fs';
+import path from 'node:path';
 import type { Page } from '@playwright/test';
 import type { LeonardoDouble } from '../test/doubles/leonardo-double';
 import { expect, openScreen, testWithLeonardo } from './fixtures';
@@ -112,6 +114,28 @@ test('review ten outputs from the keyboard, one rejected with a reason, one appr
   await nav.getByRole('link', { name: /Review/ }).click();
   const side = page.getByRole('complementary', { name: 'Review' });
   await expect(side).toContainText('Image 1 of 10 · 0 reviewed');
+  // The stage shows the original, with its thumbnail painted behind it while it loads.
+  const stage = page.locator('.review__img');
+  await expect.poll(() => stage.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(0);
+  expect(await stage.evaluate((img: HTMLImageElement) => img.currentSrc)).toMatch(/\/media\/media\//);
+  expect(await stage.evaluate((img) => getComputedStyle(img).backgroundImage)).toMatch(/\/thumbs\//);
+  // Originals gone from the library folder (moved by hand, a disk cleaned up): the queue goes on with the
+  // thumbnails and says so, rather than showing a broken image. (The browser's cache, which would still hold
+  // the content-addressed originals, is turned off for the rest of the test.)
+  rmSync(path.join(app.dataDir, 'media'), { recursive: true, force: true });
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
+  await page.reload();
+  await page
+    .getByRole('navigation')
+    .getByRole('link', { name: /Review/ })
+    .click();
+  await expect(side).toContainText('Image 1 of 10 · 0 reviewed');
+  await expect(page.getByRole('status').filter({ hasText: 'The original file is missing' })).toBeVisible();
+  await expect.poll(() => stage.evaluate((img: HTMLImageElement) => img.currentSrc)).toMatch(/\/thumbs\//);
+  await expect.poll(() => stage.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(0);
+
   await page.getByLabel('Approval reference (optional)').fill('LEGAL-2041');
   await page.getByLabel('Approval reference (optional)').press('Enter');
 

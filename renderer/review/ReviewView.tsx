@@ -2,6 +2,7 @@
 // or arrows and Enter), 1–5 rate, F favourite, ← → move, Z undo.
 import './review.css';
 import { useEffect, useId, useState } from 'react';
+import type { ReviewItem } from '../../shared/review-contract';
 import { api } from '../api';
 import { send } from '../app/actions';
 import { useAppStore } from '../app/store';
@@ -21,6 +22,53 @@ function typing(target: EventTarget | null): boolean {
   return (
     target instanceof HTMLElement &&
     (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName))
+  );
+}
+
+/**
+ * The image under review: its thumbnail at once (painted behind the original as it loads, so a keystroke never
+ * leaves the last image or an empty stage on screen), then the original. The next image's original is fetched
+ * ahead. A missing original says so over its thumbnail instead of a broken image.
+ */
+function ReviewImage({ item, next }: { item: ReviewItem; next: ReviewItem | undefined }) {
+  const [missing, setMissing] = useState<string | null>(null);
+  const nextPath = next?.path;
+  useEffect(() => {
+    if (!nextPath) return;
+    const ahead = new Image();
+    ahead.decoding = 'async';
+    ahead.src = api.mediaUrl(nextPath);
+    return () => {
+      ahead.src = '';
+    };
+  }, [nextPath]);
+  const thumb = api.mediaUrl(item.thumbPath);
+  const lost = missing === item.path;
+  return (
+    <>
+      <img
+        // A new element for each image: the browser would keep the previous one on screen until the next loads.
+        key={item.outputId}
+        className="review__img"
+        src={lost ? thumb : api.mediaUrl(item.path)}
+        style={{
+          backgroundImage: `url("${thumb}")`,
+          // The box is the original's shape fitted to the stage before anything has loaded, so the thumbnail
+          // shows at the size the original will take (and stands in for it at that size when it is missing).
+          aspectRatio: `${item.width} / ${item.height}`,
+          width: `min(100%, ${item.width}px, calc((100vh - 180px) * ${item.width / Math.max(1, item.height)}))`,
+        }}
+        alt={item.prompt}
+        width={item.width}
+        height={item.height}
+        onError={() => setMissing(item.path)}
+      />
+      {lost && (
+        <figcaption className="review__missing" role="status">
+          The original file is missing from the library folder; this is its thumbnail.
+        </figcaption>
+      )}
+    </>
   );
 }
 
@@ -129,13 +177,7 @@ export function ReviewView() {
       {item && (
         <div className="review__body">
           <figure className="review__stage">
-            <img
-              className="review__img"
-              src={api.mediaUrl(item.path)}
-              alt={item.prompt}
-              width={item.width}
-              height={item.height}
-            />
+            <ReviewImage item={item} next={items[index + 1]} />
           </figure>
           <aside className="review__side" aria-label="Review">
             <p className="review__progress" aria-live="polite">
