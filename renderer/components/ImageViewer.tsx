@@ -1,4 +1,5 @@
 import {
+  type CSSProperties,
   type KeyboardEvent as ReactKeyboardEvent,
   type ReactNode,
   type PointerEvent as ReactPointerEvent,
@@ -12,10 +13,13 @@ import { copyText } from '../lib/clipboard';
 import { downloadUrl } from '../lib/files';
 import { Button } from './Button';
 import { Dialog } from './Dialog';
+import { OriginalImage } from './OriginalImage';
 import './ImageViewer.css';
 
 export interface ViewerImage {
   src: string;
+  /** Its thumbnail: shown at once while the original loads, and in its place when the file is missing. */
+  thumb?: string;
   alt: string;
   width: number;
   height: number;
@@ -264,13 +268,25 @@ export function ImageViewer({
             onPointerCancel={endDrag}
             onDoubleClick={() => setActual((value) => !value)}
           >
-            <img
-              className="viewer__img"
+            <OriginalImage
+              className={
+                image.width > 0 && image.height > 0
+                  ? 'viewer__img viewer__img--sized original-image'
+                  : 'viewer__img'
+              }
               src={image.src}
+              thumb={image.thumb}
               alt={image.alt}
               width={image.width}
               height={image.height}
               draggable={false}
+              // The box is known before the file arrives (ImageViewer.css), so the thumbnail fills it meanwhile.
+              style={
+                {
+                  '--w': `${image.width}px`,
+                  '--ratio': image.width / Math.max(1, image.height),
+                } as CSSProperties
+              }
             />
           </section>
         </>

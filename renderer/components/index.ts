@@ -14,6 +14,7 @@ export { Field, type FieldIds } from './Field';
 export { Icon, type IconName } from './Icon';
 export { ImageViewer, type ViewerImage } from './ImageViewer';
 export { Meter } from './Meter';
+export { OriginalImage } from './OriginalImage';
 export { OutputSafety } from './OutputSafety';
 export { providerFlagOf, QualityBadge, QualityChecks, TextDiff } from './QualityChecks';
 export { RunFactBadges } from './RunFactBadges';

@@ -274,6 +274,7 @@ export function HistoryView() {
       order.push(i);
       images.push({
         src: api.mediaUrl(run.cover.path),
+        thumb: api.mediaUrl(run.cover.thumbPath),
         alt: run.prompt,
         width: run.cover.width,
         height: run.cover.height,

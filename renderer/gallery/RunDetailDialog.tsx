@@ -165,6 +165,7 @@ function Body({ detail }: { detail: RunDetail }) {
   const seed = detail.seed ?? request.seed;
   const images = outputs.map((output) => ({
     src: api.mediaUrl(output.path),
+    thumb: api.mediaUrl(output.thumbPath),
     alt: detail.prompt,
     width: output.width,
     height: output.height,

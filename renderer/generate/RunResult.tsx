@@ -27,6 +27,7 @@ function Outputs({ detail }: { detail: RunDetail }) {
   const [viewing, setViewing] = useState<number | null>(null);
   const images = detail.outputs.map((output) => ({
     src: api.mediaUrl(output.path),
+    thumb: api.mediaUrl(output.thumbPath),
     alt: detail.prompt,
     width: output.width,
     height: output.height,

@@ -6,7 +6,7 @@ import type { ReviewItem } from '../../shared/review-contract';
 import { api } from '../api';
 import { send } from '../app/actions';
 import { useAppStore } from '../app/store';
-import { Badge, Button, EmptyState, ErrorCard, QualityChecks, Spinner } from '../components';
+import { Badge, Button, EmptyState, ErrorCard, OriginalImage, QualityChecks, Spinner } from '../components';
 import { readableError } from '../lib/errors';
 import { reasonText } from '../lib/failure-modes';
 import { mitigatedBranch } from './mitigation';
@@ -26,12 +26,10 @@ function typing(target: EventTarget | null): boolean {
 }
 
 /**
- * The image under review: its thumbnail at once (painted behind the original as it loads, so a keystroke never
- * leaves the last image or an empty stage on screen), then the original. The next image's original is fetched
- * ahead. A missing original says so over its thumbnail instead of a broken image.
+ * The image under review (its thumbnail first, then the original: OriginalImage), fitted to the stage before
+ * anything has loaded. The next image's original is fetched ahead, so a verdict shows the next one at once.
  */
 function ReviewImage({ item, next }: { item: ReviewItem; next: ReviewItem | undefined }) {
-  const [missing, setMissing] = useState<string | null>(null);
   const nextPath = next?.path;
   useEffect(() => {
     if (!nextPath) return;
@@ -42,33 +40,20 @@ function ReviewImage({ item, next }: { item: ReviewItem; next: ReviewItem | unde
       ahead.src = '';
     };
   }, [nextPath]);
-  const thumb = api.mediaUrl(item.thumbPath);
-  const lost = missing === item.path;
   return (
-    <>
-      <img
-        // A new element for each image: the browser would keep the previous one on screen until the next loads.
-        key={item.outputId}
-        className="review__img"
-        src={lost ? thumb : api.mediaUrl(item.path)}
-        style={{
-          backgroundImage: `url("${thumb}")`,
-          // The box is the original's shape fitted to the stage before anything has loaded, so the thumbnail
-          // shows at the size the original will take (and stands in for it at that size when it is missing).
-          aspectRatio: `${item.width} / ${item.height}`,
-          width: `min(100%, ${item.width}px, calc((100vh - 180px) * ${item.width / Math.max(1, item.height)}))`,
-        }}
-        alt={item.prompt}
-        width={item.width}
-        height={item.height}
-        onError={() => setMissing(item.path)}
-      />
-      {lost && (
-        <figcaption className="review__missing" role="status">
-          The original file is missing from the library folder; this is its thumbnail.
-        </figcaption>
-      )}
-    </>
+    <OriginalImage
+      className="review__img original-image"
+      src={api.mediaUrl(item.path)}
+      thumb={api.mediaUrl(item.thumbPath)}
+      alt={item.prompt}
+      width={item.width}
+      height={item.height}
+      // The original's shape fitted to the stage, so the thumbnail shows at the size the original will take.
+      style={{
+        aspectRatio: `${item.width} / ${item.height}`,
+        width: `min(100%, ${item.width}px, calc((100vh - 180px) * ${item.width / Math.max(1, item.height)}))`,
+      }}
+    />
   );
 }
 

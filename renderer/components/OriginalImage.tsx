@@ -1,0 +1,43 @@
+import { type CSSProperties, type ImgHTMLAttributes, useState } from 'react';
+import './OriginalImage.css';
+
+/**
+ * An original image with its thumbnail: the thumbnail is painted behind it while it loads (so stepping from one
+ * image to the next never leaves the last one or an empty box on screen), and stands in for it, with a note,
+ * when the original is missing from the library folder. A new element per `src`: the browser would otherwise
+ * keep showing the previous image until the next one has loaded. The host positions the note (it is absolutely
+ * placed at the bottom of the nearest positioned box).
+ */
+export function OriginalImage({
+  src,
+  thumb,
+  alt,
+  style,
+  ...image
+}: Omit<ImgHTMLAttributes<HTMLImageElement>, 'src' | 'alt' | 'onError'> & {
+  src: string;
+  alt: string;
+  /** The thumbnail's URL; without one, this is a plain image. */
+  thumb?: string;
+  style?: CSSProperties;
+}) {
+  const [lost, setLost] = useState<string | null>(null);
+  const missing = thumb !== undefined && lost === src;
+  return (
+    <>
+      <img
+        key={src}
+        {...image}
+        src={missing ? thumb : src}
+        alt={alt}
+        style={thumb === undefined ? style : { ...style, backgroundImage: `url("${thumb}")` }}
+        onError={() => setLost(src)}
+      />
+      {missing && (
+        <p className="original-missing" role="status">
+          The original file is missing from the library folder; this is its thumbnail.
+        </p>
+      )}
+    </>
+  );
+}
