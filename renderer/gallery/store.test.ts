@@ -2,7 +2,15 @@
 // failures that keep what is on screen, and a card patched from the run dialog.
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { RunSummary } from '../../shared/domain';
-import { type Answer, answerWith, apiCalls, fail, ok, resetApi } from '../../test/support/renderer-api';
+import {
+  type Answer,
+  answerWith,
+  apiCalls,
+  fail,
+  heldAnswer,
+  ok,
+  resetApi,
+} from '../../test/support/renderer-api';
 import { loadedRuns } from './store';
 
 vi.mock('../api', async () => ({ api: (await import('../../test/support/renderer-api')).stubApi }));
@@ -297,5 +305,66 @@ describe('History store', () => {
     } finally {
       vi.unstubAllGlobals();
     }
+  });
+});
+
+describe('Run dialog store', () => {
+  const detail = (rating: number) => ({
+    id: 7,
+    tags: [],
+    outputs: [{ id: 70, rating, favorite: false, reviewStatus: 'pending' }],
+  });
+  const rating = (store: Awaited<ReturnType<typeof freshDetailStore>>) =>
+    store.getState().detail?.outputs[0]?.rating;
+
+  async function freshDetailStore() {
+    vi.resetModules();
+    return (await import('./store')).useRunDetailStore;
+  }
+
+  it('a read asked before a rating does not undo it on screen; the run is read again once the rating is in', async () => {
+    const store = await freshDetailStore();
+    let stored = 0;
+    answerWith(() => ok(detail(stored)));
+    await store.getState().load(7);
+    expect(rating(store)).toBe(0);
+
+    // A check finishes: the dialog re-reads the run, and the answer (rating 0) is held on its way.
+    const staleRead = heldAnswer();
+    const rateCall = heldAnswer();
+    answerWith((name) => (name === 'runs.get' ? staleRead.promise : rateCall.promise));
+    const reload = store.getState().reloadIfOpen(7);
+    const rate = store.getState().rate(70, 4);
+    expect(rating(store)).toBe(4);
+    staleRead.release(ok(detail(0)));
+    await reload;
+    expect(rating(store)).toBe(4);
+
+    const readsBefore = apiCalls.filter((call) => call.name === 'runs.get').length;
+    stored = 4;
+    answerWith(() => ok(detail(stored)));
+    rateCall.release(ok(null));
+    await rate;
+    await vi.waitFor(() =>
+      expect(apiCalls.filter((call) => call.name === 'runs.get').length).toBe(readsBefore + 1),
+    );
+    await vi.waitFor(() => expect(rating(store)).toBe(4));
+  });
+
+  it('a read that crossed a finished edit is asked again at once', async () => {
+    const store = await freshDetailStore();
+    let stored = 0;
+    answerWith(() => ok(detail(stored)));
+    await store.getState().load(7);
+    const staleRead = heldAnswer();
+    answerWith((name) => (name === 'runs.get' ? staleRead.promise : ok(null)));
+    const reload = store.getState().reloadIfOpen(7);
+    await store.getState().rate(70, 5);
+    stored = 5;
+    answerWith(() => ok(detail(stored)));
+    staleRead.release(ok(detail(0)));
+    await reload;
+    expect(rating(store)).toBe(5);
+    expect(apiCalls.at(-1)?.name).toBe('runs.get');
   });
 });

@@ -473,6 +473,35 @@ export const useRunDetailStore = create<RunDetailState>()((rawSet, get) => {
     rawSet(partial);
     if (partial.detail) useHistoryStore.getState().patchRun(partial.detail.id, cardMarks(partial.detail));
   };
+  // A read of the run that was asked before a rating or tag edit (a check finishing, say) answers with the run as
+  // it was: shown, it would undo the designer's edit on screen. Such an answer is dropped, and the run is read
+  // again once no edit is on its way to the main process.
+  let edits = 0;
+  let editing = 0;
+  let rereadWanted = false;
+  const read = async (id: number) => {
+    const mark = edits;
+    const result = await api.call('runs.get', { id });
+    if (edits === mark && editing === 0) return result;
+    // The edit is already through: a read now sees it.
+    if (editing === 0) return read(id);
+    rereadWanted = true;
+    return null;
+  };
+  const edit = async <T>(write: () => Promise<T>): Promise<T> => {
+    edits++;
+    editing++;
+    try {
+      return await write();
+    } finally {
+      editing--;
+      const id = get().runId;
+      if (editing === 0 && rereadWanted && id !== null) {
+        rereadWanted = false;
+        void get().reloadIfOpen(id);
+      }
+    }
+  };
   return {
     runId: null,
     detail: null,
@@ -488,16 +517,16 @@ export const useRunDetailStore = create<RunDetailState>()((rawSet, get) => {
         actionError: null,
         detail: get().runId === id ? get().detail : null,
       });
-      const result = await api.call('runs.get', { id });
-      if (get().runId !== id) return;
+      const result = await read(id);
+      if (get().runId !== id || result === null) return;
       if (!result.ok) set({ status: 'error', error: result.error });
       else set({ status: 'ready', detail: result.value });
     },
 
     async reloadIfOpen(id) {
       if (get().runId !== id) return;
-      const result = await api.call('runs.get', { id });
-      if (get().runId === id && result.ok) set({ detail: result.value, status: 'ready', error: null });
+      const result = await read(id);
+      if (get().runId === id && result?.ok) set({ detail: result.value, status: 'ready', error: null });
     },
 
     clear() {
@@ -517,7 +546,7 @@ export const useRunDetailStore = create<RunDetailState>()((rawSet, get) => {
         });
       const previous = before.outputs.find((output) => output.id === outputId)?.rating ?? 0;
       set({ detail: patch(rating)(before), actionError: null });
-      const result = await api.call('runs.rate', { outputId, rating });
+      const result = await edit(() => api.call('runs.rate', { outputId, rating }));
       const now = get().detail;
       if (!result.ok && now && now.id === before.id)
         set({ detail: patch(previous)(now), actionError: result.error });
@@ -527,7 +556,7 @@ export const useRunDetailStore = create<RunDetailState>()((rawSet, get) => {
       const before = get().detail;
       if (!before) return;
       set({ detail: { ...before, tags }, actionError: null });
-      const result = await api.call('runs.tag', { id: before.id, tags });
+      const result = await edit(() => api.call('runs.tag', { id: before.id, tags }));
       const now = get().detail;
       if (!now || now.id !== before.id) return;
       if (!result.ok) set({ detail: { ...now, tags: before.tags }, actionError: result.error });
