@@ -35,10 +35,24 @@ describe('OriginalImage', () => {
     });
     expect(img().getAttribute('src')).toBe('/media/thumbs/a.webp');
     expect(note()?.textContent).toContain('original file is missing');
+    expect(note()?.tagName).toBe('SPAN');
     show('/media/b.png', '/media/thumbs/b.webp');
     expect(img()).not.toBe(first);
     expect(img().getAttribute('src')).toBe('/media/b.png');
     expect(note()).toBeNull();
+  });
+
+  it('on a small tile says it in a few words, with the sentence as its tooltip', () => {
+    act(() =>
+      root.render(
+        <OriginalImage src="/media/a.png" thumb="/media/thumbs/a.webp" alt="a harbour" shortNote />,
+      ),
+    );
+    act(() => {
+      img().dispatchEvent(new Event('error'));
+    });
+    expect(note()?.textContent).toBe('Original missing');
+    expect(note()?.getAttribute('title')).toContain('original file is missing');
   });
 
   it('without a thumbnail is a plain image that stays as it is on error', () => {

@@ -8,17 +8,22 @@ import './OriginalImage.css';
  * keep showing the previous image until the next one has loaded. The host positions the note (it is absolutely
  * placed at the bottom of the nearest positioned box).
  */
+const MISSING = 'The original file is missing from the library folder; this is its thumbnail.';
+
 export function OriginalImage({
   src,
   thumb,
   alt,
   style,
+  shortNote = false,
   ...image
 }: Omit<ImgHTMLAttributes<HTMLImageElement>, 'src' | 'alt' | 'onError'> & {
   src: string;
   alt: string;
   /** The thumbnail's URL; without one, this is a plain image. */
   thumb?: string;
+  /** A small image (a tile in a grid): the note in a few words, the whole sentence as its tooltip. */
+  shortNote?: boolean;
   style?: CSSProperties;
 }) {
   const [lost, setLost] = useState<string | null>(null);
@@ -34,9 +39,14 @@ export function OriginalImage({
         onError={() => setLost(src)}
       />
       {missing && (
-        <p className="original-missing" role="status">
-          The original file is missing from the library folder; this is its thumbnail.
-        </p>
+        // A span (shown as a block): the image may sit inside a button, where a paragraph may not.
+        <span
+          className={shortNote ? 'original-missing original-missing--short' : 'original-missing'}
+          role="status"
+          title={shortNote ? MISSING : undefined}
+        >
+          {shortNote ? 'Original missing' : MISSING}
+        </span>
       )}
     </>
   );

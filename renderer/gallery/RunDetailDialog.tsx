@@ -25,6 +25,7 @@ import {
   ErrorCard,
   Icon,
   ImageViewer,
+  OriginalImage,
   OutputSafety,
   providerFlagOf,
   RunFactBadges,
@@ -292,8 +293,12 @@ function Body({ detail }: { detail: RunDetail }) {
                     }}
                     onClick={() => setViewing(index)}
                   >
-                    <img
+                    {/* Five images or more show their thumbnails; up to four, the originals over them. */}
+                    <OriginalImage
+                      className="original-image"
                       src={api.mediaUrl(outputs.length > 4 ? output.thumbPath : output.path)}
+                      thumb={outputs.length > 4 ? undefined : api.mediaUrl(output.thumbPath)}
+                      shortNote={outputs.length > 1}
                       alt={detail.prompt}
                       width={output.width}
                       height={output.height}
