@@ -513,6 +513,7 @@ export function GenerateForm() {
           icon="generate"
           disabled={noProviders}
           shortcut={SUBMIT_HINT}
+          title={`Generate (${SUBMIT_HINT})`}
         >
           Generate
         </Button>
