@@ -54,8 +54,26 @@ let queryTimer: ReturnType<typeof setTimeout> | undefined;
 /** References checked after an import arrive one by one: the grid reloads once they pause. */
 let checkedTimer: ReturnType<typeof setTimeout> | undefined;
 const CHECKED_RELOAD_MS = 300;
+/**
+ * Edits of the open reference (name, steers, tags) since start: a re-read asked before an edit answers with the
+ * reference as it was and would put the old name or tags back on screen, so it is dropped and asked again once
+ * the edit is in.
+ */
+let detailEdits = 0;
+let editsInFlight = 0;
 
 export const useReferencesStore = create<ReferencesState>()((set, get) => {
+  /** The open reference read again (its checks landed); an answer an edit overtook is asked for again. */
+  async function rereadDetail(id: number): Promise<void> {
+    const mark = detailEdits;
+    const result = await api.call('references.get', { id });
+    if (!result.ok || get().openId !== id) return;
+    if (detailEdits === mark && editsInFlight === 0) set({ detail: result.value });
+    else if (editsInFlight === 0) await rereadDetail(id);
+    else rereadAfterEdit = id;
+  }
+  let rereadAfterEdit: number | null = null;
+
   function filters() {
     const { query, steers, tags } = get();
     return { ...(query.trim() ? { query: query.trim() } : {}), steers, tags };
@@ -204,18 +222,23 @@ export const useReferencesStore = create<ReferencesState>()((set, get) => {
         clearTimeout(checkedTimer);
         checkedTimer = setTimeout(() => void get().load(), CHECKED_RELOAD_MS);
       }
-      if (detail && ids.includes(detail.id)) {
-        const id = detail.id;
-        void api.call('references.get', { id }).then((result) => {
-          if (result.ok && get().openId === id) set({ detail: result.value });
-        });
-      }
+      if (detail && ids.includes(detail.id)) void rereadDetail(detail.id);
     },
 
     async update(patch) {
       const { detail } = get();
       if (!detail) return false;
-      const result = await api.call('references.update', { id: detail.id, ...patch });
+      detailEdits++;
+      editsInFlight++;
+      const result = await api.call('references.update', { id: detail.id, ...patch }).finally(() => {
+        editsInFlight--;
+      });
+      // A re-read this edit overtook goes again now (its answer lands after the edit's, set just below).
+      if (rereadAfterEdit !== null && editsInFlight === 0) {
+        const id = rereadAfterEdit;
+        rereadAfterEdit = null;
+        void rereadDetail(id);
+      }
       if (!result.ok) {
         set({ detailError: result.error });
         return false;
