@@ -28,6 +28,7 @@ export default defineConfig({
   retries: 0,
   // A hang detector, not a speed check: CI machines run these tests 2–3× slower than a workstation
   // (the ten-generation review test took 49 s there against 16 s here), so the ceiling leaves that room.
+  // No spec sets a lower one of its own (two used to set 90 s, below this).
   timeout: 120_000,
   expect: { timeout: 20_000 },
   reporter: process.env.PLAYWRIGHT_JSON_OUTPUT_NAME ? [['list'], ['json']] : [['list']],

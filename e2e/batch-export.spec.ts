@@ -90,7 +90,6 @@ test('a 3 × 2 batch with a failed item retried, four outputs approved and expor
   vision,
   page,
 }) => {
-  test.setTimeout(120_000);
   const folder = mkdtempSync(path.join(os.tmpdir(), 'atelier-e2e-batch-export-'));
   try {
     await page.goto(app.launchUrl);

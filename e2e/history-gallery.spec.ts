@@ -28,7 +28,6 @@ test('the gallery shows true shapes, changes density, selects ranges, lists colu
   app,
   page,
 }) => {
-  test.setTimeout(120_000);
   await page.setViewportSize({ width: 1440, height: 900 });
   await page.goto(app.launchUrl);
   await addOpenAIKey(page, 'sk-e2e-gallery-key-0015');

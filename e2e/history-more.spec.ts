@@ -23,7 +23,6 @@ test('a failure mode edited in Settings is offered in Review; its mitigation goe
   page,
 }) => {
   // Settings, Review, Generate, Settings again, History and Settings once more: a long walk on a busy machine.
-  test.setTimeout(90_000);
   await page.goto(app.launchUrl);
   await generate(page, 'a hand holding a teacup', '99');
 

@@ -65,7 +65,6 @@ test('History: 16:9 and 9:16 runs keep their shapes; a rating and a tag set in t
   page,
   context,
 }) => {
-  test.setTimeout(90_000);
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: app.origin });
   await page.goto(app.launchUrl);
   await addOpenAIKey(page, 'sk-e2e-polish-key-0007');
