@@ -155,6 +155,16 @@ test('the gallery shows true shapes, changes density, selects ranges, lists colu
   await page.screenshot({ path: `${SHOTS}/list-1440.png` });
   await page.setViewportSize({ width: 1024, height: 700 });
   await page.screenshot({ path: `${SHOTS}/list-1024.png` });
+  // The date fits its column even at 1024 px (this year's runs: day and time; the whole moment as its tooltip).
+  const date = tile(2).locator(':scope > span').last();
+  await expect(date).toHaveAttribute('title', /\d/);
+  expect(await date.evaluate((cell) => cell.scrollWidth <= cell.clientWidth)).toBe(true);
+  // The header's columns line up with the rows' (same left edge for each, to the pixel).
+  const lefts = (row: Locator) =>
+    row
+      .locator(':scope > span')
+      .evaluateAll((cells) => cells.map((c) => Math.round(c.getBoundingClientRect().left)));
+  expect(await lefts(page.locator('.gallery-list__head'))).toEqual(await lefts(tile(2)));
   await page.getByText('Grid', { exact: true }).click();
   await expect(tile(1).getByRole('img')).toBeVisible();
   await page.screenshot({ path: `${SHOTS}/grid-1024.png` });

@@ -5,7 +5,7 @@ import { providerName, useCatalogStore } from '../app/catalog';
 import { setDraggedOutputs } from '../app/drag';
 import { Icon, Spinner } from '../components';
 import { errorLabel } from '../lib/errors';
-import { formatCost, formatDateTime } from '../lib/format';
+import { formatCost, formatDateTime, formatShortDate } from '../lib/format';
 import { coverWidth, thumbSources } from '../lib/thumbs';
 import { approvalText } from './OutputReview';
 import { runCardLabel } from './RunCard';
@@ -369,7 +369,7 @@ export const RunRow = memo(function RunRow({
       <span className="gallery-row__mono">{run.seed ?? '—'}</span>
       <span>{run.bestRating > 0 ? `${'★'.repeat(run.bestRating)}` : '—'}</span>
       <span>{formatCost(run.costUsd)}</span>
-      <span>{formatDateTime(run.createdAt)}</span>
+      <span title={formatDateTime(run.createdAt)}>{formatShortDate(run.createdAt)}</span>
     </button>
   );
 });

@@ -82,6 +82,25 @@ export function formatDateTime(ms: number | null | undefined): string {
   return ms == null ? '—' : dateTime.format(ms);
 }
 
+const dayAndTime = new Intl.DateTimeFormat(undefined, {
+  month: 'short',
+  day: 'numeric',
+  hour: 'numeric',
+  minute: '2-digit',
+});
+const dayOnly = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
+
+/**
+ * A date for a narrow column, as file managers write it: the day and time this year ("Jan 23, 8:47 AM"), the day
+ * and year before ("Jan 23, 2024"). `formatDateTime` gives the whole moment (a tooltip).
+ */
+export function formatShortDate(ms: number | null | undefined, now = Date.now()): string {
+  if (ms == null) return '—';
+  return new Date(ms).getFullYear() === new Date(now).getFullYear()
+    ? dayAndTime.format(ms)
+    : dayOnly.format(ms);
+}
+
 export function formatTime(ms: number | null | undefined): string {
   return ms == null ? '—' : timeOnly.format(ms);
 }
