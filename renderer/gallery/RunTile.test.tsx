@@ -101,6 +101,7 @@ describe('RunTile badges', () => {
     expect(tile.querySelector('[title="On board Spring campaign"]')).not.toBeNull();
     expect(tile.querySelector('.gallery-tile__count')?.textContent?.trim()).toBe('2');
     expect(tile.querySelector('.gallery-tile__count')?.querySelector('svg')).toBeNull();
+    expect(tile.querySelector('.gallery-tile__hit')?.getAttribute('title')).toBe('a lighthouse at dusk');
     const name = tile.querySelector('.gallery-tile__hit')?.getAttribute('aria-label') ?? '';
     expect(name).toContain('hero');
     expect(name).toContain('rated 4 of 5');

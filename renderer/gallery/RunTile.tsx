@@ -255,6 +255,8 @@ export const RunTile = memo(function RunTile({
         data-run={run.id}
         tabIndex={tabbable ? 0 : -1}
         aria-label={label}
+        // A compact tile has no room for its prompt on hover: the tooltip gives it.
+        title={compact ? run.prompt : undefined}
         aria-pressed={selected}
         // Dropped on a board in the sidebar, the run's images join it.
         draggable={run.outputsCount > 0}
