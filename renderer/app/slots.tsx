@@ -1,7 +1,7 @@
 // Places where one feature's screen shows another feature's panel without importing it: the screen renders
 // `<Slot name=… />`, and the feature that owns the panel fills it in its start.ts (like intents, actions.ts).
 
-import type { ComponentType } from 'react';
+import type { ComponentType, ReactNode } from 'react';
 import { useSyncExternalStore } from 'react';
 import type { HistoryQuery } from '../../shared/history-contract';
 
@@ -51,9 +51,16 @@ function subscribe(listener: () => void): () => void {
   return () => listeners.delete(listener);
 }
 
-/** Renders whatever fills the slot, or nothing. */
-export function Slot<K extends SlotName>({ name, ...props }: { name: K } & Slots[K]) {
+/**
+ * Renders whatever fills the slot, or `placeholder` until a filler comes (its feature loads once the page is idle):
+ * an invisible stand-in of the same size keeps the screen from shifting when the panel arrives.
+ */
+export function Slot<K extends SlotName>({
+  name,
+  placeholder = null,
+  ...props
+}: { name: K; placeholder?: ReactNode } & Slots[K]) {
   useSyncExternalStore(subscribe, () => version);
   const Filler = fillers[name] as ComponentType<Slots[K]> | undefined;
-  return Filler ? <Filler {...(props as unknown as Slots[K])} /> : null;
+  return Filler ? <Filler {...(props as unknown as Slots[K])} /> : placeholder;
 }

@@ -67,6 +67,20 @@ function useJustifiedRows(aspects: number[], count: number, epoch: number, densi
   );
 }
 
+/**
+ * The room of a header button whose feature loads once the page is idle (Slot's placeholder): invisible, so the
+ * controls beside it do not jump when the button arrives.
+ */
+function Reserved({ label }: { label: string }) {
+  return (
+    <span className="slot-reserved" aria-hidden="true">
+      <Button size="sm" variant="secondary" icon="download" tabIndex={-1}>
+        {label}
+      </Button>
+    </span>
+  );
+}
+
 /** One tile: a run, and which of its images (0 when grouped). */
 interface Tile {
   run: RunSummary;
@@ -338,9 +352,10 @@ export function HistoryView() {
             </p>
           </div>
           <div className="gallery-controls">
-            <Slot name="history.actions" />
+            <Slot name="history.actions" placeholder={<Reserved label="Import…" />} />
             <Slot
               name="history.export"
+              placeholder={<Reserved label="Export…" />}
               selection={selectedOutputIds(paged, selection.ids)}
               history={filtered ? query : null}
               boardId={query.boards.length === 1 ? (query.boards[0] ?? null) : null}
