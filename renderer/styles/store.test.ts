@@ -2,7 +2,15 @@
 // saving a new style and a new version, status changes, and failures that keep the user's edits.
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { StyleDetail, StyleFields, StyleSummary } from '../../shared/library-contract';
-import { type Answer, answerWith, apiCalls, fail, ok, resetApi } from '../../test/support/renderer-api';
+import {
+  type Answer,
+  answerWith,
+  apiCalls,
+  fail,
+  heldAnswer,
+  ok,
+  resetApi,
+} from '../../test/support/renderer-api';
 import { emptyStyle } from './model';
 
 vi.mock('../api', async () => ({ api: (await import('../../test/support/renderer-api')).stubApi }));
@@ -33,7 +41,7 @@ function detail(id: number, version: number, fields: Partial<StyleFields> = {}):
 }
 
 /** Answers the side lists (templates, negatives) that opening the editor asks for. */
-function withSide(rest: (name: string, input: Record<string, unknown>) => Answer) {
+function withSide(rest: (name: string, input: Record<string, unknown>) => Answer | Promise<Answer>) {
   return (name: string, input: Record<string, unknown>) => {
     if (name === 'templates.list') return ok({ items: [] });
     if (name === 'negatives.list') return ok({ groups: [] });
@@ -134,6 +142,35 @@ describe('the style editor', () => {
       note: 'cooler',
     });
     expect(store.getState().notice).toBe('Saved as version 3.');
+    expect(store.getState().isDirty()).toBe(false);
+  });
+
+  it('a re-read asked before a save that lands after it does not put the earlier version back', async () => {
+    answerWith(
+      withSide((name, input) => {
+        if (name === 'styles.get') return ok(detail(3, 2));
+        if (name === 'styles.update') return ok(detail(3, 3, input.fields as StyleFields));
+        throw new Error(`unexpected call ${name}`);
+      }),
+    );
+    const store = await freshStore();
+    await store.getState().open(3);
+    // A preview finishes: the editor re-reads the style, and the answer (version 2) is held on its way.
+    const stale = heldAnswer();
+    answerWith(
+      withSide((name, input) => {
+        if (name === 'styles.get') return stale.promise;
+        if (name === 'styles.update') return ok(detail(3, 3, input.fields as StyleFields));
+        throw new Error(`unexpected call ${name}`);
+      }),
+    );
+    const refresh = store.getState().refreshOpen();
+    store.getState().setDraft({ description: 'cooler palette' });
+    expect(await store.getState().save()).toBe(true);
+    stale.release(ok(detail(3, 2)));
+    await refresh;
+    expect(store.getState().detail?.version).toBe(3);
+    expect(store.getState().draft.description).toBe('cooler palette');
     expect(store.getState().isDirty()).toBe(false);
   });
 

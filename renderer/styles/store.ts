@@ -388,6 +388,9 @@ export const useStylesStore = create<StylesState>()((set, get) => {
       if (typeof openId !== 'number' || !detail) return;
       const result = await api.call('styles.get', { id: openId });
       if (!result.ok || get().openId !== openId) return;
+      // Versions only grow: an answer older than the style on screen was asked before a save that has since
+      // landed, and would put the earlier version back in the editor.
+      if (result.value.latestVersionId < (get().detail?.latestVersionId ?? 0)) return;
       if (get().isDirty()) {
         // Keep the user's unsaved edits; only the history and previews refresh.
         set((state) => ({ detail: result.value, items: put(state.items, result.value) }));
