@@ -49,6 +49,15 @@ function withSide(rest: (name: string, input: Record<string, unknown>) => Answer
   };
 }
 
+/** Style 3 at version 2, read with `get`; an update saves version 3 with the fields sent. */
+function styleThree(get: () => Answer | Promise<Answer>) {
+  return withSide((name, input) => {
+    if (name === 'styles.get') return get();
+    if (name === 'styles.update') return ok(detail(3, 3, input.fields as StyleFields));
+    throw new Error(`unexpected call ${name}`);
+  });
+}
+
 async function freshStore() {
   vi.resetModules();
   return (await import('./store')).useStylesStore;
@@ -123,13 +132,7 @@ describe('the style editor', () => {
   });
 
   it('an edit saves a new version on top of the one it started from, with its note', async () => {
-    answerWith(
-      withSide((name, input) => {
-        if (name === 'styles.get') return ok(detail(3, 2));
-        if (name === 'styles.update') return ok(detail(3, 3, input.fields as StyleFields));
-        throw new Error(`unexpected call ${name}`);
-      }),
-    );
+    answerWith(styleThree(() => ok(detail(3, 2))));
     const store = await freshStore();
     await store.getState().open(3);
     expect(store.getState().isDirty()).toBe(false);
@@ -146,24 +149,12 @@ describe('the style editor', () => {
   });
 
   it('a re-read asked before a save that lands after it does not put the earlier version back', async () => {
-    answerWith(
-      withSide((name, input) => {
-        if (name === 'styles.get') return ok(detail(3, 2));
-        if (name === 'styles.update') return ok(detail(3, 3, input.fields as StyleFields));
-        throw new Error(`unexpected call ${name}`);
-      }),
-    );
+    answerWith(styleThree(() => ok(detail(3, 2))));
     const store = await freshStore();
     await store.getState().open(3);
     // A preview finishes: the editor re-reads the style, and the answer (version 2) is held on its way.
     const stale = heldAnswer();
-    answerWith(
-      withSide((name, input) => {
-        if (name === 'styles.get') return stale.promise;
-        if (name === 'styles.update') return ok(detail(3, 3, input.fields as StyleFields));
-        throw new Error(`unexpected call ${name}`);
-      }),
-    );
+    answerWith(styleThree(() => stale.promise));
     const refresh = store.getState().refreshOpen();
     store.getState().setDraft({ description: 'cooler palette' });
     expect(await store.getState().save()).toBe(true);
