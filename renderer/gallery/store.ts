@@ -4,6 +4,7 @@ import { create } from 'zustand';
 import type { RunBoard, RunDetail, RunSummary } from '../../shared/domain';
 import type { AppErrorShape } from '../../shared/result';
 import { api } from '../api';
+import { editGuard } from '../lib/edit-guard';
 import { searchInput, useHistoryFilters } from './filters';
 
 export const PAGE = 60;
@@ -473,35 +474,13 @@ export const useRunDetailStore = create<RunDetailState>()((rawSet, get) => {
     rawSet(partial);
     if (partial.detail) useHistoryStore.getState().patchRun(partial.detail.id, cardMarks(partial.detail));
   };
-  // A read of the run that was asked before a rating or tag edit (a check finishing, say) answers with the run as
-  // it was: shown, it would undo the designer's edit on screen. Such an answer is dropped, and the run is read
-  // again once no edit is on its way to the main process.
-  let edits = 0;
-  let editing = 0;
-  let rereadWanted = false;
-  const read = async (id: number) => {
-    const mark = edits;
-    const result = await api.call('runs.get', { id });
-    if (edits === mark && editing === 0) return result;
-    // The edit is already through: a read now sees it.
-    if (editing === 0) return read(id);
-    rereadWanted = true;
-    return null;
-  };
-  const edit = async <T>(write: () => Promise<T>): Promise<T> => {
-    edits++;
-    editing++;
-    try {
-      return await write();
-    } finally {
-      editing--;
-      const id = get().runId;
-      if (editing === 0 && rereadWanted && id !== null) {
-        rereadWanted = false;
-        void get().reloadIfOpen(id);
-      }
-    }
-  };
+  // A read of the run asked before a rating or tag edit (a check finishing, say) would undo the edit on screen:
+  // the guard drops it and the run is read again once the edit is in.
+  const guard = editGuard(() => {
+    const id = get().runId;
+    if (id !== null) void get().reloadIfOpen(id);
+  });
+  const read = (id: number) => guard.read(() => api.call('runs.get', { id }));
   return {
     runId: null,
     detail: null,
@@ -546,7 +525,7 @@ export const useRunDetailStore = create<RunDetailState>()((rawSet, get) => {
         });
       const previous = before.outputs.find((output) => output.id === outputId)?.rating ?? 0;
       set({ detail: patch(rating)(before), actionError: null });
-      const result = await edit(() => api.call('runs.rate', { outputId, rating }));
+      const result = await guard.edit(() => api.call('runs.rate', { outputId, rating }));
       const now = get().detail;
       if (!result.ok && now && now.id === before.id)
         set({ detail: patch(previous)(now), actionError: result.error });
@@ -556,7 +535,7 @@ export const useRunDetailStore = create<RunDetailState>()((rawSet, get) => {
       const before = get().detail;
       if (!before) return;
       set({ detail: { ...before, tags }, actionError: null });
-      const result = await edit(() => api.call('runs.tag', { id: before.id, tags }));
+      const result = await guard.edit(() => api.call('runs.tag', { id: before.id, tags }));
       const now = get().detail;
       if (!now || now.id !== before.id) return;
       if (!result.ok) set({ detail: { ...now, tags: before.tags }, actionError: result.error });

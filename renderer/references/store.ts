@@ -10,6 +10,7 @@ import type {
 } from '../../shared/references-contract';
 import type { AppErrorShape, Result } from '../../shared/result';
 import { api } from '../api';
+import { editGuard } from '../lib/edit-guard';
 import { fileToBase64, isImageName, type PickedFile } from '../lib/files';
 
 /** Files per call: the loopback body limit is 64 MiB, so large drops go in batches. */
@@ -54,25 +55,19 @@ let queryTimer: ReturnType<typeof setTimeout> | undefined;
 /** References checked after an import arrive one by one: the grid reloads once they pause. */
 let checkedTimer: ReturnType<typeof setTimeout> | undefined;
 const CHECKED_RELOAD_MS = 300;
-/**
- * Edits of the open reference (name, steers, tags) since start: a re-read asked before an edit answers with the
- * reference as it was and would put the old name or tags back on screen, so it is dropped and asked again once
- * the edit is in.
- */
-let detailEdits = 0;
-let editsInFlight = 0;
 
 export const useReferencesStore = create<ReferencesState>()((set, get) => {
-  /** The open reference read again (its checks landed); an answer an edit overtook is asked for again. */
+  // A re-read of the open reference asked before a rename or tag edit (its checks landing) would put the old
+  // name or tags back on screen: the guard drops it and the reference is read again once the edit is in.
+  const guard = editGuard(() => {
+    const id = get().openId;
+    if (typeof id === 'number') void rereadDetail(id);
+  });
+  /** The open reference read again (its checks landed). */
   async function rereadDetail(id: number): Promise<void> {
-    const mark = detailEdits;
-    const result = await api.call('references.get', { id });
-    if (!result.ok || get().openId !== id) return;
-    if (detailEdits === mark && editsInFlight === 0) set({ detail: result.value });
-    else if (editsInFlight === 0) await rereadDetail(id);
-    else rereadAfterEdit = id;
+    const result = await guard.read(() => api.call('references.get', { id }));
+    if (result?.ok && get().openId === id) set({ detail: result.value });
   }
-  let rereadAfterEdit: number | null = null;
 
   function filters() {
     const { query, steers, tags } = get();
@@ -228,17 +223,7 @@ export const useReferencesStore = create<ReferencesState>()((set, get) => {
     async update(patch) {
       const { detail } = get();
       if (!detail) return false;
-      detailEdits++;
-      editsInFlight++;
-      const result = await api.call('references.update', { id: detail.id, ...patch }).finally(() => {
-        editsInFlight--;
-      });
-      // A re-read this edit overtook goes again now (its answer lands after the edit's, set just below).
-      if (rereadAfterEdit !== null && editsInFlight === 0) {
-        const id = rereadAfterEdit;
-        rereadAfterEdit = null;
-        void rereadDetail(id);
-      }
+      const result = await guard.edit(() => api.call('references.update', { id: detail.id, ...patch }));
       if (!result.ok) {
         set({ detailError: result.error });
         return false;
