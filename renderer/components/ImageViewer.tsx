@@ -270,9 +270,7 @@ export function ImageViewer({
           >
             <OriginalImage
               className={
-                image.width > 0 && image.height > 0
-                  ? 'viewer__img viewer__img--sized original-image'
-                  : 'viewer__img'
+                image.width > 0 && image.height > 0 ? 'viewer__img viewer__img--sized' : 'viewer__img'
               }
               src={image.src}
               thumb={image.thumb}

@@ -14,6 +14,7 @@ export function OriginalImage({
   src,
   thumb,
   alt,
+  className,
   style,
   shortNote = false,
   ...image
@@ -35,6 +36,9 @@ export function OriginalImage({
         {...image}
         src={missing ? thumb : src}
         alt={alt}
+        className={
+          thumb === undefined ? className : className ? `${className} original-image` : 'original-image'
+        }
         style={thumb === undefined ? style : { ...style, backgroundImage: `url("${thumb}")` }}
         onError={() => setLost(src)}
       />

@@ -295,7 +295,6 @@ function Body({ detail }: { detail: RunDetail }) {
                   >
                     {/* Five images or more show their thumbnails; up to four, the originals over them. */}
                     <OriginalImage
-                      className="original-image"
                       src={api.mediaUrl(outputs.length > 4 ? output.thumbPath : output.path)}
                       thumb={outputs.length > 4 ? undefined : api.mediaUrl(output.thumbPath)}
                       shortNote={outputs.length > 1}

@@ -1,14 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
+import { heldAnswer } from '../../test/support/renderer-api';
 import { editGuard } from './edit-guard';
-
-/** A promise and the function that settles it. */
-function held<T>() {
-  let release: (value: T) => void = () => {};
-  const promise = new Promise<T>((resolve) => {
-    release = resolve;
-  });
-  return { promise, release };
-}
 
 describe('editGuard', () => {
   it('passes a read no edit overtook', async () => {
@@ -21,8 +13,8 @@ describe('editGuard', () => {
   it('drops a read an edit in flight overtook, and asks for a reread once the edit is through', async () => {
     const reread = vi.fn();
     const guard = editGuard(reread);
-    const answer = held<string>();
-    const write = held<string>();
+    const answer = heldAnswer<string>();
+    const write = heldAnswer<string>();
     const reading = guard.read(() => answer.promise);
     const editing = guard.edit(() => write.promise);
     answer.release('as it was');
@@ -36,7 +28,7 @@ describe('editGuard', () => {
   it('reads again at once when the overtaking edit is already through', async () => {
     const reread = vi.fn();
     const guard = editGuard(reread);
-    const first = held<string>();
+    const first = heldAnswer<string>();
     const fetch = vi.fn().mockReturnValueOnce(first.promise).mockResolvedValueOnce('with the edit');
     const reading = guard.read(fetch);
     await guard.edit(async () => 'saved');
@@ -49,7 +41,7 @@ describe('editGuard', () => {
   it('asks for the reread even when the edit fails', async () => {
     const reread = vi.fn();
     const guard = editGuard(reread);
-    const answer = held<string>();
+    const answer = heldAnswer<string>();
     let refuse: (error: Error) => void = () => {};
     const refused = new Promise<never>((_resolve, reject) => {
       refuse = reject;

@@ -1,7 +1,7 @@
 // The review queue: one output at a time, judged from the keyboard. A approve, X then a reason (digits
 // or arrows and Enter), 1–5 rate, F favourite, ← → move, Z undo.
 import './review.css';
-import { useEffect, useId, useState } from 'react';
+import { type CSSProperties, useEffect, useId, useState } from 'react';
 import type { ReviewItem } from '../../shared/review-contract';
 import { api } from '../api';
 import { send } from '../app/actions';
@@ -42,17 +42,15 @@ function ReviewImage({ item, next }: { item: ReviewItem; next: ReviewItem | unde
   }, [nextPath]);
   return (
     <OriginalImage
-      className="review__img original-image"
+      className="review__img"
       src={api.mediaUrl(item.path)}
       thumb={api.mediaUrl(item.thumbPath)}
       alt={item.prompt}
       width={item.width}
       height={item.height}
-      // The original's shape fitted to the stage, so the thumbnail shows at the size the original will take.
-      style={{
-        aspectRatio: `${item.width} / ${item.height}`,
-        width: `min(100%, ${item.width}px, calc((100vh - 180px) * ${item.width / Math.max(1, item.height)}))`,
-      }}
+      // The original's shape fitted to the stage (review.css), so the thumbnail shows at the size the original
+      // will take.
+      style={{ '--w': `${item.width}px`, '--ratio': item.width / Math.max(1, item.height) } as CSSProperties}
     />
   );
 }

@@ -5,7 +5,7 @@ import { act } from 'react';
 import { createRoot } from 'react-dom/client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { libraryCalls, StyleDetail, TemplateFields } from '../../shared/library-contract';
-import { answerWith, fail, heldAnswer, ok, resetApi } from '../../test/support/renderer-api';
+import { type Answer, answerWith, fail, heldAnswer, ok, resetApi } from '../../test/support/renderer-api';
 import { handle, type UseStyle } from '../app/actions';
 import { emptyStyle } from './model';
 
@@ -70,7 +70,7 @@ function generateButton(): HTMLButtonElement {
   return button;
 }
 
-async function openStyle(templateAnswer: ReturnType<typeof heldAnswer>) {
+async function openStyle(templateAnswer: ReturnType<typeof heldAnswer<Answer>>) {
   answerWith((name) => {
     if (name === 'styles.get') return ok(style);
     if (name === 'templates.get') return templateAnswer.promise;

@@ -39,10 +39,10 @@ export function resetApi(): void {
 export const ok = (value: unknown): Answer => ({ ok: true, value });
 export const fail = (code: string, message: string): Answer => ({ ok: false, error: { code, message } });
 
-/** An answer given later, to hold a call in flight while something else happens. */
-export function heldAnswer(): { promise: Promise<Answer>; release(answer: Answer): void } {
-  let release: (answer: Answer) => void = () => {};
-  const promise = new Promise<Answer>((resolve) => {
+/** An answer given later, to hold a call in flight while something else happens (any value, Answer by default). */
+export function heldAnswer<T = Answer>(): { promise: Promise<T>; release(answer: T): void } {
+  let release: (answer: T) => void = () => {};
+  const promise = new Promise<T>((resolve) => {
     release = resolve;
   });
   return { promise, release };
