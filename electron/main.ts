@@ -100,6 +100,12 @@ app.whenReady().then(() => {
     environmentKeys: config.environmentKeys,
     endpoints: config.endpoints,
     quality: qualityModules(process.env),
+    // Unpacked beside the asar (electron-builder.yml): a worker thread loads its script from disk.
+    historySnapshotWorker: {
+      script: path
+        .join(import.meta.dirname, 'snapshot-worker.mjs')
+        .replace(`app.asar${path.sep}`, `app.asar.unpacked${path.sep}`),
+    },
   });
   core = activeCore;
 

@@ -33,6 +33,7 @@ async function main(): Promise<void> {
     environmentKeys: config.environmentKeys,
     endpoints: config.endpoints,
     quality: qualityModules(process.env),
+    historySnapshotWorker: { script: new URL('./snapshot-worker.mjs', import.meta.url) },
   });
   const server = await startLoopbackServer({
     invoke: core.invoke,

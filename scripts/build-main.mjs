@@ -59,6 +59,14 @@ await Promise.all([
     banner: { js: requireShim },
     external: [...native, ...modelPackages],
   }),
+  // History's facet snapshot is read on a worker thread (electron/core/store/snapshot-aside.ts), started beside the bundle.
+  build({
+    ...common,
+    entryPoints: ['electron/core/store/snapshot-worker.ts'],
+    outfile: 'dist-electron/snapshot-worker.mjs',
+    format: 'esm',
+    banner: { js: requireShim },
+  }),
   // The export encoder runs on worker threads; electron/core/export/pool.ts looks for it beside the bundle.
   build({
     ...common,

@@ -56,6 +56,8 @@ import {
   createTrashRepo,
   createUsageRepo,
   openDatabase,
+  type SnapshotWorkerOptions,
+  snapshotReader,
 } from './store';
 import { createTrashService } from './trash/service';
 import { createKeyRing } from './vault/keyring';
@@ -110,6 +112,11 @@ export interface CoreOptions {
   };
   /** Worker threads that encode exports (default: the cores, at most two). */
   exportThreads?: number;
+  /**
+   * History's facet snapshot is read on this worker (the bundled dist-electron/snapshot-worker.mjs), started
+   * once soon after launch and whenever the snapshot must be read whole; without it, on the main thread (tests).
+   */
+  historySnapshotWorker?: SnapshotWorkerOptions;
 }
 
 export interface Core {
@@ -159,7 +166,14 @@ export function createCore(options: CoreOptions): Core {
   const shippedRoutes = options.routes ?? loadRoutes();
   const db = openDatabase(path.join(dataDir, DATABASE_FILE));
   const runs = createRunsRepo(db, log);
-  const history = createHistoryRepo(db, log);
+  const databaseFile = path.join(dataDir, DATABASE_FILE);
+  const history = createHistoryRepo(
+    db,
+    log,
+    options.historySnapshotWorker
+      ? { readAside: snapshotReader(options.historySnapshotWorker, databaseFile) }
+      : {},
+  );
   // Checked against the shipped starter groups and shipped providers (a test catalog may lack the named one).
   const modeTargets = {
     negativeGroups: readStarterLibrary().negatives.map((n) => n.slug),
@@ -445,6 +459,8 @@ export function createCore(options: CoreOptions): Core {
   const served = createServedMedia({ dataDir, log });
   const sweepStop = new AbortController();
   const startupSweep = scheduleSweep();
+  // Read History's snapshot aside at once, so the first History view finds its counts ready.
+  const snapshotWarm = options.historySnapshotWorker ? history.ready() : Promise.resolve();
   function scheduleSweep(): Promise<SweepReport | null> {
     const sweep = options.sweep ?? {};
     if (sweep === false) return Promise.resolve(null);
@@ -507,6 +523,7 @@ export function createCore(options: CoreOptions): Core {
         await quality.close();
         await recoveredExports;
         await exportService.close();
+        await snapshotWarm; // Never rejects: a failed read is logged and left to the first call.
         closeDatabase(db);
       })();
       return closing;

@@ -218,8 +218,14 @@ export function createHandlers(deps: HandlerDeps) {
     'styles.generatePreviews': async (input) => generation.previews(input),
 
     'runs.list': async ({ before, limit }) => runs.list({ before, limit }),
-    'runs.search': async (input) => deps.history.search(input),
-    'runs.facets': async ({ query }) => deps.history.facets(query),
+    'runs.search': async (input) => {
+      await deps.history.ready(input.query);
+      return deps.history.search(input);
+    },
+    'runs.facets': async ({ query }) => {
+      await deps.history.ready();
+      return deps.history.facets(query);
+    },
     'runs.get': async ({ id }) => {
       const run = runs.get(id);
       if (!run) throw new AppError('not_found', `There is no run ${id}.`);

@@ -25,11 +25,12 @@ import { recordingLogger } from '../../../test/support/log';
 import { createBatchesRepo } from './batches-repo';
 import { createBoardsRepo } from './boards-repo';
 import { closeDatabase, type LibraryDatabase, openDatabase } from './db';
-import { SNAPSHOT_FILTERS } from './history-facets';
+import { type FacetSnapshot, SNAPSHOT_FILTERS } from './history-facets';
 import { createHistoryRepo, type FacetDim, type HistoryRepo } from './history-repo';
 import { createOutputsRepo } from './outputs-repo';
 import { createQualityRepo } from './quality-repo';
 import { createRunsRepo } from './runs-repo';
+import { snapshotReader } from './snapshot-aside';
 import { createTrashRepo } from './trash-repo';
 
 // ---------------------------------------------------------------------------------------------------------
@@ -755,5 +756,105 @@ describe('the snapshot knows every filter', () => {
   it('lists each field of a History query, so a new filter cannot be ignored by filtered searches', () => {
     const fields = Object.keys(HistoryQuery.parse({})).sort();
     expect(Object.keys(SNAPSHOT_FILTERS).sort()).toEqual(fields);
+  });
+});
+
+describe('the snapshot read on a worker thread', () => {
+  // The worker runs snapshot-worker.ts under tsx, with its own read-only connection to the same file.
+  let dir: string;
+  let file: string;
+  let db: LibraryDatabase;
+  const worker = { script: new URL('./snapshot-worker.ts', import.meta.url), execArgv: ['--import', 'tsx'] };
+  const queries: HistoryQueryInput[] = [{}, { text: 'lake' }, { tags: ['hero'] }, { minRating: 3 }];
+  const expectLikeWhole = (repo: HistoryRepo, what: string) => {
+    const whole = createHistoryRepo(db, recordingLogger());
+    for (const input of queries) {
+      const query = HistoryQuery.parse(input);
+      expect(facetMaps(repo.facets(query)), `${what}: facets of ${JSON.stringify(input)}`).toEqual(
+        facetMaps(whole.facets(query)),
+      );
+      const sort: HistorySort = { key: 'rating', dir: 'desc' };
+      const page = (r: HistoryRepo) =>
+        r.search({ query, sort, cursor: null, limit: 200 }).items.map((i) => i.id);
+      expect(page(repo), `${what}: ${JSON.stringify(input)}`).toEqual(page(whole));
+    }
+  };
+
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'atelier-history-aside-'));
+    file = path.join(dir, 'atelier.db');
+    db = openDatabase(file);
+    seedLibrary(db, buildRuns(90));
+  });
+  afterAll(() => {
+    closeDatabase(db);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('reads it once, elsewhere, and answers like a whole read; an unfiltered page does not wait for it', async () => {
+    const read = snapshotReader(worker, file);
+    let reads = 0;
+    const log = recordingLogger();
+    const repo = createHistoryRepo(db, log, {
+      readAside: () => {
+        reads += 1;
+        return read();
+      },
+    });
+    await repo.ready(HistoryQuery.parse({}));
+    expect(reads).toBe(0);
+    await Promise.all([repo.ready(), repo.ready(HistoryQuery.parse({ minRating: 2 }))]);
+    expect(reads).toBe(1);
+    expectLikeWhole(repo, 'read aside');
+    await repo.ready();
+    expect(reads).toBe(1);
+    expect(log.lines).toEqual([]);
+  });
+
+  it('keeps what this connection commits while the worker reads', async () => {
+    const runs = createRunsRepo(db, recordingLogger());
+    const outputIds = db.prepare<[], number>('SELECT id FROM outputs ORDER BY id').pluck().all();
+    const runIds = db.prepare<[], number>('SELECT id FROM runs ORDER BY id').pluck().all();
+    const read = snapshotReader(worker, file);
+    const repo = createHistoryRepo(db, recordingLogger(), {
+      // Commits that land after the worker's read and before its answer is taken up.
+      readAside: async () => {
+        const snapshot = await read();
+        runs.rate(outputIds[3]!, 1, 1);
+        runs.setTags(runIds[4]!, ['after', 'hero']);
+        runs.create({ request: { prompt: 'a misty lake, after the read', provider: 'gemini' }, now: 9e12 });
+        return snapshot;
+      },
+    });
+    const reading = repo.ready();
+    // Commits made before the worker's read begins (it is still starting).
+    runs.rate(outputIds[0]!, 5, 1);
+    runs.setTags(runIds[1]!, ['hero', 'late']);
+    runs.create({ request: { prompt: 'a late misty lake', provider: 'openai' }, now: 9e12 });
+    await reading;
+    expectLikeWhole(repo, 'writes during the read');
+    runs.rate(outputIds[2]!, 4, 1);
+    expectLikeWhole(repo, 'a write after');
+  });
+
+  it('reads it here when the worker cannot, and says so in the log', async () => {
+    const log = recordingLogger();
+    const repo = createHistoryRepo(db, log, {
+      readAside: (): Promise<FacetSnapshot> => Promise.reject(new Error('no worker here')),
+    });
+    await repo.ready();
+    expectLikeWhole(repo, 'read here');
+    expect(log.lines).toContainEqual(
+      expect.objectContaining({
+        level: 'warn',
+        fields: expect.objectContaining({ error: 'no worker here' }),
+      }),
+    );
+  });
+
+  it('answers with an error, not a snapshot, for a file that is not a library', async () => {
+    await expect(snapshotReader(worker, path.join(dir, 'missing.db'))()).rejects.toThrow(
+      /unable to open|does not exist|SQLITE_CANTOPEN/i,
+    );
   });
 });

@@ -24,6 +24,11 @@ import { createJsonColumns } from './json-column';
 import { COVER_JOIN, SUMMARY_COLUMNS, type SummaryRow, toSummary } from './runs-repo';
 import { planSearch, type SearchPlan } from './search-text';
 
+/** Conditions that let every live run through (the trash left out): the sort's index serves the page. */
+function unfiltered(c: readonly string[]): boolean {
+  return c.length === 1 && c[0] === 'r.deleted_at IS NULL';
+}
+
 /** History's finding: search, filters, sort and facet counts over runs (see shared/history-contract.ts). */
 export interface HistoryRepo {
   /** One keyset page: the cost of a page does not grow with its depth. */
@@ -35,6 +40,17 @@ export interface HistoryRepo {
   }): HistoryPage;
   /** For each filter, the runs matching every other active filter, by value. */
   facets(query: HistoryQuery): HistoryFacets;
+  /**
+   * Resolves once `search(query)` (without a query: `facets`) can answer without reading the facet snapshot
+   * on this thread: at once when the query needs no snapshot or it is up to date, else once `readAside` has
+   * read it elsewhere. Without `readAside`, or when it fails, the call itself reads it, as before.
+   */
+  ready(query?: HistoryQuery): Promise<void>;
+}
+
+export interface HistoryRepoOptions {
+  /** Reads the facet snapshot away from this thread (a worker with its own connection: snapshot-aside.ts). */
+  readAside?: () => Promise<FacetSnapshot>;
 }
 
 /** Filters whose facet counts leave their own selection out. */
@@ -205,7 +221,11 @@ interface SortRow extends SummaryRow {
 
 const STATEMENT_CACHE_SIZE = 200;
 
-export function createHistoryRepo(db: LibraryDatabase, log: Logger): HistoryRepo {
+export function createHistoryRepo(
+  db: LibraryDatabase,
+  log: Logger,
+  options: HistoryRepoOptions = {},
+): HistoryRepo {
   const json = createJsonColumns(log);
   // Statements differ by which filters are active, not by their values: a few dozen shapes in practice.
   const cache = new Map<string, Database.Statement>();
@@ -238,15 +258,61 @@ export function createHistoryRepo(db: LibraryDatabase, log: Logger): HistoryRepo
    * when another connection committed or the changes cannot be applied in place.
    */
   function currentSnapshot(): FacetSnapshot {
+    if (snapshot !== null && snapshotUsable()) return snapshot.data;
     const version = dataVersion();
-    if (snapshot !== null && snapshot.dataVersion === version) {
-      const changes = journal.take();
-      if (changes.runIds.length === 0 && !changes.names) return snapshot.data;
-      if (applyChanges(db, snapshot.data, changes)) return snapshot.data;
-    }
     journal.clear();
     snapshot = { data: readSnapshot(db), dataVersion: version };
     return snapshot.data;
+  }
+
+  let readingAside: Promise<void> | null = null;
+
+  /**
+   * True when the snapshot is there and brought up to date here (a few journaled runs re-read); false when it
+   * must be read whole.
+   */
+  function snapshotUsable(): boolean {
+    if (snapshot === null || snapshot.dataVersion !== dataVersion()) return false;
+    const changes = journal.take();
+    if (changes.runIds.length === 0 && !changes.names) return true;
+    if (applyChanges(db, snapshot.data, changes)) return true;
+    snapshot = null;
+    return false;
+  }
+
+  /**
+   * Reads the snapshot aside. The journal restarts first: what this connection commits from then on is
+   * re-read into the new snapshot when it arrives (re-reading a run the worker already saw is harmless).
+   * A commit by another connection meanwhile makes the answer stale: the next call reads it here.
+   */
+  function readSnapshotAside(readAside: () => Promise<FacetSnapshot>): Promise<void> {
+    readingAside ??= (async () => {
+      const version = dataVersion();
+      journal.clear();
+      try {
+        const data = await readAside();
+        // A core that closed meanwhile has no use for it.
+        if (db.open && snapshot === null && dataVersion() === version)
+          snapshot = { data, dataVersion: version };
+      } catch (error) {
+        log.warn('history snapshot not read aside; reading it on the main thread', {
+          error: error instanceof Error ? error.message : String(error),
+        });
+      } finally {
+        readingAside = null;
+      }
+    })();
+    return readingAside;
+  }
+
+  async function ready(query?: HistoryQuery): Promise<void> {
+    if (!options.readAside) return;
+    if (query !== undefined) {
+      // Every live run: served by an index alone.
+      if (unfiltered(conditions(query, planSearch(query.text), new Set(), new Params()))) return;
+    }
+    if (readingAside === null && snapshotUsable()) return;
+    await readSnapshotAside(options.readAside);
   }
 
   /** Marks the positions the search text lets through; null when there is no text condition. */
@@ -385,11 +451,9 @@ export function createHistoryRepo(db: LibraryDatabase, log: Logger): HistoryRepo
     const after = cursor === null ? null : decodeCursor(cursor, sort);
     const p = new Params();
     const c = conditions(query, plan, new Set(), p);
-    const unfiltered = c.length === 1 && c[0] === 'r.deleted_at IS NULL';
-
     let rows: SortRow[];
     let total: number | null = null;
-    if (unfiltered) {
+    if (unfiltered(c)) {
       // Every live run: the sort's own index serves the page, and the count reads no row.
       if (after === null) total = countLive.get() ?? 0;
       rows = sqlPage(c, p, sort, after, limit);
@@ -443,5 +507,5 @@ export function createHistoryRepo(db: LibraryDatabase, log: Logger): HistoryRepo
     return countFacets(data, query, textMatchOf(data, query));
   }
 
-  return { search, facets };
+  return { search, facets, ready };
 }

@@ -32,7 +32,7 @@ export {
   type ExportsRepo,
   type NewExport,
 } from './exports-repo';
-export { createHistoryRepo, type HistoryRepo } from './history-repo';
+export { createHistoryRepo, type HistoryRepo, type HistoryRepoOptions } from './history-repo';
 export {
   createImportsRepo,
   type ImportsRepo,
@@ -96,5 +96,6 @@ export {
   type RunWork,
 } from './runs-repo';
 export { createSettingsRepo, type SettingsRepo } from './settings-repo';
+export { type SnapshotWorkerOptions, snapshotReader } from './snapshot-aside';
 export { createTrashRepo, type TrashList, type TrashRepo, type TrashUse } from './trash-repo';
 export { createUsageRepo, type SentAttempt, type UsageRepo } from './usage-repo';
