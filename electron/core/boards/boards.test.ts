@@ -51,6 +51,18 @@ describe('boards through the contract', () => {
     expect(h.eventsOf('boards.changed').length).toBeGreaterThanOrEqual(4);
   });
 
+  it('lists boards as a file manager would: numbers by value, case and accents aside', async () => {
+    for (const name of ['Board 10', 'board 2', 'Board 1', 'Árbol', 'Board 1b']) {
+      await h.call<Board>('boards.create', { name });
+    }
+    const expected = ['Árbol', 'Board 1', 'Board 1b', 'board 2', 'Board 10'];
+    const { boards } = await h.call<{ boards: Board[] }>('boards.list', {});
+    expect(boards.map((b) => b.name)).toEqual(expected);
+    // The Board filter's counts come in the same order.
+    const facets = await h.call<{ boards: Array<{ name: string }> }>('runs.facets', {});
+    expect(facets.boards.map((b) => b.name)).toEqual(expected);
+  });
+
   it("names the runs whose images went on or off a board, so their cards' badges follow", async () => {
     const first = await h.generate({ prompt: 'a teapot', seed: 1 });
     const second = await h.generate({ prompt: 'a kettle', seed: 2 });

@@ -1,4 +1,5 @@
 import type { RunBoard } from '../../../shared/domain';
+import { byNaturalName } from '../../../shared/natural-order';
 import { AppError, fieldError } from '../../../shared/result';
 import type { LibraryDatabase } from './db';
 
@@ -88,9 +89,7 @@ const BOARD_COLUMNS = `b.id, b.name, b.created_at, b.baseline_output_id,
     WHERE x.board_id = b.id AND o.deleted_at IS NULL) AS outputs_count`;
 
 export function createBoardsRepo(db: LibraryDatabase): BoardsRepo {
-  const selectAll = db.prepare<[], Row>(
-    `SELECT ${BOARD_COLUMNS} FROM boards b ORDER BY b.name COLLATE NOCASE, b.id`,
-  );
+  const selectAll = db.prepare<[], Row>(`SELECT ${BOARD_COLUMNS} FROM boards b`);
   const selectOne = db.prepare<[number], Row>(`SELECT ${BOARD_COLUMNS} FROM boards b WHERE b.id = ?`);
   const selectByName = db.prepare<[string], number>('SELECT id FROM boards WHERE name = ?').pluck();
   const insert = db.prepare<[string, number]>('INSERT INTO boards (name, created_at) VALUES (?, ?)');
@@ -179,7 +178,7 @@ export function createBoardsRepo(db: LibraryDatabase): BoardsRepo {
 
   return {
     list() {
-      return selectAll.all().map(toBoard);
+      return selectAll.all().map(toBoard).sort(byNaturalName);
     },
     get(id) {
       const row = selectOne.get(id);

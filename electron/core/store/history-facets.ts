@@ -6,6 +6,7 @@ import {
   type HistoryQuery,
   type IdFacetCount,
 } from '../../../shared/history-contract';
+import { byNaturalName, naturalCompare } from '../../../shared/natural-order';
 import { QUALITY_FILTERS } from '../../../shared/quality-contract';
 import type { LibraryDatabase } from './db';
 
@@ -329,10 +330,9 @@ function readNames(db: LibraryDatabase, s: FacetSnapshot) {
   }>) {
     s.templateNames.set(t.id, t.name);
   }
-  s.boardList = db.prepare('SELECT id, name FROM boards ORDER BY name COLLATE NOCASE, id').all() as Array<{
-    id: number;
-    name: string;
-  }>;
+  s.boardList = (db.prepare('SELECT id, name FROM boards').all() as Array<{ id: number; name: string }>).sort(
+    byNaturalName,
+  );
   for (const [name, code] of s.tagDict.codes) s.tagNames[code] ??= name;
 }
 
@@ -825,7 +825,7 @@ export function countFacets(
   ): FacetCount[] => {
     const out = values.map((value, code) => ({ value, count: counts[code]! })).filter((f) => f.count > 0);
     for (const value of selected) if (!out.some((f) => f.value === value)) out.push({ value, count: 0 });
-    return out.sort((x, y) => y.count - x.count || x.value.localeCompare(y.value));
+    return out.sort((x, y) => y.count - x.count || naturalCompare(x.value, y.value));
   };
   const byId = (
     counts: Map<number, number>,
@@ -838,7 +838,7 @@ export function countFacets(
       const known = name(id);
       if (known !== undefined && !counts.has(id)) out.push({ id, name: known, count: 0 });
     }
-    return out.sort((x, y) => y.count - x.count || x.name.localeCompare(y.name));
+    return out.sort((x, y) => y.count - x.count || naturalCompare(x.name, y.name));
   };
 
   // "At least N stars": runs rated N or more.
@@ -855,11 +855,11 @@ export function countFacets(
   for (const model of query.models) {
     if (!models.some((m) => m.value === model)) models.push({ value: model, provider: '', count: 0 });
   }
-  models.sort((x, y) => y.count - x.count || x.value.localeCompare(y.value));
+  models.sort((x, y) => y.count - x.count || naturalCompare(x.value, y.value));
   const tagList = s.tagDict.values
     .map((_, code) => ({ value: s.tagNames[code]!, count: tagCounts[code]! }))
     .filter((t) => t.count > 0)
-    .sort((x, y) => y.count - x.count || x.value.localeCompare(y.value))
+    .sort((x, y) => y.count - x.count || naturalCompare(x.value, y.value))
     .slice(0, HISTORY_LIMITS.tagFacets);
   for (const tag of query.tags) {
     if (!tagList.some((t) => t.value.toLowerCase() === tag.toLowerCase()))
