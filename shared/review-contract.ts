@@ -84,8 +84,12 @@ const Changed = z.object({ previous: z.array(ReviewSnapshot), counts: ReviewCoun
 export const reviewCalls = {
   'review.modes': { input: z.strictObject({}), output: ModesInEffect },
   'review.counts': { input: z.strictObject({}), output: ReviewCounts },
+  /** Pending outputs oldest first; `after` continues past the last one already shown (skipped ones stay behind). */
   'review.queue': {
-    input: z.strictObject({ limit: z.number().int().min(1).max(500).default(200) }),
+    input: z.strictObject({
+      limit: z.number().int().min(1).max(500).default(200),
+      after: OutputId.nullable().default(null),
+    }),
     output: z.object({ items: z.array(ReviewItem), counts: ReviewCounts }),
   },
   'review.decide': {

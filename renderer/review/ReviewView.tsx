@@ -5,6 +5,7 @@ import { type CSSProperties, useEffect, useId, useState } from 'react';
 import type { ReviewItem } from '../../shared/review-contract';
 import { api } from '../api';
 import { send } from '../app/actions';
+import { useReviewCountStore } from '../app/review-count';
 import { useAppStore } from '../app/store';
 import { Badge, Button, EmptyState, ErrorCard, OriginalImage, QualityChecks, Spinner } from '../components';
 import { readableError } from '../lib/errors';
@@ -135,6 +136,9 @@ export function ReviewView() {
   }, [picking, modes, item]);
 
   const reviewed = items.filter((i) => i.status !== 'pending').length;
+  // Those loaded plus the pending ones not loaded yet: the whole queue, not the page in memory.
+  const pendingTotal = useReviewCountStore((s) => s.pending);
+  const queueLength = items.length + Math.max(0, (pendingTotal ?? 0) - (items.length - reviewed));
   const reason = item?.rejectReason ? modes.find((m) => m.id === item.rejectReason) : undefined;
   const reasonWords = item?.rejectReason ? reasonText(item.rejectReason, modes, retired) : null;
 
@@ -164,7 +168,8 @@ export function ReviewView() {
           </figure>
           <aside className="review__side" aria-label="Review">
             <p className="review__progress" aria-live="polite">
-              Image {index + 1} of {items.length} · {reviewed} reviewed
+              Image {(index + 1).toLocaleString('en-US')} of {queueLength.toLocaleString('en-US')} ·{' '}
+              {reviewed.toLocaleString('en-US')} reviewed
             </p>
             <div className="review__status">
               <Badge tone={STATUS_TONE[item.status]}>{STATUS_LABEL[item.status]}</Badge>

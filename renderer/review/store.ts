@@ -16,9 +16,16 @@ interface UndoEntry {
   index: number;
 }
 
+/** Outputs asked for at a time; the next ones are asked for when the cursor comes within AHEAD of the end. */
+const PAGE = 200;
+const AHEAD = 20;
+
 interface ReviewState {
   status: 'idle' | 'loading' | 'ready' | 'error';
+  /** The queue as far as it is loaded: every output shown since it loaded, decided or not, oldest first. */
   items: ReviewItem[];
+  /** Whether pending outputs past the last loaded one may remain. */
+  more: boolean;
   modes: FailureMode[];
   /** Reasons removed from the list, by their last label: older rejections still read. */
   retired: RetiredFailureMode[];
@@ -59,6 +66,30 @@ export const useReviewStore = create<ReviewState>()((set, get) => {
     return chain;
   };
 
+  /** Loads the next page once the cursor nears the end of what is loaded. */
+  let toppingUp = false;
+  async function topUp() {
+    const { items, index, more, status } = get();
+    if (status !== 'ready' || !more || toppingUp || items.length - 1 - index > AHEAD) return;
+    toppingUp = true;
+    try {
+      const after = items.at(-1)?.outputId ?? null;
+      const result = await api.call('review.queue', { limit: PAGE, after });
+      if (!result.ok) {
+        set({ error: result.error });
+        return;
+      }
+      useReviewCountStore.getState().set(result.value.counts.pending);
+      set((state) => {
+        // A reload meanwhile started the queue over: this page belongs to the old one.
+        if (state.items.at(-1)?.outputId !== after) return state;
+        return { items: [...state.items, ...result.value.items], more: result.value.items.length === PAGE };
+      });
+    } finally {
+      toppingUp = false;
+    }
+  }
+
   async function change(
     call: () => ReturnType<typeof api.call<'review.decide'>>,
     patch: (item: ReviewItem) => ReviewItem,
@@ -79,11 +110,13 @@ export const useReviewStore = create<ReviewState>()((set, get) => {
       undo: [...state.undo, { previous: result.value.previous, index }].slice(-100),
       index: advance ? Math.min(index + 1, state.items.length - 1) : index,
     }));
+    if (advance) void topUp();
   }
 
   return {
     status: 'idle',
     items: [],
+    more: false,
     modes: [],
     retired: [],
     index: 0,
@@ -91,8 +124,13 @@ export const useReviewStore = create<ReviewState>()((set, get) => {
     error: null,
     approvalRef: '',
     async refreshFlags() {
-      if (get().status !== 'ready') return;
-      const queue = await api.call('review.queue', { limit: 200 });
+      const { status, items, index } = get();
+      if (status !== 'ready') return;
+      // The pending outputs from the one shown on (the queue is in output order).
+      const queue = await api.call('review.queue', {
+        limit: PAGE,
+        after: items[index - 1]?.outputId ?? null,
+      });
       if (!queue.ok) return;
       const flags = new Map(queue.value.items.map((i) => [i.outputId, i.flags]));
       set((state) => ({
@@ -102,7 +140,7 @@ export const useReviewStore = create<ReviewState>()((set, get) => {
     async load() {
       set({ status: 'loading' });
       const [queue, modes] = await Promise.all([
-        api.call('review.queue', { limit: 200 }),
+        api.call('review.queue', { limit: PAGE, after: null }),
         api.call('review.modes', {}),
       ]);
       if (!queue.ok || !modes.ok) {
@@ -113,6 +151,7 @@ export const useReviewStore = create<ReviewState>()((set, get) => {
       set({
         status: 'ready',
         items: queue.value.items,
+        more: queue.value.items.length === PAGE,
         modes: modes.value.modes,
         retired: modes.value.retired,
         index: 0,
@@ -122,6 +161,7 @@ export const useReviewStore = create<ReviewState>()((set, get) => {
     },
     move(step) {
       set((state) => ({ index: Math.max(0, Math.min(state.items.length - 1, state.index + step)) }));
+      void topUp();
     },
     approve() {
       return serial(() => {

@@ -45,8 +45,8 @@ export function createReviewHandlers({
     'review.saveModes': async ({ modes: edited }: { modes: FailureMode[] }) => saveModes(edited),
     'review.resetModes': async () => saveModes(null),
     'review.counts': async () => counts(),
-    'review.queue': async ({ limit }: { limit: number }) => {
-      const items = outputs.pending(limit);
+    'review.queue': async ({ limit, after }: { limit: number; after: number | null }) => {
+      const items = outputs.pending(limit, after);
       const flags = quality.flags(items.map((item) => item.outputId));
       return {
         items: items.map((item) => ({ ...item, flags: flags.get(item.outputId) ?? [] })),

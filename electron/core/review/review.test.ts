@@ -39,6 +39,20 @@ describe('review queue', () => {
     expect(counts).toEqual({ pending: 3, approved: 0, rejected: 0 });
   });
 
+  it('continues past a given output, oldest first, so a long queue loads page by page', async () => {
+    const h = setup();
+    const runs = [];
+    for (const prompt of ['one', 'two', 'three', 'four']) runs.push(await h.generate({ prompt }));
+    const ids = runs.map((r) => r.outputs[0]!.id);
+    const first = await h.call<{ items: ReviewItem[] }>('review.queue', { limit: 2 });
+    expect(first.items.map((i) => i.outputId)).toEqual(ids.slice(0, 2));
+    const next = await h.call<{ items: ReviewItem[] }>('review.queue', { limit: 2, after: ids[1] });
+    expect(next.items.map((i) => i.outputId)).toEqual(ids.slice(2, 4));
+    expect((await h.call<{ items: ReviewItem[] }>('review.queue', { after: ids[3] })).items).toEqual([]);
+    const refused = await h.core.invoke('review.queue', { after: -1 });
+    expect(refused.ok ? null : refused.error.message).toMatch(/^review.queue: after: /);
+  });
+
   it('approve records when and the sign-off reference; undo puts the output back in the queue', async () => {
     const h = setup();
     const run = await h.generate();

@@ -17,8 +17,8 @@ export interface OutputsRepo {
   review(outputIds: readonly number[], decision: ReviewDecision, now: number): void;
   /** Live outputs per review state: the counts the navigation shows. */
   reviewCounts(): Record<ReviewStatus, number>;
-  /** Live pending outputs of live runs, oldest first: the review queue. */
-  pending(limit: number): Array<Omit<ReviewItem, 'flags'>>;
+  /** Live pending outputs of live runs, oldest first: the review queue (past output `after`, when given). */
+  pending(limit: number, after?: number | null): Array<Omit<ReviewItem, 'flags'>>;
   /** The outputs' marks as they are now (in the order asked): what undo writes back. */
   snapshot(outputIds: readonly number[]): ReviewSnapshot[];
   /** Writes snapshots back exactly (review, favourite and rating), all or nothing. */
@@ -50,11 +50,11 @@ export function createOutputsRepo(db: LibraryDatabase): OutputsRepo {
     'SELECT review_status, count(*) AS n FROM outputs WHERE deleted_at IS NULL GROUP BY review_status',
   );
 
-  const selectPending = db.prepare<[number], PendingRow>(
+  const selectPending = db.prepare<[number, number], PendingRow>(
     `SELECT o.id, o.run_id, o.path, o.thumb_path, o.width, o.height, r.prompt, r.provider,
        coalesce(rt.rating, 0) AS rating, o.favorite, o.review_status, o.reject_reason, o.approval_ref
      FROM outputs o JOIN runs r ON r.id = o.run_id LEFT JOIN ratings rt ON rt.output_id = o.id
-     WHERE o.review_status = 'pending' AND o.deleted_at IS NULL AND r.deleted_at IS NULL
+     WHERE o.review_status = 'pending' AND o.deleted_at IS NULL AND r.deleted_at IS NULL AND o.id > ?
      ORDER BY o.id LIMIT ?`,
   );
   const selectSnapshot = db.prepare<[number], SnapshotRow>(
@@ -138,8 +138,8 @@ export function createOutputsRepo(db: LibraryDatabase): OutputsRepo {
         throw new AppError('invalid_input', 'outputIds: must name at least one output');
       review(outputIds, decision, now);
     },
-    pending(limit) {
-      return selectPending.all(limit).map((row) => ({
+    pending(limit, after = null) {
+      return selectPending.all(after ?? 0, limit).map((row) => ({
         outputId: row.id,
         runId: row.run_id,
         path: row.path,
