@@ -172,6 +172,8 @@ export function HistoryView() {
   const filtersVersion = useHistoryFilters((s) => s.version);
   const query = useHistoryFilters((s) => s.query);
   const filtered = query.text.trim() !== '' || activeFilterCount(query) > 0 || query.trash !== 'exclude';
+  // A library with no run yet: nothing to filter, arrange or export, so the empty state speaks alone.
+  const emptyLibrary = status === 'ready' && total === 0 && !filtered;
 
   useEffect(() => {
     void useHistoryStore.getState().loadFirst();
@@ -195,7 +197,6 @@ export function HistoryView() {
   const tileAt = useCallback(
     (index: number): Tile | null => {
       const run = runAt(paged, runIndex(index));
-      // biome-ignore lint/style/noNonNullAssertion: the output list is as long as the run list.
       return run ? { run, output: tiles.output ? tiles.output[index]! : 0 } : null;
     },
     [paged, runIndex, tiles],
@@ -353,14 +354,16 @@ export function HistoryView() {
           </div>
           <div className="gallery-controls">
             <Slot name="history.actions" placeholder={<Reserved label="Import…" />} />
-            <Slot
-              name="history.export"
-              placeholder={<Reserved label="Export…" />}
-              selection={selectedOutputIds(paged, selection.ids)}
-              history={filtered ? query : null}
-              boardId={query.boards.length === 1 ? (query.boards[0] ?? null) : null}
-            />
-            <label className="gallery-density" hidden={mode !== 'grid'}>
+            {!emptyLibrary && (
+              <Slot
+                name="history.export"
+                placeholder={<Reserved label="Export…" />}
+                selection={selectedOutputIds(paged, selection.ids)}
+                history={filtered ? query : null}
+                boardId={query.boards.length === 1 ? (query.boards[0] ?? null) : null}
+              />
+            )}
+            <label className="gallery-density" hidden={mode !== 'grid' || emptyLibrary}>
               <span>Per row</span>
               <input
                 type="range"
@@ -373,7 +376,7 @@ export function HistoryView() {
               />
               <output>{density}</output>
             </label>
-            <label className="gallery-expand" hidden={mode !== 'grid'}>
+            <label className="gallery-expand" hidden={mode !== 'grid' || emptyLibrary}>
               <input
                 type="checkbox"
                 checked={expanded}
@@ -381,18 +384,20 @@ export function HistoryView() {
               />
               Every image
             </label>
-            <SegmentedControl<GalleryMode>
-              label="Layout"
-              value={mode}
-              options={[
-                { value: 'grid', label: 'Grid' },
-                { value: 'list', label: 'List' },
-              ]}
-              onChange={(value) => setPrefs({ mode: value })}
-            />
+            {!emptyLibrary && (
+              <SegmentedControl<GalleryMode>
+                label="Layout"
+                value={mode}
+                options={[
+                  { value: 'grid', label: 'Grid' },
+                  { value: 'list', label: 'List' },
+                ]}
+                onChange={(value) => setPrefs({ mode: value })}
+              />
+            )}
           </div>
         </header>
-        <FilterBar />
+        {!emptyLibrary && <FilterBar />}
 
         {chosen > 0 && (
           <div className="selection-bar" role="toolbar" aria-label="Selection">
@@ -475,6 +480,7 @@ export function HistoryView() {
             >
               <p>
                 Each generation lands here with its prompt, seed, provider, cost and every attempt it took.
+                Images made in other tools (A1111, ComfyUI, InvokeAI, Midjourney…) come in with Import….
               </p>
             </EmptyState>
           )}
