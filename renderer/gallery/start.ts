@@ -4,8 +4,55 @@ import { api } from '../api';
 import { handle } from '../app/actions';
 import { useAppStore } from '../app/store';
 import { whenIdle } from '../lib/idle';
+import { smallThumbUrl } from '../lib/thumbs';
 import { useHistoryFilters } from './filters';
-import { useHistoryStore, useRunDetailStore } from './store';
+import { runAt, useHistoryStore, useRunDetailStore } from './store';
+
+/** Runs whose covers are fetched ahead: more than the first screen holds at the densest setting a window shows. */
+const AHEAD_RUNS = 24;
+/** How long the covers fetched ahead are held after History opens (its own tiles have them by then). */
+const HOLD_MS = 10_000;
+
+/**
+ * Opened elsewhere (Generate, most often), History gets ready once the page is idle: its first page is asked
+ * for, and the covers of its first runs fetched in both thumbnail tiers (which one a tile takes depends on its
+ * width), so a click on History renders at once and its first row shows from memory. About 48 small files
+ * from the library folder; the images are held until History has opened, so the memory cache keeps them.
+ */
+function prepareHistory(): () => void {
+  let held: HTMLImageElement[] = [];
+  let release: ReturnType<typeof setTimeout> | undefined;
+  const cancel = whenIdle(() => {
+    void useHistoryStore
+      .getState()
+      .loadFirst()
+      .then(() => {
+        const { paged, status } = useHistoryStore.getState();
+        if (status !== 'ready') return;
+        for (let index = 0; index < AHEAD_RUNS; index++) {
+          const cover = runAt(paged, index)?.cover;
+          if (!cover) continue;
+          for (const url of new Set([smallThumbUrl(cover.thumbPath), api.mediaUrl(cover.thumbPath)])) {
+            const image = new Image();
+            image.src = url;
+            held.push(image);
+          }
+        }
+      });
+  });
+  const unfollow = useAppStore.subscribe((state) => {
+    if (state.view !== 'history' || release !== undefined) return;
+    release = setTimeout(() => {
+      held = [];
+    }, HOLD_MS);
+  });
+  return () => {
+    cancel();
+    unfollow();
+    clearTimeout(release);
+    held = [];
+  };
+}
 
 /** The loaded cards' board badges take the boards' current names; a deleted board's badge goes. */
 async function followBoards(): Promise<void> {
@@ -18,7 +65,9 @@ async function followBoards(): Promise<void> {
 export function startGallery(): () => void {
   // Opened at History: its first page is asked for now, before the view has rendered and before the other
   // start-up calls, so it is first in line at the server.
+  let stopPreparing = () => {};
   if (useAppStore.getState().view === 'history') void useHistoryStore.getState().loadFirst();
+  else stopPreparing = prepareHistory();
   let refreshTimer: ReturnType<typeof setTimeout> | undefined;
   // Several events in a burst (queued, requesting, …) become one list refresh.
   const refreshHistory = () => {
@@ -87,6 +136,7 @@ export function startGallery(): () => void {
   return () => {
     clearTimeout(refreshTimer);
     verifying?.();
+    stopPreparing();
     for (const off of offs) off();
   };
 }

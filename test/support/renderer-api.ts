@@ -55,6 +55,8 @@ export const stubApi = {
     return new Promise<Answer>((resolve) => resolve(state.script(name, input)));
   },
   on: () => () => {},
+  /** The event stream's state never changes here. */
+  onConnection: () => () => {},
   /** As the served app spells a media URL, without a token. */
   mediaUrl: (relativePath: string): string => `/media/${relativePath}`,
 };
