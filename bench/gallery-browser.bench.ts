@@ -82,8 +82,10 @@ async function inAppSample(browser: Browser, app: ServedApp): Promise<number> {
     const page = await context.newPage();
     await page.goto(`${app.origin}/#/generate`);
     await page.getByRole('navigation').getByRole('link', { name: 'History' }).waitFor();
-    // The event stream stays open, so "network idle" never comes: Generate's start-up calls settle in this.
-    await page.waitForTimeout(1_000);
+    // The event stream stays open, so "network idle" never comes: Generate's start-up calls settle in this, and
+    // so does the work the app does once idle (History's first page and first covers are fetched ahead). A click
+    // within the first second after launch meets History unprepared: about 350–500 ms here at load 4–7.
+    await page.waitForTimeout(2_000);
     return await page.evaluate(async () => {
       const link = [...document.querySelectorAll<HTMLAnchorElement>('nav a')].find(
         (a) => a.textContent?.trim().startsWith('History') ?? false,
