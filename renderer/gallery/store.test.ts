@@ -248,6 +248,24 @@ describe('History store', () => {
     expect(store.getState().count).toBe(2);
   });
 
+  it('a refresh that finds the same single page leaves the tiles as they are; a changed run is taken', async () => {
+    answerWith(library(3));
+    const store = await freshStore();
+    await store.getState().loadFirst();
+    const { version, epoch, paged } = store.getState();
+    await store.getState().refreshTop();
+    expect(store.getState()).toMatchObject({ version, epoch, paged, status: 'ready', total: 3 });
+    // Run 2 was rated meanwhile: the page is taken again.
+    answerWith((name) =>
+      name === 'runs.search'
+        ? ok({ items: [run(3), run(2, { bestRating: 4 }), run(1)], nextCursor: null, total: 3 })
+        : fail('internal', name),
+    );
+    await store.getState().refreshTop();
+    expect(store.getState().version).not.toBe(version);
+    expect(loadedRuns(store.getState().paged).map((r) => r.bestRating)).toEqual([null, 4, null]);
+  });
+
   it('removeRuns takes trashed runs out of the loaded list and the total', async () => {
     answerWith(library(3));
     const store = await freshStore();

@@ -106,6 +106,11 @@ function byBoardName(a: { id: number; name: string }, b: { id: number; name: str
 }
 
 /** The run at a gallery index, or null when its page is dropped (or the index is past the end). */
+/** The same runs, in the same order, with the same marks (a page as the server sends it, key for key). */
+function sameRuns(a: readonly RunSummary[], b: readonly RunSummary[]): boolean {
+  return a.length === b.length && a.every((run, i) => JSON.stringify(run) === JSON.stringify(b[i]));
+}
+
 export function runAt(paged: HistoryPages, index: number): RunSummary | null {
   const page = paged.pages[pageOf(paged, index)];
   if (!page?.items) return null;
@@ -391,6 +396,17 @@ export const useHistoryStore = create<HistoryState>()((set, get) => {
       const fresh = result.value.items;
       const old = get().paged;
       const top = old.pages[0];
+      // The same single page again (History opened on the page fetched ahead, and nothing changed since): the
+      // tiles on screen stay as they are instead of being drawn again while their first thumbnails decode.
+      if (
+        old.pages.length === 1 &&
+        top?.items &&
+        result.value.nextBefore === get().nextBefore &&
+        sameRuns(top.items, fresh)
+      ) {
+        set({ status: 'ready', error: null, total: result.value.total });
+        return;
+      }
       if (
         !top?.items ||
         old.pages.length <= 1 ||
