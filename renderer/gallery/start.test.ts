@@ -23,7 +23,11 @@ const run = (id: number, cover: boolean): RunSummary =>
     bestRating: null,
     tags: [],
     cover: cover
-      ? { thumbPath: `thumbs/${String(id).repeat(2)}/${String(id).repeat(64)}.webp`, width: 1024, height: 768 }
+      ? {
+          thumbPath: `thumbs/${String(id).repeat(2)}/${String(id).repeat(64)}.webp`,
+          width: 1024,
+          height: 768,
+        }
       : null,
   }) as unknown as RunSummary;
 
